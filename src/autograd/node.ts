@@ -1,0 +1,11 @@
+import type { Tensor } from '../tensor/tensor.js';
+
+/**
+ * One recorded op in the autograd graph: its inputs and the closure that maps
+ * the gradient of its output to the gradients of its inputs (null = no gradient).
+ */
+export interface GradNode {
+  readonly name: string;
+  readonly inputs: readonly Tensor[];
+  backward(gradOutput: Tensor): readonly (Tensor | null)[];
+}

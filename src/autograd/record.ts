@@ -1,0 +1,19 @@
+import type { Tensor } from '../tensor/tensor.js';
+import { isGradEnabled } from './grad_mode.js';
+
+/**
+ * Attaches a backward closure to `out` when gradients are recorded and any
+ * input requires one. Every differentiable op ends with this call.
+ */
+export function record(
+  out: Tensor,
+  inputs: readonly Tensor[],
+  name: string,
+  backward: (g: Tensor) => readonly (Tensor | null)[],
+): Tensor {
+  if (!isGradEnabled() || out.isMeta) return out;
+  if (!inputs.some((t) => t.requiresGrad)) return out;
+  out.requiresGrad = true;
+  out.gradNode = { name, inputs, backward };
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * Typed errors. Where PyTorch raises, the class name and message match PyTorch's
+ * (`ValueError: Expected more than 1 spatial element when training, got input size [2, 64, 1, 1]`).
+ * Every error can carry the offending input size and, when raised inside a model,
+ * the PyTorch-style dotted path of the module that raised it.
+ */
+export class NormkitError extends Error {
+  /** Size of the input that triggered the error, when there is one. */
+  inputSize?: number[];
+  /** Dotted module path (PyTorch's `named_modules()` name) of the module that raised. */
+  modulePath?: string;
+  /** Class name of that module (e.g. `InstanceNorm2d`). */
+  moduleType?: string;
+
+  constructor(message: string, options?: { inputSize?: readonly number[] }) {
+    super(message);
+    this.name = new.target.name;
+    if (options?.inputSize) this.inputSize = [...options.inputSize];
+  }
+
+  /** PyTorch's spelling of the error kind, e.g. `ValueError`. */
+  get type(): string {
+    return this.name;
+  }
+}
+
+/** PyTorch's ValueError (bad sizes for statistics, wrong input rank for norm layers). */
+export class ValueError extends NormkitError {}
+
+/** PyTorch's RuntimeError (shape mismatches, impossible kernel sizes). */
+export class RuntimeError extends NormkitError {}
+
+/** PyTorch's TypeError (an argument of the wrong kind, e.g. not a tensor). */
+export class TypeError extends NormkitError {}
+
+/** PyTorch's IndexError (dimension out of range). */
+export class IndexError extends NormkitError {}
+
+/** A JSON model spec, a safetensors file or a CLI argument that cannot be used. */
+export class SpecError extends NormkitError {
+  /** Path of the offending node in the spec, PyTorch style (`3.body.1`); "" for the root. */
+  nodePath: string;
+  constructor(nodePath: string, message: string) {
+    super(nodePath === '' ? message : `at ${nodePath}: ${message}`);
+    this.nodePath = nodePath;
+  }
+}
+
+/** Formats a size as PyTorch prints `torch.Size` inside messages: `[2, 64, 1, 1]`. */
+export function fmtSize(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+/** Attaches the raising module's path to an error once (the innermost module wins). */
+export function annotateModule(err: unknown, path: string, type: string): void {
+  if (err instanceof NormkitError && err.modulePath === undefined) {
+    err.modulePath = path;
+    err.moduleType = type;
+  }
+}

@@ -1,0 +1,17 @@
+/** normkit: tensors, autograd and PyTorch-faithful normalization layers. */
+import './tensor/methods.js';
+
+export * from './errors.js';
+export { Tensor, isTensor, type MetaFacts } from './tensor/tensor.js';
+export * from './tensor/creation.js';
+export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
+export { numel, broadcastShapes, type Shape } from './tensor/shape.js';
+export { formatTensor } from './tensor/print.js';
+export { backward } from './autograd/backward.js';
+export { noGrad, isGradEnabled, withGradMode } from './autograd/grad_mode.js';
+export * from './ops/elementwise.js';
+export { sum, mean, variance, variance as var_, std, max, min, argmax, type ReduceOptions, type VarOptions } from './ops/reduce.js';
+export * from './ops/shape_ops.js';
+export { matmul } from './ops/matmul.js';
+export * as nn from './nn/index.js';
+export * as F from './nn/functional.js';

@@ -1,0 +1,86 @@
+/** Containers: `Sequential`, `Residual` (x + body(x)) and `Concat` (cat of branches). */
+import { add } from '../ops/elementwise.js';
+import { cat } from '../ops/shape_ops.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { RuntimeError } from '../errors.js';
+import { Module } from './module.js';
+
+export class Sequential extends Module {
+  constructor(...layers: Module[]) {
+    super();
+    layers.forEach((m, i) => this.registerModule(String(i), m));
+  }
+
+  get length(): number {
+    return this._modules.size;
+  }
+
+  at(i: number): Module {
+    return this.getSubmodule(String(i < 0 ? i + this.length : i));
+  }
+
+  append(m: Module): this {
+    this.registerModule(String(this._modules.size), m);
+    return this;
+  }
+
+  forward(x: Tensor): Tensor {
+    let y = x;
+    for (const name of this._modules.keys()) y = this.callChild(name, y);
+    return y;
+  }
+}
+
+/** `x + body(x)`: the skip connection of residual blocks. */
+export class Residual extends Module {
+  constructor(body: Module) {
+    super();
+    this.registerModule('body', body);
+  }
+
+  get body(): Module {
+    return this.getSubmodule('body');
+  }
+
+  forward(x: Tensor): Tensor {
+    return add(x, this.callChild('body', x));
+  }
+}
+
+/** Holds submodules by index without a forward of its own (PyTorch's `ModuleList`). */
+export class ModuleList extends Module {
+  constructor(modules: Module[] = []) {
+    super();
+    modules.forEach((m, i) => this.registerModule(String(i), m));
+  }
+
+  get length(): number {
+    return this._modules.size;
+  }
+
+  forward(x: Tensor): Tensor {
+    void x;
+    throw new RuntimeError('ModuleList has no forward; call its members');
+  }
+}
+
+/** `cat([branch(x) for branch in branches], dim)`. */
+export class Concat extends Module {
+  readonly dimension: number;
+
+  constructor(branches: Module[], dim = 1) {
+    super();
+    this.dimension = dim;
+    this.registerModule('branches', new ModuleList(branches));
+  }
+
+  forward(x: Tensor): Tensor {
+    const n = (this.getSubmodule('branches') as ModuleList).length;
+    const outs = Array.from({ length: n }, (_, i) => this.callChild(`branches.${i}`, x));
+    return cat(outs, this.dimension);
+  }
+
+  extraRepr(): string {
+    return `dim=${this.dimension}`;
+  }
+}

@@ -1,0 +1,2 @@
+/** The functional namespace (PyTorch's `torch.nn.functional`). */
+export {};

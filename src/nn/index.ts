@@ -1,0 +1,4 @@
+/** The `nn` namespace: modules named and configured as in PyTorch. */
+export { Module, Parameter, type ForwardHook, type LoadResult } from './module.js';
+export { Sequential, Residual, Concat, ModuleList } from './container.js';
+export { Identity } from './identity.js';

@@ -1,0 +1,224 @@
+/**
+ * `Module`: parameters, buffers, children, the `training` flag, state dicts
+ * with PyTorch's names, forward hooks, and the error annotation that tells
+ * which module (by its dotted `named_modules()` path) raised.
+ */
+import { NormkitError, RuntimeError, fmtSize } from '../errors.js';
+import { sameShape } from '../tensor/shape.js';
+import { Tensor, assertTensor } from '../tensor/tensor.js';
+
+export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Tensor) => void;
+
+export interface LoadResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+}
+
+/** Marks a tensor as a trainable parameter (a leaf that requires grad). */
+export function Parameter(t: Tensor): Tensor {
+  t.requiresGrad = true;
+  return t;
+}
+
+export abstract class Module {
+  training = true;
+  protected readonly _parameters = new Map<string, Tensor | null>();
+  protected readonly _buffers = new Map<string, Tensor | null>();
+  protected readonly _modules = new Map<string, Module>();
+  private readonly _hooks: ForwardHook[] = [];
+
+  /** PyTorch's class name (`InstanceNorm2d`), used in paths, specs and messages. */
+  get typeName(): string {
+    return this.constructor.name;
+  }
+
+  abstract forward(input: Tensor, ...rest: Tensor[]): Tensor;
+
+  /**
+   * Runs `forward` (PyTorch's `module(x)`): checks that inputs are tensors,
+   * runs forward hooks, and tags errors with the raising module.
+   */
+  call(input: Tensor, ...rest: Tensor[]): Tensor {
+    try {
+      assertTensor(input, `${this.typeName}: input`);
+      rest.forEach((r, i) => assertTensor(r, `${this.typeName}: input ${i + 1}`));
+      const out = this.forward(input, ...rest);
+      for (const h of this._hooks) h(this, [input, ...rest], out);
+      return out;
+    } catch (err) {
+      if (err instanceof NormkitError && err.moduleType === undefined) {
+        err.moduleType = this.typeName;
+        err.modulePath = '';
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Calls the descendant at a dotted `path` (a child's name, or `branches.0`),
+   * prefixing that path to the module path of any error it raises.
+   */
+  protected callChild(path: string, input: Tensor, ...rest: Tensor[]): Tensor {
+    const child = this.getSubmodule(path);
+    try {
+      return child.call(input, ...rest);
+    } catch (err) {
+      if (err instanceof NormkitError && err.modulePath !== undefined) {
+        err.modulePath = err.modulePath === '' ? path : `${path}.${err.modulePath}`;
+      }
+      throw err;
+    }
+  }
+
+  registerForwardHook(hook: ForwardHook): () => void {
+    this._hooks.push(hook);
+    return () => {
+      const i = this._hooks.indexOf(hook);
+      if (i >= 0) this._hooks.splice(i, 1);
+    };
+  }
+
+  registerParameter(name: string, t: Tensor | null): void {
+    if (t !== null) t.requiresGrad = true;
+    this._parameters.set(name, t);
+  }
+
+  registerBuffer(name: string, t: Tensor | null): void {
+    this._buffers.set(name, t);
+  }
+
+  registerModule(name: string, m: Module): void {
+    this._modules.set(name, m);
+  }
+
+  getParameter(name: string): Tensor | null {
+    return this._parameters.get(name) ?? null;
+  }
+
+  getBuffer(name: string): Tensor | null {
+    return this._buffers.get(name) ?? null;
+  }
+
+  getSubmodule(path: string): Module {
+    if (path === '') return this;
+    let m: Module = this;
+    for (const part of path.split('.')) {
+      const next = m._modules.get(part);
+      if (next === undefined) throw new RuntimeError(`${m.typeName} has no attribute \`${part}\``);
+      m = next;
+    }
+    return m;
+  }
+
+  train(mode = true): this {
+    this.training = mode;
+    for (const m of this._modules.values()) m.train(mode);
+    return this;
+  }
+
+  eval(): this {
+    return this.train(false);
+  }
+
+  *namedChildren(): Generator<[string, Module]> {
+    yield* this._modules.entries();
+  }
+
+  children(): Module[] {
+    return [...this._modules.values()];
+  }
+
+  *namedModules(prefix = ''): Generator<[string, Module]> {
+    yield [prefix, this];
+    for (const [name, m] of this._modules) yield* m.namedModules(prefix === '' ? name : `${prefix}.${name}`);
+  }
+
+  modules(): Module[] {
+    return [...this.namedModules()].map(([, m]) => m);
+  }
+
+  *namedParameters(prefix = ''): Generator<[string, Tensor]> {
+    for (const [path, m] of this.namedModules(prefix)) {
+      for (const [name, p] of m._parameters) if (p !== null) yield [path === '' ? name : `${path}.${name}`, p];
+    }
+  }
+
+  parameters(): Tensor[] {
+    return [...this.namedParameters()].map(([, p]) => p);
+  }
+
+  *namedBuffers(prefix = ''): Generator<[string, Tensor]> {
+    for (const [path, m] of this.namedModules(prefix)) {
+      for (const [name, b] of m._buffers) if (b !== null) yield [path === '' ? name : `${path}.${name}`, b];
+    }
+  }
+
+  buffers(): Tensor[] {
+    return [...this.namedBuffers()].map(([, b]) => b);
+  }
+
+  /** Sets every parameter's gradient to null (PyTorch's `zero_grad(set_to_none=True)`). */
+  zeroGrad(): void {
+    for (const p of this.parameters()) p.grad = null;
+  }
+
+  /** Parameters and buffers by PyTorch's state_dict names, in registration order. */
+  stateDict(): Map<string, Tensor> {
+    const out = new Map<string, Tensor>();
+    for (const [path, m] of this.namedModules()) {
+      const key = (n: string) => (path === '' ? n : `${path}.${n}`);
+      for (const [n, p] of m._parameters) if (p !== null) out.set(key(n), p);
+      for (const [n, b] of m._buffers) if (b !== null) out.set(key(n), b);
+    }
+    return out;
+  }
+
+  /**
+   * Copies values in place (parameters keep their identity, so optimizers stay
+   * attached). With `strict` (default), missing or unexpected keys raise like
+   * PyTorch's `load_state_dict`; shapes must match either way.
+   */
+  loadStateDict(state: Map<string, Tensor> | Record<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
+    const strict = opts.strict ?? true;
+    const src = state instanceof Map ? state : new Map(Object.entries(state));
+    const own = this.stateDict();
+    const missingKeys = [...own.keys()].filter((k) => !src.has(k));
+    const unexpectedKeys = [...src.keys()].filter((k) => !own.has(k));
+    const errors: string[] = [];
+    if (strict) {
+      if (unexpectedKeys.length) errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}. `);
+      if (missingKeys.length) errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}. `);
+    }
+    for (const [k, t] of own) {
+      const s = src.get(k);
+      if (s === undefined) continue;
+      assertTensor(s, `state_dict["${k}"]`);
+      if (!sameShape(s.shape, t.shape)) {
+        errors.push(
+          `size mismatch for ${k}: copying a param with shape ${fmtSize(s.shape)} from checkpoint, the shape in current model is ${fmtSize(t.shape)}.`,
+        );
+      }
+    }
+    if (errors.length) {
+      throw new RuntimeError(`Error(s) in loading state_dict for ${this.typeName}:\n\t${errors.join('\n\t')}`);
+    }
+    for (const [k, t] of own) {
+      const s = src.get(k);
+      if (s !== undefined) t.data.set(s.data);
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /** The part inside the parentheses of PyTorch's repr, e.g. `64, eps=1e-05`. */
+  extraRepr(): string {
+    return '';
+  }
+
+  toString(): string {
+    const kids = [...this._modules];
+    if (kids.length === 0) return `${this.typeName}(${this.extraRepr()})`;
+    const lines = kids.map(([n, m]) => `  (${n}): ${m.toString().split('\n').join('\n  ')}`);
+    const extra = this.extraRepr();
+    return `${this.typeName}(${extra ? extra + '\n' : '\n'}${lines.join('\n')}\n)`;
+  }
+}

@@ -1,0 +1,3 @@
+import type { OracleFn } from './index.js';
+
+export const fns: Record<string, OracleFn> = {};

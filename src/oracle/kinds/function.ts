@@ -1,0 +1,48 @@
+import type { Tensor } from '../../tensor/tensor.js';
+import type { CaseResult, FunctionCase } from '../case_types.js';
+import { matchError } from '../errors.js';
+import { MODULE_TOL, compareValues, decodeTensor, isJsonTensor } from '../format.js';
+import { oracleFns } from '../fns/index.js';
+
+export function runFunctionCase(c: FunctionCase): CaseResult {
+  const fn = oracleFns[c.fn];
+  if (fn === undefined) return { status: 'skip', reason: `function ${c.fn} is not supported yet` };
+  const tol = c.tolerance ?? MODULE_TOL;
+  const inputs: Record<string, unknown> = {};
+  const tensors = new Map<string, Tensor>();
+  for (const [k, v] of Object.entries(c.inputs)) {
+    if (isJsonTensor(v)) {
+      const t = decodeTensor(v);
+      if (c.expect.grads?.[k] !== undefined) t.requiresGrad = true;
+      tensors.set(k, t);
+      inputs[k] = t;
+    } else inputs[k] = v;
+  }
+  let out: Tensor;
+  try {
+    out = fn(inputs, c.kwargs);
+  } catch (err) {
+    if (c.expect.error) {
+      const p = matchError(err, c.expect.error);
+      return p ? { status: 'fail', worst: 0, reason: p } : { status: 'pass', worst: 0 };
+    }
+    return { status: 'fail', worst: Infinity, reason: `unexpected ${(err as Error).name}: ${(err as Error).message}` };
+  }
+  if (c.expect.error) return { status: 'fail', worst: 0, reason: `expected ${c.expect.error.type}, but it ran` };
+  let worst = 0;
+  const problems: string[] = [];
+  const note = (where: string, d: { ok: boolean; worst: number; reason?: string }) => {
+    worst = Math.max(worst, d.worst);
+    if (!d.ok) problems.push(`${where}: ${d.reason}`);
+  };
+  if (c.expect.output) note('output', compareValues(out, c.expect.output, tol));
+  if (c.expect.grads && c.grad_output) {
+    out.backward(decodeTensor(c.grad_output));
+    for (const [k, want] of Object.entries(c.expect.grads)) {
+      const g = tensors.get(k)?.grad;
+      if (!g) problems.push(`no gradient for ${k}`);
+      else note(`grad ${k}`, compareValues(g, want, tol));
+    }
+  }
+  return problems.length ? { status: 'fail', worst, reason: problems.join('; ') } : { status: 'pass', worst };
+}

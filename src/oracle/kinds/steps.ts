@@ -1,0 +1,76 @@
+/** Runs the `steps` of a module or network case against a built module. */
+import type { Module } from '../../nn/module.js';
+import { decodeTensor, compareValues, type Tolerance } from '../format.js';
+import type { Step } from '../case_types.js';
+import { matchError } from '../errors.js';
+
+export interface StepOutcome {
+  worst: number;
+  problems: string[];
+}
+
+export function loadState(m: Module, state: Record<string, unknown>): void {
+  const sd = new Map(Object.entries(state).map(([k, v]) => [k, decodeTensor(v as never)]));
+  m.loadStateDict(sd);
+}
+
+export function runSteps(m: Module, steps: readonly Step[], tol: Tolerance): StepOutcome {
+  let worst = 0;
+  const problems: string[] = [];
+  const note = (where: string, d: { ok: boolean; worst: number; reason?: string }) => {
+    worst = Math.max(worst, d.worst);
+    if (!d.ok) problems.push(`${where}: ${d.reason}`);
+  };
+  steps.forEach((step, si) => {
+    const at = `step ${si}`;
+    m.train(step.mode === 'train');
+    m.zeroGrad();
+    const input = decodeTensor(step.input);
+    const wantGrads = step.grad_output !== undefined;
+    if (wantGrads) input.requiresGrad = true;
+    let output;
+    try {
+      output = m.call(input);
+    } catch (err) {
+      if (step.expect.error) {
+        const p = matchError(err, step.expect.error);
+        if (p) problems.push(`${at}: ${p}`);
+      } else {
+        problems.push(`${at}: unexpected ${(err as Error).name}: ${(err as Error).message}`);
+      }
+    }
+    if (output !== undefined) {
+      if (step.expect.error) problems.push(`${at}: expected ${step.expect.error.type}: ${step.expect.error.message}, but it ran`);
+      if (step.expect.output) note(`${at} output`, compareValues(output, step.expect.output, tol));
+      if (wantGrads && (step.expect.grad_input || step.expect.grad_params)) {
+        if (!output.requiresGrad) {
+          problems.push(`${at}: output does not require grad`);
+        } else {
+          output.backward(decodeTensor(step.grad_output!));
+          if (step.expect.grad_input) {
+            if (input.grad === null) problems.push(`${at}: no grad_input`);
+            else note(`${at} grad_input`, compareValues(input.grad, step.expect.grad_input, tol));
+          }
+          const params = new Map(m.namedParameters());
+          for (const [name, want] of Object.entries(step.expect.grad_params ?? {})) {
+            const p = params.get(name);
+            if (p?.grad == null) problems.push(`${at}: no gradient for ${name}`);
+            else note(`${at} grad ${name}`, compareValues(p.grad, want, tol));
+          }
+        }
+      }
+    }
+    if (step.expect.state_after) {
+      const sd = m.stateDict();
+      for (const [name, want] of Object.entries(step.expect.state_after)) {
+        const t = sd.get(name);
+        if (t === undefined) problems.push(`${at}: state has no ${name}`);
+        else note(`${at} state ${name}`, compareValues(t, want, tol));
+      }
+      for (const name of sd.keys()) {
+        if (!(name in step.expect.state_after)) problems.push(`${at}: unexpected state entry ${name}`);
+      }
+    }
+  });
+  return { worst, problems };
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * `npm run oracle -- [FILE|DIR ...]`: runs recorded PyTorch cases, prints one
+ * line per failing (or skipped) case, then `N passed, N failed, N skipped`.
+ */
+import '../tensor/methods.js';
+import { defaultCasesDir, findCaseFiles, loadCaseFile, runCase } from './runner.js';
+
+function main(argv: string[]): number {
+  const verbose = argv.includes('--verbose');
+  const paths = argv.filter((a) => !a.startsWith('--'));
+  const files = findCaseFiles(paths.length ? paths : [defaultCasesDir()]);
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  for (const f of files) {
+    const { cases } = loadCaseFile(f);
+    for (const c of cases) {
+      const r = runCase(c);
+      const name = `${f.split('/').pop()} :: ${c.id}`;
+      if (r.status === 'pass') {
+        passed++;
+        if (verbose) console.log(`PASS ${name} (worst ${r.worst.toExponential(2)})`);
+      } else if (r.status === 'fail') {
+        failed++;
+        console.log(`FAIL ${name} (worst diff ${r.worst.toExponential(2)}): ${r.reason}`);
+      } else {
+        skipped++;
+        console.log(`SKIP ${name}: ${r.reason}`);
+      }
+    }
+  }
+  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+  return failed > 0 ? 1 : 0;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (err) {
+  console.error(`oracle: ${(err as Error).message}`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,4 @@
+/** Builders for the normalization layers. */
+import type { ModuleBuilder } from '../registry.js';
+
+export const builders: ModuleBuilder[] = [];

@@ -1,0 +1,113 @@
+import { RuntimeError, TypeError } from '../errors.js';
+import { numel, type Shape } from './shape.js';
+import type { GradNode } from '../autograd/node.js';
+
+/**
+ * What shape-only ("meta") execution knows about a tensor besides its shape.
+ * `spatiallyConstant`: every (n, c) plane holds a single repeated value (e.g. a
+ * nearest-upsampled 1x1 map); statistics over such planes are degenerate.
+ */
+export interface MetaFacts {
+  spatiallyConstant?: boolean;
+  /** Why the tensor is spatially constant: the module path that made it so. */
+  constantSince?: string;
+}
+
+/**
+ * A float32, contiguous, row-major tensor, or a meta tensor (shape only, no data).
+ * Ops are attached as methods in `methods.ts`; the class itself holds storage,
+ * shape and autograd bookkeeping only.
+ */
+export class Tensor {
+  readonly shape: readonly number[];
+  /** Storage; `null` for a meta tensor. */
+  readonly #data: Float32Array | null;
+  requiresGrad = false;
+  /** Accumulated gradient of a leaf after `backward()`. */
+  grad: Tensor | null = null;
+  /** The op that produced this tensor, when it is part of an autograd graph. */
+  gradNode: GradNode | null = null;
+  /** Facts carried by meta tensors through shape-only execution. */
+  facts: MetaFacts = {};
+
+  constructor(data: Float32Array | null, shape: Shape) {
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d < 0) throw new RuntimeError(`invalid size ${d} in shape [${shape.join(', ')}]`);
+    }
+    if (data !== null && data.length !== numel(shape)) {
+      throw new RuntimeError(`data of length ${data.length} does not fit shape [${shape.join(', ')}]`);
+    }
+    this.#data = data;
+    this.shape = Object.freeze([...shape]);
+  }
+
+  /** A shape-only tensor: ops compute its output shape and checks, but no values. */
+  static meta(shape: Shape, facts: MetaFacts = {}): Tensor {
+    const t = new Tensor(null, shape);
+    t.facts = { ...facts };
+    return t;
+  }
+
+  get isMeta(): boolean {
+    return this.#data === null;
+  }
+
+  /** The storage; throws on a meta tensor. */
+  get data(): Float32Array {
+    if (this.#data === null) throw new RuntimeError('a meta tensor has no data');
+    return this.#data;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  get dim(): number {
+    return this.shape.length;
+  }
+
+  numel(): number {
+    return numel(this.shape);
+  }
+
+  size(dim?: number): number | readonly number[] {
+    if (dim === undefined) return this.shape;
+    const d = dim < 0 ? dim + this.shape.length : dim;
+    const s = this.shape[d];
+    if (s === undefined) throw new RuntimeError(`dimension ${dim} out of range for shape [${this.shape.join(', ')}]`);
+    return s;
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.numel() !== 1) {
+      throw new RuntimeError(`a Tensor with ${this.numel()} elements cannot be converted to Scalar`);
+    }
+    return this.data[0]!;
+  }
+
+  /** Marks a leaf as requiring a gradient (in place, returns this). */
+  requiresGrad_(flag = true): this {
+    if (this.gradNode !== null && !flag) {
+      throw new RuntimeError("you can only change requires_grad flags of leaf variables.");
+    }
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  get isLeaf(): boolean {
+    return this.gradNode === null;
+  }
+}
+
+export function isTensor(x: unknown): x is Tensor {
+  return x instanceof Tensor;
+}
+
+/** Throws PyTorch's TypeError when `x` is not a tensor. */
+export function assertTensor(x: unknown, what = 'input'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) {
+    const got = x === null ? 'null' : Array.isArray(x) ? 'Array' : typeof x;
+    throw new TypeError(`${what} must be a Tensor, not ${got}`);
+  }
+}
