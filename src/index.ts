@@ -13,5 +13,6 @@ export * from './ops/elementwise.js';
 export { sum, mean, variance, variance as var_, std, max, min, argmax, type ReduceOptions, type VarOptions } from './ops/reduce.js';
 export * from './ops/shape_ops.js';
 export { matmul } from './ops/matmul.js';
+export { interpolate, interpolateOutputShape, interpolatePlan, type InterpolateOptions } from './ops/interpolate.js';
 export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';

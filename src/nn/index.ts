@@ -2,3 +2,4 @@
 export { Module, Parameter, type ForwardHook, type LoadResult } from './module.js';
 export { Sequential, Residual, Concat, ModuleList } from './container.js';
 export { Identity } from './identity.js';
+export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, type UpsampleOptions } from './upsample.js';
