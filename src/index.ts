@@ -16,3 +16,4 @@ export { matmul } from './ops/matmul.js';
 export { interpolate, interpolateOutputShape, interpolatePlan, type InterpolateOptions } from './ops/interpolate.js';
 export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
+export * as optim from './optim/index.js';

@@ -1,3 +1,15 @@
 /** The functional namespace (PyTorch's `torch.nn.functional`). */
 export { interpolate, type InterpolateOptions, type InterpolateMode } from '../ops/interpolate.js';
-export {};
+export { softmax, logSoftmax } from '../ops/softmax.js';
+export {
+  mseLoss,
+  l1Loss,
+  nllLoss,
+  crossEntropy,
+  binaryCrossEntropyWithLogits,
+  type Reduction,
+  type LossOptions,
+  type NllLossOptions,
+  type CrossEntropyOptions,
+  type BceWithLogitsOptions,
+} from '../ops/loss.js';

@@ -1,0 +1,62 @@
+/**
+ * Stochastic gradient descent with momentum (PyTorch's `torch.optim.SGD`):
+ *   d = g + weight_decay * p
+ *   b = d on the first step, then b = momentum * b + (1 - dampening) * d
+ *   d = d + momentum * b (nesterov) or d = b
+ *   p = p - lr * d
+ */
+import { ValueError } from '../errors.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Optimizer, pyFloat, type ParamGroup, type ParamsInput } from './optimizer.js';
+
+export interface SGDOptions {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weightDecay: number;
+  nesterov: boolean;
+  /** Ascend instead of descend. */
+  maximize: boolean;
+}
+
+interface SGDState {
+  /** null until the first step with momentum (PyTorch initializes it to the first gradient). */
+  momentumBuffer: Float32Array | null;
+}
+
+export class SGD extends Optimizer<SGDOptions, SGDState> {
+  constructor(params: ParamsInput<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
+    super(params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts });
+  }
+
+  protected validate(g: ParamGroup<SGDOptions>): void {
+    if (!(g.lr >= 0)) throw new ValueError(`Invalid learning rate: ${pyFloat(g.lr)}`);
+    if (!(g.momentum >= 0)) throw new ValueError(`Invalid momentum value: ${pyFloat(g.momentum)}`);
+    if (!(g.weightDecay >= 0)) throw new ValueError(`Invalid weight_decay value: ${pyFloat(g.weightDecay)}`);
+    if (g.nesterov && (g.momentum <= 0 || g.dampening !== 0)) {
+      throw new ValueError('Nesterov momentum requires a momentum and zero dampening');
+    }
+  }
+
+  protected initState(_p: Tensor): SGDState {
+    return { momentumBuffer: null };
+  }
+
+  protected update(p: Float32Array, grad: Float32Array, g: ParamGroup<SGDOptions>, state: SGDState): void {
+    const { lr, momentum, dampening, weightDecay, nesterov, maximize } = g;
+    const n = p.length;
+    const d = new Float32Array(n);
+    for (let i = 0; i < n; i++) d[i] = (maximize ? -grad[i]! : grad[i]!) + weightDecay * p[i]!;
+    if (momentum !== 0) {
+      let buf = state.momentumBuffer;
+      if (buf === null) {
+        buf = Float32Array.from(d);
+        state.momentumBuffer = buf;
+      } else {
+        for (let i = 0; i < n; i++) buf[i] = momentum * buf[i]! + (1 - dampening) * d[i]!;
+      }
+      for (let i = 0; i < n; i++) d[i] = nesterov ? d[i]! + momentum * buf[i]! : buf[i]!;
+    }
+    for (let i = 0; i < n; i++) p[i] = p[i]! - lr * d[i]!;
+  }
+}
