@@ -18,7 +18,8 @@ export function mapBinary(
 ): Float32Array {
   const n = numel(outShape);
   const out = new Float32Array(n);
-  if (sameShape(aShape, bShape)) {
+  // Same shapes are a flat zip only when nothing is broadcast ([1] and [1] into [3] is not).
+  if (sameShape(aShape, bShape) && a.length === n) {
     for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
     return out;
   }

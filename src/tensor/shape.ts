@@ -90,5 +90,7 @@ export function normDims(dims: number | readonly number[] | undefined, rank: num
   const list = typeof dims === 'number' ? [dims] : dims;
   const set = new Set(list.map((d) => normDim(d, rank)));
   if (set.size !== list.length) throw new RuntimeError('dim appears multiple times in the list of dims');
+  // A 0-d tensor accepts dim 0 / -1 (as PyTorch does) but has no dim to reduce.
+  if (rank === 0) return [];
   return [...set].sort((x, y) => x - y);
 }
