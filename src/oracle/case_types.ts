@@ -39,7 +39,7 @@ export interface ConstructErrorCase extends BaseCase {
   kind: 'construct_error';
   module: string;
   args: Record<string, unknown>;
-  error: ErrorExpect;
+  expect: { error: ErrorExpect };
 }
 
 export interface FunctionCase extends BaseCase {

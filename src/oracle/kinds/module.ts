@@ -22,8 +22,8 @@ export function runConstructErrorCase(c: ConstructErrorCase): CaseResult {
   try {
     builder.build(new ArgReader(c.args, '', c.module));
   } catch (err) {
-    const p = matchError(err, c.error);
+    const p = matchError(err, c.expect.error);
     return p ? { status: 'fail', worst: 0, reason: p } : { status: 'pass', worst: 0 };
   }
-  return { status: 'fail', worst: 0, reason: `expected ${c.error.type}: ${c.error.message}, but construction succeeded` };
+  return { status: 'fail', worst: 0, reason: `expected ${c.expect.error.type}: ${c.expect.error.message}, but construction succeeded` };
 }

@@ -1,0 +1,52 @@
+/**
+ * GroupNorm: statistics per instance over groups of C/G channels and all
+ * spatial positions; works at any batch size and (with G < C) on 1x1 maps.
+ *
+ * Shape: (N, C, *).
+ */
+import { ValueError } from '../errors.js';
+import { checkFiniteOption, checkGroupNorm } from '../ops/norm/checks.js';
+import { groupNorm } from '../ops/norm/group_norm.js';
+import { ones, zeros } from '../tensor/creation.js';
+import { numel } from '../tensor/shape.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Module, Parameter } from './module.js';
+import { fmtFloat, pyBool, type Normalization, type NormStatistics } from './norm_base.js';
+
+export class GroupNorm extends Module implements Normalization {
+  readonly numGroups: number;
+  readonly numChannels: number;
+  readonly eps: number;
+  readonly affine: boolean;
+
+  constructor(numGroups: number, numChannels: number, o: { eps?: number; affine?: boolean } = {}) {
+    super();
+    if (!Number.isInteger(numGroups) || numGroups <= 0) throw new ValueError(`num_groups must be a positive integer, got ${numGroups}`);
+    if (numChannels % numGroups !== 0) throw new ValueError('num_channels must be divisible by num_groups');
+    this.numGroups = numGroups;
+    this.numChannels = numChannels;
+    this.eps = o.eps ?? 1e-5;
+    this.affine = o.affine ?? true;
+    checkFiniteOption('eps', this.eps);
+    this.registerParameter('weight', this.affine ? Parameter(ones([numChannels])) : null);
+    this.registerParameter('bias', this.affine ? Parameter(zeros([numChannels])) : null);
+  }
+
+  forward(x: Tensor): Tensor {
+    return groupNorm(x, this.numGroups, { weight: this.getParameter('weight'), bias: this.getParameter('bias'), eps: this.eps });
+  }
+
+  statistics(inputShape: readonly number[]): NormStatistics {
+    checkGroupNorm(inputShape, this.numGroups, this.affine ? this.numChannels : undefined, this.affine ? this.numChannels : undefined);
+    const per = (inputShape[1]! / this.numGroups) * numel(inputShape.slice(2));
+    return {
+      usesInputStats: true,
+      valuesPerStatistic: per,
+      over: `per instance and group of ${inputShape[1]! / this.numGroups} channel(s), over ${per} value${per === 1 ? '' : 's'}`,
+    };
+  }
+
+  extraRepr(): string {
+    return `${this.numGroups}, ${this.numChannels}, eps=${fmtFloat(this.eps)}, affine=${pyBool(this.affine)}`;
+  }
+}

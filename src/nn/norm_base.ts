@@ -1,0 +1,115 @@
+/**
+ * `_NormBase`: what BatchNorm and InstanceNorm share — num_features, eps,
+ * momentum, affine parameters, running-statistics buffers.
+ */
+import { ValueError } from '../errors.js';
+import { checkFiniteOption } from '../ops/norm/checks.js';
+import { full, ones, zeros } from '../tensor/creation.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Module, Parameter } from './module.js';
+
+export interface NormOptions {
+  eps?: number;
+  /** Running-statistics momentum; `null` (BatchNorm only) = cumulative moving average. */
+  momentum?: number | null;
+  affine?: boolean;
+  trackRunningStats?: boolean;
+}
+
+/** How a norm layer computes its statistics for an input size (used by the analyzer and the demo). */
+export interface NormStatistics {
+  /** The statistics are computed from the input (not from running estimates). */
+  usesInputStats: boolean;
+  /** How many values stand behind each mean/variance. */
+  valuesPerStatistic: number;
+  /** What a statistic spans, in words (e.g. "per instance and channel over 1x1 spatial positions"). */
+  over: string;
+}
+
+export interface Normalization {
+  /** Checks and statistics layout for an input size, without computing anything. */
+  statistics(inputShape: readonly number[]): NormStatistics;
+}
+
+export function isNormalization(m: unknown): m is Module & Normalization {
+  return m instanceof Module && typeof (m as unknown as Normalization).statistics === 'function';
+}
+
+export abstract class NormBase extends Module implements Normalization {
+  readonly numFeatures: number;
+  readonly eps: number;
+  momentum: number | null;
+  readonly affine: boolean;
+  readonly trackRunningStats: boolean;
+
+  constructor(numFeatures: number, o: NormOptions, defaults: { affine: boolean; track: boolean }) {
+    super();
+    if (!Number.isInteger(numFeatures) || numFeatures < 0) {
+      throw new ValueError(`num_features must be a non-negative integer, got ${numFeatures}`);
+    }
+    this.numFeatures = numFeatures;
+    this.eps = o.eps ?? 1e-5;
+    this.momentum = o.momentum === undefined ? 0.1 : o.momentum;
+    this.affine = o.affine ?? defaults.affine;
+    this.trackRunningStats = o.trackRunningStats ?? defaults.track;
+    checkFiniteOption('eps', this.eps);
+    if (this.momentum !== null) checkFiniteOption('momentum', this.momentum);
+    this.registerParameter('weight', this.affine ? Parameter(ones([numFeatures])) : null);
+    this.registerParameter('bias', this.affine ? Parameter(zeros([numFeatures])) : null);
+    if (this.trackRunningStats) {
+      this.registerBuffer('running_mean', zeros([numFeatures]));
+      this.registerBuffer('running_var', ones([numFeatures]));
+      this.registerBuffer('num_batches_tracked', full([], 0));
+    }
+  }
+
+  get weight(): Tensor | null {
+    return this.getParameter('weight');
+  }
+
+  get bias(): Tensor | null {
+    return this.getParameter('bias');
+  }
+
+  get runningMean(): Tensor | null {
+    return this.getBuffer('running_mean');
+  }
+
+  get runningVar(): Tensor | null {
+    return this.getBuffer('running_var');
+  }
+
+  get numBatchesTracked(): Tensor | null {
+    return this.getBuffer('num_batches_tracked');
+  }
+
+  resetRunningStats(): void {
+    this.runningMean?.data.fill(0);
+    this.runningVar?.data.fill(1);
+    this.numBatchesTracked?.data.fill(0);
+  }
+
+  resetParameters(): void {
+    this.resetRunningStats();
+    this.weight?.data.fill(1);
+    this.bias?.data.fill(0);
+  }
+
+  abstract statistics(inputShape: readonly number[]): NormStatistics;
+
+  extraRepr(): string {
+    const m = this.momentum === null ? 'None' : String(this.momentum);
+    return `${this.numFeatures}, eps=${fmtFloat(this.eps)}, momentum=${m}, affine=${pyBool(this.affine)}, track_running_stats=${pyBool(this.trackRunningStats)}`;
+  }
+}
+
+export function pyBool(b: boolean): string {
+  return b ? 'True' : 'False';
+}
+
+/** Python's repr of a float (1e-05, 0.1). */
+export function fmtFloat(v: number): string {
+  if (Number.isInteger(v)) return `${v}.0`;
+  const s = String(v);
+  return s.replace(/e-(\d)$/, 'e-0$1');
+}

@@ -1,0 +1,58 @@
+/**
+ * `batchNorm`: per-channel statistics over the batch and spatial elements in
+ * training (updating the running statistics with the unbiased variance), the
+ * running statistics otherwise (PyTorch's F.batch_norm).
+ */
+import { normStats } from '../../kernels/norm.js';
+import { RuntimeError } from '../../errors.js';
+import { type Tensor, assertTensor } from '../../tensor/tensor.js';
+import { applyNorm, layoutOf, normMetaOutput, rstdOf } from './core.js';
+import { checkAtLeast2d, checkFeatureCount, verifyBatchSize } from './checks.js';
+
+export interface BatchNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  training?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/** The checks F.batch_norm and ATen make before computing (shared with the analyzer). */
+export function checkBatchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOptions): void {
+  const shape = input.shape;
+  checkAtLeast2d(shape, 'batch_norm');
+  const training = o.training ?? false;
+  if (training) verifyBatchSize(shape);
+  const C = shape[1]!;
+  if (runningMean) checkFeatureCount('running_mean', C, runningMean.numel(), shape);
+  else if (!training) throw new RuntimeError('running_mean must be defined in evaluation mode');
+  if (runningVar) checkFeatureCount('running_var', C, runningVar.numel(), shape);
+  else if (!training) throw new RuntimeError('running_var must be defined in evaluation mode');
+  if (o.weight) checkFeatureCount('weight', C, o.weight.numel(), shape);
+  if (o.bias) checkFeatureCount('bias', C, o.bias.numel(), shape);
+}
+
+export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOptions = {}): Tensor {
+  assertTensor(input, 'batch_norm: input');
+  checkBatchNorm(input, runningMean, runningVar, o);
+  if (input.isMeta) return normMetaOutput(input);
+  const eps = o.eps ?? 1e-5;
+  const momentum = o.momentum ?? 0.1;
+  const layout = layoutOf(input.shape, false, 1);
+  if (!(o.training ?? false)) {
+    const mean = Float64Array.from(runningMean!.data);
+    return applyNorm('batch_norm', input, layout, mean, rstdOf(runningVar!.data, eps), o.weight ?? null, o.bias ?? null, false);
+  }
+  const { mean, variance } = normStats(input.data, layout);
+  const n = layout.N * layout.S;
+  if (runningMean) {
+    const d = runningMean.data;
+    for (let c = 0; c < d.length; c++) d[c] = (1 - momentum) * d[c]! + momentum * mean[c]!;
+  }
+  if (runningVar) {
+    const d = runningVar.data;
+    const bessel = n / (n - 1);
+    for (let c = 0; c < d.length; c++) d[c] = (1 - momentum) * d[c]! + momentum * variance[c]! * bessel;
+  }
+  return applyNorm('batch_norm', input, layout, mean, rstdOf(variance, eps), o.weight ?? null, o.bias ?? null, true);
+}

@@ -1,0 +1,53 @@
+/**
+ * Shared machinery of the channel norms (instance, batch, group): run the
+ * fused kernel and record one autograd node for input, weight and bias.
+ */
+import { record } from '../../autograd/record.js';
+import { normApply, normBackward, type NormLayout } from '../../kernels/norm.js';
+import { numel, type Shape } from '../../tensor/shape.js';
+import { Tensor } from '../../tensor/tensor.js';
+
+export function layoutOf(shape: Shape, perSample: boolean, groupSize: number): NormLayout {
+  return { N: shape[0]!, C: shape[1]!, S: numel(shape.slice(2)), perSample, groupSize };
+}
+
+export function rstdOf(variance: ArrayLike<number>, eps: number): Float64Array {
+  const r = new Float64Array(variance.length);
+  for (let i = 0; i < r.length; i++) r[i] = 1 / Math.sqrt(variance[i]! + eps);
+  return r;
+}
+
+/**
+ * out = (x - mean) * rstd * weight + bias, differentiable in x (through the
+ * statistics too when `statsFromInput`), weight and bias.
+ */
+export function applyNorm(
+  name: string,
+  input: Tensor,
+  layout: NormLayout,
+  mean: Float64Array,
+  rstd: Float64Array,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  statsFromInput: boolean,
+): Tensor {
+  const w = weight?.data ?? null;
+  const out = new Tensor(normApply(input.data, layout, mean, rstd, w, bias?.data ?? null), input.shape);
+  const inputs = [input, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record(out, inputs, name, (g) => {
+    const grads = normBackward(input.data, g.data, layout, mean, rstd, w, statsFromInput, {
+      input: input.requiresGrad,
+      weight: weight?.requiresGrad ?? false,
+      bias: bias?.requiresGrad ?? false,
+    });
+    const res: (Tensor | null)[] = [grads.gradInput && new Tensor(grads.gradInput, input.shape)];
+    if (weight) res.push(grads.gradWeight && new Tensor(grads.gradWeight, weight.shape));
+    if (bias) res.push(grads.gradBias && new Tensor(grads.gradBias, bias.shape));
+    return res;
+  });
+}
+
+/** The facts a norm's meta output carries: constant planes stay constant (the output is the bias). */
+export function normMetaOutput(input: Tensor): Tensor {
+  return Tensor.meta(input.shape, input.facts);
+}

@@ -1,0 +1,83 @@
+/**
+ * `instanceNorm`: per (instance, channel) statistics over the spatial elements,
+ * or the running statistics when `useInputStats` is false (PyTorch's
+ * F.instance_norm, including its running-statistics update).
+ */
+import { noGrad } from '../../autograd/grad_mode.js';
+import { normStats } from '../../kernels/norm.js';
+import { type Tensor, assertTensor } from '../../tensor/tensor.js';
+import { applyNorm, layoutOf, normMetaOutput, rstdOf } from './core.js';
+import { checkAtLeast2d, checkFeatureCount, verifySpatialSize } from './checks.js';
+import { RuntimeError } from '../../errors.js';
+
+export interface InstanceNormOptions {
+  runningMean?: Tensor | null;
+  runningVar?: Tensor | null;
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  useInputStats?: boolean;
+  momentum?: number;
+  eps?: number;
+}
+
+/** The checks F.instance_norm makes before computing (shared with the analyzer). */
+export function checkInstanceNorm(input: Tensor, o: InstanceNormOptions): void {
+  const shape = input.shape;
+  checkAtLeast2d(shape, 'instance_norm');
+  const useInputStats = o.useInputStats ?? true;
+  if (useInputStats) verifySpatialSize(shape);
+  const [N, C] = [shape[0]!, shape[1]!];
+  if (!useInputStats && (!o.runningMean || !o.runningVar)) {
+    throw new RuntimeError('Expected running_mean and running_var to be defined when use_input_stats is false');
+  }
+  // ATen folds the batch into channels and repeats the per-channel tensors N times.
+  if (o.runningMean) checkFeatureCount('running_mean', N * C, N * o.runningMean.numel(), shape);
+  if (o.runningVar) checkFeatureCount('running_var', N * C, N * o.runningVar.numel(), shape);
+  if (o.weight) checkFeatureCount('weight', N * C, N * o.weight.numel(), shape);
+  if (o.bias) checkFeatureCount('bias', N * C, N * o.bias.numel(), shape);
+}
+
+export function instanceNorm(input: Tensor, o: InstanceNormOptions = {}): Tensor {
+  assertTensor(input, 'instance_norm: input');
+  checkInstanceNorm(input, o);
+  if (input.isMeta) return normMetaOutput(input);
+  const eps = o.eps ?? 1e-5;
+  const momentum = o.momentum ?? 0.1;
+  const weight = o.weight ?? null;
+  const bias = o.bias ?? null;
+  if (!(o.useInputStats ?? true)) {
+    const layout = layoutOf(input.shape, false, 1);
+    const mean = Float64Array.from(o.runningMean!.data);
+    return applyNorm('instance_norm', input, layout, mean, rstdOf(o.runningVar!.data, eps), weight, bias, false);
+  }
+  const layout = layoutOf(input.shape, true, 1);
+  const { mean, variance } = normStats(input.data, layout);
+  if (o.runningMean || o.runningVar) {
+    noGrad(() => updateInstanceRunningStats(layout.N, layout.C, layout.S, mean, variance, o.runningMean ?? null, o.runningVar ?? null, momentum));
+  }
+  return applyNorm('instance_norm', input, layout, mean, rstdOf(variance, eps), weight, bias, true);
+}
+
+/** running = (1 - m) * running + m * (batch average of the per-instance statistics; unbiased variance). */
+function updateInstanceRunningStats(
+  N: number,
+  C: number,
+  S: number,
+  mean: Float64Array,
+  variance: Float64Array,
+  rm: Tensor | null,
+  rv: Tensor | null,
+  m: number,
+): void {
+  const bessel = S > 1 ? S / (S - 1) : Infinity;
+  for (let c = 0; c < C; c++) {
+    let am = 0;
+    let av = 0;
+    for (let n = 0; n < N; n++) {
+      am += mean[n * C + c]!;
+      av += variance[n * C + c]! * bessel;
+    }
+    if (rm) rm.data[c] = (1 - m) * rm.data[c]! + (m * am) / N;
+    if (rv) rv.data[c] = (1 - m) * rv.data[c]! + (m * av) / N;
+  }
+}

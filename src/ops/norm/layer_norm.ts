@@ -1,0 +1,39 @@
+/** `layerNorm`: statistics over the trailing `normalizedShape` dims; affine per element. */
+import { record } from '../../autograd/record.js';
+import { layerNormApply, layerNormBackward, rowStats } from '../../kernels/norm.js';
+import { numel } from '../../tensor/shape.js';
+import { Tensor, assertTensor } from '../../tensor/tensor.js';
+import { checkLayerNormShape } from './checks.js';
+import { normMetaOutput, rstdOf } from './core.js';
+
+export interface LayerNormOptions {
+  weight?: Tensor | null;
+  bias?: Tensor | null;
+  eps?: number;
+}
+
+export function layerNorm(input: Tensor, normalizedShape: readonly number[] | number, o: LayerNormOptions = {}): Tensor {
+  assertTensor(input, 'layer_norm: input');
+  const ns = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
+  const weight = o.weight ?? null;
+  const bias = o.bias ?? null;
+  checkLayerNormShape(input.shape, ns, weight?.shape, bias?.shape);
+  if (input.isMeta) return normMetaOutput(input);
+  const D = numel(ns);
+  const rows = D === 0 ? 0 : input.numel() / D;
+  const { mean, variance } = rowStats(input.data, rows, D);
+  const rstd = rstdOf(variance, o.eps ?? 1e-5);
+  const out = new Tensor(layerNormApply(input.data, rows, D, mean, rstd, weight?.data ?? null, bias?.data ?? null), input.shape);
+  const inputs = [input, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record(out, inputs, 'layer_norm', (g) => {
+    const gr = layerNormBackward(input.data, g.data, rows, D, mean, rstd, weight?.data ?? null, {
+      input: input.requiresGrad,
+      weight: weight?.requiresGrad ?? false,
+      bias: bias?.requiresGrad ?? false,
+    });
+    const res: (Tensor | null)[] = [gr.gradInput && new Tensor(gr.gradInput, input.shape)];
+    if (weight) res.push(gr.gradWeight && new Tensor(gr.gradWeight, weight.shape));
+    if (bias) res.push(gr.gradBias && new Tensor(gr.gradBias, bias.shape));
+    return res;
+  });
+}
