@@ -17,3 +17,5 @@ export { interpolate, interpolateOutputShape, interpolatePlan, type InterpolateO
 export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
 export * as optim from './optim/index.js';
+export * as io from './io/index.js';
+export { SafetensorsError, type SafetensorsErrorKind } from './io/safetensors.js';
