@@ -118,7 +118,17 @@ function extreme(x: Tensor, wantMax: boolean, dim?: number, opts: ReduceOptions 
   const { values, indices } = extremeRows(data, rows, len, wantMax);
   const out = new Tensor(values, shape);
   return record(out, [x], wantMax ? 'max' : 'min', (g) => {
-    // The gradient flows to the (first) extreme element of each row, in the permuted layout.
+    if (dim === undefined) {
+      // Full reduction: PyTorch splits the gradient evenly among tied extremes (evenly_distribute_backward).
+      const v = values[0]!;
+      const xd = x.data;
+      const hit = (u: number) => (Number.isNaN(v) ? Number.isNaN(u) : u === v);
+      let count = 0;
+      for (let i = 0; i < xd.length; i++) if (hit(xd[i]!)) count++;
+      const share = g.data[0]! / count;
+      return [new Tensor(xd.map((u) => (hit(u) ? share : 0)), x.shape)];
+    }
+    // Along a dim: the gradient flows to the (first) extreme element of each row, in the permuted layout.
     const set = new Set(dims);
     const kept = x.shape.map((_, i) => i).filter((i) => !set.has(i));
     const perm = [...kept, ...dims];

@@ -9,6 +9,14 @@ export interface CreateOptions {
   requiresGrad?: boolean;
 }
 
+/** Zeroed storage for `shape`, with PyTorch's error for negative sizes (before allocating). */
+function storage(shape: Shape): Float32Array {
+  if (shape.some((d) => d < 0)) {
+    throw new RuntimeError(`Trying to create tensor with negative dimension ${shape.find((d) => d < 0)}: [${shape.join(', ')}]`);
+  }
+  return new Float32Array(numel(shape));
+}
+
 function finish(t: Tensor, opts?: CreateOptions): Tensor {
   if (opts?.requiresGrad) t.requiresGrad = true;
   return t;
@@ -70,11 +78,11 @@ export function tensor(
 }
 
 export function full(shape: Shape, value: number, opts?: CreateOptions): Tensor {
-  return finish(new Tensor(new Float32Array(numel(shape)).fill(value), shape), opts);
+  return finish(new Tensor(storage(shape).fill(value), shape), opts);
 }
 
 export function zeros(shape: Shape, opts?: CreateOptions): Tensor {
-  return finish(new Tensor(new Float32Array(numel(shape)), shape), opts);
+  return finish(new Tensor(storage(shape), shape), opts);
 }
 
 export function ones(shape: Shape, opts?: CreateOptions): Tensor {
@@ -110,7 +118,7 @@ export function linspace(start: number, end: number, steps: number): Tensor {
 /** Uniform [0, 1) from the seedable generator (`manualSeed`). */
 export function rand(shape: Shape, opts?: CreateOptions & { generator?: Generator }): Tensor {
   const g = opts?.generator ?? defaultGenerator;
-  const data = new Float32Array(numel(shape));
+  const data = storage(shape);
   for (let i = 0; i < data.length; i++) data[i] = g.random();
   return finish(new Tensor(data, shape), opts);
 }
@@ -118,14 +126,14 @@ export function rand(shape: Shape, opts?: CreateOptions & { generator?: Generato
 /** Standard normal from the seedable generator (`manualSeed`). */
 export function randn(shape: Shape, opts?: CreateOptions & { generator?: Generator }): Tensor {
   const g = opts?.generator ?? defaultGenerator;
-  const data = new Float32Array(numel(shape));
+  const data = storage(shape);
   for (let i = 0; i < data.length; i++) data[i] = g.normal();
   return finish(new Tensor(data, shape), opts);
 }
 
 /** Uniform in [low, high). */
 export function uniform(shape: Shape, low: number, high: number, generator: Generator = defaultGenerator): Tensor {
-  const data = new Float32Array(numel(shape));
+  const data = storage(shape);
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * generator.random();
   return new Tensor(data, shape);
 }
