@@ -109,7 +109,9 @@ export function pyBool(b: boolean): string {
 
 /** Python's repr of a float (1e-05, 0.1). */
 export function fmtFloat(v: number): string {
-  if (Number.isInteger(v)) return `${v}.0`;
-  const s = String(v);
-  return s.replace(/e-(\d)$/, 'e-0$1');
+  if (Number.isInteger(v) && Math.abs(v) < 1e16) return `${v}.0`;
+  const a = Math.abs(v);
+  // Python switches to scientific notation below 1e-4 and from 1e16, with a two-digit exponent.
+  if (a !== 0 && (a < 1e-4 || a >= 1e16)) return v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2');
+  return String(v);
 }
