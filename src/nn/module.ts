@@ -186,8 +186,9 @@ export abstract class Module {
     const unexpectedKeys = [...src.keys()].filter((k) => !own.has(k));
     const errors: string[] = [];
     if (strict) {
-      if (unexpectedKeys.length) errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}. `);
+      // PyTorch lists missing keys first, then unexpected ones.
       if (missingKeys.length) errors.push(`Missing key(s) in state_dict: ${missingKeys.map((k) => `"${k}"`).join(', ')}. `);
+      if (unexpectedKeys.length) errors.push(`Unexpected key(s) in state_dict: ${unexpectedKeys.map((k) => `"${k}"`).join(', ')}. `);
     }
     for (const [k, t] of own) {
       const s = src.get(k);
@@ -214,11 +215,14 @@ export abstract class Module {
     return '';
   }
 
+  /** PyTorch's `Module.__repr__`: a one-line extra repr inline, otherwise one indented line per entry. */
   toString(): string {
-    const kids = [...this._modules];
-    if (kids.length === 0) return `${this.typeName}(${this.extraRepr()})`;
-    const lines = kids.map(([n, m]) => `  (${n}): ${m.toString().split('\n').join('\n  ')}`);
     const extra = this.extraRepr();
-    return `${this.typeName}(${extra ? extra + '\n' : '\n'}${lines.join('\n')}\n)`;
+    const extraLines = extra ? extra.split('\n') : [];
+    const childLines = [...this._modules].map(([n, m]) => `(${n}): ${m.toString().split('\n').join('\n  ')}`);
+    const lines = [...extraLines, ...childLines];
+    if (lines.length === 0) return `${this.typeName}()`;
+    if (extraLines.length === 1 && childLines.length === 0) return `${this.typeName}(${extra})`;
+    return `${this.typeName}(\n  ${lines.join('\n  ')}\n)`;
   }
 }
