@@ -15,3 +15,10 @@ export {
   type CrossEntropyOptions,
   type BceWithLogitsOptions,
 } from '../ops/loss.js';
+export { conv1d, conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOptions, type ConvPadding } from '../ops/conv.js';
+export { maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, type MaxPool2dOptions, type AvgPool2dOptions, type AdaptiveSize } from '../ops/pool.js';
+export { pad, type PadMode } from '../ops/pad.js';
+export { linear } from '../ops/linear.js';
+export { relu, leakyRelu, tanh, sigmoid, gelu, elu, type GeluApproximate } from '../ops/activation.js';
+export { dropout } from '../ops/dropout.js';
+export { flatten } from '../ops/shape_ops.js';

@@ -2,8 +2,9 @@
 import type { Tensor } from '../../tensor/tensor.js';
 import { fns as normFns } from './norms.js';
 import { fns as otherFns } from './others.js';
+import { fns as layerFns } from './layers.js';
 
 /** Inputs are decoded tensors, or raw JSON for non-tensor inputs (e.g. class indices). */
 export type OracleFn = (inputs: Record<string, unknown>, kwargs: Record<string, unknown>) => Tensor;
 
-export const oracleFns: Record<string, OracleFn> = { ...normFns, ...otherFns };
+export const oracleFns: Record<string, OracleFn> = { ...normFns, ...otherFns, ...layerFns };

@@ -4,8 +4,9 @@ import { SpecError } from '../../errors.js';
 import { Identity } from '../../nn/identity.js';
 import { Upsample, UpsamplingBilinear2d, UpsamplingNearest2d } from '../../nn/upsample.js';
 import type { ArgReader } from '../args.js';
+import { builders as networkLayerBuilders } from './network_layers.js';
 
-export const builders: ModuleBuilder[] = [];
+export const builders: ModuleBuilder[] = [...networkLayerBuilders];
 
 // ---- resampling and Identity ----------------------------------------------
 

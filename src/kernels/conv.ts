@@ -1,0 +1,117 @@
+/**
+ * im2col / col2im for 2-D convolution on one image (no shape semantics here).
+ *
+ * The "column" matrix has one row per (channel, kernel row, kernel column) and
+ * one column per output position: col[(c*kh + i)*kw + j][oh*outW + ow] is the
+ * image value under kernel tap (i, j) of the window at (oh, ow), or 0 where
+ * the window hangs over the (zero) padding. A convolution is then one gemm.
+ */
+
+export interface ConvGeom2d {
+  /** Image height/width (the padded region is implicit). */
+  H: number;
+  W: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  /** Padding before the first row / column (after-padding only shows in outH/outW). */
+  ph: number;
+  pw: number;
+  dh: number;
+  dw: number;
+  /** Number of window positions along each axis. */
+  outH: number;
+  outW: number;
+}
+
+/** First and one-past-last window index `o` whose tap lands inside [0, size): o*s - p + t in range. */
+function validRange(tapOffset: number, s: number, size: number, count: number): [number, number] {
+  // o*s + tapOffset >= 0  and  o*s + tapOffset <= size - 1
+  const lo = tapOffset >= 0 ? 0 : Math.ceil(-tapOffset / s);
+  const hi = size - 1 - tapOffset < 0 ? 0 : Math.floor((size - 1 - tapOffset) / s) + 1;
+  return [Math.min(lo, count), Math.max(Math.min(hi, count), Math.min(lo, count))];
+}
+
+/** Fills col (C*kh*kw x outH*outW, at colOff) from image x (C x H x W, at xOff). */
+export function im2col(x: Float32Array, xOff: number, C: number, g: ConvGeom2d, col: Float32Array, colOff = 0): void {
+  const { H, W, kh, kw, sh, sw, ph, pw, dh, dw, outH, outW } = g;
+  const L = outH * outW;
+  let row = colOff;
+  for (let c = 0; c < C; c++) {
+    const plane = xOff + c * H * W;
+    for (let i = 0; i < kh; i++) {
+      const hOff = i * dh - ph;
+      const [oh0, oh1] = validRange(hOff, sh, H, outH);
+      for (let j = 0; j < kw; j++, row += L) {
+        const wOff = j * dw - pw;
+        const [ow0, ow1] = validRange(wOff, sw, W, outW);
+        if (oh0 > 0) col.fill(0, row, row + oh0 * outW);
+        if (oh1 < outH) col.fill(0, row + oh1 * outW, row + L);
+        for (let oh = oh0; oh < oh1; oh++) {
+          const dst = row + oh * outW;
+          if (ow0 > 0) col.fill(0, dst, dst + ow0);
+          if (ow1 < outW) col.fill(0, dst + ow1, dst + outW);
+          const src = plane + (oh * sh + hOff) * W + wOff;
+          if (sw === 1) {
+            for (let ow = ow0; ow < ow1; ow++) col[dst + ow] = x[src + ow]!;
+          } else {
+            for (let ow = ow0; ow < ow1; ow++) col[dst + ow] = x[src + ow * sw]!;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Adds col (C*kh*kw x outH*outW) back into image gx (C x H x W, at xOff): the adjoint of im2col. */
+export function col2im(col: Float32Array, colOff: number, C: number, g: ConvGeom2d, gx: Float32Array, xOff: number): void {
+  const { H, W, kh, kw, sh, sw, ph, pw, dh, dw, outH, outW } = g;
+  const L = outH * outW;
+  let row = colOff;
+  for (let c = 0; c < C; c++) {
+    const plane = xOff + c * H * W;
+    for (let i = 0; i < kh; i++) {
+      const hOff = i * dh - ph;
+      const [oh0, oh1] = validRange(hOff, sh, H, outH);
+      for (let j = 0; j < kw; j++, row += L) {
+        const wOff = j * dw - pw;
+        const [ow0, ow1] = validRange(wOff, sw, W, outW);
+        for (let oh = oh0; oh < oh1; oh++) {
+          const srcRow = row + oh * outW;
+          const dst = plane + (oh * sh + hOff) * W + wOff;
+          if (sw === 1) {
+            for (let ow = ow0; ow < ow1; ow++) gx[dst + ow] = gx[dst + ow]! + col[srcRow + ow]!;
+          } else {
+            for (let ow = ow0; ow < ow1; ow++) gx[dst + ow * sw] = gx[dst + ow * sw]! + col[srcRow + ow]!;
+          }
+        }
+      }
+    }
+  }
+}
+
+/** out[n, c, :] = out[n, c, :]! + bias[c] over `planes` = N*C planes of `len` values. */
+export function addBias(out: Float32Array, bias: Float32Array, N: number, C: number, len: number): void {
+  let o = 0;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const b = bias[c]!;
+      for (let i = 0; i < len; i++, o++) out[o] = out[o]! + b;
+    }
+  }
+}
+
+/** gb[c] = sum over n and positions of g[n, c, :]. */
+export function biasGrad(g: Float32Array, N: number, C: number, len: number): Float32Array {
+  const acc = new Float64Array(C);
+  let o = 0;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      let s = 0;
+      for (let i = 0; i < len; i++, o++) s += g[o]!;
+      acc[c] = acc[c]! + s;
+    }
+  }
+  return Float32Array.from(acc);
+}

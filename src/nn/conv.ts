@@ -1,0 +1,198 @@
+/**
+ * Convolution layers: Conv1d, Conv2d, ConvTranspose2d. They hold `weight`
+ * ([out, in/groups, *k], or [in, out/groups, *k] when transposed) and `bias`,
+ * initialized as PyTorch does, and call the functional ops. A non-zeros
+ * `paddingMode` pads explicitly (F.pad) and then convolves without padding.
+ *
+ *     const conv = new nn.Conv2d(3, 8, 3, { stride: 2, padding: 1 });
+ *     conv.call(randn([1, 3, 32, 32])).shape; // [1, 8, 16, 16]
+ */
+import { ValueError } from '../errors.js';
+import { conv1d, conv2d, convTranspose2d, type ConvPadding } from '../ops/conv.js';
+import { pad, type PadMode } from '../ops/pad.js';
+import { expandParam, type IntOrTuple } from '../ops/window_args.js';
+import { zeros } from '../tensor/creation.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { resetLayerParameters } from './init.js';
+import { Module, Parameter } from './module.js';
+import { py } from './py_repr.js';
+
+export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
+const PADDING_MODES: readonly string[] = ['zeros', 'reflect', 'replicate', 'circular'];
+
+export interface ConvModuleOptions {
+  stride?: IntOrTuple;
+  padding?: ConvPadding;
+  dilation?: IntOrTuple;
+  groups?: number;
+  /** Learn an additive bias (default true). */
+  bias?: boolean;
+  paddingMode?: PaddingMode;
+}
+
+export interface ConvTransposeModuleOptions {
+  stride?: IntOrTuple;
+  padding?: IntOrTuple;
+  outputPadding?: IntOrTuple;
+  groups?: number;
+  bias?: boolean;
+  dilation?: IntOrTuple;
+  paddingMode?: 'zeros';
+}
+
+function tuple(v: IntOrTuple, n: number, what: string): number[] {
+  try {
+    return expandParam(v, n, what);
+  } catch {
+    throw new ValueError(`${what} must be an integer or a tuple of ${n} integers, got ${JSON.stringify(v)}`);
+  }
+}
+
+/** The parts shared by all convolution layers (PyTorch's `_ConvNd`). */
+export abstract class ConvNd extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  /** Per-dim padding, or the strings 'same' / 'valid'. */
+  readonly padding: number[] | 'same' | 'valid';
+  readonly dilation: number[];
+  readonly outputPadding: number[];
+  readonly groups: number;
+  readonly paddingMode: PaddingMode;
+  readonly transposed: boolean;
+
+  protected constructor(
+    nd: number,
+    inChannels: number,
+    outChannels: number,
+    kernelSize: IntOrTuple,
+    o: ConvModuleOptions & { outputPadding?: IntOrTuple },
+    transposed: boolean,
+  ) {
+    super();
+    const groups = o.groups ?? 1;
+    if (!Number.isInteger(groups) || groups <= 0) throw new ValueError('groups must be a positive integer');
+    if (inChannels % groups !== 0) throw new ValueError('in_channels must be divisible by groups');
+    if (outChannels % groups !== 0) throw new ValueError('out_channels must be divisible by groups');
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = tuple(kernelSize, nd, 'kernel_size');
+    this.stride = tuple(o.stride ?? 1, nd, 'stride');
+    this.dilation = tuple(o.dilation ?? 1, nd, 'dilation');
+    this.outputPadding = tuple(o.outputPadding ?? 0, nd, 'output_padding');
+    this.groups = groups;
+    const p = o.padding ?? 0;
+    if (typeof p === 'string') {
+      if (p !== 'same' && p !== 'valid') throw new ValueError(`Invalid padding string '${p}', should be one of {'valid', 'same'}`);
+      if (p === 'same' && this.stride.some((s) => s !== 1)) throw new ValueError("padding='same' is not supported for strided convolutions");
+      this.padding = p;
+    } else {
+      this.padding = tuple(p, nd, 'padding');
+    }
+    const mode = o.paddingMode ?? 'zeros';
+    if (!PADDING_MODES.includes(mode)) {
+      throw new ValueError(`padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='${mode}'`);
+    }
+    this.paddingMode = mode;
+    this.transposed = transposed;
+    const wShape = transposed
+      ? [inChannels, outChannels / groups, ...this.kernelSize]
+      : [outChannels, inChannels / groups, ...this.kernelSize];
+    const weight = Parameter(zeros(wShape));
+    const bias = (o.bias ?? true) ? Parameter(zeros([outChannels])) : null;
+    resetLayerParameters(weight, bias);
+    this.registerParameter('weight', weight);
+    this.registerParameter('bias', bias);
+  }
+
+  get weight(): Tensor {
+    return this.getParameter('weight')!;
+  }
+
+  get bias(): Tensor | null {
+    return this.getParameter('bias');
+  }
+
+  /** F.pad amounts for a non-zeros padding mode: (before, after) per dim, last dim first. */
+  protected explicitPadding(): number[] {
+    const out: number[] = [];
+    for (let i = this.kernelSize.length - 1; i >= 0; i--) {
+      if (this.padding === 'same') {
+        const total = this.dilation[i]! * (this.kernelSize[i]! - 1);
+        const before = Math.floor(total / 2);
+        out.push(before, total - before);
+      } else if (this.padding === 'valid') {
+        out.push(0, 0);
+      } else {
+        out.push(this.padding[i]!, this.padding[i]!);
+      }
+    }
+    return out;
+  }
+
+  extraRepr(): string {
+    const nd = this.kernelSize.length;
+    const zero = new Array<number>(nd).fill(0);
+    const one = new Array<number>(nd).fill(1);
+    const same = (a: readonly number[], b: readonly number[]) => a.every((v, i) => v === b[i]);
+    let s = `${this.inChannels}, ${this.outChannels}, kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}`;
+    if (typeof this.padding === 'string' || !same(this.padding, zero)) s += `, padding=${py(this.padding)}`;
+    if (!same(this.dilation, one)) s += `, dilation=${py(this.dilation)}`;
+    if (!same(this.outputPadding, zero)) s += `, output_padding=${py(this.outputPadding)}`;
+    if (this.groups !== 1) s += `, groups=${this.groups}`;
+    if (this.bias === null) s += ', bias=False';
+    if (this.paddingMode !== 'zeros') s += `, padding_mode=${this.paddingMode}`;
+    return s;
+  }
+}
+
+abstract class ConvForward extends ConvNd {
+  protected abstract op(x: Tensor, padding: ConvPadding): Tensor;
+
+  forward(x: Tensor): Tensor {
+    if (this.paddingMode !== 'zeros') return this.op(pad(x, this.explicitPadding(), this.paddingMode as PadMode), 0);
+    return this.op(x, this.padding);
+  }
+}
+
+/** 1-D convolution over [N, C_in, L] (or [C_in, L]). */
+export class Conv1d extends ConvForward {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvModuleOptions = {}) {
+    super(1, inChannels, outChannels, kernelSize, o, false);
+  }
+
+  protected op(x: Tensor, padding: ConvPadding): Tensor {
+    return conv1d(x, this.weight, this.bias, { stride: this.stride, padding, dilation: this.dilation, groups: this.groups });
+  }
+}
+
+/** 2-D convolution over [N, C_in, H, W] (or [C_in, H, W]). */
+export class Conv2d extends ConvForward {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvModuleOptions = {}) {
+    super(2, inChannels, outChannels, kernelSize, o, false);
+  }
+
+  protected op(x: Tensor, padding: ConvPadding): Tensor {
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding, dilation: this.dilation, groups: this.groups });
+  }
+}
+
+/** Transposed 2-D convolution ("deconvolution"), the adjoint of Conv2d's input gradient. */
+export class ConvTranspose2d extends ConvNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvTransposeModuleOptions = {}) {
+    if ((o.paddingMode ?? 'zeros') !== 'zeros') throw new ValueError('Only "zeros" padding mode is supported for ConvTranspose2d');
+    if (typeof o.padding === 'string') throw new ValueError(`ConvTranspose2d does not support padding='${String(o.padding)}'`);
+    super(2, inChannels, outChannels, kernelSize, o, true);
+  }
+
+  forward(x: Tensor): Tensor {
+    return convTranspose2d(x, this.weight, this.bias, {
+      stride: this.stride,
+      padding: this.padding as number[],
+      outputPadding: this.outputPadding,
+      groups: this.groups,
+      dilation: this.dilation,
+    });
+  }
+}

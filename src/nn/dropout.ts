@@ -1,0 +1,29 @@
+/**
+ * `Dropout(p = 0.5)`: in training, zeroes each element with probability p
+ * (seeded by `manualSeed`) and scales the rest by 1 / (1 - p); identity in eval.
+ */
+import { checkDropoutP, dropout } from '../ops/dropout.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+import { py } from './py_repr.js';
+
+export class Dropout extends Module {
+  readonly p: number;
+  /** Accepted for PyTorch compatibility; normkit never modifies its inputs. */
+  readonly inplace: boolean;
+
+  constructor(p = 0.5, o: { inplace?: boolean } = {}) {
+    super();
+    checkDropoutP(p);
+    this.p = p;
+    this.inplace = o.inplace ?? false;
+  }
+
+  forward(x: Tensor): Tensor {
+    return dropout(x, this.p, this.training);
+  }
+
+  extraRepr(): string {
+    return `p=${py(this.p, true)}, inplace=${py(this.inplace)}`;
+  }
+}

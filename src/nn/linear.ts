@@ -1,0 +1,42 @@
+/**
+ * `Linear(inFeatures, outFeatures)`: y = x W^T + b over the last dim of
+ * [*, in_features]; weight [out, in] and bias initialized as PyTorch does.
+ */
+import { linear } from '../ops/linear.js';
+import { zeros } from '../tensor/creation.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { resetLayerParameters } from './init.js';
+import { Module, Parameter } from './module.js';
+import { py } from './py_repr.js';
+
+export class Linear extends Module {
+  readonly inFeatures: number;
+  readonly outFeatures: number;
+
+  constructor(inFeatures: number, outFeatures: number, o: { bias?: boolean } = {}) {
+    super();
+    this.inFeatures = inFeatures;
+    this.outFeatures = outFeatures;
+    const weight = Parameter(zeros([outFeatures, inFeatures]));
+    const bias = (o.bias ?? true) ? Parameter(zeros([outFeatures])) : null;
+    resetLayerParameters(weight, bias);
+    this.registerParameter('weight', weight);
+    this.registerParameter('bias', bias);
+  }
+
+  get weight(): Tensor {
+    return this.getParameter('weight')!;
+  }
+
+  get bias(): Tensor | null {
+    return this.getParameter('bias');
+  }
+
+  forward(x: Tensor): Tensor {
+    return linear(x, this.weight, this.bias);
+  }
+
+  extraRepr(): string {
+    return `in_features=${this.inFeatures}, out_features=${this.outFeatures}, bias=${py(this.bias !== null)}`;
+  }
+}

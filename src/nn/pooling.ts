@@ -1,0 +1,131 @@
+/**
+ * Pooling layers: MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d,
+ * over [N, C, H, W] or [C, H, W]. Arguments keep the form they were given in
+ * (an int or a pair), as PyTorch's modules do.
+ *
+ *     new nn.MaxPool2d(2).call(randn([1, 8, 32, 32])).shape; // [1, 8, 16, 16]
+ */
+import { ValueError } from '../errors.js';
+import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d, type AdaptiveSize } from '../ops/pool.js';
+import type { IntOrTuple } from '../ops/window_args.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+import { py } from './py_repr.js';
+
+export interface MaxPool2dModuleOptions {
+  /** Defaults to kernelSize. */
+  stride?: IntOrTuple | null;
+  padding?: IntOrTuple;
+  dilation?: IntOrTuple;
+  ceilMode?: boolean;
+}
+
+export class MaxPool2d extends Module {
+  readonly kernelSize: IntOrTuple;
+  readonly stride: IntOrTuple;
+  readonly padding: IntOrTuple;
+  readonly dilation: IntOrTuple;
+  readonly ceilMode: boolean;
+
+  constructor(kernelSize: IntOrTuple, o: MaxPool2dModuleOptions = {}) {
+    super();
+    this.kernelSize = kernelSize;
+    this.stride = o.stride ?? kernelSize;
+    this.padding = o.padding ?? 0;
+    this.dilation = o.dilation ?? 1;
+    this.ceilMode = o.ceilMode ?? false;
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  }
+
+  extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}, dilation=${py(this.dilation)}, ceil_mode=${py(this.ceilMode)}`;
+  }
+}
+
+export interface AvgPool2dModuleOptions {
+  stride?: IntOrTuple | null;
+  padding?: IntOrTuple;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+  divisorOverride?: number | null;
+}
+
+export class AvgPool2d extends Module {
+  readonly kernelSize: IntOrTuple;
+  readonly stride: IntOrTuple;
+  readonly padding: IntOrTuple;
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+  readonly divisorOverride: number | null;
+
+  constructor(kernelSize: IntOrTuple, o: AvgPool2dModuleOptions = {}) {
+    super();
+    this.kernelSize = kernelSize;
+    this.stride = o.stride ?? kernelSize;
+    this.padding = o.padding ?? 0;
+    this.ceilMode = o.ceilMode ?? false;
+    this.countIncludePad = o.countIncludePad ?? true;
+    this.divisorOverride = o.divisorOverride ?? null;
+  }
+
+  forward(x: Tensor): Tensor {
+    return avgPool2d(x, this.kernelSize, {
+      stride: this.stride,
+      padding: this.padding,
+      ceilMode: this.ceilMode,
+      countIncludePad: this.countIncludePad,
+      divisorOverride: this.divisorOverride,
+    });
+  }
+
+  extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
+  }
+}
+
+function checkOutputSize(outputSize: AdaptiveSize): void {
+  const list = typeof outputSize === 'number' ? [outputSize] : outputSize;
+  if (!list.every((v) => v === null || (Number.isInteger(v) && v >= 0))) {
+    throw new ValueError(`output_size must be a non-negative integer, None, or a list of them, got ${JSON.stringify(outputSize)}`);
+  }
+}
+
+/** Average over PyTorch's adaptive windows so that the output is `outputSize` (null keeps that input size). */
+export class AdaptiveAvgPool2d extends Module {
+  readonly outputSize: AdaptiveSize;
+
+  constructor(outputSize: AdaptiveSize) {
+    super();
+    checkOutputSize(outputSize);
+    this.outputSize = outputSize;
+  }
+
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool2d(x, this.outputSize);
+  }
+
+  extraRepr(): string {
+    return `output_size=${py(this.outputSize)}`;
+  }
+}
+
+export class AdaptiveMaxPool2d extends Module {
+  readonly outputSize: AdaptiveSize;
+
+  constructor(outputSize: AdaptiveSize) {
+    super();
+    checkOutputSize(outputSize);
+    this.outputSize = outputSize;
+  }
+
+  forward(x: Tensor): Tensor {
+    return adaptiveMaxPool2d(x, this.outputSize);
+  }
+
+  extraRepr(): string {
+    return `output_size=${py(this.outputSize)}`;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * Pointwise activations: relu, leaky_relu, tanh, sigmoid, gelu (exact erf form
+ * or tanh approximation), elu. Values are computed in float64 from float32
+ * inputs; gradients follow PyTorch's backward formulas (incl. the value chosen
+ * at the kink). Meta inputs keep their facts (pointwise ops cannot mix positions).
+ */
+import { record } from '../autograd/record.js';
+import { RuntimeError } from '../errors.js';
+import { Tensor, assertTensor } from '../tensor/tensor.js';
+import { propagateElementwiseFacts } from './meta_facts.js';
+
+/** erf in float64: the positive-term series 2/sqrt(pi) e^{-x^2} sum (2x^2)^n x / (2n+1)!! (no cancellation). */
+export function erf(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const ax = Math.abs(x);
+  if (ax >= 6) return x > 0 ? 1 : -1; // 1 - erf(6) < 3e-17
+  const x2 = ax * ax;
+  let term = ax;
+  let sum = ax;
+  for (let n = 1; term > sum * 1e-17; n++) {
+    term *= (2 * x2) / (2 * n + 1);
+    sum += term;
+  }
+  const r = (2 / Math.sqrt(Math.PI)) * Math.exp(-x2) * sum;
+  return x < 0 ? -r : r;
+}
+
+/**
+ * A pointwise op: `f` maps each value, `df(x, y)` is dy/dx from the input and
+ * the output value.
+ */
+function pointwise(name: string, x: Tensor, f: (v: number) => number, df: (v: number, y: number) => number): Tensor {
+  assertTensor(x, 'input');
+  if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
+  const xd = x.data;
+  const od = new Float32Array(xd.length);
+  for (let i = 0; i < xd.length; i++) od[i] = f(xd[i]!);
+  const out = new Tensor(od, x.shape);
+  return record(out, [x], name, (g) => {
+    const gd = g.data;
+    const gx = new Float32Array(xd.length);
+    for (let i = 0; i < xd.length; i++) gx[i] = gd[i]! * df(xd[i]!, od[i]!);
+    return [new Tensor(gx, x.shape)];
+  });
+}
+
+/** max(x, 0); NaN passes through; the gradient is 0 where the output is <= 0. */
+export function relu(x: Tensor): Tensor {
+  return pointwise('relu', x, (v) => (v <= 0 ? 0 : v), (_v, y) => (y <= 0 ? 0 : 1));
+}
+
+/** x for x > 0, else negativeSlope * x (the slope also applies at 0 in the gradient). */
+export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  return pointwise('leaky_relu', x, (v) => (v > 0 ? v : v * negativeSlope), (v) => (v > 0 ? 1 : negativeSlope));
+}
+
+export function tanh(x: Tensor): Tensor {
+  return pointwise('tanh', x, Math.tanh, (_v, y) => 1 - y * y);
+}
+
+export function sigmoid(x: Tensor): Tensor {
+  return pointwise('sigmoid', x, (v) => 1 / (1 + Math.exp(-v)), (_v, y) => y * (1 - y));
+}
+
+export type GeluApproximate = 'none' | 'tanh';
+
+const SQRT1_2 = Math.SQRT1_2;
+const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
+const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
+const GELU_C = 0.044715;
+
+/**
+ * GELU: x * Phi(x) with Phi the standard normal CDF, 0.5 * (1 + erf(x / sqrt 2));
+ * `approximate: 'tanh'` uses 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+ */
+export function gelu(x: Tensor, approximate: GeluApproximate = 'none'): Tensor {
+  if (approximate === 'tanh') {
+    return pointwise(
+      'gelu',
+      x,
+      (v) => 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v))),
+      (v) => {
+        const t = Math.tanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
+        return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_C * v * v);
+      },
+    );
+  }
+  if (approximate !== 'none') throw new RuntimeError(`approximate argument must be either none or tanh, but got '${String(approximate)}'`);
+  return pointwise(
+    'gelu',
+    x,
+    (v) => 0.5 * v * (1 + erf(v * SQRT1_2)),
+    (v) => 0.5 * (1 + erf(v * SQRT1_2)) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI,
+  );
+}
+
+/** x for x > 0, else alpha * (exp(x) - 1); gradient alpha * exp(x) for x <= 0. */
+export function elu(x: Tensor, alpha = 1): Tensor {
+  return pointwise('elu', x, (v) => (v > 0 ? v : alpha * Math.expm1(v)), (v) => (v > 0 ? 1 : alpha * Math.exp(v)));
+}
