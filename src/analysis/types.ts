@@ -1,0 +1,131 @@
+/**
+ * What the shape-flow analyzer reports. Every field is plain JSON (no
+ * Infinity, no class instances), so `normkit check --json` prints it as is.
+ */
+
+export type Mode = 'train' | 'eval';
+
+/** An error as real execution would throw it: PyTorch's class name and message. */
+export interface ErrorInfo {
+  type: string;
+  message: string;
+}
+
+export type NormVerdict = 'ok' | 'raises' | 'degenerate' | 'fallback';
+
+/** How one normalization layer fares at the analyzed input size. */
+export interface NormReport {
+  path: string;
+  type: string;
+  inputShape: number[] | null;
+  /** Statistics come from the input (not from running estimates). */
+  usesInputStats: boolean | null;
+  /** Values behind each mean/variance; null when running statistics are used or the input is unusable. */
+  valuesPerStatistic: number | null;
+  /** What a statistic spans, in words. */
+  over: string | null;
+  verdict: NormVerdict;
+  /** Why, in one sentence. */
+  reason: string;
+  /** For `raises`: the error real execution throws here. */
+  error?: ErrorInfo;
+  /** For `degenerate`: the module whose output first became spatially constant. */
+  constantSince?: string;
+}
+
+/** One module call, in execution (entry) order. */
+export interface ModuleRecord {
+  path: string;
+  type: string;
+  /** Input shape (the first input); null when it cannot be known. */
+  inputShape: number[] | null;
+  /** Output shape; null for the module that raised and its unfinished ancestors. */
+  outputShape: number[] | null;
+  status: 'ok' | 'raised' | 'unfinished';
+  /** Leaf module (no children): the rows that make up the data flow. */
+  leaf: boolean;
+  /** The output provably holds one value per (sample, channel) plane. */
+  spatiallyConstant: boolean;
+  norm?: NormReport;
+}
+
+/** A layer that changed the spatial size on the way to the failure. */
+export interface CauseStep {
+  path: string;
+  type: string;
+  /** Spatial sizes before and after, e.g. [4, 4] -> [2, 2]. */
+  before: number[];
+  after: number[];
+  change: 'shrank' | 'grew';
+  /** What did it, in the layer's own hyper-parameters: "stride 2", "kernel 4 with padding 1 (-1)". */
+  because: string[];
+}
+
+export type FailureKind = 'statistics' | 'kernel' | 'padding' | 'mismatch' | 'channels' | 'rank' | 'other';
+
+export interface Failure {
+  path: string;
+  type: string;
+  error: ErrorInfo;
+  kind: FailureKind;
+  inputShape: number[] | null;
+  /** Layers on the way to the failure that changed the spatial size, in execution order. */
+  chain: CauseStep[];
+  /** One-paragraph explanation in words. */
+  explanation: string;
+}
+
+export interface Analysis {
+  inputShape: number[];
+  mode: Mode;
+  /** Real execution would run without raising. */
+  runs: boolean;
+  /** Some normalization layer's statistics are provably degenerate. */
+  degenerate: boolean;
+  outputShape: number[] | null;
+  modules: ModuleRecord[];
+  norms: NormReport[];
+  failure: Failure | null;
+}
+
+export type SweepAxis = 'square' | 'length' | 'batch';
+
+export interface SweepPoint {
+  size: number;
+  inputShape: number[];
+  outcome: 'ok' | 'degenerate' | 'fallback' | 'error';
+  outputShape?: number[];
+  error?: ErrorInfo;
+  raisedIn?: { path: string; type: string };
+  degenerateAt?: string[];
+}
+
+export interface SweepResult {
+  axis: SweepAxis;
+  mode: Mode;
+  from: number;
+  to: number;
+  points: SweepPoint[];
+  /** Sizes at which real execution runs (degenerate or falling back included). */
+  workingSizes: number[];
+  smallestWorkingSize: number | null;
+  /** Sizes that run with every norm `ok`. */
+  healthySizes: number[];
+  /** The working set in words: "17..48", "8, 12, ..., 48 (every 4th from 8)". */
+  summary: string;
+}
+
+export type FixKind = 'input-size' | 'track-running-stats' | 'replace-norm' | 'stride' | 'padding' | 'pooling' | 'flexible-norm';
+
+export interface Fix {
+  rank: number;
+  kind: FixKind;
+  /** One line: what to change. */
+  title: string;
+  /** The concrete edits, by module path. */
+  changes: { path: string; from: string; to: string }[];
+  /** What you give up. */
+  caveat?: string;
+  /** The re-analysis that verified it. */
+  verified: { inputShape: number[]; runs: boolean; degenerate: boolean; fallbacks: string[]; outputShape: number[] | null };
+}
