@@ -2,7 +2,8 @@
  * Resampling along one axis of contiguous storage viewed as [outer, len, inner]:
  * each output position j blends two input positions, `w0[j] * x[i0[j]] + w1[j] * x[i1[j]]`
  * (nearest: w0 = 1, w1 = 0). Multi-dim linear/nearest resampling is these applied
- * axis by axis (the tensor product of the 1-D rules). No shape semantics here.
+ * axis by axis (the tensor product of the 1-D rules); the backward runs over all
+ * axes at once, in ATen's accumulation order. No shape semantics here.
  */
 
 /** The per-output-position sources and weights along one axis. */
@@ -35,21 +36,59 @@ export function resampleAxis(x: Float32Array, outer: number, inLen: number, inne
   return out;
 }
 
-/** The transpose of `resampleAxis`: scatters `g` ([outer, outLen, inner]) back onto [outer, inLen, inner]. */
-export function resampleAxisBackward(g: Float32Array, outer: number, inLen: number, inner: number, t: AxisTable): Float32Array {
-  const outLen = t.i0.length;
-  const gx = new Float32Array(outer * inLen * inner);
-  for (let o = 0; o < outer; o++) {
-    const inBase = o * inLen * inner;
-    const outBase = o * outLen * inner;
-    for (let j = 0; j < outLen; j++) {
-      const a = inBase + t.i0[j]! * inner;
-      const b = inBase + t.i1[j]! * inner;
-      const w0 = t.w0[j]!;
-      const w1 = t.w1[j]!;
-      const src = outBase + j * inner;
-      for (let k = 0; k < inner; k++) gx[a + k]! += w0 * g[src + k]!;
-      if (w1 !== 0) for (let k = 0; k < inner; k++) gx[b + k]! += w1 * g[src + k]!;
+/**
+ * Backward of a whole resampling (all spatial axes at once), in ATen's order:
+ * output positions row-major, each adding its weighted gradient to its source
+ * corners (h0w0, h0w1, h1w0, h1w1, ...) in float32. Matching that order matters
+ * where the result is pure rounding residue, e.g. the gradient reaching a 1x1
+ * map through nearest upsampling and an instance norm.
+ */
+export function resampleBackward(g: Float32Array, planes: number, inSpatial: readonly number[], outSpatial: readonly number[], tables: readonly AxisTable[]): Float32Array {
+  const k = inSpatial.length;
+  const inPlane = inSpatial.reduce((a, b) => a * b, 1);
+  const outPlane = outSpatial.reduce((a, b) => a * b, 1);
+  const gx = new Float32Array(planes * inPlane);
+  const inStrides = new Array<number>(k);
+  let acc = 1;
+  for (let d = k - 1; d >= 0; d--) {
+    inStrides[d] = acc;
+    acc *= inSpatial[d]!;
+  }
+  const corners = 1 << k;
+  const nearest = tables.every((t) => t.w1.every((w) => w === 0) && t.w0.every((w) => w === 1));
+  // Per output position: the source offsets and weights of its corners (shared by every plane).
+  const offs = new Int32Array(outPlane * corners);
+  const wts = new Float32Array(outPlane * corners);
+  const idx = new Array<number>(k).fill(0);
+  for (let o = 0; o < outPlane; o++) {
+    for (let c = 0; c < corners; c++) {
+      let off = 0;
+      let w = 1;
+      for (let d = 0; d < k; d++) {
+        const t = tables[d]!;
+        const hi = (c >> (k - 1 - d)) & 1;
+        off += (hi ? t.i1[idx[d]!]! : t.i0[idx[d]!]!) * inStrides[d]!;
+        w = Math.fround(w * (hi ? t.w1[idx[d]!]! : t.w0[idx[d]!]!));
+      }
+      offs[o * corners + c] = off;
+      wts[o * corners + c] = w;
+    }
+    for (let d = k - 1; d >= 0; d--) {
+      idx[d]!++;
+      if (idx[d]! < outSpatial[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  for (let p = 0; p < planes; p++) {
+    const gb = p * outPlane;
+    const xb = p * inPlane;
+    if (nearest) {
+      for (let o = 0; o < outPlane; o++) gx[xb + offs[o * corners]!]! += g[gb + o]!;
+      continue;
+    }
+    for (let o = 0; o < outPlane; o++) {
+      const v = g[gb + o]!;
+      for (let c = 0; c < corners; c++) gx[xb + offs[o * corners + c]!]! += wts[o * corners + c]! * v;
     }
   }
   return gx;

@@ -19,6 +19,8 @@ export interface NormLayout {
   S: number;
   perSample: boolean;
   groupSize: number;
+  /** Group norm: ATen computes its backward by another formula (even with one channel per group). */
+  groupNorm?: boolean;
 }
 
 export function statCount(l: NormLayout): number {
@@ -107,10 +109,47 @@ export interface NormGrads {
 }
 
 /**
- * Backward of normApply. With `statsFromInput`, mean and rstd depend on x:
+ * Sum of `len` float32 values from `base` as ATen's AVX2 `reduce_all` adds them:
+ * eight float32 lanes (the tail into the first lanes), then a shuffle tree
+ * ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)); under eight values, one by one.
+ * With `times`, the values are the float32 products a[i] * times[i] (or * scalar).
+ */
+export function laneSum(a: Float32Array, base: number, len: number, times: Float32Array | null = null, scalar = 1): number {
+  const f = Math.fround;
+  const at = times
+    ? (i: number) => f(a[base + i]! * times[base + i]!)
+    : scalar === 1
+      ? (i: number) => a[base + i]!
+      : (i: number) => f(a[base + i]! * scalar);
+  if (len < 8) {
+    let s = 0;
+    for (let i = 0; i < len; i++) s = f(s + at(i));
+    return s;
+  }
+  let l0 = at(0), l1 = at(1), l2 = at(2), l3 = at(3), l4 = at(4), l5 = at(5), l6 = at(6), l7 = at(7);
+  let i = 8;
+  for (; i + 8 <= len; i += 8) {
+    l0 = f(l0 + at(i)); l1 = f(l1 + at(i + 1)); l2 = f(l2 + at(i + 2)); l3 = f(l3 + at(i + 3));
+    l4 = f(l4 + at(i + 4)); l5 = f(l5 + at(i + 5)); l6 = f(l6 + at(i + 6)); l7 = f(l7 + at(i + 7));
+  }
+  const rest = len - i;
+  if (rest > 0) l0 = f(l0 + at(i));
+  if (rest > 1) l1 = f(l1 + at(i + 1));
+  if (rest > 2) l2 = f(l2 + at(i + 2));
+  if (rest > 3) l3 = f(l3 + at(i + 3));
+  if (rest > 4) l4 = f(l4 + at(i + 4));
+  if (rest > 5) l5 = f(l5 + at(i + 5));
+  if (rest > 6) l6 = f(l6 + at(i + 6));
+  return f(f(f(l0 + l4) + f(l2 + l6)) + f(f(l1 + l5) + f(l3 + l7)));
+}
+
+/**
+ * Backward of normApply for one statistic per channel (instance, batch).
+ * With `statsFromInput` (ATen's batch_norm_backward, training):
  *   dx = (dy - mean(dy) - (x - mean) * k) * rstd * w,  k = mean((x - mean) * dy) * rstd^2
- * otherwise (running statistics) dx = dy * rstd * w. Per-element arithmetic is
- * float32 in ATen's order; sums accumulate in float64.
+ * otherwise (running statistics) dx = dy * rstd * w. Float32 arithmetic in
+ * ATen's order (per-plane lane sums, float64 across planes): where the result
+ * is rounding residue (constant planes), it is PyTorch's residue.
  */
 export function normBackward(
   x: Float32Array,
@@ -122,34 +161,35 @@ export function normBackward(
   statsFromInput: boolean,
   need: { input: boolean; weight: boolean; bias: boolean },
 ): NormGrads {
+  if (l.groupNorm || l.groupSize !== 1) return groupNormBackward(x, dy, l, mean, rstd, weight, need);
   const f = Math.fround;
   const { N, C, S } = l;
   const k = statCount(l);
   const sumDy = new Float64Array(k);
   const dotp = new Float64Array(k);
-  const gw = need.weight ? new Float64Array(C) : null;
-  const gb = need.bias ? new Float64Array(C) : null;
-  const perChannel = l.groupSize === 1;
+  const xc = new Float32Array(S);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const st = statIndex(l, n, c);
       const base = (n * C + c) * S;
       const mu = f(mean[st]!);
-      let sdy = 0;
-      let sdyx = 0;
-      for (let i = 0; i < S; i++) {
-        const g = dy[base + i]!;
-        sdy += g;
-        sdyx += f(x[base + i]! - mu) * g;
-      }
-      // One channel per statistic (batch, instance): plain sums, weight applied last as in ATen.
-      // Several (group norm): sums of dy * w, since the weight varies inside the statistic.
-      const w = perChannel || !weight ? 1 : weight[c]!;
-      sumDy[st]! += w * sdy;
-      dotp[st]! += w * sdyx;
-      if (gw) gw[c]! += sdyx * f(rstd[st]!);
-      if (gb) gb[c]! += sdy;
+      for (let i = 0; i < S; i++) xc[i] = x[base + i]! - mu;
+      sumDy[st]! += laneSum(dy, base, S);
+      dotp[st]! += laneSum(xc, 0, S, dy.subarray(base, base + S));
     }
+  }
+  const gw = need.weight ? new Float32Array(C) : null;
+  const gb = need.bias ? new Float32Array(C) : null;
+  if (gw || gb) {
+    const dw = new Float64Array(C);
+    const db = new Float64Array(C);
+    for (let st = 0; st < k; st++) {
+      const c = st % C;
+      dw[c]! += f(dotp[st]! * f(rstd[st]!));
+      db[c]! += sumDy[st]!;
+    }
+    gw?.set(dw);
+    gb?.set(db);
   }
   let gradInput: Float32Array | null = null;
   if (need.input) {
@@ -168,25 +208,77 @@ export function normBackward(
         const mu = f(mean[st]!);
         const gm = f(sumDy[st]! / m);
         const kk = f(f(f(f(dotp[st]!) * r) * r) / m);
-        if (perChannel) {
-          for (let i = 0; i < S; i++) {
-            const xc = f(x[base + i]! - mu);
-            gradInput[base + i] = f(f(f(dy[base + i]! - gm) - xc * kk) * r) * w;
-          }
-        } else {
-          for (let i = 0; i < S; i++) {
-            const xc = f(x[base + i]! - mu);
-            gradInput[base + i] = f(f(w * dy[base + i]!) - gm - xc * kk) * r;
-          }
+        for (let i = 0; i < S; i++) {
+          const d = f(f(dy[base + i]! - gm) - f(f(x[base + i]! - mu) * kk));
+          gradInput[base + i] = f(d * r) * w;
         }
       }
     }
   }
-  return {
-    gradInput,
-    gradWeight: gw ? Float32Array.from(gw) : null,
-    gradBias: gb ? Float32Array.from(gb) : null,
-  };
+  return { gradInput, gradWeight: gw, gradBias: gb };
+}
+
+/**
+ * Group norm backward in ATen's form (GroupNormKernel.cpp), float32:
+ *   ds = sum(dy * x), db = sum(dy) per channel plane; per group
+ *   c1 = rstd * w, c2 = (db_g * mean - ds_g) * rstd^3 / M, c3 = -c2 * mean - db_g * rstd / M
+ *   dx = c1 * dy + c2 * x + c3
+ * (fused multiply-adds where GCC contracts them).
+ */
+function groupNormBackward(
+  x: Float32Array,
+  dy: Float32Array,
+  l: NormLayout,
+  mean: ArrayLike<number>,
+  rstd: ArrayLike<number>,
+  weight: Float32Array | null,
+  need: { input: boolean; weight: boolean; bias: boolean },
+): NormGrads {
+  const f = Math.fround;
+  const { N, C, S, groupSize: D } = l;
+  const G = C / D;
+  const ds = new Float32Array(N * C);
+  const db = new Float32Array(N * C);
+  for (let p = 0; p < N * C; p++) {
+    ds[p] = laneSum(dy, p * S, S, x);
+    db[p] = laneSum(dy, p * S, S);
+  }
+  const gw = need.weight ? new Float32Array(C) : null;
+  const gb = need.bias ? new Float32Array(C) : null;
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      const st = n * G + ((c / D) | 0);
+      const p = n * C + c;
+      if (gw) gw[c] = gw[c]! + f(f(ds[p]! - db[p]! * f(mean[st]!)) * f(rstd[st]!));
+      if (gb) gb[c] = gb[c]! + db[p]!;
+    }
+  }
+  if (!need.input) return { gradInput: null, gradWeight: gw, gradBias: gb };
+  const gradInput = new Float32Array(x.length);
+  const s = f(1 / (D * S));
+  for (let n = 0; n < N; n++) {
+    for (let g = 0; g < G; g++) {
+      const st = n * G + g;
+      let dsv = 0;
+      let dbv = 0;
+      for (let j = 0; j < D; j++) {
+        const w = weight ? weight[g * D + j]! : 1;
+        dsv = f(dsv + ds[n * C + g * D + j]! * w);
+        dbv = f(dbv + db[n * C + g * D + j]! * w);
+      }
+      const mu = f(mean[st]!);
+      const r = f(rstd[st]!);
+      const c2 = f(f(f(f(f(dbv * mu - dsv) * r) * r) * r) * s);
+      const c3 = f(-c2 * mu - f(f(dbv * r) * s));
+      for (let j = 0; j < D; j++) {
+        const c = g * D + j;
+        const c1 = f(r * (weight ? weight[c]! : 1));
+        const base = (n * C + c) * S;
+        for (let i = 0; i < S; i++) gradInput[base + i] = f(c1 * dy[base + i]! + f(c2 * x[base + i]!)) + c3;
+      }
+    }
+  }
+  return { gradInput, gradWeight: gw, gradBias: gb };
 }
 
 /** Layer norm statistics: mean and biased variance per contiguous row of length D. */

@@ -15,7 +15,7 @@
  */
 import { record } from '../autograd/record.js';
 import { NotImplementedError, RuntimeError, TypeError, ValueError, fmtSize } from '../errors.js';
-import { resampleAxis, resampleAxisBackward, type AxisTable } from '../kernels/interpolate.js';
+import { resampleAxis, resampleBackward, type AxisTable } from '../kernels/interpolate.js';
 import { numel, type Shape } from '../tensor/shape.js';
 import { Tensor, assertTensor, type MetaFacts } from '../tensor/tensor.js';
 
@@ -221,16 +221,7 @@ function forwardData(x: Float32Array, inShape: Shape, outShape: Shape, tables: r
 }
 
 function backwardData(g: Float32Array, inShape: Shape, outShape: Shape, tables: readonly AxisTable[]): Float32Array {
-  let data = g;
-  // Shape after axes 0..d-1 were resampled forward = in sizes from d on, out sizes before d.
-  for (let d = tables.length - 1; d >= 0; d--) {
-    const ax = d + 2;
-    const t = tables[d]!;
-    if (inShape[ax] === outShape[ax] && t.w1.every((w) => w === 0) && t.i0.every((i, j) => i === j)) continue;
-    const before = [...outShape.slice(0, ax), inShape[ax]!, ...inShape.slice(ax + 1)];
-    data = resampleAxisBackward(data, numel(before.slice(0, ax)), inShape[ax]!, numel(before.slice(ax + 1)), t);
-  }
-  return data === g ? Float32Array.from(g) : data;
+  return resampleBackward(g, inShape[0]! * inShape[1]!, inShape.slice(2), outShape.slice(2), tables);
 }
 
 /** Facts for meta execution: resampling a spatially constant map gives a spatially constant map. */

@@ -7,13 +7,19 @@ import { normApply, normBackward, type NormLayout } from '../../kernels/norm.js'
 import { numel, type Shape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 
-export function layoutOf(shape: Shape, perSample: boolean, groupSize: number): NormLayout {
-  return { N: shape[0]!, C: shape[1]!, S: numel(shape.slice(2)), perSample, groupSize };
+export function layoutOf(shape: Shape, perSample: boolean, groupSize: number, groupNorm = false): NormLayout {
+  return { N: shape[0]!, C: shape[1]!, S: numel(shape.slice(2)), perSample, groupSize, groupNorm };
 }
 
-export function rstdOf(variance: ArrayLike<number>, eps: number): Float64Array {
+/**
+ * 1 / sqrt(var + eps). ATen's batch norm adds eps as a double; its group and
+ * layer norm kernels add it as a float (`floatEps`). On a constant plane that
+ * choice is the whole output (1/sqrt(eps)), so it follows ATen.
+ */
+export function rstdOf(variance: ArrayLike<number>, eps: number, floatEps = false): Float64Array {
+  const e = floatEps ? Math.fround(eps) : eps;
   const r = new Float64Array(variance.length);
-  for (let i = 0; i < r.length; i++) r[i] = 1 / Math.sqrt(variance[i]! + eps);
+  for (let i = 0; i < r.length; i++) r[i] = 1 / Math.sqrt(Math.max(variance[i]!, 0) + e);
   return r;
 }
 

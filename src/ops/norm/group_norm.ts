@@ -14,7 +14,7 @@ export function groupNorm(input: Tensor, numGroups: number, o: GroupNormOptions 
   assertTensor(input, 'group_norm: input');
   checkGroupNorm(input.shape, numGroups, o.weight?.numel(), o.bias?.numel());
   if (input.isMeta) return normMetaOutput(input);
-  const layout = layoutOf(input.shape, true, input.shape[1]! / numGroups);
+  const layout = layoutOf(input.shape, true, input.shape[1]! / numGroups, true);
   const { mean, variance } = normStats(input.data, layout);
-  return applyNorm('group_norm', input, layout, mean, rstdOf(variance, o.eps ?? 1e-5), o.weight ?? null, o.bias ?? null, true);
+  return applyNorm('group_norm', input, layout, mean, rstdOf(variance, o.eps ?? 1e-5, true), o.weight ?? null, o.bias ?? null, true);
 }
