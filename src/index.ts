@@ -14,6 +14,8 @@ export { sum, mean, variance, variance as var_, std, max, min, argmax, type Redu
 export * from './ops/shape_ops.js';
 export { matmul } from './ops/matmul.js';
 export { interpolate, interpolateOutputShape, interpolatePlan, type InterpolateOptions } from './ops/interpolate.js';
+export { fromSpec, toSpec, type SpecNode } from './spec/spec.js';
+export { onWarning, type NormkitWarning } from './nn/warnings.js';
 export * as nn from './nn/index.js';
 export * as F from './nn/functional.js';
 export * as optim from './optim/index.js';
