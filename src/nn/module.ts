@@ -4,6 +4,8 @@
  * which module (by its dotted `named_modules()` path) raised.
  */
 import { NormkitError, RuntimeError, fmtSize } from '../errors.js';
+// Layers use tensor methods (x.add, x.mean): make sure they are attached whatever the entry point.
+import '../tensor/methods.js';
 import { sameShape } from '../tensor/shape.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 
