@@ -79,7 +79,10 @@ export function padOutputShape(input: Shape, pad: readonly number[], mode: PadMo
   } else {
     checkNonConstant(input, pad, mode);
   }
-  return input.map((s, d) => s + (pairs.get(d)?.[0] ?? 0) + (pairs.get(d)?.[1] ?? 0));
+  const out = input.map((s, d) => s + (pairs.get(d)?.[0] ?? 0) + (pairs.get(d)?.[1] ?? 0));
+  const negative = out.find((s) => s < 0);
+  if (negative !== undefined) throw new RuntimeError(`Trying to create tensor with negative dimension ${negative}: ${fmtSize(out)}`);
+  return out;
 }
 
 /** The input index each output index reads along one dim (-1 = fill). */
