@@ -10,7 +10,7 @@
  */
 import { ValueError, fmtSize, type NormkitError } from '../errors.js';
 import type { Module } from '../nn/module.js';
-import { causeChain } from './cause.js';
+import { argsOf, causeChain, feeds } from './cause.js';
 import { traceModel, type Trace } from './trace.js';
 import type { Analysis, Failure, FailureKind, ModuleRecord, Mode, NormReport } from './types.js';
 import { normReport } from './verdicts.js';
@@ -39,7 +39,17 @@ export function classifyError(e: { type: string; message: string }): FailureKind
 
 const sizeStr = (s: readonly number[]) => (s.length ? s.join('x') : 'no spatial dims');
 
-function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, mode: Mode): string {
+/** What a layer was built to receive, from its constructor args ("built for in_channels=4"). */
+function builtFor(m: Module | undefined): string | undefined {
+  if (m === undefined) return undefined;
+  const a = argsOf(m);
+  for (const k of ['in_channels', 'num_features', 'num_channels', 'in_features', 'normalized_shape']) {
+    if (a[k] !== undefined) return `it was built with ${k}=${JSON.stringify(a[k])}`;
+  }
+  return undefined;
+}
+
+function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, mode: Mode, producer?: string, built?: string): string {
   const where = `${f.type} at ${f.path === '' ? 'the root' : f.path}`;
   const got = f.inputShape ? ` receives ${fmtSize(f.inputShape)}` : '';
   const path = f.chain.length
@@ -56,7 +66,7 @@ function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, 
     case 'mismatch':
       return `${where} combines tensors whose sizes differ: the paths into it resize the map differently.${path}`;
     case 'channels':
-      return `${where}${got}: its configured sizes do not match what the previous layer produces.`;
+      return `${where}${got}${producer ? ` from ${producer}` : ''}, but ${built ?? 'its configured sizes do not match that input'}.`;
     case 'rank':
       return `${where}${got}: wrong number of dimensions for this layer.`;
     default:
@@ -87,15 +97,18 @@ export function analysisOf(t: Trace, inputShape: readonly number[], mode: Mode):
     const raised = t.entries.find((e) => e.path === path);
     const error = { type: err.type, message: err.message };
     const kind = classifyError(error);
+    // The layer whose output the raising one received (for channel mismatches).
+    const fed = [...t.entries].reverse().find((e) => e.leaf && e.status === 'ok' && feeds(e.path, path, t.modules) && !e.path.startsWith(path === '' ? '' : path + '.'));
+    const producer = fed ? `${fed.module.typeName} at ${fed.path}` : undefined;
     const partial = {
       path,
       type: err.moduleType ?? raised?.module.typeName ?? '?',
       error,
       kind,
       inputShape: raised?.inputs?.[0] ? [...raised.inputs[0].shape] : err.inputSize ?? null,
-      chain: causeChain(t.entries, path, t.modules, kind !== 'mismatch'),
+      chain: kind === 'channels' || kind === 'rank' ? [] : causeChain(t.entries, path, t.modules),
     };
-    failure = { ...partial, explanation: explain(partial, norms.find((n) => n.path === path), mode) };
+    failure = { ...partial, explanation: explain(partial, norms.find((n) => n.path === path), mode, producer, builtFor(raised?.module)) };
   }
   return {
     inputShape: [...inputShape],

@@ -17,7 +17,7 @@ const segs = (p: string) => (p === '' ? [] : p.split('.'));
  * (a container that failed combining its parts), or an ancestor Sequential
  * runs it before target. Different branches of a Concat do not feed each other.
  */
-function feeds(leaf: string, target: string, modules: Map<string, Module>): boolean {
+export function feeds(leaf: string, target: string, modules: Map<string, Module>): boolean {
   if (isUnder(leaf, target)) return true;
   const a = segs(leaf);
   const b = segs(target);
@@ -33,7 +33,7 @@ function feeds(leaf: string, target: string, modules: Map<string, Module>): bool
   return true; // an unknown container: assume its children run in sequence
 }
 
-function argsOf(m: Module): Record<string, unknown> {
+export function argsOf(m: Module): Record<string, unknown> {
   try {
     return builderFor(m)?.toArgs(m) ?? {};
   } catch {
@@ -64,7 +64,9 @@ export function explainResize(m: Module, before: number[], after: number[]): str
     const transposed = type.startsWith('ConvTranspose');
     if (s.some((v) => v > 1)) out.push(`${transposed ? 'transposed ' : ''}stride ${fmt(s)}`);
     const lost = k.map((kk, i) => d[i]! * (kk - 1) - 2 * p[i]!);
-    if (!transposed && a['padding'] !== 'same' && lost.some((v) => v !== 0)) {
+    // The kernel matters when the size differs from what the stride alone gives (ceil(in / stride)).
+    const kernelMatters = after.some((v, i) => v !== Math.ceil(before[i]! / s[i]!));
+    if (!transposed && a['padding'] !== 'same' && lost.some((v) => v !== 0) && kernelMatters) {
       const word = lost.every((v) => v >= 0) ? `-${fmt(lost)}` : `+${fmt(lost.map((v) => -v))}`;
       out.push(`kernel ${fmt(k)}${d.some((v) => v > 1) ? ` dilation ${fmt(d)}` : ''} with padding ${fmt(p)} (${word})`);
     }
@@ -87,10 +89,10 @@ export function explainResize(m: Module, before: number[], after: number[]): str
 }
 
 /**
- * The spatial-size changes on the way to `target`. With `shrinkOnly`, only
- * the layers that made the map smaller (what starves a statistics check).
+ * The spatial-size changes on the way to `target`, growths included (a
+ * reflection pad before a valid convolution explains the sizes that follow).
  */
-export function causeChain(entries: readonly TraceEntry[], target: string, modules: Map<string, Module>, shrinkOnly: boolean): CauseStep[] {
+export function causeChain(entries: readonly TraceEntry[], target: string, modules: Map<string, Module>): CauseStep[] {
   const steps: CauseStep[] = [];
   for (const e of entries) {
     if (!e.leaf || e.status !== 'ok' || e.output === null || e.inputs === null || e.path === target) continue;
@@ -100,7 +102,6 @@ export function causeChain(entries: readonly TraceEntry[], target: string, modul
     const after = e.output.shape.slice(2);
     if (before.every((v, i) => v === after[i])) continue;
     const shrank = after.some((v, i) => v < before[i]!);
-    if (shrinkOnly && !shrank) continue;
     if (!feeds(e.path, target, modules)) continue;
     steps.push({ path: e.path, type: e.module.typeName, before: [...before], after: [...after], change: shrank ? 'shrank' : 'grew', because: explainResize(e.module, [...before], [...after]) });
   }

@@ -38,7 +38,7 @@ export const factsRuleTypes = Object.keys(RULES);
  * Sets the facts of a module's output, in the forward hook, after the ops
  * have set theirs. `path` is recorded as the origin of a constant map.
  */
-export function applyModuleFacts(m: Module, path: string, out: Tensor): void {
+export function applyModuleFacts(m: Module, path: string, inputs: readonly Tensor[], out: Tensor): void {
   let facts: MetaFacts = out.facts;
   const rule = RULES[m.typeName];
   const ruled = rule?.(m, out);
@@ -47,7 +47,9 @@ export function applyModuleFacts(m: Module, path: string, out: Tensor): void {
     // No spatial positions: "constant planes" means nothing here (and must not leak through a reshape back to 4-D).
     facts = CLEAR;
   } else if (numel(out.shape.slice(2)) === 1 && !facts.spatiallyConstant) {
-    facts = { spatiallyConstant: true };
+    // A one-position map is constant; pointwise ops on it drop the fact, but it dates from where the map became 1x1.
+    const since = inputs.find((t) => t.facts.spatiallyConstant && t.facts.constantSince !== undefined)?.facts.constantSince;
+    facts = since === undefined ? { spatiallyConstant: true } : { spatiallyConstant: true, constantSince: since };
   }
   if (facts.spatiallyConstant && facts.constantSince === undefined) facts = { ...facts, constantSince: path };
   if (facts !== out.facts) out.facts = facts;

@@ -50,7 +50,7 @@ export function traceModel(model: Module, inputShape: readonly number[], mode: M
     removers.push(
       m.registerForwardHook((mod, inputs, out) => {
         const path = pathOf.get(mod)!;
-        applyModuleFacts(mod, path, out);
+        applyModuleFacts(mod, path, inputs, out);
         const e: TraceEntry = { path, module: mod, inputs: [...inputs], output: out, status: 'ok', leaf: mod.children().length === 0 };
         finished.push(e);
         byPath.set(path, e);

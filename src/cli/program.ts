@@ -4,7 +4,9 @@
  */
 import { Command, CommanderError } from 'commander';
 import '../tensor/methods.js';
+import { registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
+import { registerTrain } from './train.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -14,7 +16,9 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  registerCheck(program);
   registerDemo(program);
+  registerTrain(program);
   return program;
 }
 

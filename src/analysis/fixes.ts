@@ -1,0 +1,315 @@
+/**
+ * Fixes for a failing or degenerate model, ranked and concrete for the layer
+ * at fault. Every fix is applied (to the input shape, or to a copy of the
+ * model's spec via toSpec/fromSpec) and re-analyzed: only fixes under which
+ * the model runs with no degenerate norm are offered. Ranking: input size,
+ * replacing the norm, changing the layers that shrank the map,
+ * trackRunningStats (eval), FlexibleInstanceNorm.
+ */
+import type { Module } from '../nn/module.js';
+import { fromSpec, toSpec, type SpecNode } from '../spec/spec.js';
+import { analyze } from './analyze.js';
+import { describeNode, nodeAt, withArgs, withNode } from './spec_edit.js';
+import { describeSizes } from './sweep.js';
+import type { Analysis, Fix, FixKind, Mode } from './types.js';
+
+type Change = Fix['changes'][number];
+interface Attempt {
+  kind: FixKind;
+  title: string;
+  changes: Change[];
+  caveat?: string;
+  inputShape: number[];
+  result: Analysis;
+}
+
+type Args = Record<string, unknown>;
+const argsOf = (n: SpecNode): Args => ((n as { args?: Args }).args ?? {});
+const moduleOf = (n: SpecNode): string => n.module;
+const where = (p: string) => (p === '' ? 'the root' : p);
+const MAX_EDITS = 64;
+
+function succeeded(a: Analysis, allowFallback: boolean): boolean {
+  return a.runs && !a.degenerate && (allowFallback || a.norms.every((n) => n.verdict !== 'fallback'));
+}
+
+/** The normalization layer to change: the one that raised, else the first degenerate one. */
+function culprit(a: Analysis): string | null {
+  if (a.failure) return a.norms.some((n) => n.path === a.failure!.path) ? a.failure.path : null;
+  return a.norms.find((n) => n.verdict === 'degenerate')?.path ?? null;
+}
+
+/** Groups for a GroupNorm over C channels: at least 4 channels per group where possible, at most 32 groups. */
+export function pickGroups(C: number): number {
+  for (let g = Math.min(32, Math.floor(C / 4)); g > 1; g--) if (C % g === 0) return g;
+  return 1;
+}
+
+function channelsOf(node: SpecNode): number | null {
+  const a = argsOf(node);
+  const c = a['num_features'] ?? a['num_channels'];
+  return typeof c === 'number' ? c : null;
+}
+
+/** The norm's own affine setting (PyTorch defaults: InstanceNorm false, the others true). */
+function affineOf(node: SpecNode): boolean {
+  const a = argsOf(node);
+  if (typeof a['affine'] === 'boolean') return a['affine'];
+  if (typeof a['elementwise_affine'] === 'boolean') return a['elementwise_affine'];
+  return !/InstanceNorm/.test(moduleOf(node));
+}
+
+/**
+ * Applies `edit` to the culprit, re-analyzes, and repeats on the next culprit
+ * (a collapsing encoder fails at every later norm too) until the model works,
+ * or `edit` has nothing to offer.
+ */
+function iterate(
+  spec: SpecNode,
+  start: Analysis,
+  shape: number[],
+  mode: Mode,
+  pick: (a: Analysis) => string | null,
+  edit: (node: SpecNode, path: string) => SpecNode | null,
+  allowFallback: boolean,
+): { spec: SpecNode; changes: Change[]; result: Analysis } | null {
+  let cur = spec;
+  let a = start;
+  const changes: Change[] = [];
+  const done = new Set<string>();
+  for (let i = 0; i < MAX_EDITS; i++) {
+    const path = pick(a);
+    if (path === null || done.has(path)) return null;
+    done.add(path);
+    const old = nodeAt(cur, path);
+    const next = edit(old, path);
+    if (next === null) return null;
+    cur = withNode(cur, path, next);
+    const keys = moduleOf(next) === moduleOf(old) ? Object.keys(argsOf(next)).filter((k) => JSON.stringify(argsOf(next)[k]) !== JSON.stringify(argsOf(old)[k])) : undefined;
+    changes.push({ path, from: describeNode(old, keys), to: describeNode(next, keys) });
+    a = analyze(fromSpec(cur), shape, { mode });
+    if (succeeded(a, allowFallback)) return { spec: cur, changes, result: a };
+  }
+  return null;
+}
+
+function listPaths(changes: Change[]): string {
+  return changes.map((c) => c.path).join(', ');
+}
+
+/** "Conv2d at 12: stride=(2, 2) -> stride=1", or "MaxPool2d(kernel_size=2) at 3 -> Identity()". */
+function changeText(c: Change): string {
+  const type = (s: string) => s.slice(0, s.indexOf('('));
+  const inner = (s: string) => s.slice(s.indexOf('(') + 1, -1);
+  if (type(c.from) === type(c.to)) return `${type(c.from)} at ${where(c.path)}: ${inner(c.from)} -> ${inner(c.to)}`;
+  return `${c.from} at ${where(c.path)} -> ${c.to}`;
+}
+
+// ---- input size -------------------------------------------------------------
+
+function inputSizeFix(model: Module, a: Analysis): Attempt | null {
+  const shape = a.inputShape;
+  const mode = a.mode;
+  if (a.failure && ['channels', 'rank', 'other'].includes(a.failure.kind)) return null;
+  if (a.failure?.error.message.includes('value per channel') && shape.length >= 2) {
+    for (let n = shape[0]! + 1; n <= shape[0]! + 16; n++) {
+      const s = [n, ...shape.slice(1)];
+      const r = analyze(model, s, { mode });
+      if (succeeded(r, false)) {
+        return { kind: 'input-size', title: `Use a batch of ${n} or more (input ${s.join('x')})`, changes: [], inputShape: s, result: r, caveat: `statistics over the batch need more than one value per channel; a batch of 1 works only in eval mode with running statistics` };
+      }
+    }
+  }
+  const spatial = shape.slice(2);
+  if (spatial.length === 0) return null;
+  const limit = Math.min(4096, Math.max(128, 4 * Math.max(...spatial)));
+  for (let t = Math.min(...spatial) + 1; t <= limit; t++) {
+    const s = [...shape.slice(0, 2), ...spatial.map((d) => Math.max(d, t))];
+    const r = analyze(model, s, { mode });
+    if (!succeeded(r, false)) continue;
+    const square = spatial.every((d) => d === spatial[0]);
+    let title = `Use an input of ${s.slice(2).join('x')} (${s.join('x')})`;
+    if (square) {
+      const at = (k: number) => spatial.map(() => k).join('x');
+      // The whole working set, so that a non-interval one (multiples only) is visible.
+      const works: number[] = [];
+      for (let k = 1; k <= limit; k++) if (succeeded(analyze(model, [...shape.slice(0, 2), ...spatial.map(() => k)], { mode }), false)) works.push(k);
+      const upward = works.length > 0 && works.every((k, i) => i === 0 || k === works[i - 1]! + 1) && works[works.length - 1] === limit;
+      title = upward
+        ? `Use an input of at least ${at(works[0]!)} (${s.join('x')}); every size from ${works[0]} up works`
+        : `${title}; sizes that work up to ${limit}: ${describeSizes(works)}`;
+    }
+    return { kind: 'input-size', title, changes: [], inputShape: s, result: r, caveat: 'resize or pad your data to this size' };
+  }
+  return null;
+}
+
+// ---- norm replacements --------------------------------------------------------
+
+function groupNormFor(node: SpecNode, groups: (C: number) => number): SpecNode | null {
+  if (!/^(InstanceNorm\dd|BatchNorm\dd|FlexibleInstanceNorm|GroupNorm)$/.test(moduleOf(node))) return null;
+  const C = channelsOf(node);
+  if (C === null) return null;
+  const g = groups(C);
+  if (moduleOf(node) === 'GroupNorm' && argsOf(node)['num_groups'] === g) return null;
+  const eps = argsOf(node)['eps'];
+  return { module: 'GroupNorm', args: { num_groups: g, num_channels: C, ...(typeof eps === 'number' ? { eps } : {}), affine: affineOf(node) } };
+}
+
+function replaceNormFixes(spec: SpecNode, a: Analysis): Attempt[] {
+  const out: Attempt[] = [];
+  const variants: { label: string; edit: (n: SpecNode) => SpecNode | null; caveat: string }[] = [
+    {
+      label: 'GroupNorm',
+      edit: (n) => groupNormFor(n, pickGroups),
+      caveat: 'statistics run over groups of channels (and positions) instead of one channel at a time; affine weights keep their shape, but retrain',
+    },
+    {
+      label: 'GroupNorm with one group (LayerNorm over channels and positions)',
+      edit: (n) => (pickGroups(channelsOf(n) ?? 1) === 1 ? null : groupNormFor(n, () => 1)),
+      caveat: 'one mean and variance per sample over all channels and positions; retrain',
+    },
+    {
+      label: 'no normalization (Identity)',
+      edit: () => ({ module: 'Identity' }),
+      caveat: 'these layers stop normalizing: training may need a lower learning rate or become less stable',
+    },
+  ];
+  for (const v of variants) {
+    const r = iterate(spec, a, a.inputShape, a.mode, culprit, (n) => v.edit(n), false);
+    if (r === null) continue;
+    const olds = r.changes.map((c) => `${c.from.slice(0, c.from.indexOf('('))} at ${where(c.path)}`).join(', ');
+    const label = v.label === 'GroupNorm' ? [...new Set(r.changes.map((c) => c.to))].join(' / ') : v.label;
+    out.push({ kind: 'replace-norm', title: `Replace ${olds} with ${label}`, changes: r.changes, caveat: v.caveat, inputShape: a.inputShape, result: r.result });
+  }
+  return out;
+}
+
+// ---- layers that shrank the map ---------------------------------------------
+
+const isConv = (n: SpecNode) => /^Conv\dd$/.test(moduleOf(n));
+const isPool = (n: SpecNode) => /^(Max|Avg)Pool\dd$/.test(moduleOf(n));
+const isAdaptive = (n: SpecNode) => /^Adaptive(Avg|Max)Pool\dd$/.test(moduleOf(n));
+
+const nums = (v: unknown, dflt: number): number[] => (typeof v === 'number' ? [v] : Array.isArray(v) ? (v as number[]) : [dflt]);
+
+/** The edit that stops a layer from shrinking the map, with its kind; null if there is none. */
+function unshrink(n: SpecNode): { kind: FixKind; node: SpecNode } | null {
+  const a = argsOf(n);
+  if (isConv(n)) {
+    if (nums(a['stride'], 1).some((s) => s > 1)) return { kind: 'stride', node: withArgs(n, '', { stride: 1 }) };
+    const k = nums(a['kernel_size'], 1);
+    const d = nums(a['dilation'], 1);
+    const p = typeof a['padding'] === 'string' ? null : nums(a['padding'], 0);
+    if (p === null) return null;
+    const need = k.map((kk, i) => Math.ceil(((d[i] ?? d[0]!) * (kk - 1)) / 2));
+    if (need.some((v, i) => v > (p[i] ?? p[0]!))) return { kind: 'padding', node: withArgs(n, '', { padding: need.length === 1 ? need[0] : need }) };
+    return null;
+  }
+  if (isPool(n)) return { kind: 'pooling', node: { module: 'Identity' } };
+  if (isAdaptive(n) && nums(a['output_size'], 0).every((s) => s === 1)) return { kind: 'pooling', node: withArgs(n, '', { output_size: 2 }) };
+  return null;
+}
+
+const CHAIN_CAVEATS: Partial<Record<FixKind, string>> = {
+  stride: 'the layer no longer downsamples: later maps are larger (more compute and memory)',
+  padding: 'more border padding: the convolution keeps the size of its input',
+  pooling: 'less pooling: later maps are larger (more compute and memory)',
+};
+
+function chainFixes(spec: SpecNode, a: Analysis): Attempt[] {
+  const starts = a.failure
+    ? [...a.failure.chain].reverse().filter((c) => c.change === 'shrank').map((c) => c.path)
+    : a.norms.filter((n) => n.verdict === 'degenerate' && n.constantSince !== undefined).map((n) => n.constantSince!);
+  const out: Attempt[] = [];
+  const seen = new Set<string>();
+  for (const start of [...new Set(starts)]) {
+    const edited = new Set<string>();
+    // First the chosen layer, then (if the map still collapses further on) the latest shrinking layer of the new chain.
+    const pick = (r: Analysis): string | null => {
+      if (edited.size === 0) return start;
+      const chain = r.failure?.chain ?? [];
+      return [...chain].reverse().find((c) => c.change === 'shrank' && !edited.has(c.path) && unshrink(nodeAt(spec, c.path)) !== null)?.path ?? null;
+    };
+    const r = iterate(spec, a, a.inputShape, a.mode, pick, (n, path) => {
+      edited.add(path);
+      return unshrink(n)?.node ?? null;
+    }, false);
+    if (r === null) continue;
+    const key = r.changes.map((c) => `${c.path}:${c.to}`).join('|');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const kind = unshrink(nodeAt(spec, r.changes[0]!.path))!.kind;
+    out.push({
+      kind,
+      title: r.changes.map(changeText).join('; '),
+      changes: r.changes,
+      caveat: CHAIN_CAVEATS[kind],
+      inputShape: a.inputShape,
+      result: r.result,
+    });
+    if (out.length >= 2) break;
+  }
+  return out.sort((x, y) => x.changes.length - y.changes.length);
+}
+
+// ---- eval-mode running statistics, FlexibleInstanceNorm -----------------------
+
+function trackStatsFix(spec: SpecNode, a: Analysis): Attempt | null {
+  if (a.mode !== 'eval') return null;
+  const r = iterate(spec, a, a.inputShape, a.mode, culprit, (n) =>
+    /^(InstanceNorm\dd|BatchNorm\dd|FlexibleInstanceNorm)$/.test(moduleOf(n)) && argsOf(n)['track_running_stats'] !== true ? withArgs(n, '', { track_running_stats: true }) : null,
+  false);
+  if (r === null) return null;
+  return {
+    kind: 'track-running-stats',
+    title: `Set track_running_stats=True on the norm at ${listPaths(r.changes)} (evaluation then uses running statistics)`,
+    changes: r.changes,
+    caveat: 'the running statistics must be learned in training, at an input size where the layer works (training mode still needs more than 1 spatial element); old checkpoints lack running_mean/running_var',
+    inputShape: a.inputShape,
+    result: r.result,
+  };
+}
+
+function flexibleFix(spec: SpecNode, a: Analysis): Attempt | null {
+  if (a.failure?.kind !== 'statistics') return null;
+  const r = iterate(spec, a, a.inputShape, a.mode, culprit, (n) => (moduleOf(n) === 'InstanceNorm2d' ? { module: 'FlexibleInstanceNorm', args: argsOf(n) } : null), true);
+  if (r === null) return null;
+  return {
+    kind: 'flexible-norm',
+    title: `Use FlexibleInstanceNorm at ${listPaths(r.changes)} (passes 1x1 maps through instead of raising)`,
+    changes: r.changes,
+    caveat: 'where it falls back it does not normalize: its output is the raw input, its affine parameters get no gradient, and the next layers see unnormalized activations (normkit warns once per layer)',
+    inputShape: a.inputShape,
+    result: r.result,
+  };
+}
+
+/** Verified fixes for the analysis `a` of `model` (empty when the model runs with healthy statistics). */
+export function suggestFixes(model: Module, a: Analysis): Fix[] {
+  if (a.runs && !a.degenerate) return [];
+  let spec: SpecNode | null = null;
+  try {
+    spec = toSpec(model);
+  } catch {
+    spec = null; // a module without a spec form: only the input can change
+  }
+  const attempts: (Attempt | null)[] = [inputSizeFix(model, a)];
+  if (spec !== null) attempts.push(...replaceNormFixes(spec, a), ...chainFixes(spec, a), trackStatsFix(spec, a), flexibleFix(spec, a));
+  return attempts
+    .filter((x): x is Attempt => x !== null)
+    .map((x, i) => ({
+      rank: i + 1,
+      kind: x.kind,
+      title: x.title,
+      changes: x.changes,
+      ...(x.caveat ? { caveat: x.caveat } : {}),
+      verified: {
+        inputShape: x.inputShape,
+        runs: x.result.runs,
+        degenerate: x.result.degenerate,
+        fallbacks: x.result.norms.filter((n) => n.verdict === 'fallback').map((n) => n.path),
+        outputShape: x.result.outputShape,
+      },
+    }));
+}

@@ -1,0 +1,145 @@
+/**
+ * Human-readable rendering of an analysis, its fixes and a sweep: the module
+ * table with shapes and norm verdicts, the failure with its cause chain, the
+ * verified fixes. Colours come from the caller (picocolors, on or off).
+ */
+import type picocolors from 'picocolors';
+import type { Analysis, Fix, ModuleRecord, NormReport, SweepResult } from './types.js';
+
+export type Colors = ReturnType<typeof picocolors.createColors>;
+
+const shapeText = (s: readonly number[] | null) => (s === null ? '-' : s.join('x'));
+const where = (p: string) => (p === '' ? '(root)' : p);
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+function verdictText(n: NormReport, c: Colors): string {
+  switch (n.verdict) {
+    case 'ok':
+      return c.green('ok') + c.dim(n.valuesPerStatistic !== null ? `  ${n.valuesPerStatistic} values/statistic` : n.usesInputStats === false ? '  running statistics' : '');
+    case 'raises':
+      return c.red(c.bold('RAISES'));
+    case 'degenerate':
+      return c.yellow(c.bold('DEGENERATE')) + c.dim(n.constantSince !== undefined ? `  constant since ${where(n.constantSince)}` : '');
+    case 'fallback':
+      return c.cyan('fallback') + c.dim('  passes input through');
+  }
+}
+
+function statusText(r: ModuleRecord, c: Colors): string {
+  if (r.norm) return verdictText(r.norm, c);
+  if (r.status === 'raised') return c.red(c.bold('RAISES'));
+  if (r.spatiallyConstant && r.leaf && r.outputShape && r.outputShape.length > 2 && r.outputShape.slice(2).some((d) => d > 1)) return c.dim('constant planes');
+  return '';
+}
+
+/** The module table: one row per module call (the root left out), in execution order. */
+export function renderTable(a: Analysis, c: Colors): string[] {
+  const rows = a.modules.filter((r) => r.path !== '');
+  const head = ['path', 'module', 'input', 'output'];
+  const cells = rows.map((r) => [where(r.path), r.type, shapeText(r.inputShape), r.status === 'ok' ? shapeText(r.outputShape) : '-']);
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
+  const lines = [c.bold(head.map((h, i) => pad(h, widths[i]!)).join('  ') + '  norm / note')];
+  rows.forEach((r, k) => {
+    const row = cells[k]!.map((v, i) => pad(v, widths[i]!)).join('  ');
+    const text = r.status === 'raised' ? c.red(row) : r.leaf ? row : c.dim(row);
+    lines.push(`${text}  ${statusText(r, c)}`.trimEnd());
+  });
+  return lines;
+}
+
+export function renderFailure(a: Analysis, c: Colors): string[] {
+  const f = a.failure;
+  if (f === null) return [];
+  const lines = [
+    c.red(c.bold(`Fails: ${f.error.type} in ${f.type} at ${where(f.path)}`)),
+    `  ${f.error.type}: ${f.error.message}`,
+    `  ${f.explanation}`,
+  ];
+  if (f.chain.length) {
+    lines.push(c.bold('  Cause chain (layers that resized the map on the way):'));
+    const w = Math.max(...f.chain.map((s) => where(s.path).length));
+    const t = Math.max(...f.chain.map((s) => s.type.length));
+    const z = Math.max(...f.chain.map((s) => `${s.before.join('x')} -> ${s.after.join('x')}`.length));
+    for (const s of f.chain) {
+      const size = `${s.before.join('x')} -> ${s.after.join('x')}`;
+      lines.push(`    ${pad(where(s.path), w)}  ${pad(s.type, t)}  ${s.change === 'shrank' ? c.yellow(pad(size, z)) : pad(size, z)}  ${s.because.join(', ')}`);
+    }
+  }
+  return lines;
+}
+
+export function renderNormNotes(a: Analysis, c: Colors): string[] {
+  const bad = a.norms.filter((n) => n.verdict === 'degenerate' || n.verdict === 'fallback');
+  if (!bad.length) return [];
+  const lines: string[] = [];
+  for (const n of bad) {
+    const tag = n.verdict === 'degenerate' ? c.yellow(c.bold('Degenerate')) : c.cyan(c.bold('Fallback'));
+    lines.push(`${tag}: ${n.type} at ${where(n.path)} (${shapeText(n.inputShape)}): ${n.reason}.`);
+  }
+  if (bad.some((n) => n.verdict === 'degenerate')) lines.push(c.dim('  PyTorch runs this without a word; normkit flags it because learning stops at that layer.'));
+  return lines;
+}
+
+export function renderFixes(fixes: readonly Fix[], c: Colors): string[] {
+  if (!fixes.length) return [];
+  const lines = [c.bold('Fixes (each one applied and re-analyzed: the model then runs with healthy statistics):')];
+  for (const f of fixes) {
+    lines.push(`  ${f.rank}. ${c.green(f.title)}`);
+    const titled = ['stride', 'padding', 'pooling'].includes(f.kind) || f.changes.every((ch) => f.title.includes(ch.to));
+    if (f.changes.length > 1 || !titled) {
+      for (const ch of f.changes) lines.push(c.dim(`       ${where(ch.path)}: ${ch.from} -> ${ch.to}`));
+    }
+    const extra = f.verified.fallbacks.length ? `, falls back at ${f.verified.fallbacks.join(', ')}` : '';
+    lines.push(c.dim(`     verified: runs at ${shapeText(f.verified.inputShape)}, output ${shapeText(f.verified.outputShape)}${extra}`));
+    if (f.caveat) lines.push(c.dim(`     caveat: ${f.caveat}`));
+  }
+  return lines;
+}
+
+const MARK = { ok: '.', degenerate: 'd', fallback: 'f', error: 'x' } as const;
+
+export function renderSweep(s: SweepResult, c: Colors): string[] {
+  const lines = [c.bold(`Sweep (${s.axis} ${s.from}..${s.to}, ${s.mode} mode): runs at ${s.summary}; smallest working size ${s.smallestWorkingSize ?? 'none'}`)];
+  const strip = s.points.map((p) => (p.outcome === 'error' ? c.red(MARK.error) : p.outcome === 'ok' ? c.green(MARK.ok) : c.yellow(MARK[p.outcome]))).join('');
+  lines.push(`  ${strip}`);
+  lines.push(c.dim(`  (one mark per size from ${s.from}: . ok, x raises, d degenerate, f falls back)`));
+  // Runs of sizes with the same outcome and the same raising module.
+  let i = 0;
+  while (i < s.points.length) {
+    const p = s.points[i]!;
+    const key = (q: typeof p) => `${q.outcome}|${q.raisedIn?.path ?? ''}|${q.error?.type ?? ''}|${(q.degenerateAt ?? []).join(',')}`;
+    let j = i;
+    while (j + 1 < s.points.length && key(s.points[j + 1]!) === key(p)) j++;
+    const range = i === j ? `${p.size}` : `${p.size}..${s.points[j]!.size}`;
+    const what =
+      p.outcome === 'error'
+        ? `${p.error?.type} in ${p.raisedIn?.type} at ${where(p.raisedIn?.path ?? '')}`
+        : p.outcome === 'degenerate'
+          ? `runs, degenerate at ${p.degenerateAt?.join(', ')}`
+          : p.outcome === 'fallback'
+            ? 'runs, with a FlexibleInstanceNorm falling back'
+            : 'runs';
+    lines.push(`  ${pad(range, 9)} ${p.outcome === 'error' ? c.red(what) : p.outcome === 'ok' ? c.green(what) : c.yellow(what)}`);
+    i = j + 1;
+  }
+  return lines;
+}
+
+/** The whole human report. */
+export function renderReport(a: Analysis, fixes: readonly Fix[], c: Colors, sweepResult?: SweepResult): string[] {
+  const lines = [...renderTable(a, c), ''];
+  if (a.failure) lines.push(...renderFailure(a, c), '');
+  const notes = renderNormNotes(a, c);
+  if (notes.length) lines.push(...notes, '');
+  if (!a.failure && !a.degenerate) {
+    const n = a.norms.length;
+    lines.push(c.green(c.bold(`Runs: output ${shapeText(a.outputShape)}; ${n} normalization layer${n === 1 ? '' : 's'}, all with usable statistics.`)), '');
+  }
+  if (fixes.length) lines.push(...renderFixes(fixes, c), '');
+  else if (a.failure || a.degenerate) lines.push(c.dim('No automatic fix verified: the layers named above need a change by hand.'), '');
+  if (sweepResult) lines.push(...renderSweep(sweepResult, c), '');
+  return lines;
+}

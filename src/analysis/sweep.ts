@@ -1,0 +1,101 @@
+/**
+ * `sweep(model, axis, range, { mode, baseShape })`: the analysis at every size
+ * of a range along one axis — square spatial size, 1-D length or batch size —
+ * with the sizes that work. The working set need not be an interval (a skip
+ * concat after a down/up path only lines up at multiples).
+ */
+import { ValueError } from '../errors.js';
+import type { Module } from '../nn/module.js';
+import { builderFor } from '../spec/registry.js';
+import { analyze } from './analyze.js';
+import type { Analysis, Mode, SweepAxis, SweepPoint, SweepResult } from './types.js';
+
+export interface SweepOptions {
+  mode?: Mode;
+  /** The shape whose swept dimension is replaced (default: batch 2, the first layer's channels, 32 per spatial dim). */
+  baseShape?: readonly number[];
+}
+
+/** `baseShape` with the swept dimension set to `size`; 'square' sets every spatial dim. */
+export function shapeAt(base: readonly number[], axis: SweepAxis, size: number): number[] {
+  const s = [...base];
+  if (axis === 'batch') s[0] = size;
+  else if (axis === 'length') s[s.length - 1] = size;
+  else for (let i = 2; i < s.length; i++) s[i] = size;
+  return s;
+}
+
+/** A default base shape from the first layer's input channels (rank 3 for a 1-d first layer). */
+export function defaultBaseShape(model: Module, axis: SweepAxis): number[] {
+  for (const [, m] of model.namedModules()) {
+    if (m.children().length > 0) continue;
+    const args = builderFor(m)?.toArgs(m) ?? {};
+    const c = args['in_channels'] ?? args['num_features'] ?? args['num_channels'];
+    if (typeof c === 'number') return /1d$/.test(m.typeName) || axis === 'length' ? [2, c, 32] : [2, c, 32, 32];
+    break;
+  }
+  throw new ValueError('cannot tell the input channels from the first layer: pass baseShape');
+}
+
+function pointOf(size: number, a: Analysis): SweepPoint {
+  const p: SweepPoint = { size, inputShape: a.inputShape, outcome: 'ok' };
+  if (a.failure) {
+    p.outcome = 'error';
+    p.error = a.failure.error;
+    p.raisedIn = { path: a.failure.path, type: a.failure.type };
+    return p;
+  }
+  p.outputShape = a.outputShape ?? undefined;
+  const degenerate = a.norms.filter((n) => n.verdict === 'degenerate').map((n) => n.path);
+  if (degenerate.length) {
+    p.outcome = 'degenerate';
+    p.degenerateAt = degenerate;
+  } else if (a.norms.some((n) => n.verdict === 'fallback')) p.outcome = 'fallback';
+  return p;
+}
+
+/** A set of sizes in words: "17..48", "8, 12, ..., 48 (every 4 from 8)", "2..5, 9, 11..12", "none". */
+export function describeSizes(sizes: readonly number[]): string {
+  if (sizes.length === 0) return 'none';
+  const runs: [number, number][] = [];
+  for (const s of sizes) {
+    const last = runs[runs.length - 1];
+    if (last && s === last[1] + 1) last[1] = s;
+    else runs.push([s, s]);
+  }
+  const step = sizes.length > 2 ? sizes[1]! - sizes[0]! : 0;
+  if (runs.length > 3 && runs.every((r) => r[0] === r[1]) && sizes.every((s, i) => i === 0 || s - sizes[i - 1]! === step)) {
+    return `${sizes[0]}, ${sizes[1]}, ..., ${sizes[sizes.length - 1]} (every ${step} from ${sizes[0]})`;
+  }
+  return runs.map(([a, b]) => (a === b ? String(a) : `${a}..${b}`)).join(', ');
+}
+
+export function sweep(
+  model: Module,
+  axis: SweepAxis,
+  range: readonly [number, number] | { from: number; to: number },
+  opts: SweepOptions = {},
+): SweepResult {
+  if (axis !== 'square' && axis !== 'length' && axis !== 'batch') throw new ValueError(`axis must be 'square', 'length' or 'batch', got ${JSON.stringify(axis)}`);
+  const [from, to] = Array.isArray(range) ? range : [(range as { from: number }).from, (range as { to: number }).to];
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to < from) {
+    throw new ValueError(`range must be two integers 1 <= from <= to, got ${JSON.stringify(range)}`);
+  }
+  const mode = opts.mode ?? 'train';
+  const base = opts.baseShape ? [...opts.baseShape] : defaultBaseShape(model, axis);
+  if (axis !== 'batch' && base.length < 3) throw new ValueError(`a '${axis}' sweep needs a base shape with spatial dims, got [${base.join(', ')}]`);
+  const points: SweepPoint[] = [];
+  for (let s = from; s <= to; s++) points.push(pointOf(s, analyze(model, shapeAt(base, axis, s), { mode })));
+  const workingSizes = points.filter((p) => p.outcome !== 'error').map((p) => p.size);
+  return {
+    axis,
+    mode,
+    from,
+    to,
+    points,
+    workingSizes,
+    smallestWorkingSize: workingSizes[0] ?? null,
+    healthySizes: points.filter((p) => p.outcome === 'ok').map((p) => p.size),
+    summary: describeSizes(workingSizes),
+  };
+}
