@@ -1,12 +1,14 @@
 /**
  * Cache-blocked single-precision matrix multiply on typed arrays:
  * C[M,N] (+)= op(A)[M,K] * op(B)[K,N], with op = identity or transpose.
- * Row-major. Blocks of op(A) and op(B) are packed (converted to float64) into
- * 4-wide strips, so that transposes cost nothing extra and a 4x4 register-blocked
- * micro-kernel streams both operands contiguously: 8 loads feed 16 multiply-adds.
- * Products of float32 values are exact in float64, and each K-block is summed in
- * float64 before it is added into C.
+ * Row-major. Blocks of op(A) and op(B) are packed into narrow strips, so that
+ * transposes cost nothing extra and a register-blocked micro-kernel streams
+ * both operands contiguously. The micro-kernel is WebAssembly SIMD (4x8 tiles,
+ * float32 accumulation as in PyTorch; see gemm_simd.ts) where available, else
+ * scalar JavaScript (4x4 tiles, float64 accumulation within each K-block).
  */
+import { createSimdGemm } from './gemm_simd.js';
+
 const KC = 256;
 const MC = 64;
 const NC = 1024;
@@ -25,12 +27,14 @@ export interface GemmOptions {
 const packedA = new Float64Array(MC * KC);
 const packedB = new Float64Array((NC + 4) * KC);
 const edge = new Float64Array(16);
+const simd = createSimdGemm(MC, KC, NC);
 
-/** Packs op(A)[i0:i0+mc, p0:p0+kc] as strips of 4 rows: Ap[r*kc + p*4 + ii]. */
-function packA(A: Float32Array, ao: number, transA: boolean, M: number, K: number, i0: number, mc: number, p0: number, kc: number): void {
-  const Ap = packedA;
+type Buf = Float32Array | Float64Array;
+
+/** Packs op(A)[i0:i0+mc, p0:p0+kc] as strips of 4 rows: Ap[off + r*kc + p*4 + ii]. */
+function packA(Ap: Buf, off: number, A: Float32Array, ao: number, transA: boolean, M: number, K: number, i0: number, mc: number, p0: number, kc: number): void {
   for (let r = 0; r < mc; r += 4) {
-    const base = r * kc;
+    const base = off + r * kc;
     for (let ii = 0; ii < 4; ii++) {
       let dst = base + ii;
       if (r + ii >= mc) {
@@ -49,24 +53,23 @@ function packA(A: Float32Array, ao: number, transA: boolean, M: number, K: numbe
   }
 }
 
-/** Packs op(B)[p0:p0+kc, j0:j0+nc] as strips of 4 columns: Bp[s*kc + p*4 + jj]. */
-function packB(B: Float32Array, bo: number, transB: boolean, N: number, K: number, j0: number, nc: number, p0: number, kc: number): void {
-  const Bp = packedB;
-  for (let s = 0; s < nc; s += 4) {
-    const base = s * kc;
-    for (let jj = 0; jj < 4; jj++) {
+/** Packs op(B)[p0:p0+kc, j0:j0+nc] as strips of `w` columns: Bp[off + s*kc + p*w + jj]. */
+function packB(Bp: Buf, off: number, w: number, B: Float32Array, bo: number, transB: boolean, N: number, K: number, j0: number, nc: number, p0: number, kc: number): void {
+  for (let s = 0; s < nc; s += w) {
+    const base = off + s * kc;
+    for (let jj = 0; jj < w; jj++) {
       let dst = base + jj;
       if (s + jj >= nc) {
-        for (let p = 0; p < kc; p++, dst += 4) Bp[dst] = 0;
+        for (let p = 0; p < kc; p++, dst += w) Bp[dst] = 0;
         continue;
       }
       const j = j0 + s + jj;
       if (transB) {
         const src = bo + j * K + p0;
-        for (let p = 0; p < kc; p++, dst += 4) Bp[dst] = B[src + p]!;
+        for (let p = 0; p < kc; p++, dst += w) Bp[dst] = B[src + p]!;
       } else {
         let src = bo + p0 * N + j;
-        for (let p = 0; p < kc; p++, src += N, dst += 4) Bp[dst] = B[src]!;
+        for (let p = 0; p < kc; p++, src += N, dst += w) Bp[dst] = B[src]!;
       }
     }
   }
@@ -112,6 +115,58 @@ export function gemm(
   C: Float32Array,
   opts: GemmOptions = {},
 ): void {
+  if (simd === null) gemmScalar(M, N, K, A, B, C, opts);
+  else gemmSimd(M, N, K, A, B, C, opts);
+}
+
+function gemmSimd(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, opts: GemmOptions): void {
+  const s = simd!;
+  const ao = opts.aOffset ?? 0;
+  const bo = opts.bOffset ?? 0;
+  const co = opts.cOffset ?? 0;
+  if (M === 0 || N === 0) return;
+  if (K === 0) {
+    if (!opts.accumulate) C.fill(0, co, co + M * N);
+    return;
+  }
+  const transA = opts.transA ?? false;
+  const transB = opts.transB ?? false;
+  const mPad = Math.ceil(M / 4) * 4;
+  for (let j0 = 0; j0 < N; j0 += NC) {
+    const nc = Math.min(NC, N - j0);
+    const ns = Math.ceil(nc / 8);
+    const ldc = ns * 8;
+    // The C panel (M x nc) lives in wasm memory while every K-block adds into it.
+    s.reserveC(mPad * ldc);
+    const F = s.mem;
+    if (opts.accumulate) {
+      for (let i = 0; i < M; i++) F.set(C.subarray(co + i * N + j0, co + i * N + j0 + nc), s.cOff + i * ldc);
+    } else {
+      F.fill(0, s.cOff, s.cOff + mPad * ldc);
+    }
+    for (let p0 = 0; p0 < K; p0 += KC) {
+      const kc = Math.min(KC, K - p0);
+      packB(F, s.bOff, 8, B, bo, transB, N, K, j0, nc, p0, kc);
+      for (let i0 = 0; i0 < M; i0 += MC) {
+        const mc = Math.min(MC, M - i0);
+        packA(F, s.aOff, A, ao, transA, M, K, i0, mc, p0, kc);
+        s.block(Math.ceil(mc / 4), ns, kc, s.cOff + i0 * ldc, ldc);
+      }
+    }
+    for (let i = 0; i < M; i++) C.set(F.subarray(s.cOff + i * ldc, s.cOff + i * ldc + nc), co + i * N + j0);
+  }
+}
+
+/** The portable path (also the fallback without WebAssembly SIMD). */
+export function gemmScalar(
+  M: number,
+  N: number,
+  K: number,
+  A: Float32Array,
+  B: Float32Array,
+  C: Float32Array,
+  opts: GemmOptions = {},
+): void {
   const ao = opts.aOffset ?? 0;
   const bo = opts.bOffset ?? 0;
   const co = opts.cOffset ?? 0;
@@ -123,10 +178,10 @@ export function gemm(
     const nc = Math.min(NC, N - j0);
     for (let p0 = 0; p0 < K; p0 += KC) {
       const kc = Math.min(KC, K - p0);
-      packB(B, bo, transB, N, K, j0, nc, p0, kc);
+      packB(packedB, 0, 4, B, bo, transB, N, K, j0, nc, p0, kc);
       for (let i0 = 0; i0 < M; i0 += MC) {
         const mc = Math.min(MC, M - i0);
-        packA(A, ao, transA, M, K, i0, mc, p0, kc);
+        packA(packedA, 0, A, ao, transA, M, K, i0, mc, p0, kc);
         for (let r = 0; r < mc; r += 4) {
           const mr = Math.min(4, mc - r);
           const crow = co + (i0 + r) * N + j0;
@@ -136,3 +191,6 @@ export function gemm(
     }
   }
 }
+
+/** Which micro-kernel `gemm` runs. */
+export const gemmBackend: 'wasm-simd' | 'scalar' = simd === null ? 'scalar' : 'wasm-simd';

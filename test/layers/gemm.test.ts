@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { gemm } from '../../src/kernels/gemm.js';
+import { gemm, gemmBackend, gemmScalar } from '../../src/kernels/gemm.js';
 import { Generator } from '../../src/tensor/random.js';
 import { assertClose } from '../helpers.js';
 
@@ -21,31 +21,42 @@ function naive(M: number, N: number, K: number, A: Float32Array, B: Float32Array
   return C;
 }
 
-test('gemm equals the triple loop for any sizes (tile edges included), transposes and offsets', () => {
-  const dim = fc.integer({ min: 1, max: 11 });
-  fc.assert(
-    fc.property(dim, dim, dim, fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 1000 }), (M, N, K, tA, tB, acc, seed) => {
-      const g = new Generator(seed);
-      const A = rand(3 + M * K, g);
-      const B = rand(5 + K * N, g);
-      const C = rand(2 + M * N, g);
-      const before = Float32Array.from(C);
-      gemm(M, N, K, A, B, C, { transA: tA, transB: tB, accumulate: acc, aOffset: 3, bOffset: 5, cOffset: 2 });
-      const want = naive(M, N, K, A, B, tA, tB, 3, 5).map((v, i) => v + (acc ? before[2 + i]! : 0));
-      assertClose(C.subarray(2), want, 1e-5, 1e-5);
-      assert.deepEqual([...C.subarray(0, 2)], [...before.subarray(0, 2)], 'writes stay inside C[cOffset..]');
-    }),
-    { numRuns: 150 },
-  );
+const kernels = [
+  ['gemm', gemm],
+  ['gemmScalar', gemmScalar],
+] as const;
+
+test('Node runs the WebAssembly SIMD micro-kernel', () => {
+  assert.equal(gemmBackend, 'wasm-simd');
 });
 
-test('gemm crosses its cache blocks (K > 256, M > 64, N > 1024) correctly', () => {
-  const g = new Generator(1);
-  const [M, N, K] = [67, 1030, 260];
-  const A = rand(M * K, g);
-  const B = rand(K * N, g);
-  const C = new Float32Array(M * N);
-  gemm(M, N, K, A, B, C);
-  const want = naive(M, N, K, A, B, false, false, 0, 0);
-  assertClose(C, want, 1e-4, 1e-5);
-});
+for (const [name, gemm] of kernels) {
+  test(`${name} equals the triple loop for any sizes (tile edges included), transposes and offsets`, () => {
+    const dim = fc.integer({ min: 1, max: 11 });
+    fc.assert(
+      fc.property(dim, dim, dim, fc.boolean(), fc.boolean(), fc.boolean(), fc.integer({ min: 0, max: 1000 }), (M, N, K, tA, tB, acc, seed) => {
+        const g = new Generator(seed);
+        const A = rand(3 + M * K, g);
+        const B = rand(5 + K * N, g);
+        const C = rand(2 + M * N, g);
+        const before = Float32Array.from(C);
+        gemm(M, N, K, A, B, C, { transA: tA, transB: tB, accumulate: acc, aOffset: 3, bOffset: 5, cOffset: 2 });
+        const want = naive(M, N, K, A, B, tA, tB, 3, 5).map((v, i) => v + (acc ? before[2 + i]! : 0));
+        assertClose(C.subarray(2), want, 1e-5, 1e-5);
+        assert.deepEqual([...C.subarray(0, 2)], [...before.subarray(0, 2)], 'writes stay inside C[cOffset..]');
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  test(`${name} crosses its cache blocks (K > 256, M > 64, N > 1024) correctly`, () => {
+    const g = new Generator(1);
+    const [M, N, K] = [67, 1030, 260];
+    const A = rand(M * K, g);
+    const B = rand(K * N, g);
+    const C = new Float32Array(M * N);
+    gemm(M, N, K, A, B, C);
+    const want = naive(M, N, K, A, B, false, false, 0, 0);
+    assertClose(C, want, 1e-4, 1e-5);
+  });
+}
