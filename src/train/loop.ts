@@ -4,13 +4,13 @@
  * every epoch, and per-step / per-epoch callbacks for a progress display.
  */
 import { backward } from '../autograd/backward.js';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError, ValueError, fmtSize } from '../errors.js';
 import { noGrad } from '../autograd/grad_mode.js';
 import type { Module } from '../nn/module.js';
 import { l1Loss, mseLoss } from '../ops/loss.js';
 import { Adam } from '../optim/adam.js';
 import { manualSeed } from '../tensor/random.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
 import { ShapesDataset, type Batch } from './data.js';
 import { buildStyleNet, readSpec } from './model.js';
 
@@ -76,6 +76,19 @@ const LOSSES = { mse: mseLoss, l1: l1Loss } as const;
 export const trainDataSeed = (seed: number) => seed * 2 + 1;
 export const heldOutDataSeed = (seed: number) => seed * 2 + 2;
 
+/**
+ * Runs the model on a meta batch first (shapes and PyTorch's checks only, no
+ * data), so a size the network cannot take fails at once with the raising
+ * layer's path — the same trace `normkit check` runs.
+ */
+function checkShapes(model: Module, cfg: TrainConfig): void {
+  const shape = [cfg.batchSize, 3, cfg.size, cfg.size];
+  const out = noGrad(() => model.call(Tensor.meta(shape)));
+  if (out.shape.join() !== shape.join()) {
+    throw new ValueError(`the model maps input size ${fmtSize(shape)} to ${fmtSize(out.shape)}; training needs an output of the input's size`);
+  }
+}
+
 /** Lets timers (the progress bar's redraw) run between steps. */
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -85,6 +98,7 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
   manualSeed(cfg.seed);
   const model = buildStyleNet(spec);
   model.train();
+  checkShapes(model, cfg);
   hooks.onStart?.(model);
   const opt = new Adam(model.parameters(), { lr: cfg.lr });
   const data = new ShapesDataset(cfg.size, trainDataSeed(cfg.seed));
