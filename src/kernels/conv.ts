@@ -33,23 +33,29 @@ function validRange(tapOffset: number, s: number, size: number, count: number): 
   return [Math.min(lo, count), Math.max(Math.min(hi, count), Math.min(lo, count))];
 }
 
-/** Fills col (C*kh*kw x outH*outW, at colOff) from image x (C x H x W, at xOff). */
-export function im2col(x: Float32Array, xOff: number, C: number, g: ConvGeom2d, col: Float32Array, colOff = 0): void {
-  const { H, W, kh, kw, sh, sw, ph, pw, dh, dw, outH, outW } = g;
-  const L = outH * outW;
+/**
+ * Fills col (C*kh*kw x Lc, at colOff) from image x (C x H x W, at xOff) for the
+ * window rows [oh0, oh1) only (Lc = (oh1 - oh0) * outW): convolutions work
+ * through an image in cache-sized chunks of output rows.
+ */
+export function im2col(x: Float32Array, xOff: number, C: number, g: ConvGeom2d, col: Float32Array, colOff = 0, oh0 = 0, oh1 = g.outH): void {
+  const { H, W, kh, kw, sh, sw, ph, pw, dh, dw, outW } = g;
+  const L = (oh1 - oh0) * outW;
   let row = colOff;
   for (let c = 0; c < C; c++) {
     const plane = xOff + c * H * W;
     for (let i = 0; i < kh; i++) {
       const hOff = i * dh - ph;
-      const [oh0, oh1] = validRange(hOff, sh, H, outH);
+      const [h0, h1] = validRange(hOff, sh, H, g.outH);
+      const r0 = Math.min(Math.max(h0, oh0), oh1);
+      const r1 = Math.max(Math.min(h1, oh1), r0);
       for (let j = 0; j < kw; j++, row += L) {
         const wOff = j * dw - pw;
         const [ow0, ow1] = validRange(wOff, sw, W, outW);
-        if (oh0 > 0) col.fill(0, row, row + oh0 * outW);
-        if (oh1 < outH) col.fill(0, row + oh1 * outW, row + L);
-        for (let oh = oh0; oh < oh1; oh++) {
-          const dst = row + oh * outW;
+        if (r0 > oh0) col.fill(0, row, row + (r0 - oh0) * outW);
+        if (r1 < oh1) col.fill(0, row + (r1 - oh0) * outW, row + L);
+        for (let oh = r0; oh < r1; oh++) {
+          const dst = row + (oh - oh0) * outW;
           if (ow0 > 0) col.fill(0, dst, dst + ow0);
           if (ow1 < outW) col.fill(0, dst + ow1, dst + outW);
           const src = plane + (oh * sh + hOff) * W + wOff;
@@ -64,21 +70,23 @@ export function im2col(x: Float32Array, xOff: number, C: number, g: ConvGeom2d, 
   }
 }
 
-/** Adds col (C*kh*kw x outH*outW) back into image gx (C x H x W, at xOff): the adjoint of im2col. */
-export function col2im(col: Float32Array, colOff: number, C: number, g: ConvGeom2d, gx: Float32Array, xOff: number): void {
-  const { H, W, kh, kw, sh, sw, ph, pw, dh, dw, outH, outW } = g;
-  const L = outH * outW;
+/** Adds col (C*kh*kw x Lc, window rows [oh0, oh1)) back into image gx (C x H x W, at xOff): the adjoint of im2col. */
+export function col2im(col: Float32Array, colOff: number, C: number, g: ConvGeom2d, gx: Float32Array, xOff: number, oh0 = 0, oh1 = g.outH): void {
+  const { H, W, kh, kw, sh, sw, ph, pw, dh, dw, outW } = g;
+  const L = (oh1 - oh0) * outW;
   let row = colOff;
   for (let c = 0; c < C; c++) {
     const plane = xOff + c * H * W;
     for (let i = 0; i < kh; i++) {
       const hOff = i * dh - ph;
-      const [oh0, oh1] = validRange(hOff, sh, H, outH);
+      const [h0, h1] = validRange(hOff, sh, H, g.outH);
+      const r0 = Math.max(h0, oh0);
+      const r1 = Math.min(h1, oh1);
       for (let j = 0; j < kw; j++, row += L) {
         const wOff = j * dw - pw;
         const [ow0, ow1] = validRange(wOff, sw, W, outW);
-        for (let oh = oh0; oh < oh1; oh++) {
-          const srcRow = row + oh * outW;
+        for (let oh = r0; oh < r1; oh++) {
+          const srcRow = row + (oh - oh0) * outW;
           const dst = plane + (oh * sh + hOff) * W + wOff;
           if (sw === 1) {
             for (let ow = ow0; ow < ow1; ow++) gx[dst + ow] = gx[dst + ow]! + col[srcRow + ow]!;
@@ -91,7 +99,12 @@ export function col2im(col: Float32Array, colOff: number, C: number, g: ConvGeom
   }
 }
 
-/** out[n, c, :] = out[n, c, :]! + bias[c] over `planes` = N*C planes of `len` values. */
+/** Output rows per chunk so that a chunk's column matrix (colRows x rows*outW) stays near `floats` values (~1 MB). */
+export function chunkRows(colRows: number, outW: number, outH: number, floats = 1 << 18): number {
+  return Math.max(1, Math.min(outH, Math.floor(floats / Math.max(1, colRows * outW))));
+}
+
+/** out[n, c, :] += bias[c] over `planes` = N*C planes of `len` values. */
 export function addBias(out: Float32Array, bias: Float32Array, N: number, C: number, len: number): void {
   let o = 0;
   for (let n = 0; n < N; n++) {

@@ -21,6 +21,10 @@ export interface GemmOptions {
   aOffset?: number;
   bOffset?: number;
   cOffset?: number;
+  /** Row strides of A, B, C as stored (defaults: packed, i.e. the stored row length). */
+  lda?: number;
+  ldb?: number;
+  ldc?: number;
 }
 
 // Packing buffers, reused across calls (gemm is synchronous and not re-entrant).
@@ -32,7 +36,7 @@ const simd = createSimdGemm(MC, KC, NC);
 type Buf = Float32Array | Float64Array;
 
 /** Packs op(A)[i0:i0+mc, p0:p0+kc] as strips of 4 rows: Ap[off + r*kc + p*4 + ii]. */
-function packA(Ap: Buf, off: number, A: Float32Array, ao: number, transA: boolean, M: number, K: number, i0: number, mc: number, p0: number, kc: number): void {
+function packA(Ap: Buf, off: number, A: Float32Array, ao: number, transA: boolean, lda: number, i0: number, mc: number, p0: number, kc: number): void {
   for (let r = 0; r < mc; r += 4) {
     const base = off + r * kc;
     for (let ii = 0; ii < 4; ii++) {
@@ -43,10 +47,10 @@ function packA(Ap: Buf, off: number, A: Float32Array, ao: number, transA: boolea
       }
       const i = i0 + r + ii;
       if (transA) {
-        let src = ao + p0 * M + i;
-        for (let p = 0; p < kc; p++, src += M, dst += 4) Ap[dst] = A[src]!;
+        let src = ao + p0 * lda + i;
+        for (let p = 0; p < kc; p++, src += lda, dst += 4) Ap[dst] = A[src]!;
       } else {
-        const src = ao + i * K + p0;
+        const src = ao + i * lda + p0;
         for (let p = 0; p < kc; p++, dst += 4) Ap[dst] = A[src + p]!;
       }
     }
@@ -54,7 +58,24 @@ function packA(Ap: Buf, off: number, A: Float32Array, ao: number, transA: boolea
 }
 
 /** Packs op(B)[p0:p0+kc, j0:j0+nc] as strips of `w` columns: Bp[off + s*kc + p*w + jj]. */
-function packB(Bp: Buf, off: number, w: number, B: Float32Array, bo: number, transB: boolean, N: number, K: number, j0: number, nc: number, p0: number, kc: number): void {
+function packB(Bp: Buf, off: number, w: number, B: Float32Array, bo: number, transB: boolean, ldb: number, j0: number, nc: number, p0: number, kc: number): void {
+  const full = nc - (nc % w);
+  if (!transB) {
+    // Row by row: contiguous reads of B, w-wide contiguous writes per strip.
+    for (let p = 0; p < kc; p++) {
+      const src = bo + (p0 + p) * ldb + j0;
+      let s = 0;
+      for (; s < full; s += w) {
+        const dst = off + s * kc + p * w;
+        for (let jj = 0; jj < w; jj++) Bp[dst + jj] = B[src + s + jj]!;
+      }
+      if (s < nc) {
+        const dst = off + s * kc + p * w;
+        for (let jj = 0; jj < w; jj++) Bp[dst + jj] = s + jj < nc ? B[src + s + jj]! : 0;
+      }
+    }
+    return;
+  }
   for (let s = 0; s < nc; s += w) {
     const base = off + s * kc;
     for (let jj = 0; jj < w; jj++) {
@@ -63,19 +84,23 @@ function packB(Bp: Buf, off: number, w: number, B: Float32Array, bo: number, tra
         for (let p = 0; p < kc; p++, dst += w) Bp[dst] = 0;
         continue;
       }
-      const j = j0 + s + jj;
-      if (transB) {
-        const src = bo + j * K + p0;
-        for (let p = 0; p < kc; p++, dst += w) Bp[dst] = B[src + p]!;
-      } else {
-        let src = bo + p0 * N + j;
-        for (let p = 0; p < kc; p++, src += N, dst += w) Bp[dst] = B[src]!;
-      }
+      const src = bo + (j0 + s + jj) * ldb + p0;
+      for (let p = 0; p < kc; p++, dst += w) Bp[dst] = B[src + p]!;
     }
   }
 }
 
-/** C[co.., 4x4 tile] = C[co.., 4x4 tile]! + Ap strip (4 x kc) * Bp strip (kc x 4); only mr x nr entries are written. */
+/** Resolved strides: A is stored M x K (K x M when transposed), B K x N (N x K), C M x N. */
+function strides(M: number, N: number, K: number, o: GemmOptions): [number, number, number] {
+  return [o.lda ?? (o.transA ? M : K), o.ldb ?? (o.transB ? K : N), o.ldc ?? N];
+}
+
+function zeroC(C: Float32Array, co: number, M: number, N: number, ldc: number): void {
+  if (ldc === N) C.fill(0, co, co + M * N);
+  else for (let i = 0; i < M; i++) C.fill(0, co + i * ldc, co + i * ldc + N);
+}
+
+/** C[co.., 4x4 tile] += Ap strip (4 x kc) * Bp strip (kc x 4); only mr x nr entries are written. */
 function microKernel(kc: number, ao: number, bo: number, C: Float32Array, co: number, ldc: number, mr: number, nr: number): void {
   const Ap = packedA;
   const Bp = packedB;
@@ -124,9 +149,10 @@ function gemmSimd(M: number, N: number, K: number, A: Float32Array, B: Float32Ar
   const ao = opts.aOffset ?? 0;
   const bo = opts.bOffset ?? 0;
   const co = opts.cOffset ?? 0;
+  const [lda, ldb, ldc] = strides(M, N, K, opts);
   if (M === 0 || N === 0) return;
   if (K === 0) {
-    if (!opts.accumulate) C.fill(0, co, co + M * N);
+    if (!opts.accumulate) zeroC(C, co, M, N, ldc);
     return;
   }
   const transA = opts.transA ?? false;
@@ -135,25 +161,25 @@ function gemmSimd(M: number, N: number, K: number, A: Float32Array, B: Float32Ar
   for (let j0 = 0; j0 < N; j0 += NC) {
     const nc = Math.min(NC, N - j0);
     const ns = Math.ceil(nc / 8);
-    const ldc = ns * 8;
+    const ldp = ns * 8;
     // The C panel (M x nc) lives in wasm memory while every K-block adds into it.
-    s.reserveC(mPad * ldc);
+    s.reserveC(mPad * ldp);
     const F = s.mem;
     if (opts.accumulate) {
-      for (let i = 0; i < M; i++) F.set(C.subarray(co + i * N + j0, co + i * N + j0 + nc), s.cOff + i * ldc);
+      for (let i = 0; i < M; i++) F.set(C.subarray(co + i * ldc + j0, co + i * ldc + j0 + nc), s.cOff + i * ldp);
     } else {
-      F.fill(0, s.cOff, s.cOff + mPad * ldc);
+      F.fill(0, s.cOff, s.cOff + mPad * ldp);
     }
     for (let p0 = 0; p0 < K; p0 += KC) {
       const kc = Math.min(KC, K - p0);
-      packB(F, s.bOff, 8, B, bo, transB, N, K, j0, nc, p0, kc);
+      packB(F, s.bOff, 8, B, bo, transB, ldb, j0, nc, p0, kc);
       for (let i0 = 0; i0 < M; i0 += MC) {
         const mc = Math.min(MC, M - i0);
-        packA(F, s.aOff, A, ao, transA, M, K, i0, mc, p0, kc);
-        s.block(Math.ceil(mc / 4), ns, kc, s.cOff + i0 * ldc, ldc);
+        packA(F, s.aOff, A, ao, transA, lda, i0, mc, p0, kc);
+        s.block(Math.ceil(mc / 4), ns, kc, s.cOff + i0 * ldp, ldp);
       }
     }
-    for (let i = 0; i < M; i++) C.set(F.subarray(s.cOff + i * ldc, s.cOff + i * ldc + nc), co + i * N + j0);
+    for (let i = 0; i < M; i++) C.set(F.subarray(s.cOff + i * ldp, s.cOff + i * ldp + nc), co + i * ldc + j0);
   }
 }
 
@@ -170,7 +196,8 @@ export function gemmScalar(
   const ao = opts.aOffset ?? 0;
   const bo = opts.bOffset ?? 0;
   const co = opts.cOffset ?? 0;
-  if (!opts.accumulate) C.fill(0, co, co + M * N);
+  const [lda, ldb, ldc] = strides(M, N, K, opts);
+  if (!opts.accumulate) zeroC(C, co, M, N, ldc);
   if (M === 0 || N === 0 || K === 0) return;
   const transA = opts.transA ?? false;
   const transB = opts.transB ?? false;
@@ -178,14 +205,14 @@ export function gemmScalar(
     const nc = Math.min(NC, N - j0);
     for (let p0 = 0; p0 < K; p0 += KC) {
       const kc = Math.min(KC, K - p0);
-      packB(packedB, 0, 4, B, bo, transB, N, K, j0, nc, p0, kc);
+      packB(packedB, 0, 4, B, bo, transB, ldb, j0, nc, p0, kc);
       for (let i0 = 0; i0 < M; i0 += MC) {
         const mc = Math.min(MC, M - i0);
-        packA(packedA, 0, A, ao, transA, M, K, i0, mc, p0, kc);
+        packA(packedA, 0, A, ao, transA, lda, i0, mc, p0, kc);
         for (let r = 0; r < mc; r += 4) {
           const mr = Math.min(4, mc - r);
-          const crow = co + (i0 + r) * N + j0;
-          for (let s = 0; s < nc; s += 4) microKernel(kc, r * kc, s * kc, C, crow + s, N, mr, Math.min(4, nc - s));
+          const crow = co + (i0 + r) * ldc + j0;
+          for (let s = 0; s < nc; s += 4) microKernel(kc, r * kc, s * kc, C, crow + s, ldc, mr, Math.min(4, nc - s));
         }
       }
     }

@@ -6,7 +6,7 @@
  */
 import { record } from '../autograd/record.js';
 import { RuntimeError, fmtSize } from '../errors.js';
-import { addBias, biasGrad, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
+import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
 import { gemm } from '../kernels/gemm.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
@@ -238,13 +238,28 @@ function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: ConvPara
   const xd = x.data;
   const wd = weight.data;
   const out = new Float32Array(N * Cout * L);
-  const col = direct ? xd : new Float32Array(C * g.kh * g.kw * L);
-  for (let n = 0; n < N; n++) {
-    if (!direct) im2col(xd, n * C * HW, C, g, col);
-    const colBase = direct ? n * C * HW : 0;
-    for (let grp = 0; grp < G; grp++) {
-      gemm(Cog, L, Kg, wd, col, out, { aOffset: grp * Cog * Kg, bOffset: colBase + grp * Kg * L, cOffset: (n * Cout + grp * Cog) * L });
+  // Chunks of output rows keep each column matrix cache-sized.
+  const rows = direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, g.outH);
+  const colSize = C * g.kh * g.kw * rows * g.outW;
+  const col = direct ? xd : new Float32Array(colSize);
+  const forChunks = (n: number, f: (oh0: number, oh1: number, Lc: number, colBase: number) => void) => {
+    for (let oh0 = 0; oh0 < g.outH; oh0 += rows) {
+      const oh1 = Math.min(g.outH, oh0 + rows);
+      f(oh0, oh1, (oh1 - oh0) * g.outW, direct ? n * C * HW : 0);
     }
+  };
+  for (let n = 0; n < N; n++) {
+    forChunks(n, (oh0, oh1, Lc, colBase) => {
+      if (!direct) im2col(xd, n * C * HW, C, g, col, 0, oh0, oh1);
+      for (let grp = 0; grp < G; grp++) {
+        gemm(Cog, Lc, Kg, wd, col, out, {
+          aOffset: grp * Cog * Kg,
+          bOffset: colBase + grp * Kg * Lc,
+          cOffset: (n * Cout + grp * Cog) * L + oh0 * g.outW,
+          ldc: L,
+        });
+      }
+    });
   }
   if (bias) addBias(out, bias.data, N, Cout, L);
   const result = new Tensor(out, outShape);
@@ -253,33 +268,37 @@ function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: ConvPara
     const gd = gOut.data;
     const gx = x.requiresGrad ? new Float32Array(x.numel()) : null;
     const gw = weight.requiresGrad ? new Float32Array(weight.numel()) : null;
-    const bcol = gw && !direct ? new Float32Array(C * g.kh * g.kw * L) : xd;
-    const gcol = gx && !direct ? new Float32Array(C * g.kh * g.kw * L) : gx;
+    const bcol = gw && !direct ? new Float32Array(colSize) : xd;
+    const gcol = gx && !direct ? new Float32Array(colSize) : gx;
     for (let n = 0; n < N; n++) {
-      const colBase = direct ? n * C * HW : 0;
-      if (gw) {
-        if (!direct) im2col(xd, n * C * HW, C, g, bcol);
-        for (let grp = 0; grp < G; grp++) {
-          gemm(Cog, Kg, L, gd, bcol, gw, {
-            transB: true,
-            accumulate: true,
-            aOffset: (n * Cout + grp * Cog) * L,
-            bOffset: colBase + grp * Kg * L,
-            cOffset: grp * Cog * Kg,
-          });
+      forChunks(n, (oh0, oh1, Lc, colBase) => {
+        const gOff = n * Cout * L + oh0 * g.outW;
+        if (gw) {
+          if (!direct) im2col(xd, n * C * HW, C, g, bcol, 0, oh0, oh1);
+          for (let grp = 0; grp < G; grp++) {
+            gemm(Cog, Kg, Lc, gd, bcol, gw, {
+              transB: true,
+              accumulate: true,
+              aOffset: gOff + grp * Cog * L,
+              lda: L,
+              bOffset: colBase + grp * Kg * Lc,
+              cOffset: grp * Cog * Kg,
+            });
+          }
         }
-      }
-      if (gx && gcol) {
-        for (let grp = 0; grp < G; grp++) {
-          gemm(Kg, L, Cog, wd, gd, gcol, {
-            transA: true,
-            aOffset: grp * Cog * Kg,
-            bOffset: (n * Cout + grp * Cog) * L,
-            cOffset: colBase + grp * Kg * L,
-          });
+        if (gx && gcol) {
+          for (let grp = 0; grp < G; grp++) {
+            gemm(Kg, Lc, Cog, wd, gd, gcol, {
+              transA: true,
+              aOffset: grp * Cog * Kg,
+              bOffset: gOff + grp * Cog * L,
+              ldb: L,
+              cOffset: colBase + grp * Kg * Lc,
+            });
+          }
+          if (!direct) col2im(gcol, 0, C, g, gx, n * C * HW, oh0, oh1);
         }
-        if (!direct) col2im(gcol, 0, C, g, gx, n * C * HW);
-      }
+      });
     }
     const grads: (Tensor | null)[] = [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape)];
     if (bias) grads.push(bias.requiresGrad ? new Tensor(biasGrad(gd, N, Cout, L), bias.shape) : null);
@@ -302,12 +321,28 @@ function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | null, p:
   const xd = x.data;
   const wd = weight.data;
   const out = new Float32Array(N * Cout * HWout);
-  const col = new Float32Array(Cout * g.kh * g.kw * Lin);
-  for (let n = 0; n < N; n++) {
-    for (let grp = 0; grp < G; grp++) {
-      gemm(KgT, Lin, Cig, wd, xd, col, { transA: true, aOffset: grp * Cig * KgT, bOffset: (n * Cin + grp * Cig) * Lin, cOffset: grp * KgT * Lin });
+  // Chunks of input rows (the window positions) keep each column matrix cache-sized.
+  const rows = chunkRows(Cout * g.kh * g.kw, g.outW, g.outH);
+  const col = new Float32Array(Cout * g.kh * g.kw * rows * g.outW);
+  const forChunks = (f: (r0: number, r1: number, Lc: number) => void) => {
+    for (let r0 = 0; r0 < g.outH; r0 += rows) {
+      const r1 = Math.min(g.outH, r0 + rows);
+      f(r0, r1, (r1 - r0) * g.outW);
     }
-    col2im(col, 0, Cout, g, out, n * Cout * HWout);
+  };
+  for (let n = 0; n < N; n++) {
+    forChunks((r0, r1, Lc) => {
+      for (let grp = 0; grp < G; grp++) {
+        gemm(KgT, Lc, Cig, wd, xd, col, {
+          transA: true,
+          aOffset: grp * Cig * KgT,
+          bOffset: (n * Cin + grp * Cig) * Lin + r0 * g.outW,
+          ldb: Lin,
+          cOffset: grp * KgT * Lc,
+        });
+      }
+      col2im(col, 0, Cout, g, out, n * Cout * HWout, r0, r1);
+    });
   }
   if (bias) addBias(out, bias.data, N, Cout, HWout);
   const result = new Tensor(out, outShape);
@@ -316,14 +351,18 @@ function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | null, p:
     const gd = gOut.data;
     const gx = x.requiresGrad ? new Float32Array(x.numel()) : null;
     const gw = weight.requiresGrad ? new Float32Array(weight.numel()) : null;
-    const gcol = new Float32Array(Cout * g.kh * g.kw * Lin);
+    const gcol = new Float32Array(col.length);
     for (let n = 0; n < N; n++) {
-      im2col(gd, n * Cout * HWout, Cout, g, gcol);
-      for (let grp = 0; grp < G; grp++) {
-        const xo = (n * Cin + grp * Cig) * Lin;
-        if (gx) gemm(Cig, Lin, KgT, wd, gcol, gx, { aOffset: grp * Cig * KgT, bOffset: grp * KgT * Lin, cOffset: xo });
-        if (gw) gemm(Cig, KgT, Lin, xd, gcol, gw, { transB: true, accumulate: true, aOffset: xo, bOffset: grp * KgT * Lin, cOffset: grp * Cig * KgT });
-      }
+      forChunks((r0, r1, Lc) => {
+        im2col(gd, n * Cout * HWout, Cout, g, gcol, 0, r0, r1);
+        for (let grp = 0; grp < G; grp++) {
+          const xo = (n * Cin + grp * Cig) * Lin + r0 * g.outW;
+          if (gx) gemm(Cig, Lc, KgT, wd, gcol, gx, { aOffset: grp * Cig * KgT, bOffset: grp * KgT * Lc, cOffset: xo, ldc: Lin });
+          if (gw) {
+            gemm(Cig, KgT, Lc, xd, gcol, gw, { transB: true, accumulate: true, aOffset: xo, lda: Lin, bOffset: grp * KgT * Lc, cOffset: grp * Cig * KgT });
+          }
+        }
+      });
     }
     const grads: (Tensor | null)[] = [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape)];
     if (bias) grads.push(bias.requiresGrad ? new Tensor(biasGrad(gd, N, Cout, HWout), bias.shape) : null);
