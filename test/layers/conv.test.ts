@@ -207,3 +207,43 @@ test('meta execution: shapes only, and which convolutions keep a map spatially c
   assert.equal(conv2d(Tensor.meta([2, 3, 3, 3]), w3).facts.spatiallyConstant, true);
   assert.equal(convTranspose2d(constant, randn([3, 2, 3, 3]), null, { stride: 2 }).facts.spatiallyConstant, undefined);
 });
+
+/** sum(a * b) in float64. */
+function dot(a: Tensor, b: Tensor): number {
+  let s = 0;
+  for (let i = 0; i < a.numel(); i++) s += a.data[i]! * b.data[i]!;
+  return s;
+}
+
+test('large maps run in several chunks of output rows: values and adjoint (dot-product) gradient identities hold', () => {
+  manualSeed(8);
+  // 32 channels x 9x9 taps = 2592 column rows: a 16-wide output is split into chunks of 6 rows.
+  const x = randn([2, 32, 24, 24]);
+  const w = randn([2, 32, 9, 9]).mul(0.05);
+  const b = randn([2]);
+  const y = conv2d(x, w, b, { padding: 0, dilation: 1 });
+  assertClose(y, refConv2d(x, w, b, { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 }).data, 1e-4, 1e-4);
+  const g = randn(y.shape);
+  x.requiresGrad = true;
+  w.requiresGrad = true;
+  conv2d(x, w, b).backward(g);
+  const dx = randn(x.shape);
+  const dw = randn(w.shape);
+  // y is linear in x and in w: <dL/dx, dx> = <conv(dx, w), g>, <dL/dw, dw> = <conv(x, dw), g>.
+  const rel = (a: number, c: number) => Math.abs(a - c) / Math.max(1, Math.abs(c));
+  assert.ok(rel(dot(x.grad!, dx), dot(conv2d(dx, w.detach()), g)) < 1e-4);
+  assert.ok(rel(dot(w.grad!, dw), dot(conv2d(x.detach(), dw), g)) < 1e-4);
+
+  const xt = randn([1, 4, 16, 16]);
+  const wt = randn([4, 32, 9, 9]).mul(0.05);
+  const yt = convTranspose2d(xt, wt, null, { stride: 2, padding: 3 });
+  assertClose(yt, refConvTranspose2d(xt, wt, null, { stride: [2, 2], padding: [3, 3], dilation: [1, 1], groups: 1, outputPadding: [0, 0] }).data, 1e-4, 1e-4);
+  const gt = randn(yt.shape);
+  xt.requiresGrad = true;
+  wt.requiresGrad = true;
+  convTranspose2d(xt, wt, null, { stride: 2, padding: 3 }).backward(gt);
+  const dxt = randn(xt.shape);
+  const dwt = randn(wt.shape);
+  assert.ok(rel(dot(xt.grad!, dxt), dot(convTranspose2d(dxt, wt.detach(), null, { stride: 2, padding: 3 }), gt)) < 1e-4);
+  assert.ok(rel(dot(wt.grad!, dwt), dot(convTranspose2d(xt.detach(), dwt, null, { stride: 2, padding: 3 }), gt)) < 1e-4);
+});
