@@ -3,7 +3,7 @@
  * training (updating the running statistics with the unbiased variance), the
  * running statistics otherwise (PyTorch's F.batch_norm).
  */
-import { normStats } from '../../kernels/norm.js';
+import { normStats } from '../../kernels/backend.js';
 import { RuntimeError } from '../../errors.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
 import { applyNorm, layoutOf, normMetaOutput, rstdOf } from './core.js';

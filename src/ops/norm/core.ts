@@ -3,7 +3,8 @@
  * fused kernel and record one autograd node for input, weight and bias.
  */
 import { record } from '../../autograd/record.js';
-import { normApply, normBackward, type NormLayout } from '../../kernels/norm.js';
+import { normApply, normBackward, normForward } from '../../kernels/backend.js';
+import type { NormLayout } from '../../kernels/norm.js';
 import { numel, type Shape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 
@@ -37,8 +38,40 @@ export function applyNorm(
   bias: Tensor | null,
   statsFromInput: boolean,
 ): Tensor {
+  const out = normApply(input.data, layout, mean, rstd, weight?.data ?? null, bias?.data ?? null);
+  return recordNorm(name, input, out, layout, mean, rstd, weight, bias, statsFromInput);
+}
+
+/**
+ * Statistics from the input and the normalized output in one pass (instance
+ * and group norm); the statistics are returned for the running averages.
+ */
+export function normalizeWithInputStats(
+  name: string,
+  input: Tensor,
+  layout: NormLayout,
+  eps: number,
+  weight: Tensor | null,
+  bias: Tensor | null,
+): { out: Tensor; mean: Float64Array; variance: Float64Array } {
+  const r = normForward(input.data, layout, eps, weight?.data ?? null, bias?.data ?? null);
+  return { out: recordNorm(name, input, r.out, layout, r.mean, r.rstd, weight, bias, true), mean: r.mean, variance: r.variance };
+}
+
+/** Wraps a computed output and attaches the backward of the fused kernel. */
+function recordNorm(
+  name: string,
+  input: Tensor,
+  outData: Float32Array,
+  layout: NormLayout,
+  mean: Float64Array,
+  rstd: Float64Array,
+  weight: Tensor | null,
+  bias: Tensor | null,
+  statsFromInput: boolean,
+): Tensor {
   const w = weight?.data ?? null;
-  const out = new Tensor(normApply(input.data, layout, mean, rstd, w, bias?.data ?? null), input.shape);
+  const out = new Tensor(outData, input.shape);
   const inputs = [input, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return record(out, inputs, name, (g) => {
     const grads = normBackward(input.data, g.data, layout, mean, rstd, w, statsFromInput, {

@@ -1,6 +1,6 @@
 /** `groupNorm`: statistics per (instance, group of C/G channels); affine per channel. */
-import { normStats } from '../../kernels/norm.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
+import { normStats } from '../../kernels/backend.js';
 import { applyNorm, layoutOf, normMetaOutput, rstdOf } from './core.js';
 import { checkGroupNorm } from './checks.js';
 

@@ -4,9 +4,8 @@
  * F.instance_norm, including its running-statistics update).
  */
 import { noGrad } from '../../autograd/grad_mode.js';
-import { normStats } from '../../kernels/norm.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
-import { applyNorm, layoutOf, normMetaOutput, rstdOf } from './core.js';
+import { applyNorm, layoutOf, normalizeWithInputStats, normMetaOutput, rstdOf } from './core.js';
 import { checkAtLeast2d, checkFeatureCount, verifySpatialSize } from './checks.js';
 import { RuntimeError } from '../../errors.js';
 
@@ -51,11 +50,11 @@ export function instanceNorm(input: Tensor, o: InstanceNormOptions = {}): Tensor
     return applyNorm('instance_norm', input, layout, mean, rstdOf(o.runningVar!.data, eps), weight, bias, false);
   }
   const layout = layoutOf(input.shape, true, 1);
-  const { mean, variance } = normStats(input.data, layout);
+  const { out, mean, variance } = normalizeWithInputStats('instance_norm', input, layout, eps, weight, bias);
   if (o.runningMean || o.runningVar) {
     noGrad(() => updateInstanceRunningStats(layout.N, layout.C, layout.S, mean, variance, o.runningMean ?? null, o.runningVar ?? null, momentum));
   }
-  return applyNorm('instance_norm', input, layout, mean, rstdOf(variance, eps), weight, bias, true);
+  return out;
 }
 
 /** running = (1 - m) * running + m * (batch average of the per-instance statistics; unbiased variance). */

@@ -1,10 +1,10 @@
 /** `layerNorm`: statistics over the trailing `normalizedShape` dims; affine per element. */
 import { record } from '../../autograd/record.js';
-import { layerNormApply, layerNormBackward, rowStats } from '../../kernels/norm.js';
+import { layerNormBackward, layerNormForward } from '../../kernels/backend.js';
 import { numel } from '../../tensor/shape.js';
 import { Tensor, assertTensor } from '../../tensor/tensor.js';
 import { checkLayerNormShape } from './checks.js';
-import { normMetaOutput, rstdOf } from './core.js';
+import { normMetaOutput } from './core.js';
 
 export interface LayerNormOptions {
   weight?: Tensor | null;
@@ -21,9 +21,8 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[] | nu
   if (input.isMeta) return normMetaOutput(input);
   const D = numel(ns);
   const rows = D === 0 ? 0 : input.numel() / D;
-  const { mean, variance } = rowStats(input.data, rows, D);
-  const rstd = rstdOf(variance, o.eps ?? 1e-5);
-  const out = new Tensor(layerNormApply(input.data, rows, D, mean, rstd, weight?.data ?? null, bias?.data ?? null), input.shape);
+  const { out: outData, mean, rstd } = layerNormForward(input.data, rows, D, o.eps ?? 1e-5, weight?.data ?? null, bias?.data ?? null);
+  const out = new Tensor(outData, input.shape);
   const inputs = [input, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
   return record(out, inputs, 'layer_norm', (g) => {
     const gr = layerNormBackward(input.data, g.data, rows, D, mean, rstd, weight?.data ?? null, {

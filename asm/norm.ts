@@ -1,0 +1,520 @@
+/**
+ * WebAssembly SIMD normalization kernels (AssemblyScript, `--enable simd`).
+ *
+ * Bit-for-bit twins of the TypeScript kernels in src/kernels/norm_js.ts: every
+ * float32 step there is a float32 step here, every float64 step a float64 step,
+ * and sums use the same eight interleaved accumulators (element i goes to
+ * accumulator i % 8, combined as ((a0+a2)+(a4+a6)) + ((a1+a3)+(a5+a7)), then
+ * the tail sequentially). Change one side, change the other.
+ *
+ * Arguments are byte offsets into this module's memory; the loader
+ * (src/kernels/norm_wasm.ts) copies inputs in and results out.
+ * "Planes" are runs of S contiguous floats; plane j of a call has channel
+ * (c0 + j) % C. Per-plane and per-group parameter arrays are float64 or
+ * float32 as documented on each kernel. A zero weight/bias pointer means none.
+ */
+
+/** Start of the free memory (after static data); the loader allocates from here. */
+export function heapBase(): usize {
+  return __heap_base;
+}
+
+// Results of the two-value helpers below (wasm has no cheap tuples here).
+let R1: f64 = 0;
+let R2: f64 = 0;
+
+@inline function hi2(v: v128): v128 {
+  return v128.shuffle<i32>(v, v, 2, 3, 2, 3);
+}
+
+@inline function lo64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(v);
+}
+
+@inline function hi64(v: v128): v128 {
+  return f64x2.promote_low_f32x4(hi2(v));
+}
+
+/** Two f64x2 back to one f32x4 (each lane rounded once). */
+@inline function pack(lo: v128, hi: v128): v128 {
+  return v128.shuffle<i64>(f32x4.demote_f64x2_zero(lo), f32x4.demote_f64x2_zero(hi), 0, 2);
+}
+
+/** The eight-accumulator combine: lanes (a0,a1),(a2,a3),(a4,a5),(a6,a7). */
+@inline function combine(a: v128, b: v128, c: v128, d: v128): f64 {
+  const s = f64x2.add(f64x2.add(a, b), f64x2.add(c, d));
+  return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+}
+
+/** R1 = sum(x - K), R2 = sum((x - K)^2) over n floats at p, in float64. */
+function shiftedSums(p: usize, n: i32, K: f64): void {
+  const k = f64x2.splat(K);
+  let a0 = f64x2.splat(0);
+  let a1 = a0, a2 = a0, a3 = a0, q0 = a0, q1 = a0, q2 = a0, q3 = a0;
+  const end8 = p + (<usize>(n & ~7) << 2);
+  let i = p;
+  for (; i < end8; i += 32) {
+    const v0 = v128.load(i);
+    const v1 = v128.load(i, 16);
+    const d0 = f64x2.sub(lo64(v0), k);
+    const d1 = f64x2.sub(hi64(v0), k);
+    const d2 = f64x2.sub(lo64(v1), k);
+    const d3 = f64x2.sub(hi64(v1), k);
+    a0 = f64x2.add(a0, d0);
+    a1 = f64x2.add(a1, d1);
+    a2 = f64x2.add(a2, d2);
+    a3 = f64x2.add(a3, d3);
+    q0 = f64x2.add(q0, f64x2.mul(d0, d0));
+    q1 = f64x2.add(q1, f64x2.mul(d1, d1));
+    q2 = f64x2.add(q2, f64x2.mul(d2, d2));
+    q3 = f64x2.add(q3, f64x2.mul(d3, d3));
+  }
+  let s1 = combine(a0, a1, a2, a3);
+  let s2 = combine(q0, q1, q2, q3);
+  const end = p + (<usize>n << 2);
+  for (; i < end; i += 4) {
+    const d = <f64>load<f32>(i) - K;
+    s1 += d;
+    s2 += d * d;
+  }
+  R1 = s1;
+  R2 = s2;
+}
+
+/**
+ * Float32 sums as ATen's AVX2 `reduce_all` adds them: R1 = sum(dy),
+ * R2 = sum(f32(f32(x - mu) * dy)). Eight lanes (two f32x4) start from the
+ * first eight values and take each further block of eight; the tail goes into
+ * the first lanes; then ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)). Under eight
+ * values: one by one from zero.
+ */
+function laneSums(x: usize, dy: usize, n: i32, mu: f32): void {
+  if (n < 8) {
+    let s1: f32 = 0;
+    let s2: f32 = 0;
+    for (let i: usize = 0; i < (<usize>n << 2); i += 4) {
+      const g = load<f32>(dy + i);
+      s1 = s1 + g;
+      s2 = s2 + (load<f32>(x + i) - mu) * g;
+    }
+    R1 = s1;
+    R2 = s2;
+    return;
+  }
+  const M = f32x4.splat(mu);
+  let a0 = v128.load(dy);
+  let a1 = v128.load(dy, 16);
+  let b0 = f32x4.mul(f32x4.sub(v128.load(x), M), a0);
+  let b1 = f32x4.mul(f32x4.sub(v128.load(x, 16), M), a1);
+  const full = <usize>(8 + ((n - 8) & ~7)) << 2;
+  let i: usize = 32;
+  for (; i < full; i += 32) {
+    const g0 = v128.load(dy + i);
+    const g1 = v128.load(dy + i, 16);
+    a0 = f32x4.add(a0, g0);
+    a1 = f32x4.add(a1, g1);
+    b0 = f32x4.add(b0, f32x4.mul(f32x4.sub(v128.load(x + i), M), g0));
+    b1 = f32x4.add(b1, f32x4.mul(f32x4.sub(v128.load(x + i, 16), M), g1));
+  }
+  let l0 = f32x4.extract_lane(a0, 0), l1 = f32x4.extract_lane(a0, 1), l2 = f32x4.extract_lane(a0, 2), l3 = f32x4.extract_lane(a0, 3);
+  let l4 = f32x4.extract_lane(a1, 0), l5 = f32x4.extract_lane(a1, 1), l6 = f32x4.extract_lane(a1, 2), l7 = f32x4.extract_lane(a1, 3);
+  let m0 = f32x4.extract_lane(b0, 0), m1 = f32x4.extract_lane(b0, 1), m2 = f32x4.extract_lane(b0, 2), m3 = f32x4.extract_lane(b0, 3);
+  let m4 = f32x4.extract_lane(b1, 0), m5 = f32x4.extract_lane(b1, 1), m6 = f32x4.extract_lane(b1, 2), m7 = f32x4.extract_lane(b1, 3);
+  const rest = n - <i32>(full >> 2);
+  if (rest > 0) { const g = load<f32>(dy + i); l0 += g; m0 += (load<f32>(x + i) - mu) * g; }
+  if (rest > 1) { const g = load<f32>(dy + i, 4); l1 += g; m1 += (load<f32>(x + i, 4) - mu) * g; }
+  if (rest > 2) { const g = load<f32>(dy + i, 8); l2 += g; m2 += (load<f32>(x + i, 8) - mu) * g; }
+  if (rest > 3) { const g = load<f32>(dy + i, 12); l3 += g; m3 += (load<f32>(x + i, 12) - mu) * g; }
+  if (rest > 4) { const g = load<f32>(dy + i, 16); l4 += g; m4 += (load<f32>(x + i, 16) - mu) * g; }
+  if (rest > 5) { const g = load<f32>(dy + i, 20); l5 += g; m5 += (load<f32>(x + i, 20) - mu) * g; }
+  if (rest > 6) { const g = load<f32>(dy + i, 24); l6 += g; m6 += (load<f32>(x + i, 24) - mu) * g; }
+  R1 = ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7));
+  R2 = ((m0 + m4) + (m2 + m6)) + ((m1 + m5) + (m3 + m7));
+}
+
+/** out = f32(x * A + B) with the product exact and the sum rounded in float64. */
+function affineRun(src: usize, dst: usize, n: i32, A: f64, B: f64): void {
+  const a = f64x2.splat(A);
+  const b = f64x2.splat(B);
+  const n4 = <usize>(n & ~3) << 2;
+  let i: usize = 0;
+  for (; i < n4; i += 16) {
+    const v = v128.load(src + i);
+    const lo = f64x2.add(f64x2.mul(lo64(v), a), b);
+    const hi = f64x2.add(f64x2.mul(hi64(v), a), b);
+    v128.store(dst + i, pack(lo, hi));
+  }
+  const end = <usize>n << 2;
+  for (; i < end; i += 4) store<f32>(dst + i, <f32>(<f64>load<f32>(src + i) * A + B));
+}
+
+@inline function param(p: usize, c: i32, dflt: f32): f32 {
+  return p ? load<f32>(p + (<usize>c << 2)) : dflt;
+}
+
+/**
+ * Instance/group norm forward with statistics from the input: `groups` groups
+ * of gs planes; per group mean, biased variance and rstd (float64 out), then
+ * out = x * alpha + beta per plane with ATen's float32 alpha and beta.
+ */
+export function groupForward(
+  x: usize, out: usize, S: i32, gs: i32, C: i32, c0: i32, groups: i32, eps: f64,
+  w: usize, b: usize, mean: usize, variance: usize, rstd: usize,
+): void {
+  const m = <f64>gs * <f64>S;
+  const plane = <usize>S << 2;
+  let c = c0;
+  let p = x;
+  let q = out;
+  for (let g = 0; g < groups; g++) {
+    const K: f64 = S > 0 ? <f64>load<f32>(p) : 0;
+    let s1: f64 = 0;
+    let s2: f64 = 0;
+    for (let j = 0; j < gs; j++) {
+      shiftedSums(p + <usize>j * plane, S, K);
+      s1 += R1;
+      s2 += R2;
+    }
+    const dm = s1 / m;
+    const mu = K + dm;
+    const v = max<f64>(0, s2 / m - dm * dm);
+    const r = 1 / Math.sqrt(v + eps);
+    const o = <usize>g << 3;
+    store<f64>(mean + o, mu);
+    store<f64>(variance + o, v);
+    store<f64>(rstd + o, r);
+    const fr = <f32>r;
+    const fm = <f64>(<f32>mu);
+    for (let j = 0; j < gs; j++) {
+      const alpha = fr * param(w, c, 1);
+      const beta = <f32>(<f64>param(b, c, 0) - fm * <f64>alpha);
+      affineRun(p, q, S, alpha, beta);
+      p += plane;
+      q += plane;
+      if (++c == C) c = 0;
+    }
+  }
+}
+
+/** Per-plane shifted sums; shift, s1, s2 are float64 per plane. */
+export function planeSums(x: usize, S: i32, planes: i32, shift: usize, s1: usize, s2: usize): void {
+  const plane = <usize>S << 2;
+  for (let j = 0; j < planes; j++) {
+    const o = <usize>j << 3;
+    shiftedSums(x + <usize>j * plane, S, load<f64>(shift + o));
+    store<f64>(s1 + o, R1);
+    store<f64>(s2 + o, R2);
+  }
+}
+
+/** out = x * alpha + beta per plane; alpha, beta float32 per plane. */
+export function planeAffine(x: usize, out: usize, S: i32, planes: i32, alpha: usize, beta: usize): void {
+  const plane = <usize>S << 2;
+  for (let j = 0; j < planes; j++) {
+    const o = <usize>j << 2;
+    affineRun(x + <usize>j * plane, out + <usize>j * plane, S, load<f32>(alpha + o), load<f32>(beta + o));
+  }
+}
+
+/** Batch/instance norm input gradient: f32(f32(f32(dy - gm) - f32(f32(x - mu) * kk)) * r) * w. */
+function backApplyRun(x: usize, dy: usize, dx: usize, n: i32, mu: f32, gm: f32, kk: f32, r: f32, w: f32): void {
+  const M = f32x4.splat(mu);
+  const G = f32x4.splat(gm);
+  const K = f32x4.splat(kk);
+  const R = f32x4.splat(r);
+  const W = f32x4.splat(w);
+  const n4 = <usize>(n & ~3) << 2;
+  let i: usize = 0;
+  for (; i < n4; i += 16) {
+    const d = f32x4.sub(f32x4.sub(v128.load(dy + i), G), f32x4.mul(f32x4.sub(v128.load(x + i), M), K));
+    v128.store(dx + i, f32x4.mul(f32x4.mul(d, R), W));
+  }
+  const end = <usize>n << 2;
+  for (; i < end; i += 4) {
+    const d = (load<f32>(dy + i) - gm) - (load<f32>(x + i) - mu) * kk;
+    store<f32>(dx + i, d * r * w);
+  }
+}
+
+/**
+ * Group norm input gradient (ATen's GroupNormKernel): dx = f32(c1 * dy + f32(c2 * x)) + c3,
+ * the first sum a fused multiply-add (product exact in float64, one rounding).
+ */
+function gnApplyRun(x: usize, dy: usize, dx: usize, n: i32, c1: f32, c2: f32, c3: f32): void {
+  const A = f64x2.splat(<f64>c1);
+  const B = f32x4.splat(c2);
+  const C3 = f32x4.splat(c3);
+  const n4 = <usize>(n & ~3) << 2;
+  let i: usize = 0;
+  for (; i < n4; i += 16) {
+    const g = v128.load(dy + i);
+    const u = f32x4.mul(B, v128.load(x + i));
+    const lo = f64x2.add(f64x2.mul(A, lo64(g)), lo64(u));
+    const hi = f64x2.add(f64x2.mul(A, hi64(g)), hi64(u));
+    v128.store(dx + i, f32x4.add(pack(lo, hi), C3));
+  }
+  const end = <usize>n << 2;
+  for (; i < end; i += 4) {
+    const t = <f32>(<f64>c1 * <f64>load<f32>(dy + i) + <f64>(c2 * load<f32>(x + i)));
+    store<f32>(dx + i, t + c3);
+  }
+}
+
+/**
+ * Backward of groupForward with statistics from the input. Per-plane sums
+ * (float32 lane sums, stored as float64) for the weight and bias gradients:
+ * instance norm (gn = 0, one plane per group) sdy = sum(dy),
+ * sdyx = sum(f32(x - mu) * dy); group norm (gn = 1) sdy = db = sum(dy),
+ * sdyx = ds = sum(dy * x). When dx is non-zero, the input gradient.
+ */
+export function groupBackward(
+  x: usize, dy: usize, dx: usize, S: i32, gs: i32, C: i32, c0: i32, groups: i32,
+  mean: usize, rstd: usize, w: usize, gn: i32, sdy: usize, sdyx: usize,
+): void {
+  const plane = <usize>S << 2;
+  let c = c0;
+  let p: usize = 0;
+  for (let g = 0; g < groups; g++) {
+    const mu = <f32>load<f64>(mean + (<usize>g << 3));
+    const r = <f32>load<f64>(rstd + (<usize>g << 3));
+    if (!gn) {
+      laneSums(x + p, dy + p, S, mu);
+      store<f64>(sdy + (<usize>g << 3), R1);
+      store<f64>(sdyx + (<usize>g << 3), R2);
+      if (dx) {
+        // 0 + sum: ATen adds the plane's sum into a zeroed float64 (turns -0 into +0).
+        const gm = <f32>((0 + R1) / <f64>S);
+        const kk = <f32>(<f64>(<f32>(0 + R2) * r * r) / <f64>S);
+        backApplyRun(x + p, dy + p, dx + p, S, mu, gm, kk, r, param(w, c, 1));
+      }
+      p += plane;
+      if (++c == C) c = 0;
+      continue;
+    }
+    let dsv: f32 = 0;
+    let dbv: f32 = 0;
+    let cj = c;
+    for (let j = 0; j < gs; j++) {
+      laneSums(x + p + <usize>j * plane, dy + p + <usize>j * plane, S, 0);
+      const o = <usize>(g * gs + j) << 3;
+      store<f64>(sdy + o, R1);
+      store<f64>(sdyx + o, R2);
+      const wj = <f64>param(w, cj, 1);
+      dsv = <f32>(<f64>dsv + R2 * wj);
+      dbv = <f32>(<f64>dbv + R1 * wj);
+      if (++cj == C) cj = 0;
+    }
+    if (!dx) {
+      p += <usize>gs * plane;
+      c = cj;
+      continue;
+    }
+    const s = <f32>(1 / (<f64>gs * <f64>S));
+    const c2 = <f32>(<f64>dbv * <f64>mu - <f64>dsv) * r * r * r * s;
+    const c3 = <f32>(-<f64>c2 * <f64>mu - <f64>(dbv * r * s));
+    for (let j = 0; j < gs; j++) {
+      gnApplyRun(x + p, dy + p, dx + p, S, r * param(w, c, 1), c2, c3);
+      p += plane;
+      if (++c == C) c = 0;
+    }
+  }
+}
+
+/** Per-plane lane sums sdy and sdyx (see laneSums; float64 out) with mu float32 per plane. */
+export function planeBackSums(x: usize, dy: usize, S: i32, planes: i32, mu: usize, sdy: usize, sdyx: usize): void {
+  const plane = <usize>S << 2;
+  for (let j = 0; j < planes; j++) {
+    laneSums(x + <usize>j * plane, dy + <usize>j * plane, S, load<f32>(mu + (<usize>j << 2)));
+    store<f64>(sdy + (<usize>j << 3), R1);
+    store<f64>(sdyx + (<usize>j << 3), R2);
+  }
+}
+
+/** Per-plane input gradient (backApplyRun); mu, gm, kk, r, w float32 per plane. */
+export function planeBackApply(
+  x: usize, dy: usize, dx: usize, S: i32, planes: i32, mu: usize, gm: usize, kk: usize, r: usize, w: usize,
+): void {
+  const plane = <usize>S << 2;
+  for (let j = 0; j < planes; j++) {
+    const o = <usize>j << 2;
+    const d = <usize>j * plane;
+    backApplyRun(x + d, dy + d, dx + d, S, load<f32>(mu + o), load<f32>(gm + o), load<f32>(kk + o), load<f32>(r + o), load<f32>(w + o));
+  }
+}
+
+/** dx = f32(f32(dy * r) * w) per plane (statistics not from the input). */
+export function planeScale(dy: usize, dx: usize, S: i32, planes: i32, r: usize, w: usize): void {
+  const plane = <usize>S << 2;
+  for (let j = 0; j < planes; j++) {
+    const R = load<f32>(r + (<usize>j << 2));
+    const W = load<f32>(w + (<usize>j << 2));
+    const RV = f32x4.splat(R);
+    const WV = f32x4.splat(W);
+    const src = dy + <usize>j * plane;
+    const dst = dx + <usize>j * plane;
+    const n4 = <usize>(S & ~3) << 2;
+    let i: usize = 0;
+    for (; i < n4; i += 16) v128.store(dst + i, f32x4.mul(f32x4.mul(v128.load(src + i), RV), WV));
+    for (; i < plane; i += 4) store<f32>(dst + i, load<f32>(src + i) * R * W);
+  }
+}
+
+/**
+ * Layer norm forward over `rows` rows of D floats: mean, biased variance,
+ * rstd (float64 per row) and out = f32(xhat * w[i] + b[i]) with
+ * xhat = (x - mean) * rstd, all in float64.
+ */
+export function rowForward(
+  x: usize, out: usize, D: i32, rows: i32, eps: f64, w: usize, b: usize, mean: usize, variance: usize, rstd: usize,
+): void {
+  const m = <f64>D;
+  const row = <usize>D << 2;
+  const zero = f64x2.splat(0);
+  const n4 = <usize>(D & ~3) << 2;
+  for (let k = 0; k < rows; k++) {
+    const src = x + <usize>k * row;
+    const dst = out + <usize>k * row;
+    const K: f64 = D > 0 ? <f64>load<f32>(src) : 0;
+    shiftedSums(src, D, K);
+    const dm = R1 / m;
+    const mu = K + dm;
+    const v = max<f64>(0, R2 / m - dm * dm);
+    const r = 1 / Math.sqrt(v + eps);
+    const o = <usize>k << 3;
+    store<f64>(mean + o, mu);
+    store<f64>(variance + o, v);
+    store<f64>(rstd + o, r);
+    const MU = f64x2.splat(mu);
+    const RS = f64x2.splat(r);
+    let i: usize = 0;
+    for (; i < n4; i += 16) {
+      const v4 = v128.load(src + i);
+      let lo = f64x2.mul(f64x2.sub(lo64(v4), MU), RS);
+      let hi = f64x2.mul(f64x2.sub(hi64(v4), MU), RS);
+      if (w) {
+        const w4 = v128.load(w + i);
+        lo = f64x2.mul(lo, lo64(w4));
+        hi = f64x2.mul(hi, hi64(w4));
+      }
+      if (b) {
+        const b4 = v128.load(b + i);
+        lo = f64x2.add(lo, lo64(b4));
+        hi = f64x2.add(hi, hi64(b4));
+      } else {
+        lo = f64x2.add(lo, zero);
+        hi = f64x2.add(hi, zero);
+      }
+      v128.store(dst + i, pack(lo, hi));
+    }
+    for (; i < row; i += 4) {
+      let xh = (<f64>load<f32>(src + i) - mu) * r;
+      if (w) xh = xh * <f64>load<f32>(w + i);
+      store<f32>(dst + i, <f32>(xh + (b ? <f64>load<f32>(b + i) : 0)));
+    }
+  }
+}
+
+/**
+ * Layer norm backward: gw[i] += dy * xhat and gb[i] += dy (float64 per
+ * element, accumulated over the rows; zero pointer = not wanted) and, when dx
+ * is non-zero, dx = f32(rstd * (dy * w - a - xhat * b)) with a = mean(dy * w)
+ * and b = mean(dy * w * xhat) over the row.
+ */
+export function rowBackward(
+  x: usize, dy: usize, dx: usize, D: i32, rows: i32, mean: usize, rstd: usize, w: usize, gw: usize, gb: usize,
+): void {
+  const row = <usize>D << 2;
+  const n8 = <usize>(D & ~7) << 2;
+  const n4 = <usize>(D & ~3) << 2;
+  const one = f64x2.splat(1);
+  for (let k = 0; k < rows; k++) {
+    const xs = x + <usize>k * row;
+    const gs = dy + <usize>k * row;
+    const mu = load<f64>(mean + (<usize>k << 3));
+    const rs = load<f64>(rstd + (<usize>k << 3));
+    const MU = f64x2.splat(mu);
+    const RS = f64x2.splat(rs);
+    let a0 = f64x2.splat(0);
+    let a1 = a0, a2 = a0, a3 = a0, q0 = a0, q1 = a0, q2 = a0, q3 = a0;
+    let i: usize = 0;
+    for (; i < n8; i += 32) {
+      // two groups of four: lanes (0,1) (2,3) then (4,5) (6,7)
+      for (let h: usize = 0; h < 32; h += 16) {
+        const xv = v128.load(xs + i + h);
+        const gv = v128.load(gs + i + h);
+        const glo = lo64(gv);
+        const ghi = hi64(gv);
+        const xlo = f64x2.mul(f64x2.sub(lo64(xv), MU), RS);
+        const xhi = f64x2.mul(f64x2.sub(hi64(xv), MU), RS);
+        let wlo = one;
+        let whi = one;
+        if (w) {
+          const wv = v128.load(w + i + h);
+          wlo = lo64(wv);
+          whi = hi64(wv);
+        }
+        const dlo = f64x2.mul(glo, wlo);
+        const dhi = f64x2.mul(ghi, whi);
+        if (h == 0) {
+          a0 = f64x2.add(a0, dlo);
+          a1 = f64x2.add(a1, dhi);
+          q0 = f64x2.add(q0, f64x2.mul(dlo, xlo));
+          q1 = f64x2.add(q1, f64x2.mul(dhi, xhi));
+        } else {
+          a2 = f64x2.add(a2, dlo);
+          a3 = f64x2.add(a3, dhi);
+          q2 = f64x2.add(q2, f64x2.mul(dlo, xlo));
+          q3 = f64x2.add(q3, f64x2.mul(dhi, xhi));
+        }
+        const e = (i + h) << 1;
+        if (gw) {
+          v128.store(gw + e, f64x2.add(v128.load(gw + e), f64x2.mul(glo, xlo)));
+          v128.store(gw + e, f64x2.add(v128.load(gw + e, 16), f64x2.mul(ghi, xhi)), 16);
+        }
+        if (gb) {
+          v128.store(gb + e, f64x2.add(v128.load(gb + e), glo));
+          v128.store(gb + e, f64x2.add(v128.load(gb + e, 16), ghi), 16);
+        }
+      }
+    }
+    let A = combine(a0, a1, a2, a3);
+    let B = combine(q0, q1, q2, q3);
+    for (; i < row; i += 4) {
+      const g = <f64>load<f32>(gs + i);
+      const xh = (<f64>load<f32>(xs + i) - mu) * rs;
+      const d = g * (w ? <f64>load<f32>(w + i) : 1);
+      A += d;
+      B += d * xh;
+      const e = i << 1;
+      if (gw) store<f64>(gw + e, load<f64>(gw + e) + g * xh);
+      if (gb) store<f64>(gb + e, load<f64>(gb + e) + g);
+    }
+    if (!dx) continue;
+    A /= <f64>D;
+    B /= <f64>D;
+    const AV = f64x2.splat(A);
+    const BV = f64x2.splat(B);
+    const ds = dx + <usize>k * row;
+    for (i = 0; i < n4; i += 16) {
+      const xv = v128.load(xs + i);
+      const gv = v128.load(gs + i);
+      let glo = lo64(gv);
+      let ghi = hi64(gv);
+      if (w) {
+        const wv = v128.load(w + i);
+        glo = f64x2.mul(glo, lo64(wv));
+        ghi = f64x2.mul(ghi, hi64(wv));
+      }
+      const xlo = f64x2.mul(f64x2.sub(lo64(xv), MU), RS);
+      const xhi = f64x2.mul(f64x2.sub(hi64(xv), MU), RS);
+      const lo = f64x2.mul(RS, f64x2.sub(f64x2.sub(glo, AV), f64x2.mul(xlo, BV)));
+      const hi = f64x2.mul(RS, f64x2.sub(f64x2.sub(ghi, AV), f64x2.mul(xhi, BV)));
+      v128.store(ds + i, pack(lo, hi));
+    }
+    for (; i < row; i += 4) {
+      const xh = (<f64>load<f32>(xs + i) - mu) * rs;
+      const g = <f64>load<f32>(gs + i) * (w ? <f64>load<f32>(w + i) : 1);
+      store<f32>(ds + i, <f32>(rs * (g - A - xh * B)));
+    }
+  }
+}

@@ -1,0 +1,165 @@
+/**
+ * The normalization backend the ops call: the drivers of norm.ts bound to an
+ * executor that picks the kernels (WebAssembly SIMD when it loads, else the
+ * TypeScript reference; both give bit-identical results) and spreads large
+ * calls over worker threads.
+ *
+ * Environment: NORMKIT_NO_WASM=1 forces the TypeScript kernels;
+ * NORMKIT_THREADS=n caps the threads (1 = never use workers).
+ */
+import { availableParallelism } from 'node:os';
+import { isMainThread } from 'node:worker_threads';
+import { RuntimeError } from '../errors.js';
+import * as drivers from './norm.js';
+import type { NormExecutor, NormLayout, NormNeed } from './norm.js';
+import { bulkElements, jsKernels, type KernelArgs, type KernelName, type NormKernels } from './norm_js.js';
+import { allocShared, NormPool } from './norm_pool.js';
+import { loadWasmKernels } from './norm_wasm.js';
+
+export type NormBackendName = 'wasm' | 'js';
+
+const wasm = process.env.NORMKIT_NO_WASM === '1' ? { kernels: null, error: 'disabled by NORMKIT_NO_WASM=1' } : loadWasmKernels();
+
+let backend: NormBackendName = wasm.kernels ? 'wasm' : 'js';
+let kernels: NormKernels = wasm.kernels ?? jsKernels;
+
+/**
+ * Calls touching fewer float32 elements than this (inputs plus outputs) stay
+ * on one thread: waking a worker and staging its share cost more than they save.
+ */
+let threshold = 1 << 19;
+
+function defaultThreads(): number {
+  const env = Number.parseInt(process.env.NORMKIT_THREADS ?? '', 10);
+  const cores = typeof availableParallelism === 'function' ? availableParallelism() : 1;
+  return Math.max(1, Math.min(Number.isFinite(env) && env > 0 ? env : cores, 8));
+}
+
+let threads = defaultThreads();
+let pool: NormPool | null = null;
+
+/** Threads can be used at all here (not inside a worker, shared memory present). */
+const threadsPossible = isMainThread && typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object';
+
+function poolFor(bulk: number): NormPool | null {
+  if (threads < 2 || !threadsPossible || bulk < threshold) return null;
+  if (!pool) pool = new NormPool(threads - 1);
+  return pool.ready ? pool : null;
+}
+
+export const normExecutor: NormExecutor = {
+  // Large outputs go to shared memory when a pool is running, so workers write them in place.
+  alloc: (n) => (poolFor(2 * n) ? allocShared(n) : new Float32Array(n)),
+  run<K extends KernelName>(kernel: K, a: KernelArgs[K]): void {
+    const bulk = bulkElements(kernel, a as unknown as Record<string, unknown>);
+    const p = poolFor(bulk);
+    if (p) p.run(kernel, a, kernels, backend, bulk);
+    else (kernels[kernel] as (a: KernelArgs[K]) => void)(a);
+  },
+};
+
+/** Selects the kernels: 'wasm' (throws if they could not be loaded) or 'js'. */
+export function setNormBackend(name: NormBackendName): void {
+  if (name === 'wasm') {
+    if (!wasm.kernels) throw new RuntimeError(`the WebAssembly normalization kernels are unavailable: ${wasm.error}`);
+    kernels = wasm.kernels;
+  } else if (name === 'js') {
+    kernels = jsKernels;
+  } else {
+    throw new RuntimeError(`unknown normalization backend '${String(name)}' (expected 'wasm' or 'js')`);
+  }
+  backend = name;
+}
+
+export function getNormBackend(): NormBackendName {
+  return backend;
+}
+
+/**
+ * Caps the threads large normalization calls use (1 = this thread only).
+ * `minElements` optionally moves the size threshold (mainly for tests).
+ */
+export function setNormThreads(n: number, minElements?: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RuntimeError(`setNormThreads: expected a positive integer, got ${n}`);
+  threads = Math.min(n, 8);
+  if (minElements !== undefined) threshold = Math.max(0, minElements);
+  if (pool && (threads < 2 || pool.dead)) {
+    pool.shutdown();
+    pool = null;
+  }
+}
+
+/** Starts the worker threads now (normally started by the first large call) and resolves once they can be used. */
+export async function warmNormThreads(): Promise<boolean> {
+  if (threads < 2 || !threadsPossible) return false;
+  if (!pool || pool.dead) pool = new NormPool(threads - 1);
+  return pool.whenReady();
+}
+
+export interface NormBackendInfo {
+  backend: NormBackendName;
+  wasmAvailable: boolean;
+  wasmError: string | null;
+  threads: number;
+  threadsPossible: boolean;
+  poolReady: boolean;
+  minElements: number;
+}
+
+export function normBackendInfo(): NormBackendInfo {
+  return {
+    backend,
+    wasmAvailable: wasm.kernels !== null,
+    wasmError: wasm.error,
+    threads,
+    threadsPossible,
+    poolReady: pool?.ready ?? false,
+    minElements: threshold,
+  };
+}
+
+// The drivers, on this backend.
+export const normStats = (x: Float32Array, l: NormLayout): drivers.NormStats => drivers.normStats(x, l, normExecutor);
+
+export const normForward = (x: Float32Array, l: NormLayout, eps: number, weight: Float32Array | null, bias: Float32Array | null): drivers.NormForward =>
+  drivers.normForward(x, l, eps, weight, bias, normExecutor);
+
+export const normApply = (
+  x: Float32Array,
+  l: NormLayout,
+  mean: ArrayLike<number>,
+  rstd: ArrayLike<number>,
+  weight: Float32Array | null,
+  bias: Float32Array | null,
+): Float32Array => drivers.normApply(x, l, mean, rstd, weight, bias, normExecutor);
+
+export const normBackward = (
+  x: Float32Array,
+  dy: Float32Array,
+  l: NormLayout,
+  mean: ArrayLike<number>,
+  rstd: ArrayLike<number>,
+  weight: Float32Array | null,
+  statsFromInput: boolean,
+  need: NormNeed,
+): drivers.NormGrads => drivers.normBackward(x, dy, l, mean, rstd, weight, statsFromInput, need, normExecutor);
+
+export const layerNormForward = (
+  x: Float32Array,
+  rows: number,
+  D: number,
+  eps: number,
+  weight: Float32Array | null,
+  bias: Float32Array | null,
+): drivers.NormForward => drivers.layerNormForward(x, rows, D, eps, weight, bias, normExecutor);
+
+export const layerNormBackward = (
+  x: Float32Array,
+  dy: Float32Array,
+  rows: number,
+  D: number,
+  mean: ArrayLike<number>,
+  rstd: ArrayLike<number>,
+  weight: Float32Array | null,
+  need: NormNeed,
+): drivers.NormGrads => drivers.layerNormBackward(x, dy, rows, D, mean, rstd, weight, need, normExecutor);

@@ -1,0 +1,495 @@
+/**
+ * The normalization kernels in plain TypeScript: the reference arithmetic and
+ * the fallback when WebAssembly SIMD is unavailable. asm/norm.ts is their
+ * bit-for-bit SIMD twin (same float32/float64 steps, same summation order:
+ * eight interleaved float64 accumulators, element i into accumulator i % 8,
+ * combined as ((a0+a2)+(a4+a6)) + ((a1+a3)+(a5+a7)), tail added in order).
+ *
+ * Each kernel works on a run of "units" (groups of planes, planes, or rows) of
+ * contiguous storage; `specs` says how a call splits into sub-ranges, which
+ * the WebAssembly loader (chunked copies) and the thread pool both use.
+ * Per-element float32 arithmetic follows ATen's CPU kernels (see norm.ts).
+ */
+
+type F32 = Float32Array;
+type F64 = Float64Array;
+
+export interface GroupForwardArgs {
+  x: F32; out: F32; S: number; gs: number; C: number; c0: number; groups: number; eps: number;
+  weight: F32 | null; bias: F32 | null; mean: F64; variance: F64; rstd: F64;
+}
+export interface PlaneSumsArgs { x: F32; S: number; planes: number; shift: F64; s1: F64; s2: F64 }
+export interface PlaneAffineArgs { x: F32; out: F32; S: number; planes: number; alpha: F32; beta: F32 }
+export interface GroupBackwardArgs {
+  x: F32; dy: F32; dx: F32 | null; S: number; gs: number; C: number; c0: number; groups: number;
+  mean: F64; rstd: F64; weight: F32 | null; gn: number; sdy: F64; sdyx: F64;
+}
+export interface PlaneBackSumsArgs { x: F32; dy: F32; S: number; planes: number; mu: F32; sdy: F64; sdyx: F64 }
+export interface PlaneBackApplyArgs {
+  x: F32; dy: F32; dx: F32; S: number; planes: number; mu: F32; gm: F32; kk: F32; r: F32; w: F32;
+}
+export interface PlaneScaleArgs { dy: F32; dx: F32; S: number; planes: number; r: F32; w: F32 }
+export interface RowForwardArgs {
+  x: F32; out: F32; D: number; rows: number; eps: number; weight: F32 | null; bias: F32 | null; mean: F64; variance: F64; rstd: F64;
+}
+export interface RowBackwardArgs {
+  x: F32; dy: F32; dx: F32 | null; D: number; rows: number; mean: F64; rstd: F64; weight: F32 | null; gw: F64 | null; gb: F64 | null;
+}
+
+export interface KernelArgs {
+  groupForward: GroupForwardArgs;
+  planeSums: PlaneSumsArgs;
+  planeAffine: PlaneAffineArgs;
+  groupBackward: GroupBackwardArgs;
+  planeBackSums: PlaneBackSumsArgs;
+  planeBackApply: PlaneBackApplyArgs;
+  planeScale: PlaneScaleArgs;
+  rowForward: RowForwardArgs;
+  rowBackward: RowBackwardArgs;
+}
+export type KernelName = keyof KernelArgs;
+export type NormKernels = { [K in KernelName]: (a: KernelArgs[K]) => void };
+
+/**
+ * How a kernel's arguments split over units. Roles: `in`/`out` bulk float32
+ * data, `param`/`result` small per-unit arrays, `whole` read-only arrays used
+ * by every unit (weight, bias), `accum` float64 arrays the kernel adds into,
+ * `scalar` numbers. `per` is elements per unit; `reuse` lets an output take
+ * an input's place (the kernels read each element before writing it).
+ */
+export type Role = 'in' | 'out' | 'param' | 'result' | 'whole' | 'accum' | 'scalar';
+export interface ArgSpec {
+  name: string;
+  role: Role;
+  type?: 'f32' | 'f64';
+  per?: (a: Record<string, unknown>) => number;
+  optional?: boolean;
+  reuse?: string;
+}
+export interface KernelSpec {
+  count: 'groups' | 'planes' | 'rows';
+  /** Planes per unit, for the channel of a sub-range's first plane (kernels with C and c0). */
+  planesPerUnit: (a: Record<string, unknown>) => number;
+  /** In the order of the WebAssembly export's parameters. */
+  args: ArgSpec[];
+}
+
+const num = (a: Record<string, unknown>, k: string): number => a[k] as number;
+const groupElems = (a: Record<string, unknown>): number => num(a, 'gs') * num(a, 'S');
+const planeElems = (a: Record<string, unknown>): number => num(a, 'S');
+const rowElems = (a: Record<string, unknown>): number => num(a, 'D');
+const one = (): number => 1;
+const gsPer = (a: Record<string, unknown>): number => num(a, 'gs');
+const sc = (name: string): ArgSpec => ({ name, role: 'scalar' });
+
+export const specs: { [K in KernelName]: KernelSpec } = {
+  groupForward: {
+    count: 'groups',
+    planesPerUnit: gsPer,
+    args: [
+      { name: 'x', role: 'in', type: 'f32', per: groupElems },
+      { name: 'out', role: 'out', type: 'f32', per: groupElems, reuse: 'x' },
+      sc('S'), sc('gs'), sc('C'), sc('c0'), sc('groups'), sc('eps'),
+      { name: 'weight', role: 'whole', type: 'f32', optional: true },
+      { name: 'bias', role: 'whole', type: 'f32', optional: true },
+      { name: 'mean', role: 'result', type: 'f64', per: one },
+      { name: 'variance', role: 'result', type: 'f64', per: one },
+      { name: 'rstd', role: 'result', type: 'f64', per: one },
+    ],
+  },
+  planeSums: {
+    count: 'planes',
+    planesPerUnit: one,
+    args: [
+      { name: 'x', role: 'in', type: 'f32', per: planeElems },
+      sc('S'), sc('planes'),
+      { name: 'shift', role: 'param', type: 'f64', per: one },
+      { name: 's1', role: 'result', type: 'f64', per: one },
+      { name: 's2', role: 'result', type: 'f64', per: one },
+    ],
+  },
+  planeAffine: {
+    count: 'planes',
+    planesPerUnit: one,
+    args: [
+      { name: 'x', role: 'in', type: 'f32', per: planeElems },
+      { name: 'out', role: 'out', type: 'f32', per: planeElems, reuse: 'x' },
+      sc('S'), sc('planes'),
+      { name: 'alpha', role: 'param', type: 'f32', per: one },
+      { name: 'beta', role: 'param', type: 'f32', per: one },
+    ],
+  },
+  groupBackward: {
+    count: 'groups',
+    planesPerUnit: gsPer,
+    args: [
+      { name: 'x', role: 'in', type: 'f32', per: groupElems },
+      { name: 'dy', role: 'in', type: 'f32', per: groupElems },
+      { name: 'dx', role: 'out', type: 'f32', per: groupElems, reuse: 'dy', optional: true },
+      sc('S'), sc('gs'), sc('C'), sc('c0'), sc('groups'),
+      { name: 'mean', role: 'param', type: 'f64', per: one },
+      { name: 'rstd', role: 'param', type: 'f64', per: one },
+      { name: 'weight', role: 'whole', type: 'f32', optional: true },
+      sc('gn'),
+      { name: 'sdy', role: 'result', type: 'f64', per: gsPer },
+      { name: 'sdyx', role: 'result', type: 'f64', per: gsPer },
+    ],
+  },
+  planeBackSums: {
+    count: 'planes',
+    planesPerUnit: one,
+    args: [
+      { name: 'x', role: 'in', type: 'f32', per: planeElems },
+      { name: 'dy', role: 'in', type: 'f32', per: planeElems },
+      sc('S'), sc('planes'),
+      { name: 'mu', role: 'param', type: 'f32', per: one },
+      { name: 'sdy', role: 'result', type: 'f64', per: one },
+      { name: 'sdyx', role: 'result', type: 'f64', per: one },
+    ],
+  },
+  planeBackApply: {
+    count: 'planes',
+    planesPerUnit: one,
+    args: [
+      { name: 'x', role: 'in', type: 'f32', per: planeElems },
+      { name: 'dy', role: 'in', type: 'f32', per: planeElems },
+      { name: 'dx', role: 'out', type: 'f32', per: planeElems, reuse: 'dy' },
+      sc('S'), sc('planes'),
+      ...['mu', 'gm', 'kk', 'r', 'w'].map((name): ArgSpec => ({ name, role: 'param', type: 'f32', per: one })),
+    ],
+  },
+  planeScale: {
+    count: 'planes',
+    planesPerUnit: one,
+    args: [
+      { name: 'dy', role: 'in', type: 'f32', per: planeElems },
+      { name: 'dx', role: 'out', type: 'f32', per: planeElems, reuse: 'dy' },
+      sc('S'), sc('planes'),
+      { name: 'r', role: 'param', type: 'f32', per: one },
+      { name: 'w', role: 'param', type: 'f32', per: one },
+    ],
+  },
+  rowForward: {
+    count: 'rows',
+    planesPerUnit: one,
+    args: [
+      { name: 'x', role: 'in', type: 'f32', per: rowElems },
+      { name: 'out', role: 'out', type: 'f32', per: rowElems, reuse: 'x' },
+      sc('D'), sc('rows'), sc('eps'),
+      { name: 'weight', role: 'whole', type: 'f32', optional: true },
+      { name: 'bias', role: 'whole', type: 'f32', optional: true },
+      { name: 'mean', role: 'result', type: 'f64', per: one },
+      { name: 'variance', role: 'result', type: 'f64', per: one },
+      { name: 'rstd', role: 'result', type: 'f64', per: one },
+    ],
+  },
+  rowBackward: {
+    count: 'rows',
+    planesPerUnit: one,
+    args: [
+      { name: 'x', role: 'in', type: 'f32', per: rowElems },
+      { name: 'dy', role: 'in', type: 'f32', per: rowElems },
+      { name: 'dx', role: 'out', type: 'f32', per: rowElems, reuse: 'dy', optional: true },
+      sc('D'), sc('rows'),
+      { name: 'mean', role: 'param', type: 'f64', per: one },
+      { name: 'rstd', role: 'param', type: 'f64', per: one },
+      { name: 'weight', role: 'whole', type: 'f32', optional: true },
+      { name: 'gw', role: 'accum', type: 'f64', optional: true },
+      { name: 'gb', role: 'accum', type: 'f64', optional: true },
+    ],
+  },
+};
+
+/** Bulk float32 elements a call touches (for the threading threshold). */
+export function bulkElements(kernel: KernelName, a: Record<string, unknown>): number {
+  const s = specs[kernel];
+  let n = 0;
+  for (const arg of s.args) if ((arg.role === 'in' || arg.role === 'out') && a[arg.name]) n += (a[arg.name] as F32).length;
+  return n;
+}
+
+/** `a` restricted to units [u0, u1): bulk and per-unit arrays sliced, count and c0 adjusted. */
+export function sliceArgs<K extends KernelName>(kernel: K, a: KernelArgs[K], u0: number, u1: number): KernelArgs[K] {
+  const s = specs[kernel];
+  const src = a as unknown as Record<string, unknown>;
+  const r: Record<string, unknown> = { ...src };
+  for (const arg of s.args) {
+    const v = src[arg.name] as F32 | F64 | null;
+    if (!arg.per || !v) continue;
+    const e = arg.per(src);
+    r[arg.name] = v.subarray(u0 * e, u1 * e);
+  }
+  r[s.count] = u1 - u0;
+  if ('c0' in src) r.c0 = (num(src, 'c0') + u0 * s.planesPerUnit(src)) % num(src, 'C');
+  return r as unknown as KernelArgs[K];
+}
+
+const f = Math.fround;
+
+// Results of the two-value helpers (module slots: cheaper than allocating pairs).
+let R1 = 0;
+let R2 = 0;
+
+/** R1 = sum(x - K), R2 = sum((x - K)^2) over x[o, o + n), in float64. */
+function shiftedSums(x: F32, o: number, n: number, K: number): void {
+  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+  let q0 = 0, q1 = 0, q2 = 0, q3 = 0, q4 = 0, q5 = 0, q6 = 0, q7 = 0;
+  const end8 = o + n - (n & 7);
+  let i = o;
+  for (; i < end8; i += 8) {
+    const d0 = x[i]! - K, d1 = x[i + 1]! - K, d2 = x[i + 2]! - K, d3 = x[i + 3]! - K;
+    const d4 = x[i + 4]! - K, d5 = x[i + 5]! - K, d6 = x[i + 6]! - K, d7 = x[i + 7]! - K;
+    a0 += d0; a1 += d1; a2 += d2; a3 += d3; a4 += d4; a5 += d5; a6 += d6; a7 += d7;
+    q0 += d0 * d0; q1 += d1 * d1; q2 += d2 * d2; q3 += d3 * d3;
+    q4 += d4 * d4; q5 += d5 * d5; q6 += d6 * d6; q7 += d7 * d7;
+  }
+  let s1 = a0 + a2 + (a4 + a6) + (a1 + a3 + (a5 + a7));
+  let s2 = q0 + q2 + (q4 + q6) + (q1 + q3 + (q5 + q7));
+  for (const end = o + n; i < end; i++) {
+    const d = x[i]! - K;
+    s1 += d;
+    s2 += d * d;
+  }
+  R1 = s1;
+  R2 = s2;
+}
+
+/**
+ * Float32 sums as ATen's AVX2 `reduce_all` adds them: R1 = sum(dy),
+ * R2 = sum(f32(f32(x - mu) * dy)) over [o, o + n). Eight float32 lanes
+ * start from the first eight values, take each further block of eight, then
+ * the tail into the first lanes; then ((l0+l4)+(l2+l6)) + ((l1+l5)+(l3+l7)).
+ * Under eight values: one by one from zero.
+ */
+function laneSums(x: F32, dy: F32, o: number, n: number, mu: number): void {
+  const end = o + n;
+  if (n < 8) {
+    let s1 = 0;
+    let s2 = 0;
+    for (let i = o; i < end; i++) {
+      s1 = f(s1 + dy[i]!);
+      s2 = f(s2 + f(f(x[i]! - mu) * dy[i]!));
+    }
+    R1 = s1;
+    R2 = s2;
+    return;
+  }
+  const v = (i: number): number => f(f(x[i]! - mu) * dy[i]!);
+  let a0 = dy[o]!, a1 = dy[o + 1]!, a2 = dy[o + 2]!, a3 = dy[o + 3]!, a4 = dy[o + 4]!, a5 = dy[o + 5]!, a6 = dy[o + 6]!, a7 = dy[o + 7]!;
+  let b0 = v(o), b1 = v(o + 1), b2 = v(o + 2), b3 = v(o + 3), b4 = v(o + 4), b5 = v(o + 5), b6 = v(o + 6), b7 = v(o + 7);
+  let i = o + 8;
+  for (; i + 8 <= end; i += 8) {
+    a0 = f(a0 + dy[i]!); a1 = f(a1 + dy[i + 1]!); a2 = f(a2 + dy[i + 2]!); a3 = f(a3 + dy[i + 3]!);
+    a4 = f(a4 + dy[i + 4]!); a5 = f(a5 + dy[i + 5]!); a6 = f(a6 + dy[i + 6]!); a7 = f(a7 + dy[i + 7]!);
+    b0 = f(b0 + v(i)); b1 = f(b1 + v(i + 1)); b2 = f(b2 + v(i + 2)); b3 = f(b3 + v(i + 3));
+    b4 = f(b4 + v(i + 4)); b5 = f(b5 + v(i + 5)); b6 = f(b6 + v(i + 6)); b7 = f(b7 + v(i + 7));
+  }
+  const rest = end - i;
+  if (rest > 0) { a0 = f(a0 + dy[i]!); b0 = f(b0 + v(i)); }
+  if (rest > 1) { a1 = f(a1 + dy[i + 1]!); b1 = f(b1 + v(i + 1)); }
+  if (rest > 2) { a2 = f(a2 + dy[i + 2]!); b2 = f(b2 + v(i + 2)); }
+  if (rest > 3) { a3 = f(a3 + dy[i + 3]!); b3 = f(b3 + v(i + 3)); }
+  if (rest > 4) { a4 = f(a4 + dy[i + 4]!); b4 = f(b4 + v(i + 4)); }
+  if (rest > 5) { a5 = f(a5 + dy[i + 5]!); b5 = f(b5 + v(i + 5)); }
+  if (rest > 6) { a6 = f(a6 + dy[i + 6]!); b6 = f(b6 + v(i + 6)); }
+  R1 = f(f(f(a0 + a4) + f(a2 + a6)) + f(f(a1 + a5) + f(a3 + a7)));
+  R2 = f(f(f(b0 + b4) + f(b2 + b6)) + f(f(b1 + b5) + f(b3 + b7)));
+}
+
+/** Batch/instance norm input gradient over [o, o + n): f32(f32(f32(dy - gm) - f32(f32(x - mu) * kk)) * r) * w. */
+function backApply(x: F32, dy: F32, dx: F32, o: number, n: number, mu: number, gm: number, kk: number, r: number, w: number): void {
+  for (let i = o, end = o + n; i < end; i++) dx[i] = f(f(f(dy[i]! - gm) - f(f(x[i]! - mu) * kk)) * r) * w;
+}
+
+export const jsKernels: NormKernels = {
+  groupForward({ x, out, S, gs, C, c0, groups, eps, weight, bias, mean, variance, rstd }) {
+    const m = gs * S;
+    let c = c0;
+    let p = 0;
+    for (let g = 0; g < groups; g++) {
+      const K = S > 0 ? x[p]! : 0;
+      let s1 = 0;
+      let s2 = 0;
+      for (let j = 0; j < gs; j++) {
+        shiftedSums(x, p + j * S, S, K);
+        s1 += R1;
+        s2 += R2;
+      }
+      const dm = s1 / m;
+      const mu = K + dm;
+      const v = Math.max(0, s2 / m - dm * dm);
+      const r = 1 / Math.sqrt(v + eps);
+      mean[g] = mu;
+      variance[g] = v;
+      rstd[g] = r;
+      const fr = f(r);
+      const fm = f(mu);
+      for (let j = 0; j < gs; j++) {
+        const alpha = f(fr * (weight ? weight[c]! : 1));
+        const beta = f((bias ? bias[c]! : 0) - fm * alpha);
+        for (let i = p, end = p + S; i < end; i++) out[i] = x[i]! * alpha + beta;
+        p += S;
+        if (++c === C) c = 0;
+      }
+    }
+  },
+
+  planeSums({ x, S, planes, shift, s1, s2 }) {
+    for (let j = 0; j < planes; j++) {
+      shiftedSums(x, j * S, S, shift[j]!);
+      s1[j] = R1;
+      s2[j] = R2;
+    }
+  },
+
+  planeAffine({ x, out, S, planes, alpha, beta }) {
+    for (let j = 0; j < planes; j++) {
+      const a = alpha[j]!;
+      const b = beta[j]!;
+      for (let i = j * S, end = i + S; i < end; i++) out[i] = x[i]! * a + b;
+    }
+  },
+
+  groupBackward({ x, dy, dx, S, gs, C, c0, groups, mean, rstd, weight, gn, sdy, sdyx }) {
+    let c = c0;
+    let p = 0;
+    for (let g = 0; g < groups; g++) {
+      const mu = f(mean[g]!);
+      const r = f(rstd[g]!);
+      if (!gn) {
+        // Instance norm: ATen's batch_norm_backward on (1, N*C, S), one plane per statistic.
+        laneSums(x, dy, p, S, mu);
+        sdy[g] = R1;
+        sdyx[g] = R2;
+        if (dx) {
+          // 0 + sum: ATen adds the plane's sum into a zeroed float64 (turns -0 into +0).
+          const gm = f((0 + R1) / S);
+          const kk = f(f(f(f(0 + R2) * r) * r) / S);
+          backApply(x, dy, dx, p, S, mu, gm, kk, r, weight ? weight[c]! : 1);
+        }
+        p += S;
+        if (++c === C) c = 0;
+        continue;
+      }
+      // Group norm (ATen's GroupNormKernel): ds = sum(dy * x), db = sum(dy) per plane; per group
+      // c1 = rstd * w, c2 = (db_g * mean - ds_g) * rstd^3 / M, c3 = -c2 * mean - db_g * rstd / M,
+      // dx = c1 * dy + c2 * x + c3, with fused multiply-adds where GCC contracts them.
+      let dsv = 0;
+      let dbv = 0;
+      let cj = c;
+      for (let j = 0; j < gs; j++) {
+        laneSums(x, dy, p + j * S, S, 0);
+        sdy[g * gs + j] = R1;
+        sdyx[g * gs + j] = R2;
+        const w = weight ? weight[cj]! : 1;
+        dsv = f(dsv + R2 * w);
+        dbv = f(dbv + R1 * w);
+        if (++cj === C) cj = 0;
+      }
+      if (!dx) {
+        p += gs * S;
+        c = cj;
+        continue;
+      }
+      const s = f(1 / (gs * S));
+      const c2 = f(f(f(f(f(dbv * mu - dsv) * r) * r) * r) * s);
+      const c3 = f(-c2 * mu - f(f(dbv * r) * s));
+      for (let j = 0; j < gs; j++) {
+        const c1 = f(r * (weight ? weight[c]! : 1));
+        for (let i = p, end = p + S; i < end; i++) dx[i] = f(c1 * dy[i]! + f(c2 * x[i]!)) + c3;
+        p += S;
+        if (++c === C) c = 0;
+      }
+    }
+  },
+
+  planeBackSums({ x, dy, S, planes, mu, sdy, sdyx }) {
+    for (let j = 0; j < planes; j++) {
+      laneSums(x, dy, j * S, S, mu[j]!);
+      sdy[j] = R1;
+      sdyx[j] = R2;
+    }
+  },
+
+  planeBackApply({ x, dy, dx, S, planes, mu, gm, kk, r, w }) {
+    for (let j = 0; j < planes; j++) backApply(x, dy, dx, j * S, S, mu[j]!, gm[j]!, kk[j]!, r[j]!, w[j]!);
+  },
+
+  planeScale({ dy, dx, S, planes, r, w }) {
+    for (let j = 0; j < planes; j++) {
+      const rj = r[j]!;
+      const wj = w[j]!;
+      for (let i = j * S, end = i + S; i < end; i++) dx[i] = f(dy[i]! * rj) * wj;
+    }
+  },
+
+  rowForward({ x, out, D, rows, eps, weight, bias, mean, variance, rstd }) {
+    for (let k = 0; k < rows; k++) {
+      const base = k * D;
+      const K = D > 0 ? x[base]! : 0;
+      shiftedSums(x, base, D, K);
+      const dm = R1 / D;
+      const mu = K + dm;
+      const v = Math.max(0, R2 / D - dm * dm);
+      const rs = 1 / Math.sqrt(v + eps);
+      mean[k] = mu;
+      variance[k] = v;
+      rstd[k] = rs;
+      for (let i = 0; i < D; i++) {
+        const xhat = (x[base + i]! - mu) * rs;
+        out[base + i] = (weight ? xhat * weight[i]! : xhat) + (bias ? bias[i]! : 0);
+      }
+    }
+  },
+
+  rowBackward({ x, dy, dx, D, rows, mean, rstd, weight, gw, gb }) {
+    for (let k = 0; k < rows; k++) {
+      const base = k * D;
+      const mu = mean[k]!;
+      const rs = rstd[k]!;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+      let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
+      const end8 = D - (D & 7);
+      let i = 0;
+      // Eight interleaved sums of dxhat = dy * w and dxhat * xhat (see the file comment).
+      for (; i < end8; i += 8) {
+        for (let h = 0; h < 8; h++) {
+          const g = dy[base + i + h]!;
+          const xh = (x[base + i + h]! - mu) * rs;
+          const d = g * (weight ? weight[i + h]! : 1);
+          const e = d * xh;
+          switch (h) {
+            case 0: a0 += d; b0 += e; break;
+            case 1: a1 += d; b1 += e; break;
+            case 2: a2 += d; b2 += e; break;
+            case 3: a3 += d; b3 += e; break;
+            case 4: a4 += d; b4 += e; break;
+            case 5: a5 += d; b5 += e; break;
+            case 6: a6 += d; b6 += e; break;
+            default: a7 += d; b7 += e;
+          }
+          if (gw) gw[i + h]! += g * xh;
+          if (gb) gb[i + h]! += g;
+        }
+      }
+      let A = a0 + a2 + (a4 + a6) + (a1 + a3 + (a5 + a7));
+      let B = b0 + b2 + (b4 + b6) + (b1 + b3 + (b5 + b7));
+      for (; i < D; i++) {
+        const g = dy[base + i]!;
+        const xh = (x[base + i]! - mu) * rs;
+        const d = g * (weight ? weight[i]! : 1);
+        A += d;
+        B += d * xh;
+        if (gw) gw[i]! += g * xh;
+        if (gb) gb[i]! += g;
+      }
+      if (!dx) continue;
+      A /= D;
+      B /= D;
+      for (let j = 0; j < D; j++) {
+        const xh = (x[base + j]! - mu) * rs;
+        dx[base + j] = rs * (dy[base + j]! * (weight ? weight[j]! : 1) - A - xh * B);
+      }
+    }
+  },
+};

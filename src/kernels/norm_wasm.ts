@@ -1,0 +1,139 @@
+/**
+ * Loads the WebAssembly SIMD normalization kernels (asm/norm.ts, compiled by
+ * the build to norm.wasm next to this file) synchronously, and wraps them in
+ * the NormKernels interface of norm_js.ts.
+ *
+ * WebAssembly sees only its own memory, so each call copies its data in and
+ * out in chunks of whole units (~192 KB of input): a chunk is read from main
+ * memory once, the statistics and the output pass then run on it while it sits
+ * in the core's cache, and the output goes back in place of the input.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { specs, type KernelArgs, type KernelName, type NormKernels } from './norm_js.js';
+
+// The WebAssembly global, typed here (the project's lib settings do not include it).
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+  grow(pages: number): number;
+}
+declare const WebAssembly: {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object, imports: object) => { exports: unknown };
+};
+
+const CHUNK_BYTES = 192 * 1024;
+const PAGE = 65536;
+
+type Exports = { memory: WasmMemory; heapBase(): number } & Record<KernelName, (...args: number[]) => void>;
+type Arr = Float32Array | Float64Array;
+
+const align16 = (n: number): number => (n + 15) & ~15;
+
+class WasmNorm {
+  readonly #ex: Exports;
+  readonly #base: number;
+  #top = 0;
+
+  constructor(ex: Exports) {
+    this.#ex = ex;
+    // Never 0: a zero pointer means "no array" to the kernels.
+    this.#base = Math.max(16, align16(ex.heapBase()));
+  }
+
+  #alloc(bytes: number): number {
+    const p = this.#top;
+    this.#top = align16(p + bytes);
+    return p;
+  }
+
+  call<K extends KernelName>(kernel: K, args: KernelArgs[K]): void {
+    const spec = specs[kernel];
+    const a = args as unknown as Record<string, unknown>;
+    const units = a[spec.count] as number;
+    if (units <= 0) return;
+    let unitBytes = 0;
+    for (const arg of spec.args) if (arg.role === 'in') unitBytes += arg.per!(a) * 4;
+    const chunk = Math.max(1, Math.min(units, Math.floor(CHUNK_BYTES / Math.max(1, unitBytes))));
+
+    this.#top = this.#base;
+    const ptr: Record<string, number> = {};
+    for (const arg of spec.args) {
+      if (arg.role === 'scalar') continue;
+      const v = a[arg.name] as Arr | null;
+      const size = arg.type === 'f64' ? 8 : 4;
+      if (!v) ptr[arg.name] = 0;
+      else if (arg.role === 'whole' || arg.role === 'accum') ptr[arg.name] = this.#alloc(v.length * size);
+      else if (arg.reuse && ptr[arg.reuse]) ptr[arg.name] = ptr[arg.reuse]!; // in place of its input
+      else ptr[arg.name] = this.#alloc(arg.per!(a) * chunk * size);
+    }
+    const mem = this.#ex.memory;
+    if (this.#top > mem.buffer.byteLength) mem.grow(Math.ceil((this.#top - mem.buffer.byteLength) / PAGE));
+    const f32 = new Float32Array(mem.buffer);
+    const f64 = new Float64Array(mem.buffer);
+    const view = (type: string | undefined): Arr => (type === 'f64' ? f64 : f32);
+    const shift = (type: string | undefined): number => (type === 'f64' ? 3 : 2);
+
+    for (const arg of spec.args) {
+      const v = a[arg.name] as Arr | null;
+      if (v && (arg.role === 'whole' || arg.role === 'accum')) view(arg.type).set(v, ptr[arg.name]! >> shift(arg.type));
+    }
+    const fn = this.#ex[kernel];
+    const params = new Array<number>(spec.args.length);
+    for (let u0 = 0; u0 < units; u0 += chunk) {
+      const u1 = Math.min(units, u0 + chunk);
+      spec.args.forEach((arg, i) => {
+        if (arg.role === 'scalar') {
+          if (arg.name === spec.count) params[i] = u1 - u0;
+          else if (arg.name === 'c0') params[i] = ((a.c0 as number) + u0 * spec.planesPerUnit(a)) % (a.C as number);
+          else params[i] = a[arg.name] as number;
+          return;
+        }
+        params[i] = ptr[arg.name]!;
+        const v = a[arg.name] as Arr | null;
+        if (v && (arg.role === 'in' || arg.role === 'param')) {
+          const e = arg.per!(a);
+          view(arg.type).set(v.subarray(u0 * e, u1 * e), ptr[arg.name]! >> shift(arg.type));
+        }
+      });
+      fn(...params);
+      for (const arg of spec.args) {
+        const v = a[arg.name] as Arr | null;
+        if (!v || (arg.role !== 'out' && arg.role !== 'result')) continue;
+        const e = arg.per!(a);
+        const p = ptr[arg.name]! >> shift(arg.type);
+        v.set(view(arg.type).subarray(p, p + (u1 - u0) * e), u0 * e);
+      }
+    }
+    for (const arg of spec.args) {
+      const v = a[arg.name] as Arr | null;
+      if (v && arg.role === 'accum') {
+        const p = ptr[arg.name]! >> 3;
+        v.set(f64.subarray(p, p + v.length));
+      }
+    }
+  }
+}
+
+export interface WasmLoad {
+  kernels: NormKernels | null;
+  /** Why the kernels are unavailable (missing file, no SIMD support, ...). */
+  error: string | null;
+}
+
+/** Compiles and instantiates norm.wasm synchronously; never throws. */
+export function loadWasmKernels(): WasmLoad {
+  try {
+    if (typeof WebAssembly === 'undefined') return { kernels: null, error: 'WebAssembly is not available' };
+    const bytes = readFileSync(fileURLToPath(new URL('./norm.wasm', import.meta.url)));
+    // Compiling fails here when the engine lacks SIMD.
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    const w = new WasmNorm(instance.exports as unknown as Exports);
+    const kernels = Object.fromEntries(
+      (Object.keys(specs) as KernelName[]).map((k) => [k, (a: KernelArgs[typeof k]) => w.call(k, a)]),
+    ) as NormKernels;
+    return { kernels, error: null };
+  } catch (err) {
+    return { kernels: null, error: (err as Error).message };
+  }
+}
