@@ -21,3 +21,5 @@ export * as F from './nn/functional.js';
 export * as optim from './optim/index.js';
 export * as io from './io/index.js';
 export { SafetensorsError, type SafetensorsErrorKind } from './io/safetensors.js';
+export { analyze, sweep, suggestFixes, type AnalyzeOptions, type SweepOptions } from './analysis/index.js';
+export type { Analysis, Fix, NormReport, ModuleRecord, Failure, CauseStep, SweepResult, SweepPoint } from './analysis/types.js';

@@ -11,7 +11,7 @@
 import { ValueError, fmtSize, type NormkitError } from '../errors.js';
 import type { Module } from '../nn/module.js';
 import { argsOf, causeChain, feeds } from './cause.js';
-import { traceModel, type Trace } from './trace.js';
+import { traceModel, withMode, type Trace } from './trace.js';
 import type { Analysis, Failure, FailureKind, ModuleRecord, Mode, NormReport } from './types.js';
 import { normReport } from './verdicts.js';
 
@@ -77,8 +77,10 @@ function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, 
 /** Analysis from a finished trace (shared by `analyze` and the oracle runner). */
 export function analysisOf(t: Trace, inputShape: readonly number[], mode: Mode): Analysis {
   const err: NormkitError | null = t.error;
-  const modules: ModuleRecord[] = t.entries.map((e) => {
-    const norm = normReport(e, err);
+  // Verdicts depend on train/eval (input vs running statistics): computed in the analyzed mode.
+  const reports = withMode(t.modules, mode, () => t.entries.map((e) => normReport(e, err)));
+  const modules: ModuleRecord[] = t.entries.map((e, k) => {
+    const norm = reports[k];
     return {
       path: e.path,
       type: e.module.typeName,

@@ -86,7 +86,7 @@ function iterate(
     if (next === null) return null;
     cur = withNode(cur, path, next);
     const keys = moduleOf(next) === moduleOf(old) ? Object.keys(argsOf(next)).filter((k) => JSON.stringify(argsOf(next)[k]) !== JSON.stringify(argsOf(old)[k])) : undefined;
-    changes.push({ path, from: describeNode(old, keys), to: describeNode(next, keys) });
+    changes.push({ path, from: describeNode(old, keys), to: describeNode(next, keys), node: next });
     a = analyze(fromSpec(cur), shape, { mode });
     if (succeeded(a, allowFallback)) return { spec: cur, changes, result: a };
   }

@@ -60,12 +60,13 @@ export function withArgs(spec: SpecNode, path: string, args: Record<string, unkn
 /** PyTorch's defaults, left out when a node is shown (InstanceNorm's own defaults differ for two of them). */
 const DEFAULTS: Record<string, unknown> = {
   eps: 1e-5, momentum: 0.1, affine: true, track_running_stats: true, elementwise_affine: true, bias: true, groups: 1,
-  dilation: 1, padding_mode: 'zeros', output_padding: 0, ceil_mode: false, count_include_pad: true, divisor_override: null,
+  dilation: 1, padding: 0, padding_mode: 'zeros', output_padding: 0, ceil_mode: false, count_include_pad: true, divisor_override: null,
   start_dim: 1, end_dim: -1, inplace: false,
 };
 const INSTANCE_DEFAULTS: Record<string, unknown> = { affine: false, track_running_stats: false };
 
 function isDefault(module: string, key: string, v: unknown): boolean {
+  if (key === 'stride' && /^Conv/.test(module)) return Array.isArray(v) ? v.every((x) => x === 1) : v === 1; // pools default to their kernel
   const d = /InstanceNorm/.test(module) && key in INSTANCE_DEFAULTS ? INSTANCE_DEFAULTS[key] : DEFAULTS[key];
   if (!(key in DEFAULTS)) return false;
   return Array.isArray(v) ? v.every((x) => x === d) : v === d;

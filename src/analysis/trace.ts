@@ -43,7 +43,6 @@ export function traceModel(model: Module, inputShape: readonly number[], mode: M
   const finished: TraceEntry[] = [];
   const byPath = new Map<string, TraceEntry>();
   const removers: (() => void)[] = [];
-  const flags = [...modules.values()].map((m) => m.training);
   const input = Tensor.meta(inputShape);
 
   for (const m of modules.values()) {
@@ -60,14 +59,12 @@ export function traceModel(model: Module, inputShape: readonly number[], mode: M
   let output: Tensor | null = null;
   let error: NormkitError | null = null;
   try {
-    model.train(mode === 'train');
-    output = model.call(input);
+    output = withMode(modules, mode, () => model.call(input));
   } catch (err) {
     if (!(err instanceof NormkitError)) throw err;
     error = err;
   } finally {
     for (const r of removers) r();
-    [...modules.values()].forEach((m, i) => (m.training = flags[i]!));
   }
 
   /** A module's input, from the containers' data flow (a module that never finished has no hook record). */
@@ -106,6 +103,17 @@ export function traceModel(model: Module, inputShape: readonly number[], mode: M
     }
   }
   return { entries, output, error, modules };
+}
+
+/** Runs `fn` with every module in `mode`, then restores each module's own flag. */
+export function withMode<T>(modules: Map<string, Module>, mode: Mode, fn: () => T): T {
+  const flags = [...modules.values()].map((m) => m.training);
+  try {
+    for (const m of modules.values()) m.training = mode === 'train';
+    return fn();
+  } finally {
+    [...modules.values()].forEach((m, i) => (m.training = flags[i]!));
+  }
 }
 
 function depth(path: string): number {

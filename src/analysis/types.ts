@@ -122,8 +122,8 @@ export interface Fix {
   kind: FixKind;
   /** One line: what to change. */
   title: string;
-  /** The concrete edits, by module path. */
-  changes: { path: string; from: string; to: string }[];
+  /** The concrete edits, by module path: `node` is the spec node that replaces the one at `path`. */
+  changes: { path: string; from: string; to: string; node: unknown }[];
   /** What you give up. */
   caveat?: string;
   /** The re-analysis that verified it. */

@@ -234,7 +234,8 @@ export function registerCheck(program: Command): void {
         'Exit codes: 0 runs with usable statistics; 1 raises at this input or a norm is degenerate; 2 bad usage or model file.',
     )
     .action((model: string | undefined, opts: CheckOptions) => {
-      const color = (process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined) || process.env['FORCE_COLOR'] !== undefined;
+      const force = process.env['FORCE_COLOR'];
+      const color = force !== undefined && force !== '' ? force !== '0' : process.stdout.isTTY === true && process.env['NO_COLOR'] === undefined;
       process.exitCode = runCheck(model, opts, {
         out: (s) => process.stdout.write(s),
         err: (s) => process.stderr.write(s),

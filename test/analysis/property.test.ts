@@ -1,0 +1,135 @@
+/**
+ * Property: for random Sequential models built from the supported layers and
+ * random input sizes, the analyzer's verdict is what real execution does — it
+ * runs (with the same output shape), or it throws the same error type and
+ * message from the same module path. And every map the analyzer calls
+ * spatially constant really has constant planes (no false alarms).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { analyze } from '../../src/analysis/analyze.js';
+import { NormkitError } from '../../src/errors.js';
+import { noGrad } from '../../src/autograd/grad_mode.js';
+import type { Module } from '../../src/nn/module.js';
+import { onWarning } from '../../src/nn/warnings.js';
+import { fromSpec } from '../../src/spec/spec.js';
+import { randn } from '../../src/tensor/creation.js';
+import { manualSeed } from '../../src/tensor/random.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
+import '../../src/tensor/methods.js';
+
+type Node = { module: string; args?: Record<string, unknown> };
+type LayerGen = (c: number) => fc.Arbitrary<[Node, number]>;
+
+const int = (min: number, max: number) => fc.integer({ min, max });
+const same = (node: Node, c: number): [Node, number] => [node, c];
+
+/** Each generator takes the incoming channel count and gives a layer and its output channel count. */
+const layers: LayerGen[] = [
+  (c) =>
+    fc.record({ out: int(1, 4), k: int(1, 4), s: int(1, 3), p: int(0, 2), d: int(1, 2), off: fc.constantFrom(0, 0, 0, 0, 0, 0, 0, 0, 0, 1) }).map(({ out, k, s, p, d, off }) => [
+      { module: 'Conv2d', args: { in_channels: c + off, out_channels: out, kernel_size: k, stride: s, padding: p, dilation: d } },
+      out,
+    ]),
+  (c) =>
+    fc.record({ out: int(1, 4), k: int(1, 3), s: int(1, 2), p: int(0, 1), op: int(0, 1) }).map(({ out, k, s, p, op }) => [
+      { module: 'ConvTranspose2d', args: { in_channels: c, out_channels: out, kernel_size: k, stride: s, padding: p, output_padding: Math.min(op, s - 1) } },
+      out,
+    ]),
+  (c) => fc.record({ k: int(1, 3), s: int(1, 3), p: int(0, 1) }).map(({ k, s, p }) => same({ module: 'MaxPool2d', args: { kernel_size: k, stride: s, padding: Math.min(p, Math.floor(k / 2)) } }, c)),
+  (c) =>
+    fc.record({ k: int(1, 3), s: int(1, 3), p: int(0, 1), cip: fc.boolean() }).map(({ k, s, p, cip }) =>
+      same({ module: 'AvgPool2d', args: { kernel_size: k, stride: s, padding: Math.min(p, Math.floor(k / 2)), count_include_pad: cip } }, c),
+    ),
+  (c) => int(1, 3).map((o) => same({ module: 'AdaptiveAvgPool2d', args: { output_size: o } }, c)),
+  (c) => fc.boolean().map((t) => same({ module: 'InstanceNorm2d', args: { num_features: c, track_running_stats: t } }, c)),
+  (c) => fc.boolean().map((t) => same({ module: 'BatchNorm2d', args: { num_features: c, track_running_stats: t } }, c)),
+  (c) => fc.constantFrom(...[1, 2, 3, 4].filter((g) => c % g === 0)).map((g) => same({ module: 'GroupNorm', args: { num_groups: g, num_channels: c } }, c)),
+  (c) => fc.constant(same({ module: 'FlexibleInstanceNorm', args: { num_features: c } }, c)),
+  (c) => fc.constantFrom('ReLU', 'Tanh', 'Identity').map((m) => same({ module: m }, c)),
+  (c) => fc.constant(same({ module: 'LeakyReLU', args: { negative_slope: 0.2 } }, c)),
+  (c) => fc.constant(same({ module: 'Dropout', args: { p: 0.5 } }, c)),
+  (c) => fc.record({ m: fc.constantFrom('ReflectionPad2d', 'ReplicationPad2d', 'ZeroPad2d'), p: int(1, 2) }).map(({ m, p }) => same({ module: m, args: { padding: p } }, c)),
+  (c) =>
+    fc.record({ s: int(1, 3), m: fc.constantFrom('nearest', 'bilinear') }).map(({ s, m }) => same({ module: 'Upsample', args: { scale_factor: s, mode: m } }, c)),
+];
+
+/** A Sequential spec of 1..6 layers with channels threaded through. */
+const modelArb = (c0: number): fc.Arbitrary<Node[]> =>
+  fc.array(fc.integer({ min: 0, max: layers.length - 1 }), { minLength: 1, maxLength: 6 }).chain((kinds) => {
+    const step = (i: number, c: number): fc.Arbitrary<Node[]> =>
+      i === kinds.length ? fc.constant([]) : layers[kinds[i]!]!(c).chain(([node, out]) => step(i + 1, out).map((rest) => [node, ...rest]));
+    return step(0, c0);
+  });
+
+const caseArb = fc.record({ c: int(1, 4), n: int(0, 3), h: int(1, 9), w: int(1, 9), mode: fc.constantFrom('train' as const, 'eval' as const), seed: int(0, 1 << 20) }).chain((x) =>
+  modelArb(x.c).map((layers) => ({ ...x, layers })),
+);
+
+interface Real {
+  output?: readonly number[];
+  error?: { type: string; message: string; path: string };
+  /** Real outputs by module path, to check the analyzer's "constant planes" claims. */
+  outputs: Map<string, Tensor>;
+}
+
+function runReal(model: Module, shape: number[], mode: 'train' | 'eval', seed: number): Real {
+  manualSeed(seed);
+  const outputs = new Map<string, Tensor>();
+  const names = new Map([...model.namedModules()].map(([p, m]) => [m, p]));
+  const stops = [...names.keys()].map((m) => m.registerForwardHook((mod, _i, out) => outputs.set(names.get(mod)!, out)));
+  const quiet = onWarning(() => {});
+  model.train(mode === 'train');
+  try {
+    const y = noGrad(() => model.call(randn(shape)));
+    return { output: y.shape, outputs };
+  } catch (e) {
+    if (!(e instanceof NormkitError)) throw e;
+    return { error: { type: e.type, message: e.message, path: e.modulePath ?? '' }, outputs };
+  } finally {
+    stops.forEach((s) => s());
+    quiet();
+  }
+}
+
+function planesConstant(t: Tensor): boolean {
+  const d = t.data;
+  const S = t.shape.slice(2).reduce((a, b) => a * b, 1);
+  let scale = 0;
+  for (const v of d) scale = Math.max(scale, Math.abs(v));
+  for (let p = 0; p < d.length; p += S) {
+    for (let i = 1; i < S; i++) if (Math.abs(d[p + i]! - d[p]!) > 1e-5 * scale + 1e-6) return false;
+  }
+  return true;
+}
+
+test('analysis verdict equals real execution on random Sequential models', () => {
+  fc.assert(
+    fc.property(caseArb, ({ c, n, h, w, mode, seed, layers: specLayers }) => {
+      const spec = { module: 'Sequential', layers: specLayers };
+      let model: Module;
+      try {
+        model = fromSpec(spec);
+      } catch {
+        return; // an impossible layer configuration (e.g. padding > kernel / 2): construction rejects it before any shape exists
+      }
+      const shape = n === 0 ? [c, h, w] : [n, c, h, w];
+      const a = analyze(model, shape, { mode });
+      const real = runReal(model, shape, mode, seed);
+      const ctx = `${JSON.stringify(spec)} on [${shape}] (${mode})`;
+      if (real.error) {
+        assert.ok(a.failure, `analysis says it runs, real execution raised ${real.error.type}: ${real.error.message}\n${ctx}`);
+        assert.deepEqual({ type: a.failure.error.type, message: a.failure.error.message, path: a.failure.path }, real.error, ctx);
+      } else {
+        assert.equal(a.failure, null, `analysis says ${a.failure?.error.message} at ${a.failure?.path}, real execution runs\n${ctx}`);
+        assert.deepEqual(a.outputShape, [...real.output!], ctx);
+      }
+      for (const r of a.modules) {
+        const t = real.outputs.get(r.path);
+        if (r.spatiallyConstant && t !== undefined && t.ndim >= 3) assert.ok(planesConstant(t), `'${r.path}' (${r.type}) said constant but is not\n${ctx}`);
+      }
+    }),
+    { numRuns: 250, seed: 20240611 },
+  );
+});
