@@ -57,7 +57,8 @@ function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, 
     : '';
   switch (f.kind) {
     case 'statistics': {
-      const stats = norm?.valuesPerStatistic != null ? ` In ${mode} mode it computes statistics from the input, ${norm.valuesPerStatistic === 1 ? 'over a single value' : `over ${norm.valuesPerStatistic} values`} (${norm.over}).` : '';
+      const why = mode === 'eval' ? ' (it has no running statistics: track_running_stats=False)' : '';
+      const stats = norm?.valuesPerStatistic != null ? ` In ${mode} mode it computes statistics from the input${why}, ${norm.valuesPerStatistic === 1 ? 'over a single value' : `over ${norm.valuesPerStatistic} values`} (${norm.over}).` : '';
       return `${where}${got}.${stats}${path}`;
     }
     case 'kernel':

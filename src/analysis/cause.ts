@@ -81,7 +81,9 @@ export function explainResize(m: Module, before: number[], after: number[]): str
   } else if (type === 'Upsample' || type.startsWith('Upsampling')) {
     out.push(a['scale_factor'] !== undefined ? `upsample x${JSON.stringify(a['scale_factor'])}` : `resize to ${JSON.stringify(a['size'])}`);
   } else if (/Pad\dd$/.test(type)) {
-    out.push(`padding ${JSON.stringify(a['padding'])}`);
+    const kind = type.replace(/Pad\dd$/, '').toLowerCase();
+    const p = Array.isArray(a['padding']) ? (a['padding'] as number[]) : [Number(a['padding'])];
+    out.push(`${kind} padding ${fmt(p)}`);
   } else {
     out.push(`${type}: ${before.join('x')} -> ${after.join('x')}`);
   }

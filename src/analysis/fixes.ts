@@ -97,6 +97,16 @@ function listPaths(changes: Change[]): string {
   return changes.map((c) => c.path).join(', ');
 }
 
+/** "InstanceNorm2d at 4, 7, BatchNorm2d at 9": the replaced layers, grouped by type. */
+function byType(changes: Change[]): string {
+  const groups = new Map<string, string[]>();
+  for (const c of changes) {
+    const t = c.from.slice(0, c.from.indexOf('('));
+    groups.set(t, [...(groups.get(t) ?? []), where(c.path)]);
+  }
+  return [...groups].map(([t, ps]) => `${t} at ${ps.join(', ')}`).join(', ');
+}
+
 /** "Conv2d at 12: stride=(2, 2) -> stride=1", or "MaxPool2d(kernel_size=2) at 3 -> Identity()". */
 function changeText(c: Change): string {
   const type = (s: string) => s.slice(0, s.indexOf('('));
@@ -178,7 +188,7 @@ function replaceNormFixes(spec: SpecNode, a: Analysis): Attempt[] {
   for (const v of variants) {
     const r = iterate(spec, a, a.inputShape, a.mode, culprit, (n) => v.edit(n), false);
     if (r === null) continue;
-    const olds = r.changes.map((c) => `${c.from.slice(0, c.from.indexOf('('))} at ${where(c.path)}`).join(', ');
+    const olds = byType(r.changes);
     const label = v.label === 'GroupNorm' ? [...new Set(r.changes.map((c) => c.to))].join(' / ') : v.label;
     out.push({ kind: 'replace-norm', title: `Replace ${olds} with ${label}`, changes: r.changes, caveat: v.caveat, inputShape: a.inputShape, result: r.result });
   }
