@@ -144,6 +144,22 @@ export function gemm(
   else gemmSimd(M, N, K, A, B, C, opts);
 }
 
+/** Copies `rows` rows of `len` values between strided layouts (one bulk copy when both are contiguous). */
+function copyRows(src: Float32Array, so: number, lds: number, dst: Float32Array, d0: number, ldd: number, rows: number, len: number): void {
+  if (lds === len && ldd === len) {
+    dst.set(src.subarray(so, so + rows * len), d0);
+  } else if (len >= 64) {
+    for (let i = 0; i < rows; i++) dst.set(src.subarray(so + i * lds, so + i * lds + len), d0 + i * ldd);
+  } else {
+    // Short rows: a plain loop beats creating two views per row.
+    for (let i = 0; i < rows; i++) {
+      const a = so + i * lds;
+      const b = d0 + i * ldd;
+      for (let j = 0; j < len; j++) dst[b + j] = src[a + j]!;
+    }
+  }
+}
+
 function gemmSimd(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, opts: GemmOptions): void {
   const s = simd!;
   const ao = opts.aOffset ?? 0;
@@ -166,7 +182,7 @@ function gemmSimd(M: number, N: number, K: number, A: Float32Array, B: Float32Ar
     s.reserveC(mPad * ldp);
     const F = s.mem;
     if (opts.accumulate) {
-      for (let i = 0; i < M; i++) F.set(C.subarray(co + i * ldc + j0, co + i * ldc + j0 + nc), s.cOff + i * ldp);
+      copyRows(C, co + j0, ldc, F, s.cOff, ldp, M, nc);
     } else {
       F.fill(0, s.cOff, s.cOff + mPad * ldp);
     }
@@ -179,7 +195,7 @@ function gemmSimd(M: number, N: number, K: number, A: Float32Array, B: Float32Ar
         s.block(Math.ceil(mc / 4), ns, kc, s.cOff + i0 * ldp, ldp);
       }
     }
-    for (let i = 0; i < M; i++) C.set(F.subarray(s.cOff + i * ldp, s.cOff + i * ldp + nc), co + i * ldc + j0);
+    copyRows(F, s.cOff, ldp, C, co + j0, ldc, M, nc);
   }
 }
 
