@@ -47,6 +47,14 @@ function poolFor(bulk: number): NormPool | null {
   return pool.ready ? pool : null;
 }
 
+/** Drops a pool of the wrong size (a failed pool stays: no retries after a failure). */
+function resizePool(): void {
+  if (pool && !pool.dead && threads >= 2 && pool.size !== threads - 1) {
+    pool.shutdown();
+    pool = null;
+  }
+}
+
 export const normExecutor: NormExecutor = {
   // Large outputs go to shared memory when a pool is running, so workers write them in place.
   alloc: (n) => (poolFor(2 * n) ? allocShared(n) : new Float32Array(n)),
@@ -83,16 +91,13 @@ export function setNormThreads(n: number, minElements?: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RuntimeError(`setNormThreads: expected a positive integer, got ${n}`);
   threads = Math.min(n, 8);
   if (minElements !== undefined) threshold = Math.max(0, minElements);
-  if (pool && (threads < 2 || pool.dead)) {
-    pool.shutdown();
-    pool = null;
-  }
+  resizePool();
 }
 
 /** Starts the worker threads now (normally started by the first large call) and resolves once they can be used. */
 export async function warmNormThreads(): Promise<boolean> {
   if (threads < 2 || !threadsPossible) return false;
-  if (!pool || pool.dead) pool = new NormPool(threads - 1);
+  if (!pool) pool = new NormPool(threads - 1);
   return pool.whenReady();
 }
 

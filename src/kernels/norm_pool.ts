@@ -54,7 +54,8 @@ class PoolWorker {
     const buf = new SharedArrayBuffer(CTRL.bytes);
     this.ctrl = new Int32Array(buf);
     this.time = new Float64Array(buf, CTRL.timeByteOffset, 1);
-    this.worker = new Worker(new URL('./norm_worker.js', import.meta.url), { workerData: { ctrl: buf } });
+    // No inherited flags: under `node -e`, say, they would make the worker run the eval'd script.
+    this.worker = new Worker(new URL('./norm_worker.js', import.meta.url), { workerData: { ctrl: buf }, execArgv: [] });
     this.worker.unref();
     const fail = (): void => {
       this.failed = true;
@@ -112,6 +113,10 @@ export class NormPool {
     } catch {
       this.shutdown();
     }
+  }
+
+  get size(): number {
+    return this.#workers.length;
   }
 
   /** True once every worker has loaded its kernels. */
