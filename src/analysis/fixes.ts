@@ -132,22 +132,22 @@ function inputSizeFix(model: Module, a: Analysis): Attempt | null {
   }
   const spatial = shape.slice(2);
   if (spatial.length === 0) return null;
-  const limit = Math.min(4096, Math.max(128, 4 * Math.max(...spatial)));
+  const limit = Math.min(1024, Math.max(64, 2 * Math.max(...spatial)));
   for (let t = Math.min(...spatial) + 1; t <= limit; t++) {
     const s = [...shape.slice(0, 2), ...spatial.map((d) => Math.max(d, t))];
     const r = analyze(model, s, { mode });
     if (!succeeded(r, false)) continue;
-    const square = spatial.every((d) => d === spatial[0]);
     let title = `Use an input of ${s.slice(2).join('x')} (${s.join('x')})`;
-    if (square) {
+    if (spatial.every((d) => d === spatial[0])) {
+      // The working set around it, so that a non-interval one (multiples only) is visible; claims stop at what was checked.
+      const end = Math.min(limit, Math.max(2 * t, t + 16));
       const at = (k: number) => spatial.map(() => k).join('x');
-      // The whole working set, so that a non-interval one (multiples only) is visible.
       const works: number[] = [];
-      for (let k = 1; k <= limit; k++) if (succeeded(analyze(model, [...shape.slice(0, 2), ...spatial.map(() => k)], { mode }), false)) works.push(k);
-      const upward = works.length > 0 && works.every((k, i) => i === 0 || k === works[i - 1]! + 1) && works[works.length - 1] === limit;
-      title = upward
-        ? `Use an input of at least ${at(works[0]!)} (${s.join('x')}); every size from ${works[0]} up works`
-        : `${title}; sizes that work up to ${limit}: ${describeSizes(works)}`;
+      for (let k = 1; k <= end; k++) if (succeeded(analyze(model, [...shape.slice(0, 2), ...spatial.map(() => k)], { mode }), false)) works.push(k);
+      const interval = works[0] === t && works.length === end - t + 1;
+      title = interval
+        ? `Use an input of at least ${at(t)} (${s.join('x')}): every size from ${t} to ${end} works`
+        : `${title}: sizes that work from 1 to ${end}: ${describeSizes(works)}`;
     }
     return { kind: 'input-size', title, changes: [], inputShape: s, result: r, caveat: 'resize or pad your data to this size' };
   }

@@ -7,7 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../src/analysis/analyze.js';
 import { traceModel } from '../../src/analysis/trace.js';
-import type { Module } from '../../src/nn/module.js';
+import { Sequential } from '../../src/nn/container.js';
+import { InstanceNorm2d } from '../../src/nn/instancenorm.js';
+import { Linear } from '../../src/nn/linear.js';
+import { Module } from '../../src/nn/module.js';
+import { Upsample } from '../../src/nn/upsample.js';
+import { reshape } from '../../src/ops/shape_ops.js';
+import type { Tensor } from '../../src/tensor/tensor.js';
 import { fromSpec } from '../../src/spec/spec.js';
 import '../../src/tensor/methods.js';
 
@@ -217,4 +223,20 @@ test('an impossible input shape is a ValueError before anything runs', () => {
   assert.throws(() => analyze(encoder(), [2, 3, 8, 8], { mode: 'test' as 'train' }), { name: 'ValueError' });
   assert.equal(analyze(encoder(), [2, 3]).failure!.kind, 'rank');
   assert.equal(analyze(encoder(), [2, 3, 8]).failure!.kind, 'channels'); // unbatched [C=2, H, W] into in_channels=3
+});
+
+test('Linear then reshape: constant only when the reshape makes a 1x1 map (then upsampled)', () => {
+  class Unflatten extends Module {
+    constructor(private readonly to: number[]) {
+      super();
+    }
+    forward(x: Tensor): Tensor {
+      return reshape(x, [x.shape[0]!, ...this.to]);
+    }
+  }
+  const head = (to: number[]) => new Sequential(new Linear(6, 8), new Unflatten(to), new Upsample({ scaleFactor: 2 }), new InstanceNorm2d(to[0]!));
+  const one = analyze(head([8, 1, 1]), [2, 6]);
+  assert.equal(one.norms[0]!.verdict, 'degenerate');
+  assert.equal(one.norms[0]!.constantSince, '1');
+  assert.equal(analyze(head([2, 2, 2]), [2, 6]).norms[0]!.verdict, 'ok');
 });
