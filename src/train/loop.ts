@@ -70,6 +70,9 @@ export interface TrainResult {
   seconds: number;
 }
 
+/** The loss became NaN or infinite (usually: the learning rate is too high). */
+export class TrainingDiverged extends RuntimeError {}
+
 const LOSSES = { mse: mseLoss, l1: l1Loss } as const;
 
 // Distinct streams for the training and held-out images of one seed.
@@ -121,7 +124,7 @@ export async function train(cfg: TrainConfig, hooks: TrainHooks = {}): Promise<T
       backward(loss);
       opt.step();
       const value = loss.item();
-      if (!Number.isFinite(value)) throw new RuntimeError(`training diverged: loss is ${value} at epoch ${epoch}, step ${step}`);
+      if (!Number.isFinite(value)) throw new TrainingDiverged(`training diverged: loss is ${value} at epoch ${epoch}, step ${step}`);
       stepLosses.push(value);
       sum += value;
       const elapsed = (performance.now() - epochStart) / 1000;
