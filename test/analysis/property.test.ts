@@ -55,16 +55,42 @@ const layers: LayerGen[] = [
     fc.record({ s: int(1, 3), m: fc.constantFrom('nearest', 'bilinear') }).map(({ s, m }) => same({ module: 'Upsample', args: { scale_factor: s, mode: m } }, c)),
 ];
 
+/** The same for 1-d models ([N, C, L] inputs). */
+const layers1d: LayerGen[] = [
+  (c) =>
+    fc.record({ out: int(1, 4), k: int(1, 4), s: int(1, 3), p: int(0, 2), d: int(1, 2) }).map(({ out, k, s, p, d }) => [
+      { module: 'Conv1d', args: { in_channels: c, out_channels: out, kernel_size: k, stride: s, padding: p, dilation: d } },
+      out,
+    ]),
+  (c) => fc.boolean().map((t) => same({ module: 'InstanceNorm1d', args: { num_features: c, track_running_stats: t } }, c)),
+  (c) => fc.boolean().map((t) => same({ module: 'BatchNorm1d', args: { num_features: c, track_running_stats: t } }, c)),
+  (c) => fc.constantFrom(...[1, 2, 3, 4].filter((g) => c % g === 0)).map((g) => same({ module: 'GroupNorm', args: { num_groups: g, num_channels: c } }, c)),
+  (c) => fc.record({ m: fc.constantFrom('ReflectionPad1d', 'ReplicationPad1d'), p: int(1, 2) }).map(({ m, p }) => same({ module: m, args: { padding: p } }, c)),
+  (c) => int(1, 2).map((p) => same({ module: 'ConstantPad1d', args: { padding: p, value: 0.5 } }, c)),
+  (c) => fc.record({ s: int(1, 3), m: fc.constantFrom('nearest', 'linear') }).map(({ s, m }) => same({ module: 'Upsample', args: { scale_factor: s, mode: m } }, c)),
+  (c) => fc.constantFrom('ReLU', 'Tanh').map((m) => same({ module: m }, c)),
+];
+
 /** A Sequential spec of 1..6 layers with channels threaded through. */
-const modelArb = (c0: number): fc.Arbitrary<Node[]> =>
-  fc.array(fc.integer({ min: 0, max: layers.length - 1 }), { minLength: 1, maxLength: 6 }).chain((kinds) => {
-    const step = (i: number, c: number): fc.Arbitrary<Node[]> =>
-      i === kinds.length ? fc.constant([]) : layers[kinds[i]!]!(c).chain(([node, out]) => step(i + 1, out).map((rest) => [node, ...rest]));
+const chainArb = (pool: LayerGen[], c0: number, max = 6): fc.Arbitrary<[Node[], number]> =>
+  fc.array(fc.integer({ min: 0, max: pool.length - 1 }), { minLength: 1, maxLength: max }).chain((kinds) => {
+    const step = (i: number, c: number): fc.Arbitrary<[Node[], number]> =>
+      i === kinds.length ? fc.constant([[], c]) : pool[kinds[i]!]!(c).chain(([node, out]) => step(i + 1, out).map(([rest, last]) => [[node, ...rest], last]));
     return step(0, c0);
   });
 
-const caseArb = fc.record({ c: int(1, 4), n: int(0, 3), h: int(1, 9), w: int(1, 9), mode: fc.constantFrom('train' as const, 'eval' as const), seed: int(0, 1 << 20) }).chain((x) =>
-  modelArb(x.c).map((layers) => ({ ...x, layers })),
+/** Containers around short chains: a residual block (x + body(x)) and a skip concat along channels. */
+const containers: LayerGen[] = [
+  (c) => chainArb(layers, c, 2).map(([body]) => same({ module: 'Residual', body: { module: 'Sequential', layers: body } } as unknown as Node, c)),
+  (c) => chainArb(layers, c, 3).map(([branch, out]) => [{ module: 'Concat', dim: 1, branches: [{ module: 'Identity' }, { module: 'Sequential', layers: branch }] } as unknown as Node, c + out]),
+];
+
+const modes = fc.constantFrom('train' as const, 'eval' as const);
+const caseArb = fc.record({ c: int(1, 4), n: int(0, 3), h: int(1, 9), w: int(1, 9), mode: modes, seed: int(0, 1 << 20) }).chain((x) =>
+  chainArb([...layers, ...containers], x.c).map(([layers]) => ({ ...x, shape: x.n === 0 ? [x.c, x.h, x.w] : [x.n, x.c, x.h, x.w], layers })),
+);
+const case1dArb = fc.record({ c: int(1, 4), n: int(1, 3), l: int(1, 9), mode: modes, seed: int(0, 1 << 20) }).chain((x) =>
+  chainArb(layers1d, x.c).map(([layers]) => ({ ...x, shape: [x.n, x.c, x.l], layers })),
 );
 
 interface Real {
@@ -104,32 +130,35 @@ function planesConstant(t: Tensor): boolean {
   return true;
 }
 
-test('analysis verdict equals real execution on random Sequential models', () => {
-  fc.assert(
-    fc.property(caseArb, ({ c, n, h, w, mode, seed, layers: specLayers }) => {
-      const spec = { module: 'Sequential', layers: specLayers };
-      let model: Module;
-      try {
-        model = fromSpec(spec);
-      } catch {
-        return; // an impossible layer configuration (e.g. padding > kernel / 2): construction rejects it before any shape exists
-      }
-      const shape = n === 0 ? [c, h, w] : [n, c, h, w];
-      const a = analyze(model, shape, { mode });
-      const real = runReal(model, shape, mode, seed);
-      const ctx = `${JSON.stringify(spec)} on [${shape}] (${mode})`;
-      if (real.error) {
-        assert.ok(a.failure, `analysis says it runs, real execution raised ${real.error.type}: ${real.error.message}\n${ctx}`);
-        assert.deepEqual({ type: a.failure.error.type, message: a.failure.error.message, path: a.failure.path }, real.error, ctx);
-      } else {
-        assert.equal(a.failure, null, `analysis says ${a.failure?.error.message} at ${a.failure?.path}, real execution runs\n${ctx}`);
-        assert.deepEqual(a.outputShape, [...real.output!], ctx);
-      }
-      for (const r of a.modules) {
-        const t = real.outputs.get(r.path);
-        if (r.spatiallyConstant && t !== undefined && t.ndim >= 3) assert.ok(planesConstant(t), `'${r.path}' (${r.type}) said constant but is not\n${ctx}`);
-      }
-    }),
-    { numRuns: 250, seed: 20240611 },
-  );
+/** Analysis and real execution agree on one model and input. */
+function agree({ shape, mode, seed, layers: specLayers }: { shape: number[]; mode: 'train' | 'eval'; seed: number; layers: Node[] }): void {
+  const spec = { module: 'Sequential', layers: specLayers };
+  let model: Module;
+  try {
+    model = fromSpec(spec);
+  } catch {
+    return; // an impossible layer configuration (e.g. padding > kernel / 2): construction rejects it before any shape exists
+  }
+  const a = analyze(model, shape, { mode });
+  const real = runReal(model, shape, mode, seed);
+  const ctx = `${JSON.stringify(spec)} on [${shape}] (${mode})`;
+  if (real.error) {
+    assert.ok(a.failure, `analysis says it runs, real execution raised ${real.error.type}: ${real.error.message}\n${ctx}`);
+    assert.deepEqual({ type: a.failure.error.type, message: a.failure.error.message, path: a.failure.path }, real.error, ctx);
+  } else {
+    assert.equal(a.failure, null, `analysis says ${a.failure?.error.message} at ${a.failure?.path}, real execution runs\n${ctx}`);
+    assert.deepEqual(a.outputShape, [...real.output!], ctx);
+  }
+  for (const r of a.modules) {
+    const t = real.outputs.get(r.path);
+    if (r.spatiallyConstant && t !== undefined && t.ndim >= 3) assert.ok(planesConstant(t), `'${r.path}' (${r.type}) said constant but is not\n${ctx}`);
+  }
+}
+
+test('analysis verdict equals real execution on random 2-d models (with residual and concat blocks)', () => {
+  fc.assert(fc.property(caseArb, agree), { numRuns: 250, seed: 20240611 });
+});
+
+test('analysis verdict equals real execution on random 1-d models', () => {
+  fc.assert(fc.property(case1dArb, agree), { numRuns: 150, seed: 7 });
 });
