@@ -14,7 +14,7 @@
  * layer outputs its bias alone — a bug worth failing CI for); 2 bad usage or a
  * bad model file (the message names the spec node's path).
  */
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -109,12 +109,18 @@ function loadSource(arg: string): Source {
   const asFile = resolve(arg);
   const bundled = join(examplesDir(), `${arg}.json`);
   let file: string;
-  if (existsSync(asFile) && !arg.endsWith('/')) file = asFile;
+  if (existsSync(asFile) && statSync(asFile).isFile()) file = asFile;
   else if (!arg.includes('/') && existsSync(bundled)) file = bundled;
   else throw new UsageError(`no model file '${arg}', and no bundled example of that name (bundled: ${listExamples().join(', ')})`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
     throw new SpecError('', `${file}: invalid JSON (${(e as Error).message})`);
   }
