@@ -63,11 +63,11 @@ export function fromSpec(spec: unknown, path = ''): Module {
       return new Concat(branches, dim);
     }
     default: {
-      checkKeys(spec, ['module', 'args'], path, name);
       const builder = getBuilder(name);
       if (builder === undefined) {
         throw new SpecError(path, `unknown module '${name}' (known: Sequential, Residual, Concat, ${knownModules().join(', ')})`);
       }
+      checkKeys(spec, ['module', 'args'], path, name);
       const args = spec['args'] ?? {};
       if (!isObject(args)) throw new SpecError(path, `${name}: 'args' must be an object`);
       const reader = new ArgReader(args, path, name);
