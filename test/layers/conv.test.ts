@@ -234,6 +234,19 @@ test('large maps run in several chunks of output rows: values and adjoint (dot-p
   assert.ok(rel(dot(x.grad!, dx), dot(conv2d(dx, w.detach()), g)) < 1e-4);
   assert.ok(rel(dot(w.grad!, dw), dot(conv2d(x.detach(), dw), g)) < 1e-4);
 
+  // More than 1024 positions: gemm's column blocks split the output rows mid-row.
+  const xw = randn([1, 3, 42, 42]);
+  const ww = randn([2, 3, 3, 3]);
+  assertClose(conv2d(xw, ww), refConv2d(xw, ww, null, { stride: [1, 1], padding: [0, 0], dilation: [1, 1], groups: 1 }).data, 1e-4, 1e-4);
+  xw.requiresGrad = true;
+  ww.requiresGrad = true;
+  const gw2 = randn([1, 2, 40, 40]);
+  conv2d(xw, ww).backward(gw2);
+  const dxw = randn(xw.shape);
+  const dww = randn(ww.shape);
+  assert.ok(rel(dot(xw.grad!, dxw), dot(conv2d(dxw, ww.detach()), gw2)) < 1e-4);
+  assert.ok(rel(dot(ww.grad!, dww), dot(conv2d(xw.detach(), dww), gw2)) < 1e-4);
+
   const xt = randn([1, 4, 16, 16]);
   const wt = randn([4, 32, 9, 9]).mul(0.05);
   const yt = convTranspose2d(xt, wt, null, { stride: 2, padding: 3 });
