@@ -60,7 +60,9 @@ export function im2col(x: Float32Array, xOff: number, C: number, g: ConvGeom2d, 
           for (let ow = 0; ow < ow0; ow++) col[dst + ow] = 0;
           for (let ow = ow1; ow < outW; ow++) col[dst + ow] = 0;
           const src = plane + (oh * sh + hOff) * W + wOff;
-          if (sw === 1) {
+          if (sw === 1 && ow1 - ow0 >= 32) {
+            col.set(x.subarray(src + ow0, src + ow1), dst + ow0);
+          } else if (sw === 1) {
             for (let ow = ow0; ow < ow1; ow++) col[dst + ow] = x[src + ow]!;
           } else {
             for (let ow = ow0; ow < ow1; ow++) col[dst + ow] = x[src + ow * sw]!;
