@@ -54,12 +54,11 @@ function shiftedSums(p: usize, n: i32, K: f64): void {
   const end8 = p + (<usize>(n & ~7) << 2);
   let i = p;
   for (; i < end8; i += 32) {
-    const v0 = v128.load(i);
-    const v1 = v128.load(i, 16);
-    const d0 = f64x2.sub(lo64(v0), k);
-    const d1 = f64x2.sub(hi64(v0), k);
-    const d2 = f64x2.sub(lo64(v1), k);
-    const d3 = f64x2.sub(hi64(v1), k);
+    // 64-bit loads straight into promotion (one cvtps2pd with a memory operand on x64).
+    const d0 = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(i)), k);
+    const d1 = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(i, 8)), k);
+    const d2 = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(i, 16)), k);
+    const d3 = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(i, 24)), k);
     a0 = f64x2.add(a0, d0);
     a1 = f64x2.add(a1, d1);
     a2 = f64x2.add(a2, d2);
@@ -139,10 +138,10 @@ function affineRun(src: usize, dst: usize, n: i32, A: f64, B: f64): void {
   const n4 = <usize>(n & ~3) << 2;
   let i: usize = 0;
   for (; i < n4; i += 16) {
-    const v = v128.load(src + i);
-    const lo = f64x2.add(f64x2.mul(lo64(v), a), b);
-    const hi = f64x2.add(f64x2.mul(hi64(v), a), b);
-    v128.store(dst + i, pack(lo, hi));
+    const lo = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(src + i)), a), b);
+    const hi = f64x2.add(f64x2.mul(f64x2.promote_low_f32x4(v128.load64_zero(src + i, 8)), a), b);
+    v128.store64_lane(dst + i, f32x4.demote_f64x2_zero(lo), 0);
+    v128.store64_lane(dst + i, f32x4.demote_f64x2_zero(hi), 0, 8);
   }
   const end = <usize>n << 2;
   for (; i < end; i += 4) store<f32>(dst + i, <f32>(<f64>load<f32>(src + i) * A + B));
@@ -388,9 +387,8 @@ export function rowForward(
     const RS = f64x2.splat(r);
     let i: usize = 0;
     for (; i < n4; i += 16) {
-      const v4 = v128.load(src + i);
-      let lo = f64x2.mul(f64x2.sub(lo64(v4), MU), RS);
-      let hi = f64x2.mul(f64x2.sub(hi64(v4), MU), RS);
+      let lo = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(src + i)), MU), RS);
+      let hi = f64x2.mul(f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(src + i, 8)), MU), RS);
       if (w) {
         const w4 = v128.load(w + i);
         lo = f64x2.mul(lo, lo64(w4));
@@ -404,7 +402,8 @@ export function rowForward(
         lo = f64x2.add(lo, zero);
         hi = f64x2.add(hi, zero);
       }
-      v128.store(dst + i, pack(lo, hi));
+      v128.store64_lane(dst + i, f32x4.demote_f64x2_zero(lo), 0);
+      v128.store64_lane(dst + i, f32x4.demote_f64x2_zero(hi), 0, 8);
     }
     for (; i < row; i += 4) {
       let xh = (<f64>load<f32>(src + i) - mu) * r;

@@ -55,9 +55,27 @@ function resizePool(): void {
   }
 }
 
+/**
+ * Outputs at least this large go to shared memory when the pool runs, so the
+ * workers write (and page in) their share themselves. Smaller ones stay in
+ * ordinary memory, which the allocator recycles without fresh pages; the
+ * workers' share of those is copied back from their staging buffer.
+ */
+const SHARED_MIN_BYTES = 32 << 20;
+
+/**
+ * A float32 array for a kernel output, left uninitialized: every kernel writes
+ * each element of its outputs, and skipping calloc's zeroing (and the fresh
+ * pages it often means) is much of the cost of a large output.
+ */
+function allocOutput(n: number): Float32Array {
+  if (n < 16384 || typeof Buffer === 'undefined') return new Float32Array(n);
+  const b = Buffer.allocUnsafeSlow(n * 4);
+  return new Float32Array(b.buffer, b.byteOffset, n);
+}
+
 export const normExecutor: NormExecutor = {
-  // Large outputs go to shared memory when a pool is running, so workers write them in place.
-  alloc: (n) => (poolFor(2 * n) ? allocShared(n) : new Float32Array(n)),
+  alloc: (n) => (n * 4 >= SHARED_MIN_BYTES && poolFor(2 * n) ? allocShared(n) : allocOutput(n)),
   run<K extends KernelName>(kernel: K, a: KernelArgs[K]): void {
     const bulk = bulkElements(kernel, a as unknown as Record<string, unknown>);
     const p = poolFor(bulk);

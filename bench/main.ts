@@ -1,0 +1,174 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench [-- --quick] [-- --json FILE]`: normkit's normalization layers
+ * against onnxruntime-node, TensorFlow.js (wasm) and PyTorch CPU, in one run on
+ * the same inputs, plus the bandwidth floor (copying the tensor's bytes).
+ * Every peer's result is checked against normkit's reference path (TypeScript
+ * kernels, one thread) before it is timed. Medians via tinybench.
+ */
+import { cpus, totalmem } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { Bench } from 'tinybench';
+import { setNormBackend, setNormThreads, warmNormThreads, normBackendInfo } from '../src/kernels/backend.js';
+import { CASES, SHAPES, makeData, normkitRunner, type BenchCase, type PassResult, type Shape4 } from './cases.js';
+import { buildModel, ortRunner } from './onnx.js';
+import { onnxSpec, tfjsRunner } from './peers.js';
+import { loadTfjs, type Tf } from './tfjs.js';
+import { runTorch, torchVersion } from './torch.js';
+import { formatTable, type Row } from './report.js';
+
+const TOL = 1e-4;
+
+interface Options {
+  quick: boolean;
+  json: string | null;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { quick: false, json: null };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--quick') o.quick = true;
+    else if (a === '--json') {
+      o.json = argv[++i] ?? null;
+      if (!o.json) throw new Error('--json needs a file name');
+    } else throw new Error(`unknown argument ${a} (expected --quick, --json FILE)`);
+  }
+  return o;
+}
+
+/** Largest |got - want| / max(1, |want|) over all arrays of a pass (Infinity on a size mismatch). */
+function maxError(got: PassResult, want: PassResult): number {
+  if (got.length !== want.length) return Infinity;
+  let worst = 0;
+  got.forEach((g, k) => {
+    const w = want[k]!;
+    if (g.length !== w.length) worst = Infinity;
+    for (let i = 0; i < w.length && worst !== Infinity; i++) {
+      const e = Math.abs(g[i]! - w[i]!) / Math.max(1, Math.abs(w[i]!));
+      if (!(e <= worst)) worst = Number.isNaN(e) ? Infinity : e;
+    }
+  });
+  return worst;
+}
+
+function timer(quick: boolean) {
+  return async (fn: () => unknown): Promise<number> => {
+    const bench = quick
+      ? new Bench({ time: 0, iterations: 3, warmupTime: 0, warmupIterations: 1, throws: true })
+      : new Bench({ time: 400, iterations: 10, warmupTime: 100, warmupIterations: 3, throws: true });
+    bench.add('task', fn);
+    await bench.run();
+    const r = bench.tasks[0]!.result;
+    const ms = r?.latency.p50;
+    if (ms === undefined) throw new Error('tinybench returned no latency');
+    return ms;
+  };
+}
+
+async function main(): Promise<number> {
+  const o = parseArgs(process.argv.slice(2));
+  const time = timer(o.quick);
+  const info = normBackendInfo();
+  const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`;
+  console.log(`normkit bench${o.quick ? ' (quick)' : ''} on ${machine}`);
+  console.log(`normkit kernels: ${info.backend}${info.wasmAvailable ? '' : ` (wasm unavailable: ${info.wasmError})`}; threads up to 2`);
+  if (!info.wasmAvailable) console.log('warning: timing the TypeScript fallback (run `npm run build` to compile norm.wasm)');
+
+  let tf: Tf | null = null;
+  try {
+    tf = await loadTfjs();
+  } catch (err) {
+    console.log(`tfjs-wasm: absent (${(err as Error).message})`);
+  }
+  const torch = torchVersion();
+  console.log(`peers: onnxruntime-node, ${tf ? 'tfjs-wasm' : 'tfjs-wasm absent'}, ${torch ? `pytorch ${torch}` : 'pytorch absent (/usr/bin/python3 cannot import torch)'}`);
+  const threadsOk = await warmNormThreads();
+  if (!threadsOk) console.log('note: worker threads unavailable; normkit "2 threads" runs on one');
+
+  const rows: Row[] = [];
+  const floors: { shape: Shape4; medianMs: number; bytes: number }[] = [];
+  const notes: string[] = [];
+  const started = performance.now();
+
+  for (const shape of SHAPES) {
+    const d = makeData(shape);
+    const dst = new Float32Array(d.x.length);
+    const floorMs = await time(() => dst.set(d.x));
+    floors.push({ shape, medianMs: floorMs, bytes: d.x.byteLength });
+    const refs: PassResult[] = [];
+    for (const c of CASES) {
+      const key = `${c.op} ${c.pass} [${shape.join(', ')}]`;
+      setNormBackend('js');
+      setNormThreads(1);
+      const ref = normkitRunner(c, d)();
+      refs.push(ref.map((a) => Float32Array.from(a)));
+      const add = (impl: Row['impl'], threads: number, medianMs: number) => rows.push({ op: c.op, pass: c.pass, shape, impl, threads, medianMs });
+      const checked = (impl: string, threads: number, got: PassResult): boolean => {
+        const err = maxError(got, ref);
+        if (err <= TOL) return true;
+        notes.push(`${key}: ${impl} (${threads} thread${threads > 1 ? 's' : ''}) differs from the reference by ${err.toExponential(2)}; not timed`);
+        return false;
+      };
+
+      setNormBackend(info.wasmAvailable ? 'wasm' : 'js');
+      for (const threads of [1, 2]) {
+        setNormThreads(threads);
+        const run = normkitRunner(c, d);
+        if (checked('normkit', threads, run())) add('normkit', threads, await time(run));
+      }
+      setNormThreads(2);
+
+      const spec = onnxSpec(c, d);
+      if (spec) {
+        const model = buildModel(shape, spec);
+        for (const threads of [1, 2]) {
+          const r = await ortRunner(model, d.x, shape, threads);
+          try {
+            if (checked('onnxruntime-node', threads, [await r.run()])) add('onnxruntime-node', threads, await time(() => r.run()));
+          } finally {
+            await r.release();
+          }
+        }
+      }
+
+      if (tf) {
+        const r = tfjsRunner(tf, c, d);
+        try {
+          if (checked('tfjs-wasm', 1, r.run())) add('tfjs-wasm', 1, await time(() => r.run()));
+        } finally {
+          r.dispose();
+        }
+      }
+    }
+    if (torch) {
+      const res = runTorch(d, CASES, refs, { threads: [1, 2], warmup: o.quick ? 1 : 3, iters: o.quick ? 3 : 10, tol: TOL });
+      for (const r of res) {
+        const key = `${r.op} ${r.pass} [${shape.join(', ')}]`;
+        if (r.medianMs === undefined) notes.push(`${key}: pytorch (${r.threads} threads) differs from the reference by ${r.maxErr.toExponential(2)}; not timed`);
+        else rows.push({ op: r.op as BenchCase['op'], pass: r.pass as BenchCase['pass'], shape, impl: 'pytorch', threads: r.threads, medianMs: r.medianMs });
+      }
+    }
+    console.error(`  [${shape.join(', ')}] done after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  }
+
+  const largest = floors.reduce((a, b) => (b.bytes > a.bytes ? b : a));
+  // A copy reads and writes every byte once.
+  const bandwidthGBs = (2 * largest.bytes) / (largest.medianMs * 1e6);
+  console.log(formatTable(rows, floors, { bandwidthGBs, machine, torch, quick: o.quick }));
+  for (const n of notes) console.log(`note: ${n}`);
+  if (o.json) {
+    const results = rows.map((r) => ({ op: r.op, pass: r.pass, shape: r.shape, impl: r.impl, threads: r.threads, medianMs: r.medianMs }));
+    writeFileSync(o.json, `${JSON.stringify({ bandwidthGBs, machine, floors: floors.map((f) => ({ shape: f.shape, medianMs: f.medianMs })), results }, null, 2)}\n`);
+    console.log(`wrote ${o.json}`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(`bench: ${(err as Error).stack ?? String(err)}`);
+    process.exit(2);
+  },
+);
