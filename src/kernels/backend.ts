@@ -25,9 +25,12 @@ let kernels: NormKernels = wasm.kernels ?? jsKernels;
 
 /**
  * Calls touching fewer float32 elements than this (inputs plus outputs) stay
- * on one thread: waking a worker and staging its share cost more than they save.
+ * on one thread. Below it, staging a worker's share and copying its output
+ * back cost about what the second core saves; above it (outputs of 32 MB and
+ * more, which the allocator maps fresh), the cores also split the page faults
+ * of the new output, which dominate there. Measured on 2 cores (see bench/).
  */
-let threshold = 1 << 19;
+let threshold = 1 << 24;
 
 function defaultThreads(): number {
   const env = Number.parseInt(process.env.NORMKIT_THREADS ?? '', 10);
@@ -47,9 +50,13 @@ function poolFor(bulk: number): NormPool | null {
   return pool.ready ? pool : null;
 }
 
+/** Calls run by pools since replaced. */
+let threadedCalls = 0;
+
 /** Drops a pool of the wrong size (a failed pool stays: no retries after a failure). */
 function resizePool(): void {
   if (pool && !pool.dead && threads >= 2 && pool.size !== threads - 1) {
+    threadedCalls += pool.runs;
     pool.shutdown();
     pool = null;
   }
@@ -61,7 +68,7 @@ function resizePool(): void {
  * ordinary memory, which the allocator recycles without fresh pages; the
  * workers' share of those is copied back from their staging buffer.
  */
-const SHARED_MIN_BYTES = 32 << 20;
+let sharedMinBytes = 32 << 20;
 
 /**
  * A float32 array for a kernel output, left uninitialized: every kernel writes
@@ -75,7 +82,7 @@ function allocOutput(n: number): Float32Array {
 }
 
 export const normExecutor: NormExecutor = {
-  alloc: (n) => (n * 4 >= SHARED_MIN_BYTES && poolFor(2 * n) ? allocShared(n) : allocOutput(n)),
+  alloc: (n) => (n * 4 >= sharedMinBytes && poolFor(2 * n) ? allocShared(n) : allocOutput(n)),
   run<K extends KernelName>(kernel: K, a: KernelArgs[K]): void {
     const bulk = bulkElements(kernel, a as unknown as Record<string, unknown>);
     const p = poolFor(bulk);
@@ -103,12 +110,15 @@ export function getNormBackend(): NormBackendName {
 
 /**
  * Caps the threads large normalization calls use (1 = this thread only).
- * `minElements` optionally moves the size threshold (mainly for tests).
+ * `tuning` moves the thresholds (mainly for tests): `minElements`, the
+ * elements (inputs plus outputs) a call needs to use the workers, and
+ * `sharedOutputBytes`, the size from which outputs go to shared memory.
  */
-export function setNormThreads(n: number, minElements?: number): void {
+export function setNormThreads(n: number, tuning: { minElements?: number; sharedOutputBytes?: number } = {}): void {
   if (!Number.isInteger(n) || n < 1) throw new RuntimeError(`setNormThreads: expected a positive integer, got ${n}`);
   threads = Math.min(n, 8);
-  if (minElements !== undefined) threshold = Math.max(0, minElements);
+  if (tuning.minElements !== undefined) threshold = Math.max(0, tuning.minElements);
+  if (tuning.sharedOutputBytes !== undefined) sharedMinBytes = Math.max(0, tuning.sharedOutputBytes);
   resizePool();
 }
 
@@ -127,6 +137,9 @@ export interface NormBackendInfo {
   threadsPossible: boolean;
   poolReady: boolean;
   minElements: number;
+  sharedOutputBytes: number;
+  /** Kernel calls the worker pool has shared out so far. */
+  threadedCalls: number;
 }
 
 export function normBackendInfo(): NormBackendInfo {
@@ -138,6 +151,8 @@ export function normBackendInfo(): NormBackendInfo {
     threadsPossible,
     poolReady: pool?.ready ?? false,
     minElements: threshold,
+    sharedOutputBytes: sharedMinBytes,
+    threadedCalls: threadedCalls + (pool?.runs ?? 0),
   };
 }
 

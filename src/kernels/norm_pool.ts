@@ -3,28 +3,38 @@
  * threads at once, each on a contiguous range of units (groups, planes, rows).
  *
  * The public API is synchronous, so the main thread posts each worker its
- * range, computes its own, then blocks in Atomics.wait until the workers flag
- * completion in a shared control word. Workers only see shared memory: bulk
- * arrays already in a SharedArrayBuffer (outputs allocated by `allocShared`)
- * are used in place, the others are copied into a per-worker staging buffer
- * (inputs before posting, outputs back after). Workers are unref'd, so they
- * never keep the process alive. On any failure (a worker error, or no answer
- * within the deadline) the main thread computes the missing range itself and
- * the pool shuts down for good: results never depend on the threads.
+ * range, then blocks in Atomics.wait on shared control words (it cannot take
+ * messages while it waits). Workers only see shared memory: arrays already in
+ * a SharedArrayBuffer (large outputs allocated by `allocShared`) are used in
+ * place; the others go through a per-worker staging buffer. The copies are
+ * pipelined: the main thread stages a worker's inputs piece by piece while
+ * the worker starts on the first pieces, and copies finished output pieces
+ * back while it waits. Workers are unref'd, so they never keep the process
+ * alive. On any failure (a worker error, or no answer within the deadline)
+ * the main thread computes the missing range itself and the pool shuts down
+ * for good: results never depend on the threads.
  *
- * The share of work a worker gets adapts to the measured speed of each side.
+ * The share of work each worker gets adapts to the measured speeds.
  */
 import { Worker } from 'node:worker_threads';
 import { sliceArgs, specs, type KernelArgs, type KernelName, type NormKernels } from './norm_js.js';
 
-/** Layout of each worker's control buffer (Int32 indices, one Float64 slot). */
-export const CTRL = { ready: 0, done: 1, status: 2, timeByteOffset: 16, bytes: 32 } as const;
+/**
+ * Int32 indices of a worker's control buffer, and the Float64 slot for its time.
+ * `staged` (main to worker) and `finished` (worker to main) count units of the
+ * current job; the worker bumps `signal` after every change it makes, and the
+ * main thread waits on that one word, so no wake-up can be missed.
+ */
+export const CTRL = { ready: 0, done: 1, status: 2, staged: 3, finished: 4, signal: 5, timeByteOffset: 24, bytes: 32 } as const;
 
 export interface JobMessage {
   id: number;
   kernel: string;
   backend: string;
   args: Record<string, unknown>;
+  /** Units in this job, processed in pieces of `piece` as staging allows. */
+  units: number;
+  piece: number;
 }
 
 type Arr = Float32Array | Float64Array;
@@ -36,6 +46,9 @@ export const isShared = (v: ArrayBufferView): boolean =>
 export function allocShared(n: number): Float32Array {
   return new Float32Array(new SharedArrayBuffer(n * 4));
 }
+
+/** Input bytes per staged piece: small enough to start a worker early, large enough to amortize the wake-ups. */
+const PIECE_BYTES = 512 * 1024;
 
 /** How long the main thread waits for a worker before doing the work itself. */
 function deadlineMs(bulk: number): number {
@@ -71,41 +84,47 @@ class PoolWorker {
 
   /** A staging buffer of at least `bytes` (grown, never shrunk). */
   stage(bytes: number): SharedArrayBuffer {
-    if (this.staging.byteLength < bytes) this.staging = new SharedArrayBuffer(Math.ceil(bytes * 1.25 / 64) * 64);
+    if (this.staging.byteLength < bytes) this.staging = new SharedArrayBuffer(Math.ceil((bytes * 1.25) / 64) * 64);
     return this.staging;
   }
 
-  post(m: Omit<JobMessage, 'id'>): number {
+  post(m: Omit<JobMessage, 'id'>, staged: number): number {
     const id = ++this.#id;
+    Atomics.store(this.ctrl, CTRL.staged, staged);
+    Atomics.store(this.ctrl, CTRL.finished, 0);
     this.worker.postMessage({ ...m, id });
     return id;
   }
 
-  /** Blocks until job `id` is done; false on error or timeout. */
-  wait(id: number, deadline: number): boolean {
-    const end = performance.now() + deadline;
-    for (;;) {
-      const done = Atomics.load(this.ctrl, CTRL.done);
-      if (done === id) return Atomics.load(this.ctrl, CTRL.status) === 0;
-      const left = end - performance.now();
-      if (left <= 0 || this.failed) return false;
-      Atomics.wait(this.ctrl, CTRL.done, done, Math.min(left, 100));
-    }
+  publishStaged(units: number): void {
+    Atomics.store(this.ctrl, CTRL.staged, units);
+    Atomics.notify(this.ctrl, CTRL.staged);
   }
 }
 
-/** Where a worker's view of one argument came from, to copy or add it back afterwards. */
-interface Staged {
-  name: string;
-  role: 'out' | 'result' | 'accum';
-  view: Arr;
+/** One worker's part of a call: its arguments and what goes back to the caller's arrays. */
+interface Job {
+  w: PoolWorker;
+  id: number;
+  u0: number;
+  units: number;
+  args: Record<string, unknown>;
+  /** Inputs to copy into staging, piece by piece (`per` elements per unit). */
+  stageIn: { from: Arr; view: Arr; per: number }[];
+  /** Outputs and per-unit results to copy back, piece by piece. */
+  copyOut: { to: Arr; view: Arr; per: number }[];
+  /** Float64 accumulators to add into the caller's after the job. */
+  accum: { to: Arr; view: Arr }[];
+  copied: number;
 }
 
 export class NormPool {
   readonly #workers: PoolWorker[] = [];
   #dead = false;
-  /** Worker share of the units per kernel (each worker gets this fraction). */
+  /** Units each worker gets, as a fraction of the call's, per kernel. */
   readonly #share = new Map<string, number>();
+  /** Calls split with the workers so far. */
+  runs = 0;
 
   constructor(workers: number) {
     try {
@@ -162,74 +181,105 @@ export class NormPool {
       fn(a);
       return;
     }
-    const jobs: { w: PoolWorker; id: number; u0: number; u1: number; staged: Staged[] }[] = [];
-    this.#workers.forEach((w, i) => {
-      const u0 = mainUnits + i * perWorker;
-      const u1 = u0 + perWorker;
-      const { args, staged } = this.#workerArgs(w, kernel, a, u0, u1);
-      jobs.push({ w, id: w.post({ kernel, backend, args }), u0, u1, staged });
-    });
+    this.runs++;
+    let unitBytes = 0;
+    for (const arg of spec.args) if ((arg.role === 'in' || arg.role === 'out') && src[arg.name]) unitBytes += arg.per!(src) * 4;
+    const piece = Math.max(1, Math.floor(PIECE_BYTES / Math.max(1, unitBytes)));
+
+    const jobs = this.#workers.map((w, i) => this.#job(w, kernel, a, mainUnits + i * perWorker, perWorker));
+    for (const j of jobs) j.id = j.w.post({ kernel, backend, args: j.args, units: j.units, piece }, j.stageIn.length ? 0 : j.units);
     const t0 = performance.now();
+    for (let p0 = 0; p0 < perWorker; p0 += piece) {
+      const p1 = Math.min(perWorker, p0 + piece);
+      for (const j of jobs) {
+        if (!j.stageIn.length) continue;
+        for (const s of j.stageIn) s.view.set(s.from.subarray(p0 * s.per, p1 * s.per), p0 * s.per);
+        j.w.publishStaged(p1);
+      }
+    }
+    const t1 = performance.now();
     fn(sliceArgs(kernel, a, 0, mainUnits));
-    const mainMs = performance.now() - t0;
+    const t2 = performance.now();
+
     let workerMs = 0;
-    for (const job of jobs) {
-      const ok = job.w.wait(job.id, deadlineMs(bulk));
-      if (!ok) {
+    for (const j of jobs) {
+      if (!this.#collect(j, deadlineMs(bulk))) {
         this.shutdown();
-        fn(sliceArgs(kernel, a, job.u0, job.u1));
+        fn(sliceArgs(kernel, a, j.u0, j.u0 + j.units));
         continue;
       }
-      workerMs = Math.max(workerMs, job.w.time[0]!);
-      this.#copyBack(kernel, a, job.u0, job.u1, job.staged);
+      workerMs = Math.max(workerMs, j.w.time[0]!);
+      for (const s of j.accum) for (let i = 0; i < s.to.length; i++) s.to[i]! += s.view[i]!;
     }
-    if (!this.#dead && mainMs > 0 && workerMs > 0) {
-      // Balance: main rate mainMs/mainUnits against worker rate workerMs/perWorker.
-      const rm = mainMs / mainUnits;
-      const rw = workerMs / perWorker;
-      const target = rm / (rm + k * rw);
+    if (!this.#dead && workerMs > 0) {
+      // Per-unit rates: staging (main), computing (main), computing (worker). The main thread
+      // stages k * W units and computes U - k * W; a worker computes W. Equal finish times give
+      // W / U = main / (worker + k * main - k * staging).
+      const stage = (t1 - t0) / (k * perWorker);
+      const main = (t2 - t1) / mainUnits;
+      const worker = workerMs / perWorker;
+      const den = worker + k * main - k * stage;
+      const target = den > 0 ? main / den : 0.9 / k;
       this.#share.set(kernel, Math.min(0.9 / k, Math.max(0.05, 0.7 * share + 0.3 * target)));
     }
   }
 
-  #workerArgs<K extends KernelName>(w: PoolWorker, kernel: K, a: KernelArgs[K], u0: number, u1: number): { args: Record<string, unknown>; staged: Staged[] } {
+  /** A worker's arguments for units [u0, u0 + units), with staging views for what it cannot share. */
+  #job<K extends KernelName>(w: PoolWorker, kernel: K, a: KernelArgs[K], u0: number, units: number): Job {
     const spec = specs[kernel];
-    const sliced = sliceArgs(kernel, a, u0, u1) as unknown as Record<string, unknown>;
-    // Staging layout: every non-shared bulk or output array gets a 16-byte aligned region.
-    let bytes = 0;
-    const place: Record<string, number> = {};
-    for (const arg of spec.args) {
-      const v = sliced[arg.name] as Arr | null;
-      if (!v || arg.role === 'scalar' || arg.role === 'whole' || arg.role === 'param') continue;
-      // Accumulators are always private: the main thread adds into the original meanwhile.
-      if (isShared(v) && arg.role !== 'accum') continue;
-      place[arg.name] = bytes;
-      bytes += Math.ceil(v.byteLength / 16) * 16;
-    }
-    const buf = bytes > 0 ? w.stage(bytes) : null;
+    const src = a as unknown as Record<string, unknown>;
+    const sliced = sliceArgs(kernel, a, u0, u0 + units) as unknown as Record<string, unknown>;
     const args: Record<string, unknown> = { ...sliced };
-    const staged: Staged[] = [];
-    for (const arg of spec.args) {
+    const job: Job = { w, id: 0, u0, units, args, stageIn: [], copyOut: [], accum: [], copied: 0 };
+    // Accumulators are always private (the main thread adds into the original meanwhile);
+    // other arrays already in shared memory are used in place.
+    const staged = spec.args.filter((arg) => {
       const v = sliced[arg.name] as Arr | null;
-      if (!v || !(arg.name in place)) continue;
-      const view = v instanceof Float64Array ? new Float64Array(buf!, place[arg.name], v.length) : new Float32Array(buf!, place[arg.name], v.length);
-      if (arg.role === 'in') view.set(v);
-      else if (arg.role === 'accum') view.fill(0);
-      if (arg.role === 'out' || arg.role === 'result' || arg.role === 'accum') staged.push({ name: arg.name, role: arg.role, view });
+      if (!v || arg.role === 'scalar') return false;
+      if (arg.role === 'whole' || arg.role === 'param') {
+        // Small: cloned with the message (slice first, so only these elements are copied).
+        args[arg.name] = isShared(v) ? v : v.slice();
+        return false;
+      }
+      return arg.role === 'accum' || !isShared(v);
+    });
+    let bytes = 0;
+    const offsets = staged.map((arg) => {
+      const at = bytes;
+      bytes += Math.ceil((sliced[arg.name] as Arr).byteLength / 16) * 16;
+      return at;
+    });
+    const buf = bytes > 0 ? w.stage(bytes) : null;
+    staged.forEach((arg, i) => {
+      const v = sliced[arg.name] as Arr;
+      const view = v instanceof Float64Array ? new Float64Array(buf!, offsets[i], v.length) : new Float32Array(buf!, offsets[i], v.length);
       args[arg.name] = view;
-    }
-    return { args, staged };
+      if (arg.role === 'in') job.stageIn.push({ from: v, view, per: arg.per!(src) });
+      else if (arg.role === 'accum') {
+        view.fill(0);
+        job.accum.push({ to: v, view });
+      } else job.copyOut.push({ to: v, view, per: arg.per!(src) });
+    });
+    return job;
   }
 
-  #copyBack<K extends KernelName>(kernel: K, a: KernelArgs[K], u0: number, u1: number, staged: Staged[]): void {
-    const sliced = sliceArgs(kernel, a, u0, u1) as unknown as Record<string, unknown>;
-    for (const s of staged) {
-      const target = sliced[s.name] as Arr;
-      if (s.role === 'accum') {
-        for (let i = 0; i < target.length; i++) target[i]! += s.view[i]!;
-      } else {
-        target.set(s.view);
+  /** Waits for a job, copying finished pieces back as they come; false on error or timeout. */
+  #collect(j: Job, deadline: number): boolean {
+    const end = performance.now() + deadline;
+    const ctrl = j.w.ctrl;
+    for (;;) {
+      const signal = Atomics.load(ctrl, CTRL.signal);
+      // `done` is written after the last `finished`: read it first, then `finished` is final when done.
+      const done = Atomics.load(ctrl, CTRL.done) === j.id;
+      const fin = Atomics.load(ctrl, CTRL.finished);
+      if (fin > j.copied) {
+        for (const c of j.copyOut) c.to.set(c.view.subarray(j.copied * c.per, fin * c.per), j.copied * c.per);
+        j.copied = fin;
       }
+      if (done) return Atomics.load(ctrl, CTRL.status) === 0 && j.copied === j.units;
+      const left = end - performance.now();
+      if (left <= 0 || j.w.failed) return false;
+      Atomics.wait(ctrl, CTRL.signal, signal, Math.min(left, 100));
     }
   }
 }

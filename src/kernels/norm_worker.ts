@@ -1,17 +1,24 @@
 /**
- * A normalization worker thread (see norm_pool.ts): runs one kernel call per
- * message on arrays in shared memory, then reports through the control words
- * the main thread is blocked on (Atomics.wait), since the public API is
- * synchronous and the main thread cannot receive messages while it waits.
+ * A normalization worker thread (see norm_pool.ts): runs its range of one
+ * kernel call per message, in pieces as the main thread stages the inputs,
+ * and reports through shared control words, since the main thread is blocked
+ * in Atomics.wait and cannot receive messages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { jsKernels, type KernelArgs, type KernelName } from './norm_js.js';
+import { jsKernels, sliceArgs, type KernelArgs, type KernelName } from './norm_js.js';
 import { loadWasmKernels } from './norm_wasm.js';
 import { CTRL, type JobMessage } from './norm_pool.js';
 
-const ctrl = new Int32Array((workerData as { ctrl: SharedArrayBuffer }).ctrl);
-const time = new Float64Array((workerData as { ctrl: SharedArrayBuffer }).ctrl, CTRL.timeByteOffset, 1);
+const buf = (workerData as { ctrl: SharedArrayBuffer }).ctrl;
+const ctrl = new Int32Array(buf);
+const time = new Float64Array(buf, CTRL.timeByteOffset, 1);
 const wasm = loadWasmKernels();
+
+/** Makes a change visible to the main thread, which waits on the signal word. */
+function signal(): void {
+  Atomics.add(ctrl, CTRL.signal, 1);
+  Atomics.notify(ctrl, CTRL.signal);
+}
 
 parentPort!.on('message', (m: JobMessage) => {
   const t0 = performance.now();
@@ -19,14 +26,26 @@ parentPort!.on('message', (m: JobMessage) => {
   try {
     // Both kernel sets give identical results; the WebAssembly one is faster.
     const kernels = m.backend === 'wasm' && wasm.kernels ? wasm.kernels : jsKernels;
-    (kernels[m.kernel as KernelName] as (a: KernelArgs[KernelName]) => void)(m.args as unknown as KernelArgs[KernelName]);
+    const kernel = m.kernel as KernelName;
+    const fn = kernels[kernel] as (a: KernelArgs[KernelName]) => void;
+    const args = m.args as unknown as KernelArgs[KernelName];
+    for (let p0 = 0; p0 < m.units; ) {
+      const p1 = Math.min(m.units, p0 + m.piece);
+      for (let s = Atomics.load(ctrl, CTRL.staged); s < p1; s = Atomics.load(ctrl, CTRL.staged)) {
+        if (Atomics.wait(ctrl, CTRL.staged, s, 10_000) === 'timed-out') throw new Error('staging stalled');
+      }
+      fn(sliceArgs(kernel, args, p0, p1));
+      Atomics.store(ctrl, CTRL.finished, p1);
+      signal();
+      p0 = p1;
+    }
   } catch {
     status = 1;
   }
   time[0] = performance.now() - t0;
   Atomics.store(ctrl, CTRL.status, status);
   Atomics.store(ctrl, CTRL.done, m.id);
-  Atomics.notify(ctrl, CTRL.done);
+  signal();
 });
 
 Atomics.store(ctrl, CTRL.ready, 1);

@@ -29,18 +29,23 @@ function assertSame(a: ArrayLike<number> | null, b: ArrayLike<number> | null, wh
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) assert.fail(`${what}[${i}]: one thread ${a[i]} vs threads ${b[i]}`);
 }
 
-/** Runs `f` on one thread, then with the pool taking every call. */
+/** Runs `f` on one thread, then with the pool taking every call (and checks it did). */
 function oneThenMany<T>(f: () => T): [T, T] {
   be.setNormThreads(1);
   const a = f();
-  be.setNormThreads(2, 0);
-  return [a, f()];
+  be.setNormThreads(2, { minElements: 0 });
+  const before = be.normBackendInfo().threadedCalls;
+  const b = f();
+  assert.ok(be.normBackendInfo().threadedCalls > before, 'the call did not go through the worker pool');
+  return [a, b];
 }
 
 test('threads: every driver gives the one-thread result, bit for bit', async () => {
-  be.setNormThreads(2, 0);
+  be.setNormThreads(2, { minElements: 0 });
   assert.ok(await be.warmNormThreads(), 'the worker pool did not start');
-  for (const backend of ['wasm', 'js'] as const) {
+  for (const [backend, sharedOutputBytes] of [['wasm', 0], ['js', 1 << 30], ['wasm', 1 << 30]] as const) {
+    // Outputs in shared memory (written by the workers) or in ordinary memory (copied back).
+    be.setNormThreads(2, { sharedOutputBytes });
     be.setNormBackend(backend);
     const N = 3;
     const C = 6;
@@ -61,7 +66,7 @@ test('threads: every driver gives the one-thread result, bit for bit', async () 
       const rstd = s1.variance.map((v) => 1 / Math.sqrt(v + EPS));
       const [a1, an] = oneThenMany(() => be.normApply(x, l, s1.mean, rstd, w, b));
       assertSame(a1, an, `${backend} ${name} apply`);
-      assert.ok(an.buffer instanceof SharedArrayBuffer, 'threaded outputs live in shared memory');
+      assert.equal(an.buffer instanceof SharedArrayBuffer, sharedOutputBytes === 0, 'output memory kind');
       if (l.perSample) {
         const [f1, fn] = oneThenMany(() => be.normForward(x, l, EPS, w, b));
         assertSame(f1.out, fn.out, `${backend} ${name} fused forward`);
@@ -88,7 +93,7 @@ test('threads: every driver gives the one-thread result, bit for bit', async () 
     }
   }
   be.setNormBackend('wasm');
-  be.setNormThreads(1);
+  be.setNormThreads(1, { minElements: 1 << 24, sharedOutputBytes: 32 << 20 });
 });
 
 test('a pool that is shut down computes everything on the calling thread', async () => {
@@ -114,7 +119,7 @@ test('a process using the threads exits on its own (workers are unref\'d)', () =
   const backend = fileURLToPath(new URL('../../src/kernels/backend.js', import.meta.url));
   const script = `
     const be = await import(${JSON.stringify(backend)});
-    be.setNormThreads(2, 0);
+    be.setNormThreads(2, { minElements: 0, sharedOutputBytes: 0 });
     if (!(await be.warmNormThreads())) throw new Error('no pool');
     const x = Float32Array.from({ length: 4096 }, (_, i) => Math.sin(i));
     const r = be.normForward(x, { N: 4, C: 4, S: 256, perSample: true, groupSize: 1 }, 1e-5, null, null);
