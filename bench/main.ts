@@ -66,7 +66,7 @@ function maxError(got: PassResult, want: PassResult): number {
 function timer(quick: boolean) {
   return async (fn: () => unknown): Promise<number> => {
     const bench = quick
-      ? new Bench({ time: 0, iterations: 3, warmupTime: 0, warmupIterations: 1, throws: true })
+      ? new Bench({ time: 0, iterations: 4, warmupTime: 0, warmupIterations: 2, throws: true })
       : new Bench({ time: 400, iterations: 10, warmupTime: 100, warmupIterations: 3, throws: true });
     bench.add('task', fn);
     await bench.run();
@@ -83,7 +83,8 @@ async function main(): Promise<number> {
   const info = normBackendInfo();
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`;
   console.log(`normkit bench${o.quick ? ' (quick)' : ''} on ${machine}`);
-  console.log(`normkit kernels: ${info.backend}${info.wasmAvailable ? '' : ` (wasm unavailable: ${info.wasmError})`}; threads up to 2`);
+  console.log(`normkit kernels: ${info.backend}${info.wasmAvailable ? '' : ` (wasm unavailable: ${info.wasmError})`}; 2 threads from ${info.minElements} elements (inputs + outputs)`);
+  console.log(`each result is checked first against normkit's reference path (TypeScript kernels, one thread): max |diff| <= ${TOL} x max(1, max |ref|) per array`);
   if (!info.wasmAvailable) console.log('warning: timing the TypeScript fallback (run `npm run build` to compile norm.wasm)');
 
   let tf: Tf | null = null;
@@ -153,7 +154,7 @@ async function main(): Promise<number> {
       }
     }
     if (torch) {
-      const res = runTorch(d, CASES, refs, { threads: [1, 2], warmup: o.quick ? 1 : 3, iters: o.quick ? 3 : 10, tol: TOL });
+      const res = runTorch(d, CASES, refs, { threads: [1, 2], warmup: o.quick ? 2 : 3, iters: o.quick ? 4 : 10, tol: TOL });
       for (const r of res) {
         const key = `${r.op} ${r.pass} [${shape.join(', ')}]`;
         if (r.medianMs === undefined) notes.push(`${key}: pytorch (${r.threads} threads) differs from the reference by ${r.maxErr.toExponential(2)}; not timed`);

@@ -4,7 +4,7 @@
  * the NormKernels interface of norm_js.ts.
  *
  * WebAssembly sees only its own memory, so each call copies its data in and
- * out in chunks of whole units (~192 KB of input): a chunk is read from main
+ * out in chunks of whole units (~384 KB of input): a chunk is read from main
  * memory once, the statistics and the output pass then run on it while it sits
  * in the core's cache, and the output goes back in place of the input.
  */
@@ -22,7 +22,7 @@ declare const WebAssembly: {
   Instance: new (module: object, imports: object) => { exports: unknown };
 };
 
-const CHUNK_BYTES = 192 * 1024;
+const CHUNK_BYTES = 384 * 1024;
 const PAGE = 65536;
 
 type Exports = { memory: WasmMemory; heapBase(): number } & Record<KernelName, (...args: number[]) => void>;
@@ -78,32 +78,36 @@ class WasmNorm {
       const v = a[arg.name] as Arr | null;
       if (v && (arg.role === 'whole' || arg.role === 'accum')) view(arg.type).set(v, ptr[arg.name]! >> shift(arg.type));
     }
-    const fn = this.#ex[kernel];
+    // Per-chunk work, resolved once: copies in, copies out, and the parameter slots that change.
+    interface Copy { v: Arr; mem: Arr; at: number; per: number }
+    const copyIn: Copy[] = [];
+    const copyOut: Copy[] = [];
     const params = new Array<number>(spec.args.length);
+    let countSlot = -1;
+    let c0Slot = -1;
+    spec.args.forEach((arg, i) => {
+      if (arg.role === 'scalar') {
+        if (arg.name === spec.count) countSlot = i;
+        else if (arg.name === 'c0') c0Slot = i;
+        else params[i] = a[arg.name] as number;
+        return;
+      }
+      params[i] = ptr[arg.name]!;
+      const v = a[arg.name] as Arr | null;
+      if (!v) return;
+      const c = { v, mem: view(arg.type), at: ptr[arg.name]! >> shift(arg.type), per: arg.per ? arg.per(a) : 0 };
+      if (arg.role === 'in' || arg.role === 'param') copyIn.push(c);
+      else if (arg.role === 'out' || arg.role === 'result') copyOut.push(c);
+    });
+    const fn = this.#ex[kernel];
+    const ppu = spec.planesPerUnit(a);
     for (let u0 = 0; u0 < units; u0 += chunk) {
       const u1 = Math.min(units, u0 + chunk);
-      spec.args.forEach((arg, i) => {
-        if (arg.role === 'scalar') {
-          if (arg.name === spec.count) params[i] = u1 - u0;
-          else if (arg.name === 'c0') params[i] = ((a.c0 as number) + u0 * spec.planesPerUnit(a)) % (a.C as number);
-          else params[i] = a[arg.name] as number;
-          return;
-        }
-        params[i] = ptr[arg.name]!;
-        const v = a[arg.name] as Arr | null;
-        if (v && (arg.role === 'in' || arg.role === 'param')) {
-          const e = arg.per!(a);
-          view(arg.type).set(v.subarray(u0 * e, u1 * e), ptr[arg.name]! >> shift(arg.type));
-        }
-      });
+      for (const c of copyIn) c.mem.set(c.v.subarray(u0 * c.per, u1 * c.per), c.at);
+      params[countSlot] = u1 - u0;
+      if (c0Slot >= 0) params[c0Slot] = ((a.c0 as number) + u0 * ppu) % (a.C as number);
       fn(...params);
-      for (const arg of spec.args) {
-        const v = a[arg.name] as Arr | null;
-        if (!v || (arg.role !== 'out' && arg.role !== 'result')) continue;
-        const e = arg.per!(a);
-        const p = ptr[arg.name]! >> shift(arg.type);
-        v.set(view(arg.type).subarray(p, p + (u1 - u0) * e), u0 * e);
-      }
+      for (const c of copyOut) c.v.set(c.mem.subarray(c.at, c.at + (u1 - u0) * c.per), u0 * c.per);
     }
     for (const arg of spec.args) {
       const v = a[arg.name] as Arr | null;
