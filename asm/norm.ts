@@ -162,28 +162,38 @@ export function groupForward(
 ): void {
   const m = <f64>gs * <f64>S;
   const plane = <usize>S << 2;
-  let c = c0;
+  // Three sweeps over the chunk (it stays in cache): sums, then the statistics (independent
+  // divisions and square roots overlap across groups), then the output.
   let p = x;
-  let q = out;
   for (let g = 0; g < groups; g++) {
     const K: f64 = S > 0 ? <f64>load<f32>(p) : 0;
     let s1: f64 = 0;
     let s2: f64 = 0;
     for (let j = 0; j < gs; j++) {
-      shiftedSums(p + <usize>j * plane, S, K);
+      shiftedSums(p, S, K);
       s1 += R1;
       s2 += R2;
+      p += plane;
     }
-    const dm = s1 / m;
-    const mu = K + dm;
-    const v = max<f64>(0, s2 / m - dm * dm);
-    const r = 1 / Math.sqrt(v + eps);
     const o = <usize>g << 3;
-    store<f64>(mean + o, mu);
+    store<f64>(mean + o, s1);
+    store<f64>(variance + o, s2);
+    store<f64>(rstd + o, K);
+  }
+  for (let g = 0; g < groups; g++) {
+    const o = <usize>g << 3;
+    const dm = load<f64>(mean + o) / m;
+    const v = max<f64>(0, load<f64>(variance + o) / m - dm * dm);
+    store<f64>(mean + o, load<f64>(rstd + o) + dm);
     store<f64>(variance + o, v);
-    store<f64>(rstd + o, r);
-    const fr = <f32>r;
-    const fm = <f64>(<f32>mu);
+    store<f64>(rstd + o, 1 / Math.sqrt(v + eps));
+  }
+  let c = c0;
+  p = x;
+  let q = out;
+  for (let g = 0; g < groups; g++) {
+    const fr = <f32>load<f64>(rstd + (<usize>g << 3));
+    const fm = <f64>(<f32>load<f64>(mean + (<usize>g << 3)));
     for (let j = 0; j < gs; j++) {
       const alpha = fr * param(w, c, 1);
       const beta = <f32>(<f64>param(b, c, 0) - fm * <f64>alpha);
@@ -370,19 +380,29 @@ export function rowForward(
   const row = <usize>D << 2;
   const zero = f64x2.splat(0);
   const n4 = <usize>(D & ~3) << 2;
+  // As groupForward: sums, statistics, output in three sweeps over the chunk.
+  for (let k = 0; k < rows; k++) {
+    const src = x + <usize>k * row;
+    const K: f64 = D > 0 ? <f64>load<f32>(src) : 0;
+    shiftedSums(src, D, K);
+    const o = <usize>k << 3;
+    store<f64>(mean + o, R1);
+    store<f64>(variance + o, R2);
+    store<f64>(rstd + o, K);
+  }
+  for (let k = 0; k < rows; k++) {
+    const o = <usize>k << 3;
+    const dm = load<f64>(mean + o) / m;
+    const v = max<f64>(0, load<f64>(variance + o) / m - dm * dm);
+    store<f64>(mean + o, load<f64>(rstd + o) + dm);
+    store<f64>(variance + o, v);
+    store<f64>(rstd + o, 1 / Math.sqrt(v + eps));
+  }
   for (let k = 0; k < rows; k++) {
     const src = x + <usize>k * row;
     const dst = out + <usize>k * row;
-    const K: f64 = D > 0 ? <f64>load<f32>(src) : 0;
-    shiftedSums(src, D, K);
-    const dm = R1 / m;
-    const mu = K + dm;
-    const v = max<f64>(0, R2 / m - dm * dm);
-    const r = 1 / Math.sqrt(v + eps);
-    const o = <usize>k << 3;
-    store<f64>(mean + o, mu);
-    store<f64>(variance + o, v);
-    store<f64>(rstd + o, r);
+    const mu = load<f64>(mean + (<usize>k << 3));
+    const r = load<f64>(rstd + (<usize>k << 3));
     const MU = f64x2.splat(mu);
     const RS = f64x2.splat(r);
     let i: usize = 0;

@@ -63,10 +63,15 @@ function maxError(got: PassResult, want: PassResult): number {
   return worst;
 }
 
+/**
+ * Median ms of `fn` with tinybench. Quick runs take at least 3 samples or
+ * 100 ms (2 samples for tasks that took over 150 ms on their checked run,
+ * which also serves as their warm-up).
+ */
 function timer(quick: boolean) {
-  return async (fn: () => unknown): Promise<number> => {
+  return async (fn: () => unknown, firstMs = 0): Promise<number> => {
     const bench = quick
-      ? new Bench({ time: 0, iterations: 4, warmupTime: 0, warmupIterations: 2, throws: true })
+      ? new Bench({ time: 100, iterations: firstMs > 150 ? 2 : 3, warmup: false, throws: true })
       : new Bench({ time: 400, iterations: 10, warmupTime: 100, warmupIterations: 3, throws: true });
     bench.add('task', fn);
     await bench.run();
@@ -75,6 +80,13 @@ function timer(quick: boolean) {
     if (ms === undefined) throw new Error('tinybench returned no latency');
     return ms;
   };
+}
+
+/** Runs `fn` once, timed (the check run). */
+async function once<T>(fn: () => T | Promise<T>): Promise<[T, number]> {
+  const t0 = performance.now();
+  const r = await fn();
+  return [r, performance.now() - t0];
 }
 
 async function main(): Promise<number> {
@@ -103,7 +115,17 @@ async function main(): Promise<number> {
   const notes: string[] = [];
   const started = performance.now();
 
+  const phase = new Map<string, number>();
+  const lap = (() => {
+    let t = performance.now();
+    return (k: string) => {
+      const now = performance.now();
+      phase.set(k, (phase.get(k) ?? 0) + now - t);
+      t = now;
+    };
+  })();
   for (const shape of SHAPES) {
+    phase.clear();
     const d = makeData(shape);
     const dst = new Float32Array(d.x.length);
     const floorMs = await time(() => dst.set(d.x));
@@ -113,8 +135,10 @@ async function main(): Promise<number> {
       const key = `${c.op} ${c.pass} [${shape.join(', ')}]`;
       setNormBackend('js');
       setNormThreads(1);
+      lap('other');
       const ref = normkitRunner(c, d)();
       refs.push(ref.map((a) => Float32Array.from(a)));
+      lap('reference');
       const add = (impl: Row['impl'], threads: number, medianMs: number) => rows.push({ op: c.op, pass: c.pass, shape, impl, threads, medianMs });
       const checked = (impl: string, threads: number, got: PassResult): boolean => {
         const err = maxError(got, ref);
@@ -127,9 +151,11 @@ async function main(): Promise<number> {
       for (const threads of [1, 2]) {
         setNormThreads(threads);
         const run = normkitRunner(c, d);
-        if (checked('normkit', threads, run())) add('normkit', threads, await time(run));
+        const [got, ms] = await once(run);
+        if (checked('normkit', threads, got)) add('normkit', threads, await time(run, ms));
       }
       setNormThreads(2);
+      lap('normkit');
 
       const spec = onnxSpec(c, d);
       if (spec) {
@@ -137,31 +163,37 @@ async function main(): Promise<number> {
         for (const threads of [1, 2]) {
           const r = await ortRunner(model, d.x, shape, threads);
           try {
-            if (checked('onnxruntime-node', threads, [await r.run()])) add('onnxruntime-node', threads, await time(() => r.run()));
+            const [got, ms] = await once(() => r.run());
+            if (checked('onnxruntime-node', threads, [got])) add('onnxruntime-node', threads, await time(() => r.run(), ms));
           } finally {
             await r.release();
           }
         }
       }
 
+      lap('onnxruntime');
       if (tf) {
         const r = tfjsRunner(tf, c, d);
         try {
-          if (checked('tfjs-wasm', 1, r.run())) add('tfjs-wasm', 1, await time(() => r.run()));
+          const [got, ms] = await once(() => r.run());
+          if (checked('tfjs-wasm', 1, got)) add('tfjs-wasm', 1, await time(() => r.run(), ms));
         } finally {
           r.dispose();
         }
       }
+      lap('tfjs');
     }
     if (torch) {
-      const res = runTorch(d, CASES, refs, { threads: [1, 2], warmup: o.quick ? 2 : 3, iters: o.quick ? 4 : 10, tol: TOL });
+      const res = runTorch(d, CASES, refs, { threads: [1, 2], warmup: o.quick ? 0 : 3, iters: o.quick ? 3 : 10, tol: TOL });
       for (const r of res) {
         const key = `${r.op} ${r.pass} [${shape.join(', ')}]`;
         if (r.medianMs === undefined) notes.push(`${key}: pytorch (${r.threads} threads) differs from the reference by ${r.maxErr.toExponential(2)}; not timed`);
         else rows.push({ op: r.op as BenchCase['op'], pass: r.pass as BenchCase['pass'], shape, impl: 'pytorch', threads: r.threads, medianMs: r.medianMs });
       }
+      lap('pytorch');
     }
     console.error(`  [${shape.join(', ')}] done after ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    if (process.env.BENCH_DEBUG) console.error([...phase].map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}s`).join(', '));
   }
 
   const largest = floors.reduce((a, b) => (b.bytes > a.bytes ? b : a));

@@ -5,7 +5,7 @@
  * ones that agree with torch.set_num_threads matched.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EPS, GROUPS, type BenchCase, type BenchData, type PassResult } from './cases.js';
@@ -96,7 +96,8 @@ export function runTorch(
   refs: readonly PassResult[],
   o: { threads: number[]; warmup: number; iters: number; tol: number },
 ): TorchResult[] {
-  const dir = mkdtempSync(join(tmpdir(), 'normkit-bench-'));
+  // Hundreds of MB go through these files on the large shape: prefer memory (tmpfs) to disk.
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'normkit-bench-'));
   try {
     const put = (name: string, a: Float32Array) => writeFileSync(join(dir, name), new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     put('x.f32', d.x);
