@@ -23,3 +23,12 @@ export * as io from './io/index.js';
 export { SafetensorsError, type SafetensorsErrorKind } from './io/safetensors.js';
 export { analyze, sweep, suggestFixes, type AnalyzeOptions, type SweepOptions } from './analysis/index.js';
 export type { Analysis, Fix, NormReport, ModuleRecord, Failure, CauseStep, SweepResult, SweepPoint } from './analysis/types.js';
+export {
+  setNormBackend,
+  getNormBackend,
+  setNormThreads,
+  warmNormThreads,
+  normBackendInfo,
+  type NormBackendName,
+  type NormBackendInfo,
+} from './kernels/backend.js';
