@@ -4,6 +4,7 @@
  */
 import type { Command } from 'commander';
 import pc from 'picocolors';
+import { analyze } from '../analysis/analyze.js';
 import { NormkitError } from '../errors.js';
 import { FlexibleInstanceNorm } from '../nn/flexible_instancenorm.js';
 import { InstanceNorm2d } from '../nn/instancenorm.js';
@@ -53,6 +54,8 @@ export function runDemo(out: Out): void {
     out('  is 0, and (x - mean) / sqrt(var + eps) is 0 everywhere. The error is gone and so is the signal: the');
     out('  layer outputs its bias alone, and nothing before it gets a useful gradient.');
   }
+  const verdict = analyze(model, [2, 64, 1, 1], { mode: 'train' }).norms.find((n) => n.path === '1');
+  if (verdict) out(`  normkit check, before running anything: InstanceNorm2d at 1 is ${pc.yellow(verdict.verdict.toUpperCase())} — ${verdict.reason}`);
 
   h("Example 3 — the write-up's FlexibleInstanceNorm (identity unless every spatial size is > 1)");
   const warnings: NormkitWarning[] = [];
