@@ -65,8 +65,8 @@ function resizePool(): void {
 /**
  * Outputs at least this large go to shared memory when the pool runs, so the
  * workers write (and page in) their share themselves. Smaller ones stay in
- * ordinary memory, which the allocator recycles without fresh pages; the
- * workers' share of those is copied back from their staging buffer.
+ * ordinary memory (cheaper to allocate); the workers' share of those is copied
+ * back from their staging buffers.
  */
 let sharedMinBytes = 32 << 20;
 

@@ -1,7 +1,6 @@
 /** `groupNorm`: statistics per (instance, group of C/G channels); affine per channel. */
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
-import { normStats } from '../../kernels/backend.js';
-import { applyNorm, layoutOf, normMetaOutput, rstdOf } from './core.js';
+import { layoutOf, normalizeWithInputStats, normMetaOutput } from './core.js';
 import { checkGroupNorm } from './checks.js';
 
 export interface GroupNormOptions {
@@ -15,6 +14,7 @@ export function groupNorm(input: Tensor, numGroups: number, o: GroupNormOptions 
   checkGroupNorm(input.shape, numGroups, o.weight?.numel(), o.bias?.numel());
   if (input.isMeta) return normMetaOutput(input);
   const layout = layoutOf(input.shape, true, input.shape[1]! / numGroups, true);
-  const { mean, variance } = normStats(input.data, layout);
-  return applyNorm('group_norm', input, layout, mean, rstdOf(variance, o.eps ?? 1e-5, true), o.weight ?? null, o.bias ?? null, true);
+  // ATen's group norm adds eps as a float (see rstdOf's floatEps): hand the kernel that value.
+  const eps = Math.fround(o.eps ?? 1e-5);
+  return normalizeWithInputStats('group_norm', input, layout, eps, o.weight ?? null, o.bias ?? null).out;
 }
