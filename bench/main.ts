@@ -65,13 +65,13 @@ function maxError(got: PassResult, want: PassResult): number {
 
 /**
  * Median ms of `fn` with tinybench. Quick runs take at least 3 samples or
- * 100 ms (2 samples for tasks that took over 150 ms on their checked run,
- * which also serves as their warm-up).
+ * 100 ms after the checked run, which serves as their warm-up (2 samples for
+ * tasks that took over 150 ms on it, 1 over 500 ms).
  */
 function timer(quick: boolean) {
   return async (fn: () => unknown, firstMs = 0): Promise<number> => {
     const bench = quick
-      ? new Bench({ time: 100, iterations: firstMs > 150 ? 2 : 3, warmup: false, throws: true })
+      ? new Bench({ time: 100, iterations: firstMs > 500 ? 1 : firstMs > 150 ? 2 : 3, warmup: false, throws: true })
       : new Bench({ time: 400, iterations: 10, warmupTime: 100, warmupIterations: 3, throws: true });
     bench.add('task', fn);
     await bench.run();

@@ -23,7 +23,7 @@ export function formatTable(
 ): string {
   const out: string[] = [];
   out.push('');
-  out.push(`machine: ${meta.machine}${meta.quick ? ' (quick run: 2-3 samples per task; noisy)' : ''}`);
+  out.push(`machine: ${meta.machine}${meta.quick ? ' (quick run: 1-3 samples per task; noisy)' : ''}`);
   out.push(`bandwidth floor: ${meta.bandwidthGBs.toFixed(1)} GB/s (Float32Array.set of the largest tensor, bytes read + written)`);
   const normkit = (r: Row) => rows.find((n) => n.impl === 'normkit' && n.op === r.op && n.pass === r.pass && same(n.shape, r.shape) && n.threads === r.threads);
   const groups = [...new Set(rows.map((r) => `${r.op}|${r.pass}`))];
