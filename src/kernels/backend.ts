@@ -24,13 +24,14 @@ let backend: NormBackendName = wasm.kernels ? 'wasm' : 'js';
 let kernels: NormKernels = wasm.kernels ?? jsKernels;
 
 /**
- * Calls touching fewer float32 elements than this (inputs plus outputs) stay
- * on one thread. Below it, staging a worker's share and copying its output
- * back cost about what the second core saves; above it (outputs of 32 MB and
- * more, which the allocator maps fresh), the cores also split the page faults
- * of the new output, which dominate there. Measured on 2 cores (see bench/).
+ * Calls writing fewer float32 elements than this stay on one thread. Below
+ * it, staging a worker's share of the inputs and copying its output back cost
+ * about what the second core saves; from 32 MB of output (which the allocator
+ * maps fresh) the cores also split the page faults of the new output, which
+ * dominate there. Calls that only read (statistics) never pay: staging costs
+ * more than their arithmetic. Measured on 2 cores (see bench/).
  */
-let threshold = 1 << 24;
+let threshold = 1 << 23;
 
 function defaultThreads(): number {
   const env = Number.parseInt(process.env.NORMKIT_THREADS ?? '', 10);
@@ -44,8 +45,8 @@ let pool: NormPool | null = null;
 /** Threads can be used at all here (not inside a worker, shared memory present). */
 const threadsPossible = isMainThread && typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object';
 
-function poolFor(bulk: number): NormPool | null {
-  if (threads < 2 || !threadsPossible || bulk < threshold) return null;
+function poolFor(outElements: number): NormPool | null {
+  if (threads < 2 || !threadsPossible || outElements < threshold) return null;
   if (!pool) pool = new NormPool(threads - 1);
   return pool.ready ? pool : null;
 }
@@ -82,11 +83,11 @@ function allocOutput(n: number): Float32Array {
 }
 
 export const normExecutor: NormExecutor = {
-  alloc: (n) => (n * 4 >= sharedMinBytes && poolFor(2 * n) ? allocShared(n) : allocOutput(n)),
+  alloc: (n) => (n * 4 >= sharedMinBytes && poolFor(n) ? allocShared(n) : allocOutput(n)),
   run<K extends KernelName>(kernel: K, a: KernelArgs[K]): void {
     const bulk = bulkElements(kernel, a as unknown as Record<string, unknown>);
-    const p = poolFor(bulk);
-    if (p) p.run(kernel, a, kernels, backend, bulk);
+    const p = poolFor(bulk.out);
+    if (p) p.run(kernel, a, kernels, backend, bulk.all);
     else (kernels[kernel] as (a: KernelArgs[K]) => void)(a);
   },
 };
@@ -111,8 +112,9 @@ export function getNormBackend(): NormBackendName {
 /**
  * Caps the threads large normalization calls use (1 = this thread only).
  * `tuning` moves the thresholds (mainly for tests): `minElements`, the
- * elements (inputs plus outputs) a call needs to use the workers, and
- * `sharedOutputBytes`, the size from which outputs go to shared memory.
+ * output elements a call needs to use the workers (0: every call, even those
+ * without outputs), and `sharedOutputBytes`, the size from which outputs go
+ * to shared memory.
  */
 export function setNormThreads(n: number, tuning: { minElements?: number; sharedOutputBytes?: number } = {}): void {
   if (!Number.isInteger(n) || n < 1) throw new RuntimeError(`setNormThreads: expected a positive integer, got ${n}`);

@@ -200,12 +200,17 @@ export const specs: { [K in KernelName]: KernelSpec } = {
   },
 };
 
-/** Bulk float32 elements a call touches (for the threading threshold). */
-export function bulkElements(kernel: KernelName, a: Record<string, unknown>): number {
-  const s = specs[kernel];
-  let n = 0;
-  for (const arg of s.args) if ((arg.role === 'in' || arg.role === 'out') && a[arg.name]) n += (a[arg.name] as F32).length;
-  return n;
+/** Float32 elements a call reads and writes in bulk, and of those, writes. */
+export function bulkElements(kernel: KernelName, a: Record<string, unknown>): { all: number; out: number } {
+  let all = 0;
+  let out = 0;
+  for (const arg of specs[kernel].args) {
+    const v = a[arg.name] as F32 | null;
+    if (!v || (arg.role !== 'in' && arg.role !== 'out')) continue;
+    all += v.length;
+    if (arg.role === 'out') out += v.length;
+  }
+  return { all, out };
 }
 
 /** `a` restricted to units [u0, u1): bulk and per-unit arrays sliced, count and c0 adjusted. */

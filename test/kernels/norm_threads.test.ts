@@ -93,7 +93,7 @@ test('threads: every driver gives the one-thread result, bit for bit', async () 
     }
   }
   be.setNormBackend('wasm');
-  be.setNormThreads(1, { minElements: 1 << 24, sharedOutputBytes: 32 << 20 });
+  be.setNormThreads(1, { minElements: 1 << 23, sharedOutputBytes: 32 << 20 });
 });
 
 test('a pool that is shut down computes everything on the calling thread', async () => {
