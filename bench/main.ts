@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * `npm run bench [-- --quick] [-- --json FILE]`: normkit's normalization layers
+ * `npm run bench [-- --quick] [-- --json FILE] [-- --markdown FILE]`: normkit's normalization layers
  * against onnxruntime-node, TensorFlow.js (wasm) and PyTorch CPU, in one run on
  * the same inputs, plus the bandwidth floor (copying the tensor's bytes).
  * Every peer's result is checked against normkit's reference path (TypeScript
@@ -15,24 +15,28 @@ import { buildModel, ortRunner } from './onnx.js';
 import { onnxSpec, tfjsRunner } from './peers.js';
 import { loadTfjs, type Tf } from './tfjs.js';
 import { runTorch, torchVersion } from './torch.js';
-import { formatTable, type Row } from './report.js';
+import { formatMarkdown, formatTable, type Row } from './report.js';
 
 const TOL = 1e-4;
 
 interface Options {
   quick: boolean;
   json: string | null;
+  markdown: string | null;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { quick: false, json: null };
+  const o: Options = { quick: false, json: null, markdown: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--quick') o.quick = true;
     else if (a === '--json') {
       o.json = argv[++i] ?? null;
       if (!o.json) throw new Error('--json needs a file name');
-    } else throw new Error(`unknown argument ${a} (expected --quick, --json FILE)`);
+    } else if (a === '--markdown') {
+      o.markdown = argv[++i] ?? null;
+      if (!o.markdown) throw new Error('--markdown needs a file name');
+    } else throw new Error(`unknown argument ${a} (expected --quick, --json FILE, --markdown FILE)`);
   }
   return o;
 }
@@ -205,6 +209,10 @@ async function main(): Promise<number> {
     const results = rows.map((r) => ({ op: r.op, pass: r.pass, shape: r.shape, impl: r.impl, threads: r.threads, medianMs: r.medianMs }));
     writeFileSync(o.json, `${JSON.stringify({ bandwidthGBs, machine, floors: floors.map((f) => ({ shape: f.shape, medianMs: f.medianMs })), results }, null, 2)}\n`);
     console.log(`wrote ${o.json}`);
+  }
+  if (o.markdown) {
+    writeFileSync(o.markdown, `${formatMarkdown(rows, floors, { bandwidthGBs, machine, date: new Date().toISOString().slice(0, 10) })}\n`);
+    console.log(`wrote ${o.markdown}`);
   }
   return 0;
 }

@@ -86,3 +86,38 @@ function targets(rows: Row[], floors: { shape: Shape4; medianMs: number }[]): st
   out.push(`  ${parts.length ? (ok ? 'MET    ' : 'NOT MET') : 'NO DATA'} largest shape ${fmtShape(largest.shape)} InstanceNorm2d forward within 3x of the copy floor: ${parts.join(', ')}`);
   return out;
 }
+
+/** The same results as one Markdown table (for the README): medians in ms, peers with their ratio to normkit at equal threads. */
+export function formatMarkdown(rows: Row[], floors: { shape: Shape4; medianMs: number }[], meta: { bandwidthGBs: number; machine: string; date: string }): string {
+  const cols: [Row['impl'], number, string][] = [
+    ['normkit', 1, 'normkit 1T'],
+    ['normkit', 2, 'normkit 2T'],
+    ['onnxruntime-node', 1, 'onnxruntime 1T'],
+    ['onnxruntime-node', 2, 'onnxruntime 2T'],
+    ['tfjs-wasm', 1, 'tfjs-wasm 1T'],
+    ['pytorch', 1, 'PyTorch 1T'],
+    ['pytorch', 2, 'PyTorch 2T'],
+  ];
+  const out = [
+    `${meta.machine}, ${meta.date}; copy floor ${meta.bandwidthGBs.toFixed(1)} GB/s. Median ms; (ratio) = peer / normkit at equal threads, tfjs against normkit 1T.`,
+    '',
+    `| op | pass | shape | ${cols.map((c) => c[2]).join(' | ')} | copy floor |`,
+    `|${' --- |'.repeat(cols.length + 4)}`,
+  ];
+  const keys = [...new Set(rows.map((r) => `${r.op}|${r.pass}`))];
+  for (const key of keys) {
+    for (const f of floors) {
+      const here = rows.filter((r) => `${r.op}|${r.pass}` === key && same(r.shape, f.shape));
+      if (!here.length) continue;
+      const cell = ([impl, threads]: [Row['impl'], number, string]) => {
+        const r = here.find((x) => x.impl === impl && x.threads === threads);
+        if (!r) return '-';
+        const nk = here.find((x) => x.impl === 'normkit' && x.threads === threads);
+        return impl === 'normkit' || !nk ? r.medianMs.toFixed(2) : `${r.medianMs.toFixed(2)} (${(r.medianMs / nk.medianMs).toFixed(2)}x)`;
+      };
+      const [op, pass] = key.split('|');
+      out.push(`| ${op} | ${pass} | ${fmtShape(f.shape)} | ${cols.map(cell).join(' | ')} | ${f.medianMs.toFixed(2)} |`);
+    }
+  }
+  return out.join('\n');
+}
