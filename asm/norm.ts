@@ -147,6 +147,17 @@ function affineRun(src: usize, dst: usize, n: i32, A: f64, B: f64): void {
   for (; i < end; i += 4) store<f32>(dst + i, <f32>(<f64>load<f32>(src + i) * A + B));
 }
 
+/** ATen's group norm without affine: out = f32(f32(x - mu) * r). */
+function centerScaleRun(src: usize, dst: usize, n: i32, mu: f32, r: f32): void {
+  const M = f32x4.splat(mu);
+  const R = f32x4.splat(r);
+  const n4 = <usize>(n & ~3) << 2;
+  let i: usize = 0;
+  for (; i < n4; i += 16) v128.store(dst + i, f32x4.mul(f32x4.sub(v128.load(src + i), M), R));
+  const end = <usize>n << 2;
+  for (; i < end; i += 4) store<f32>(dst + i, (load<f32>(src + i) - mu) * r);
+}
+
 @inline function param(p: usize, c: i32, dflt: f32): f32 {
   return p ? load<f32>(p + (<usize>c << 2)) : dflt;
 }
@@ -154,10 +165,11 @@ function affineRun(src: usize, dst: usize, n: i32, A: f64, B: f64): void {
 /**
  * Instance/group norm forward with statistics from the input: `groups` groups
  * of gs planes; per group mean, biased variance and rstd (float64 out), then
- * out = x * alpha + beta per plane with ATen's float32 alpha and beta.
+ * out = x * alpha + beta per plane with ATen's float32 alpha and beta (its
+ * group-norm kernel's forms when gn is set).
  */
 export function groupForward(
-  x: usize, out: usize, S: i32, gs: i32, C: i32, c0: i32, groups: i32, eps: f64,
+  x: usize, out: usize, S: i32, gs: i32, C: i32, c0: i32, groups: i32, eps: f64, gn: i32,
   w: usize, b: usize, mean: usize, variance: usize, rstd: usize,
 ): void {
   const m = <f64>gs * <f64>S;
@@ -195,9 +207,14 @@ export function groupForward(
     const fr = <f32>load<f64>(rstd + (<usize>g << 3));
     const fm = <f64>(<f32>load<f64>(mean + (<usize>g << 3)));
     for (let j = 0; j < gs; j++) {
-      const alpha = fr * param(w, c, 1);
-      const beta = <f32>(<f64>param(b, c, 0) - fm * <f64>alpha);
-      affineRun(p, q, S, alpha, beta);
+      if (gn && !w && !b) {
+        centerScaleRun(p, q, S, <f32>fm, fr);
+      } else {
+        const alpha = fr * param(w, c, 1);
+        // Batch/instance norm: b - mean * alpha fused; group norm: -alpha * mean rounded, then + b.
+        const beta = gn ? param(b, c, 0) - <f32>fm * alpha : <f32>(<f64>param(b, c, 0) - fm * <f64>alpha);
+        affineRun(p, q, S, alpha, beta);
+      }
       p += plane;
       q += plane;
       if (++c == C) c = 0;

@@ -111,6 +111,9 @@ export interface NormForward extends NormStats {
 /**
  * Statistics from the input and the normalized output in one pass per group
  * (instance and group norm: `perSample` layouts). rstd = 1 / sqrt(var + eps).
+ * Group norm (`groupNorm`, or several channels per group) takes ATen's
+ * group-norm forms: bias = b - f32(mean * alpha), and f32(x - mean) * rstd
+ * without weight and bias.
  */
 export function normForward(
   x: Float32Array,
@@ -126,11 +129,15 @@ export function normForward(
   const mean = new Float64Array(groups);
   const variance = new Float64Array(groups);
   const rstd = new Float64Array(groups);
-  exec.run('groupForward', { x, out, S: l.S, gs: l.groupSize, C: l.C, c0: 0, groups, eps, weight, bias, mean, variance, rstd });
+  const gn = l.groupNorm === true || l.groupSize !== 1 ? 1 : 0;
+  exec.run('groupForward', { x, out, S: l.S, gs: l.groupSize, C: l.C, c0: 0, groups, eps, gn, weight, bias, mean, variance, rstd });
   return { out, mean, variance, rstd };
 }
 
-/** out = x * alpha + beta with alpha = f32(rstd) * w[c], beta = f32(b[c] - f32(mean) * alpha). */
+/**
+ * out = x * alpha + beta with alpha = f32(rstd) * w[c], beta = f32(b[c] - f32(mean) * alpha):
+ * batch and instance norm (group norm goes through normForward).
+ */
 export function normApply(
   x: Float32Array,
   l: NormLayout,

@@ -15,7 +15,7 @@ type F32 = Float32Array;
 type F64 = Float64Array;
 
 export interface GroupForwardArgs {
-  x: F32; out: F32; S: number; gs: number; C: number; c0: number; groups: number; eps: number;
+  x: F32; out: F32; S: number; gs: number; C: number; c0: number; groups: number; eps: number; gn: number;
   weight: F32 | null; bias: F32 | null; mean: F64; variance: F64; rstd: F64;
 }
 export interface PlaneSumsArgs { x: F32; S: number; planes: number; shift: F64; s1: F64; s2: F64 }
@@ -89,7 +89,7 @@ export const specs: { [K in KernelName]: KernelSpec } = {
     args: [
       { name: 'x', role: 'in', type: 'f32', per: groupElems },
       { name: 'out', role: 'out', type: 'f32', per: groupElems, reuse: 'x' },
-      sc('S'), sc('gs'), sc('C'), sc('c0'), sc('groups'), sc('eps'),
+      sc('S'), sc('gs'), sc('C'), sc('c0'), sc('groups'), sc('eps'), sc('gn'),
       { name: 'weight', role: 'whole', type: 'f32', optional: true },
       { name: 'bias', role: 'whole', type: 'f32', optional: true },
       { name: 'mean', role: 'result', type: 'f64', per: one },
@@ -307,7 +307,7 @@ function backApply(x: F32, dy: F32, dx: F32, o: number, n: number, mu: number, g
 }
 
 export const jsKernels: NormKernels = {
-  groupForward({ x, out, S, gs, C, c0, groups, eps, weight, bias, mean, variance, rstd }) {
+  groupForward({ x, out, S, gs, C, c0, groups, eps, gn, weight, bias, mean, variance, rstd }) {
     const m = gs * S;
     let c = c0;
     let p = 0;
@@ -330,10 +330,17 @@ export const jsKernels: NormKernels = {
       const fr = f(r);
       const fm = f(mu);
       for (let j = 0; j < gs; j++) {
-        const alpha = f(fr * (weight ? weight[c]! : 1));
-        const beta = f((bias ? bias[c]! : 0) - fm * alpha);
-        for (let i = p, end = p + S; i < end; i++) out[i] = x[i]! * alpha + beta;
-        p += S;
+        const end = p + S;
+        if (gn && !weight && !bias) {
+          // ATen's group norm without affine: (x - mean) * rstd in float32.
+          for (let i = p; i < end; i++) out[i] = f(x[i]! - fm) * fr;
+        } else {
+          const alpha = f(fr * (weight ? weight[c]! : 1));
+          // Batch/instance norm: b - mean * alpha fused; group norm: -alpha * mean rounded, then + b.
+          const beta = gn ? f((bias ? bias[c]! : 0) - f(fm * alpha)) : f((bias ? bias[c]! : 0) - fm * alpha);
+          for (let i = p; i < end; i++) out[i] = x[i]! * alpha + beta;
+        }
+        p = end;
         if (++c === C) c = 0;
       }
     }
