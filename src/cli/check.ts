@@ -8,7 +8,8 @@
  * `{"description", "input", "mode", "model": SPEC}` (what examples/ holds), or
  * the name of a bundled example. Without MODEL, a bundled failing example.
  *
- * Exit codes: 0 the model runs and every norm has usable statistics (a
+ * Exit codes (with MODEL; without one, the showcase exits 0 once explained):
+ * 0 the model runs and every norm has usable statistics (a
  * FlexibleInstanceNorm falling back counts as chosen behaviour); 1 it raises at
  * this input, or some norm is degenerate (PyTorch is silent there, but that
  * layer outputs its bias alone — a bug worth failing CI for); 2 bad usage or a
@@ -179,7 +180,9 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     const fixes = opts.fixes === false ? [] : suggestFixes(model, a);
     const swept: SweepResult | undefined = range ? sweep(model, axis, range, { mode, baseShape: input }) : undefined;
     const verdict = a.failure ? 'raises' : a.degenerate ? 'degenerate' : 'ok';
-    const code = verdict === 'ok' ? 0 : 1;
+    // Without MODEL the command is a showcase of a failing example: it succeeded in explaining it.
+    const showcase = modelArg === undefined;
+    const code = verdict === 'ok' || showcase ? 0 : 1;
 
     if (opts.json) {
       const doc = {
@@ -203,12 +206,13 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     lines.push(`${c.bold('normkit check')} ${src.name}${src.bundled ? c.dim(' (bundled example)') : ''}  input ${input.join('x')}, ${mode} mode`);
     if (src.description) lines.push(c.dim(`  ${src.description}`));
     lines.push('', ...renderReport(a, fixes, c, swept));
+    const codeNote = showcase && verdict !== 'ok' ? 'exit code 1 when checking your own MODEL; 0 for this showcase' : `exit code ${code}`;
     const summary =
       verdict === 'raises'
-        ? c.red(c.bold(`Result: raises at ${input.join('x')} (exit code 1)`))
+        ? c.red(c.bold(`Result: raises at ${input.join('x')} (${codeNote})`))
         : verdict === 'degenerate'
-          ? c.yellow(c.bold(`Result: runs, but with degenerate statistics (exit code 1)`))
-          : c.green(c.bold('Result: ok (exit code 0)'));
+          ? c.yellow(c.bold(`Result: runs, but with degenerate statistics (${codeNote})`))
+          : c.green(c.bold(`Result: ok (${codeNote})`));
     lines.push(summary);
     io.out(lines.join('\n') + '\n');
     return code;
@@ -236,7 +240,7 @@ export function registerCheck(program: Command): void {
     .addHelpText(
       'after',
       `\nMODEL is a JSON model spec, a check file {"description", "input", "mode", "model"}, or a bundled example:\n  ${listExamples().join(', ')}\n` +
-        `Without MODEL: the bundled '${DEFAULT_EXAMPLE}' example.\n` +
+        `Without MODEL: explains the bundled '${DEFAULT_EXAMPLE}' example (and exits 0).\n` +
         'Exit codes: 0 runs with usable statistics; 1 raises at this input or a norm is degenerate; 2 bad usage or model file.',
     )
     .action((model: string | undefined, opts: CheckOptions) => {

@@ -46,7 +46,7 @@ test('bundled examples: each of the shapeflow zoo kinds, plus a healthy one', ()
 
 test('the default example: failure, cause chain and a verified fix, in plain text', () => {
   const r = run(undefined);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 0, 'the showcase exits 0 once it has explained the failure');
   assert.equal(r.err, '');
   assert.ok(!r.out.includes('\x1b['), 'no colour codes when colour is off');
   assert.match(r.out, new RegExp(`No model given: checking the bundled example '${DEFAULT_EXAMPLE}'`));
@@ -55,7 +55,8 @@ test('the default example: failure, cause chain and a verified fix, in plain tex
   assert.match(r.out, /Cause chain[^\n]*\n +0 +Conv2d +32x32 -> 16x16 +stride 2\n/);
   assert.match(r.out, /12 +Conv2d +2x2 -> 1x1 +stride 2/);
   assert.match(r.out, /1\. Use an input of at least 33x33 \(2x3x33x33\): every size from 33 to 64 works\n +verified: runs at 2x3x33x33, output 2x10/);
-  assert.match(r.out, /Result: raises at 2x3x32x32 \(exit code 1\)/);
+  assert.match(r.out, /Result: raises at 2x3x32x32 \(exit code 1 when checking your own MODEL; 0 for this showcase\)/);
+  assert.equal(run(DEFAULT_EXAMPLE).code, 1, 'named, the same model exits 1');
 });
 
 test('colour when asked for', () => {
@@ -139,12 +140,13 @@ test('argument parsers', () => {
   assert.throws(() => parseRange('a..b'));
 });
 
-test('the binary: `normkit check` with no arguments explains a failing example and exits 1', () => {
+test('the binary: `normkit check` with no arguments explains a failing example and exits 0; a failing MODEL exits 1', () => {
   const main = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env['FORCE_COLOR'];
   const r = spawnSync(process.execPath, [main, 'check'], { encoding: 'utf8', env });
-  assert.equal(r.status, 1);
+  assert.equal(r.status, 0);
+  assert.equal(spawnSync(process.execPath, [main, 'check', 'collapsing-encoder'], { encoding: 'utf8', env }).status, 1);
   assert.match(r.stdout, /Cause chain/);
   assert.ok(!r.stdout.includes('\x1b['));
   assert.match(r.stdout, /Fixes \(each one applied and re-analyzed/);
