@@ -28,18 +28,35 @@ function topoOrder(root: Tensor): Tensor[] {
   return order.reverse();
 }
 
-function accumulate(into: Map<Tensor, Float32Array>, t: Tensor, g: Tensor): void {
+/**
+ * A pending gradient. `owned`: this pass made the array and nothing else holds
+ * it, so it may be summed into in place or handed to a leaf as is. Arrays a
+ * backward closure received (and may have passed through, like reshape's) or
+ * returned twice are shared: they are copied before anything writes to them.
+ */
+interface Pending {
+  data: Float32Array;
+  owned: boolean;
+}
+
+function accumulate(into: Map<Tensor, Pending>, t: Tensor, g: Tensor, owned: boolean): void {
   if (!sameShape(t.shape, g.shape)) {
     throw new RuntimeError(
       `internal: gradient of shape ${fmtSize(g.shape)} for a tensor of shape ${fmtSize(t.shape)} (${t.gradNode?.name ?? 'leaf'})`,
     );
   }
   const prev = into.get(t);
+  const gd = g.data;
   if (prev === undefined) {
-    into.set(t, Float32Array.from(g.data));
+    into.set(t, { data: gd, owned });
+  } else if (prev.owned) {
+    const pd = prev.data;
+    for (let i = 0; i < pd.length; i++) pd[i] = pd[i]! + gd[i]!;
   } else {
-    const gd = g.data;
-    for (let i = 0; i < prev.length; i++) prev[i] = prev[i]! + gd[i]!;
+    const pd = prev.data;
+    const sum = new Float32Array(pd.length);
+    for (let i = 0; i < pd.length; i++) sum[i] = pd[i]! + gd[i]!;
+    into.set(t, { data: sum, owned: true });
   }
 }
 
@@ -63,27 +80,37 @@ export function backward(root: Tensor, gradient?: Tensor): void {
     }
     seed = gradient;
   }
-  const grads = new Map<Tensor, Float32Array>();
-  grads.set(root, Float32Array.from(seed.data));
+  const grads = new Map<Tensor, Pending>();
+  // The caller's gradient is never written to.
+  grads.set(root, { data: seed.data, owned: gradient === undefined });
+  // Every array a closure was given: a closure may return it (or a view of it) unchanged.
+  const given = new Set<ArrayBufferLike>([seed.data.buffer]);
   noGrad(() => {
     for (const t of topoOrder(root)) {
       const g = grads.get(t);
       if (g === undefined) continue;
       const node = t.gradNode;
       if (node === null) {
-        const gt = new Tensor(g, t.shape);
-        if (t.grad === null) t.grad = gt;
+        if (t.grad === null) t.grad = new Tensor(g.owned ? g.data : Float32Array.from(g.data), t.shape);
         else {
           const acc = t.grad.data;
-          for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + g[i]!;
+          const gd = g.data;
+          for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + gd[i]!;
         }
         continue;
       }
       grads.delete(t);
-      const inGrads = node.backward(new Tensor(g, t.shape));
+      given.add(g.data.buffer);
+      const inGrads = node.backward(new Tensor(g.data, t.shape));
+      const seen = new Set<ArrayBufferLike>();
+      const twice = new Set<ArrayBufferLike>();
+      for (const ig of inGrads) if (ig) (seen.has(ig.data.buffer) ? twice : seen).add(ig.data.buffer);
       node.inputs.forEach((inp, i) => {
         const ig = inGrads[i];
-        if (ig && inp.requiresGrad) accumulate(grads, inp, ig);
+        if (!ig || !inp.requiresGrad) return;
+        const buf = ig.data.buffer;
+        accumulate(grads, inp, ig, !given.has(buf) && !twice.has(buf));
+        given.add(buf);
       });
     }
   });
