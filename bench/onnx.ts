@@ -9,7 +9,7 @@ import * as ort from 'onnxruntime-node';
 const ONNX_PROTO = `
 syntax = "proto2";
 package onnx;
-message AttributeProto { optional string name = 1; optional float f = 2; optional int64 i = 3; optional int32 type = 20; }
+message AttributeProto { optional string name = 1; optional float f = 2; optional int64 i = 3; repeated int64 ints = 8; optional int32 type = 20; }
 message TensorProto { repeated int64 dims = 1; optional int32 data_type = 2; optional string name = 8; optional bytes raw_data = 9; }
 message NodeProto { repeated string input = 1; repeated string output = 2; optional string name = 3; optional string op_type = 4; repeated AttributeProto attribute = 5; }
 message Dimension { optional int64 dim_value = 1; }
@@ -25,6 +25,7 @@ message ModelProto { optional int64 ir_version = 1; optional string producer_nam
 const ModelProto = protobuf.parse(ONNX_PROTO).root.lookupType('onnx.ModelProto');
 const FLOAT = 1; // TensorProto.DataType.FLOAT and AttributeProto.AttributeType.FLOAT
 const INT = 2; // AttributeProto.AttributeType.INT
+const INTS = 7; // AttributeProto.AttributeType.INTS
 
 export interface OnnxNodeSpec {
   opType: string;
@@ -33,6 +34,9 @@ export interface OnnxNodeSpec {
   initializers: { name: string; dims: number[]; data: Float32Array }[];
   floatAttrs?: Record<string, number>;
   intAttrs?: Record<string, number>;
+  intListAttrs?: Record<string, number[]>;
+  /** Y's shape when it differs from X's (e.g. Conv). */
+  outputDims?: number[];
   /** Extra outputs the node must declare (e.g. BatchNormalization's running statistics in training mode). */
   extraOutputs?: { name: string; dims: number[] }[];
 }
@@ -47,6 +51,7 @@ export function buildModel(shape: readonly number[], spec: OnnxNodeSpec): Uint8A
   const attribute = [
     ...Object.entries(spec.floatAttrs ?? {}).map(([name, f]) => ({ name, f, type: FLOAT })),
     ...Object.entries(spec.intAttrs ?? {}).map(([name, i]) => ({ name, i, type: INT })),
+    ...Object.entries(spec.intListAttrs ?? {}).map(([name, ints]) => ({ name, ints, type: INTS })),
   ];
   const extra = spec.extraOutputs ?? [];
   const model = {
@@ -63,7 +68,7 @@ export function buildModel(shape: readonly number[], spec: OnnxNodeSpec): Uint8A
         rawData: new Uint8Array(i.data.buffer, i.data.byteOffset, i.data.byteLength),
       })),
       input: [valueInfo('X', shape)],
-      output: [valueInfo('Y', shape), ...extra.map((e) => valueInfo(e.name, e.dims))],
+      output: [valueInfo('Y', spec.outputDims ?? shape), ...extra.map((e) => valueInfo(e.name, e.dims))],
     },
   };
   const err = ModelProto.verify(model);
