@@ -33,18 +33,15 @@ export function normDim(dim: number, rank: number): number {
   return dim < 0 ? dim + r : dim;
 }
 
-/** Broadcast two shapes by NumPy/PyTorch rules. */
+/** Broadcast two shapes by NumPy/PyTorch rules (PyTorch's message: the first mismatch from the right). */
 export function broadcastShapes(a: Shape, b: Shape): number[] {
   const n = Math.max(a.length, b.length);
   const out = new Array<number>(n);
-  for (let i = 0; i < n; i++) {
+  for (let i = n - 1; i >= 0; i--) {
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new RuntimeError(
-        `The size of tensor a (${da}) must match the size of tensor b (${db}) at non-singleton dimension ${i}` +
-          ` (shapes ${fmtSize(a)} and ${fmtSize(b)})`,
-      );
+      throw new RuntimeError(`The size of tensor a (${da}) must match the size of tensor b (${db}) at non-singleton dimension ${i}`);
     }
     out[i] = da === 1 ? db : da;
   }
