@@ -4,7 +4,7 @@
  */
 import { record } from '../../autograd/record.js';
 import { normApply, normBackward, normForward } from '../../kernels/backend.js';
-import type { NormLayout } from '../../kernels/norm.js';
+import type { NormGrads, NormLayout } from '../../kernels/norm.js';
 import { numel, type Shape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 
@@ -79,11 +79,16 @@ function recordNorm(
       weight: weight?.requiresGrad ?? false,
       bias: bias?.requiresGrad ?? false,
     });
-    const res: (Tensor | null)[] = [grads.gradInput && new Tensor(grads.gradInput, input.shape)];
-    if (weight) res.push(grads.gradWeight && new Tensor(grads.gradWeight, weight.shape));
-    if (bias) res.push(grads.gradBias && new Tensor(grads.gradBias, bias.shape));
-    return res;
+    return normGradTensors(grads, input, weight, bias);
   });
+}
+
+/** A norm kernel's gradients as the autograd node's list: input, then weight and bias when present. */
+export function normGradTensors(grads: NormGrads, input: Tensor, weight: Tensor | null, bias: Tensor | null): (Tensor | null)[] {
+  const res: (Tensor | null)[] = [grads.gradInput && new Tensor(grads.gradInput, input.shape)];
+  if (weight) res.push(grads.gradWeight && new Tensor(grads.gradWeight, weight.shape));
+  if (bias) res.push(grads.gradBias && new Tensor(grads.gradBias, bias.shape));
+  return res;
 }
 
 /** The facts a norm's meta output carries: constant planes stay constant (the output is the bias). */

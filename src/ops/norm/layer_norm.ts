@@ -4,7 +4,7 @@ import { layerNormBackward, layerNormForward } from '../../kernels/backend.js';
 import { numel } from '../../tensor/shape.js';
 import { Tensor, assertTensor } from '../../tensor/tensor.js';
 import { checkLayerNormShape } from './checks.js';
-import { normMetaOutput } from './core.js';
+import { normGradTensors, normMetaOutput } from './core.js';
 
 export interface LayerNormOptions {
   weight?: Tensor | null;
@@ -30,9 +30,6 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[] | nu
       weight: weight?.requiresGrad ?? false,
       bias: bias?.requiresGrad ?? false,
     });
-    const res: (Tensor | null)[] = [gr.gradInput && new Tensor(gr.gradInput, input.shape)];
-    if (weight) res.push(gr.gradWeight && new Tensor(gr.gradWeight, weight.shape));
-    if (bias) res.push(gr.gradBias && new Tensor(gr.gradBias, bias.shape));
-    return res;
+    return normGradTensors(gr, input, weight, bias);
   });
 }
