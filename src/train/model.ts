@@ -19,7 +19,7 @@ import { fromSpec } from '../spec/spec.js';
 /** examples/style_net.json, found from this file (dist/src/train/ or src/train/ -> repository root). */
 export const STYLE_NET_PATH = fileURLToPath(new URL(import.meta.url.includes('/dist/') ? '../../../examples/style_net.json' : '../../examples/style_net.json', import.meta.url));
 
-/** Reads a model spec (JSON text) from `path`. */
+/** Reads a model spec (JSON text) from `path`: a bare spec, or a check file's "model". */
 export function readSpec(path: string = STYLE_NET_PATH): unknown {
   let text: string;
   try {
@@ -27,11 +27,15 @@ export function readSpec(path: string = STYLE_NET_PATH): unknown {
   } catch (e) {
     throw new SpecError('', `cannot read model spec ${path}: ${(e as Error).message}`);
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new SpecError('', `${path} is not valid JSON: ${(e as Error).message}`);
   }
+  // A check file ({"description", "input", "mode", "model"}, as in examples/) holds the spec under "model".
+  if (typeof parsed === 'object' && parsed !== null && !('module' in parsed) && 'model' in parsed) return (parsed as { model: unknown }).model;
+  return parsed;
 }
 
 /** Builds the training network (parameters drawn from the default generator; seed it first). */
