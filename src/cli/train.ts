@@ -4,8 +4,8 @@
  * the output is not a terminal), then writes a safetensors checkpoint, the
  * loss curve and a sample grid. Exits 1 if the loss did not fall by 30%.
  */
-import { mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { join, parse, relative, resolve, sep } from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import pc from 'picocolors';
@@ -52,8 +52,29 @@ function epochLine(e: EpochInfo, epochs: number): string {
   return `epoch ${String(e.epoch).padStart(String(epochs).length)}/${epochs}  loss ${fmtLoss(e.trainLoss)}  held-out ${fmtLoss(e.heldOutLoss)}  ${e.imagesPerSecond.toFixed(1)} img/s  ${e.seconds.toFixed(1)} s`;
 }
 
-/** Runs the command; returns its exit code (0, or 1 when the loss did not fall enough). */
+/**
+ * Creates the output directory one level at a time, before any training:
+ * Node's recursive mkdir can spin forever where a parent cannot hold
+ * directories (e.g. under /proc); a plain mkdir fails at once.
+ */
+function ensureDir(dir: string): void {
+  let cur = parse(resolve(dir)).root;
+  for (const part of resolve(dir).slice(cur.length).split(sep).filter(Boolean)) {
+    cur = join(cur, part);
+    if (existsSync(cur)) {
+      if (!statSync(cur).isDirectory()) throw new Error(`${cur} is not a directory`);
+    } else mkdirSync(cur);
+  }
+}
+
+/** Runs the command; returns its exit code (0, or 1 when the loss did not fall enough, 2 for an unusable --out). */
 export async function runTrain(o: TrainCliOptions, io: { out: (line: string) => void; tty: boolean }): Promise<number> {
+  try {
+    ensureDir(o.out);
+  } catch (e) {
+    io.out(`normkit train: cannot write to --out ${o.out}: ${(e as Error).message}`);
+    return 2;
+  }
   const cfg: TrainConfig = { epochs: o.epochs, stepsPerEpoch: o.stepsPerEpoch, batchSize: o.batchSize, lr: o.lr, size: o.size, seed: o.seed, loss: o.loss };
   const rel = relative(process.cwd(), STYLE_NET_PATH);
   const settings = `  ${o.size}x${o.size} generated shapes -> stylized targets, seed ${o.seed}; ${o.epochs} epochs x ${o.stepsPerEpoch} steps x batch ${o.batchSize}; Adam lr ${o.lr}; ${o.loss} loss`;
@@ -112,7 +133,6 @@ export async function runTrain(o: TrainCliOptions, io: { out: (line: string) => 
   io.out(`loss: first epoch ${fmtLoss(first)} -> last epoch ${fmtLoss(last)}  (ratio ${ratio.toFixed(3)}, ${pct(ratio)} lower)`);
   io.out(`held-out loss: untrained ${fmtLoss(heldBefore)} -> trained ${fmtLoss(heldAfter)}  (ratio ${heldRatio.toFixed(3)})`);
 
-  mkdirSync(o.out, { recursive: true });
   const paths = { checkpoint: join(o.out, 'model.safetensors'), curve: join(o.out, 'loss_curve.png'), samples: join(o.out, 'samples.png') };
   saveCheckpoint(paths.checkpoint, result.model, result.spec, {
     normkit_train: JSON.stringify({ ...cfg, firstEpochLoss: first, lastEpochLoss: last }),

@@ -101,3 +101,21 @@ test('a run whose loss does not fall by 30% exits 1', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an unusable --out exits 2 before training (no hang where mkdir -p would spin, as under /proc)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nk-train-out-'));
+  try {
+    const file = join(dir, 'a-file');
+    spawnSync(process.execPath, ['-e', `require('fs').writeFileSync(${JSON.stringify(file)}, 'x')`]);
+    for (const out of [join(file, 'sub'), '/proc/normkit-no-such-dir/x']) {
+      const t0 = Date.now();
+      const r = spawnSync(process.execPath, [CLI, 'train', ...small, '--out', out], { encoding: 'utf8', timeout: 20_000 });
+      assert.equal(r.status, 2, `--out ${out}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stdout, /cannot write to --out/);
+      assert.doesNotMatch(r.stdout, /epoch 1\//, 'fails before training');
+      assert.ok(Date.now() - t0 < 15_000);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
