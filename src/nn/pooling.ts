@@ -93,9 +93,10 @@ function checkOutputSize(outputSize: AdaptiveSize): void {
   }
 }
 
-/** Average over PyTorch's adaptive windows so that the output is `outputSize` (null keeps that input size). */
-export class AdaptiveAvgPool2d extends Module {
+/** What the two adaptive pools share: the target size, its check and its repr; subclasses name the op. */
+abstract class AdaptivePool2d extends Module {
   readonly outputSize: AdaptiveSize;
+  protected abstract readonly op: (x: Tensor, outputSize: AdaptiveSize) => Tensor;
 
   constructor(outputSize: AdaptiveSize) {
     super();
@@ -104,7 +105,7 @@ export class AdaptiveAvgPool2d extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return adaptiveAvgPool2d(x, this.outputSize);
+    return this.op(x, this.outputSize);
   }
 
   extraRepr(): string {
@@ -112,20 +113,12 @@ export class AdaptiveAvgPool2d extends Module {
   }
 }
 
-export class AdaptiveMaxPool2d extends Module {
-  readonly outputSize: AdaptiveSize;
+/** Average over PyTorch's adaptive windows so that the output is `outputSize` (null keeps that input size). */
+export class AdaptiveAvgPool2d extends AdaptivePool2d {
+  protected readonly op = adaptiveAvgPool2d;
+}
 
-  constructor(outputSize: AdaptiveSize) {
-    super();
-    checkOutputSize(outputSize);
-    this.outputSize = outputSize;
-  }
-
-  forward(x: Tensor): Tensor {
-    return adaptiveMaxPool2d(x, this.outputSize);
-  }
-
-  extraRepr(): string {
-    return `output_size=${py(this.outputSize)}`;
-  }
+/** Maximum over PyTorch's adaptive windows so that the output is `outputSize` (null keeps that input size). */
+export class AdaptiveMaxPool2d extends AdaptivePool2d {
+  protected readonly op = adaptiveMaxPool2d;
 }
