@@ -3,9 +3,11 @@
  *
  * Bit-for-bit twins of the TypeScript kernels in src/kernels/norm_js.ts: every
  * float32 step there is a float32 step here, every float64 step a float64 step,
- * and sums use the same eight interleaved accumulators (element i goes to
- * accumulator i % 8, combined as ((a0+a2)+(a4+a6)) + ((a1+a3)+(a5+a7)), then
- * the tail sequentially). Change one side, change the other.
+ * and sums use the same lanes in the same order (the statistics: sixteen
+ * float32 lanes per block of 64 values, see shiftedSums; layer norm's
+ * backward: eight interleaved float64 accumulators, element i into i % 8,
+ * combined as ((a0+a2)+(a4+a6)) + ((a1+a3)+(a5+a7)), then the tail in order).
+ * Change one side, change the other.
  *
  * Arguments are byte offsets into this module's memory; the loader
  * (src/kernels/norm_wasm.ts) copies inputs in and results out.
@@ -46,38 +48,87 @@ let R2: f64 = 0;
   return f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
 }
 
-/** R1 = sum(x - K), R2 = sum((x - K)^2) over n floats at p, in float64. */
-function shiftedSums(p: usize, n: i32, K: f64): void {
-  const k = f64x2.splat(K);
-  let a0 = f64x2.splat(0);
-  let a1 = a0, a2 = a0, a3 = a0, q0 = a0, q1 = a0, q2 = a0, q3 = a0;
-  const end8 = p + (<usize>(n & ~7) << 2);
+// max f32(d * d) of the last shiftedSums call (unspecified if the run held a NaN).
+let MX: f32 = 0;
+
+/**
+ * R1 = sum(d), R2 = sum(d * d) with d = f32(x - K), and MX = max f32(d * d), over n
+ * floats at p. Blocks of 64 values are summed in sixteen float32 lanes (value
+ * i of a block into lane i % 16, d * d rounded to float32), the lanes folded
+ * to four as l = (l + (l + 4)) + ((l + 8) + (l + 12)), and those added to the
+ * float64 total as ((l0 + l2) + (l1 + l3)); then the tail (n % 16 values) in
+ * float64, in order.
+ */
+function shiftedSums(p: usize, n: i32, K: f32): void {
+  const k = f32x4.splat(K);
+  let s1: f64 = 0;
+  let s2: f64 = 0;
+  // max d * d on the bit patterns (for non-negative floats integer order is float order;
+  // a NaN may be missed, but then the sums are NaN too).
+  let mx = i32x4.splat(0);
+  const end16 = p + (<usize>(n & ~15) << 2);
   let i = p;
-  for (; i < end8; i += 32) {
-    // 64-bit loads straight into promotion (one cvtps2pd with a memory operand on x64).
-    const d0 = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(i)), k);
-    const d1 = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(i, 8)), k);
-    const d2 = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(i, 16)), k);
-    const d3 = f64x2.sub(f64x2.promote_low_f32x4(v128.load64_zero(i, 24)), k);
-    a0 = f64x2.add(a0, d0);
-    a1 = f64x2.add(a1, d1);
-    a2 = f64x2.add(a2, d2);
-    a3 = f64x2.add(a3, d3);
-    q0 = f64x2.add(q0, f64x2.mul(d0, d0));
-    q1 = f64x2.add(q1, f64x2.mul(d1, d1));
-    q2 = f64x2.add(q2, f64x2.mul(d2, d2));
-    q3 = f64x2.add(q3, f64x2.mul(d3, d3));
+  while (i < end16) {
+    let a0 = f32x4.splat(0);
+    let a1 = a0, a2 = a0, a3 = a0, q0 = a0, q1 = a0, q2 = a0, q3 = a0;
+    let blockEnd = i + 256;
+    if (blockEnd > end16) blockEnd = end16;
+    for (; i < blockEnd; i += 64) {
+      const x0 = v128.load(i), x1 = v128.load(i, 16), x2 = v128.load(i, 32), x3 = v128.load(i, 48);
+      const d0 = f32x4.sub(x0, k), d1 = f32x4.sub(x1, k), d2 = f32x4.sub(x2, k), d3 = f32x4.sub(x3, k);
+      const e0 = f32x4.mul(d0, d0), e1 = f32x4.mul(d1, d1), e2 = f32x4.mul(d2, d2), e3 = f32x4.mul(d3, d3);
+      mx = i32x4.max_s(mx, i32x4.max_s(i32x4.max_s(e0, e1), i32x4.max_s(e2, e3)));
+      a0 = f32x4.add(a0, d0);
+      a1 = f32x4.add(a1, d1);
+      a2 = f32x4.add(a2, d2);
+      a3 = f32x4.add(a3, d3);
+      q0 = f32x4.add(q0, e0);
+      q1 = f32x4.add(q1, e1);
+      q2 = f32x4.add(q2, e2);
+      q3 = f32x4.add(q3, e3);
+    }
+    const a = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+    const q = f32x4.add(f32x4.add(q0, q1), f32x4.add(q2, q3));
+    const al = f64x2.add(lo64(a), hi64(a));
+    const ql = f64x2.add(lo64(q), hi64(q));
+    s1 += f64x2.extract_lane(al, 0) + f64x2.extract_lane(al, 1);
+    s2 += f64x2.extract_lane(ql, 0) + f64x2.extract_lane(ql, 1);
   }
-  let s1 = combine(a0, a1, a2, a3);
-  let s2 = combine(q0, q1, q2, q3);
+  let m = max(max(i32x4.extract_lane(mx, 0), i32x4.extract_lane(mx, 1)), max(i32x4.extract_lane(mx, 2), i32x4.extract_lane(mx, 3)));
   const end = p + (<usize>n << 2);
   for (; i < end; i += 4) {
-    const d = <f64>load<f32>(i) - K;
+    const d32 = load<f32>(i) - K;
+    const d = <f64>d32;
     s1 += d;
     s2 += d * d;
+    m = max(m, reinterpret<i32>(d32 * d32));
   }
   R1 = s1;
   R2 = s2;
+  MX = reinterpret<f32>(m);
+}
+
+/**
+ * shiftedSums about K, kept accurate when K is far from the run's mean: if
+ * mean(d)^2 > 8 var (float32 lane sums would then lose digits to
+ * cancellation), the run is summed again about K2 = f32(K + mean(d)) and the
+ * sums moved back to K in float64: R1 = s1 + n * e, R2 = (s2 + 2 * e * s1) +
+ * (n * e) * e with e = K2 - K; MX = f32((sqrt(max) + |e|)^2) still bounds
+ * max (x - K)^2. Constant runs equal to K never take the second pass.
+ */
+function sumsAbout(p: usize, n: i32, K: f32): void {
+  shiftedSums(p, n, K);
+  const m = <f64>n;
+  // mean^2 > 8 var, as 9 s1^2 > 8 n s2 (no division; false for NaN).
+  if (!(9 * R1 * R1 > 8 * m * R2)) return;
+  const K2 = <f32>(<f64>K + R1 / m);
+  shiftedSums(p, n, K2);
+  const e = <f64>K2 - <f64>K;
+  const s1 = R1;
+  R1 = s1 + m * e;
+  R2 = R2 + 2 * e * s1 + m * e * e;
+  const r = Math.sqrt(<f64>MX) + abs(e);
+  MX = <f32>(r * r);
 }
 
 /**
@@ -131,7 +182,7 @@ function laneSums(x: usize, dy: usize, n: i32, mu: f32): void {
   R2 = ((m0 + m4) + (m2 + m6)) + ((m1 + m5) + (m3 + m7));
 }
 
-/** out = f32(x * A + B) with the product exact and the sum rounded in float64. */
+/** out = f32(x * A + B) with the product exact and the sum rounded in float64 (ATen's fused multiply-add). */
 function affineRun(src: usize, dst: usize, n: i32, A: f64, B: f64): void {
   const a = f64x2.splat(A);
   const b = f64x2.splat(B);
@@ -146,6 +197,41 @@ function affineRun(src: usize, dst: usize, n: i32, A: f64, B: f64): void {
   const end = <usize>n << 2;
   for (; i < end; i += 4) store<f32>(dst + i, <f32>(<f64>load<f32>(src + i) * A + B));
 }
+
+/** out = f32(f32(x * A) + B): the float32 multiply and add (see fusedNeeded). */
+function affineRun32(src: usize, dst: usize, n: i32, A: f32, B: f32): void {
+  const a = f32x4.splat(A);
+  const b = f32x4.splat(B);
+  const n16 = <usize>(n & ~15) << 2;
+  let i: usize = 0;
+  for (; i < n16; i += 64) {
+    v128.store(dst + i, f32x4.add(f32x4.mul(v128.load(src + i), a), b));
+    v128.store(dst + i, f32x4.add(f32x4.mul(v128.load(src + i, 16), a), b), 16);
+    v128.store(dst + i, f32x4.add(f32x4.mul(v128.load(src + i, 32), a), b), 32);
+    v128.store(dst + i, f32x4.add(f32x4.mul(v128.load(src + i, 48), a), b), 48);
+  }
+  const end = <usize>n << 2;
+  for (; i < end; i += 4) store<f32>(dst + i, load<f32>(src + i) * A + B);
+}
+
+/**
+ * Whether x * A + B must be computed fused (exactly as ATen does) rather than
+ * as a float32 multiply and add. The two differ by the rounding of x * A, at
+ * most 2^-24 * max|x| * |A|, and max|x| <= |K| + sqrt(max (x - K)^2). The
+ * float32 form is used only when |K * A| <= 8 and max (x - K)^2 * A^2 <= 64,
+ * so that max|x * A| <= 16 and it is never more than about 1e-6 from PyTorch's
+ * result, and only for planes whose variance exceeds eps: near-constant
+ * planes (a nearest-upsampled 1x1 map), whose output is rounding residue, keep
+ * PyTorch's residue bit for bit. NaN and infinities fail the test.
+ */
+@inline function fusedNeeded(v: f64, eps: f64, K: f32, maxSq: f32, A: f32): bool {
+  const a = <f64>A;
+  return !(v > eps && abs(<f64>K * a) <= 8 && <f64>maxSq * (a * a) <= 64);
+}
+
+/** Groups per batch of groupForward, and its scratch (per group: K and max (x - K)^2, float32). */
+const BATCH = 256;
+const SCRATCH = memory.data(BATCH * 8, 16);
 
 /** ATen's group norm without affine: out = f32(f32(x - mu) * r). */
 function centerScaleRun(src: usize, dst: usize, n: i32, mu: f32, r: f32): void {
@@ -172,52 +258,65 @@ export function groupForward(
   x: usize, out: usize, S: i32, gs: i32, C: i32, c0: i32, groups: i32, eps: f64, gn: i32,
   w: usize, b: usize, mean: usize, variance: usize, rstd: usize,
 ): void {
-  const m = <f64>gs * <f64>S;
+  const inv = 1 / (<f64>gs * <f64>S);
   const plane = <usize>S << 2;
-  // Three sweeps over the chunk (it stays in cache): sums, then the statistics (independent
-  // divisions and square roots overlap across groups), then the output.
-  let p = x;
-  for (let g = 0; g < groups; g++) {
-    const K: f64 = S > 0 ? <f64>load<f32>(p) : 0;
-    let s1: f64 = 0;
-    let s2: f64 = 0;
-    for (let j = 0; j < gs; j++) {
-      shiftedSums(p, S, K);
-      s1 += R1;
-      s2 += R2;
-      p += plane;
-    }
-    const o = <usize>g << 3;
-    store<f64>(mean + o, s1);
-    store<f64>(variance + o, s2);
-    store<f64>(rstd + o, K);
-  }
-  for (let g = 0; g < groups; g++) {
-    const o = <usize>g << 3;
-    const dm = load<f64>(mean + o) / m;
-    const v = max<f64>(0, load<f64>(variance + o) / m - dm * dm);
-    store<f64>(mean + o, load<f64>(rstd + o) + dm);
-    store<f64>(variance + o, v);
-    store<f64>(rstd + o, 1 / Math.sqrt(v + eps));
-  }
   let c = c0;
-  p = x;
+  let p = x;
   let q = out;
-  for (let g = 0; g < groups; g++) {
-    const fr = <f32>load<f64>(rstd + (<usize>g << 3));
-    const fm = <f64>(<f32>load<f64>(mean + (<usize>g << 3)));
-    for (let j = 0; j < gs; j++) {
-      if (gn && !w && !b) {
-        centerScaleRun(p, q, S, <f32>fm, fr);
-      } else {
-        const alpha = fr * param(w, c, 1);
-        // Batch/instance norm: b - mean * alpha fused; group norm: -alpha * mean rounded, then + b.
-        const beta = gn ? param(b, c, 0) - <f32>fm * alpha : <f32>(<f64>param(b, c, 0) - fm * <f64>alpha);
-        affineRun(p, q, S, alpha, beta);
+  // Batches of groups in three sweeps (the batch stays in cache): sums, then the statistics
+  // (independent divisions and square roots overlap across groups), then the output.
+  for (let g0 = 0; g0 < groups; g0 += BATCH) {
+    const g1 = min(groups, g0 + BATCH);
+    let r = p;
+    for (let g = g0; g < g1; g++) {
+      const K: f32 = S > 0 ? load<f32>(r) : 0;
+      let s1: f64 = 0;
+      let s2: f64 = 0;
+      let mx: f32 = 0;
+      for (let j = 0; j < gs; j++) {
+        sumsAbout(r, S, K);
+        s1 += R1;
+        s2 += R2;
+        mx = max(mx, MX);
+        r += plane;
       }
-      p += plane;
-      q += plane;
-      if (++c == C) c = 0;
+      const o = <usize>g << 3;
+      store<f64>(mean + o, s1);
+      store<f64>(variance + o, s2);
+      const t = SCRATCH + (<usize>(g - g0) << 3);
+      store<f32>(t, K);
+      store<f32>(t, mx, 4);
+    }
+    for (let g = g0; g < g1; g++) {
+      const o = <usize>g << 3;
+      const dm = load<f64>(mean + o) * inv;
+      const v = max<f64>(0, load<f64>(variance + o) * inv - dm * dm);
+      store<f64>(mean + o, <f64>load<f32>(SCRATCH + (<usize>(g - g0) << 3)) + dm);
+      store<f64>(variance + o, v);
+      store<f64>(rstd + o, 1 / Math.sqrt(v + eps));
+    }
+    for (let g = g0; g < g1; g++) {
+      const o = <usize>g << 3;
+      const t = SCRATCH + (<usize>(g - g0) << 3);
+      const K = load<f32>(t);
+      const mx = load<f32>(t, 4);
+      const fr = <f32>load<f64>(rstd + o);
+      const fm = <f32>load<f64>(mean + o);
+      const v = load<f64>(variance + o);
+      for (let j = 0; j < gs; j++) {
+        if (gn && !w && !b) {
+          centerScaleRun(p, q, S, fm, fr);
+        } else {
+          const alpha = fr * param(w, c, 1);
+          // Batch/instance norm: b - mean * alpha fused; group norm: -alpha * mean rounded, then + b.
+          const beta = gn ? param(b, c, 0) - fm * alpha : <f32>(<f64>param(b, c, 0) - <f64>fm * <f64>alpha);
+          if (fusedNeeded(v, eps, K, mx, alpha)) affineRun(p, q, S, alpha, beta);
+          else affineRun32(p, q, S, alpha, beta);
+        }
+        p += plane;
+        q += plane;
+        if (++c == C) c = 0;
+      }
     }
   }
 }
@@ -227,7 +326,7 @@ export function planeSums(x: usize, S: i32, planes: i32, shift: usize, s1: usize
   const plane = <usize>S << 2;
   for (let j = 0; j < planes; j++) {
     const o = <usize>j << 3;
-    shiftedSums(x + <usize>j * plane, S, load<f64>(shift + o));
+    sumsAbout(x + <usize>j * plane, S, <f32>load<f64>(shift + o));
     store<f64>(s1 + o, R1);
     store<f64>(s2 + o, R2);
   }
@@ -393,24 +492,24 @@ export function planeScale(dy: usize, dx: usize, S: i32, planes: i32, r: usize, 
 export function rowForward(
   x: usize, out: usize, D: i32, rows: i32, eps: f64, w: usize, b: usize, mean: usize, variance: usize, rstd: usize,
 ): void {
-  const m = <f64>D;
+  const inv = 1 / <f64>D;
   const row = <usize>D << 2;
   const zero = f64x2.splat(0);
   const n4 = <usize>(D & ~3) << 2;
-  // As groupForward: sums, statistics, output in three sweeps over the chunk.
+  // Sums, statistics, output in three sweeps over the chunk (it stays in cache).
   for (let k = 0; k < rows; k++) {
     const src = x + <usize>k * row;
-    const K: f64 = D > 0 ? <f64>load<f32>(src) : 0;
-    shiftedSums(src, D, K);
+    const K: f32 = D > 0 ? load<f32>(src) : 0;
+    sumsAbout(src, D, K);
     const o = <usize>k << 3;
     store<f64>(mean + o, R1);
     store<f64>(variance + o, R2);
-    store<f64>(rstd + o, K);
+    store<f64>(rstd + o, <f64>K);
   }
   for (let k = 0; k < rows; k++) {
     const o = <usize>k << 3;
-    const dm = load<f64>(mean + o) / m;
-    const v = max<f64>(0, load<f64>(variance + o) / m - dm * dm);
+    const dm = load<f64>(mean + o) * inv;
+    const v = max<f64>(0, load<f64>(variance + o) * inv - dm * dm);
     store<f64>(mean + o, load<f64>(rstd + o) + dm);
     store<f64>(variance + o, v);
     store<f64>(rstd + o, 1 / Math.sqrt(v + eps));

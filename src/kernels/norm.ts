@@ -7,14 +7,19 @@
  *   batch norm:    one stat per c, over (n, s)    perSample = false, groupSize = 1
  * Layer norm (affine per element of the normalized block) has its own pair below.
  *
- * Numerics (ATen's float32 CPU kernels): statistics are one-pass shifted sums
- * in float64 (data - K with K the stat's first element, so a large common
- * offset such as 1e4 cancels before squaring); the output is x * alpha + beta
- * with float32 alpha = f32(rstd) * w and beta = f32(b - f32(mean) * alpha), the
- * product exact in float64 and the sum rounded once more to float32, as ATen's
- * fused multiply-add does it (on constant planes the result is then PyTorch's
- * rounding residue, not an exact zero). The backward follows ATen's float32
- * order with float64 sums.
+ * Numerics (ATen's float32 CPU kernels, within the oracle's tolerances):
+ * statistics are one-pass shifted sums, d = f32(x - K) with K the stat's first
+ * value (so a large common offset such as 1e4 cancels before squaring), summed
+ * in float32 lanes over blocks of 64 values and in float64 across blocks, and
+ * summed again about the plane's mean where K was far from it (sumsAbout in
+ * norm_js.ts); the output is x * alpha + beta with float32
+ * alpha = f32(rstd) * w and beta = f32(b - f32(mean) * alpha). Where the
+ * rounding of x * alpha could move the result by more than 1e-6 (large
+ * offsets, near-constant planes: see fusedNeeded in norm_js.ts) the product is
+ * exact and the sum rounded once, as ATen's fused multiply-add does it (on
+ * constant planes the result is then PyTorch's rounding residue, not an exact
+ * zero); elsewhere it is a float32 multiply and add. The backward follows
+ * ATen's float32 order with float64 sums.
  *
  * These drivers do the per-statistic bookkeeping (O(N * C)) and hand the loops
  * over the data to kernels (norm_js.ts, or its WebAssembly twin) through a
@@ -92,13 +97,13 @@ export function normStats(x: Float32Array, l: NormLayout, exec: NormExecutor = r
       s2[st]! += ps2[n * C + c]!;
     }
   }
-  const m = statSize(l);
+  const inv = 1 / statSize(l);
   const mean = new Float64Array(k);
   const variance = new Float64Array(k);
   for (let i = 0; i < k; i++) {
-    const dm = s1[i]! / m;
+    const dm = s1[i]! * inv;
     mean[i] = K[i]! + dm;
-    variance[i] = Math.max(0, s2[i]! / m - dm * dm);
+    variance[i] = Math.max(0, s2[i]! * inv - dm * dm);
   }
   return { mean, variance };
 }

@@ -2,8 +2,10 @@
  * The normalization kernels in plain TypeScript: the reference arithmetic and
  * the fallback when WebAssembly SIMD is unavailable. asm/norm.ts is their
  * bit-for-bit SIMD twin (same float32/float64 steps, same summation order:
- * eight interleaved float64 accumulators, element i into accumulator i % 8,
- * combined as ((a0+a2)+(a4+a6)) + ((a1+a3)+(a5+a7)), tail added in order).
+ * the statistics in sixteen float32 lanes per block of 64 values, see
+ * shiftedSums; layer norm's backward in eight interleaved float64
+ * accumulators, element i into accumulator i % 8, combined as
+ * ((a0+a2)+(a4+a6)) + ((a1+a3)+(a5+a7)), tail added in order).
  *
  * Each kernel works on a run of "units" (groups of planes, planes, or rows) of
  * contiguous storage; `specs` says how a call splits into sub-ranges, which
@@ -235,28 +237,96 @@ const f = Math.fround;
 let R1 = 0;
 let R2 = 0;
 
-/** R1 = sum(x - K), R2 = sum((x - K)^2) over x[o, o + n), in float64. */
+let MX = 0;
+
+const LA = new Float32Array(16);
+const LQ = new Float32Array(16);
+
+/**
+ * R1 = sum(d), R2 = sum(d * d) with d = f32(x - K), and MX = max f32(d * d), over
+ * x[o, o + n). Blocks of 64 values are summed in sixteen float32 lanes (value
+ * i of a block into lane i % 16, d * d rounded to float32), the lanes folded
+ * to four as l = (l + (l + 4)) + ((l + 8) + (l + 12)), and those added to the
+ * float64 total as ((l0 + l2) + (l1 + l3)); then the tail (n % 16 values) in
+ * float64, in order. (Float32Array stores round each lane sum to float32, as
+ * the SIMD lanes do.)
+ */
 function shiftedSums(x: F32, o: number, n: number, K: number): void {
-  let a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
-  let q0 = 0, q1 = 0, q2 = 0, q3 = 0, q4 = 0, q5 = 0, q6 = 0, q7 = 0;
-  const end8 = o + n - (n & 7);
+  let s1 = 0;
+  let s2 = 0;
+  let m = 0;
+  const end16 = o + n - (n & 15);
   let i = o;
-  for (; i < end8; i += 8) {
-    const d0 = x[i]! - K, d1 = x[i + 1]! - K, d2 = x[i + 2]! - K, d3 = x[i + 3]! - K;
-    const d4 = x[i + 4]! - K, d5 = x[i + 5]! - K, d6 = x[i + 6]! - K, d7 = x[i + 7]! - K;
-    a0 += d0; a1 += d1; a2 += d2; a3 += d3; a4 += d4; a5 += d5; a6 += d6; a7 += d7;
-    q0 += d0 * d0; q1 += d1 * d1; q2 += d2 * d2; q3 += d3 * d3;
-    q4 += d4 * d4; q5 += d5 * d5; q6 += d6 * d6; q7 += d7 * d7;
+  while (i < end16) {
+    LA.fill(0);
+    LQ.fill(0);
+    const blockEnd = Math.min(end16, i + 64);
+    for (; i < blockEnd; i += 16) {
+      for (let l = 0; l < 16; l++) {
+        const d = f(x[i + l]! - K);
+        const e = f(d * d);
+        LA[l] = LA[l]! + d;
+        LQ[l] = LQ[l]! + e;
+        m = Math.max(m, e);
+      }
+    }
+    s1 += fold(LA);
+    s2 += fold(LQ);
   }
-  let s1 = a0 + a2 + (a4 + a6) + (a1 + a3 + (a5 + a7));
-  let s2 = q0 + q2 + (q4 + q6) + (q1 + q3 + (q5 + q7));
   for (const end = o + n; i < end; i++) {
-    const d = x[i]! - K;
+    const d = f(x[i]! - K);
     s1 += d;
     s2 += d * d;
+    m = Math.max(m, f(d * d));
   }
   R1 = s1;
   R2 = s2;
+  MX = m;
+}
+
+/**
+ * shiftedSums about K, kept accurate when K is far from the run's mean: if
+ * mean(d)^2 > 8 var (float32 lane sums would then lose digits to
+ * cancellation), the run is summed again about K2 = f32(K + mean(d)) and the
+ * sums moved back to K in float64: R1 = s1 + n * e, R2 = (s2 + 2 * e * s1) +
+ * (n * e) * e with e = K2 - K; MX = f32((sqrt(max) + |e|)^2) still bounds
+ * max (x - K)^2. Constant runs equal to K never take the second pass.
+ */
+function sumsAbout(x: F32, o: number, n: number, K: number): void {
+  shiftedSums(x, o, n, K);
+  // mean^2 > 8 var, as 9 s1^2 > 8 n s2 (no division; false for NaN).
+  if (!(9 * R1 * R1 > 8 * n * R2)) return;
+  const K2 = f(K + R1 / n);
+  shiftedSums(x, o, n, K2);
+  const e = K2 - K;
+  const s1 = R1;
+  R1 = s1 + n * e;
+  R2 = R2 + 2 * e * s1 + n * e * e;
+  const r = Math.sqrt(MX) + Math.abs(e);
+  MX = f(r * r);
+}
+
+/** Sixteen float32 lanes to one float64 value, in shiftedSums' order. */
+function fold(L: Float32Array): number {
+  const l0 = f(f(L[0]! + L[4]!) + f(L[8]! + L[12]!));
+  const l1 = f(f(L[1]! + L[5]!) + f(L[9]! + L[13]!));
+  const l2 = f(f(L[2]! + L[6]!) + f(L[10]! + L[14]!));
+  const l3 = f(f(L[3]! + L[7]!) + f(L[11]! + L[15]!));
+  return l0 + l2 + (l1 + l3);
+}
+
+/**
+ * Whether x * A + B must be computed fused (exactly as ATen does) rather than
+ * as a float32 multiply and add. The two differ by the rounding of x * A, at
+ * most 2^-24 * max|x| * |A|, and max|x| <= |K| + sqrt(max (x - K)^2). The
+ * float32 form is used only when |K * A| <= 8 and max (x - K)^2 * A^2 <= 64,
+ * so that max|x * A| <= 16 and it is never more than about 1e-6 from PyTorch's
+ * result, and only for planes whose variance exceeds eps: near-constant
+ * planes (a nearest-upsampled 1x1 map), whose output is rounding residue, keep
+ * PyTorch's residue bit for bit. NaN and infinities fail the test.
+ */
+function fusedNeeded(v: number, eps: number, K: number, maxSq: number, A: number): boolean {
+  return !(v > eps && Math.abs(K * A) <= 8 && maxSq * (A * A) <= 64);
 }
 
 /**
@@ -308,21 +378,23 @@ function backApply(x: F32, dy: F32, dx: F32, o: number, n: number, mu: number, g
 
 export const jsKernels: NormKernels = {
   groupForward({ x, out, S, gs, C, c0, groups, eps, gn, weight, bias, mean, variance, rstd }) {
-    const m = gs * S;
+    const inv = 1 / (gs * S);
     let c = c0;
     let p = 0;
     for (let g = 0; g < groups; g++) {
       const K = S > 0 ? x[p]! : 0;
       let s1 = 0;
       let s2 = 0;
+      let mx = 0;
       for (let j = 0; j < gs; j++) {
-        shiftedSums(x, p + j * S, S, K);
+        sumsAbout(x, p + j * S, S, K);
         s1 += R1;
         s2 += R2;
+        mx = Math.max(mx, MX);
       }
-      const dm = s1 / m;
+      const dm = s1 * inv;
       const mu = K + dm;
-      const v = Math.max(0, s2 / m - dm * dm);
+      const v = Math.max(0, s2 * inv - dm * dm);
       const r = 1 / Math.sqrt(v + eps);
       mean[g] = mu;
       variance[g] = v;
@@ -338,7 +410,8 @@ export const jsKernels: NormKernels = {
           const alpha = f(fr * (weight ? weight[c]! : 1));
           // Batch/instance norm: b - mean * alpha fused; group norm: -alpha * mean rounded, then + b.
           const beta = gn ? f((bias ? bias[c]! : 0) - f(fm * alpha)) : f((bias ? bias[c]! : 0) - fm * alpha);
-          for (let i = p; i < end; i++) out[i] = x[i]! * alpha + beta;
+          if (fusedNeeded(v, eps, K, mx, alpha)) for (let i = p; i < end; i++) out[i] = x[i]! * alpha + beta;
+          else for (let i = p; i < end; i++) out[i] = f(x[i]! * alpha) + beta;
         }
         p = end;
         if (++c === C) c = 0;
@@ -348,7 +421,7 @@ export const jsKernels: NormKernels = {
 
   planeSums({ x, S, planes, shift, s1, s2 }) {
     for (let j = 0; j < planes; j++) {
-      shiftedSums(x, j * S, S, shift[j]!);
+      sumsAbout(x, j * S, S, f(shift[j]!));
       s1[j] = R1;
       s2[j] = R2;
     }
@@ -436,13 +509,14 @@ export const jsKernels: NormKernels = {
   },
 
   rowForward({ x, out, D, rows, eps, weight, bias, mean, variance, rstd }) {
+    const inv = 1 / D;
     for (let k = 0; k < rows; k++) {
       const base = k * D;
       const K = D > 0 ? x[base]! : 0;
-      shiftedSums(x, base, D, K);
-      const dm = R1 / D;
+      sumsAbout(x, base, D, K);
+      const dm = R1 * inv;
       const mu = K + dm;
-      const v = Math.max(0, R2 / D - dm * dm);
+      const v = Math.max(0, R2 * inv - dm * dm);
       const rs = 1 / Math.sqrt(v + eps);
       mean[k] = mu;
       variance[k] = v;
