@@ -93,10 +93,23 @@ function moduleFor(op: OpName, d: BenchData): Module {
   return m.train();
 }
 
-/** normkit's pass through its nn module (whatever backend and threads are set when it runs). */
-export function normkitRunner(c: BenchCase, d: BenchData): () => PassResult {
+/**
+ * normkit's pass through its nn module (whatever backend and threads are set
+ * when it runs). `reuse` (forward only): each call disposes the previous
+ * call's output first, as an inference loop that is done with it would, so
+ * the new output takes its memory (see src/tensor/storage.ts).
+ */
+export function normkitRunner(c: BenchCase, d: BenchData, reuse = false): () => PassResult {
   const m = moduleFor(c.op, d);
   const x = new Tensor(d.x, d.shape);
+  if (c.pass === 'forward' && reuse) {
+    let last: Tensor | null = null;
+    return () => {
+      last?.dispose();
+      last = noGrad(() => m.call(x));
+      return [last.data];
+    };
+  }
   if (c.pass === 'forward') return () => [noGrad(() => m.call(x)).data];
   x.requiresGrad = true;
   const dy = new Tensor(d.dy, d.shape);

@@ -15,7 +15,8 @@ import { buildModel, ortRunner } from './onnx.js';
 import { onnxSpec, tfjsRunner } from './peers.js';
 import { loadTfjs, type Tf } from './tfjs.js';
 import { runTorch, torchVersion } from './torch.js';
-import { formatMarkdown, formatTable, type Row } from './report.js';
+import { formatMarkdown, formatTable, type Output, type Row } from './report.js';
+import { emptyStorageCache } from '../src/tensor/storage.js';
 
 const TOL = 1e-4;
 
@@ -143,20 +144,27 @@ async function main(): Promise<number> {
       const ref = normkitRunner(c, d)();
       refs.push(ref.map((a) => Float32Array.from(a)));
       lap('reference');
-      const add = (impl: Row['impl'], threads: number, medianMs: number) => rows.push({ op: c.op, pass: c.pass, shape, impl, threads, medianMs });
-      const checked = (impl: string, threads: number, got: PassResult): boolean => {
+      const add = (impl: Row['impl'], threads: number, medianMs: number, output: Output = 'fresh') =>
+        rows.push({ op: c.op, pass: c.pass, shape, impl, threads, output, medianMs });
+      const checked = (impl: string, threads: number, got: PassResult, output: Output = 'fresh'): boolean => {
         const err = maxError(got, ref);
         if (err <= TOL) return true;
-        notes.push(`${key}: ${impl} (${threads} thread${threads > 1 ? 's' : ''}) differs from the reference by ${err.toExponential(2)}; not timed`);
+        notes.push(`${key}: ${impl} (${threads} thread${threads > 1 ? 's' : ''}, ${output} output) differs from the reference by ${err.toExponential(2)}; not timed`);
         return false;
       };
+      // Forward passes also run with their output memory reused: normkit disposing the previous
+      // output (tensor storage recycling), onnxruntime writing into a pre-allocated output.
+      const outputs: Output[] = c.pass === 'forward' ? ['fresh', 'reused'] : ['fresh'];
 
       setNormBackend(info.wasmAvailable ? 'wasm' : 'js');
-      for (const threads of [1, 2]) {
-        setNormThreads(threads);
-        const run = normkitRunner(c, d);
-        const [got, ms] = await once(run);
-        if (checked('normkit', threads, got)) add('normkit', threads, await time(run, ms));
+      for (const output of outputs) {
+        for (const threads of [1, 2]) {
+          setNormThreads(threads);
+          const run = normkitRunner(c, d, output === 'reused');
+          const [got, ms] = await once(run);
+          if (checked('normkit', threads, got, output)) add('normkit', threads, await time(run, ms), output);
+        }
+        emptyStorageCache();
       }
       setNormThreads(2);
       lap('normkit');
@@ -164,13 +172,15 @@ async function main(): Promise<number> {
       const spec = onnxSpec(c, d);
       if (spec) {
         const model = buildModel(shape, spec);
-        for (const threads of [1, 2]) {
-          const r = await ortRunner(model, d.x, shape, threads);
-          try {
-            const [got, ms] = await once(() => r.run());
-            if (checked('onnxruntime-node', threads, [got])) add('onnxruntime-node', threads, await time(() => r.run(), ms));
-          } finally {
-            await r.release();
+        for (const output of outputs) {
+          for (const threads of [1, 2]) {
+            const r = await ortRunner(model, d.x, shape, threads, output === 'reused');
+            try {
+              const [got, ms] = await once(() => r.run());
+              if (checked('onnxruntime-node', threads, [got], output)) add('onnxruntime-node', threads, await time(() => r.run(), ms), output);
+            } finally {
+              await r.release();
+            }
           }
         }
       }
@@ -192,7 +202,7 @@ async function main(): Promise<number> {
       for (const r of res) {
         const key = `${r.op} ${r.pass} [${shape.join(', ')}]`;
         if (r.medianMs === undefined) notes.push(`${key}: pytorch (${r.threads} threads) differs from the reference by ${r.maxErr.toExponential(2)}; not timed`);
-        else rows.push({ op: r.op as BenchCase['op'], pass: r.pass as BenchCase['pass'], shape, impl: 'pytorch', threads: r.threads, medianMs: r.medianMs });
+        else rows.push({ op: r.op as BenchCase['op'], pass: r.pass as BenchCase['pass'], shape, impl: 'pytorch', threads: r.threads, output: 'fresh', medianMs: r.medianMs });
       }
       lap('pytorch');
     }
@@ -206,7 +216,7 @@ async function main(): Promise<number> {
   console.log(formatTable(rows, floors, { bandwidthGBs, machine, torch, quick: o.quick }));
   for (const n of notes) console.log(`note: ${n}`);
   if (o.json) {
-    const results = rows.map((r) => ({ op: r.op, pass: r.pass, shape: r.shape, impl: r.impl, threads: r.threads, medianMs: r.medianMs }));
+    const results = rows.map((r) => ({ op: r.op, pass: r.pass, shape: r.shape, impl: r.impl, threads: r.threads, output: r.output, medianMs: r.medianMs }));
     writeFileSync(o.json, `${JSON.stringify({ bandwidthGBs, machine, floors: floors.map((f) => ({ shape: f.shape, medianMs: f.medianMs })), results }, null, 2)}\n`);
     console.log(`wrote ${o.json}`);
   }

@@ -81,8 +81,12 @@ export interface OrtRunner {
   release(): Promise<void>;
 }
 
-/** A session on `threads` intra-op threads, fed `x` each run; resolves to Y. */
-export async function ortRunner(model: Uint8Array, x: Float32Array, shape: readonly number[], threads: number): Promise<OrtRunner> {
+/**
+ * A session on `threads` intra-op threads, fed `x` each run; resolves to Y.
+ * `preallocated`: Y is written into one output tensor made up front (onnxruntime's
+ * pre-allocated fetches) instead of a new one per run.
+ */
+export async function ortRunner(model: Uint8Array, x: Float32Array, shape: readonly number[], threads: number, preallocated = false): Promise<OrtRunner> {
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
@@ -90,9 +94,10 @@ export async function ortRunner(model: Uint8Array, x: Float32Array, shape: reado
     graphOptimizationLevel: 'all',
   });
   const feeds = { X: new ort.Tensor('float32', x, shape as number[]) };
+  const y = preallocated ? new ort.Tensor('float32', new Float32Array(x.length), shape as number[]) : null;
   return {
     async run() {
-      const out = await session.run(feeds, ['Y']);
+      const out = await session.run(feeds, y ? { Y: y } : ['Y']);
       return out['Y']!.data as Float32Array;
     },
     release: () => session.release(),

@@ -3,6 +3,8 @@ import './tensor/methods.js';
 
 export * from './errors.js';
 export { Tensor, isTensor, type MetaFacts } from './tensor/tensor.js';
+export { tidy } from './tensor/tidy.js';
+export { setStorageCacheLimit, emptyStorageCache, storageInfo, type StorageInfo } from './tensor/storage.js';
 export * from './tensor/creation.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 export { numel, broadcastShapes, type Shape } from './tensor/shape.js';

@@ -2,6 +2,7 @@ import { RuntimeError, fmtSize } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { noGrad } from './grad_mode.js';
+import { pinStorage } from '../tensor/storage.js';
 
 function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
@@ -91,7 +92,10 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       if (g === undefined) continue;
       const node = t.gradNode;
       if (node === null) {
-        if (t.grad === null) t.grad = new Tensor(g.owned ? g.data : Float32Array.from(g.data), t.shape);
+        if (t.grad === null) {
+          t.grad = new Tensor(g.owned ? g.data : Float32Array.from(g.data), t.shape);
+          pinStorage(t.grad.data); // a leaf's gradient outlives any tidy() around the backward pass
+        }
         else {
           const acc = t.grad.data;
           const gd = g.data;

@@ -1,5 +1,6 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { isGradEnabled } from './grad_mode.js';
+import { pinStorage } from '../tensor/storage.js';
 
 /**
  * Attaches a backward closure to `out` when gradients are recorded and any
@@ -15,5 +16,8 @@ export function record(
   if (!inputs.some((t) => t.requiresGrad)) return out;
   out.requiresGrad = true;
   out.gradNode = { name, inputs, backward };
+  // The backward closure may read these arrays: never recycle them.
+  pinStorage(out.data);
+  for (const t of inputs) if (!t.isMeta) pinStorage(t.data);
   return out;
 }

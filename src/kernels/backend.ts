@@ -13,7 +13,8 @@ import { RuntimeError } from '../errors.js';
 import * as drivers from './norm.js';
 import type { NormExecutor, NormLayout, NormNeed } from './norm.js';
 import { bulkElements, jsKernels, type KernelArgs, type KernelName, type NormKernels } from './norm_js.js';
-import { allocShared, NormPool } from './norm_pool.js';
+import { NormPool } from './norm_pool.js';
+import { allocStorage } from '../tensor/storage.js';
 import { loadWasmKernels } from './norm_wasm.js';
 
 export type NormBackendName = 'wasm' | 'js';
@@ -71,19 +72,9 @@ function resizePool(): void {
  */
 let sharedMinBytes = 32 << 20;
 
-/**
- * A float32 array for a kernel output, left uninitialized: every kernel writes
- * each element of its outputs, and skipping calloc's zeroing (and the fresh
- * pages it often means) is much of the cost of a large output.
- */
-function allocOutput(n: number): Float32Array {
-  if (n < 16384 || typeof Buffer === 'undefined') return new Float32Array(n);
-  const b = Buffer.allocUnsafeSlow(n * 4);
-  return new Float32Array(b.buffer, b.byteOffset, n);
-}
-
 export const normExecutor: NormExecutor = {
-  alloc: (n) => (n * 4 >= sharedMinBytes && poolFor(n) ? allocShared(n) : allocOutput(n)),
+  // Outputs come from tensor storage (recycled when disposed under noGrad; see tensor/storage.ts).
+  alloc: (n) => allocStorage(n, n * 4 >= sharedMinBytes && poolFor(n) !== null),
   run<K extends KernelName>(kernel: K, a: KernelArgs[K]): void {
     const bulk = bulkElements(kernel, a as unknown as Record<string, unknown>);
     const p = poolFor(bulk.out);

@@ -1,8 +1,9 @@
 /** Hot loops for elementwise maps over contiguous float32 storage (no shape semantics here). */
 import { broadcastStrides, numel, sameShape, type Shape } from '../tensor/shape.js';
+import { allocStorage } from '../tensor/storage.js';
 
 export function mapUnary(x: Float32Array, f: (v: number) => number): Float32Array {
-  const out = new Float32Array(x.length);
+  const out = allocStorage(x.length);
   for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
   return out;
 }
@@ -17,7 +18,7 @@ export function mapBinary(
   f: (x: number, y: number) => number,
 ): Float32Array {
   const n = numel(outShape);
-  const out = new Float32Array(n);
+  const out = allocStorage(n);
   // Same shapes are a flat zip only when nothing is broadcast ([1] and [1] into [3] is not).
   if (sameShape(aShape, bShape) && a.length === n) {
     for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);

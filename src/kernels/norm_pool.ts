@@ -5,7 +5,7 @@
  * The public API is synchronous, so the main thread posts each worker its
  * range, then blocks in Atomics.wait on shared control words (it cannot take
  * messages while it waits). Workers only see shared memory: arrays already in
- * a SharedArrayBuffer (large outputs allocated by `allocShared`) are used in
+ * a SharedArrayBuffer (large outputs: `allocStorage(n, true)`) are used in
  * place; the others go through a per-worker staging buffer. The copies are
  * pipelined: the main thread stages a worker's inputs piece by piece while
  * the worker starts on the first pieces, and copies finished output pieces
@@ -41,11 +41,6 @@ type Arr = Float32Array | Float64Array;
 
 export const isShared = (v: ArrayBufferView): boolean =>
   typeof SharedArrayBuffer === 'function' && v.buffer instanceof SharedArrayBuffer;
-
-/** A float32 array in shared memory (workers can write it directly). */
-export function allocShared(n: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(n * 4));
-}
 
 /** Input bytes per staged piece: small enough to start a worker early, large enough to amortize the wake-ups. */
 const PIECE_BYTES = 512 * 1024;

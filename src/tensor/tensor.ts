@@ -1,6 +1,7 @@
 import { RuntimeError, TypeError } from '../errors.js';
 import { numel, type Shape } from './shape.js';
 import type { GradNode } from '../autograd/node.js';
+import { releaseStorage, retainStorage } from './storage.js';
 
 /**
  * What shape-only ("meta") execution knows about a tensor besides its shape.
@@ -22,6 +23,7 @@ export class Tensor {
   readonly shape: readonly number[];
   /** Storage; `null` for a meta tensor. */
   readonly #data: Float32Array | null;
+  #disposed = false;
   requiresGrad = false;
   /** Accumulated gradient of a leaf after `backward()`. */
   grad: Tensor | null = null;
@@ -39,6 +41,7 @@ export class Tensor {
     }
     this.#data = data;
     this.shape = Object.freeze([...shape]);
+    if (data !== null) retainStorage(data, this);
   }
 
   /** A shape-only tensor: ops compute its output shape and checks, but no values. */
@@ -52,10 +55,27 @@ export class Tensor {
     return this.#data === null;
   }
 
-  /** The storage; throws on a meta tensor. */
+  /** The storage; throws on a meta tensor and after dispose(). */
   get data(): Float32Array {
     if (this.#data === null) throw new RuntimeError('a meta tensor has no data');
+    if (this.#disposed) throw new RuntimeError(`this tensor of shape [${this.shape.join(', ')}] was disposed; its data is gone`);
     return this.#data;
+  }
+
+  /**
+   * Ends this tensor's use: reading its data afterwards throws. Outputs made
+   * under noGrad give their memory back for the next output of the same size
+   * once every tensor on it (views, reshapes) is disposed: arrays read from
+   * `.data` before may then be overwritten. Safe to call twice.
+   */
+  dispose(): void {
+    if (this.#disposed || this.#data === null) return;
+    this.#disposed = true;
+    releaseStorage(this.#data);
+  }
+
+  get isDisposed(): boolean {
+    return this.#disposed;
   }
 
   get ndim(): number {

@@ -1,0 +1,144 @@
+/**
+ * Float32 storage for op outputs, and its recycling.
+ *
+ * A large output that comes fresh from the allocator costs a page fault per
+ * 4 KB the first time it is written: on the machines measured (bench/) that is
+ * most of a normalization layer's time on large tensors. So storage can be
+ * handed back: when every tensor on an array has been disposed
+ * (`Tensor.dispose()`, or `tidy()`), the array goes to a free list, and the
+ * next output of the same length (and kind) takes it again, already paged in.
+ *
+ * Only arrays that no autograd graph can hold are recycled: those allocated
+ * while gradients are off (`noGrad`), and never once they have been an input
+ * or output of a recorded op (`pinStorage`, called by autograd's `record`). A
+ * training step's arrays may be saved by backward closures, so its tensors can
+ * be disposed (they become unusable) but their memory is left to the garbage
+ * collector. Arrays a user passes to `new Tensor` are never recycled either.
+ */
+import { isGradEnabled } from '../autograd/grad_mode.js';
+import { RuntimeError } from '../errors.js';
+
+/** Smaller arrays come cheaply from the engine; only these and larger are recycled. */
+const MIN_RECYCLED = 16384;
+
+interface Owned {
+  /** Live (not disposed) tensors on the array. */
+  refs: number;
+  shared: boolean;
+}
+
+const owned = new WeakMap<Float32Array, Owned>();
+const free = new Map<string, Float32Array[]>();
+let freeBytes = 0;
+let limitBytes = 256 * 1024 * 1024;
+let reused = 0;
+
+const keyOf = (n: number, shared: boolean): string => (shared ? `s${n}` : `${n}`);
+
+/** A fresh array, uninitialized where the engine allows it (every caller writes each element). */
+function fresh(n: number, shared: boolean): Float32Array {
+  if (shared) return new Float32Array(new SharedArrayBuffer(n * 4));
+  if (n < MIN_RECYCLED || typeof Buffer === 'undefined') return new Float32Array(n);
+  const b = Buffer.allocUnsafeSlow(n * 4);
+  return new Float32Array(b.buffer, b.byteOffset, n);
+}
+
+/**
+ * A float32 array of length n for an op's output. Its contents are
+ * unspecified (the caller writes every element). `shared`: backed by a
+ * SharedArrayBuffer (worker threads write it directly).
+ */
+export function allocStorage(n: number, shared = false): Float32Array {
+  const recyclable = n >= MIN_RECYCLED && !isGradEnabled();
+  if (n >= MIN_RECYCLED) {
+    const list = free.get(keyOf(n, shared));
+    const a = list?.pop();
+    if (a) {
+      freeBytes -= n * 4;
+      reused++;
+      if (recyclable) owned.set(a, { refs: 0, shared });
+      else owned.delete(a);
+      return a;
+    }
+  }
+  const a = fresh(n, shared);
+  if (recyclable) owned.set(a, { refs: 0, shared });
+  return a;
+}
+
+/** Open tidy() scopes: the tensors made in each on recyclable storage. */
+const scopes: { dispose(): void }[][] = [];
+
+/** Tensor `t` now lives on `a` (called by the Tensor constructor). */
+export function retainStorage(a: Float32Array, t: { dispose(): void }): void {
+  const o = owned.get(a);
+  if (!o) return;
+  o.refs++;
+  scopes[scopes.length - 1]?.push(t);
+}
+
+/** Starts collecting the tensors made on recyclable storage (tidy). */
+export function openScope(): void {
+  scopes.push([]);
+}
+
+/** Ends the innermost scope and returns what it collected. */
+export function closeScope(): { dispose(): void }[] {
+  return scopes.pop() ?? [];
+}
+
+/** Hands tensors kept by an inner scope to the enclosing one (if any). */
+export function adoptInScope(ts: Iterable<{ dispose(): void }>): void {
+  const s = scopes[scopes.length - 1];
+  if (s) for (const t of ts) s.push(t);
+}
+
+/** A tensor on `a` was disposed: the array is recycled once no live tensor is left on it. */
+export function releaseStorage(a: Float32Array): void {
+  const o = owned.get(a);
+  if (!o || --o.refs > 0) return;
+  owned.delete(a);
+  const bytes = a.length * 4;
+  if (freeBytes + bytes > limitBytes) return;
+  const key = keyOf(a.length, o.shared);
+  let list = free.get(key);
+  if (!list) free.set(key, (list = []));
+  list.push(a);
+  freeBytes += bytes;
+}
+
+/** Whether disposing every tensor on `a` would recycle it. */
+export function isRecyclable(a: Float32Array): boolean {
+  return owned.has(a);
+}
+
+/** `a` may be held by a backward closure or a leaf's gradient: never recycle it. */
+export function pinStorage(a: Float32Array): void {
+  owned.delete(a);
+}
+
+/** Caps the bytes kept on the free lists (0 turns recycling off and empties them). */
+export function setStorageCacheLimit(bytes: number): void {
+  if (!Number.isFinite(bytes) || bytes < 0) throw new RuntimeError(`setStorageCacheLimit: expected a non-negative number of bytes, got ${bytes}`);
+  limitBytes = bytes;
+  if (freeBytes > limitBytes) emptyStorageCache();
+}
+
+/** Drops every cached array (the garbage collector frees them). */
+export function emptyStorageCache(): void {
+  free.clear();
+  freeBytes = 0;
+}
+
+export interface StorageInfo {
+  /** Bytes waiting on the free lists. */
+  cachedBytes: number;
+  /** The cap on cachedBytes. */
+  limitBytes: number;
+  /** Allocations served from the free lists so far. */
+  reused: number;
+}
+
+export function storageInfo(): StorageInfo {
+  return { cachedBytes: freeBytes, limitBytes, reused };
+}
