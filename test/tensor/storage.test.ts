@@ -17,6 +17,7 @@ import { sum } from '../../src/ops/reduce.js';
 import { tidy } from '../../src/tensor/tidy.js';
 import { emptyStorageCache, setStorageCacheLimit, storageInfo } from '../../src/tensor/storage.js';
 import * as nn from '../../src/nn/index.js';
+import * as optim from '../../src/optim/index.js';
 
 // Large enough to be recycled (at least 16384 elements).
 const SHAPE = [2, 4, 64, 64];
@@ -126,6 +127,21 @@ test('tidy disposes the tensors it made under noGrad, keeps its result and leave
   assert.ok(lin.weight.grad !== null && !lin.weight.grad.isDisposed);
   assert.ok(Number.isFinite(lin.weight.grad.data[0]!));
   assert.equal(lin.weight.isDisposed, false);
+  // Optimizer steps inside tidy keep their state from step to step.
+  const opt = new optim.Adam(lin.parameters(), { lr: 1e-2 });
+  const losses: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    losses.push(
+      tidy(() => {
+        opt.zeroGrad();
+        const loss = sum(mul(lin.call(x), lin.call(x)));
+        loss.backward();
+        opt.step();
+        return loss.item();
+      }),
+    );
+  }
+  assert.ok(losses[2]! < losses[0]!, `the loss falls: ${losses.join(', ')}`);
 
   // A throw still disposes; an async fn is refused.
   let leaked: Tensor | null = null;
