@@ -70,13 +70,21 @@ function maxError(got: PassResult, want: PassResult): number {
 
 /**
  * Median ms of `fn` with tinybench. Quick runs take at least 3 samples or
- * 100 ms after the checked run, which serves as their warm-up (2 samples for
- * tasks that took over 150 ms on it, 1 over 500 ms).
+ * 50 ms after the checked run (2 samples for tasks that took over 10 ms on
+ * it, 1 over 40 ms); the checked run is their warm-up, plus 30 ms of calls
+ * for tasks under 20 ms (the first calls of a fresh closure run colder).
  */
 function timer(quick: boolean) {
   return async (fn: () => unknown, firstMs = 0): Promise<number> => {
     const bench = quick
-      ? new Bench({ time: 100, iterations: firstMs > 500 ? 1 : firstMs > 150 ? 2 : 3, warmup: false, throws: true })
+      ? new Bench({
+          time: 50,
+          iterations: firstMs > 40 ? 1 : firstMs > 10 ? 2 : 3,
+          warmup: firstMs < 20,
+          warmupTime: 30,
+          warmupIterations: 3,
+          throws: true,
+        })
       : new Bench({ time: 400, iterations: 10, warmupTime: 100, warmupIterations: 3, throws: true });
     bench.add('task', fn);
     await bench.run();
@@ -172,15 +180,16 @@ async function main(): Promise<number> {
       const spec = onnxSpec(c, d);
       if (spec) {
         const model = buildModel(shape, spec);
-        for (const output of outputs) {
-          for (const threads of [1, 2]) {
-            const r = await ortRunner(model, d.x, shape, threads, output === 'reused');
-            try {
-              const [got, ms] = await once(() => r.run());
-              if (checked('onnxruntime-node', threads, [got], output)) add('onnxruntime-node', threads, await time(() => r.run(), ms), output);
-            } finally {
-              await r.release();
+        for (const threads of [1, 2]) {
+          const r = await ortRunner(model, d.x, shape, threads);
+          try {
+            for (const output of outputs) {
+              const run = output === 'reused' ? () => r.runInto() : () => r.run();
+              const [got, ms] = await once(run);
+              if (checked('onnxruntime-node', threads, [got], output)) add('onnxruntime-node', threads, await time(run, ms), output);
             }
+          } finally {
+            await r.release();
           }
         }
       }
@@ -198,7 +207,7 @@ async function main(): Promise<number> {
       lap('tfjs');
     }
     if (torch) {
-      const res = runTorch(d, CASES, refs, { threads: [1, 2], warmup: o.quick ? 0 : 3, iters: o.quick ? 3 : 10, tol: TOL });
+      const res = runTorch(d, CASES, refs, { threads: [1, 2], warmup: o.quick ? 0 : 3, iters: o.quick ? 1 : 10, tol: TOL });
       for (const r of res) {
         const key = `${r.op} ${r.pass} [${shape.join(', ')}]`;
         if (r.medianMs === undefined) notes.push(`${key}: pytorch (${r.threads} threads) differs from the reference by ${r.maxErr.toExponential(2)}; not timed`);

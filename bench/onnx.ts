@@ -77,16 +77,15 @@ export function buildModel(shape: readonly number[], spec: OnnxNodeSpec): Uint8A
 }
 
 export interface OrtRunner {
+  /** One run into a fresh output; resolves to Y. */
   run(): Promise<Float32Array>;
+  /** One run into the output tensor made up front (onnxruntime's pre-allocated fetches); resolves to Y. */
+  runInto(): Promise<Float32Array>;
   release(): Promise<void>;
 }
 
-/**
- * A session on `threads` intra-op threads, fed `x` each run; resolves to Y.
- * `preallocated`: Y is written into one output tensor made up front (onnxruntime's
- * pre-allocated fetches) instead of a new one per run.
- */
-export async function ortRunner(model: Uint8Array, x: Float32Array, shape: readonly number[], threads: number, preallocated = false): Promise<OrtRunner> {
+/** A session on `threads` intra-op threads, fed `x` each run. */
+export async function ortRunner(model: Uint8Array, x: Float32Array, shape: readonly number[], threads: number): Promise<OrtRunner> {
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
@@ -94,10 +93,14 @@ export async function ortRunner(model: Uint8Array, x: Float32Array, shape: reado
     graphOptimizationLevel: 'all',
   });
   const feeds = { X: new ort.Tensor('float32', x, shape as number[]) };
-  const y = preallocated ? new ort.Tensor('float32', new Float32Array(x.length), shape as number[]) : null;
+  const y = new ort.Tensor('float32', new Float32Array(x.length), shape as number[]);
   return {
     async run() {
-      const out = await session.run(feeds, y ? { Y: y } : ['Y']);
+      const out = await session.run(feeds, ['Y']);
+      return out['Y']!.data as Float32Array;
+    },
+    async runInto() {
+      const out = await session.run(feeds, { Y: y });
       return out['Y']!.data as Float32Array;
     },
     release: () => session.release(),
