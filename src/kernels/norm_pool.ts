@@ -18,6 +18,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { sliceArgs, specs, type KernelArgs, type KernelName, type NormKernels } from './norm_js.js';
+import { isShared } from '../tensor/storage.js';
 
 /**
  * Int32 indices of a worker's control buffer, and the Float64 slot for its time.
@@ -38,9 +39,6 @@ export interface JobMessage {
 }
 
 type Arr = Float32Array | Float64Array;
-
-export const isShared = (v: ArrayBufferView): boolean =>
-  typeof SharedArrayBuffer === 'function' && v.buffer instanceof SharedArrayBuffer;
 
 /** Input bytes per staged piece: small enough to start a worker early, large enough to amortize the wake-ups. */
 const PIECE_BYTES = 512 * 1024;

@@ -21,17 +21,16 @@ import { RuntimeError } from '../errors.js';
 /** Smaller arrays come cheaply from the engine; only these and larger are recycled. */
 const MIN_RECYCLED = 16384;
 
-interface Owned {
-  /** Live (not disposed) tensors on the array. */
-  refs: number;
-  shared: boolean;
-}
-
-const owned = new WeakMap<Float32Array, Owned>();
+/** Recyclable arrays and the live (not disposed) tensors on each. */
+const owned = new WeakMap<Float32Array, number>();
 const free = new Map<string, Float32Array[]>();
 let freeBytes = 0;
 let limitBytes = 256 * 1024 * 1024;
 let reused = 0;
+
+/** Whether `v` lives in a SharedArrayBuffer (worker threads can use it in place). */
+export const isShared = (v: ArrayBufferView): boolean =>
+  typeof SharedArrayBuffer === 'function' && v.buffer instanceof SharedArrayBuffer;
 
 const keyOf = (n: number, shared: boolean): string => (shared ? `s${n}` : `${n}`);
 
@@ -56,13 +55,13 @@ export function allocStorage(n: number, shared = false): Float32Array {
     if (a) {
       freeBytes -= n * 4;
       reused++;
-      if (recyclable) owned.set(a, { refs: 0, shared });
+      if (recyclable) owned.set(a, 0);
       else owned.delete(a);
       return a;
     }
   }
   const a = fresh(n, shared);
-  if (recyclable) owned.set(a, { refs: 0, shared });
+  if (recyclable) owned.set(a, 0);
   return a;
 }
 
@@ -71,9 +70,9 @@ const scopes: { dispose(): void }[][] = [];
 
 /** Tensor `t` now lives on `a` (called by the Tensor constructor). */
 export function retainStorage(a: Float32Array, t: { dispose(): void }): void {
-  const o = owned.get(a);
-  if (!o) return;
-  o.refs++;
+  const refs = owned.get(a);
+  if (refs === undefined) return;
+  owned.set(a, refs + 1);
   scopes[scopes.length - 1]?.push(t);
 }
 
@@ -95,12 +94,16 @@ export function adoptInScope(ts: Iterable<{ dispose(): void }>): void {
 
 /** A tensor on `a` was disposed: the array is recycled once no live tensor is left on it. */
 export function releaseStorage(a: Float32Array): void {
-  const o = owned.get(a);
-  if (!o || --o.refs > 0) return;
+  const refs = owned.get(a);
+  if (refs === undefined) return;
+  if (refs > 1) {
+    owned.set(a, refs - 1);
+    return;
+  }
   owned.delete(a);
   const bytes = a.length * 4;
   if (freeBytes + bytes > limitBytes) return;
-  const key = keyOf(a.length, o.shared);
+  const key = keyOf(a.length, isShared(a));
   let list = free.get(key);
   if (!list) free.set(key, (list = []));
   list.push(a);
