@@ -4,17 +4,40 @@
  * Every error can carry the offending input size and, when raised inside a model,
  * the PyTorch-style dotted path of the module that raised it.
  */
+/**
+ * What an error says about the model, for the shape-flow doctor: set where the
+ * check throws, never recovered from the message.
+ * - `statistics`: a norm has too few values behind a statistic;
+ * - `kernel`: a window (conv/pool kernel) does not fit the map;
+ * - `padding`: reflection/replication padding as large as the map;
+ * - `mismatch`: tensors combined (add, cat) whose sizes differ;
+ * - `channels`: a layer built for other feature/channel counts;
+ * - `rank`: wrong number of dimensions;
+ * - `argument`: a bad option or argument value;
+ * - `format`: a model spec or file that cannot be read (SpecError, SafetensorsError, OnnxError);
+ * - `other`.
+ */
+export type ErrorKind = 'statistics' | 'kernel' | 'padding' | 'mismatch' | 'channels' | 'rank' | 'argument' | 'format' | 'other';
+
+export interface ErrorOptions {
+  inputSize?: readonly number[];
+  kind?: ErrorKind;
+}
+
 export class NormkitError extends Error {
   /** Size of the input that triggered the error, when there is one. */
   inputSize?: number[];
+  /** What the error says about the model (set by the check that throws). */
+  kind: ErrorKind;
   /** Dotted module path (PyTorch's `named_modules()` name) of the module that raised. */
   modulePath?: string;
   /** Class name of that module (e.g. `InstanceNorm2d`). */
   moduleType?: string;
 
-  constructor(message: string, options?: { inputSize?: readonly number[] }) {
+  constructor(message: string, options?: ErrorOptions) {
     super(message);
     this.name = new.target.name;
+    this.kind = options?.kind ?? 'other';
     if (options?.inputSize) this.inputSize = [...options.inputSize];
   }
 
@@ -44,7 +67,7 @@ export class SpecError extends NormkitError {
   /** Path of the offending node in the spec, PyTorch style (`3.body.1`); "" for the root. */
   nodePath: string;
   constructor(nodePath: string, message: string) {
-    super(nodePath === '' ? message : `at ${nodePath}: ${message}`);
+    super(nodePath === '' ? message : `at ${nodePath}: ${message}`, { kind: 'format' });
     this.nodePath = nodePath;
   }
 }

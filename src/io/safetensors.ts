@@ -33,10 +33,11 @@ export type SafetensorsErrorKind =
 
 /** A safetensors file (or a state dict to save) that cannot be used. */
 export class SafetensorsError extends NormkitError {
-  readonly kind: SafetensorsErrorKind;
-  constructor(kind: SafetensorsErrorKind, message: string) {
-    super(`${kind}: ${message}`);
-    this.kind = kind;
+  /** The reference implementation's error variant. */
+  readonly reason: SafetensorsErrorKind;
+  constructor(reason: SafetensorsErrorKind, message: string) {
+    super(`${reason}: ${message}`, { kind: 'format' });
+    this.reason = reason;
   }
 }
 

@@ -76,7 +76,7 @@ test('a shape mismatch is refused before anything is copied', () => {
 
 test('missing or unreadable files are SafetensorsError (IoError), not raw fs errors', () => {
   withDir((dir) => {
-    assert.throws(() => loadFile(join(dir, 'nope.safetensors')), (e: Error) => e instanceof SafetensorsError && e.kind === 'IoError');
+    assert.throws(() => loadFile(join(dir, 'nope.safetensors')), (e: Error) => e instanceof SafetensorsError && e.reason === 'IoError');
     assert.throws(() => saveFile(join(dir, 'no', 'such', 'dir.safetensors'), { a: tensor([1]) }), SafetensorsError);
   });
 });

@@ -42,7 +42,7 @@ function rejects(bytes: Uint8Array, kind: SafetensorsErrorKind): void {
     () => loadSafetensors(bytes),
     (e: Error) => {
       assert.ok(e instanceof SafetensorsError, `expected SafetensorsError, got ${e.name}: ${e.message}`);
-      assert.equal(e.kind, kind, e.message);
+      assert.equal(e.reason, kind, e.message);
       assert.equal(e.type, 'SafetensorsError');
       return true;
     },
@@ -85,7 +85,7 @@ test('num_batches_tracked is written as I64 (as PyTorch stores it); dtype hints 
   const back = loadSafetensors(out).tensors;
   assert.equal(back.get('bn.num_batches_tracked')!.item(), 7);
   assert.deepEqual([...back.get('w')!.data], [3, -4]);
-  assert.throws(() => saveSafetensors({ num_batches_tracked: tensor(1.5) }), (e: Error) => e instanceof SafetensorsError && e.kind === 'InvalidTensor');
+  assert.throws(() => saveSafetensors({ num_batches_tracked: tensor(1.5) }), (e: Error) => e instanceof SafetensorsError && e.reason === 'InvalidTensor');
   assert.throws(() => saveSafetensors({ m: Tensor.meta([2]) }), SafetensorsError);
   assert.throws(() => saveSafetensors({ __metadata__: tensor([1]) }), SafetensorsError);
 });
