@@ -76,13 +76,19 @@ export interface Failure {
 }
 
 export interface Analysis {
+  /** The (first) input's shape. */
   inputShape: number[];
+  /** Every input's shape by graph input name (a module's one input is `input`). */
+  inputShapes: Record<string, number[]>;
   mode: Mode;
   /** Real execution would run without raising. */
   runs: boolean;
   /** Some normalization layer's statistics are provably degenerate. */
   degenerate: boolean;
+  /** The (first) output's shape. */
   outputShape: number[] | null;
+  /** Every output's shape, in the graph's output order; null when it raises. */
+  outputShapes: number[][] | null;
   modules: ModuleRecord[];
   norms: NormReport[];
   failure: Failure | null;

@@ -73,8 +73,8 @@ export abstract class ConvNd extends Module {
     super();
     const groups = o.groups ?? 1;
     if (!Number.isInteger(groups) || groups <= 0) throw new ValueError('groups must be a positive integer');
-    if (inChannels % groups !== 0) throw new ValueError('in_channels must be divisible by groups');
-    if (outChannels % groups !== 0) throw new ValueError('out_channels must be divisible by groups');
+    if (inChannels % groups !== 0) throw new ValueError('in_channels must be divisible by groups', { kind: 'argument' });
+    if (outChannels % groups !== 0) throw new ValueError('out_channels must be divisible by groups', { kind: 'argument' });
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = tuple(kernelSize, nd, 'kernel_size');

@@ -47,7 +47,7 @@ export interface ConvParams {
 function batchify(shape: Shape, nd: number, opName: string): number[] {
   if (shape.length !== nd + 1 && shape.length !== nd + 2) {
     throw new RuntimeError(
-      `Expected ${nd + 1}D (unbatched) or ${nd + 2}D (batched) input to ${opName}, but got input of size: ${fmtSize(shape)}`,
+      `Expected ${nd + 1}D (unbatched) or ${nd + 2}D (batched) input to ${opName}, but got input of size: ${fmtSize(shape)}`, { kind: 'rank' },
     );
   }
   return shape.length === nd + 2 ? [...shape] : [1, ...shape];
@@ -57,7 +57,7 @@ function checkWeightRank(weightShape: Shape, input: Shape): void {
   if (weightShape.length < 3) throw new RuntimeError(`weight should have at least three dimensions, but got weight of size ${fmtSize(weightShape)}`);
   if (weightShape.length !== input.length) {
     throw new RuntimeError(
-      `Expected ${weightShape.length}-dimensional input for ${weightShape.length}-dimensional weight ${fmtSize(weightShape)}, but got ${input.length}-dimensional input of size ${fmtSize(input)} instead`,
+      `Expected ${weightShape.length}-dimensional input for ${weightShape.length}-dimensional weight ${fmtSize(weightShape)}, but got ${input.length}-dimensional input of size ${fmtSize(input)} instead`, { kind: 'rank' },
     );
   }
 }
@@ -127,19 +127,19 @@ export function convOutputShapeBatched(input: Shape, weight: Shape, p: ConvParam
     const expectC = weight[1]! * groups;
     if (input[1] !== expectC) {
       throw new RuntimeError(
-        `Given groups=${groups}, weight of size ${fmtSize(weight)}, expected input${fmtSize(input)} to have ${expectC} channels, but got ${input[1]} channels instead`,
+        `Given groups=${groups}, weight of size ${fmtSize(weight)}, expected input${fmtSize(input)} to have ${expectC} channels, but got ${input[1]} channels instead`, { kind: 'channels' },
       );
     }
     if (biasShape !== undefined && (biasShape.length !== 1 || biasShape[0] !== weight[0])) {
       throw new RuntimeError(
-        `Given weight of size ${fmtSize(weight)}, expected bias to be 1-dimensional with ${weight[0]} elements, but got bias of size ${fmtSize(biasShape)} instead`,
+        `Given weight of size ${fmtSize(weight)}, expected bias to be 1-dimensional with ${weight[0]} elements, but got bias of size ${fmtSize(biasShape)} instead`, { kind: 'channels' },
       );
     }
     const padded = input.slice(2).map((s, i) => s + p.padBefore[i]! + p.padAfter[i]!);
     const span = kernel.map((k, i) => p.dilation[i]! * (k - 1) + 1);
     if (padded.some((s, i) => s < span[i]!)) {
       throw new RuntimeError(
-        `Calculated padded input size per channel: (${padded.join(' x ')}). Kernel size: (${span.join(' x ')}). Kernel size can't be greater than actual input size`,
+        `Calculated padded input size per channel: (${padded.join(' x ')}). Kernel size: (${span.join(' x ')}). Kernel size can't be greater than actual input size`, { kind: 'kernel' },
       );
     }
     const out = padded.map((s, i) => Math.floor((s - span[i]!) / p.stride[i]!) + 1);
@@ -147,13 +147,13 @@ export function convOutputShapeBatched(input: Shape, weight: Shape, p: ConvParam
   }
   if (input[1] !== weight[0]) {
     throw new RuntimeError(
-      `Given transposed=1, weight of size ${fmtSize(weight)}, expected input${fmtSize(input)} to have ${weight[0]} channels, but got ${input[1]} channels instead`,
+      `Given transposed=1, weight of size ${fmtSize(weight)}, expected input${fmtSize(input)} to have ${weight[0]} channels, but got ${input[1]} channels instead`, { kind: 'channels' },
     );
   }
   const outC = weight[1]! * groups;
   if (biasShape !== undefined && (biasShape.length !== 1 || biasShape[0] !== outC)) {
     throw new RuntimeError(
-      `Given transposed=1, weight of size ${fmtSize(weight)}, expected bias to be 1-dimensional with ${outC} elements, but got bias of size ${fmtSize(biasShape)} instead`,
+      `Given transposed=1, weight of size ${fmtSize(weight)}, expected bias to be 1-dimensional with ${outC} elements, but got bias of size ${fmtSize(biasShape)} instead`, { kind: 'channels' },
     );
   }
   const op = p.outputPadding;
@@ -168,7 +168,7 @@ export function convOutputShapeBatched(input: Shape, weight: Shape, p: ConvParam
   );
   if (out.some((o) => o < 1)) {
     throw new RuntimeError(
-      `Given input size per channel: (${inSpatial.join(' x ')}). Calculated output size per channel: (${out.join(' x ')}). Output size is too small`,
+      `Given input size per channel: (${inSpatial.join(' x ')}). Calculated output size per channel: (${out.join(' x ')}). Output size is too small`, { kind: 'kernel' },
     );
   }
   return [input[0]!, outC, ...out];

@@ -46,7 +46,7 @@ export function poolOutputSize(inputSize: number, kernel: number, pad: number, s
   if (stride === 0) throw new RuntimeError('stride should not be zero');
   if (pad < 0) throw new RuntimeError(`pad must be non-negative, but got pad: ${pad}`);
   if (pad > Math.floor(kernel / 2)) {
-    throw new RuntimeError(`pad should be at most half of kernel size, but got pad=${pad} and kernel_size=${kernel}`);
+    throw new RuntimeError(`pad should be at most half of kernel size, but got pad=${pad} and kernel_size=${kernel}`, { kind: 'padding' });
   }
   const num = inputSize + 2 * pad - dilation * (kernel - 1) - 1 + (ceilMode ? stride - 1 : 0);
   let out = Math.floor(num / stride) + 1;
@@ -85,10 +85,10 @@ export function pool2dOutputShape(input: Shape, p: Pool2dParams): number[] {
   if (dh <= 0 || dw <= 0) throw new RuntimeError(`dilation should be greater than zero, but got dilationH: ${dh} dilationW: ${dw}`);
   const validDims = input[1] !== 0 && input[2] !== 0 && (nd === 3 ? input[0] !== 0 : input[3] !== 0);
   if (!validDims) {
-    throw new RuntimeError(`Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:${fmtSize(input)}`);
+    throw new RuntimeError(`Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:${fmtSize(input)}`, { kind: 'rank' });
   }
   if (outH < 1 || outW < 1) {
-    throw new RuntimeError(`Given input size: (${C}x${H}x${W}). Calculated output size: (${C}x${outH}x${outW}). Output size is too small`);
+    throw new RuntimeError(`Given input size: (${C}x${H}x${W}). Calculated output size: (${C}x${outH}x${outW}). Output size is too small`, { kind: 'kernel' });
   }
   return [...input.slice(0, nd - 2), outH, outW];
 }
@@ -178,7 +178,7 @@ export function adaptivePool2dOutputShape(input: Shape, outputSize: AdaptiveSize
   const list = typeof outputSize === 'number' ? [outputSize, outputSize] : [...outputSize];
   if (list.length !== 2) throw new RuntimeError(`${opName}: output_size must be 2`);
   const nd = input.length;
-  if (nd !== 3 && nd !== 4) throw new RuntimeError(`${opName}(): Expected 3D or 4D tensor, but got ${fmtSize(input)}`);
+  if (nd !== 3 && nd !== 4) throw new RuntimeError(`${opName}(): Expected 3D or 4D tensor, but got ${fmtSize(input)}`, { kind: 'rank' });
   for (const i of [nd - 2, nd - 1]) {
     if (input[i] === 0) {
       throw new RuntimeError(

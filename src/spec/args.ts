@@ -103,6 +103,25 @@ export class ArgReader {
     return [...(list as number[])];
   }
 
+  /** An integer, or absent / JSON null (PyTorch's `None`) -> undefined. */
+  optInt(name: string): number | undefined {
+    const v = this.raw(name);
+    if (v === undefined || v === null) return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail(name, `must be an integer or null, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  /** A list of integers, negatives allowed (a reshape's -1, dims counted from the end); a lone int is a list of one. */
+  ints(name: string, dflt?: readonly number[]): number[] {
+    const v = this.raw(name) ?? dflt;
+    if (v === undefined) this.fail(name, 'is required');
+    const list = typeof v === 'number' ? [v] : v;
+    if (!Array.isArray(list) || !list.every((x) => typeof x === 'number' && Number.isInteger(x))) {
+      this.fail(name, `must be an integer or a list of integers, got ${JSON.stringify(v)}`);
+    }
+    return [...(list as number[])];
+  }
+
   /** Marks arguments PyTorch accepts but normkit ignores (e.g. `device`, `dtype` = float32). */
   ignore(...names: string[]): void {
     for (const n of names) this.used.add(n);
