@@ -105,8 +105,10 @@ export function analysisOf(t: Trace, shapes: Record<string, number[]>, mode: Mod
   const reports = withTraining(t.graph, mode === 'train', () => t.entries.map((e) => normReport(e, err)));
   const modules: ModuleRecord[] = t.entries.map((e, k) => {
     const norm = reports[k];
+    const named = e.node !== null && e.node.name !== e.path ? { node: e.node.name } : {};
     return {
       path: e.path,
+      ...named,
       type: e.type,
       inputShape: e.inputs?.[0] ? [...e.inputs[0].shape] : null,
       outputShape: e.output ? [...e.output.shape] : null,

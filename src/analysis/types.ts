@@ -35,7 +35,10 @@ export interface NormReport {
 
 /** One module call, in execution (entry) order. */
 export interface ModuleRecord {
+  /** PyTorch module path (for a functional node: the module whose forward called it). */
   path: string;
+  /** The graph node's name, for functional nodes (`sum`, `up`) and modules called again (`relu_1`). */
+  node?: string;
   type: string;
   /** Input shape (the first input); null when it cannot be known. */
   inputShape: number[] | null;

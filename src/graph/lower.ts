@@ -10,6 +10,7 @@ import { SpecError } from '../errors.js';
 import { Concat, ModuleList, Residual, Sequential } from '../nn/container.js';
 import type { Module } from '../nn/module.js';
 import { GraphBuilder } from './builder.js';
+import { GraphModule } from './graph_module.js';
 import type { Graph } from './graph.js';
 import './ops/index.js';
 import { moduleOpFor } from './registry.js';
@@ -21,6 +22,7 @@ export const OPAQUE_OP = 'module';
 
 /** Lowers `model` taking graph inputs `inputNames` (default one input, `input`). */
 export function lowerModule(model: Module, inputNames: readonly string[] = ['input']): Graph {
+  if (model instanceof GraphModule) return model.graph;
   const b = new GraphBuilder();
   const inputs = inputNames.map((n) => b.input(n));
   b.outputs(lowerInto(b, model, '', inputs));
