@@ -55,8 +55,10 @@ export function shapesByName(g: Graph, shapes: InputShapes): Record<string, numb
   return out;
 }
 
-/** Nodes implied by a container (Residual's add, Concat's cat) are shown by the container's row. */
-const implicit = (g: Graph, n: GraphNode) => n.module === undefined && g.scopes.some((s) => s.path === n.scope && s.outputs.includes(n.outputs[0]!) && (s.type === 'Residual' || s.type === 'Concat'));
+/** Nodes implied by a container (Residual's add, Concat's cat) are shown by the container's row: their output values. */
+function implicitOutputs(g: Graph): Set<string> {
+  return new Set(g.scopes.filter((s) => s.type === 'Residual' || s.type === 'Concat').flatMap((s) => s.outputs));
+}
 
 /** Runs `g` on meta tensors of `shapes` in `mode` (the modules' own train/eval flags are restored after). */
 export function traceGraph(g: Graph, shapes: InputShapes, mode: Mode): Trace {
@@ -73,12 +75,12 @@ export function traceGraph(g: Graph, shapes: InputShapes, mode: Mode): Trace {
   const scopes = [...g.scopes];
   let next = 0;
   const ran = new Map(exec.runs.map((r) => [r.node, r]));
+  const implicit = implicitOutputs(g);
   const emitScopesUpTo = (path: string | null) => {
     while (next < scopes.length && (path === null || inScope(path, scopes[next]!.path))) {
       const s = scopes[next++]!;
       const out = value(s.outputs[0]);
       const ins = s.inputs.map((i) => exec.values.get(i)).filter((t): t is Tensor => t !== undefined);
-      const inside = raised !== undefined && inScope(raised, s.path);
       entries.push({
         path: s.path,
         type: s.type,
@@ -86,7 +88,7 @@ export function traceGraph(g: Graph, shapes: InputShapes, mode: Mode): Trace {
         module: null,
         inputs: ins.length === s.inputs.length ? ins : null,
         output: out,
-        status: out !== null ? 'ok' : raised === s.path ? 'raised' : inside ? 'unfinished' : 'unfinished',
+        status: out !== null ? 'ok' : raised === s.path ? 'raised' : 'unfinished',
         leaf: false,
       });
     }
@@ -95,7 +97,7 @@ export function traceGraph(g: Graph, shapes: InputShapes, mode: Mode): Trace {
     const r = ran.get(node);
     if (r === undefined) break; // not reached: a node before it raised
     emitScopesUpTo(node.scope);
-    if (implicit(g, node)) continue;
+    if (node.module === undefined && implicit.has(node.outputs[0]!)) continue;
     const status = r.outputs !== null ? 'ok' : 'raised';
     entries.push({
       path: node.scope,
@@ -108,10 +110,6 @@ export function traceGraph(g: Graph, shapes: InputShapes, mode: Mode): Trace {
       leaf: true,
     });
   }
-  // Containers whose first node was never reached (e.g. after the failure) are left out; so are scopes not yet emitted.
-  if (error !== null) {
-    // A container that raised combining its parts (Residual's add) shows as raising.
-    for (const e of entries) if (!e.leaf && e.path === raised && e.output === null) e.status = 'raised';
-  }
+  // Containers whose first node was never reached (after the failure) are left out.
   return { graph: g, exec, entries, error };
 }

@@ -4,9 +4,10 @@
  * (and where, and why), which normalization layers are degenerate, and which
  * verified changes fix it.
  *
- * MODEL is a JSON model spec (../shared/MODEL_SPEC.md), a "check file"
- * `{"description", "input", "mode", "model": SPEC}` (what examples/ holds), or
- * the name of a bundled example. Without MODEL, a bundled failing example.
+ * MODEL is a JSON model spec in the tree or the general form (docs/model-spec.md),
+ * a "check file" `{"description", "input", "mode", "model": SPEC}` (what
+ * examples/ holds), or the name of a bundled example. Without MODEL, a bundled
+ * failing example. Models with several inputs take `--input x=1x3x64x64,c=1x5`.
  *
  * Exit codes (with MODEL; without one, the showcase exits 0 once explained):
  * 0 the model runs and every norm has usable statistics (a
@@ -20,14 +21,16 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import picocolors from 'picocolors';
-import { analyze } from '../analysis/analyze.js';
+import { analyze, graphOf, MAX_DIM } from '../analysis/analyze.js';
 import { suggestFixes } from '../analysis/fixes.js';
 import { renderReport } from '../analysis/report.js';
 import { sweep } from '../analysis/sweep.js';
 import type { Mode, SweepAxis, SweepResult } from '../analysis/types.js';
 import { NormkitError, SpecError } from '../errors.js';
+import type { Graph } from '../graph/graph.js';
 import type { Module } from '../nn/module.js';
 import { fromSpec } from '../spec/spec.js';
+import { withMetaParameters } from '../tensor/meta_mode.js';
 
 /** The example `normkit check` explains when given no model. */
 export const DEFAULT_EXAMPLE = 'collapsing-encoder';
@@ -75,7 +78,8 @@ interface Source {
   file: string;
   bundled: boolean;
   description?: string;
-  input?: number[];
+  /** Input shapes by name; `''` names the only input of a one-input model. */
+  input?: Record<string, number[]>;
   mode?: Mode;
   spec: unknown;
 }
@@ -86,8 +90,56 @@ export function parseShape(text: string, what = '--input'): number[] {
   if (!parts.length || dims.some((d) => !Number.isInteger(d) || d < 1)) {
     throw new UsageError(`${what} must be sizes like 2x3x64x64 (positive integers), got '${text}'`);
   }
+  const big = dims.find((d) => d > MAX_DIM);
+  if (big !== undefined) throw new UsageError(`${what}: a size of ${parts[dims.indexOf(big)]} is past the largest supported (2^31 - 1), in '${text}'`);
   return dims;
 }
+
+/** `2x3x64x64` (the model's only input) or `x=1x3x64x64,c=1x5` (inputs by name). */
+export function parseInputs(text: string, what = '--input'): Record<string, number[]> {
+  if (!text.includes('=')) return { '': parseShape(text, what) };
+  const out: Record<string, number[]> = {};
+  for (const part of text.split(/[;,](?=\s*[A-Za-z_][\w.:/-]*\s*=)/)) {
+    const m = /^\s*([A-Za-z_][\w.:/-]*)\s*=\s*(.+?)\s*$/.exec(part);
+    if (!m) throw new UsageError(`${what} must be NAME=SHAPE entries like x=1x3x64x64,c=1x5, got '${part}'`);
+    if (out[m[1]!] !== undefined) throw new UsageError(`${what} names input '${m[1]}' twice`);
+    out[m[1]!] = parseShape(m[2]!, `${what} ${m[1]}`);
+  }
+  return out;
+}
+
+/** The shapes to analyze: given ones by name (or the only input's), the graph's own declared shapes for the rest. */
+function resolveInputs(g: Graph, given: Record<string, number[]> | undefined, name: string): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  const rec = given ?? {};
+  if (rec[''] !== undefined) {
+    if (g.inputs.length !== 1) {
+      throw new UsageError(`${name} takes ${g.inputs.length} inputs (${g.inputs.map((i) => i.name).join(', ')}): give each by name, e.g. --input ${g.inputs.map((i) => `${i.name}=${(i.shape ?? ['N', 'C', 'H', 'W']).join('x')}`).join(',')}`);
+    }
+    return { [g.inputs[0]!.name]: rec['']! };
+  }
+  const unknown = Object.keys(rec).filter((k) => !g.inputs.some((i) => i.name === k));
+  if (unknown.length) throw new UsageError(`--input names ${unknown.map((u) => `'${u}'`).join(', ')}, but ${name} takes ${g.inputs.map((i) => i.name).join(', ')}`);
+  for (const gi of g.inputs) {
+    const s = rec[gi.name];
+    if (s !== undefined) {
+      out[gi.name] = s;
+      continue;
+    }
+    if (gi.shape === null) {
+      throw new UsageError(g.inputs.length > 1 ? `${name} has no default size for input '${gi.name}': pass --input ${gi.name}=...` : `${name} has no default input: pass --input, e.g. --input 2x3x64x64`);
+    }
+    const sym = gi.shape.filter((d) => typeof d === 'string');
+    if (sym.length) throw new UsageError(`input '${gi.name}' has dynamic dimension${sym.length > 1 ? 's' : ''} ${sym.map((d) => `'${d}'`).join(', ')} ([${gi.shape.join(', ')}]): give its size with --input`);
+    out[gi.name] = gi.shape as number[];
+  }
+  return out;
+}
+
+const inputText = (shapes: Record<string, number[]>) => {
+  const entries = Object.entries(shapes);
+  return entries.length === 1 && (entries[0]![0] === 'input' || entries[0]![0] === '') ? entries[0]![1].join('x') : entries.map(([k, v]) => `${k}=${v.join('x')}`).join(', ');
+};
 
 export function parseRange(text: string): [number, number] {
   const m = /^\s*(\d+)\s*(?:\.\.|-|:)\s*(\d+)\s*$/.exec(text);
@@ -131,7 +183,13 @@ function loadSource(arg: string): Source {
     const w = json as Record<string, unknown>;
     const extra = Object.keys(w).filter((k) => !['description', 'input', 'mode', 'model'].includes(k));
     if (extra.length) throw new SpecError('', `check file has unexpected key(s) ${extra.map((k) => `'${k}'`).join(', ')} (allowed: description, input, mode, model)`);
-    const input = w['input'] === undefined ? undefined : Array.isArray(w['input']) ? parseShape((w['input'] as unknown[]).join('x'), `"input" in ${name}`) : parseShape(String(w['input']), `"input" in ${name}`);
+    const raw = w['input'];
+    const what = `"input" in ${name}`;
+    let input: Record<string, number[]> | undefined;
+    if (raw === undefined) input = undefined;
+    else if (Array.isArray(raw)) input = { '': parseShape(raw.join('x'), what) };
+    else if (typeof raw === 'object' && raw !== null) input = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, parseShape(Array.isArray(v) ? v.join('x') : String(v), `${what} ${k}`)]));
+    else input = parseInputs(String(raw), what);
     if (w['mode'] !== undefined && w['mode'] !== 'train' && w['mode'] !== 'eval') throw new SpecError('', `"mode" must be "train" or "eval", got ${JSON.stringify(w['mode'])}`);
     return {
       name,
@@ -146,10 +204,14 @@ function loadSource(arg: string): Source {
   return { name, file, bundled: isBundled, spec: json };
 }
 
-/** fromSpec, with a constructor's own error (e.g. GroupNorm's divisibility) turned into a SpecError at its node. */
+/**
+ * fromSpec with shape-only parameters (analysis needs no weights: three
+ * Conv2d(4096, 4096, 3) cost nothing), a constructor's own error (e.g.
+ * GroupNorm's divisibility) turned into a SpecError at its node.
+ */
 function build(spec: unknown): Module {
   try {
-    return fromSpec(spec);
+    return withMetaParameters(() => fromSpec(spec));
   } catch (e) {
     if (e instanceof NormkitError && !(e instanceof SpecError) && e.modulePath !== undefined) {
       throw new SpecError(e.modulePath, `${e.moduleType}: ${e.type}: ${e.message}`);
@@ -167,18 +229,18 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
   const c = picocolors.createColors(io.color);
   try {
     const src = loadSource(modelArg ?? DEFAULT_EXAMPLE);
-    const model = build(src.spec);
-    const input = opts.input !== undefined ? parseShape(opts.input) : src.input;
-    if (input === undefined) throw new UsageError(`${src.name} has no default input: pass --input, e.g. --input 2x3x64x64`);
+    const model: Graph = graphOf(build(src.spec));
+    const shapes = resolveInputs(model, opts.input !== undefined ? parseInputs(opts.input) : src.input, src.name);
+    const input = Object.values(shapes)[0]!;
     const mode = parseMode(opts.mode, src.mode ?? 'train');
     const range = opts.sweep !== undefined ? parseRange(opts.sweep) : undefined;
     const axis = (opts.axis ?? defaultAxis(input)) as SweepAxis;
     if (!['square', 'length', 'batch'].includes(axis)) throw new UsageError(`--axis must be square, length or batch, got '${opts.axis}'`);
     if (axis !== 'batch' && input.length < 3) throw new UsageError(`a ${axis} sweep needs an input with spatial dims, got ${input.join('x')}`);
 
-    const a = analyze(model, input, { mode });
+    const a = analyze(model, shapes, { mode });
     const fixes = opts.fixes === false ? [] : suggestFixes(model, a);
-    const swept: SweepResult | undefined = range ? sweep(model, axis, range, { mode, baseShape: input }) : undefined;
+    const swept: SweepResult | undefined = range ? sweep(model, axis, range, { mode, baseShape: shapes }) : undefined;
     const verdict = a.failure ? 'raises' : a.degenerate ? 'degenerate' : 'ok';
     // Without MODEL the command is a showcase of a failing example: it succeeded in explaining it.
     const showcase = modelArg === undefined;
@@ -188,6 +250,7 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
       const doc = {
         model: { name: src.name, file: src.file, bundled: src.bundled, ...(src.description ? { description: src.description } : {}) },
         input,
+        inputs: shapes,
         mode,
         verdict,
         exitCode: code,
@@ -203,13 +266,13 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
       lines.push(c.dim(`No model given: checking the bundled example '${src.name}'. Check yours with: normkit check MODEL.json --input NxCxHxW`));
       lines.push(c.dim(`Bundled examples: ${listExamples().join(', ')}`), '');
     }
-    lines.push(`${c.bold('normkit check')} ${src.name}${src.bundled ? c.dim(' (bundled example)') : ''}  input ${input.join('x')}, ${mode} mode`);
+    lines.push(`${c.bold('normkit check')} ${src.name}${src.bundled ? c.dim(' (bundled example)') : ''}  input ${inputText(shapes)}, ${mode} mode`);
     if (src.description) lines.push(c.dim(`  ${src.description}`));
     lines.push('', ...renderReport(a, fixes, c, swept));
     const codeNote = showcase && verdict !== 'ok' ? 'exit code 1 when checking your own MODEL; 0 for this showcase' : `exit code ${code}`;
     const summary =
       verdict === 'raises'
-        ? c.red(c.bold(`Result: raises at ${input.join('x')} (${codeNote})`))
+        ? c.red(c.bold(`Result: raises at ${inputText(shapes)} (${codeNote})`))
         : verdict === 'degenerate'
           ? c.yellow(c.bold(`Result: runs, but with degenerate statistics (${codeNote})`))
           : c.green(c.bold(`Result: ok (${codeNote})`));
@@ -231,7 +294,7 @@ export function registerCheck(program: Command): void {
   program
     .command('check [model]')
     .description('predict normalization failures before anything runs: shapes, norm verdicts, cause chain, verified fixes')
-    .option('-i, --input <shape>', 'input size, e.g. 2x3x64x64 (default: the check file\'s "input")')
+    .option('-i, --input <shape>', 'input size, e.g. 2x3x64x64, or sizes by input name: x=1x3x64x64,c=1x5 (default: the check file\'s "input", the spec\'s declared inputs)')
     .option('-m, --mode <mode>', 'train or eval (default: train)')
     .option('-s, --sweep <range>', 'also analyze every size in a range, e.g. 1..128')
     .option('--axis <axis>', 'what --sweep varies: square (spatial dims), length (last dim) or batch (default: from the input rank)')
@@ -239,7 +302,7 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print one JSON document instead of the report')
     .addHelpText(
       'after',
-      `\nMODEL is a JSON model spec, a check file {"description", "input", "mode", "model"}, or a bundled example:\n  ${listExamples().join(', ')}\n` +
+      `\nMODEL is a JSON model spec (tree or general form, docs/model-spec.md), a check file {"description", "input", "mode", "model"}, or a bundled example:\n  ${listExamples().join(', ')}\n` +
         `Without MODEL: explains the bundled '${DEFAULT_EXAMPLE}' example (and exits 0).\n` +
         'Exit codes: 0 runs with usable statistics; 1 raises at this input or a norm is degenerate; 2 bad usage or model file.',
     )
