@@ -79,7 +79,10 @@ export function traceGraph(g: Graph, shapes: InputShapes, mode: Mode): Trace {
   const emitScopesUpTo = (path: string | null) => {
     while (next < scopes.length && (path === null || inScope(path, scopes[next]!.path))) {
       const s = scopes[next++]!;
-      const out = value(s.outputs[0]);
+      const outs = s.outputs.map(value);
+      // A module with several outputs gives a tuple: no one output shape (PyTorch's hooks see a tuple too).
+      const out = outs.length === 1 ? outs[0]! : null;
+      const done = outs.length > 0 && outs.every((o) => o !== null);
       const ins = s.inputs.map((i) => exec.values.get(i)).filter((t): t is Tensor => t !== undefined);
       entries.push({
         path: s.path,
@@ -88,7 +91,7 @@ export function traceGraph(g: Graph, shapes: InputShapes, mode: Mode): Trace {
         module: null,
         inputs: ins.length === s.inputs.length ? ins : null,
         output: out,
-        status: out !== null ? 'ok' : raised === s.path ? 'raised' : 'unfinished',
+        status: done ? 'ok' : raised === s.path ? 'raised' : 'unfinished',
         leaf: false,
       });
     }

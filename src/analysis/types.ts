@@ -39,6 +39,8 @@ export interface ModuleRecord {
   path: string;
   /** The graph node's name, for functional nodes (`sum`, `up`) and modules called again (`relu_1`). */
   node?: string;
+  /** A torch.nn module's call, a functional op between modules, or a container of the module tree. */
+  kind: 'module' | 'function' | 'container';
   type: string;
   /** Input shape (the first input); null when it cannot be known. */
   inputShape: number[] | null;

@@ -27,8 +27,19 @@ class Namespace extends Module {
 }
 
 export class GraphModule extends Module {
-  constructor(readonly graph: Graph) {
+  /**
+   * `roots`: the modules the graph's nodes came from, by path (a general-form
+   * node's Sequential, say); without them, each node's module at its scope.
+   */
+  constructor(
+    readonly graph: Graph,
+    roots?: ReadonlyMap<string, Module>,
+  ) {
     super();
+    if (roots !== undefined) {
+      for (const [path, m] of roots) this.attach(path, m);
+      return;
+    }
     const seen = new Set<Module>();
     for (const n of graph.nodes) {
       if (n.module === undefined || seen.has(n.module) || n.scope === '') continue;

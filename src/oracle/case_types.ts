@@ -8,6 +8,10 @@ export interface ErrorExpect {
 
 export interface StepExpect {
   output?: JsonTensor;
+  /** A general-form model's outputs, in its output order. */
+  outputs?: JsonTensor[];
+  /** Gradients of its named inputs. */
+  grad_inputs?: Record<string, JsonTensor>;
   error?: ErrorExpect;
   grad_input?: JsonTensor;
   grad_params?: Record<string, JsonTensor>;
@@ -16,8 +20,13 @@ export interface StepExpect {
 
 export interface Step {
   mode: 'train' | 'eval';
-  input: JsonTensor;
+  /** The input (one-input models) ... */
+  input?: JsonTensor;
+  /** ... or the inputs by name (general-form models). */
+  inputs?: Record<string, JsonTensor>;
   grad_output?: JsonTensor;
+  /** With several outputs: backpropagate sum_i(output_i * grad_outputs_i). */
+  grad_outputs?: JsonTensor[];
   expect: StepExpect;
 }
 
@@ -70,8 +79,11 @@ export interface OptimizerCase extends BaseCase {
 export interface SweepEntry {
   size: number;
   input_shape: number[];
+  /** Every input's shape by name (general-form models). */
+  input_shapes?: Record<string, number[]>;
   outcome: 'ok' | 'error';
   output_shape?: number[];
+  output_shapes?: number[][];
   module_output_shapes?: Record<string, number[]>;
   error?: ErrorExpect;
   raised_in?: { path: string; module: string };

@@ -90,8 +90,8 @@ function order(nodes: Record<string, unknown>[], defined: Set<string>, nodeName:
   return out;
 }
 
-/** Builds the graph of a general-form spec; its module nodes hold freshly built modules. */
-export function graphFromGeneral(spec: unknown): Graph {
+/** Builds the graph of a general-form spec and the modules of its module nodes, by node name. */
+export function graphFromGeneral(spec: unknown): { graph: Graph; modules: Map<string, Module> } {
   if (!isObject(spec)) throw new SpecError('', `a general-form spec is an object {"inputs", "nodes", "outputs"}, got ${preview(spec)}`);
   const extra = Object.keys(spec).filter((k) => !['inputs', 'nodes', 'outputs', 'format', 'description'].includes(k));
   if (extra.length) throw new SpecError('', `unexpected key${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')} (allowed: inputs, nodes, outputs)`);
@@ -121,6 +121,7 @@ export function graphFromGeneral(spec: unknown): Graph {
   const b = new GraphBuilder();
   const rename = new Map<string, string>();
   for (const i of inputs) rename.set(i.name, b.input(i.name, i.shape));
+  const root = b.openScope('', 'GraphModule', inputs.map((i) => rename.get(i.name)!));
   const built = new Map<string, Module>();
   for (const k of sequence) {
     const node = objs[k]!;
@@ -179,7 +180,8 @@ export function graphFromGeneral(spec: unknown): Graph {
   const graphOutputs = spec['outputs'] === undefined ? outputsOf(sequence[sequence.length - 1]!) : names(spec['outputs'], 'outputs', 'outputs');
   for (const o of graphOutputs) if (!rename.has(o)) throw new SpecError('outputs', `output '${o}' is not defined`);
   b.outputs(graphOutputs.map((o) => rename.get(o)!));
-  return b.graph;
+  root.outputs = b.graph.outputs;
+  return { graph: b.graph, modules: built };
 }
 
 /** A graph written back in the general form (module nodes by path; a module called again as `call`). */

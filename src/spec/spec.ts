@@ -51,7 +51,10 @@ export function fromSpec(spec: unknown, path = ''): Module {
     }
     return fromSpec(parsed, path);
   }
-  if (path === '' && isGeneralSpec(spec)) return new GraphModule(graphFromGeneral(spec));
+  if (path === '' && isGeneralSpec(spec)) {
+    const { graph, modules } = graphFromGeneral(spec);
+    return new GraphModule(graph, modules);
+  }
   return fromTree(spec, path, 0);
 }
 
