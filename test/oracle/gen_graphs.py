@@ -24,7 +24,7 @@ import torch.nn as nn  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
 from gen_nets import randomize, spec_to_module  # noqa: E402
-from torchcase import T, dump, err  # noqa: E402
+from torchcase import T, dump, err, run_fn_case  # noqa: E402
 
 
 def _interpolate(xs, a):
@@ -314,6 +314,57 @@ def network_cases(z, g):
     return cases
 
 
+def function_cases(g):
+    """Every functional op of normkit's registry, called as torch calls it: values, gradients and errors."""
+    r = lambda *shape: torch.randn(*shape, generator=g)  # noqa: E731
+    x, y = r(2, 3, 4, 5), r(2, 3, 4, 5)
+    cases = []
+
+    def fn(case_id, name, f, inputs, kwargs, grad=("input",)):
+        cases.append(run_fn_case(case_id, name, f, inputs, kwargs, grad_wrt=[k for k in grad if k in inputs], gen=g))
+
+    for name, f in (("add", torch.add), ("sub", torch.sub), ("mul", torch.mul), ("div", torch.div)):
+        fn(name, name, f, {"input": x, "other": y}, {}, grad=("input", "other"))
+        fn("%s/broadcast" % name, name, f, {"input": x, "other": r(3, 1, 1)}, {}, grad=("input", "other"))
+        fn("%s/scalar" % name, name, f, {"input": x}, {"other": 0.5})
+        fn("%s/mismatch" % name, name, f, {"input": x, "other": r(2, 3, 5, 4)}, {})
+    fn("cat/dim1", "cat", lambda input, other, dim: torch.cat([input, other], dim=dim), {"input": x, "other": r(2, 2, 4, 5)}, {"dim": 1}, grad=("input", "other"))
+    fn("cat/mismatch", "cat", lambda input, other, dim: torch.cat([input, other], dim=dim), {"input": x, "other": r(2, 2, 3, 5)}, {"dim": 1})
+    sl = lambda input, dim, start=0, end=None, step=1: input[(slice(None),) * dim + (slice(start, end, step),)]  # noqa: E731
+    fn("slice/crop", "slice", sl, {"input": x}, {"dim": 2, "start": 1})
+    fn("slice/step", "slice", sl, {"input": x}, {"dim": 3, "start": -4, "end": None, "step": 2})
+    fn("reshape", "reshape", torch.reshape, {"input": x}, {"shape": [2, -1, 5]})
+    fn("reshape/bad", "reshape", torch.reshape, {"input": x}, {"shape": [7, -1]})
+    fn("view", "view", lambda input, shape: input.view(shape), {"input": x}, {"shape": [6, 20]})
+    fn("flatten", "flatten", torch.flatten, {"input": x}, {"start_dim": 1})
+    fn("permute", "permute", torch.permute, {"input": x}, {"dims": [0, 2, 3, 1]})
+    fn("transpose", "transpose", torch.transpose, {"input": x}, {"dim0": 1, "dim1": 3})
+    fn("squeeze", "squeeze", torch.squeeze, {"input": r(2, 1, 4, 1)}, {"dim": 1})
+    fn("unsqueeze", "unsqueeze", torch.unsqueeze, {"input": x}, {"dim": 2})
+    fn("mean/spatial", "mean", torch.mean, {"input": x}, {"dim": [2, 3], "keepdim": True})
+    fn("sum/channels", "sum", torch.sum, {"input": x}, {"dim": [1]})
+    for mode, extra in (("nearest", {}), ("bilinear", {"align_corners": False}), ("bilinear", {"align_corners": True})):
+        fn("interpolate/%s size %s" % (mode, extra), "interpolate", F.interpolate, {"input": x}, {"size": [7, 3], "mode": mode, **extra})
+        fn("interpolate/%s scale %s" % (mode, extra), "interpolate", F.interpolate, {"input": x}, {"scale_factor": 2, "mode": mode, **extra})
+    fn("interpolate/linear 1d", "interpolate", F.interpolate, {"input": r(2, 3, 5)}, {"size": 9, "mode": "linear", "align_corners": False})
+    fn("interpolate/from 1x1", "interpolate", F.interpolate, {"input": r(2, 3, 1, 1)}, {"size": [4, 4], "mode": "nearest"})
+    fn("interpolate/bilinear on 3d", "interpolate", F.interpolate, {"input": r(2, 3, 5)}, {"size": 4, "mode": "bilinear"})
+    for mode in ("constant", "reflect", "replicate"):
+        fn("pad/%s" % mode, "pad", F.pad, {"input": x}, {"pad": [1, 2, 2, 1], "mode": mode})
+    fn("pad/reflect too large", "pad", F.pad, {"input": x}, {"pad": [5, 5, 0, 0], "mode": "reflect"})
+    fn("matmul", "matmul", torch.matmul, {"input": r(3, 4), "other": r(4, 5)}, {}, grad=("input", "other"))
+    fn("matmul/mismatch", "matmul", torch.matmul, {"input": r(3, 4), "other": r(3, 5)}, {})
+    fn("relu", "relu", F.relu, {"input": x}, {})
+    fn("sigmoid", "sigmoid", torch.sigmoid, {"input": x}, {})
+    fn("tanh", "tanh", torch.tanh, {"input": x}, {})
+    fn("leaky_relu", "leaky_relu", F.leaky_relu, {"input": x}, {"negative_slope": 0.2})
+    fn("gelu", "gelu", F.gelu, {"input": x}, {})
+    fn("gelu/tanh", "gelu", F.gelu, {"input": x}, {"approximate": "tanh"})
+    fn("elu", "elu", F.elu, {"input": x}, {"alpha": 0.7})
+    fn("softmax", "softmax", F.softmax, {"input": x}, {"dim": 1})
+    return cases
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(HERE, "cases"))
@@ -324,7 +375,7 @@ def main():
     g = torch.Generator().manual_seed(a.seed)
     z = zoo()
     n = dump(os.path.join(a.out, "graphs_general_form.json"), "graphs/general-form",
-             network_cases(z, g) + shape_flow_cases(z, g),
+             network_cases(z, g) + shape_flow_cases(z, g) + function_cases(g),
              note="General-form models (docs/model-spec.md): values, gradients and shape flows recorded from PyTorch; see gen_graphs.py")
     print("wrote %d cases" % n)
 
