@@ -68,8 +68,10 @@ function builtFor(node: GraphNode | null): string | undefined {
   return undefined;
 }
 
-function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, mode: Mode, producer?: string, built?: string, inputs?: readonly (readonly number[])[]): string {
-  const where = `${f.type} at ${f.path === '' ? 'the root' : f.path}`;
+function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, mode: Mode, producer?: string, built?: string, inputs?: readonly (readonly number[])[], fnNode?: GraphNode): string {
+  // A functional node raised: name it (`add 'sum'`), the module path says whose forward called it.
+  const who = fnNode ? `${fnNode.op} '${fnNode.name}' (in the forward of ${f.type})` : f.type;
+  const where = `${who} at ${f.path === '' ? 'the root' : f.path}`;
   const got = f.inputShape ? ` receives ${fmtSize(f.inputShape)}` : '';
   const path = f.chain.length
     ? ` The map went ${f.chain.map((c, i) => `${i === 0 ? sizeStr(c.before) + ' ' : ''}-> ${sizeStr(c.after)} (${c.path}: ${c.because.join(', ')})`).join(' ')}.`
@@ -97,6 +99,9 @@ function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, 
       return `${where}${got}.${path}`;
   }
 }
+
+/** Residual's add and Concat's cat are the container's own doing: the container is named, not the node. */
+const isImplicit = (t: Trace, n: GraphNode) => t.graph.scopes.some((s) => (s.type === 'Residual' || s.type === 'Concat') && s.outputs.includes(n.outputs[0]!));
 
 /** Analysis from a finished trace (shared by `analyze`, sweeps, fixes and the oracle runner). */
 export function analysisOf(t: Trace, shapes: Record<string, number[]>, mode: Mode): Analysis {
@@ -140,7 +145,12 @@ export function analysisOf(t: Trace, shapes: Record<string, number[]>, mode: Mod
       chain: kind === 'channels' || kind === 'rank' ? [] : causeChain(t, node),
     };
     const edgeOwner = raised?.node ?? node;
-    failure = { ...partial, explanation: explain(partial, norms.find((n) => n.path === path), mode, producer, builtFor(edgeOwner && edgeOwner.scope === path ? edgeOwner : null), inputs) };
+    const fnNode = node !== null && node.module === undefined && !isImplicit(t, node) ? node : undefined;
+    failure = {
+      ...partial,
+      ...(fnNode ? { node: fnNode.name } : {}),
+      explanation: explain(partial, norms.find((n) => n.path === path), mode, producer, builtFor(edgeOwner && edgeOwner.scope === path ? edgeOwner : null), inputs, fnNode),
+    };
   }
   const first = Object.values(shapes)[0]!;
   return {

@@ -69,7 +69,10 @@ export interface CauseStep {
 export type FailureKind = 'statistics' | 'kernel' | 'padding' | 'mismatch' | 'channels' | 'rank' | 'other';
 
 export interface Failure {
+  /** PyTorch path of the module that raised (whose forward called the raising functional op). */
   path: string;
+  /** The graph node that raised, when it is a functional op (`sum`, `up`). */
+  node?: string;
   type: string;
   error: ErrorInfo;
   kind: FailureKind;

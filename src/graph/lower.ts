@@ -29,8 +29,8 @@ export function lowerModule(model: Module, inputNames: readonly string[] = ['inp
   return b.graph;
 }
 
-/** Adds `m` (at module path `path`) reading `inputs`; returns its output values. */
-export function lowerInto(b: GraphBuilder, m: Module, path: string, inputs: string[]): string[] {
+/** Adds `m` (at module path `path`) reading `inputs`; returns its output values. `name` names a leaf's node (default: its path). */
+export function lowerInto(b: GraphBuilder, m: Module, path: string, inputs: string[], name?: string): string[] {
   if (m instanceof Sequential) {
     const scope = b.openScope(path, m.typeName, inputs);
     let v = inputs;
@@ -54,7 +54,7 @@ export function lowerInto(b: GraphBuilder, m: Module, path: string, inputs: stri
   if (m instanceof ModuleList) throw new SpecError(path, 'ModuleList has no forward; call its members');
   const op = moduleOpFor(m);
   if (op !== undefined) {
-    return b.node(op.name, inputs, { scope: path, name: path === '' ? op.name : path, attrs: op.toArgs(m), module: m });
+    return b.node(op.name, inputs, { scope: path, name: name ?? (path === '' ? op.name : path), attrs: op.toArgs(m), module: m });
   }
-  return b.node(OPAQUE_OP, inputs, { scope: path, name: path === '' ? m.typeName : path, attrs: { type: m.typeName }, module: m });
+  return b.node(OPAQUE_OP, inputs, { scope: path, name: name ?? (path === '' ? m.typeName : path), attrs: { type: m.typeName }, module: m });
 }

@@ -173,7 +173,7 @@ export function graphFromGeneral(spec: unknown): { graph: Graph; modules: Map<st
       }
       if (wanted.length !== 1) throw new SpecError(name, `a module gives one output, the node names ${wanted.length}`);
       const scope = node['call'] !== undefined ? (node['call'] as string) : name;
-      outs = lowerInto(b, m, scope, xs);
+      outs = lowerInto(b, m, scope, xs, name);
     }
     wanted.forEach((w, i) => rename.set(w, outs[i]!));
   }
