@@ -7,8 +7,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DataType, decodeModel, decodeTensor, tensorData, OnnxError, type ModelProto, type TensorProto, type TypeProto } from '../../../src/formats/onnx/index.js';
-import { CORPORA, canon, corpusCases, read, referenceModel, referenceTensor } from './corpus.js';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { AttributeType, DataType, attrString, decodeModel, decodeTensor, tensorData, OnnxError, type ModelProto, type TensorProto, type TypeProto } from '../../../src/formats/onnx/index.js';
+import { CORPORA, FIXTURES, ROOT, canon, corpusCases, read, referenceModel, referenceTensor } from './corpus.js';
 
 const cases = corpusCases();
 
@@ -102,7 +104,7 @@ test('every tensor .pb decodes like protobufjs, and tensorData gives its dims, d
   assert.ok(unsupported > 0);
 });
 
-test('models with subgraphs and functions are in the corpus and decode', () => {
+test('subgraphs (If, Loop, Scan bodies) and model-local functions decode', () => {
   const names = cases.map((c) => c.name);
   for (const want of ['test_if', 'test_loop11', 'test_scan_sum']) {
     const c = cases.find((x) => x.name.endsWith(`/${want}`));
@@ -110,4 +112,45 @@ test('models with subgraphs and functions are in the corpus and decode', () => {
     const m = decodeModel(read(c.model));
     assert.ok(m.graph!.node.some((n) => n.attribute.some((a) => a.g !== undefined)), want);
   }
+  // the node tests hold no FunctionProto: torch's export_modules_as_functions fixture does
+  const f = decodeModel(read(join(FIXTURES, 'healthy-classifier.op17.functions.onnx')));
+  assert.equal(f.irVersion, 8);
+  assert.deepEqual(
+    f.functions.map((x) => `${x.domain}.${x.name}`).sort(),
+    ['torch.nn.modules.batchnorm.BatchNorm2d', 'torch.nn.modules.instancenorm.InstanceNorm2d', 'torch.nn.modules.normalization.GroupNorm'],
+  );
+  const gn = f.functions.find((x) => x.name === 'GroupNorm')!;
+  assert.deepEqual(gn.attribute, ['num_groups', 'num_channels', 'eps', 'affine']);
+  assert.ok(gn.node.some((n) => n.opType === 'InstanceNormalization'));
+  const call = f.graph!.node.find((n) => n.opType === 'GroupNorm')!;
+  assert.equal(call.domain, 'torch.nn.modules.normalization');
+  assert.equal(call.attribute.find((a) => a.name === 'num_groups')!.i, 4);
+});
+
+test('src/formats/onnx runs in a browser: no node: imports, no Buffer/process/require', () => {
+  const dir = join(ROOT, 'src/formats/onnx');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+  assert.ok(files.length >= 6);
+  for (const f of files) {
+    const src = readFileSync(join(dir, f), 'utf8');
+    for (const line of src.split('\n').filter((l) => /^\s*(import|export)\b.*from\s/.test(l))) {
+      assert.match(line, /from '(\.\/|\.\.\/\.\.\/errors\.js)/, `${f}: ${line}`);
+    }
+    assert.doesNotMatch(src.replace(/\/\*[\s\S]*?\*\/|\/\/.*$/gm, ''), /\bBuffer\b|\bprocess\.|\brequire\(/, f);
+  }
+  // and the one module outside the folder it uses has no imports at all
+  assert.doesNotMatch(readFileSync(join(ROOT, 'src/errors.ts'), 'utf8'), /^import /m);
+});
+
+test('string attributes read as UTF-8 (attrString): the reflect Pad and Resize modes of a torch export', () => {
+  const m = decodeModel(read(join(FIXTURES, 'resnet-generator.op13.eval.onnx')));
+  const pad = m.graph!.node.find((n) => n.opType === 'Pad')!;
+  assert.equal(attrString(pad.attribute.find((a) => a.name === 'mode')!), 'reflect');
+  assert.equal(pad.attribute[0]!.type, AttributeType.STRING);
+  const u = decodeModel(read(join(FIXTURES, 'unet-level.op17.eval.onnx')));
+  const resize = u.graph!.node.find((n) => n.opType === 'Resize')!;
+  assert.equal(attrString(resize.attribute.find((a) => a.name === 'mode')!), 'linear');
+  assert.equal(resize.name, '/3/branches.1/branches.1.8/Resize');
+  assert.deepEqual(u.opsetImport, [{ domain: '', version: 17 }]);
+  assert.equal(u.producerName, 'pytorch');
 });
