@@ -3,7 +3,7 @@
  * part of onnx.proto normkit uses, tensor decoding, and an encoder for the
  * same subset. Browser-safe (no `node:` imports); every bad input is an OnnxError.
  */
-import { decodeModelProto, decodeTensorBytes, type ModelProto, type TensorProto } from './proto.js';
+import { decodeModelProto, decodeTensorBytes, type DecodeOptions, type ModelProto, type TensorProto } from './proto.js';
 
 export { OnnxError } from './errors.js';
 export {
@@ -14,6 +14,7 @@ export {
   MAX_IR_VERSION,
   attrString,
   type AttributeProto,
+  type DecodeOptions,
   type Dimension,
   type FunctionProto,
   type GraphProto,
@@ -30,11 +31,11 @@ export { dataTypeName, elementCount, halfToFloat, tensorData, type OnnxDtype, ty
 export { encodeModel, encodeTensor, makeTensor, type DeepPartial } from './encode.js';
 
 /** Decodes a whole `.onnx` file (IR version <= 10, weights inside the file). */
-export function decodeModel(bytes: Uint8Array): ModelProto {
-  return decodeModelProto(bytes);
+export function decodeModel(bytes: Uint8Array, options?: DecodeOptions): ModelProto {
+  return decodeModelProto(bytes, options);
 }
 
 /** Decodes a serialized TensorProto (a `.pb` file). */
-export function decodeTensor(bytes: Uint8Array): TensorProto {
-  return decodeTensorBytes(bytes);
+export function decodeTensor(bytes: Uint8Array, options?: DecodeOptions): TensorProto {
+  return decodeTensorBytes(bytes, options);
 }

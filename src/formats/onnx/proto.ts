@@ -10,7 +10,18 @@
  * data are refused (see tensor.ts for the last).
  */
 import { OnnxError } from './errors.js';
-import { FIXED32, LEN, Reader, VARINT } from './wire.js';
+import { Budget, COST, FIXED32, LEN, Reader, VARINT } from './wire.js';
+
+export interface DecodeOptions {
+  /**
+   * Estimated bytes of JS objects decoding may allocate before it stops with
+   * an OnnxError (default: 64 MiB + 32 times the file size). Real models stay
+   * far below: their bulk is raw_data, kept as views into the file.
+   */
+  memoryBudget?: number;
+}
+
+const defaultBudget = (bytes: Uint8Array, o?: DecodeOptions) => new Budget(o?.memoryBudget ?? 64 * 2 ** 20 + 32 * bytes.length);
 
 /** Highest IR version read (ONNX 1.15-1.17 write 9-10). */
 export const MAX_IR_VERSION = 10;
@@ -186,6 +197,7 @@ export function attrString(a: AttributeProto): string {
 
 /** Iterates over the fields of the message under `r`, handing each to `on`, which returns false for unknown fields. */
 function fields(r: Reader, on: (field: number, wire: number, at: number) => boolean): void {
+  r.charge(COST.message);
   while (!r.done) {
     const at = r.pos;
     const [field, wire] = r.tag();
@@ -548,10 +560,10 @@ function decodeFunction(r: Reader, depth: number): FunctionProto {
 const MODEL_FIELDS: Record<number, number> = { 1: VARINT, 2: LEN, 3: LEN, 4: LEN, 5: VARINT, 6: LEN, 7: LEN, 8: LEN, 14: LEN, 20: LEN, 25: LEN };
 
 /** Decodes a whole `.onnx` file. Every problem is an OnnxError. */
-export function decodeModelProto(bytes: Uint8Array): ModelProto {
+export function decodeModelProto(bytes: Uint8Array, options?: DecodeOptions): ModelProto {
   if (!(bytes instanceof Uint8Array)) throw new OnnxError('', 'not an ONNX model: expected the file as a Uint8Array');
   if (bytes.length === 0) throw new OnnxError('', 'not an ONNX model: the file is empty');
-  const r = new Reader(bytes, 'ModelProto');
+  const r = new Reader(bytes, 'ModelProto', 0, bytes.length, defaultBudget(bytes, options));
   {
     const probe = new Reader(bytes, 'ModelProto');
     let field = 0;
@@ -627,7 +639,7 @@ export function decodeModelProto(bytes: Uint8Array): ModelProto {
 }
 
 /** Decodes a serialized TensorProto (a `.pb` file of the ONNX test data). */
-export function decodeTensorBytes(bytes: Uint8Array): TensorProto {
+export function decodeTensorBytes(bytes: Uint8Array, options?: DecodeOptions): TensorProto {
   if (!(bytes instanceof Uint8Array)) throw new OnnxError('', 'not a TensorProto: expected the file as a Uint8Array');
-  return decodeTensorProto(new Reader(bytes, 'TensorProto'));
+  return decodeTensorProto(new Reader(bytes, 'TensorProto', 0, bytes.length, defaultBudget(bytes, options)));
 }

@@ -21,19 +21,49 @@ export const wireName = (w: number): string => WIRE_NAMES[w] ?? `wire type ${w}`
 const TWO32 = 4294967296;
 const utf8 = new TextDecoder('utf-8');
 
+/**
+ * How much memory decoding may take, in (estimated) bytes of JS objects: a
+ * file of millions of empty messages would otherwise cost ~100 times its
+ * size. Charged per decoded message, string and repeated element.
+ */
+export class Budget {
+  readonly limit: number;
+  private left: number;
+  constructor(limit: number) {
+    this.limit = limit;
+    this.left = limit;
+  }
+  charge(n: number, r: Reader): void {
+    this.left -= n;
+    if (this.left < 0) {
+      r.fail(`decoding would take more than the memory budget of ${this.limit} bytes (the file holds too many small messages or values; see DecodeOptions.memoryBudget)`);
+    }
+  }
+}
+
+/** Estimated cost of one decoded message object (an empty NodeProto measures ~190 bytes on V8), string, and array element. */
+export const COST = { message: 256, string: 32, element: 8 } as const;
+
 /** A cursor over `buf[pos, end)`; `path` names the message being read, for errors. */
 export class Reader {
   readonly buf: Uint8Array;
   pos: number;
   readonly end: number;
   readonly path: string;
+  readonly budget: Budget;
   private view: DataView | undefined;
 
-  constructor(buf: Uint8Array, path: string, pos = 0, end = buf.length) {
+  constructor(buf: Uint8Array, path: string, pos = 0, end = buf.length, budget: Budget = new Budget(Infinity)) {
     this.buf = buf;
     this.pos = pos;
     this.end = end;
     this.path = path;
+    this.budget = budget;
+  }
+
+  /** Charges `n` estimated bytes to the memory budget. */
+  charge(n: number): void {
+    this.budget.charge(n, this);
   }
 
   get done(): boolean {
@@ -175,13 +205,14 @@ export class Reader {
   /** A length-delimited field as UTF-8 text (invalid sequences become U+FFFD, as protobufjs does). */
   string(field: string): string {
     const b = this.bytes(field);
+    this.charge(COST.string + 2 * b.length);
     return b.length === 0 ? '' : utf8.decode(b);
   }
 
   /** A reader over an embedded message; `path` names it in errors. */
   message(path: string): Reader {
     const n = this.length(path);
-    const r = new Reader(this.buf, path, this.pos, this.pos + n);
+    const r = new Reader(this.buf, path, this.pos, this.pos + n, this.budget);
     this.pos += n;
     return r;
   }
@@ -190,6 +221,7 @@ export class Reader {
   repeated(wire: number, kind: ScalarKind, field: string, out: number[]): void {
     const want = SCALAR_WIRE[kind];
     if (wire === want) {
+      this.charge(COST.element);
       out.push(this.scalar(kind, field));
       return;
     }
@@ -198,7 +230,9 @@ export class Reader {
     const end = this.pos + n;
     if (want === FIXED32 && n % 4 !== 0) this.fail(`packed ${field} of ${n} bytes is not a multiple of 4`);
     if (want === FIXED64 && n % 8 !== 0) this.fail(`packed ${field} of ${n} bytes is not a multiple of 8`);
-    const inner = new Reader(this.buf, this.path, this.pos, end);
+    // at most one element per byte (varints) or per 4/8 bytes
+    this.charge(COST.element * (want === FIXED32 ? n / 4 : want === FIXED64 ? n / 8 : n));
+    const inner = new Reader(this.buf, this.path, this.pos, end, this.budget);
     inner.view = this.view;
     while (!inner.done) out.push(inner.scalar(kind, field));
     this.pos = end;

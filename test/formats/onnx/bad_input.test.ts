@@ -361,3 +361,21 @@ test('fuzz (seeded, bounded): random bytes and mutated models never throw anythi
     { seed: 7, numRuns: 300 },
   );
 });
+
+test('a memory budget stops files of millions of tiny messages (default: 64 MiB + 32 bytes per file byte)', () => {
+  const n = 50_000;
+  const w = new Writer();
+  w.tag(1, 0);
+  w.varint(8);
+  const body = new Uint8Array(2 * n);
+  for (let i = 0; i < n; i++) body[2 * i] = 0x0a; // graph.node {} (empty), 2 bytes each
+  w.bytesField(7, body);
+  const file = w.finish();
+  assert.equal(decodeModel(file).graph!.node.length, n);
+  const e = rejects(() => decodeModel(file, { memoryBudget: 1_000_000 }), /^ModelProto.graph.node\[\d+\]: decoding would take more than the memory budget of 1000000 bytes/);
+  assert.match(e.message, /node\[3\d{3}\]/); // ~256 bytes charged per message
+  // packed values are charged up front, before the array grows
+  const t = encodeTensor({ dims: [100_000], dataType: DataType.INT64, int64Data: Array.from({ length: 100_000 }, (_, i) => i % 100) });
+  rejects(() => decodeTensor(t, { memoryBudget: 100_000 }), /^TensorProto: decoding would take more than the memory budget/);
+  assert.equal(decodeTensor(t).int64Data.length, 100_000);
+});
