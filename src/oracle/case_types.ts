@@ -8,6 +8,8 @@ export interface ErrorExpect {
 
 export interface StepExpect {
   output?: JsonTensor;
+  /** The output's shape alone, where its values are random (Dropout2d in training). */
+  output_shape?: number[];
   error?: ErrorExpect;
   grad_input?: JsonTensor;
   grad_params?: Record<string, JsonTensor>;
@@ -18,6 +20,8 @@ export interface Step {
   mode: 'train' | 'eval';
   input: JsonTensor;
   grad_output?: JsonTensor;
+  /** The input required grad (implied by grad_output; set where the step raised, which records none). */
+  requires_grad?: boolean;
   expect: StepExpect;
 }
 
@@ -48,6 +52,8 @@ export interface FunctionCase extends BaseCase {
   inputs: Record<string, JsonTensor | unknown>;
   kwargs: Record<string, unknown>;
   grad_output?: JsonTensor;
+  /** Inputs that required grad, where no `grads` name them (the call raised). */
+  requires_grad?: string[];
   expect: { output?: JsonTensor; error?: ErrorExpect; grads?: Record<string, JsonTensor> };
 }
 

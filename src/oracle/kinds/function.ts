@@ -13,7 +13,7 @@ export function runFunctionCase(c: FunctionCase): CaseResult {
   for (const [k, v] of Object.entries(c.inputs)) {
     if (isJsonTensor(v)) {
       const t = decodeTensor(v);
-      if (c.expect.grads?.[k] !== undefined) t.requiresGrad = true;
+      if (c.expect.grads?.[k] !== undefined || c.requires_grad?.includes(k)) t.requiresGrad = true;
       tensors.set(k, t);
       inputs[k] = t;
     } else inputs[k] = v;

@@ -1,5 +1,6 @@
 /** Runs the `steps` of a module or network case against a built module. */
 import type { Module } from '../../nn/module.js';
+import type { Tensor } from '../../tensor/tensor.js';
 import { decodeTensor, compareValues, type Tolerance } from '../format.js';
 import type { Step } from '../case_types.js';
 import { matchError } from '../errors.js';
@@ -27,8 +28,9 @@ export function runSteps(m: Module, steps: readonly Step[], tol: Tolerance): Ste
     m.zeroGrad();
     const input = decodeTensor(step.input);
     const wantGrads = step.grad_output !== undefined;
-    if (wantGrads) input.requiresGrad = true;
-    let output;
+    // A step that raised records no grad_output; `requires_grad` says PyTorch's input required grad all the same.
+    if (wantGrads || step.requires_grad === true) input.requiresGrad = true;
+    let output: Tensor | undefined;
     try {
       output = m.call(input);
     } catch (err) {
@@ -42,6 +44,10 @@ export function runSteps(m: Module, steps: readonly Step[], tol: Tolerance): Ste
     if (output !== undefined) {
       if (step.expect.error) problems.push(`${at}: expected ${step.expect.error.type}: ${step.expect.error.message}, but it ran`);
       if (step.expect.output) note(`${at} output`, compareValues(output, step.expect.output, tol));
+      const wantShape = step.expect.output_shape;
+      if (wantShape && (wantShape.length !== output.ndim || wantShape.some((d, i) => d !== output.shape[i]))) {
+        problems.push(`${at}: output shape [${output.shape.join(', ')}] != [${wantShape.join(', ')}]`);
+      }
       if (wantGrads && (step.expect.grad_input || step.expect.grad_params)) {
         if (!output.requiresGrad) {
           problems.push(`${at}: output does not require grad`);
