@@ -172,7 +172,7 @@ export function convOutputShapeBatched(input: Shape, weight: Shape, p: ConvParam
   const op = p.outputPadding;
   if (op.some((v, i) => v >= p.stride[i]! && v >= p.dilation[i]!)) {
     throw new RuntimeError(
-      `output padding must be smaller than either stride or dilation, but got output_padding=${fmtSize(op)}, stride=${fmtSize(p.stride)}, dilation=${fmtSize(p.dilation)}`,
+      `output padding must be smaller than either stride or dilation, but got ${perDim('output_padding', op)} ${perDim('stride', p.stride)} ${perDim('dilation', p.dilation)}`,
       arg,
     );
   }
@@ -187,6 +187,12 @@ export function convOutputShapeBatched(input: Shape, weight: Shape, p: ConvParam
     );
   }
   return [input[0]!, outC, ...out];
+}
+
+/** PyTorch's per-dimension listing in its transposed-convolution messages: `stride_height: 1 stride_width: 2`. */
+function perDim(what: string, v: readonly number[]): string {
+  const names = ['depth', 'height', 'width'].slice(3 - v.length);
+  return v.map((x, i) => `${what}_${names[i]}: ${x}`).join(' ');
 }
 
 function unbatch(out: number[], batched: boolean): number[] {

@@ -205,7 +205,7 @@ export function adaptivePool2dOutputShape(input: Shape, outputSize: AdaptiveSize
   }
   const out = list.map((s, i) => s ?? input[nd - 2 + i]!);
   if (out.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new RuntimeError(`${opName}: elements of output_size must be greater than or equal to 0 but received ${fmtSize(out)}`, { inputSize: input, kind: 'argument' });
+    throw new RuntimeError(`${opName}: elements of output_size must be greater than or equal to 0 but received {${out.join(', ')}}`, { inputSize: input, kind: 'argument' });
   }
   return [...input.slice(0, nd - 2), ...out];
 }

@@ -29,6 +29,8 @@ export interface BaseCase {
   id: string;
   kind: string;
   tolerance?: Tolerance;
+  /** Every error message must be PyTorch's, word for word (not only its type). */
+  exact_messages?: boolean;
 }
 
 export interface ModuleCase extends BaseCase {

@@ -13,9 +13,15 @@ reproduce: training values are recorded only where they are deterministic
 (`expect.output_shape`).
 """
 import argparse
+import json
 import os
 import sys
 import warnings
+
+# PyTorch prints some sets in its messages (padding_mode's choices): fix the hash seed so that reruns write the same file.
+if os.environ.get("PYTHONHASHSEED") != "0":
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.execv(sys.executable, [sys.executable] + sys.argv)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -312,6 +318,38 @@ def build(seed):
     return cases
 
 
+REPR_MODULES = [
+    ("PReLU", {}), ("PReLU", {"num_parameters": 3, "init": 0.1}),
+    ("ReLU6", {}), ("ReLU6", {"inplace": True}), ("SELU", {}), ("SELU", {"inplace": True}),
+    ("SiLU", {}), ("SiLU", {"inplace": True}), ("Hardswish", {}), ("Hardswish", {"inplace": True}),
+    ("Softplus", {}), ("Softplus", {"beta": 2, "threshold": 10.5}), ("Softplus", {"beta": 0.5}),
+    ("PixelShuffle", {"upscale_factor": 3}), ("PixelUnshuffle", {"downscale_factor": 2}),
+    ("Dropout2d", {}), ("Dropout2d", {"p": 0.0}), ("Dropout2d", {"p": 0.25, "inplace": True}),
+    ("MaxPool1d", {"kernel_size": 3}), ("MaxPool1d", {"kernel_size": 3, "stride": 2, "padding": 1, "dilation": 2, "ceil_mode": True}),
+    ("MaxPool1d", {"kernel_size": [2], "stride": [1]}),
+    ("AvgPool1d", {"kernel_size": 3}), ("AvgPool1d", {"kernel_size": 3, "stride": 2, "padding": 1, "ceil_mode": True, "count_include_pad": False}),
+    ("AvgPool1d", {"kernel_size": [4], "stride": [2]}),
+    ("AdaptiveAvgPool1d", {"output_size": 3}), ("AdaptiveAvgPool1d", {"output_size": [5]}),
+    ("Conv3d", {"in_channels": 2, "out_channels": 4, "kernel_size": 3}),
+    ("Conv3d", {"in_channels": 2, "out_channels": 4, "kernel_size": [1, 3, 3], "stride": [1, 2, 2], "padding": [0, 1, 1], "dilation": 2, "groups": 2, "bias": False}),
+    ("Conv3d", {"in_channels": 2, "out_channels": 4, "kernel_size": 3, "padding": "same", "padding_mode": "reflect"}),
+    ("Conv3d", {"in_channels": 2, "out_channels": 4, "kernel_size": 3, "padding": "valid"}),
+    ("ConvTranspose1d", {"in_channels": 2, "out_channels": 4, "kernel_size": 3}),
+    ("ConvTranspose1d", {"in_channels": 2, "out_channels": 4, "kernel_size": 4, "stride": 2, "padding": 1, "output_padding": 1, "groups": 2, "dilation": 1, "bias": False}),
+    ("ConvTranspose3d", {"in_channels": 2, "out_channels": 4, "kernel_size": [1, 2, 3], "groups": 2, "bias": False}),
+    ("ConvTranspose3d", {"in_channels": 4, "out_channels": 2, "kernel_size": 3, "stride": 2, "padding": 1, "output_padding": [1, 0, 1], "dilation": [1, 1, 2]}),
+]
+
+
+def reprs():
+    """PyTorch's repr of each module of REPR_MODULES, for the unit tests of extraRepr and the spec builders."""
+    out = []
+    for kind, args in REPR_MODULES:
+        a = {k: (tuple(v) if isinstance(v, list) else v) for k, v in args.items()}
+        out.append({"module": kind, "args": args, "repr": repr(getattr(nn, kind)(**a))})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=0)
@@ -319,9 +357,20 @@ def main():
     a = ap.parse_args()
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     torch.set_num_threads(1)
-    n = dump(a.out, "modules/extra", build(a.seed),
+    cases = build(a.seed)
+    for c in cases:
+        # every message word for word, but where PyTorch prints a Python set (its order is the hash seed's)
+        if "padding_mode': 'mirror'" not in c["id"]:
+            c["exact_messages"] = True
+    n = dump(a.out, "modules/extra", cases,
              note="recorded from PyTorch by test/oracle/gen_modules.py; format: ../shared/oracle/README.md")
     print("wrote %d cases to %s" % (n, a.out))
+    rpath = os.path.join(REPO, "test", "fixtures", "modules_extra_repr.json")
+    with open(rpath, "w") as fh:
+        json.dump({"torch_version": torch.__version__, "note": "PyTorch reprs, recorded by test/oracle/gen_modules.py",
+                   "modules": reprs()}, fh, indent=1)
+        fh.write("\n")
+    print("wrote %d reprs to %s" % (len(REPR_MODULES), rpath))
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ export function runFunctionCase(c: FunctionCase): CaseResult {
     out = fn(inputs, c.kwargs);
   } catch (err) {
     if (c.expect.error) {
-      const p = matchError(err, c.expect.error);
+      const p = matchError(err, c.expect.error, c.exact_messages === true);
       return p ? { status: 'fail', worst: 0, reason: p } : { status: 'pass', worst: 0 };
     }
     return { status: 'fail', worst: Infinity, reason: `unexpected ${(err as Error).name}: ${(err as Error).message}` };

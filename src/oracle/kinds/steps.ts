@@ -15,7 +15,7 @@ export function loadState(m: Module, state: Record<string, unknown>): void {
   m.loadStateDict(sd);
 }
 
-export function runSteps(m: Module, steps: readonly Step[], tol: Tolerance): StepOutcome {
+export function runSteps(m: Module, steps: readonly Step[], tol: Tolerance, exact = false): StepOutcome {
   let worst = 0;
   const problems: string[] = [];
   const note = (where: string, d: { ok: boolean; worst: number; reason?: string }) => {
@@ -35,7 +35,7 @@ export function runSteps(m: Module, steps: readonly Step[], tol: Tolerance): Ste
       output = m.call(input);
     } catch (err) {
       if (step.expect.error) {
-        const p = matchError(err, step.expect.error);
+        const p = matchError(err, step.expect.error, exact);
         if (p) problems.push(`${at}: ${p}`);
       } else {
         problems.push(`${at}: unexpected ${(err as Error).name}: ${(err as Error).message}`);
