@@ -80,6 +80,8 @@ export function explainResize(m: Module, before: number[], after: number[]): str
     out.push(`adaptive pool to ${JSON.stringify(a['output_size'])}`);
   } else if (type === 'Upsample' || type.startsWith('Upsampling')) {
     out.push(a['scale_factor'] !== undefined ? `upsample x${JSON.stringify(a['scale_factor'])}` : `resize to ${JSON.stringify(a['size'])}`);
+  } else if (type === 'PixelShuffle' || type === 'PixelUnshuffle') {
+    out.push(type === 'PixelShuffle' ? `pixel shuffle x${String(a['upscale_factor'])}` : `pixel unshuffle /${String(a['downscale_factor'])}`);
   } else if (/Pad\dd$/.test(type)) {
     const kind = type.replace(/Pad\dd$/, '').toLowerCase();
     const p = Array.isArray(a['padding']) ? (a['padding'] as number[]) : [Number(a['padding'])];

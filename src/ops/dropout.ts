@@ -9,7 +9,7 @@ import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 
 export function checkDropoutP(p: number): void {
-  if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout probability has to be between 0 and 1, but got ${p}`, { kind: 'argument' });
 }
 
 export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {

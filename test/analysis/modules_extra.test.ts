@@ -95,3 +95,16 @@ test('1-D network too short: MaxPool1d raises PyTorch 1.13 message, with the ker
   assert.equal(a.failure!.error.message, 'Given input size: (4x1x1). Calculated output size: (4x1x0). Output size is too small');
   assert.equal(a.failure!.kind, 'kernel');
 });
+
+test('PixelUnshuffle on the way to a 1x1 InstanceNorm2d is named in the cause chain', () => {
+  const m = fromSpec(Seq(L('PixelUnshuffle', { downscale_factor: 2 }), L('PixelUnshuffle', { downscale_factor: 2 }), L('InstanceNorm2d', { num_features: 48 })));
+  const a = analyze(m, [1, 3, 4, 4], { mode: 'train' });
+  assert.equal(a.failure!.path, '2');
+  assert.deepEqual(
+    a.failure!.chain.map((c) => [c.path, c.after, c.because]),
+    [
+      ['0', [2, 2], ['pixel unshuffle /2']],
+      ['1', [1, 1], ['pixel unshuffle /2']],
+    ],
+  );
+});
