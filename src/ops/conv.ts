@@ -44,6 +44,16 @@ export interface ConvParams {
   transposed: boolean;
 }
 
+/** Runs a shape rule, reporting the caller's own input size (unbatched inputs included) in its errors. */
+function withInputSize<T>(input: Shape, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof NormkitError) e.inputSize = [...input];
+    throw e;
+  }
+}
+
 /** PyTorch's `batchify`: the input is [C, *spatial] (unbatched) or [N, C, *spatial]. */
 function batchify(shape: Shape, nd: number, opName: string): number[] {
   if (shape.length !== nd + 1 && shape.length !== nd + 2) {
@@ -201,32 +211,42 @@ function unbatch(out: number[], batched: boolean): number[] {
 
 /** Output shape of `conv1d(input, weight, bias, opts)` (input [N, C, L] or [C, L]); throws PyTorch's errors. */
 export function conv1dOutputShape(input: Shape, weight: Shape, opts: ConvOptions = {}, biasShape?: Shape): number[] {
-  const b = batchify(input, 1, 'conv1d');
-  return unbatch(convOutputShapeBatched(b, weight, resolveConv(weight, opts, 1), biasShape), b.length === input.length);
+  return withInputSize(input, () => {
+    const b = batchify(input, 1, 'conv1d');
+    return unbatch(convOutputShapeBatched(b, weight, resolveConv(weight, opts, 1), biasShape), b.length === input.length);
+  });
 }
 
 /** Output shape of `conv2d(input, weight, bias, opts)` (input [N, C, H, W] or [C, H, W]); throws PyTorch's errors. */
 export function conv2dOutputShape(input: Shape, weight: Shape, opts: ConvOptions = {}, biasShape?: Shape): number[] {
-  const b = batchify(input, 2, 'conv2d');
-  return unbatch(convOutputShapeBatched(b, weight, resolveConv(weight, opts, 2), biasShape), b.length === input.length);
+  return withInputSize(input, () => {
+    const b = batchify(input, 2, 'conv2d');
+    return unbatch(convOutputShapeBatched(b, weight, resolveConv(weight, opts, 2), biasShape), b.length === input.length);
+  });
 }
 
 /** Output shape of `conv_transpose2d(input, weight, bias, opts)`; weight is [C_in, C_out / groups, kH, kW]. */
 export function convTranspose2dOutputShape(input: Shape, weight: Shape, opts: ConvTransposeOptions = {}, biasShape?: Shape): number[] {
-  const b = batchify(input, 2, 'conv_transpose2d');
-  return unbatch(convOutputShapeBatched(b, weight, resolveConvTranspose(opts, 2), biasShape), b.length === input.length);
+  return withInputSize(input, () => {
+    const b = batchify(input, 2, 'conv_transpose2d');
+    return unbatch(convOutputShapeBatched(b, weight, resolveConvTranspose(opts, 2), biasShape), b.length === input.length);
+  });
 }
 
 /** Output shape of `conv3d(input, weight, bias, opts)` (input [N, C, D, H, W] or [C, D, H, W]); throws PyTorch's errors. */
 export function conv3dOutputShape(input: Shape, weight: Shape, opts: ConvOptions = {}, biasShape?: Shape): number[] {
-  const b = batchify(input, 3, 'conv3d');
-  return unbatch(convOutputShapeBatched(b, weight, resolveConv(weight, opts, 3), biasShape), b.length === input.length);
+  return withInputSize(input, () => {
+    const b = batchify(input, 3, 'conv3d');
+    return unbatch(convOutputShapeBatched(b, weight, resolveConv(weight, opts, 3), biasShape), b.length === input.length);
+  });
 }
 
 /** Output shape of `conv_transpose3d(input, weight, bias, opts)`; weight is [C_in, C_out / groups, kD, kH, kW]. */
 export function convTranspose3dOutputShape(input: Shape, weight: Shape, opts: ConvTransposeOptions = {}, biasShape?: Shape): number[] {
-  const b = batchify(input, 3, 'conv_transpose3d');
-  return unbatch(convOutputShapeBatched(b, weight, resolveConvTranspose(opts, 3), biasShape), b.length === input.length);
+  return withInputSize(input, () => {
+    const b = batchify(input, 3, 'conv_transpose3d');
+    return unbatch(convOutputShapeBatched(b, weight, resolveConvTranspose(opts, 3), biasShape), b.length === input.length);
+  });
 }
 
 /** [..., L] -> [..., 1, L]: the height-1 2-D form PyTorch runs a 1-D transposed convolution in. */
@@ -251,15 +271,17 @@ function liftTransposeOptions(opts: ConvTransposeOptions): ConvTransposeOptions 
  * messages here (`(1 x 1)` ... `(1 x -3)`).
  */
 export function convTranspose1dOutputShape(input: Shape, weight: Shape, opts: ConvTransposeOptions = {}, biasShape?: Shape): number[] {
-  const b = batchify(input, 1, 'conv_transpose1d');
-  try {
-    return unbatch(convOutputShapeBatched(b, weight, resolveConvTranspose(opts, 1), biasShape), b.length === input.length);
-  } catch (e) {
-    if (e instanceof NormkitError && (e.kind === 'kernel' || /^output padding/.test(e.message)) && weight.length === 3) {
-      convOutputShapeBatched(lift1d(b), lift1d(weight), resolveConvTranspose(liftTransposeOptions(opts), 2), biasShape);
+  return withInputSize(input, () => {
+    const b = batchify(input, 1, 'conv_transpose1d');
+    try {
+      return unbatch(convOutputShapeBatched(b, weight, resolveConvTranspose(opts, 1), biasShape), b.length === input.length);
+    } catch (e) {
+      if (e instanceof NormkitError && (e.kind === 'kernel' || /^output padding/.test(e.message)) && weight.length === 3) {
+        convOutputShapeBatched(lift1d(b), lift1d(weight), resolveConvTranspose(liftTransposeOptions(opts), 2), biasShape);
+      }
+      throw e;
     }
-    throw e;
-  }
+  });
 }
 
 /** Lifts 1-D parameters to the height-1 2-D geometry the kernels run. */
@@ -444,10 +466,8 @@ function convFacts(x: Tensor, p: ConvParams, outShape: number[], nd: number) {
 
 function convNd(nd: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions): Tensor {
   checkTensors(x, weight, bias);
-  const opName = nd === 1 ? 'conv1d' : 'conv2d';
-  const b = batchify(x.shape, nd, opName);
+  const outShape = nd === 1 ? conv1dOutputShape(x.shape, weight.shape, opts, bias?.shape) : conv2dOutputShape(x.shape, weight.shape, opts, bias?.shape);
   const p = resolveConv(weight.shape, opts, nd);
-  const outShape = unbatch(convOutputShapeBatched(b, weight.shape, p, bias?.shape), b.length === x.ndim);
   if (x.isMeta || weight.isMeta || bias?.isMeta) return Tensor.meta(outShape, convFacts(x, p, outShape, nd));
   return convForward(x, weight, bias ?? null, p, nd, outShape);
 }
@@ -476,9 +496,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTransposeOptions = {}): Tensor {
   checkTensors(x, weight, bias);
-  const b = batchify(x.shape, 2, 'conv_transpose2d');
+  const outShape = convTranspose2dOutputShape(x.shape, weight.shape, opts, bias?.shape);
   const p = resolveConvTranspose(opts, 2);
-  const outShape = unbatch(convOutputShapeBatched(b, weight.shape, p, bias?.shape), b.length === x.ndim);
   if (x.isMeta || weight.isMeta || bias?.isMeta) return Tensor.meta(outShape, convFacts(x, p, outShape, 2));
   return convTransposeForward(x, weight, bias ?? null, p, outShape);
 }

@@ -126,3 +126,9 @@ test('facts: an unpadded 3-D convolution keeps constant volumes constant; padded
   assert.equal(new ConvTranspose3d(2, 2, 2, { stride: 2 }).call(constantMeta([1, 2, 2, 2, 2])).facts.spatiallyConstant, undefined);
   assert.equal(new Conv3d(2, 2, 3, { stride: 2, padding: 1 }).call(Tensor.meta([1, 2, 2, 2, 2])).facts.spatiallyConstant, true);
 });
+
+test('errors carry the caller input size, unbatched inputs included', () => {
+  assertMetaLikeReal(new Conv3d(2, 3, 3), [3, 4, 4, 4], { kind: 'channels' });
+  const e = assertMetaLikeReal(new Conv3d(2, 3, 3), [2, 2, 4, 4], { kind: 'kernel' });
+  assert.deepEqual((e as RuntimeError).inputSize, [2, 2, 4, 4]);
+});

@@ -36,3 +36,13 @@ test('unknown or mistyped arguments are SpecErrors naming the node', () => {
   assert.throws(() => fromSpec({ module: 'Conv3d', args: { in_channels: 2, out_channels: 3 } }), /argument 'kernel_size' is required/);
   assert.throws(() => fromSpec({ module: 'Softplus', args: { beta: 'two' } }), SpecError);
 });
+
+test('the package exports the new modules and functions under nn and F', async () => {
+  const { nn, F } = await import('../../src/index.js');
+  for (const name of ['PReLU', 'ReLU6', 'SELU', 'SiLU', 'Hardswish', 'Softplus', 'PixelShuffle', 'PixelUnshuffle', 'Dropout2d', 'MaxPool1d', 'AvgPool1d', 'AdaptiveAvgPool1d', 'Conv3d', 'ConvTranspose1d', 'ConvTranspose3d']) {
+    assert.equal(typeof (nn as Record<string, unknown>)[name], 'function', `nn.${name}`);
+  }
+  for (const name of ['prelu', 'relu6', 'selu', 'silu', 'hardswish', 'softplus', 'pixelShuffle', 'pixelUnshuffle', 'dropout2d', 'maxPool1d', 'avgPool1d', 'adaptiveAvgPool1d', 'conv3d', 'convTranspose1d', 'convTranspose3d']) {
+    assert.equal(typeof (F as Record<string, unknown>)[name], 'function', `F.${name}`);
+  }
+});
