@@ -25,7 +25,8 @@ if os.environ.get("PYTHONHASHSEED") != "0":
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.join(REPO, "..", "shared", "oracle"))
+# torchcase.py and gen_nets.py: a copy beside this script wins (the script folder is sys.path[0]), else ../shared/oracle
+sys.path.append(os.path.join(REPO, "..", "shared", "oracle"))
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
