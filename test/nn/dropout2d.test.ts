@@ -5,6 +5,8 @@ import { RuntimeError, ValueError } from '../../src/errors.js';
 import { Dropout2d } from '../../src/nn/dropout.js';
 import { ones } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { onWarning } from '../../src/nn/warnings.js';
 import { assertMetaLikeReal, constantMeta } from './meta_helpers.js';
 
 test('training: every plane x[n, c] is all zeros or all 1 / (1 - p), drawn from the seeded generator', () => {
@@ -47,4 +49,24 @@ test('meta calls have the real shape in train and eval, keep constant planes con
   assert.equal(e.message, 'Feature dropout requires at least 2 dimensions in the input');
   assertMetaLikeReal(new Dropout2d(0.3), [7], { mode: 'eval' });
   assert.throws(() => new Dropout2d(1.5), ValueError);
+});
+
+test('inputs that are not 4-D: PyTorch warning, once per layer, never from a meta call', () => {
+  const got: string[] = [];
+  const off = onWarning((w) => got.push(`${w.code}: ${w.message}`));
+  try {
+    const m = new Dropout2d(0.5).eval();
+    m.call(Tensor.meta([2, 3, 4]));
+    assert.deepEqual(got, []);
+    m.call(ones([2, 3, 4]));
+    m.call(ones([2, 3, 4]));
+    assert.equal(got.length, 1);
+    assert.match(got[0]!, /^NK_DROPOUT2D_3D: dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout/);
+    new Dropout2d(0.5).call(ones([2, 3]));
+    assert.match(got[1]!, /^NK_DROPOUT2D_RANK: dropout2d: Received a 2-D input to dropout2d, which is deprecated/);
+    new Dropout2d(0.5).call(ones([1, 2, 3, 3]));
+    assert.equal(got.length, 2);
+  } finally {
+    off();
+  }
 });
