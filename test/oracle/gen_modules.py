@@ -15,6 +15,7 @@ reproduce: training values are recorded only where they are deterministic
 import argparse
 import json
 import os
+import random
 import sys
 import warnings
 
@@ -308,6 +309,56 @@ def build(seed):
             steps.append(st)
         case["steps"] = steps
         cases.append(case)
+
+    # ---- random configurations (sizes, strides, dilations, ceil mode, groups), errors included ----
+    R = random.Random(seed)
+
+    def rand_shape(c, nd, lo=1, hi=6):
+        spatial = tuple(R.randint(lo, hi) for _ in range(nd))
+        return ((R.randint(1, 2), c) if R.random() < 0.7 else (c,)) + spatial
+
+    def empty_window(L, k, s, p, d, ceil):
+        """A max-pool window with no tap inside the input: PyTorch sends its gradient into the next plane."""
+        num = L + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil else 0)
+        out = num // s + 1
+        if ceil and (out - 1) * s >= L + p:
+            out -= 1
+        return any(all(not (0 <= o * s - p + j * d < L) for j in range(k)) for o in range(max(out, 0)))
+
+    for _ in range(8):
+        k, st, p, d, ceil = R.randint(1, 4), R.randint(1, 3), 0, R.randint(1, 2), R.random() < 0.5
+        p = R.randint(0, k // 2)
+        shp = rand_shape(R.randint(1, 3), 1, 1, 12)
+        if not empty_window(shp[-1], k, st, p, d, ceil):
+            mod_case("MaxPool1d", {"kernel_size": k, "stride": st, "padding": p, "dilation": d, "ceil_mode": ceil}, [train(*shp)], tag="/random %s" % list(shp))
+        mod_case("AvgPool1d", {"kernel_size": k, "stride": st, "padding": p, "ceil_mode": ceil, "count_include_pad": R.random() < 0.5},
+                 [train(*shp)], tag="/random %s" % list(shp))
+        mod_case("AdaptiveAvgPool1d", {"output_size": R.randint(1, 6)}, [train(*shp)], tag="/random %s" % list(shp))
+    for _ in range(6):
+        G = R.choice([1, 2])
+        cin, cout = G * R.randint(1, 2), G * R.randint(1, 2)
+        k = [R.randint(1, 3) for _ in range(3)]
+        st = [R.randint(1, 2) for _ in range(3)]
+        p = [R.randint(0, 1) for _ in range(3)]
+        d = [R.randint(1, 2) for _ in range(3)]
+        shp = rand_shape(cin, 3, 1, 5)
+        mod_case("Conv3d", {"in_channels": cin, "out_channels": cout, "kernel_size": k, "stride": st, "padding": p, "dilation": d,
+                            "groups": G, "bias": R.random() < 0.5}, [train(*shp)], tag="/random %s" % list(shp))
+        op = [R.randint(0, max(a, b) - 1) for a, b in zip(st, d)]
+        mod_case("ConvTranspose3d", {"in_channels": cin, "out_channels": cout, "kernel_size": k, "stride": st, "padding": p, "dilation": d,
+                                     "output_padding": op, "groups": G}, [train(*shp)], tag="/random %s" % list(shp))
+        k1, s1, d1 = R.randint(1, 4), R.randint(1, 3), R.randint(1, 2)
+        shp1 = rand_shape(cin, 1, 1, 6)
+        mod_case("ConvTranspose1d", {"in_channels": cin, "out_channels": cout, "kernel_size": k1, "stride": s1, "padding": R.randint(0, 2),
+                                     "dilation": d1, "output_padding": R.randint(0, max(s1, d1) - 1), "groups": G}, [train(*shp1)],
+                 tag="/random %s" % list(shp1))
+    for _ in range(6):
+        r = R.randint(1, 3)
+        c = R.randint(1, 3) * (r * r if R.random() < 0.8 else 1)
+        shp = rand_shape(c, 2, 1, 3)
+        mod_case("PixelShuffle", {"upscale_factor": r}, [train(*shp)], tag="/random %s" % list(shp))
+        shp = rand_shape(R.randint(1, 3), 2, 1, 6)
+        mod_case("PixelUnshuffle", {"downscale_factor": r}, [train(*shp)], tag="/random %s" % list(shp))
 
     # ---- Dropout2d in training with 0 < p < 1: PyTorch's draw is its own; only the shape is recorded ----
     for p, shp in ((0.5, (2, 3, 4, 5)), (0.25, (2, 3, 4))):
