@@ -61,6 +61,8 @@ export function explainResize(type: string, a: Record<string, unknown>, before: 
     if (a['scale_factor'] !== undefined) out.push(`upsample x${JSON.stringify(a['scale_factor'])}`);
     else if (a['size'] !== undefined) out.push(`resize to ${JSON.stringify(a['size'])}`);
     else out.push(`resize to ${after.join('x')} (the size of another tensor)`);
+  } else if (type === 'PixelShuffle' || type === 'PixelUnshuffle') {
+    out.push(type === 'PixelShuffle' ? `pixel shuffle x${String(a['upscale_factor'])}` : `pixel unshuffle /${String(a['downscale_factor'])}`);
   } else if (/Pad\dd$/.test(type)) {
     const kind = type.replace(/Pad\dd$/, '').toLowerCase();
     const p = Array.isArray(a['padding']) ? (a['padding'] as number[]) : [Number(a['padding'])];

@@ -68,7 +68,7 @@ function isDefault(module: string, key: string, v: unknown): boolean {
 }
 
 const pyValue = (v: unknown): string =>
-  Array.isArray(v) ? `(${v.map(pyValue).join(', ')})` : typeof v === 'boolean' ? (v ? 'True' : 'False') : v === null ? 'None' : typeof v === 'string' ? `'${v}'` : String(v);
+  Array.isArray(v) ? `(${v.map(pyValue).join(', ')}${v.length === 1 ? ',' : ''})` : typeof v === 'boolean' ? (v ? 'True' : 'False') : v === null ? 'None' : typeof v === 'string' ? `'${v}'` : String(v);
 
 /** `Conv2d(in_channels=3, stride=2)`: a module as PyTorch's constructor call (defaults left out), or only the `only` args. */
 export function describeNode(node: ModuleSpec, only?: readonly string[]): string {

@@ -12,6 +12,8 @@ export interface StepExpect {
   outputs?: JsonTensor[];
   /** Gradients of its named inputs. */
   grad_inputs?: Record<string, JsonTensor>;
+  /** The output's shape alone, where its values are random (Dropout2d in training). */
+  output_shape?: number[];
   error?: ErrorExpect;
   grad_input?: JsonTensor;
   grad_params?: Record<string, JsonTensor>;
@@ -27,6 +29,8 @@ export interface Step {
   grad_output?: JsonTensor;
   /** With several outputs: backpropagate sum_i(output_i * grad_outputs_i). */
   grad_outputs?: JsonTensor[];
+  /** The input required grad (implied by grad_output; set where the step raised, which records none). */
+  requires_grad?: boolean;
   expect: StepExpect;
 }
 
@@ -34,6 +38,8 @@ export interface BaseCase {
   id: string;
   kind: string;
   tolerance?: Tolerance;
+  /** Every error message must be PyTorch's, word for word (not only its type). */
+  exact_messages?: boolean;
 }
 
 export interface ModuleCase extends BaseCase {
@@ -57,6 +63,8 @@ export interface FunctionCase extends BaseCase {
   inputs: Record<string, JsonTensor | unknown>;
   kwargs: Record<string, unknown>;
   grad_output?: JsonTensor;
+  /** Inputs that required grad, where no `grads` name them (the call raised). */
+  requires_grad?: string[];
   expect: { output?: JsonTensor; error?: ErrorExpect; grads?: Record<string, JsonTensor> };
 }
 

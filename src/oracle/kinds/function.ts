@@ -36,7 +36,7 @@ export function runFunctionCase(c: FunctionCase): CaseResult {
   for (const [k, v] of Object.entries(c.inputs)) {
     if (isJsonTensor(v)) {
       const t = decodeTensor(v);
-      if (c.expect.grads?.[k] !== undefined) t.requiresGrad = true;
+      if (c.expect.grads?.[k] !== undefined || c.requires_grad?.includes(k)) t.requiresGrad = true;
       tensors.set(k, t);
       inputs[k] = t;
     } else inputs[k] = v;
@@ -46,7 +46,7 @@ export function runFunctionCase(c: FunctionCase): CaseResult {
     out = fn(inputs, c.kwargs);
   } catch (err) {
     if (c.expect.error) {
-      const p = matchError(err, c.expect.error);
+      const p = matchError(err, c.expect.error, c.exact_messages === true);
       return p ? { status: 'fail', worst: 0, reason: p } : { status: 'pass', worst: 0 };
     }
     return { status: 'fail', worst: Infinity, reason: `unexpected ${(err as Error).name}: ${(err as Error).message}` };

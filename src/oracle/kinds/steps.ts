@@ -18,7 +18,7 @@ export function loadState(m: Module, state: Record<string, unknown>): void {
   m.loadStateDict(sd);
 }
 
-export function runSteps(m: Module, steps: readonly Step[], tol: Tolerance): StepOutcome {
+export function runSteps(m: Module, steps: readonly Step[], tol: Tolerance, exact = false): StepOutcome {
   let worst = 0;
   const problems: string[] = [];
   const note = (where: string, d: { ok: boolean; worst: number; reason?: string }) => {
@@ -35,13 +35,14 @@ export function runSteps(m: Module, steps: readonly Step[], tol: Tolerance): Ste
     }
     const input = decodeTensor(step.input!);
     const wantGrads = step.grad_output !== undefined;
-    if (wantGrads) input.requiresGrad = true;
-    let output;
+    // A step that raised records no grad_output; `requires_grad` says PyTorch's input required grad all the same.
+    if (wantGrads || step.requires_grad === true) input.requiresGrad = true;
+    let output: Tensor | undefined;
     try {
       output = m.call(input);
     } catch (err) {
       if (step.expect.error) {
-        const p = matchError(err, step.expect.error);
+        const p = matchError(err, step.expect.error, exact);
         if (p) problems.push(`${at}: ${p}`);
       } else {
         problems.push(`${at}: unexpected ${(err as Error).name}: ${(err as Error).message}`);
@@ -50,6 +51,10 @@ export function runSteps(m: Module, steps: readonly Step[], tol: Tolerance): Ste
     if (output !== undefined) {
       if (step.expect.error) problems.push(`${at}: expected ${step.expect.error.type}: ${step.expect.error.message}, but it ran`);
       if (step.expect.output) note(`${at} output`, compareValues(output, step.expect.output, tol));
+      const wantShape = step.expect.output_shape;
+      if (wantShape && (wantShape.length !== output.ndim || wantShape.some((d, i) => d !== output.shape[i]))) {
+        problems.push(`${at}: output shape [${output.shape.join(', ')}] != [${wantShape.join(', ')}]`);
+      }
       if (wantGrads && (step.expect.grad_input || step.expect.grad_params)) {
         if (!output.requiresGrad) {
           problems.push(`${at}: output does not require grad`);
