@@ -285,7 +285,7 @@ export function decodeTensorProto(r: Reader): TensorProto {
         t.stringData.push(bytes(r, w, at, 'string_data'));
         break;
       case 7:
-        r.repeated(w, 'int64', 'int64_data', t.int64Data);
+        r.repeated(w, 'int64sat', 'int64_data', t.int64Data);
         break;
       case 8:
         t.name = str(r, w, at, 'name');
@@ -411,7 +411,8 @@ function decodeAttribute(r: Reader, depth: number): AttributeProto {
         a.f = r.float32('f');
         break;
       case 3:
-        a.i = int(r, w, at, 'i');
+        r.expect(w, VARINT, 'i', at);
+        a.i = r.int64Saturating('i');
         break;
       case 4:
         a.s = bytes(r, w, at, 's');
@@ -426,7 +427,7 @@ function decodeAttribute(r: Reader, depth: number): AttributeProto {
         r.repeated(w, 'float', 'floats', a.floats);
         break;
       case 8:
-        r.repeated(w, 'int64', 'ints', a.ints);
+        r.repeated(w, 'int64sat', 'ints', a.ints);
         break;
       case 9:
         a.strings.push(bytes(r, w, at, 'strings'));

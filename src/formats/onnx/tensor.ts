@@ -7,6 +7,7 @@
 import { fmtSize } from '../../errors.js';
 import { OnnxError } from './errors.js';
 import { DataLocation, DataType, type TensorProto } from './proto.js';
+import { saturate } from './wire.js';
 
 export type OnnxDtype = 'float32' | 'float64' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool' | 'float16';
 
@@ -104,13 +105,8 @@ export function tensorData(t: TensorProto, where = `tensor ${JSON.stringify(t.na
       case 'int64': {
         const out = new Array<number>(n);
         for (let i = 0; i < n; i++) {
-          const lo = v.getUint32(8 * i, true);
-          const hi = v.getInt32(8 * i + 4, true);
-          const x = hi * TWO32 + lo;
-          if (hi >= 0x200000 || hi < -0x200000 || !Number.isSafeInteger(x)) {
-            throw new OnnxError(where, `int64 element ${i} (${v.getBigInt64(8 * i, true)}) does not fit in a JS number exactly (beyond ±2^53)`);
-          }
-          out[i] = x;
+          // torch writes INT64_MAX / INT64_MIN as "to the end" sentinels (Slice): they saturate to ±(2^53 - 1).
+          out[i] = saturate(v.getUint32(8 * i, true), v.getUint32(8 * i + 4, true));
         }
         return { name: t.name, dtype, dims: [...t.dims], data: out };
       }

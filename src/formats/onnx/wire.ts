@@ -115,6 +115,16 @@ export class Reader {
     return hi * TWO32 + lo;
   }
 
+  /**
+   * A signed 64-bit value that may be a sentinel: torch writes INT64_MAX for
+   * "to the end" (Slice ends, Clip bounds). Past ±(2^53 - 1) it saturates
+   * there, still larger than any real size.
+   */
+  int64Saturating(field = ''): number {
+    const [lo, hi] = this.varint64(field === '' ? '' : ` (${field})`);
+    return saturate(lo, hi);
+  }
+
   /** An unsigned 64-bit varint (uint64), as a number when below 2^53. */
   uint64(field = ''): number {
     const start = this.pos;
@@ -242,6 +252,8 @@ export class Reader {
     switch (kind) {
       case 'int64':
         return this.int64(field);
+      case 'int64sat':
+        return this.int64Saturating(field);
       case 'uint64':
         return this.uint64(field);
       case 'float':
@@ -258,8 +270,15 @@ export class Reader {
 }
 
 /** int64 covers int32, enums and bool too (all varints; negative int32 is sign-extended to 64 bits). */
-export type ScalarKind = 'int64' | 'uint64' | 'float' | 'double';
-const SCALAR_WIRE: Record<ScalarKind, number> = { int64: VARINT, uint64: VARINT, float: FIXED32, double: FIXED64 };
+export type ScalarKind = 'int64' | 'int64sat' | 'uint64' | 'float' | 'double';
+const SCALAR_WIRE: Record<ScalarKind, number> = { int64: VARINT, int64sat: VARINT, uint64: VARINT, float: FIXED32, double: FIXED64 };
+
+/** The two's-complement 64-bit value (lo, hi as unsigned 32-bit halves), saturated to ±(2^53 - 1). */
+export function saturate(lo: number, hi: number): number {
+  const signed = hi | 0;
+  const x = signed * TWO32 + (lo >>> 0);
+  return x > Number.MAX_SAFE_INTEGER ? Number.MAX_SAFE_INTEGER : x < -Number.MAX_SAFE_INTEGER ? -Number.MAX_SAFE_INTEGER : x;
+}
 
 /** Protobuf writer for the encoder: grows a buffer, writes tags, varints, fixed values and nested messages. */
 export class Writer {
