@@ -15,7 +15,7 @@ import { GraphBuilder } from '../graph/builder.js';
 import type { Graph, GraphInput } from '../graph/graph.js';
 import { lowerInto } from '../graph/lower.js';
 import '../graph/ops/index.js';
-import { getOp, knownOps } from '../graph/registry.js';
+import { getOp, knownOps, moduleOpFor } from '../graph/registry.js';
 import type { Module } from '../nn/module.js';
 import { ArgReader } from './args.js';
 import { preview } from './preview.js';
@@ -172,6 +172,11 @@ export function graphFromGeneral(spec: unknown): { graph: Graph; modules: Map<st
         built.set(name, m);
       }
       if (wanted.length !== 1) throw new SpecError(name, `a module gives one output, the node names ${wanted.length}`);
+      const def = moduleOpFor(m);
+      const arity = def?.arity ?? [1, 1];
+      if (xs.length < arity[0] || xs.length > arity[1]) {
+        throw new SpecError(name, `${m.typeName} takes ${arity[0] === arity[1] ? arity[0] : `${arity[0]} to ${arity[1]}`} input${arity[1] === 1 ? '' : 's'}, got ${xs.length}`);
+      }
       const scope = node['call'] !== undefined ? (node['call'] as string) : name;
       outs = lowerInto(b, m, scope, xs, name);
     }

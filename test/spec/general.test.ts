@@ -111,6 +111,8 @@ test('bad graphs are SpecErrors that name the node', () => {
     [bad([{ name: 'c', op: 'cat', args: { dimm: 1 }, inputs: ['x'] }]), /at c: cat: unknown argument 'dimm'/],
     [bad([{ name: 'c', op: 'add', module: 'ReLU', inputs: ['x'] }]), /exactly one of 'op'/],
     [bad([{ name: 'c', call: 'nope', inputs: ['x'] }]), /'call' names no earlier module node/],
+    [bad([{ name: 'c', module: 'ReLU', inputs: ['x', 'x'] }]), /at c: ReLU takes 1 input, got 2/],
+    [bad([{ name: 'c', module: 'AdaIN', inputs: ['x'] }]), /at c: AdaIN takes 2 inputs, got 1/],
     [bad([relu('a', ['x'])], { outputs: ['zz'] }), /output 'zz' is not defined/],
     [bad([{ name: 'h', op: 'chunk', args: { chunks: 2 }, inputs: ['x'], outputs: ['a'] }]), /chunk gives 2 outputs, the node names 1/],
     [() => fromSpec({ inputs: {}, nodes: [relu('a', ['x'])] }), /at least one input/],
