@@ -114,7 +114,7 @@ export function analysisOf(t: Trace, shapes: Record<string, number[]>, mode: Mod
     return {
       path: e.path,
       ...named,
-      kind: e.node === null ? 'container' : e.module !== null ? 'module' : 'function',
+      kind: !e.leaf ? 'container' : e.module !== null ? 'module' : 'function',
       type: e.type,
       inputShape: e.inputs?.[0] ? [...e.inputs[0].shape] : null,
       outputShape: e.output ? [...e.output.shape] : null,

@@ -4,6 +4,7 @@
  * spatial size, each explained by its own hyper-parameters.
  */
 import { producers, type Graph, type GraphNode } from '../graph/graph.js';
+import { moduleOpFor } from '../graph/registry.js';
 import type { Trace } from './trace.js';
 import type { CauseStep } from './types.js';
 
@@ -86,14 +87,17 @@ export function causeChain(t: Trace, target: GraphNode | null): CauseStep[] {
   const up = ancestors(t.graph, target);
   const steps: CauseStep[] = [];
   for (const e of t.entries) {
-    if (!e.leaf || e.status !== 'ok' || e.node === null || !up.has(e.node) || e.output === null || e.inputs === null) continue;
+    // A node on the way in, or a submodule call inside the raising opaque module (or one on the way in).
+    const on = e.node !== null ? up.has(e.node) : e.owner !== undefined && (e.owner === target || up.has(e.owner));
+    if (!e.leaf || e.status !== 'ok' || !on || e.output === null || e.inputs === null) continue;
     const x = e.inputs[0];
     if (x === undefined || x.ndim < 3 || x.ndim !== e.output.ndim) continue;
     const before = x.shape.slice(2);
     const after = e.output.shape.slice(2);
     if (before.every((v, i) => v === after[i])) continue;
     const shrank = after.some((v, i) => v < before[i]!);
-    steps.push({ path: e.path, type: e.type, before: [...before], after: [...after], change: shrank ? 'shrank' : 'grew', because: explainResize(e.node.op, e.node.attrs, [...before], [...after]) });
+    const [op, attrs] = e.node !== null ? [e.node.op, e.node.attrs] : [e.type, e.module ? (moduleOpFor(e.module)?.toArgs(e.module) ?? {}) : {}];
+    steps.push({ path: e.path, type: e.type, before: [...before], after: [...after], change: shrank ? 'shrank' : 'grew', because: explainResize(op, attrs, [...before], [...after]) });
   }
   return steps;
 }

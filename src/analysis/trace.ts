@@ -15,8 +15,10 @@ import type { Mode } from './types.js';
 export interface TraceEntry {
   path: string;
   type: string;
-  /** The graph node of this row; null for a container row. */
+  /** The graph node of this row; null for a container row and for a submodule call inside an opaque module. */
   node: GraphNode | null;
+  /** For a submodule call inside an opaque module: that module's node. */
+  owner?: GraphNode;
   module: Module | null;
   /** Inputs as the module received them; null when unknown. */
   inputs: readonly Tensor[] | null;
@@ -101,7 +103,7 @@ export function traceGraph(g: Graph, shapes: InputShapes, mode: Mode): Trace {
     if (r === undefined) break; // not reached: a node before it raised
     emitScopesUpTo(node.scope);
     if (node.module === undefined && implicit.has(node.outputs[0]!)) continue;
-    const status = r.outputs !== null ? 'ok' : 'raised';
+    const status = r.outputs !== null ? 'ok' : raised === node.scope || r.inner === undefined ? 'raised' : 'unfinished';
     entries.push({
       path: node.scope,
       type: node.module ? node.module.typeName : node.op,
@@ -110,8 +112,23 @@ export function traceGraph(g: Graph, shapes: InputShapes, mode: Mode): Trace {
       inputs: r.inputs,
       output: r.outputs?.[0] ?? null,
       status,
-      leaf: true,
+      leaf: r.inner === undefined,
     });
+    // Inside an opaque module: its submodule calls as rows (norms get verdicts), the raising one marked.
+    for (const c of r.inner ?? []) {
+      const leaf = c.module.children().length === 0;
+      entries.push({
+        path: c.path,
+        type: c.module.typeName,
+        node: null,
+        owner: node,
+        module: c.module,
+        inputs: c.inputs,
+        output: c.output,
+        status: c.output !== null ? 'ok' : c.path === raised ? 'raised' : 'unfinished',
+        leaf,
+      });
+    }
   }
   // Containers whose first node was never reached (after the failure) are left out.
   return { graph: g, exec, entries, error };

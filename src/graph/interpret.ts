@@ -17,6 +17,18 @@ export interface NodeRun {
   inputs: Tensor[];
   /** null for the node that raised. */
   outputs: Tensor[] | null;
+  /** An opaque module's own calls of its submodules, in entry order (shape-only analysis only). */
+  inner?: InnerCall[];
+}
+
+/** A submodule call inside an opaque module's forward, seen by forward hooks. */
+export interface InnerCall {
+  /** Full PyTorch path. */
+  path: string;
+  module: Module;
+  inputs: Tensor[];
+  /** null when it raised (or an ancestor of the raising module did not finish). */
+  output: Tensor | null;
 }
 
 export interface Execution {
@@ -104,6 +116,7 @@ function run(g: Graph, values: Map<string, Tensor>, training: boolean, facts: bo
     const run: NodeRun = { node, inputs: xs, outputs: null };
     runs.push(run);
     let ys: Tensor[];
+    const stopWatching = facts && node.op === 'module' && node.module ? watchInner(node, run) : undefined;
     try {
       ys = runNode(node, xs, { training });
     } catch (e) {
@@ -114,6 +127,8 @@ function run(g: Graph, values: Map<string, Tensor>, training: boolean, facts: bo
       e.moduleType = node.module ? e.moduleType ?? moduleTypeAt(g, node, e.modulePath) : moduleTypeAt(g, node, node.scope);
       error = e;
       break;
+    } finally {
+      stopWatching?.();
     }
     if (ys.length !== node.outputs.length) throw new SpecError(node.name, `${node.op} gave ${ys.length} outputs, the node names ${node.outputs.length}`);
     if (facts) nodeFacts(node, xs, ys);
@@ -122,6 +137,39 @@ function run(g: Graph, values: Map<string, Tensor>, training: boolean, facts: bo
   }
   const outputs = error === null ? g.outputs.map((o) => values.get(o)!) : null;
   return { values, runs, outputs, error };
+}
+
+/**
+ * Records the submodule calls of an opaque module (a custom forward normkit
+ * cannot see into) with forward hooks, so that the norms inside it still get
+ * verdicts; each output gets the facts its module gives it.
+ */
+function watchInner(node: GraphNode, run: NodeRun): () => void {
+  const root = node.module!;
+  const inner: InnerCall[] = [];
+  run.inner = inner;
+  const stops: (() => void)[] = [];
+  const open = new Map<Module, InnerCall[]>();
+  for (const [rel, m] of root.namedModules()) {
+    if (m === root) continue;
+    const path = join(node.scope, rel);
+    stops.push(
+      m.registerForwardPreHook((mod, inputs) => {
+        const call: InnerCall = { path, module: mod, inputs: [...inputs], output: null };
+        inner.push(call);
+        const stack = open.get(mod) ?? [];
+        stack.push(call);
+        open.set(mod, stack);
+      }),
+      m.registerForwardHook((mod, inputs, out) => {
+        const call = open.get(mod)?.pop();
+        if (call === undefined) return;
+        nodeFacts({ name: path, op: mod.typeName, inputs: [], outputs: [], attrs: {}, scope: path, module: mod }, inputs, [out]);
+        call.output = out;
+      }),
+    );
+  }
+  return () => stops.forEach((s) => s());
 }
 
 /** The graph's outputs for these inputs (throws what real execution throws). */
