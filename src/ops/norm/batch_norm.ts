@@ -6,8 +6,8 @@
 import { normStats } from '../../kernels/backend.js';
 import { RuntimeError } from '../../errors.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
-import { applyNorm, layoutOf, normMetaOutput, rstdOf } from './core.js';
-import { checkAtLeast2d, checkFeatureCount, verifyBatchSize } from './checks.js';
+import { applyNorm, emptyNormOutput, layoutOf, normMetaOutput, rstdOf } from './core.js';
+import { checkAtLeast2d, checkFeatureCount, checkNoChannelsAffine, verifyBatchSize } from './checks.js';
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -30,12 +30,15 @@ export function checkBatchNorm(input: Tensor, runningMean: Tensor | null, runnin
   else if (!training) throw new RuntimeError('running_var must be defined in evaluation mode');
   if (o.weight) checkFeatureCount('weight', C, o.weight.numel(), shape);
   if (o.bias) checkFeatureCount('bias', C, o.bias.numel(), shape);
+  checkNoChannelsAffine(C, !!(o.weight || o.bias), shape);
 }
 
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOptions = {}): Tensor {
   assertTensor(input, 'batch_norm: input');
   checkBatchNorm(input, runningMean, runningVar, o);
   if (input.isMeta) return normMetaOutput(input);
+  // PyTorch returns early on an empty input: running statistics are left alone.
+  if (input.numel() === 0) return emptyNormOutput('batch_norm', input, o.weight ?? null, o.bias ?? null);
   const eps = o.eps ?? 1e-5;
   const momentum = o.momentum ?? 0.1;
   const layout = layoutOf(input.shape, false, 1);

@@ -3,7 +3,7 @@
  * the functional ops, the modules and the shape-flow analyzer alike.
  * Messages are PyTorch 1.13's, word for word.
  */
-import { RuntimeError, ValueError, fmtSize } from '../../errors.js';
+import { IndexError, RuntimeError, ValueError, fmtSize } from '../../errors.js';
 import { numel, type Shape } from '../../tensor/shape.js';
 
 /** PyTorch's `_verify_spatial_size`: instance statistics need more than one spatial element. */
@@ -24,6 +24,18 @@ export function verifyBatchSize(shape: Shape): void {
 export function checkFeatureCount(name: string, expected: number, actual: number, inputShape: Shape): void {
   if (expected !== actual) {
     throw new RuntimeError(`${name} should contain ${expected} elements not ${actual}`, { inputSize: inputShape });
+  }
+}
+
+/**
+ * ATen's batch norm kernel reads weight[0] / bias[0] when there are no
+ * channels (for instance norm: no instance x channel planes, N * C = 0), and
+ * PyTorch 1.13 raises this IndexError (checked: BatchNorm2d(0) on [2, 0, 3, 3],
+ * InstanceNorm2d(3, affine=True) on [0, 3, 3, 3]). Without weight and bias it runs.
+ */
+export function checkNoChannelsAffine(channels: number, hasAffine: boolean, inputShape: Shape): void {
+  if (channels === 0 && hasAffine) {
+    throw new IndexError('select(): index 0 out of range for tensor of size [0] at dimension 0', { inputSize: inputShape, kind: 'channels' });
   }
 }
 

@@ -5,8 +5,8 @@
  */
 import { noGrad } from '../../autograd/grad_mode.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
-import { applyNorm, layoutOf, normalizeWithInputStats, normMetaOutput, rstdOf } from './core.js';
-import { checkAtLeast2d, checkFeatureCount, verifySpatialSize } from './checks.js';
+import { applyNorm, emptyNormOutput, layoutOf, normalizeWithInputStats, normMetaOutput, rstdOf } from './core.js';
+import { checkAtLeast2d, checkFeatureCount, checkNoChannelsAffine, verifySpatialSize } from './checks.js';
 import { RuntimeError } from '../../errors.js';
 
 export interface InstanceNormOptions {
@@ -34,6 +34,7 @@ export function checkInstanceNorm(input: Tensor, o: InstanceNormOptions): void {
   if (o.runningVar) checkFeatureCount('running_var', N * C, N * o.runningVar.numel(), shape);
   if (o.weight) checkFeatureCount('weight', N * C, N * o.weight.numel(), shape);
   if (o.bias) checkFeatureCount('bias', N * C, N * o.bias.numel(), shape);
+  checkNoChannelsAffine(N * C, !!(o.weight || o.bias), shape);
 }
 
 export function instanceNorm(input: Tensor, o: InstanceNormOptions = {}): Tensor {
@@ -44,6 +45,18 @@ export function instanceNorm(input: Tensor, o: InstanceNormOptions = {}): Tensor
   const momentum = o.momentum ?? 0.1;
   const weight = o.weight ?? null;
   const bias = o.bias ?? null;
+  if (input.numel() === 0) {
+    // ATen runs batch norm on the [1, N*C, ...] view, which returns early on an empty input (the running
+    // statistics are left alone), then copies back the batch mean of the repeated running statistics, in
+    // any mode: with N = 0 that is a mean over no instances, NaN (checked in PyTorch 1.13).
+    if (input.shape[0] === 0) {
+      noGrad(() => {
+        o.runningMean?.data.fill(NaN);
+        o.runningVar?.data.fill(NaN);
+      });
+    }
+    return emptyNormOutput('instance_norm', input, weight, bias);
+  }
   if (!(o.useInputStats ?? true)) {
     const layout = layoutOf(input.shape, false, 1);
     const mean = Float64Array.from(o.runningMean!.data);
