@@ -77,6 +77,43 @@ export function fmtSize(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
+/**
+ * A hostile value shown inside a message: JSON (or String when JSON cannot
+ * hold it), cut to `max` characters (default 200) with a trailing "…", so a
+ * 20 MB shape or a 10,000-deep list never ends up whole in a message.
+ * Never throws (cycles, BigInt, deep nesting: String() or a placeholder).
+ */
+export function fmtValue(v: unknown, max = 200): string {
+  let s: string;
+  try {
+    s = typeof v === 'number' || typeof v === 'bigint' || v === undefined || typeof v === 'function' || typeof v === 'symbol' ? String(v) : JSON.stringify(v);
+  } catch {
+    try {
+      s = Array.isArray(v) ? `[Array(${v.length})]` : String(v);
+    } catch {
+      s = `<${typeof v}>`;
+    }
+  }
+  if (s === undefined) s = String(v);
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/** Python's name for the type of a JS value, as PyTorch's messages print it (`int`, `float`, `str`, `list`). */
+export function pyTypeName(v: unknown): string {
+  if (v === null || v === undefined) return 'NoneType';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'bigint') return 'int';
+  if (typeof v === 'string') return 'str';
+  if (typeof v === 'boolean') return 'bool';
+  if (Array.isArray(v)) return 'list';
+  if (typeof v === 'function') return 'function';
+  if (typeof v === 'object') {
+    const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name !== 'Object' ? name : 'dict';
+  }
+  return typeof v;
+}
+
 /** Attaches the raising module's path to an error once (the innermost module wins). */
 export function annotateModule(err: unknown, path: string, type: string): void {
   if (err instanceof NormkitError && err.modulePath === undefined) {

@@ -9,7 +9,7 @@ export * from './tensor/creation.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 export { numel, broadcastShapes, type Shape } from './tensor/shape.js';
 export { formatTensor } from './tensor/print.js';
-export { backward } from './autograd/backward.js';
+export { backward, SECOND_BACKWARD_MESSAGE, type BackwardOptions } from './autograd/backward.js';
 export { noGrad, isGradEnabled, withGradMode } from './autograd/grad_mode.js';
 export * from './ops/elementwise.js';
 export { sum, mean, variance, variance as var_, std, max, min, argmax, type ReduceOptions, type VarOptions } from './ops/reduce.js';

@@ -2,7 +2,7 @@
  * Attaches the ops as Tensor methods (`x.add(y)`, `x.mean([2, 3])`), the
  * TypeScript way to split a large class by op family (declaration merging).
  */
-import { backward } from '../autograd/backward.js';
+import { backward, type BackwardOptions } from '../autograd/backward.js';
 import * as ew from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import * as red from '../ops/reduce.js';
@@ -46,7 +46,7 @@ declare module './tensor.js' {
     slice(dim: number, start?: number, end?: number, step?: number): Tensor;
     clone(): Tensor;
     detach(): Tensor;
-    backward(gradient?: Tensor): void;
+    backward(gradient?: Tensor | null, opts?: BackwardOptions): void;
     toArray(): NestedArray;
     toString(): string;
   }
@@ -89,7 +89,7 @@ P.expand = function (...s) { return so.expand(this, dimsArg(s)); };
 P.slice = function (d, s, e, st) { return so.slice(this, d, s, e, st); };
 P.clone = function () { return so.clone(this); };
 P.detach = function () { return so.detach(this); };
-P.backward = function (g) { backward(this, g); };
+P.backward = function (g, o) { backward(this, g, o); };
 P.toArray = function (): NestedArray {
   const data = this.data;
   const shape = this.shape;

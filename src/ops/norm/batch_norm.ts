@@ -7,7 +7,7 @@ import { normStats } from '../../kernels/backend.js';
 import { RuntimeError } from '../../errors.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
 import { applyNorm, emptyNormOutput, layoutOf, normMetaOutput, rstdOf } from './core.js';
-import { checkAtLeast2d, checkFeatureCount, checkNoChannelsAffine, verifyBatchSize } from './checks.js';
+import { checkAtLeast2d, checkFeatureCount, checkFiniteOption, checkNoChannelsAffine, verifyBatchSize } from './checks.js';
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -36,6 +36,9 @@ export function checkBatchNorm(input: Tensor, runningMean: Tensor | null, runnin
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOptions = {}): Tensor {
   assertTensor(input, 'batch_norm: input');
   checkBatchNorm(input, runningMean, runningVar, o);
+  // Validated where used: a NaN momentum or eps would poison the running statistics for good.
+  if (o.eps !== undefined) checkFiniteOption('eps', o.eps);
+  if (o.momentum !== undefined) checkFiniteOption('momentum', o.momentum);
   if (input.isMeta) return normMetaOutput(input);
   // PyTorch returns early on an empty input: running statistics are left alone.
   if (input.numel() === 0) return emptyNormOutput('batch_norm', input, o.weight ?? null, o.bias ?? null);

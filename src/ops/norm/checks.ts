@@ -3,7 +3,7 @@
  * the functional ops, the modules and the shape-flow analyzer alike.
  * Messages are PyTorch 1.13's, word for word.
  */
-import { IndexError, RuntimeError, ValueError, fmtSize } from '../../errors.js';
+import { IndexError, RuntimeError, ValueError, fmtSize, fmtValue } from '../../errors.js';
 import { numel, type Shape } from '../../tensor/shape.js';
 
 /** PyTorch's `_verify_spatial_size`: instance statistics need more than one spatial element. */
@@ -104,6 +104,6 @@ export function checkGroupNorm(shape: Shape, numGroups: number, weightLen?: numb
 /** Checks an option that must be a finite number (eps, momentum). */
 export function checkFiniteOption(name: string, v: number, opts: { positive?: boolean } = {}): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || (opts.positive && v <= 0)) {
-    throw new ValueError(`${name} must be a finite${opts.positive ? ' positive' : ''} number, got ${v}`);
+    throw new ValueError(`${name} must be a finite${opts.positive ? ' positive' : ''} number, got ${fmtValue(v)}`, { kind: 'argument' });
   }
 }

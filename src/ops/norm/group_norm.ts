@@ -1,7 +1,7 @@
 /** `groupNorm`: statistics per (instance, group of C/G channels); affine per channel. */
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
 import { layoutOf, normalizeWithInputStats, normMetaOutput } from './core.js';
-import { checkGroupNorm } from './checks.js';
+import { checkFiniteOption, checkGroupNorm } from './checks.js';
 
 export interface GroupNormOptions {
   weight?: Tensor | null;
@@ -12,6 +12,7 @@ export interface GroupNormOptions {
 export function groupNorm(input: Tensor, numGroups: number, o: GroupNormOptions = {}): Tensor {
   assertTensor(input, 'group_norm: input');
   checkGroupNorm(input.shape, numGroups, o.weight?.numel(), o.bias?.numel());
+  if (o.eps !== undefined) checkFiniteOption('eps', o.eps);
   if (input.isMeta) return normMetaOutput(input);
   const layout = layoutOf(input.shape, true, input.shape[1]! / numGroups, true);
   // ATen's group norm adds eps as a float (see rstdOf's floatEps): hand the kernel that value.

@@ -6,7 +6,7 @@
 import { noGrad } from '../../autograd/grad_mode.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
 import { applyNorm, emptyNormOutput, layoutOf, normalizeWithInputStats, normMetaOutput, rstdOf } from './core.js';
-import { checkAtLeast2d, checkFeatureCount, checkNoChannelsAffine, verifySpatialSize } from './checks.js';
+import { checkAtLeast2d, checkFeatureCount, checkFiniteOption, checkNoChannelsAffine, verifySpatialSize } from './checks.js';
 import { RuntimeError } from '../../errors.js';
 
 export interface InstanceNormOptions {
@@ -40,6 +40,8 @@ export function checkInstanceNorm(input: Tensor, o: InstanceNormOptions): void {
 export function instanceNorm(input: Tensor, o: InstanceNormOptions = {}): Tensor {
   assertTensor(input, 'instance_norm: input');
   checkInstanceNorm(input, o);
+  if (o.eps !== undefined) checkFiniteOption('eps', o.eps);
+  if (o.momentum !== undefined) checkFiniteOption('momentum', o.momentum);
   if (input.isMeta) return normMetaOutput(input);
   const eps = o.eps ?? 1e-5;
   const momentum = o.momentum ?? 0.1;

@@ -3,7 +3,7 @@ import { record } from '../../autograd/record.js';
 import { layerNormBackward, layerNormForward } from '../../kernels/backend.js';
 import { numel } from '../../tensor/shape.js';
 import { Tensor, assertTensor } from '../../tensor/tensor.js';
-import { checkLayerNormShape } from './checks.js';
+import { checkFiniteOption, checkLayerNormShape } from './checks.js';
 import { normGradTensors, normMetaOutput } from './core.js';
 
 export interface LayerNormOptions {
@@ -18,6 +18,7 @@ export function layerNorm(input: Tensor, normalizedShape: readonly number[] | nu
   const weight = o.weight ?? null;
   const bias = o.bias ?? null;
   checkLayerNormShape(input.shape, ns, weight?.shape, bias?.shape);
+  if (o.eps !== undefined) checkFiniteOption('eps', o.eps);
   if (input.isMeta) return normMetaOutput(input);
   const D = numel(ns);
   const rows = D === 0 ? 0 : input.numel() / D;
