@@ -78,23 +78,55 @@ export function fmtSize(shape: readonly number[]): string {
 }
 
 /**
- * A hostile value shown inside a message: JSON (or String when JSON cannot
- * hold it), cut to `max` characters (default 200) with a trailing "…", so a
- * 20 MB shape or a 10,000-deep list never ends up whole in a message.
- * Never throws (cycles, BigInt, deep nesting: String() or a placeholder).
+ * A hostile value shown inside a message: JSON-like, cut to `max` characters
+ * (default 200) with a trailing "…", so a 20 MB shape or a 10,000-deep list
+ * never ends up whole in a message. The cost is bounded by `max`, not by the
+ * value (nothing is serialized past the cut; nesting deeper than 16 prints
+ * "…"), and it never throws (cycles, getters that throw, BigInt).
  */
+const UNREADABLE = Symbol('unreadable');
+
 export function fmtValue(v: unknown, max = 200): string {
-  let s: string;
-  try {
-    s = typeof v === 'number' || typeof v === 'bigint' || v === undefined || typeof v === 'function' || typeof v === 'symbol' ? String(v) : JSON.stringify(v);
-  } catch {
+  const out: string[] = [];
+  let len = 0;
+  const put = (s: string): boolean => {
+    out.push(s);
+    len += s.length;
+    return len <= max;
+  };
+  const seen = new Set<unknown>();
+  const walk = (x: unknown, depth: number): boolean => {
     try {
-      s = Array.isArray(v) ? `[Array(${v.length})]` : String(v);
+      if (x === UNREADABLE) return put('?');
+      if (typeof x === 'string') return put(JSON.stringify(x.length > max ? x.slice(0, max + 1) : x));
+      if (x === null || typeof x !== 'object') return put(typeof x === 'bigint' ? `${x}n` : String(x));
+      if (depth >= 16 || seen.has(x)) return put('…');
+      seen.add(x);
+      if (Array.isArray(x)) {
+        if (!put('[')) return false;
+        for (let i = 0; i < x.length; i++) if ((i > 0 && !put(',')) || !walk(x[i], depth + 1)) return false;
+        return put(']');
+      }
+      if (!put('{')) return false;
+      let first = true;
+      for (const k in x) {
+        if (!first && !put(',')) return false;
+        first = false;
+        let val: unknown;
+        try {
+          val = (x as Record<string, unknown>)[k];
+        } catch {
+          val = UNREADABLE;
+        }
+        if (!put(`${JSON.stringify(k.length > max ? k.slice(0, max + 1) : k)}:`) || !walk(val, depth + 1)) return false;
+      }
+      return put('}');
     } catch {
-      s = `<${typeof v}>`;
+      return put('?');
     }
-  }
-  if (s === undefined) s = String(v);
+  };
+  walk(v, 0);
+  const s = out.join('');
   return s.length > max ? `${s.slice(0, max)}…` : s;
 }
 
