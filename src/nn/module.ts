@@ -61,7 +61,11 @@ export abstract class Module {
    * prefixing that path to the module path of any error it raises.
    */
   protected callChild(path: string, input: Tensor, ...rest: Tensor[]): Tensor {
-    const child = this.getSubmodule(path);
+    return this.callChildModule(path, this.getSubmodule(path), input, ...rest);
+  }
+
+  /** callChild with the descendant already looked up. */
+  protected callChildModule(path: string, child: Module, input: Tensor, ...rest: Tensor[]): Tensor {
     try {
       return child.call(input, ...rest);
     } catch (err) {
@@ -114,7 +118,11 @@ export abstract class Module {
 
   train(mode = true): this {
     this.training = mode;
-    for (const m of this._modules.values()) m.train(mode);
+    for (const m of this._modules.values()) {
+      // Leaves directly (no call per layer of a 100,000-layer Sequential); subclasses that override train keep their hook.
+      if (m._modules.size === 0 && m.train === Module.prototype.train) m.training = mode;
+      else m.train(mode);
+    }
     return this;
   }
 
@@ -130,9 +138,18 @@ export abstract class Module {
     return [...this._modules.values()];
   }
 
+  /** Pre-order, as PyTorch's `named_modules()`; an explicit stack, no recursion (deep or long models). */
   *namedModules(prefix = ''): Generator<[string, Module]> {
-    yield [prefix, this];
-    for (const [name, m] of this._modules) yield* m.namedModules(prefix === '' ? name : `${prefix}.${name}`);
+    const stack: [string, Module][] = [[prefix, this]];
+    while (stack.length > 0) {
+      const [path, m] = stack.pop()!;
+      yield [path, m];
+      const kids = [...m._modules];
+      for (let i = kids.length - 1; i >= 0; i--) {
+        const [name, c] = kids[i]!;
+        stack.push([path === '' ? name : `${path}.${name}`, c]);
+      }
+    }
   }
 
   modules(): Module[] {
@@ -221,7 +238,11 @@ export abstract class Module {
   toString(): string {
     const extra = this.extraRepr();
     const extraLines = extra ? extra.split('\n') : [];
-    const childLines = [...this._modules].map(([n, m]) => `(${n}): ${m.toString().split('\n').join('\n  ')}`);
+    const childLines: string[] = [];
+    for (const [n, m] of this._modules) {
+      const s = m.toString();
+      childLines.push(`(${n}): ${s.includes('\n') ? s.split('\n').join('\n  ') : s}`);
+    }
     const lines = [...extraLines, ...childLines];
     if (lines.length === 0) return `${this.typeName}()`;
     if (extraLines.length === 1 && childLines.length === 0) return `${this.typeName}(${extra})`;
