@@ -62,6 +62,9 @@ export class IndexError extends NormkitError {}
 /** PyTorch's NotImplementedError (e.g. an interpolation mode that does not fit the input's rank). */
 export class NotImplementedError extends NormkitError {}
 
+/** Python's ZeroDivisionError (PyTorch's F.group_norm with num_groups=0). */
+export class ZeroDivisionError extends NormkitError {}
+
 /** A JSON model spec, a safetensors file or a CLI argument that cannot be used. */
 export class SpecError extends NormkitError {
   /** Path of the offending node in the spec, PyTorch style (`3.body.1`); "" for the root. */

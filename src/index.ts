@@ -7,7 +7,7 @@ export { tidy } from './tensor/tidy.js';
 export { setStorageCacheLimit, emptyStorageCache, storageInfo, type StorageInfo } from './tensor/storage.js';
 export * from './tensor/creation.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
-export { numel, broadcastShapes, type Shape } from './tensor/shape.js';
+export { numel, broadcastShapes, MAX_NUMEL, setMaxNumel, type Shape } from './tensor/shape.js';
 export { formatTensor } from './tensor/print.js';
 export { backward, SECOND_BACKWARD_MESSAGE, type BackwardOptions } from './autograd/backward.js';
 export { noGrad, isGradEnabled, withGradMode } from './autograd/grad_mode.js';

@@ -17,7 +17,7 @@
  * messages never serialize a whole value: every value shown in a message is
  * cut to 200 characters, see `fmtValue`).
  */
-import { NormkitError, fmtSize, fmtValue } from '../errors.js';
+import { NormkitError, fmtSize, fmtValue, pyTypeName } from '../errors.js';
 import { numel } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { DTYPE_SIZE, decodeElements, encodeElements, isDtype, type Dtype, type WriteDtype } from './dtypes.js';
@@ -136,6 +136,7 @@ function checkedByteCount(name: string, info: TensorInfo): number {
  * by offset, the metadata and where the data buffer starts.
  */
 export function readHeader(bytes: Uint8Array): { entries: [string, TensorInfo][]; metadata: Record<string, string>; dataStart: number } {
+  if (!(bytes instanceof Uint8Array)) throw new SafetensorsError('IoError', `expected the file's bytes (a Uint8Array), got ${pyTypeName(bytes)}`);
   if (bytes.length < 8) throw new SafetensorsError('HeaderTooSmall', `file of ${bytes.length} bytes is shorter than the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n64 = view.getBigUint64(0, true);

@@ -17,6 +17,7 @@
  */
 import { isGradEnabled } from '../autograd/grad_mode.js';
 import { RuntimeError } from '../errors.js';
+import { checkNumel } from './shape.js';
 
 /** Smaller arrays come cheaply from the engine; only these and larger are recycled. */
 const MIN_RECYCLED = 16384;
@@ -46,6 +47,18 @@ const keyOf = (n: number, shared: boolean): string => (shared ? `s${n}` : `${n}`
 
 /** A fresh array, uninitialized where the engine allows it (every caller writes each element). */
 function fresh(n: number, shared: boolean): Float32Array {
+  try {
+    return freshUnchecked(n, shared);
+  } catch (e) {
+    // The engine could not allocate (below MAX_NUMEL, but more than the process has): PyTorch's allocator error.
+    if (e instanceof RangeError) {
+      throw new RuntimeError(`DefaultCPUAllocator: can't allocate memory: you tried to allocate ${n * 4} bytes (${e.message})`);
+    }
+    throw e;
+  }
+}
+
+function freshUnchecked(n: number, shared: boolean): Float32Array {
   if (shared) return new Float32Array(new SharedArrayBuffer(n * 4));
   if (n < MIN_RECYCLED || typeof Buffer === 'undefined') return new Float32Array(n);
   const b = Buffer.allocUnsafeSlow(n * 4);
@@ -58,6 +71,7 @@ function fresh(n: number, shared: boolean): Float32Array {
  * SharedArrayBuffer (worker threads write it directly).
  */
 export function allocStorage(n: number, shared = false): Float32Array {
+  checkNumel(n);
   const recyclable = n >= MIN_RECYCLED && !isGradEnabled();
   if (n >= MIN_RECYCLED) {
     const list = free.get(keyOf(n, shared));

@@ -7,7 +7,7 @@ import { normStats } from '../../kernels/backend.js';
 import { RuntimeError } from '../../errors.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
 import { applyNorm, emptyNormOutput, layoutOf, normMetaOutput, rstdOf } from './core.js';
-import { checkAtLeast2d, checkFeatureCount, checkFiniteOption, checkNoChannelsAffine, verifyBatchSize } from './checks.js';
+import { checkAtLeast2d, checkFeatureCount, checkFiniteOption, checkNoChannelsAffine, checkOptionalTensor, verifyBatchSize } from './checks.js';
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -35,6 +35,10 @@ export function checkBatchNorm(input: Tensor, runningMean: Tensor | null, runnin
 
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOptions = {}): Tensor {
   assertTensor(input, 'batch_norm: input');
+  checkOptionalTensor(runningMean, 'batch_norm', 'running_mean');
+  checkOptionalTensor(runningVar, 'batch_norm', 'running_var');
+  checkOptionalTensor(o.weight, 'batch_norm', 'weight');
+  checkOptionalTensor(o.bias, 'batch_norm', 'bias');
   checkBatchNorm(input, runningMean, runningVar, o);
   // Validated where used: a NaN momentum or eps would poison the running statistics for good.
   if (o.eps !== undefined) checkFiniteOption('eps', o.eps);

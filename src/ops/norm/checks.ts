@@ -3,8 +3,9 @@
  * the functional ops, the modules and the shape-flow analyzer alike.
  * Messages are PyTorch 1.13's, word for word.
  */
-import { IndexError, RuntimeError, ValueError, fmtSize, fmtValue } from '../../errors.js';
+import { IndexError, RuntimeError, TypeError, ValueError, ZeroDivisionError, fmtSize, fmtValue, pyTypeName } from '../../errors.js';
 import { numel, type Shape } from '../../tensor/shape.js';
+import { Tensor } from '../../tensor/tensor.js';
 
 /** PyTorch's `_verify_spatial_size`: instance statistics need more than one spatial element. */
 export function verifySpatialSize(shape: Shape): void {
@@ -76,11 +77,17 @@ export function checkLayerNormShape(shape: Shape, normalizedShape: readonly numb
 
 /** F.group_norm's batch-size check and ATen's channel checks. */
 export function checkGroupNorm(shape: Shape, numGroups: number, weightLen?: number, biasLen?: number): void {
+  // F.group_norm's argument parser, then its batch-size check (a Python division: num_groups=0 divides by zero).
+  if (typeof numGroups !== 'number' || !Number.isInteger(numGroups)) {
+    throw new TypeError(`group_norm(): argument 'num_groups' (position 2) must be int, not ${pyTypeName(numGroups)}`, { kind: 'argument' });
+  }
   if (shape.length < 2) {
     throw new RuntimeError(`Expected at least 2 dimensions for input tensor but received ${shape.length}`, { inputSize: shape });
   }
   const C = shape[1]!;
+  if (numGroups === 0) throw new ZeroDivisionError('integer division or modulo by zero', { kind: 'argument', inputSize: shape });
   verifyBatchSize([Math.floor((shape[0]! * C) / numGroups), numGroups, ...shape.slice(2)]);
+  if (numGroups < 0) throw new RuntimeError(`Expected num groups to be greater than 0, got ${numGroups}`, { kind: 'argument', inputSize: shape });
   if (C % numGroups !== 0) {
     throw new RuntimeError(
       `Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmtSize(shape)} and num_groups=${numGroups}`,
@@ -98,6 +105,13 @@ export function checkGroupNorm(shape: Shape, numGroups: number, weightLen?: numb
       `Expected bias to be a vector of size equal to the number of channels in input, but got bias of shape [${biasLen}] and input of shape ${fmtSize(shape)}`,
       { inputSize: shape },
     );
+  }
+}
+
+/** An optional tensor argument of a norm (weight, bias, running statistics): a Tensor, null or undefined. */
+export function checkOptionalTensor(v: unknown, fn: string, name: string): void {
+  if (v !== undefined && v !== null && !(v instanceof Tensor)) {
+    throw new TypeError(`${fn}(): argument '${name}' must be Tensor, not ${pyTypeName(v)}`, { kind: 'argument' });
   }
 }
 

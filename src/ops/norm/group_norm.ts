@@ -1,7 +1,7 @@
 /** `groupNorm`: statistics per (instance, group of C/G channels); affine per channel. */
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
 import { layoutOf, normalizeWithInputStats, normMetaOutput } from './core.js';
-import { checkFiniteOption, checkGroupNorm } from './checks.js';
+import { checkFiniteOption, checkGroupNorm, checkOptionalTensor } from './checks.js';
 
 export interface GroupNormOptions {
   weight?: Tensor | null;
@@ -11,6 +11,8 @@ export interface GroupNormOptions {
 
 export function groupNorm(input: Tensor, numGroups: number, o: GroupNormOptions = {}): Tensor {
   assertTensor(input, 'group_norm: input');
+  checkOptionalTensor(o.weight, 'group_norm', 'weight');
+  checkOptionalTensor(o.bias, 'group_norm', 'bias');
   checkGroupNorm(input.shape, numGroups, o.weight?.numel(), o.bias?.numel());
   if (o.eps !== undefined) checkFiniteOption('eps', o.eps);
   if (input.isMeta) return normMetaOutput(input);

@@ -6,7 +6,7 @@
 import { noGrad } from '../../autograd/grad_mode.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
 import { applyNorm, emptyNormOutput, layoutOf, normalizeWithInputStats, normMetaOutput, rstdOf } from './core.js';
-import { checkAtLeast2d, checkFeatureCount, checkFiniteOption, checkNoChannelsAffine, verifySpatialSize } from './checks.js';
+import { checkAtLeast2d, checkFeatureCount, checkFiniteOption, checkNoChannelsAffine, checkOptionalTensor, verifySpatialSize } from './checks.js';
 import { RuntimeError } from '../../errors.js';
 
 export interface InstanceNormOptions {
@@ -39,6 +39,7 @@ export function checkInstanceNorm(input: Tensor, o: InstanceNormOptions): void {
 
 export function instanceNorm(input: Tensor, o: InstanceNormOptions = {}): Tensor {
   assertTensor(input, 'instance_norm: input');
+  for (const k of ['runningMean', 'runningVar', 'weight', 'bias'] as const) checkOptionalTensor(o[k], 'instance_norm', k);
   checkInstanceNorm(input, o);
   if (o.eps !== undefined) checkFiniteOption('eps', o.eps);
   if (o.momentum !== undefined) checkFiniteOption('momentum', o.momentum);

@@ -1,9 +1,9 @@
 /** `layerNorm`: statistics over the trailing `normalizedShape` dims; affine per element. */
 import { record } from '../../autograd/record.js';
 import { layerNormBackward, layerNormForward } from '../../kernels/backend.js';
-import { numel } from '../../tensor/shape.js';
+import { checkSizeArg, numel } from '../../tensor/shape.js';
 import { Tensor, assertTensor } from '../../tensor/tensor.js';
-import { checkFiniteOption, checkLayerNormShape } from './checks.js';
+import { checkFiniteOption, checkLayerNormShape, checkOptionalTensor } from './checks.js';
 import { normGradTensors, normMetaOutput } from './core.js';
 
 export interface LayerNormOptions {
@@ -15,6 +15,9 @@ export interface LayerNormOptions {
 export function layerNorm(input: Tensor, normalizedShape: readonly number[] | number, o: LayerNormOptions = {}): Tensor {
   assertTensor(input, 'layer_norm: input');
   const ns = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
+  checkSizeArg(ns, 'layer_norm', { name: 'normalized_shape', pos: 2 });
+  checkOptionalTensor(o.weight, 'layer_norm', 'weight');
+  checkOptionalTensor(o.bias, 'layer_norm', 'bias');
   const weight = o.weight ?? null;
   const bias = o.bias ?? null;
   checkLayerNormShape(input.shape, ns, weight?.shape, bias?.shape);
