@@ -47,6 +47,7 @@ export abstract class BatchNormNd extends NormBase {
       training: this.usesInputStats,
       momentum: factor,
       eps: this.eps,
+      warnSite: this,
     });
   }
 

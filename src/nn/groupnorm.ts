@@ -36,7 +36,7 @@ export class GroupNorm extends Module implements Normalization {
   }
 
   forward(x: Tensor): Tensor {
-    return groupNorm(x, this.numGroups, { weight: this.getParameter('weight'), bias: this.getParameter('bias'), eps: this.eps });
+    return groupNorm(x, this.numGroups, { weight: this.getParameter('weight'), bias: this.getParameter('bias'), eps: this.eps, warnSite: this });
   }
 
   statistics(inputShape: readonly number[]): NormStatistics {

@@ -60,6 +60,7 @@ export abstract class InstanceNormNd extends NormBase {
       useInputStats: this.usesInputStats,
       momentum: this.momentum ?? 0.1,
       eps: this.eps,
+      warnSite: this,
     });
   }
 

@@ -35,7 +35,7 @@ export class LayerNorm extends Module implements Normalization {
   }
 
   forward(x: Tensor): Tensor {
-    return layerNorm(x, this.normalizedShape, { weight: this.getParameter('weight'), bias: this.getParameter('bias'), eps: this.eps });
+    return layerNorm(x, this.normalizedShape, { weight: this.getParameter('weight'), bias: this.getParameter('bias'), eps: this.eps, warnSite: this });
   }
 
   statistics(inputShape: readonly number[]): NormStatistics {

@@ -64,7 +64,9 @@ export function interpolatePlan(inShape: Shape, opts: InterpolateOptions): Inter
   const alignCorners = opts.alignCorners ?? false;
   const dim = inShape.length - 2;
   const spatialIn = inShape.slice(2);
-  const { size, scaleFactor } = opts;
+  // null is PyTorch's None: unset.
+  const size = opts.size ?? undefined;
+  const scaleFactor = opts.scaleFactor ?? undefined;
   for (const [name, v] of [['size', size], ['scale_factor', scaleFactor]] as const) {
     if (v !== undefined && v !== null && typeof v !== 'number' && !Array.isArray(v)) {
       throw new TypeError(`interpolate(): ${name} must be a number or a list of numbers, not ${pyTypeName(v)}`, { kind: 'argument' });

@@ -6,6 +6,7 @@
 import { normStats } from '../../kernels/backend.js';
 import { RuntimeError } from '../../errors.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
+import { checkStatistics, type WarnSite } from './stat_warnings.js';
 import { applyNorm, emptyNormOutput, layoutOf, normMetaOutput, rstdOf } from './core.js';
 import { checkAtLeast2d, checkFeatureCount, checkFiniteOption, checkNoChannelsAffine, checkOptionalTensor, verifyBatchSize } from './checks.js';
 
@@ -15,6 +16,8 @@ export interface BatchNormOptions {
   training?: boolean;
   momentum?: number;
   eps?: number;
+  /** The layer calling (warnings are emitted once per layer); undefined: once for F.batchNorm. */
+  warnSite?: WarnSite;
 }
 
 /** The checks F.batch_norm and ATen make before computing (shared with the analyzer). */
@@ -55,6 +58,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   }
   const { mean, variance } = normStats(input.data, layout);
   const n = layout.N * layout.S;
+  checkStatistics('batch_norm', o.warnSite, input, variance, n);
   if (runningMean) {
     const d = runningMean.data;
     for (let c = 0; c < d.length; c++) d[c] = (1 - momentum) * d[c]! + momentum * mean[c]!;

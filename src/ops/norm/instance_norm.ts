@@ -5,6 +5,7 @@
  */
 import { noGrad } from '../../autograd/grad_mode.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
+import { checkStatistics, type WarnSite } from './stat_warnings.js';
 import { applyNorm, emptyNormOutput, layoutOf, normalizeWithInputStats, normMetaOutput, rstdOf } from './core.js';
 import { checkAtLeast2d, checkFeatureCount, checkFiniteOption, checkNoChannelsAffine, checkOptionalTensor, verifySpatialSize } from './checks.js';
 import { RuntimeError } from '../../errors.js';
@@ -17,6 +18,8 @@ export interface InstanceNormOptions {
   useInputStats?: boolean;
   momentum?: number;
   eps?: number;
+  /** The layer calling (warnings are emitted once per layer); undefined: once for F.instanceNorm. */
+  warnSite?: WarnSite;
 }
 
 /** The checks F.instance_norm makes before computing (shared with the analyzer). */
@@ -67,6 +70,7 @@ export function instanceNorm(input: Tensor, o: InstanceNormOptions = {}): Tensor
   }
   const layout = layoutOf(input.shape, true, 1);
   const { out, mean, variance } = normalizeWithInputStats('instance_norm', input, layout, eps, weight, bias);
+  checkStatistics('instance_norm', o.warnSite, input, variance, layout.S);
   if (o.runningMean || o.runningVar) {
     noGrad(() => updateInstanceRunningStats(layout.N, layout.C, layout.S, mean, variance, o.runningMean ?? null, o.runningVar ?? null, momentum));
   }
