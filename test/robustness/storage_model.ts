@@ -148,8 +148,8 @@ export function runProgram(steps: readonly Step[]): void {
         try {
           loss.backward();
         } catch (e) {
-          // A graph that saved a tensor disposed since says so (a typed error), instead of reading recycled memory.
-          if (!(e instanceof RuntimeError && /was disposed/.test(e.message))) throw e;
+          // A graph that saved a tensor disposed since, or freed by an earlier backward, says so (typed errors).
+          if (!(e instanceof RuntimeError && /was disposed|a second time/.test(e.message))) throw e;
         }
         break;
       }
