@@ -238,7 +238,8 @@ export function saveSafetensors(
     if (!['F32', 'F64', 'I64', 'I32'].includes(dtype)) throw new SafetensorsError('UnsupportedDtype', `cannot write ${showName(name)} as ${fmtValue(dtype)}`);
     return { name, t, dtype, nbytes: t.numel() * DTYPE_SIZE[dtype] };
   });
-  if (metadata !== undefined && !Object.values(metadata).every((v) => typeof v === 'string')) {
+  if (metadata === null) metadata = undefined;
+  if (metadata !== undefined && (typeof metadata !== 'object' || Array.isArray(metadata) || !Object.values(metadata).every((v) => typeof v === 'string'))) {
     throw new SafetensorsError('InvalidHeaderDeserialization', '"__metadata__" values must be strings');
   }
   items.sort((a, b) => DTYPE_SIZE[b.dtype] - DTYPE_SIZE[a.dtype] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));

@@ -3,7 +3,7 @@
  * with PyTorch's names, forward hooks, and the error annotation that tells
  * which module (by its dotted `named_modules()` path) raised.
  */
-import { NormkitError, RuntimeError, fmtSize } from '../errors.js';
+import { NormkitError, RuntimeError, TypeError, fmtSize, pyTypeName } from '../errors.js';
 // Layers use tensor methods (x.add, x.mean): make sure they are attached whatever the entry point.
 import '../tensor/methods.js';
 import { sameShape } from '../tensor/shape.js';
@@ -198,7 +198,10 @@ export abstract class Module {
    * PyTorch's `load_state_dict`; shapes must match either way.
    */
   loadStateDict(state: Map<string, Tensor> | Record<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
-    const strict = opts.strict ?? true;
+    const strict = opts?.strict ?? true;
+    if (state === null || typeof state !== 'object') {
+      throw new TypeError(`Expected state_dict to be dict-like, got ${pyTypeName(state)}.`, { kind: 'argument' });
+    }
     const src = state instanceof Map ? state : new Map(Object.entries(state));
     const own = this.stateDict();
     const missingKeys = [...own.keys()].filter((k) => !src.has(k));

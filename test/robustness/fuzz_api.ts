@@ -152,6 +152,40 @@ export const OPS: Record<string, AnyFn> = {
     x.backward(a[0], a[1]);
     return x;
   },
+  convTranspose2d: (x, y, a) => F.convTranspose2d(x, y, null, { stride: a[0], padding: a[1], outputPadding: a[2] }),
+  adaptiveMaxPool2d: (x, _y, a) => F.adaptiveMaxPool2d(x, a[0]),
+  nllLoss: (x, y, a) => F.nllLoss(x, a[0] instanceof Tensor ? a[0] : y, { reduction: a[1] }),
+  l1Loss: (x, _y, a) => F.l1Loss(x, a[0], { reduction: a[1] }),
+  bce: (x, y, a) => F.binaryCrossEntropyWithLogits(x, y, { reduction: a[0] }),
+  sgd: (x, _y, a) => {
+    const p = nk.zeros(x.shape.length ? [...x.shape] : [1]).requiresGrad_();
+    const opt = new nk.optim.SGD([p], { lr: a[0], momentum: a[1], weightDecay: a[2] });
+    nk.sum(nk.mul(p, p)).backward();
+    opt.step();
+    return p;
+  },
+  adam: (x, _y, a) => {
+    const p = nk.ones(x.shape.length ? [...x.shape] : [1]).requiresGrad_();
+    const opt = new nk.optim.Adam([p], { lr: a[0], betas: a[1], eps: a[2] });
+    nk.sum(nk.mul(p, p)).backward();
+    opt.step();
+    return p;
+  },
+  loadStateDict: (x, _y, a) => {
+    const m = new nn.BatchNorm1d(x.shape[1] ?? 1);
+    m.loadStateDict(a[0] instanceof Tensor ? { weight: a[0] } : (a[0] as never), { strict: a[1] });
+    return m.weight;
+  },
+  moduleCall: (_x, _y, a) => new nn.Identity().call(a[0]),
+  print: (x) => (x.toString(), new nn.Sequential([new nn.Identity(), new nn.BatchNorm2d(2)]).toString(), x),
+  toArray: (x) => (x.toArray(), x),
+  item: (x) => nk.tensor(x.item()),
+  size: (x, _y, a) => (x.size(a[0]), x),
+  tidy: (_x, _y, a) => nk.tidy(a[0]),
+  noGrad: (_x, _y, a) => nk.noGrad(a[0]),
+  cacheLimit: (_x, _y, a) => (nk.setStorageCacheLimit(a[0]), nk.setStorageCacheLimit(256 * 1024 * 1024), null),
+  manualSeed: (_x, _y, a) => (nk.manualSeed(a[0]), nk.manualSeed(0), null),
+  saveMeta: (x, _y, a) => saveSafetensors({ t: x }, a[0] as never),
   saveLoad: (x, _y, a) => loadSafetensors(saveSafetensors({ [String(a[0])]: x }, undefined, { dtypes: { [String(a[0])]: a[1] } })).tensors.values().next().value,
   loadBytes: (_x, _y, a) => loadSafetensors(a[0] instanceof Tensor ? new Uint8Array(a[0].data.buffer) : (a[0] as Uint8Array)),
 };
