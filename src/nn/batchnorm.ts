@@ -30,6 +30,8 @@ export abstract class BatchNormNd extends NormBase {
 
   forward(x: Tensor): Tensor {
     this.checkInputDim(x.shape);
+    // Options changed after construction are checked before anything (the batch count included) changes.
+    this.checkOptions();
     let factor = this.momentum ?? 0;
     const nbt = this.numBatchesTracked;
     // As in PyTorch, the batch is counted before F.batch_norm checks its size
@@ -45,6 +47,7 @@ export abstract class BatchNormNd extends NormBase {
       training: this.usesInputStats,
       momentum: factor,
       eps: this.eps,
+      warnSite: this,
     });
   }
 

@@ -8,7 +8,7 @@
  *     const conv = new nn.Conv2d(3, 8, 3, { stride: 2, padding: 1 });
  *     conv.call(randn([1, 3, 32, 32])).shape; // [1, 8, 16, 16]
  */
-import { ValueError } from '../errors.js';
+import { ValueError, fmtValue } from '../errors.js';
 import { conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvPadding, type ConvTransposeOptions } from '../ops/conv.js';
 import { conv3d, convTranspose3d } from '../ops/conv3d.js';
 import { pad, type PadMode } from '../ops/pad.js';
@@ -46,7 +46,7 @@ function tuple(v: IntOrTuple, n: number, what: string): number[] {
   try {
     return expandParam(v, n, what);
   } catch {
-    throw new ValueError(`${what} must be an integer or a tuple of ${n} integers, got ${JSON.stringify(v)}`, { kind: 'argument' });
+    throw new ValueError(`${what} must be an integer or a tuple of ${n} integers, got ${fmtValue(v)}`, { kind: 'argument' });
   }
 }
 
@@ -73,6 +73,9 @@ export abstract class ConvNd extends Module {
     transposed: boolean,
   ) {
     super();
+    for (const [name, v] of [['in_channels', inChannels], ['out_channels', outChannels]] as const) {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ValueError(`${name} must be a non-negative integer, got ${fmtValue(v)}`, { kind: 'argument' });
+    }
     const groups = o.groups ?? 1;
     if (!Number.isInteger(groups) || groups <= 0) throw new ValueError('groups must be a positive integer', { kind: 'argument' });
     if (inChannels % groups !== 0) throw new ValueError('in_channels must be divisible by groups', { kind: 'argument' });

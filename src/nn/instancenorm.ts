@@ -46,6 +46,7 @@ export abstract class InstanceNormNd extends NormBase {
 
   forward(x: Tensor): Tensor {
     this.checkInputDim(x.shape);
+    this.checkOptions();
     if (x.ndim === this.noBatchDim) return squeeze(this.normalize(unsqueeze(x, 0)), 0);
     return this.normalize(x);
   }
@@ -59,6 +60,7 @@ export abstract class InstanceNormNd extends NormBase {
       useInputStats: this.usesInputStats,
       momentum: this.momentum ?? 0.1,
       eps: this.eps,
+      warnSite: this,
     });
   }
 

@@ -5,7 +5,7 @@
  *
  *     new nn.MaxPool2d(2).call(randn([1, 8, 32, 32])).shape; // [1, 8, 16, 16]
  */
-import { ValueError } from '../errors.js';
+import { ValueError, fmtValue } from '../errors.js';
 import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d, type AdaptiveSize } from '../ops/pool.js';
 import type { IntOrTuple } from '../ops/window_args.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -89,7 +89,7 @@ export class AvgPool2d extends Module {
 function checkOutputSize(outputSize: AdaptiveSize): void {
   const list = typeof outputSize === 'number' ? [outputSize] : outputSize;
   if (!list.every((v) => v === null || (Number.isInteger(v) && v >= 0))) {
-    throw new ValueError(`output_size must be a non-negative integer, None, or a list of them, got ${JSON.stringify(outputSize)}`);
+    throw new ValueError(`output_size must be a non-negative integer, None, or a list of them, got ${fmtValue(outputSize)}`);
   }
 }
 

@@ -6,6 +6,7 @@
 import { interpolate, type InterpolateOptions } from '../ops/interpolate.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
+import { TypeError, pyTypeName } from '../errors.js';
 
 export interface UpsampleOptions {
   /** Output spatial size (one int for all spatial dims, or one per dim). */
@@ -45,9 +46,15 @@ export class Upsample extends Module {
 
   constructor(opts: UpsampleOptions = {}) {
     super();
-    this.size = typeof opts.size === 'number' ? opts.size : opts.size && [...opts.size];
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`Upsample: options must be an object, not ${pyTypeName(opts)}`, { kind: 'argument' });
+    for (const [name, v] of [['size', opts.size], ['scale_factor', opts.scaleFactor]] as const) {
+      if (v !== undefined && v !== null && typeof v !== 'number' && !Array.isArray(v)) {
+        throw new TypeError(`Upsample: ${name} must be a number or a list of numbers, not ${pyTypeName(v)}`, { kind: 'argument' });
+      }
+    }
+    this.size = typeof opts.size === 'number' ? opts.size : opts.size ? [...opts.size] : undefined;
     // PyTorch stores `float(scale_factor) if scale_factor else None`: a zero factor counts as unset.
-    this.scaleFactor = typeof opts.scaleFactor === 'number' ? opts.scaleFactor || undefined : opts.scaleFactor && [...opts.scaleFactor];
+    this.scaleFactor = typeof opts.scaleFactor === 'number' ? opts.scaleFactor || undefined : opts.scaleFactor ? [...opts.scaleFactor] : undefined;
     this.mode = opts.mode ?? 'nearest';
     this.alignCorners = opts.alignCorners;
     this.recomputeScaleFactor = opts.recomputeScaleFactor;

@@ -4,6 +4,7 @@
  * computed as im2col + gemm per image and group; gradients by the adjoint
  * (gemm + col2im). conv1d runs as a conv2d over a height-1 image.
  */
+import { checkNumel } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
 import { NormkitError, RuntimeError, fmtSize } from '../errors.js';
 import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
@@ -325,11 +326,11 @@ function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: ConvPara
   const direct = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.outH === g.H && g.outW === g.W;
   const xd = x.data;
   const wd = weight.data;
-  const out = new Float32Array(N * Cout * L);
+  const out = new Float32Array(checkNumel(N * Cout * L, outShape));
   // Chunks of output rows keep each column matrix cache-sized.
   const rows = direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, g.outH);
   const colSize = C * g.kh * g.kw * rows * g.outW;
-  const col = direct ? xd : new Float32Array(colSize);
+  const col = direct ? xd : new Float32Array(checkNumel(colSize));
   const forChunks = (n: number, f: (oh0: number, oh1: number, Lc: number, colBase: number) => void) => {
     for (let oh0 = 0; oh0 < g.outH; oh0 += rows) {
       const oh1 = Math.min(g.outH, oh0 + rows);
@@ -408,10 +409,10 @@ function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | null, p:
   const HWout = g.H * g.W;
   const xd = x.data;
   const wd = weight.data;
-  const out = new Float32Array(N * Cout * HWout);
+  const out = new Float32Array(checkNumel(N * Cout * HWout, outShape));
   // Chunks of input rows (the window positions) keep each column matrix cache-sized.
   const rows = chunkRows(Cout * g.kh * g.kw, g.outW, g.outH);
-  const col = new Float32Array(Cout * g.kh * g.kw * rows * g.outW);
+  const col = new Float32Array(checkNumel(Cout * g.kh * g.kw * rows * g.outW));
   const forChunks = (f: (r0: number, r1: number, Lc: number) => void) => {
     for (let r0 = 0; r0 < g.outH; r0 += rows) {
       const r1 = Math.min(g.outH, r0 + rows);

@@ -6,7 +6,7 @@
  */
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Optimizer, pyFloat, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { Optimizer, pyFloat, withDefaults, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 export interface AdamOptions {
   lr: number;
@@ -31,7 +31,7 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
   protected readonly decoupledWeightDecay: boolean = false;
 
   constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...opts });
+    super(params, withDefaults<AdamOptions>({ lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false }, opts));
   }
 
   protected validate(g: ParamGroup<AdamOptions>): void {

@@ -5,7 +5,7 @@
  * so modules and other references see the new values).
  */
 import { noGrad } from '../autograd/grad_mode.js';
-import { TypeError, ValueError } from '../errors.js';
+import { TypeError, ValueError, pyTypeName } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** A group's hyperparameters (every optimizer has a learning rate). */
@@ -24,6 +24,27 @@ export type ParamGroup<O extends GroupOptions> = O & { params: Tensor[] };
 /** Python's repr of a float (`0.1`, `-1.0`), for messages that quote PyTorch's. */
 export function pyFloat(v: number): string {
   return Number.isInteger(v) ? v.toFixed(1) : String(v);
+}
+
+/**
+ * A class's defaults overridden by the user's options: an option left
+ * undefined takes the default; any other must have the default's type (a
+ * number, a boolean, a list of numbers), else PyTorch-style TypeError.
+ */
+export function withDefaults<O extends object>(base: O, opts: Partial<O> | undefined): O {
+  if (opts === undefined || opts === null) return { ...base };
+  if (typeof opts !== 'object') throw new TypeError(`optimizer options must be an object, not ${pyTypeName(opts)}`, { kind: 'argument' });
+  const out = { ...base } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(opts)) {
+    if (v === undefined) continue;
+    const d = (base as Record<string, unknown>)[k];
+    if (d !== undefined) {
+      const ok = Array.isArray(d) ? Array.isArray(v) && v.every((x) => typeof x === 'number') : typeof v === typeof d;
+      if (!ok) throw new TypeError(`optimizer: ${k} must be ${Array.isArray(d) ? 'a list of numbers' : `a ${typeof d}`}, not ${pyTypeName(v)}`, { kind: 'argument' });
+    }
+    out[k] = v;
+  }
+  return out as O;
 }
 
 export abstract class Optimizer<O extends GroupOptions, S = unknown> {
@@ -53,6 +74,14 @@ export abstract class Optimizer<O extends GroupOptions, S = unknown> {
       throw new ValueError('some parameters appear in more than one parameter group');
     }
     const full = { ...this.defaults, ...group, params: [...params] } as ParamGroup<O>;
+    // Every hyperparameter has its default's type (a number, a boolean, a list of numbers), before validate compares values.
+    for (const [k, d] of Object.entries(this.defaults)) {
+      const v: unknown = (full as unknown as Record<string, unknown>)[k];
+      const ok = Array.isArray(d)
+        ? Array.isArray(v) && v.every((x) => typeof x === 'number')
+        : typeof v === typeof d;
+      if (!ok) throw new TypeError(`optimizer: ${k} must be ${Array.isArray(d) ? 'a list of numbers' : `a ${typeof d}`}, not ${pyTypeName(v)}`, { kind: 'argument' });
+    }
     this.validate(full);
     this.paramGroups.push(full);
   }

@@ -7,7 +7,7 @@
  */
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Optimizer, pyFloat, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { Optimizer, pyFloat, withDefaults, type ParamGroup, type ParamsInput } from './optimizer.js';
 
 export interface SGDOptions {
   lr: number;
@@ -26,7 +26,7 @@ interface SGDState {
 
 export class SGD extends Optimizer<SGDOptions, SGDState> {
   constructor(params: ParamsInput<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
-    super(params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts });
+    super(params, withDefaults<SGDOptions>({ lr: NaN, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false }, opts));
   }
 
   protected validate(g: ParamGroup<SGDOptions>): void {
