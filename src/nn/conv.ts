@@ -8,6 +8,7 @@
  *     conv.call(randn([1, 3, 32, 32])).shape; // [1, 8, 16, 16]
  */
 import { ValueError } from '../errors.js';
+import { checkOptions, type OptionSpec } from '../options.js';
 import { conv1d, conv2d, convTranspose2d, type ConvPadding } from '../ops/conv.js';
 import { pad, type PadMode } from '../ops/pad.js';
 import { expandParam, type IntOrTuple } from '../ops/window_args.js';
@@ -19,6 +20,9 @@ import { py } from './py_repr.js';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 const PADDING_MODES: readonly string[] = ['zeros', 'reflect', 'replicate', 'circular'];
+
+/** What Conv1d/Conv2d take; ConvTranspose2d also takes outputPadding (and integer paddings only). */
+const CONV_OPTIONS: OptionSpec = { stride: 'ints', padding: 'any', dilation: 'ints', groups: 'int', bias: 'boolean', paddingMode: 'string' };
 
 export interface ConvModuleOptions {
   stride?: IntOrTuple;
@@ -159,6 +163,7 @@ abstract class ConvForward extends ConvNd {
 /** 1-D convolution over [N, C_in, L] (or [C_in, L]). */
 export class Conv1d extends ConvForward {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvModuleOptions = {}) {
+    checkOptions(new.target.name, o, CONV_OPTIONS, { position: 4, positional: 'stride' });
     super(1, inChannels, outChannels, kernelSize, o, false);
   }
 
@@ -170,6 +175,7 @@ export class Conv1d extends ConvForward {
 /** 2-D convolution over [N, C_in, H, W] (or [C_in, H, W]). */
 export class Conv2d extends ConvForward {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvModuleOptions = {}) {
+    checkOptions(new.target.name, o, CONV_OPTIONS, { position: 4, positional: 'stride' });
     super(2, inChannels, outChannels, kernelSize, o, false);
   }
 
@@ -181,6 +187,7 @@ export class Conv2d extends ConvForward {
 /** Transposed 2-D convolution ("deconvolution"), the adjoint of Conv2d's input gradient. */
 export class ConvTranspose2d extends ConvNd {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvTransposeModuleOptions = {}) {
+    checkOptions(new.target.name, o, { ...CONV_OPTIONS, padding: 'ints', outputPadding: 'ints' }, { position: 4, positional: 'stride' });
     if ((o.paddingMode ?? 'zeros') !== 'zeros') throw new ValueError('Only "zeros" padding mode is supported for ConvTranspose2d');
     if (typeof o.padding === 'string') throw new ValueError(`ConvTranspose2d does not support padding='${String(o.padding)}'`);
     super(2, inChannels, outChannels, kernelSize, o, true);

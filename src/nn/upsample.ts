@@ -4,6 +4,7 @@
  * arguments of `interpolate`, which does the work and raises the errors.
  */
 import { interpolate, type InterpolateOptions } from '../ops/interpolate.js';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
@@ -45,6 +46,7 @@ export class Upsample extends Module {
 
   constructor(opts: UpsampleOptions = {}) {
     super();
+    checkOptions('Upsample', opts, { size: 'ints', scaleFactor: 'numbers', mode: 'string', alignCorners: 'boolean', recomputeScaleFactor: 'boolean' }, { position: 1, positional: 'size' });
     this.size = typeof opts.size === 'number' ? opts.size : opts.size && [...opts.size];
     // PyTorch stores `float(scale_factor) if scale_factor else None`: a zero factor counts as unset.
     this.scaleFactor = typeof opts.scaleFactor === 'number' ? opts.scaleFactor || undefined : opts.scaleFactor && [...opts.scaleFactor];
@@ -82,6 +84,7 @@ export class Upsample extends Module {
 /** `Upsample` with mode 'nearest' (PyTorch's deprecated `nn.UpsamplingNearest2d`). */
 export class UpsamplingNearest2d extends Upsample {
   constructor(opts: Pick<UpsampleOptions, 'size' | 'scaleFactor'> = {}) {
+    checkOptions('UpsamplingNearest2d', opts, { size: 'ints', scaleFactor: 'numbers' }, { position: 1, positional: 'size' });
     super({ size: opts.size, scaleFactor: opts.scaleFactor, mode: 'nearest' });
   }
 }
@@ -89,6 +92,7 @@ export class UpsamplingNearest2d extends Upsample {
 /** `Upsample` with mode 'bilinear' and align_corners=True (PyTorch's deprecated `nn.UpsamplingBilinear2d`). */
 export class UpsamplingBilinear2d extends Upsample {
   constructor(opts: Pick<UpsampleOptions, 'size' | 'scaleFactor'> = {}) {
+    checkOptions('UpsamplingBilinear2d', opts, { size: 'ints', scaleFactor: 'numbers' }, { position: 1, positional: 'size' });
     super({ size: opts.size, scaleFactor: opts.scaleFactor, mode: 'bilinear', alignCorners: true });
   }
 }
