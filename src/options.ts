@@ -39,10 +39,15 @@ export function editDistance(a: string, b: string): number {
   return d[a.length]![b.length]!;
 }
 
-/** The known key `key` most likely means: its camelCase form, else the closest by edit distance (case-insensitive). */
+/**
+ * The known key `key` most likely means: its camelCase form, else the closest
+ * by edit distance (case-insensitive, a few edits at most), else one that
+ * starts the other (`epsilon` -> `eps`).
+ */
 export function suggestKey(key: string, known: readonly string[]): string | undefined {
   const camel = camelCase(key);
-  const exact = known.find((k) => k === camel || k.toLowerCase() === camel.toLowerCase());
+  const lower = camel.toLowerCase();
+  const exact = known.find((k) => k === camel || k.toLowerCase() === lower);
   if (exact) return exact;
   let best: string | undefined;
   let bestD = Infinity;
@@ -50,7 +55,8 @@ export function suggestKey(key: string, known: readonly string[]): string | unde
     const dist = editDistance(camel.toLowerCase(), k.toLowerCase());
     if (dist < bestD) [best, bestD] = [k, dist];
   }
-  return bestD <= Math.max(2, Math.floor(camel.length / 3)) ? best : undefined;
+  if (bestD <= Math.max(2, Math.floor(camel.length / 3))) return best;
+  return known.find((k) => Math.min(k.length, lower.length) >= 3 && (lower.startsWith(k.toLowerCase()) || k.toLowerCase().startsWith(lower)));
 }
 
 /** How a value reads in a message: `the number 0.01`, `the string "yes"`, `an array`, `null`. */
