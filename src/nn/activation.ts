@@ -7,6 +7,9 @@ import { elu, gelu, leakyRelu, relu, sigmoid, tanh, type GeluApproximate } from 
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { py } from './py_repr.js';
+import { checkOptions } from '../options.js';
+
+const INPLACE = { inplace: 'boolean' } as const;
 
 interface InplaceOption {
   inplace?: boolean;
@@ -17,6 +20,7 @@ export class ReLU extends Module {
 
   constructor(o: InplaceOption = {}) {
     super();
+    checkOptions(new.target.name, o, INPLACE, { position: 1, positional: 'inplace' });
     this.inplace = o.inplace ?? false;
   }
 
@@ -35,6 +39,7 @@ export class LeakyReLU extends Module {
 
   constructor(negativeSlope = 0.01, o: InplaceOption = {}) {
     super();
+    checkOptions('LeakyReLU', o, INPLACE, { position: 2, positional: 'inplace' });
     this.negativeSlope = negativeSlope;
     this.inplace = o.inplace ?? false;
   }
@@ -66,6 +71,7 @@ export class GELU extends Module {
 
   constructor(o: { approximate?: GeluApproximate } = {}) {
     super();
+    checkOptions('GELU', o, { approximate: 'string' }, { position: 1, positional: 'approximate' });
     this.approximate = o.approximate ?? 'none';
   }
 
@@ -84,6 +90,7 @@ export class ELU extends Module {
 
   constructor(alpha = 1, o: InplaceOption = {}) {
     super();
+    checkOptions('ELU', o, INPLACE, { position: 2, positional: 'inplace' });
     this.alpha = alpha;
     this.inplace = o.inplace ?? false;
   }

@@ -142,3 +142,17 @@ test('sum, mean, max, min take positional keepdim; var and std positional (unbia
   raises(() => x.mean(1, js({ keep_dim: true })), /mean: unknown option 'keep_dim' \(did you mean keepdim\?\)/);
   raises(() => x.sum(1, js(1)), /sum: argument 2 must be an options object/);
 });
+
+test('losses, activations and Flatten check their options too', () => {
+  raises(() => new nn.MSELoss(js({ reductio: 'sum' })), /MSELoss: unknown option 'reductio' \(did you mean reduction\?\)/);
+  raises(() => new nn.L1Loss(js('sum')), /L1Loss: argument 1 .*\{ reduction: "sum" \}/);
+  raises(() => new nn.CrossEntropyLoss(js({ label_smoothing: 0.1 })), /CrossEntropyLoss: unknown option 'label_smoothing' \(did you mean labelSmoothing\?\)/);
+  raises(() => new nn.BCEWithLogitsLoss(js({ pos_weight: null })), /did you mean posWeight\?/);
+  raises(() => new nn.ReLU(js(true)), /ReLU: argument 1 .*\{ inplace: true \}/);
+  raises(() => new nn.LeakyReLU(0.2, js({ in_place: true })), /LeakyReLU: unknown option 'in_place' \(did you mean inplace\?\)/);
+  raises(() => new nn.GELU(js('tanh')), /GELU: argument 1 .*\{ approximate: "tanh" \}/);
+  raises(() => new nn.Flatten(js({ start_dim: 0 })), /Flatten: unknown option 'start_dim' \(did you mean startDim\?\)/);
+  assert.equal(new nn.CrossEntropyLoss({ labelSmoothing: 0.1, reduction: 'sum' }).labelSmoothing, 0.1);
+  assert.equal(new nn.GELU({ approximate: 'tanh' }).approximate, 'tanh');
+  assert.equal(new nn.Flatten({ startDim: 0 }).startDim, 0);
+});
