@@ -152,6 +152,7 @@ export function checkOptions<T extends object>(where: string, options: T | undef
     }
     if (value === undefined) continue;
     const [base, nullable] = kind.endsWith('|null') ? [kind.slice(0, -5) as OptionKind, true] : [kind as OptionKind, false];
+    if (base === 'any') continue;
     if (value === null ? !nullable : !kindMatches(base, value)) {
       throw argumentError(`${where}: option '${key}' must be ${KIND_WORDS[base]}${nullable ? ' or null' : ''}, got ${describeValue(value)}`);
     }

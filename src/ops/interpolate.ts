@@ -14,6 +14,7 @@
  * Multi-dim modes apply the 1-D rule axis by axis (their tensor product).
  */
 import { record } from '../autograd/record.js';
+import { checkOptions } from '../options.js';
 import { NotImplementedError, RuntimeError, TypeError, ValueError, fmtSize } from '../errors.js';
 import { resampleAxis, resampleBackward, type AxisTable } from '../kernels/interpolate.js';
 import { numel, type Shape } from '../tensor/shape.js';
@@ -241,6 +242,7 @@ function resampleFacts(x: Tensor): MetaFacts {
  */
 export function interpolate(x: Tensor, opts: InterpolateOptions = {}): Tensor {
   assertTensor(x);
+  checkOptions('interpolate', opts, { size: 'ints|null', scaleFactor: 'numbers|null', mode: 'string', alignCorners: 'boolean|null', recomputeScaleFactor: 'boolean|null' }, { position: 2, positional: 'size' });
   const plan = interpolatePlan(x.shape, opts);
   if (x.isMeta) return Tensor.meta(plan.outShape, resampleFacts(x));
   const tables = axisTables(x.shape, plan);

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { NormkitError, TypeError, manualSeed, nn, ones, optim, rand, randn, tensor, zeros } from '../../src/index.js';
+import { F, NormkitError, TypeError, manualSeed, nn, ones, optim, rand, randn, tensor, zeros } from '../../src/index.js';
 import '../../src/tensor/methods.js';
 import { camelCase, checkOptions, editDistance, suggestKey } from '../../src/options.js';
 
@@ -155,4 +155,17 @@ test('losses, activations and Flatten check their options too', () => {
   assert.equal(new nn.CrossEntropyLoss({ labelSmoothing: 0.1, reduction: 'sum' }).labelSmoothing, 0.1);
   assert.equal(new nn.GELU({ approximate: 'tanh' }).approximate, 'tanh');
   assert.equal(new nn.Flatten({ startDim: 0 }).startDim, 0);
+});
+
+test('the functional forms check their options: interpolate, convolutions, pooling, losses', () => {
+  const x = randn(1, 2, 4, 4);
+  raises(() => F.interpolate(x, js({ scale_factor: 2 })), /interpolate: unknown option 'scale_factor' \(did you mean scaleFactor\?\)/);
+  raises(() => F.interpolate(x, js(8)), /interpolate: argument 2 .*\{ size: 8 \}/);
+  raises(() => F.conv2d(x, randn(3, 2, 3, 3), null, js({ strides: 2 })), /conv2d: unknown option 'strides' \(did you mean stride\?\)/);
+  raises(() => F.maxPool2d(x, 2, js({ ceil_mode: true })), /max_pool2d: unknown option 'ceil_mode' \(did you mean ceilMode\?\)/);
+  raises(() => F.avgPool2d(x, 2, js({ count_include_pad: false })), /did you mean countIncludePad\?/);
+  raises(() => F.mseLoss(x, x, js({ reducton: 'sum' })), /mse_loss: unknown option 'reducton' \(did you mean reduction\?\)/);
+  raises(() => F.crossEntropy(randn(2, 3), tensor([0, 2]), js({ ignore_index: 1 })), /did you mean ignoreIndex\?/);
+  assert.deepEqual(F.interpolate(x, { scaleFactor: 2 }).shape, [1, 2, 8, 8]);
+  assert.deepEqual(F.maxPool2d(x, 2, { ceilMode: true }).shape, [1, 2, 2, 2]);
 });
