@@ -11,11 +11,13 @@ import { batchNorm } from '../ops/norm/batch_norm.js';
 import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { NormBase, plural, type NormOptions, type NormStatistics } from './norm_base.js';
+import { checkOptions } from '../options.js';
 
 export abstract class BatchNormNd extends NormBase {
   protected abstract readonly allowedDims: readonly number[];
 
   constructor(numFeatures: number, o: NormOptions = {}) {
+    checkOptions(new.target.name, o, { eps: 'number', momentum: 'number|null', affine: 'boolean', trackRunningStats: 'boolean' }, { position: 2, positional: 'eps' });
     super(numFeatures, o, { affine: true, track: true });
   }
 

@@ -6,6 +6,7 @@
  * Shape: (*, *normalizedShape).
  */
 import { ValueError, pyTypeName } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { checkFiniteOption, checkLayerNormShape } from '../ops/norm/checks.js';
 import { layerNorm } from '../ops/norm/layer_norm.js';
 import { ones, zeros } from '../tensor/creation.js';
@@ -21,6 +22,7 @@ export class LayerNorm extends Module implements Normalization {
 
   constructor(normalizedShape: number | readonly number[], o: { eps?: number; elementwiseAffine?: boolean } = {}) {
     super();
+    checkOptions('LayerNorm', o, { eps: 'number', elementwiseAffine: 'boolean' }, { position: 2, positional: 'eps' });
     if (typeof normalizedShape !== 'number' && !Array.isArray(normalizedShape)) {
       throw new ValueError(`normalized_shape must be an int or a list of ints, got ${pyTypeName(normalizedShape)}`, { kind: 'argument' });
     }

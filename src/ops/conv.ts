@@ -7,6 +7,7 @@
 import { checkNumel } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
 import { NormkitError, RuntimeError, fmtSize } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
 import { gemm } from '../kernels/gemm.js';
 import type { Shape } from '../tensor/shape.js';
@@ -478,6 +479,7 @@ function convNd(nd: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts:
  * weight [C_out, C_in / groups, k], optional bias [C_out].
  */
 export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+  checkOptions('conv1d', opts, { stride: 'ints', padding: 'any', dilation: 'ints', groups: 'int' }, { position: 4, positional: 'stride' });
   return convNd(1, x, weight, bias, opts);
 }
 
@@ -487,6 +489,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  * out = floor((in + 2*padding - dilation*(k-1) - 1) / stride) + 1 per spatial dim.
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+  checkOptions('conv2d', opts, { stride: 'ints', padding: 'any', dilation: 'ints', groups: 'int' }, { position: 4, positional: 'stride' });
   return convNd(2, x, weight, bias, opts);
 }
 
@@ -496,6 +499,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  * out = (in - 1)*stride - 2*padding + dilation*(k-1) + output_padding + 1.
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTransposeOptions = {}): Tensor {
+  checkOptions('conv_transpose2d', opts, { stride: 'ints', padding: 'ints', outputPadding: 'ints', groups: 'int', dilation: 'ints' }, { position: 4, positional: 'stride' });
   checkTensors(x, weight, bias);
   const outShape = convTranspose2dOutputShape(x.shape, weight.shape, opts, bias?.shape);
   const p = resolveConvTranspose(opts, 2);

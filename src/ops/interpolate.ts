@@ -16,6 +16,7 @@
 import { checkNumel, numel as numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
 import { NotImplementedError, RuntimeError, TypeError, ValueError, fmtSize, fmtValue, pyTypeName } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { resampleAxis, resampleBackward, type AxisTable } from '../kernels/interpolate.js';
 import { numel, type Shape } from '../tensor/shape.js';
 import { Tensor, assertTensor, type MetaFacts } from '../tensor/tensor.js';
@@ -249,6 +250,7 @@ function resampleFacts(x: Tensor): MetaFacts {
  */
 export function interpolate(x: Tensor, opts: InterpolateOptions = {}): Tensor {
   assertTensor(x);
+  checkOptions('interpolate', opts, { size: 'ints|null', scaleFactor: 'numbers|null', mode: 'string', alignCorners: 'boolean|null', recomputeScaleFactor: 'boolean|null' }, { position: 2, positional: 'size' });
   const plan = interpolatePlan(x.shape, opts);
   if (x.isMeta) return Tensor.meta(plan.outShape, resampleFacts(x));
   checkNumel(numelOf(plan.outShape), plan.outShape);

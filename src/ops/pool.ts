@@ -6,6 +6,7 @@
 import { checkNumel, numel as numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
 import { NormkitError, RuntimeError, TypeError, fmtSize, pyTypeName } from '../errors.js';
+import { checkOptions } from '../options.js';
 import * as K from '../kernels/pool.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
@@ -149,6 +150,7 @@ function geom(input: Shape, out: Shape, p: Pool2dParams): K.PoolGeom2d {
  */
 export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPool2dOptions = {}): Tensor {
   assertTensor(x, 'input');
+  checkOptions('max_pool2d', opts, { stride: 'ints|null', padding: 'ints', dilation: 'ints', ceilMode: 'boolean' }, { position: 3, positional: 'stride' });
   const p = resolvePool('max_pool2d', kernelSize, opts.stride, opts.padding ?? 0, opts.dilation ?? 1, opts.ceilMode ?? false);
   const outShape = pool2dOutputShape(x.shape, p);
   // Every window of a constant map holds copies of one value (padding is ignored).
@@ -169,6 +171,7 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPool2dOpti
  */
 export function avgPool2d(x: Tensor, kernelSize: IntOrTuple, opts: AvgPool2dOptions = {}): Tensor {
   assertTensor(x, 'input');
+  checkOptions('avg_pool2d', opts, { stride: 'ints|null', padding: 'ints', ceilMode: 'boolean', countIncludePad: 'boolean', divisorOverride: 'int|null' }, { position: 3, positional: 'stride' });
   if (opts.divisorOverride === 0) throw new RuntimeError('divisor must be not zero', { inputSize: x.shape, kind: 'argument' });
   const p = resolvePool('avg_pool2d', kernelSize, opts.stride, opts.padding ?? 0, 1, opts.ceilMode ?? false);
   const outShape = pool2dOutputShape(x.shape, p);

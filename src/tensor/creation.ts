@@ -1,4 +1,5 @@
 import { RuntimeError, TypeError, ValueError, fmtValue, pyTypeName } from '../errors.js';
+import { checkOptions, describeValue, type OptionSpec } from '../options.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { checkIntArg, checkNumberArg, checkNumel, checkSizeArg, numel, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
@@ -100,6 +101,42 @@ export function tensor(
   return finish(new Tensor(Float32Array.from(flat), shape), options);
 }
 
+export type RandOptions = CreateOptions & { generator?: Generator };
+
+/**
+ * A size as PyTorch takes it: an array (`zeros([2, 3])`) or the sizes
+ * themselves (`zeros(2, 3)`, PyTorch's `torch.zeros(2, 3)`), then an optional
+ * options object. Anything else raises a TypeError naming the argument.
+ */
+export type SizeArgs<O> = [shape: Shape, opts?: O] | [...size: number[]] | [...size: number[], opts: O];
+
+function sizeArgs<O extends object>(where: string, args: readonly unknown[], spec: OptionSpec): [number[], O | undefined] {
+  const fail = (what: string): never => {
+    throw new TypeError(`${where}(): ${what}; pass the size as ${where}([2, 3]) or ${where}(2, 3)`, { kind: 'argument' });
+  };
+  let shape: unknown[];
+  let rest: readonly unknown[];
+  if (Array.isArray(args[0])) {
+    shape = args[0];
+    rest = args.slice(1);
+  } else {
+    let n = 0;
+    while (n < args.length && typeof args[n] === 'number') n++;
+    shape = args.slice(0, n);
+    rest = args.slice(n);
+    if (n === 0 && !(args.length === 0 || (typeof args[0] === 'object' && args[0] !== null))) fail(`size must be integers or an array of them, got ${describeValue(args[0])}`);
+  }
+  // PyTorch's own message for a bad size (list or varargs form).
+  checkSizeArg(shape, where, { elements: !Array.isArray(args[0]) });
+  if (rest.length > 1 || (rest.length === 1 && (typeof rest[0] !== 'object' || rest[0] === null || Array.isArray(rest[0])) && rest[0] !== undefined)) {
+    fail(`after the size comes an options object at most, got ${describeValue(rest[rest.length - 1])}`);
+  }
+  return [shape as number[], checkOptions(where, rest[0] as O | undefined, spec)];
+}
+
+const CREATE_OPTIONS: OptionSpec = { requiresGrad: 'boolean' };
+const RAND_OPTIONS: OptionSpec = { requiresGrad: 'boolean', generator: 'any' };
+
 export function full(shape: Shape, value: number, opts?: CreateOptions): Tensor {
   checkSizeArg(shape, 'full');
   checkNumberArg(value, 'full', 'fill_value', 2);
@@ -107,13 +144,17 @@ export function full(shape: Shape, value: number, opts?: CreateOptions): Tensor 
   return finish(new Tensor(storage(shape, 'full').fill(value), shape), opts);
 }
 
-export function zeros(shape: Shape, opts?: CreateOptions): Tensor {
+/** `zeros([2, 3])`, `zeros(2, 3)`, `zeros([2, 3], { requiresGrad: true })`. */
+export function zeros(...args: SizeArgs<CreateOptions>): Tensor {
+  const [shape, opts] = sizeArgs<CreateOptions>('zeros', args, CREATE_OPTIONS);
   if (metaParametersActive()) return finish(meta(shape, 'zeros'), opts);
   return finish(new Tensor(storage(shape, 'zeros'), shape), opts);
 }
 
-export function ones(shape: Shape, opts?: CreateOptions): Tensor {
-  return finish(new Tensor(storage(shape, 'ones').fill(1), shape), opts);
+/** `ones([2, 3])`, `ones(2, 3)`, `ones([2, 3], { requiresGrad: true })`. */
+export function ones(...args: SizeArgs<CreateOptions>): Tensor {
+  const [shape, opts] = sizeArgs<CreateOptions>('ones', args, CREATE_OPTIONS);
+  return full(shape, 1, opts);
 }
 
 export function zerosLike(t: Tensor): Tensor {
@@ -156,8 +197,9 @@ export function linspace(start: number, end: number, steps: number): Tensor {
   return new Tensor(data, [steps]);
 }
 
-/** Uniform [0, 1) from the seedable generator (`manualSeed`). */
-export function rand(shape: Shape, opts?: CreateOptions & { generator?: Generator }): Tensor {
+/** Uniform [0, 1) from the seedable generator (`manualSeed`): `rand([2, 3])`, `rand(2, 3)`, `rand([2, 3], { generator })`. */
+export function rand(...args: SizeArgs<RandOptions>): Tensor {
+  const [shape, opts] = sizeArgs<RandOptions>('rand', args, RAND_OPTIONS);
   if (metaParametersActive()) return finish(meta(shape, 'rand'), opts);
   const g = opts?.generator ?? defaultGenerator;
   const data = storage(shape, 'rand');
@@ -165,8 +207,9 @@ export function rand(shape: Shape, opts?: CreateOptions & { generator?: Generato
   return finish(new Tensor(data, shape), opts);
 }
 
-/** Standard normal from the seedable generator (`manualSeed`). */
-export function randn(shape: Shape, opts?: CreateOptions & { generator?: Generator }): Tensor {
+/** Standard normal from the seedable generator (`manualSeed`): `randn([2, 3])`, `randn(2, 3)`, `randn([2, 3], { generator })`. */
+export function randn(...args: SizeArgs<RandOptions>): Tensor {
+  const [shape, opts] = sizeArgs<RandOptions>('randn', args, RAND_OPTIONS);
   if (metaParametersActive()) return finish(meta(shape, 'randn'), opts);
   const g = opts?.generator ?? defaultGenerator;
   const data = storage(shape, 'randn');

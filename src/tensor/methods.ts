@@ -29,13 +29,15 @@ declare module './tensor.js' {
     square(): Tensor;
     clamp(min?: number, max?: number): Tensor;
     matmul(other: Tensor): Tensor;
-    sum(dim?: number | readonly number[], opts?: red.ReduceOptions): Tensor;
-    mean(dim?: number | readonly number[], opts?: red.ReduceOptions): Tensor;
-    var(dim?: number | readonly number[], opts?: red.VarOptions): Tensor;
-    std(dim?: number | readonly number[], opts?: red.VarOptions): Tensor;
-    max(dim?: number, opts?: red.ReduceOptions): Tensor;
-    min(dim?: number, opts?: red.ReduceOptions): Tensor;
-    argmax(dim: number, opts?: red.ReduceOptions): Tensor;
+    /** `x.sum(1, { keepdim: true })` or PyTorch's positional `x.sum(1, true)`; likewise mean, max, min, argmax. */
+    sum(dim?: number | readonly number[], opts?: red.ReduceOptions | boolean): Tensor;
+    mean(dim?: number | readonly number[], opts?: red.ReduceOptions | boolean): Tensor;
+    /** `x.var(1, { unbiased: false, keepdim: true })` or PyTorch's positional `x.var(1, false, true)`. */
+    var(dim?: number | readonly number[], opts?: red.VarOptions | boolean, keepdim?: boolean): Tensor;
+    std(dim?: number | readonly number[], opts?: red.VarOptions | boolean, keepdim?: boolean): Tensor;
+    max(dim?: number, opts?: red.ReduceOptions | boolean): Tensor;
+    min(dim?: number, opts?: red.ReduceOptions | boolean): Tensor;
+    argmax(dim: number, opts?: red.ReduceOptions | boolean): Tensor;
     reshape(...shape: number[] | [readonly number[]]): Tensor;
     view(...shape: number[] | [readonly number[]]): Tensor;
     flatten(startDim?: number, endDim?: number): Tensor;
@@ -77,8 +79,8 @@ P.clamp = function (lo, hi) { return ew.clamp(this, lo, hi); };
 P.matmul = function (o) { assertTensorArg(o, 'matmul', 'other', 1); return matmul(this, o); };
 P.sum = function (d, o) { return red.sum(this, d, o); };
 P.mean = function (d, o) { return red.mean(this, d, o); };
-P.var = function (d, o) { return red.variance(this, d, o); };
-P.std = function (d, o) { return red.std(this, d, o); };
+P.var = function (d, o, k) { return red.variance(this, d, o, k); };
+P.std = function (d, o, k) { return red.std(this, d, o, k); };
 P.max = function (d, o) { return red.max(this, d, o); };
 P.min = function (d, o) { return red.min(this, d, o); };
 P.argmax = function (d, o) { return red.argmax(this, d, o); };

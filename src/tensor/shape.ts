@@ -44,7 +44,7 @@ export function checkNumel(n: number, shape?: Shape): number {
  * bad element's type; for a list PyTorch names the list). Negative sizes are
  * left to the caller (their messages differ per op).
  */
-export function checkSizeArg(shape: unknown, fn: string, opts: { name?: string; varargs?: boolean; pos?: number } = {}): asserts shape is number[] {
+export function checkSizeArg(shape: unknown, fn: string, opts: { name?: string; varargs?: boolean; elements?: boolean; pos?: number } = {}): asserts shape is number[] {
   const name = opts.name ?? 'size';
   const pos = opts.pos ?? 1;
   if (!Array.isArray(shape)) {
@@ -53,7 +53,13 @@ export function checkSizeArg(shape: unknown, fn: string, opts: { name?: string; 
   for (let i = 0; i < shape.length; i++) {
     const d: unknown = shape[i];
     if (typeof d !== 'number' || !Number.isInteger(d)) {
-      throw new TypeError(`${fn}(): argument '${name}' (position ${pos}) must be tuple of SymInts, not ${opts.varargs ? pyTypeName(d) : 'list'}`, { kind: 'argument' });
+      // PyTorch 1.13's parser words these three ways: x.expand(2.5, 6), zeros(2, 2.5), zeros([2, inf]).
+      throw new TypeError(
+        opts.elements
+          ? `${fn}(): argument '${name}' must be tuple of SymInts, but found element of type ${pyTypeName(d)} at pos ${i + 1}`
+          : `${fn}(): argument '${name}' (position ${pos}) must be tuple of SymInts, not ${opts.varargs ? pyTypeName(d) : 'list'}`,
+        { kind: 'argument' },
+      );
     }
   }
 }
