@@ -8,7 +8,7 @@
 import { analyze } from '../src/analysis/analyze.js';
 import { sweep } from '../src/analysis/sweep.js';
 import { fromSpec } from '../src/spec/spec.js';
-import '../src/tensor/methods.js';
+import '../src/ops/methods.js';
 
 const L = (module: string, args?: Record<string, unknown>) => (args ? { module, args } : { module });
 const Seq = (...layers: unknown[]) => ({ module: 'Sequential', layers });

@@ -2,7 +2,7 @@
  * What the benchmark measures: the ops, passes and shapes, the inputs (the
  * same numbers for every implementation), and normkit's runners.
  */
-import { noGrad } from '../src/autograd/grad_mode.js';
+import { noGrad } from '../src/tensor/grad_mode.js';
 import { nn, Tensor } from '../src/index.js';
 import type { Module } from '../src/nn/module.js';
 

@@ -7,12 +7,12 @@
  * onnxruntime's result is checked against normkit's before it is timed.
  */
 import { Bench } from 'tinybench';
-import { noGrad } from '../src/autograd/grad_mode.js';
+import { noGrad } from '../src/tensor/grad_mode.js';
 import { conv2d, conv2dOutputShape } from '../src/ops/conv.js';
 import { randn } from '../src/tensor/creation.js';
 import { manualSeed } from '../src/tensor/random.js';
 import { Tensor } from '../src/tensor/tensor.js';
-import '../src/tensor/methods.js';
+import '../src/ops/methods.js';
 import { buildModel, ortRunner } from './onnx.js';
 
 interface ConvCase {

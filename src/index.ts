@@ -1,5 +1,5 @@
 /** normkit: tensors, autograd and PyTorch-faithful normalization layers. */
-import './tensor/methods.js';
+import './ops/methods.js';
 
 export * from './errors.js';
 export { Tensor, isTensor, type MetaFacts } from './tensor/tensor.js';
@@ -10,7 +10,7 @@ export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';
 export { numel, broadcastShapes, MAX_NUMEL, setMaxNumel, type Shape } from './tensor/shape.js';
 export { formatTensor } from './tensor/print.js';
 export { backward, SECOND_BACKWARD_MESSAGE, type BackwardOptions } from './autograd/backward.js';
-export { noGrad, isGradEnabled, withGradMode } from './autograd/grad_mode.js';
+export { noGrad, isGradEnabled, withGradMode } from './tensor/grad_mode.js';
 export * from './ops/elementwise.js';
 export { sum, mean, variance, variance as var_, std, max, min, argmax, type ReduceOptions, type VarOptions } from './ops/reduce.js';
 export * from './ops/shape_ops.js';

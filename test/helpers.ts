@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { Tensor } from '../src/tensor/tensor.js';
-import '../src/tensor/methods.js';
-import { noGrad } from '../src/autograd/grad_mode.js';
+import '../src/ops/methods.js';
+import { noGrad } from '../src/tensor/grad_mode.js';
 
 export function assertClose(got: Tensor | number[] | Float32Array, want: ArrayLike<number>, atol = 1e-5, rtol = 1e-4, what = 'value'): void {
   const g = got instanceof Tensor ? got.data : got;

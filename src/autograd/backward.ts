@@ -1,8 +1,8 @@
 import { RuntimeError, TypeError, fmtSize, pyTypeName } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { GradNode } from './node.js';
-import { noGrad } from './grad_mode.js';
+import type { GradNode } from '../tensor/grad_node.js';
+import { noGrad } from '../tensor/grad_mode.js';
 import { pinStorage } from '../tensor/storage.js';
 
 function topoOrder(root: Tensor): Tensor[] {

@@ -1,5 +1,5 @@
 import type { Tensor } from '../tensor/tensor.js';
-import { isGradEnabled } from './grad_mode.js';
+import { isGradEnabled } from '../tensor/grad_mode.js';
 import { pinStorage } from '../tensor/storage.js';
 
 /**

@@ -3,7 +3,7 @@
  * registers itself on the program here.
  */
 import { Command, CommanderError } from 'commander';
-import '../tensor/methods.js';
+import '../ops/methods.js';
 import { registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
 import { registerRun } from './run.js';

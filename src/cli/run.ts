@@ -12,7 +12,7 @@ import { graphOf } from '../analysis/analyze.js';
 import { interpret } from '../graph/interpret.js';
 import { loadFile, saveFile } from '../io/file.js';
 import { loadNpy } from '../io/npy.js';
-import { noGrad } from '../autograd/grad_mode.js';
+import { noGrad } from '../tensor/grad_mode.js';
 import { randn } from '../tensor/creation.js';
 import { manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';

@@ -5,7 +5,7 @@
  */
 import { NormkitError, RuntimeError, TypeError, fmtSize, pyTypeName } from '../errors.js';
 // Layers use tensor methods (x.add, x.mean): make sure they are attached whatever the entry point.
-import '../tensor/methods.js';
+import '../ops/methods.js';
 import { sameShape } from '../tensor/shape.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 

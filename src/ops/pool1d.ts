@@ -12,7 +12,7 @@
  * the first path (shape-only analysis models a training call, whose inputs
  * come from layers with parameters).
  */
-import { isGradEnabled } from '../autograd/grad_mode.js';
+import { isGradEnabled } from '../tensor/grad_mode.js';
 import { NormkitError, RuntimeError, TypeError, fmtSize } from '../errors.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';

@@ -4,7 +4,7 @@
  * `step` that updates `param.data` in place (parameters keep their identity,
  * so modules and other references see the new values).
  */
-import { noGrad } from '../autograd/grad_mode.js';
+import { noGrad } from '../tensor/grad_mode.js';
 import { TypeError, ValueError, pyTypeName } from '../errors.js';
 import { checkOptions, describeValue, type OptionSpec } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';

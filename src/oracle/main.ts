@@ -5,7 +5,7 @@
  * present), prints one line per failing (or skipped) case, then
  * `N passed, N failed, N skipped`. A case id is run once.
  */
-import '../tensor/methods.js';
+import '../ops/methods.js';
 import { onWarning } from '../nn/warnings.js';
 import { defaultCasesDirs, loadCaseFiles, runCase } from './runner.js';
 

@@ -15,7 +15,7 @@
  * be disposed (they become unusable) but their memory is left to the garbage
  * collector. Arrays a user passes to `new Tensor` are never recycled either.
  */
-import { isGradEnabled } from '../autograd/grad_mode.js';
+import { isGradEnabled } from './grad_mode.js';
 import { RuntimeError } from '../errors.js';
 import { checkNumel } from './shape.js';
 

@@ -1,6 +1,6 @@
 import { RuntimeError, TypeError, fmtValue, pyTypeName } from '../errors.js';
 import { numel, type Shape } from './shape.js';
-import type { GradNode } from '../autograd/node.js';
+import type { GradNode } from './grad_node.js';
 import { releaseStorage, retainStorage } from './storage.js';
 
 /**
@@ -16,7 +16,7 @@ export interface MetaFacts {
 
 /**
  * A float32, contiguous, row-major tensor, or a meta tensor (shape only, no data).
- * Ops are attached as methods in `methods.ts`; the class itself holds storage,
+ * Ops are attached as methods by `ops/methods.ts`; the class itself holds storage,
  * shape and autograd bookkeeping only.
  */
 export class Tensor {

@@ -5,7 +5,7 @@
  */
 import { backward } from '../autograd/backward.js';
 import { RuntimeError, ValueError, fmtSize } from '../errors.js';
-import { noGrad } from '../autograd/grad_mode.js';
+import { noGrad } from '../tensor/grad_mode.js';
 import type { Module } from '../nn/module.js';
 import { l1Loss, mseLoss } from '../ops/loss.js';
 import { Adam } from '../optim/adam.js';

@@ -16,7 +16,7 @@ import { Upsample } from '../../src/nn/upsample.js';
 import { reshape } from '../../src/ops/shape_ops.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
 import { fromSpec } from '../../src/spec/spec.js';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 
 const L = (module: string, args?: Record<string, unknown>) => (args ? { module, args } : { module });
 const Seq = (...layers: unknown[]) => ({ module: 'Sequential', layers });

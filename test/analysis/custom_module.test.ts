@@ -18,7 +18,7 @@ import { ReLU } from '../../src/nn/activation.js';
 import { Upsample } from '../../src/nn/upsample.js';
 import { add } from '../../src/ops/elementwise.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 
 class Block extends Module {
   constructor(c: number) {

@@ -10,7 +10,7 @@ import { pickGroups, suggestFixes } from '../../src/analysis/fixes.js';
 import { describeNode, nodeAt, withArgs, withNode } from '../../src/analysis/spec_edit.js';
 import type { Fix, Mode } from '../../src/analysis/types.js';
 import { fromSpec, type SpecNode } from '../../src/spec/spec.js';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 
 const L = (module: string, args?: Record<string, unknown>) => (args ? { module, args } : { module });
 const Seq = (...layers: unknown[]): SpecNode => ({ module: 'Sequential', layers }) as SpecNode;

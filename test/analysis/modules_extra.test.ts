@@ -11,7 +11,7 @@ import { sweep } from '../../src/analysis/sweep.js';
 import { NormkitError } from '../../src/errors.js';
 import { fromSpec } from '../../src/spec/spec.js';
 import { randn } from '../../src/tensor/creation.js';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 
 const L = (module: string, args?: Record<string, unknown>) => (args ? { module, args } : { module });
 const Seq = (...layers: unknown[]) => ({ module: 'Sequential', layers });

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { analyze } from '../../src/analysis/analyze.js';
 import { NormkitError } from '../../src/errors.js';
-import { noGrad } from '../../src/autograd/grad_mode.js';
+import { noGrad } from '../../src/tensor/grad_mode.js';
 import type { Module } from '../../src/nn/module.js';
 import { onWarning } from '../../src/nn/warnings.js';
 import { lowerModule } from '../../src/graph/lower.js';
@@ -22,7 +22,7 @@ import { fromSpec } from '../../src/spec/spec.js';
 import { randn } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 
 type Node = { module: string; args?: Record<string, unknown> };
 type LayerGen = (c: number) => fc.Arbitrary<[Node, number]>;

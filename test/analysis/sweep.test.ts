@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeSizes, shapeAt, sweep } from '../../src/analysis/sweep.js';
 import { fromSpec } from '../../src/spec/spec.js';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 
 const L = (module: string, args?: Record<string, unknown>) => (args ? { module, args } : { module });
 const Seq = (...layers: unknown[]) => ({ module: 'Sequential', layers });

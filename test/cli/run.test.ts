@@ -14,7 +14,7 @@ import { loadNpy } from '../../src/io/npy.js';
 import { fromSpec } from '../../src/spec/spec.js';
 import { tensor } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 
 function run(model: string, opts: RunOptions = {}) {
   let out = '';

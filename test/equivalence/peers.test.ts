@@ -7,7 +7,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { missingPeers, importBench } from '../optional_peers.js';
 
 // The bench modules' shapes, as far as these tests use them.

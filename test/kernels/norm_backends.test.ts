@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { assertClose } from '../helpers.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { randn } from '../../src/tensor/creation.js';

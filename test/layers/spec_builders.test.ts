@@ -5,7 +5,7 @@ import { SpecError, ValueError } from '../../src/errors.js';
 import { randn } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { fromSpec, toSpec } from '../../src/spec/spec.js';
-import { noGrad } from '../../src/autograd/grad_mode.js';
+import { noGrad } from '../../src/tensor/grad_mode.js';
 import { assertClose } from '../helpers.js';
 
 const model = {

@@ -4,7 +4,7 @@ import { NormkitError, type ErrorKind } from '../../src/errors.js';
 import type { Module } from '../../src/nn/module.js';
 import { randn } from '../../src/tensor/creation.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 
 function attempt(f: () => Tensor): { out?: Tensor; err?: NormkitError } {
   try {

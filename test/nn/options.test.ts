@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { F, NormkitError, TypeError, manualSeed, nn, ones, optim, rand, randn, tensor, zeros } from '../../src/index.js';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { camelCase, checkOptions, editDistance, suggestKey } from '../../src/options.js';
 
 /** Calls `f` (as plain JavaScript would: no types) and expects normkit's TypeError of kind 'argument' matching `message`. */

@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { noGrad } from '../../src/autograd/grad_mode.js';
+import { noGrad } from '../../src/tensor/grad_mode.js';
 import { RuntimeError } from '../../src/errors.js';
 import { AdaptiveAvgPool1d, AvgPool1d, MaxPool1d } from '../../src/nn/pooling1d.js';
 import { maxPool1d } from '../../src/ops/pool1d.js';

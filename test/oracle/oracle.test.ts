@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { defaultCasesDirs, loadCaseFiles, runCase } from '../../src/oracle/runner.js';
 
 const files = loadCaseFiles(defaultCasesDirs());

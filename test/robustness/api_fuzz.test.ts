@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { RuntimeError, TypeError } from '../../src/errors.js';
 import { MAX_NUMEL } from '../../src/tensor/shape.js';
 import * as nk from '../../src/index.js';

@@ -1,7 +1,7 @@
 /** Autograd misuse: second backward passes, passes that throw midway, bad seeds (PyTorch 1.13's behaviour). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { RuntimeError, TypeError, ValueError } from '../../src/errors.js';
 import { SECOND_BACKWARD_MESSAGE } from '../../src/autograd/backward.js';
 import { record } from '../../src/autograd/record.js';

@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { IndexError } from '../../src/errors.js';
 import { randn, zeros } from '../../src/tensor/creation.js';
 import { BatchNorm2d } from '../../src/nn/batchnorm.js';

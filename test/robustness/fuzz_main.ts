@@ -8,7 +8,7 @@
  * Only runs when FUZZ_MAIN=1 (node --test runs every file under dist/test).
  */
 import fc from 'fast-check';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { OP_NAMES, argArb, describe, quietly, runCall, tensorArb } from './fuzz_api.js';
 import { storageProperty } from './storage_model.js';
 

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { fmtValue } from '../../src/errors.js';
 import { MAX_TENSORS, SafetensorsError, loadSafetensors } from '../../src/io/safetensors.js';
 import { int64ToFloat32 } from '../../src/io/dtypes.js';

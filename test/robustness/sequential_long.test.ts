@@ -1,7 +1,7 @@
 /** A flat Sequential of 100,000 layers: built from an array, run, listed, saved and printed without recursing per layer. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { TypeError } from '../../src/errors.js';
 import { tensor } from '../../src/tensor/creation.js';
 import { Sequential, ModuleList } from '../../src/nn/container.js';

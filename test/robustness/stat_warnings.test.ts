@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { full, randn } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';

@@ -6,12 +6,12 @@
  * (bounded) and fuzz_main.ts (`npm run fuzz`).
  */
 import fc from 'fast-check';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { RuntimeError } from '../../src/errors.js';
 import { randn } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
-import { noGrad } from '../../src/autograd/grad_mode.js';
+import { noGrad } from '../../src/tensor/grad_mode.js';
 import { add, mul, exp } from '../../src/ops/elementwise.js';
 import { reshape } from '../../src/ops/shape_ops.js';
 import { sum } from '../../src/ops/reduce.js';

@@ -1,10 +1,10 @@
 /** A tensor on a part (subarray) of recyclable storage keeps that storage from being recycled under it. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { randn } from '../../src/tensor/creation.js';
-import { noGrad } from '../../src/autograd/grad_mode.js';
+import { noGrad } from '../../src/tensor/grad_mode.js';
 import { add, mul } from '../../src/ops/elementwise.js';
 import { tidy } from '../../src/tensor/tidy.js';
 import { emptyStorageCache, isRecyclable } from '../../src/tensor/storage.js';

@@ -11,7 +11,7 @@ import { fromSpec, toSpec } from '../../src/spec/spec.js';
 import { randn } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { optim } from '../../src/index.js';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 
 const conv = (i: number, o: number, k: number, s = 1, p = 0) => ({ in_channels: i, out_channels: o, kernel_size: k, stride: s, padding: p });
 

@@ -5,11 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import '../../src/tensor/methods.js';
+import '../../src/ops/methods.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { randn } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
-import { noGrad } from '../../src/autograd/grad_mode.js';
+import { noGrad } from '../../src/tensor/grad_mode.js';
 import { add, mul } from '../../src/ops/elementwise.js';
 import { reshape } from '../../src/ops/shape_ops.js';
 import { instanceNorm } from '../../src/ops/norm/index.js';

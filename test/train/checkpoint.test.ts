@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noGrad } from '../../src/autograd/grad_mode.js';
+import { noGrad } from '../../src/tensor/grad_mode.js';
 import { SpecError } from '../../src/errors.js';
 import { loadFile, saveFile } from '../../src/io/file.js';
 import { SafetensorsError, loadSafetensors } from '../../src/io/safetensors.js';

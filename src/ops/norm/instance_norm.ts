@@ -3,7 +3,7 @@
  * or the running statistics when `useInputStats` is false (PyTorch's
  * F.instance_norm, including its running-statistics update).
  */
-import { noGrad } from '../../autograd/grad_mode.js';
+import { noGrad } from '../../tensor/grad_mode.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
 import { checkStatistics, type WarnSite } from './stat_warnings.js';
 import { applyNorm, emptyNormOutput, layoutOf, normalizeWithInputStats, normMetaOutput, rstdOf } from './core.js';

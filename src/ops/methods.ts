@@ -3,17 +3,17 @@
  * TypeScript way to split a large class by op family (declaration merging).
  */
 import { backward, type BackwardOptions } from '../autograd/backward.js';
-import * as ew from '../ops/elementwise.js';
-import { matmul } from '../ops/matmul.js';
-import * as red from '../ops/reduce.js';
-import * as so from '../ops/shape_ops.js';
-import type { TensorLike } from '../ops/util.js';
-import { formatTensor } from './print.js';
-import { checkSizeArg } from './shape.js';
-import { Tensor, assertTensorArg } from './tensor.js';
-import type { NestedArray } from './creation.js';
+import * as ew from './elementwise.js';
+import { matmul } from './matmul.js';
+import * as red from './reduce.js';
+import * as so from './shape_ops.js';
+import type { TensorLike } from './util.js';
+import { formatTensor } from '../tensor/print.js';
+import { checkSizeArg } from '../tensor/shape.js';
+import { Tensor, assertTensorArg } from '../tensor/tensor.js';
+import type { NestedArray } from '../tensor/creation.js';
 
-declare module './tensor.js' {
+declare module '../tensor/tensor.js' {
   interface Tensor {
     add(other: TensorLike): Tensor;
     sub(other: TensorLike): Tensor;

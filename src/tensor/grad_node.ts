@@ -1,4 +1,4 @@
-import type { Tensor } from '../tensor/tensor.js';
+import type { Tensor } from './tensor.js';
 
 /**
  * One recorded op in the autograd graph: its inputs and the closure that maps
