@@ -53,7 +53,12 @@ function succeeded(a: Analysis, allowFallback: boolean): boolean {
 /** The normalization layer to change: the one that raised, else the first degenerate one. */
 function culprit(a: Analysis): string | null {
   if (a.failure) return a.norms.some((n) => n.path === a.failure!.path) ? a.failure.path : null;
-  return a.norms.find((n) => n.verdict === 'degenerate')?.path ?? null;
+  return a.norms.find((n) => n.verdict === 'degenerate')?.path ?? a.norms.find((n) => n.verdict === 'fallback')?.path ?? null;
+}
+
+/** The model needs a fix: it raises, a norm is degenerate, or a FlexibleInstanceNorm passes its input through. */
+export function needsFix(a: Analysis): boolean {
+  return !a.runs || a.degenerate || a.norms.some((n) => n.verdict === 'fallback');
 }
 
 /** Groups for a GroupNorm over C channels: at least 4 channels per group where possible, at most 32 groups. */
@@ -138,22 +143,25 @@ function changeText(c: Change): string {
 
 // ---- input size -------------------------------------------------------------
 
-function inputSizeFix(graph: Graph, a: Analysis): Attempt | null {
+function inputSizeFixes(graph: Graph, a: Analysis): Attempt[] {
   const shape = a.inputShape;
   const mode = a.mode;
   const at = (s: number[]) => analyzeGraph(graph, withFirstShape(a, s), mode);
-  if (a.failure && ['channels', 'rank', 'other'].includes(a.failure.kind)) return null;
+  if (a.failure && ['channels', 'rank', 'other'].includes(a.failure.kind)) return [];
+  const out: Attempt[] = [];
   if (a.failure?.error.message.includes('value per channel') && shape.length >= 2) {
     for (let n = shape[0]! + 1; n <= shape[0]! + 16; n++) {
       const s = [n, ...shape.slice(1)];
       const r = at(s);
       if (succeeded(r, false)) {
-        return { kind: 'input-size', title: `Use a batch of ${n} or more (input ${s.join('x')})`, changes: [], inputShape: s, result: r, caveat: `statistics over the batch need more than one value per channel; a batch of 1 works only in eval mode with running statistics` };
+        const dropLast = shape[0] === 1 ? '; if a DataLoader\'s last batch is the one of 1, drop it (DataLoader(..., drop_last=True)), or run that branch in eval mode' : '';
+        out.push({ kind: 'input-size', title: `Use a batch of ${n} or more (input ${s.join('x')})`, changes: [], inputShape: s, result: r, caveat: `statistics over the batch need more than one value per channel; a batch of 1 works only in eval mode with running statistics${dropLast}` });
+        break;
       }
     }
   }
   const spatial = shape.slice(2);
-  if (spatial.length === 0) return null;
+  if (spatial.length === 0) return out;
   const limit = Math.min(1024, Math.max(64, 2 * Math.max(...spatial)));
   for (let t = Math.min(...spatial) + 1; t <= limit; t++) {
     const s = [...shape.slice(0, 2), ...spatial.map((d) => Math.max(d, t))];
@@ -171,9 +179,10 @@ function inputSizeFix(graph: Graph, a: Analysis): Attempt | null {
         ? `Use an input of at least ${sq(t)} (${s.join('x')}): every size from ${t} to ${end} works`
         : `${title}: sizes that work from 1 to ${end}: ${describeSizes(works)}`;
     }
-    return { kind: 'input-size', title, changes: [], inputShape: s, result: r, caveat: 'resize or pad your data to this size' };
+    out.push({ kind: 'input-size', title, changes: [], inputShape: s, result: r, caveat: 'resize or pad your data to this size' });
+    break;
   }
-  return null;
+  return out;
 }
 
 // ---- norm replacements --------------------------------------------------------
@@ -245,9 +254,23 @@ function unshrink(n: SpecNode): { kind: FixKind; node: SpecNode } | null {
 
 const CHAIN_CAVEATS: Partial<Record<FixKind, string>> = {
   stride: 'the layer no longer downsamples: later maps are larger (more compute and memory)',
-  padding: 'more border padding: the convolution keeps the size of its input',
   pooling: 'less pooling: later maps are larger (more compute and memory)',
 };
+
+/** What more padding does to each edited layer's map, from the re-analysis (k=4 with padding 2 grows it by one). */
+function paddingCaveat(changes: Change[], result: Analysis): string {
+  const effects = changes.map((ch) => {
+    const r = result.modules.find((m) => m.path === ch.path && m.kind === 'module');
+    const before = r?.inputShape?.slice(2);
+    const after = r?.outputShape?.slice(2);
+    if (!before || !after) return null;
+    if (before.join() === after.join()) return `${where(ch.path)} keeps the size of its input`;
+    const d = after.map((v, i) => v - before[i]!);
+    const grow = d.every((v) => v > 0);
+    return `${where(ch.path)} now ${grow ? 'grows' : 'changes'} the map (${before.join('x')} -> ${after.join('x')})`;
+  });
+  return `more border padding: ${effects.filter((e) => e !== null).join('; ') || 'the layers lose less of the map'}`;
+}
 
 function chainFixes(graph: Graph, a: Analysis): Attempt[] {
   const starts = a.failure
@@ -279,13 +302,58 @@ function chainFixes(graph: Graph, a: Analysis): Attempt[] {
       kind,
       title: r.changes.map(changeText).join('; '),
       changes: r.changes,
-      caveat: CHAIN_CAVEATS[kind],
+      caveat: kind === 'padding' ? paddingCaveat(r.changes, r.result) : CHAIN_CAVEATS[kind],
       inputShape: a.inputShape,
       result: r.result,
     });
     if (out.length >= 2) break;
   }
   return out.sort((x, y) => x.changes.length - y.changes.length);
+}
+
+// ---- a layer built for other channel counts ----------------------------------
+
+/** The argument that says how many channels (features) a module takes, and the input dim it must match. */
+const FEATURE_ARG: Record<string, [string, 'channels' | 'last']> = {
+  InstanceNorm1d: ['num_features', 'channels'], InstanceNorm2d: ['num_features', 'channels'], InstanceNorm3d: ['num_features', 'channels'],
+  BatchNorm1d: ['num_features', 'channels'], BatchNorm2d: ['num_features', 'channels'], BatchNorm3d: ['num_features', 'channels'],
+  FlexibleInstanceNorm: ['num_features', 'channels'], GroupNorm: ['num_channels', 'channels'],
+  Conv1d: ['in_channels', 'channels'], Conv2d: ['in_channels', 'channels'], Conv3d: ['in_channels', 'channels'],
+  ConvTranspose1d: ['in_channels', 'channels'], ConvTranspose2d: ['in_channels', 'channels'], ConvTranspose3d: ['in_channels', 'channels'],
+  Linear: ['in_features', 'last'], PReLU: ['num_parameters', 'channels'],
+};
+
+/**
+ * A layer built for another channel count than it receives: set its count to
+ * the input's (BatchNorm2d(num_features=4) after 8 channels -> num_features=8),
+ * and the next such layer too, until the model runs.
+ */
+function channelFixes(graph: Graph, a: Analysis): Attempt[] {
+  if (a.failure?.kind !== 'channels') return [];
+  let current = a;
+  const pick = (r: Analysis): string | null => {
+    current = r;
+    const f = r.failure;
+    return f?.kind === 'channels' && f.inputShape !== null && FEATURE_ARG[f.type] !== undefined ? f.path : null;
+  };
+  const r = iterate(graph, a, a.mode, pick, (n) => {
+    const spec = FEATURE_ARG[n.module];
+    const x = current.failure?.inputShape;
+    if (spec === undefined || x == null) return null;
+    const [arg, where] = spec;
+    const want = where === 'last' ? x[x.length - 1]! : x.length >= 2 ? x[1]! : x[0]!;
+    if (argsOf(n)[arg] === want) return null;
+    return withArgs(n, { [arg]: want });
+  }, false);
+  if (r === null) return [];
+  return [{
+    kind: 'channels',
+    title: r.changes.map(changeText).join('; '),
+    changes: r.changes,
+    caveat: 'the layer\'s weights change shape: a checkpoint trained with the old size no longer loads into it',
+    inputShape: a.inputShape,
+    result: r.result,
+  }];
 }
 
 // ---- eval-mode running statistics, FlexibleInstanceNorm -----------------------
@@ -322,9 +390,16 @@ function flexibleFix(graph: Graph, a: Analysis): Attempt | null {
 
 /** Verified fixes for the analysis `a` of `model` (empty when the model runs with healthy statistics). */
 export function suggestFixes(model: Module | Graph, a: Analysis): Fix[] {
-  if (a.runs && !a.degenerate) return [];
+  if (!needsFix(a)) return [];
   const graph = graphOf(model);
-  const attempts: (Attempt | null)[] = [inputSizeFix(graph, a), ...replaceNormFixes(graph, a), ...chainFixes(graph, a), trackStatsFix(graph, a), flexibleFix(graph, a)];
+  const attempts: (Attempt | null)[] = [
+    ...channelFixes(graph, a),
+    ...inputSizeFixes(graph, a),
+    ...(a.failure === null || a.failure.kind === 'statistics' ? replaceNormFixes(graph, a) : []),
+    ...chainFixes(graph, a),
+    trackStatsFix(graph, a),
+    flexibleFix(graph, a),
+  ];
   return attempts
     .filter((x): x is Attempt => x !== null)
     .map((x, i) => ({

@@ -128,18 +128,39 @@ export function renderSweep(s: SweepResult, c: Colors): string[] {
   return lines;
 }
 
-/** The whole human report. */
-export function renderReport(a: Analysis, fixes: readonly Fix[], c: Colors, sweepResult?: SweepResult): string[] {
+/** Why no fix was found, in the failure's own terms. */
+function noFixReason(a: Analysis): string {
+  switch (a.failure?.kind) {
+    case 'rank':
+      return 'the input has the wrong number of dimensions for the first layers: give it the batch and channel dims they expect (e.g. NxCxHxW)';
+    case 'channels':
+      return 'a layer was built for other sizes than it receives: change its arguments (or the layer before it) by hand';
+    case 'mismatch':
+      return 'the paths into the failing node give tensors of different sizes at every input size tried: change a layer on one path by hand';
+    default:
+      return 'no input size up to the search limit and no single change of the layers named above makes it run: they need a change by hand';
+  }
+}
+
+/** The whole human report. `fixes` null: the search was not run (--no-fixes). */
+export function renderReport(a: Analysis, fixes: readonly Fix[] | null, c: Colors, sweepResult?: SweepResult): string[] {
   const lines = [...renderTable(a, c), ''];
   if (a.failure) lines.push(...renderFailure(a, c), '');
   const notes = renderNormNotes(a, c);
   if (notes.length) lines.push(...notes, '');
+  const fallbacks = a.norms.filter((n) => n.verdict === 'fallback');
   if (!a.failure && !a.degenerate) {
     const n = a.norms.length;
-    lines.push(c.green(c.bold(`Runs: output ${shapeText(a.outputShape)}; ${n} normalization layer${n === 1 ? '' : 's'}, all with usable statistics.`)), '');
+    const norms = `${n} normalization layer${n === 1 ? '' : 's'}`;
+    if (fallbacks.length) {
+      lines.push(c.cyan(c.bold(`Runs: output ${shapeText(a.outputShape)}; ${norms}, ${fallbacks.length} of them falling back (no normalization at ${fallbacks.map((f) => where(f.path)).join(', ')}).`)), '');
+    } else lines.push(c.green(c.bold(`Runs: output ${shapeText(a.outputShape)}; ${norms}, all with usable statistics.`)), '');
   }
-  if (fixes.length) lines.push(...renderFixes(fixes, c), '');
-  else if (a.failure || a.degenerate) lines.push(c.dim('No automatic fix verified: the layers named above need a change by hand.'), '');
+  const needsFix = a.failure !== null || a.degenerate || fallbacks.length > 0;
+  if (fixes === null) {
+    if (needsFix) lines.push(c.dim('Fixes not searched (--no-fixes).'), '');
+  } else if (fixes.length) lines.push(...renderFixes(fixes, c), '');
+  else if (needsFix) lines.push(c.dim(`No automatic fix verified: ${noFixReason(a)}.`), '');
   if (sweepResult) lines.push(...renderSweep(sweepResult, c), '');
   return lines;
 }

@@ -129,7 +129,7 @@ export interface SweepResult {
   summary: string;
 }
 
-export type FixKind = 'input-size' | 'track-running-stats' | 'replace-norm' | 'stride' | 'padding' | 'pooling' | 'flexible-norm';
+export type FixKind = 'input-size' | 'channels' | 'track-running-stats' | 'replace-norm' | 'stride' | 'padding' | 'pooling' | 'flexible-norm';
 
 export interface Fix {
   rank: number;

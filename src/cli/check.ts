@@ -10,11 +10,11 @@
  * failing example. Models with several inputs take `--input x=1x3x64x64,c=1x5`.
  *
  * Exit codes (with MODEL; without one, the showcase exits 0 once explained):
- * 0 the model runs and every norm has usable statistics (a
- * FlexibleInstanceNorm falling back counts as chosen behaviour); 1 it raises at
- * this input, or some norm is degenerate (PyTorch is silent there, but that
- * layer outputs its bias alone — a bug worth failing CI for); 2 bad usage or a
- * bad model file (the message names the spec node's path).
+ * 0 the model runs and every norm has usable statistics; 1 it raises at this
+ * input, some norm is degenerate (PyTorch is silent there, but that layer
+ * outputs its bias alone — a bug worth failing CI for), or a
+ * FlexibleInstanceNorm falls back (that layer does not normalize); 2 bad usage
+ * or a bad model file (the message names the spec node's path).
  */
 import type { Command } from 'commander';
 import picocolors from 'picocolors';
@@ -65,9 +65,11 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     if (axis !== 'batch' && input.length < 3) throw new UsageError(`a ${axis} sweep needs an input with spatial dims, got ${input.join('x')}`);
 
     const a = analyze(model, shapes, { mode });
-    const fixes = opts.fixes === false ? [] : suggestFixes(model, a);
+    const fixes = opts.fixes === false ? null : suggestFixes(model, a);
     const swept: SweepResult | undefined = range ? sweep(model, axis, range, { mode, baseShape: shapes }) : undefined;
-    const verdict = a.failure ? 'raises' : a.degenerate ? 'degenerate' : 'ok';
+    const fallbacks = a.norms.filter((n) => n.verdict === 'fallback').map((n) => n.path);
+    // A FlexibleInstanceNorm that passes its input through is a finding too: that layer does not normalize.
+    const verdict = a.failure ? 'raises' : a.degenerate ? 'degenerate' : fallbacks.length ? 'fallback' : 'ok';
     // Without MODEL the command is a showcase of a failing example: it succeeded in explaining it.
     const showcase = modelArg === undefined;
     const code = verdict === 'ok' || showcase ? 0 : 1;
@@ -81,7 +83,8 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
         verdict,
         exitCode: code,
         analysis: a,
-        fixes,
+        fixes: fixes ?? [],
+        fixesSearched: fixes !== null,
         ...(swept ? { sweep: swept } : {}),
       };
       io.out(JSON.stringify(doc, null, 2) + '\n');
@@ -101,7 +104,9 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
         ? c.red(c.bold(`Result: raises at ${inputText(shapes)} (${codeNote})`))
         : verdict === 'degenerate'
           ? c.yellow(c.bold(`Result: runs, but with degenerate statistics (${codeNote})`))
-          : c.green(c.bold(`Result: ok (${codeNote})`));
+          : verdict === 'fallback'
+            ? c.cyan(c.bold(`Result: runs, but ${fallbacks.length === 1 ? 'a FlexibleInstanceNorm passes' : 'FlexibleInstanceNorms pass'} its input through unnormalized at ${fallbacks.map((p) => (p === '' ? 'the root' : p)).join(', ')} (${codeNote})`))
+            : c.green(c.bold(`Result: ok (${codeNote})`));
     lines.push(summary);
     io.out(lines.join('\n') + '\n');
     return code;
@@ -130,7 +135,7 @@ export function registerCheck(program: Command): void {
       'after',
       `\nMODEL is a JSON model spec (tree or general form, docs/model-spec.md), a check file {"description", "input", "mode", "model"}, or a bundled example:\n  ${listExamples().join(', ')}\n` +
         `Without MODEL: explains the bundled '${DEFAULT_EXAMPLE}' example (and exits 0).\n` +
-        'Exit codes: 0 runs with usable statistics; 1 raises at this input or a norm is degenerate; 2 bad usage or model file.',
+        'Exit codes: 0 runs with usable statistics; 1 raises at this input, a norm is degenerate or a FlexibleInstanceNorm falls back; 2 bad usage or model file.',
     )
     .action((model: string | undefined, opts: CheckOptions) => {
       const force = process.env['FORCE_COLOR'];

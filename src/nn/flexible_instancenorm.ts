@@ -51,7 +51,8 @@ export class FlexibleInstanceNorm extends InstanceNorm2d {
     this.checkInputDim(inputShape);
     const spatial = this.batched(inputShape).slice(2);
     if (this.condition === 'allSpatialDimsGt1') return !spatial.every((s) => s > 1);
-    return this.usesInputStats && numel(spatial) <= 1;
+    // Exactly when InstanceNorm would raise: one spatial element (an empty map does not raise, it gives an empty output).
+    return this.usesInputStats && numel(spatial) === 1;
   }
 
   forward(x: Tensor): Tensor {

@@ -102,11 +102,17 @@ test('a skip concat: the nearest working size; kernel-too-large: padding', () =>
   assert.equal(pad.title, 'Conv2d at 1: padding=(1, 1) -> padding=(2, 2)');
 });
 
-test('nothing to fix for a healthy model; no model change for channel mismatches', () => {
+test('nothing to fix for a healthy model; a layer built for other channels gets its count set to what it receives', () => {
   const ok = Seq(conv(3, 8, 3, 1, 1), L('InstanceNorm2d', { num_features: 8 }));
   assert.deepEqual(suggestFixes(fromSpec(ok), analyze(fromSpec(ok), [2, 3, 8, 8])), []);
   const bad = Seq(conv(3, 8, 3), conv(4, 8, 3));
-  assert.deepEqual(suggestFixes(fromSpec(bad), analyze(fromSpec(bad), [2, 3, 16, 16])), []);
+  const fixes = suggestFixes(fromSpec(bad), analyze(fromSpec(bad), [2, 3, 16, 16]));
+  assert.deepEqual(fixes.map((f) => [f.kind, f.title]), [['channels', 'Conv2d at 1: in_channels=4 -> in_channels=8']]);
+  assert.equal(fixes[0]!.verified.runs, true);
+  // Two norms built for 4 channels after 8: both get num_features=8 (not replaced by Identity), each verified in turn.
+  const norms = Seq(conv(3, 8, 3, 1, 1), L('BatchNorm2d', { num_features: 4 }), L('ReLU'), L('BatchNorm2d', { num_features: 4 }));
+  const nf = suggestFixes(fromSpec(norms), analyze(fromSpec(norms), [2, 3, 8, 8]));
+  assert.deepEqual(nf.map((f) => f.title), ['BatchNorm2d at 1: num_features=4 -> num_features=8; BatchNorm2d at 3: num_features=4 -> num_features=8']);
 });
 
 test('pickGroups and spec edits', () => {
