@@ -270,3 +270,141 @@ export function im2col(
     }
   }
 }
+
+// ---- Winograd F(2x2, 3x3): Y = A^T [sum_c (G g G^T) . (B^T d B)] A ----
+
+/**
+ * U[e][co][ci] (e = 4x4 transform entry) = (G g G^T)[e] for each 3x3 filter
+ * g = w[co][ci], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
+ */
+export function wgWeight(w: usize, Cout: i32, Cin: i32, U: usize): void {
+  const plane = <usize>(Cout * Cin * 4);
+  for (let f = 0; f < Cout * Cin; f++) {
+    const g = w + <usize>(f * 36);
+    // t = G g (4 x 3), rows of g are g0..g2.
+    const g00 = load<f32>(g), g01 = load<f32>(g, 4), g02 = load<f32>(g, 8);
+    const g10 = load<f32>(g, 12), g11 = load<f32>(g, 16), g12 = load<f32>(g, 20);
+    const g20 = load<f32>(g, 24), g21 = load<f32>(g, 28), g22 = load<f32>(g, 32);
+    const t00 = g00, t01 = g01, t02 = g02;
+    const t10 = <f32>0.5 * (g00 + g10 + g20), t11 = <f32>0.5 * (g01 + g11 + g21), t12 = <f32>0.5 * (g02 + g12 + g22);
+    const t20 = <f32>0.5 * (g00 - g10 + g20), t21 = <f32>0.5 * (g01 - g11 + g21), t22 = <f32>0.5 * (g02 - g12 + g22);
+    const t30 = g20, t31 = g21, t32 = g22;
+    // u = t G^T (4 x 4).
+    let o = U + <usize>(f * 4);
+    store<f32>(o, t00); o += plane;
+    store<f32>(o, <f32>0.5 * (t00 + t01 + t02)); o += plane;
+    store<f32>(o, <f32>0.5 * (t00 - t01 + t02)); o += plane;
+    store<f32>(o, t02); o += plane;
+    store<f32>(o, t10); o += plane;
+    store<f32>(o, <f32>0.5 * (t10 + t11 + t12)); o += plane;
+    store<f32>(o, <f32>0.5 * (t10 - t11 + t12)); o += plane;
+    store<f32>(o, t12); o += plane;
+    store<f32>(o, t20); o += plane;
+    store<f32>(o, <f32>0.5 * (t20 + t21 + t22)); o += plane;
+    store<f32>(o, <f32>0.5 * (t20 - t21 + t22)); o += plane;
+    store<f32>(o, t22); o += plane;
+    store<f32>(o, t30); o += plane;
+    store<f32>(o, <f32>0.5 * (t30 + t31 + t32)); o += plane;
+    store<f32>(o, <f32>0.5 * (t30 - t31 + t32)); o += plane;
+    store<f32>(o, t32);
+  }
+}
+
+@inline function px(plane: usize, H: i32, W: i32, r: i32, c: i32): f32 {
+  return r >= 0 && r < H && c >= 0 && c < W ? load<f32>(plane + <usize>((r * W + c) * 4)) : 0;
+}
+
+/**
+ * V[e][c][t] = (B^T d B)[e] for the 4x4 input tile d under output tile
+ * t = (tr - tr0) * tilesW + tc, tile rows [tr0, tr1); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+ */
+export function wgInput(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, tilesW: i32, tr0: i32, tr1: i32, V: usize): void {
+  const T = (tr1 - tr0) * tilesW;
+  const plane = <usize>(C * T * 4);
+  for (let c = 0; c < C; c++) {
+    const xp = x + <usize>(c * H * W * 4);
+    let t = 0;
+    for (let tr = tr0; tr < tr1; tr++) {
+      const r0 = tr * 2 - ph;
+      for (let tc = 0; tc < tilesW; tc++, t++) {
+        const c0 = tc * 2 - pw;
+        // Rows of B^T d: s_k = combination of input rows, per column.
+        let d00: f32, d01: f32, d02: f32, d03: f32, d10: f32, d11: f32, d12: f32, d13: f32;
+        let d20: f32, d21: f32, d22: f32, d23: f32, d30: f32, d31: f32, d32: f32, d33: f32;
+        if (r0 >= 0 && r0 + 3 < H && c0 >= 0 && c0 + 3 < W) {
+          let p = xp + <usize>((r0 * W + c0) * 4);
+          const rs = <usize>(W * 4);
+          d00 = load<f32>(p); d01 = load<f32>(p, 4); d02 = load<f32>(p, 8); d03 = load<f32>(p, 12); p += rs;
+          d10 = load<f32>(p); d11 = load<f32>(p, 4); d12 = load<f32>(p, 8); d13 = load<f32>(p, 12); p += rs;
+          d20 = load<f32>(p); d21 = load<f32>(p, 4); d22 = load<f32>(p, 8); d23 = load<f32>(p, 12); p += rs;
+          d30 = load<f32>(p); d31 = load<f32>(p, 4); d32 = load<f32>(p, 8); d33 = load<f32>(p, 12);
+        } else {
+          d00 = px(xp, H, W, r0, c0); d01 = px(xp, H, W, r0, c0 + 1); d02 = px(xp, H, W, r0, c0 + 2); d03 = px(xp, H, W, r0, c0 + 3);
+          d10 = px(xp, H, W, r0 + 1, c0); d11 = px(xp, H, W, r0 + 1, c0 + 1); d12 = px(xp, H, W, r0 + 1, c0 + 2); d13 = px(xp, H, W, r0 + 1, c0 + 3);
+          d20 = px(xp, H, W, r0 + 2, c0); d21 = px(xp, H, W, r0 + 2, c0 + 1); d22 = px(xp, H, W, r0 + 2, c0 + 2); d23 = px(xp, H, W, r0 + 2, c0 + 3);
+          d30 = px(xp, H, W, r0 + 3, c0); d31 = px(xp, H, W, r0 + 3, c0 + 1); d32 = px(xp, H, W, r0 + 3, c0 + 2); d33 = px(xp, H, W, r0 + 3, c0 + 3);
+        }
+        // s = B^T d
+        const s00 = d00 - d20, s01 = d01 - d21, s02 = d02 - d22, s03 = d03 - d23;
+        const s10 = d10 + d20, s11 = d11 + d21, s12 = d12 + d22, s13 = d13 + d23;
+        const s20 = d20 - d10, s21 = d21 - d11, s22 = d22 - d12, s23 = d23 - d13;
+        const s30 = d10 - d30, s31 = d11 - d31, s32 = d12 - d32, s33 = d13 - d33;
+        // v = s B
+        let o = V + <usize>((c * T + t) * 4);
+        store<f32>(o, s00 - s02); o += plane;
+        store<f32>(o, s01 + s02); o += plane;
+        store<f32>(o, s02 - s01); o += plane;
+        store<f32>(o, s01 - s03); o += plane;
+        store<f32>(o, s10 - s12); o += plane;
+        store<f32>(o, s11 + s12); o += plane;
+        store<f32>(o, s12 - s11); o += plane;
+        store<f32>(o, s11 - s13); o += plane;
+        store<f32>(o, s20 - s22); o += plane;
+        store<f32>(o, s21 + s22); o += plane;
+        store<f32>(o, s22 - s21); o += plane;
+        store<f32>(o, s21 - s23); o += plane;
+        store<f32>(o, s30 - s32); o += plane;
+        store<f32>(o, s31 + s32); o += plane;
+        store<f32>(o, s32 - s31); o += plane;
+        store<f32>(o, s31 - s33);
+      }
+    }
+  }
+}
+
+/**
+ * y[co] tile rows [tr0, tr1) = A^T m A (+ bias) from M[e][co][t], A^T = [1 1 1 0; 0 1 -1 -1];
+ * the 2x2 outputs past outH / outW are dropped.
+ */
+export function wgOutput(Mp: usize, Cout: i32, tilesW: i32, tr0: i32, tr1: i32, y: usize, outH: i32, outW: i32, bias: usize): void {
+  const T = (tr1 - tr0) * tilesW;
+  const plane = <usize>(Cout * T * 4);
+  for (let co = 0; co < Cout; co++) {
+    const bv: f32 = bias !== 0 ? load<f32>(bias + <usize>(co * 4)) : 0;
+    const yp = y + <usize>(co * outH * outW * 4);
+    let t = 0;
+    for (let tr = tr0; tr < tr1; tr++) {
+      const r = tr * 2;
+      for (let tc = 0; tc < tilesW; tc++, t++) {
+        let o = Mp + <usize>((co * T + t) * 4);
+        const m00 = load<f32>(o); o += plane; const m01 = load<f32>(o); o += plane; const m02 = load<f32>(o); o += plane; const m03 = load<f32>(o); o += plane;
+        const m10 = load<f32>(o); o += plane; const m11 = load<f32>(o); o += plane; const m12 = load<f32>(o); o += plane; const m13 = load<f32>(o); o += plane;
+        const m20 = load<f32>(o); o += plane; const m21 = load<f32>(o); o += plane; const m22 = load<f32>(o); o += plane; const m23 = load<f32>(o); o += plane;
+        const m30 = load<f32>(o); o += plane; const m31 = load<f32>(o); o += plane; const m32 = load<f32>(o); o += plane; const m33 = load<f32>(o);
+        // q = A^T m (2 x 4)
+        const q00 = m00 + m10 + m20, q01 = m01 + m11 + m21, q02 = m02 + m12 + m22, q03 = m03 + m13 + m23;
+        const q10 = m10 - m20 - m30, q11 = m11 - m21 - m31, q12 = m12 - m22 - m32, q13 = m13 - m23 - m33;
+        const c = tc * 2;
+        const p = yp + <usize>((r * outW + c) * 4);
+        const right = c + 1 < outW;
+        store<f32>(p, q00 + q01 + q02 + bv);
+        if (right) store<f32>(p, q01 - q02 - q03 + bv, 4);
+        if (r + 1 < outH) {
+          const p1 = p + <usize>(outW * 4);
+          store<f32>(p1, q10 + q11 + q12 + bv);
+          if (right) store<f32>(p1, q11 - q12 - q13 + bv, 4);
+        }
+      }
+    }
+  }
+}

@@ -28,6 +28,9 @@ interface Exports {
     x: number, C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number,
     ph: number, pw: number, dh: number, dw: number, outW: number, oh0: number, oh1: number, col: number,
   ): void;
+  wgWeight(w: number, Cout: number, Cin: number, U: number): void;
+  wgInput(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number): void;
+  wgOutput(M: number, Cout: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number): void;
 }
 
 const PAGE = 65536;
@@ -76,6 +79,19 @@ export class WasmGemm {
   /** planes of `len` floats at `out`: += bias[p % C] (bias < 0: none), then max(0, .) when relu. */
   biasAct(out: number, bias: number, planes: number, C: number, len: number, relu: boolean): void {
     this.#ex.biasAct(out * 4, bias < 0 ? 0 : bias * 4, planes, C, len, relu ? 1 : 0);
+  }
+
+  /** Winograd F(2x2, 3x3) transforms (asm/gemm.ts); offsets in floats, bias < 0: none. */
+  wgWeight(w: number, Cout: number, Cin: number, U: number): void {
+    this.#ex.wgWeight(w * 4, Cout, Cin, U * 4);
+  }
+
+  wgInput(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number): void {
+    this.#ex.wgInput(x * 4, C, H, W, ph, pw, tilesW, tr0, tr1, V * 4);
+  }
+
+  wgOutput(M: number, Cout: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number): void {
+    this.#ex.wgOutput(M * 4, Cout, tilesW, tr0, tr1, y * 4, outH, outW, bias < 0 ? 0 : bias * 4);
   }
 
   im2col(x: number, C: number, g: import('./conv.js').ConvGeom2d, oh0: number, oh1: number, col: number): void {

@@ -6,6 +6,7 @@
  */
 import { record } from '../autograd/record.js';
 import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
+import { convForwardImages, convPath, type ConvDims } from '../kernels/conv_fwd.js';
 import { gemm } from '../kernels/gemm.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -46,31 +47,18 @@ export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: C
   const direct = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.outH === g.H && g.outW === g.W;
   const xd = x.data;
   const wd = weight.data;
-  const out = new Float32Array(N * Cout * L);
   // Chunks of output rows keep each column matrix cache-sized.
   const rows = direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, g.outH);
   const colSize = C * g.kh * g.kw * rows * g.outW;
-  const col = direct ? xd : new Float32Array(colSize);
   const forChunks = (n: number, f: (oh0: number, oh1: number, Lc: number, colBase: number) => void) => {
     for (let oh0 = 0; oh0 < g.outH; oh0 += rows) {
       const oh1 = Math.min(g.outH, oh0 + rows);
       f(oh0, oh1, (oh1 - oh0) * g.outW, direct ? n * C * HW : 0);
     }
   };
-  for (let n = 0; n < N; n++) {
-    forChunks(n, (oh0, oh1, Lc, colBase) => {
-      if (!direct) im2col(xd, n * C * HW, C, g, col, 0, oh0, oh1);
-      for (let grp = 0; grp < G; grp++) {
-        gemm(Cog, Lc, Kg, wd, col, out, {
-          aOffset: grp * Cog * Kg,
-          bOffset: colBase + grp * Kg * Lc,
-          cOffset: (n * Cout + grp * Cog) * L + oh0 * g.outW,
-          ldc: L,
-        });
-      }
-    });
-  }
-  if (bias) addBias(out, bias.data, N, Cout, L);
+  const dims: ConvDims = { N, C, Cout, G, g };
+  const out = new Float32Array(N * Cout * L);
+  convForwardImages(convPath(dims), dims, xd, wd, bias ? bias.data : null, out, 0, N);
   const result = new Tensor(out, outShape);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(result, inputs, 'conv', (gOut) => {

@@ -1,0 +1,95 @@
+/**
+ * Every convolution forward path (JavaScript im2col on either gemm backend,
+ * WebAssembly im2col + gemm, Winograd F(2x2, 3x3)) forced in turn: the conv
+ * oracle cases (single layers and whole networks) must pass on each, and each
+ * path must match the reference (JS im2col, scalar gemm) on random layers
+ * within the oracle's single-layer tolerance.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import '../../src/tensor/methods.js';
+import { assertClose } from '../helpers.js';
+import { noGrad } from '../../src/autograd/grad_mode.js';
+import { conv2d } from '../../src/ops/conv.js';
+import { randn } from '../../src/tensor/creation.js';
+import { manualSeed } from '../../src/tensor/random.js';
+import { convPath, setConvPath, type ConvPathName } from '../../src/kernels/conv_fwd.js';
+import { setGemmBackend, wasmGemm, type GemmBackendName } from '../../src/kernels/gemm.js';
+import { defaultCasesDir, findCaseFiles, loadCaseFile, runCase } from '../../src/oracle/runner.js';
+
+interface PathSetting {
+  name: string;
+  conv: Exclude<ConvPathName, 'auto'>;
+  gemm: GemmBackendName;
+}
+
+const SETTINGS: PathSetting[] = [
+  { name: 'js im2col, scalar gemm', conv: 'js', gemm: 'scalar' },
+  { name: 'js im2col, wasm gemm', conv: 'js', gemm: 'wasm-simd' },
+  { name: 'wasm im2col + gemm', conv: 'wasm', gemm: 'wasm-simd' },
+  { name: 'winograd', conv: 'winograd', gemm: 'wasm-simd' },
+];
+
+function withPath<T>(s: PathSetting, f: () => T): T {
+  setGemmBackend(s.gemm);
+  setConvPath(s.conv);
+  try {
+    return f();
+  } finally {
+    setConvPath('auto');
+    setGemmBackend(wasmGemm ? 'wasm-simd' : 'scalar');
+  }
+}
+
+test('the WebAssembly gemm loads here (else the wasm paths below would test the fallback)', () => {
+  assert.ok(wasmGemm);
+  assert.throws(() => setConvPath('gpu' as 'js'), /unknown convolution path/);
+});
+
+const files = findCaseFiles([defaultCasesDir()]).filter((f) => /nets_(layers|networks)\.json$/.test(f));
+const convCases = files.flatMap((f) => loadCaseFile(f).cases.filter((c) => /conv|network/i.test(c.id)));
+
+test('the conv oracle cases are present', () => {
+  assert.ok(convCases.length >= 10, `found ${convCases.length}`);
+});
+
+for (const s of SETTINGS) {
+  test(`conv oracle cases pass on the ${s.name} path`, () => {
+    const failures = withPath(s, () =>
+      convCases.flatMap((c) => {
+        const r = runCase(c);
+        return r.status === 'pass' ? [] : [`${c.id}: ${r.status === 'fail' ? `${r.reason} (worst ${r.worst})` : r.reason}`];
+      }),
+    );
+    assert.deepEqual(failures, []);
+  });
+}
+
+const LAYERS: { x: number[]; cout: number; k: number; opts: { stride?: number; padding?: number; dilation?: number; groups?: number } }[] = [
+  { x: [2, 16, 9, 11], cout: 24, k: 3, opts: { padding: 1 } },
+  { x: [1, 20, 8, 7], cout: 17, k: 3, opts: {} },
+  { x: [3, 5, 6, 6], cout: 4, k: 3, opts: { padding: 2 } },
+  { x: [2, 32, 12, 12], cout: 32, k: 1, opts: {} },
+  { x: [2, 8, 10, 10], cout: 8, k: 3, opts: { stride: 2, padding: 1, groups: 2 } },
+  { x: [1, 6, 9, 9], cout: 5, k: 3, opts: { dilation: 2, padding: 2 } },
+  { x: [1, 3, 20, 20], cout: 8, k: 9, opts: { padding: 4 } },
+];
+
+for (const l of LAYERS) {
+  test(`every path matches the reference on conv2d ${JSON.stringify(l)}`, () => {
+    manualSeed(3);
+    const x = randn(l.x);
+    const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
+    const b = randn([l.cout]);
+    const run = (s: PathSetting) => withPath(s, () => noGrad(() => conv2d(x, w, b, l.opts)));
+    const ref = run(SETTINGS[0]!);
+    for (const s of SETTINGS.slice(1)) assertClose(run(s), ref.data, 1e-5, 1e-4, s.name);
+  });
+}
+
+test('winograd runs where it applies and pays, im2col elsewhere', () => {
+  const g = { H: 16, W: 16, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, outH: 16, outW: 16 };
+  assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g }), 'winograd');
+  assert.equal(convPath({ N: 1, C: 3, Cout: 64, G: 1, g }), 'wasm');
+  assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g: { ...g, sh: 2, sw: 2, outH: 8, outW: 8 } }), 'wasm');
+});
