@@ -65,7 +65,16 @@ export function convPath(d: ConvDims): Exclude<ConvPathName, 'auto'> {
   return winogradApplies(d) && winogradPays(d) ? 'winograd' : 'wasm';
 }
 
-/** Runs images [n0, n1) of the forward on `path`, writing out (N x Cout x outH x outW). */
+/** Where a path writes image n's output channels: out[n * stride + base ..]. */
+export interface OutPlace {
+  stride: number;
+  base: number;
+}
+
+/**
+ * Runs images [n0, n1), output channels [co0, co1), of the forward on `path`,
+ * writing out (N x Cout x outH x outW). A channel range needs one group.
+ */
 export function convForwardImages(
   path: Exclude<ConvPathName, 'auto'>,
   d: ConvDims,
@@ -75,13 +84,25 @@ export function convForwardImages(
   out: Float32Array,
   n0: number,
   n1: number,
+  co0 = 0,
+  co1 = d.Cout,
 ): void {
-  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1);
-  else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1);
-  else forwardJs(d, xd, wd, bd, out, n0, n1);
+  const L = d.g.outH * d.g.outW;
+  const o: OutPlace = { stride: d.Cout * L, base: co0 * L };
+  let dd = d;
+  if (co0 !== 0 || co1 !== d.Cout) {
+    if (d.G !== 1) throw new RuntimeError('convForwardImages: a channel range needs groups = 1');
+    const Kg = d.C * d.g.kh * d.g.kw;
+    dd = { ...d, Cout: co1 - co0 };
+    wd = wd.subarray(co0 * Kg, co1 * Kg);
+    bd = bd ? bd.subarray(co0, co1) : null;
+  }
+  if (path === 'winograd') winogradForward(dd, xd, wd, bd, out, n0, n1, o);
+  else if (path === 'wasm') forwardWasm(dd, xd, wd, bd, out, n0, n1, o);
+  else forwardJs(dd, xd, wd, bd, out, n0, n1, o);
 }
 
-function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number): void {
+function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, o: OutPlace): void {
   const { C, Cout, G, g } = d;
   const Cig = C / G;
   const Cog = Cout / G;
@@ -101,16 +122,16 @@ function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32A
         gemm(Cog, Lc, Kg, wd, col, out, {
           aOffset: grp * Cog * Kg,
           bOffset: colBase + grp * Kg * Lc,
-          cOffset: (n * Cout + grp * Cog) * L + oh0 * g.outW,
+          cOffset: n * o.stride + o.base + grp * Cog * L + oh0 * g.outW,
           ldc: L,
         });
       }
     }
   }
-  if (bd) addBias(out.subarray(n0 * Cout * L, n1 * Cout * L), bd, n1 - n0, Cout, L);
+  if (bd) for (let n = n0; n < n1; n++) addBias(out.subarray(n * o.stride + o.base, n * o.stride + o.base + Cout * L), bd, 1, Cout, L);
 }
 
-function forwardWasm(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number): void {
+function forwardWasm(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, o: OutPlace): void {
   const w = wasmGemm!;
   const { C, Cout, G, g } = d;
   const Cig = C / G;
@@ -142,6 +163,6 @@ function forwardWasm(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float3
     }
     if (bd) w.biasAct(yOff, bOff, Cout, Cout, L, false);
     F = w.f32();
-    out.set(F.subarray(yOff, yOff + Cout * L), n * Cout * L);
+    out.set(F.subarray(yOff, yOff + Cout * L), n * o.stride + o.base);
   }
 }

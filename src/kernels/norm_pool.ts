@@ -38,6 +38,16 @@ export interface JobMessage {
   piece: number;
 }
 
+/**
+ * A whole task for one worker (other kernel families, e.g. convolution): its
+ * arrays are in shared memory, it runs in one piece and reports like a job.
+ */
+export interface TaskMessage {
+  id: number;
+  task: string;
+  args: Record<string, unknown>;
+}
+
 type Arr = Float32Array | Float64Array;
 
 /** Input bytes per staged piece: small enough to start a worker early, large enough to amortize the wake-ups. */
@@ -86,6 +96,14 @@ class PoolWorker {
     Atomics.store(this.ctrl, CTRL.staged, staged);
     Atomics.store(this.ctrl, CTRL.finished, 0);
     this.worker.postMessage({ ...m, id });
+    return id;
+  }
+
+  postTask(task: string, args: Record<string, unknown>): number {
+    const id = ++this.#id;
+    Atomics.store(this.ctrl, CTRL.staged, 0);
+    Atomics.store(this.ctrl, CTRL.finished, 0);
+    this.worker.postMessage({ id, task, args } satisfies TaskMessage);
     return id;
   }
 
@@ -214,6 +232,38 @@ export class NormPool {
       const den = worker + k * main - k * stage;
       const target = den > 0 ? main / den : 0.9 / k;
       this.#share.set(kernel, Math.min(0.9 / k, Math.max(0.05, 0.7 * share + 0.3 * target)));
+    }
+  }
+
+  /**
+   * Runs `task` with `parts[i]` on worker i (parts.length <= size; every array
+   * in them must be in shared memory) while `main` runs here; a part whose
+   * worker fails or times out runs here afterwards through `fallback`, and the
+   * pool shuts down. Returns false, running nothing, when the pool is not ready.
+   */
+  runTask(task: string, parts: Record<string, unknown>[], main: () => void, fallback: (part: Record<string, unknown>) => void, bulk = 0): boolean {
+    if (!this.ready || parts.length > this.#workers.length) return false;
+    this.runs++;
+    const ids = parts.map((args, i) => this.#workers[i]!.postTask(task, args));
+    main();
+    parts.forEach((args, i) => {
+      const w = this.#workers[i]!;
+      if (!this.#waitTask(w, ids[i]!, deadlineMs(bulk))) {
+        this.shutdown();
+        fallback(args);
+      }
+    });
+    return true;
+  }
+
+  #waitTask(w: PoolWorker, id: number, deadline: number): boolean {
+    const end = performance.now() + deadline;
+    for (;;) {
+      const signal = Atomics.load(w.ctrl, CTRL.signal);
+      if (Atomics.load(w.ctrl, CTRL.done) === id) return Atomics.load(w.ctrl, CTRL.status) === 0;
+      const left = end - performance.now();
+      if (left <= 0 || w.failed) return false;
+      Atomics.wait(w.ctrl, CTRL.signal, signal, Math.min(left, 100));
     }
   }
 

@@ -12,7 +12,7 @@
  * scale, inside the oracle's tolerance; the tests compare it with the direct
  * path on every oracle case and on random layers.
  */
-import type { ConvDims } from './conv_fwd.js';
+import type { ConvDims, OutPlace } from './conv_fwd.js';
 import { wasmGemm } from './gemm.js';
 
 /** 3x3 kernel, stride 1, dilation 1, one group. */
@@ -29,7 +29,7 @@ export function winogradPays(d: ConvDims): boolean {
 /** Transformed-input floats per chunk (16 x C x tiles): ~2 MB. */
 const CHUNK_FLOATS = 1 << 19;
 
-export function winogradForward(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number): void {
+export function winogradForward(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, o: OutPlace): void {
   const w = wasmGemm!;
   const { C, Cout, g } = d;
   const { H, W, outH, outW } = g;
@@ -64,6 +64,6 @@ export function winogradForward(d: ConvDims, xd: Float32Array, wd: Float32Array,
       w.wgOutput(mOff, Cout, tilesW, tr0, tr1, yOff, outH, outW, bOff);
     }
     F = w.f32();
-    out.set(F.subarray(yOff, yOff + Cout * L), n * Cout * L);
+    out.set(F.subarray(yOff, yOff + Cout * L), n * o.stride + o.base);
   }
 }

@@ -6,9 +6,11 @@
  */
 import { record } from '../autograd/record.js';
 import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
-import { convForwardImages, convPath, type ConvDims } from '../kernels/conv_fwd.js';
+import type { ConvDims } from '../kernels/conv_fwd.js';
+import { convForwardAll } from '../kernels/conv_threads.js';
 import { gemm } from '../kernels/gemm.js';
 import type { Shape } from '../tensor/shape.js';
+import { allocStorage } from '../tensor/storage.js';
 import { Tensor } from '../tensor/tensor.js';
 import { batchify, type ConvParams } from './conv_shape.js';
 
@@ -57,8 +59,7 @@ export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: C
     }
   };
   const dims: ConvDims = { N, C, Cout, G, g };
-  const out = new Float32Array(N * Cout * L);
-  convForwardImages(convPath(dims), dims, xd, wd, bias ? bias.data : null, out, 0, N);
+  const out = convForwardAll(dims, xd, wd, bias ? bias.data : null, allocStorage);
   const result = new Tensor(out, outShape);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(result, inputs, 'conv', (gOut) => {

@@ -93,3 +93,41 @@ test('winograd runs where it applies and pays, im2col elsewhere', () => {
   assert.equal(convPath({ N: 1, C: 3, Cout: 64, G: 1, g }), 'wasm');
   assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g: { ...g, sh: 2, sw: 2, outH: 8, outW: 8 } }), 'wasm');
 });
+
+// ---- threads: every path on two threads gives the one-thread result, bit for bit ----
+
+test('conv forward on two threads (images split, channels split) equals one thread on every path', async () => {
+  const be = await import('../../src/kernels/backend.js');
+  const { setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
+  be.setNumThreads(2);
+  setConvThreadMinFlops(0);
+  try {
+    assert.ok(await be.warmNormThreads(), 'the worker pool starts');
+    const runsBefore = be.normBackendInfo().threadedCalls;
+    for (const s of SETTINGS) {
+      for (const l of [LAYERS[0]!, { x: [1, 16, 9, 11], cout: 40, k: 3, opts: { padding: 1 } }, LAYERS[4]!]) {
+        manualSeed(5);
+        const x = randn(l.x);
+        const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
+        const b = randn([l.cout]);
+        const two = withPath(s, () => noGrad(() => conv2d(x, w, b, l.opts)));
+        be.setNumThreads(1);
+        const one = withPath(s, () => noGrad(() => conv2d(x, w, b, l.opts)));
+        be.setNumThreads(2);
+        assert.ok(await be.warmNormThreads());
+        assert.deepEqual(two.data, one.data, `${s.name} ${JSON.stringify(l)}`);
+      }
+      const failures = withPath(s, () =>
+        convCases.flatMap((c) => {
+          const r = runCase(c);
+          return r.status === 'pass' ? [] : [`${c.id}: ${r.status === 'fail' ? r.reason : r.reason}`];
+        }),
+      );
+      assert.deepEqual(failures, [], `oracle on ${s.name}, two threads`);
+    }
+    assert.ok(be.normBackendInfo().threadedCalls > runsBefore, 'the workers took part');
+  } finally {
+    setConvThreadMinFlops(3e7);
+    be.setNumThreads(1);
+  }
+});
