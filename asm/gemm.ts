@@ -207,13 +207,13 @@ export function gemm(
   }
 }
 
-/** out[plane p, :] += bias[p % C] (and max(0, .) when relu) over `planes` planes of `len` floats. */
-export function biasAct(out: usize, bias: usize, planes: i32, C: i32, len: i32, relu: bool): void {
+/** out[plane p, :len] += bias[p % C] (and max(0, .) when relu) over `planes` planes `stride` floats apart. */
+export function biasAct(out: usize, bias: usize, planes: i32, C: i32, len: i32, stride: i32, relu: bool): void {
   const zero = f32x4.splat(0);
   for (let p = 0; p < planes; p++) {
     const bv: f32 = bias !== 0 ? load<f32>(bias + <usize>((p % C) * 4)) : 0;
     const bs = f32x4.splat(bv);
-    let o = out + <usize>p * <usize>(len * 4);
+    let o = out + <usize>p * <usize>(stride * 4);
     const end = o + <usize>(len * 4);
     for (; o + 16 <= end; o += 16) {
       let v = f32x4.add(v128.load(o), bs);

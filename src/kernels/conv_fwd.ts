@@ -16,7 +16,7 @@
  * and js when the WebAssembly gemm is off (NORMKIT_NO_WASM=1, NORMKIT_GEMM=js).
  */
 import { RuntimeError } from '../errors.js';
-import { addBias, chunkRows, im2col, type ConvGeom2d } from './conv.js';
+import { chunkRows, im2col, type ConvGeom2d } from './conv.js';
 import { gemm, gemmBackend, wasmGemm } from './gemm.js';
 import { winogradApplies, winogradForward, winogradPays } from './winograd.js';
 
@@ -50,6 +50,9 @@ export function getConvPath(): ConvPathName {
   return selected;
 }
 
+/** Asked before an image's result is written out; null: always write. */
+export type Commit = ((n: number) => boolean) | null;
+
 /** True for a 1x1, stride-1, unpadded convolution: the image is its own column matrix. */
 export function isPointwise(g: ConvGeom2d): boolean {
   return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.outH === g.H && g.outW === g.W;
@@ -65,15 +68,13 @@ export function convPath(d: ConvDims): Exclude<ConvPathName, 'auto'> {
   return winogradApplies(d) && winogradPays(d) ? 'winograd' : 'wasm';
 }
 
-/** Where a path writes image n's output channels: out[n * stride + base ..]. */
-export interface OutPlace {
-  stride: number;
-  base: number;
-}
-
 /**
- * Runs images [n0, n1), output channels [co0, co1), of the forward on `path`,
- * writing out (N x Cout x outH x outW). A channel range needs one group.
+ * Runs output rows [r0, r1) of images [n0, n1) of the forward on `path`,
+ * writing out (N x Cout x outH x outW). Winograd pieces start on an even row.
+ * Pieces of one call share a `key`: a thread's later pieces reuse the weights
+ * its earlier one left in wasm memory. The wasm paths compute each image in
+ * their own memory and ask `commit` before writing it to `out` (false: drop
+ * it, another thread wrote it); the js path writes `out` as it goes.
  */
 export function convForwardImages(
   path: Exclude<ConvPathName, 'auto'>,
@@ -84,25 +85,38 @@ export function convForwardImages(
   out: Float32Array,
   n0: number,
   n1: number,
-  co0 = 0,
-  co1 = d.Cout,
+  r0 = 0,
+  r1 = d.g.outH,
+  key: number | null = null,
+  commit: Commit = null,
 ): void {
-  const L = d.g.outH * d.g.outW;
-  const o: OutPlace = { stride: d.Cout * L, base: co0 * L };
-  let dd = d;
-  if (co0 !== 0 || co1 !== d.Cout) {
-    if (d.G !== 1) throw new RuntimeError('convForwardImages: a channel range needs groups = 1');
-    const Kg = d.C * d.g.kh * d.g.kw;
-    dd = { ...d, Cout: co1 - co0 };
-    wd = wd.subarray(co0 * Kg, co1 * Kg);
-    bd = bd ? bd.subarray(co0, co1) : null;
-  }
-  if (path === 'winograd') winogradForward(dd, xd, wd, bd, out, n0, n1, o);
-  else if (path === 'wasm') forwardWasm(dd, xd, wd, bd, out, n0, n1, o);
-  else forwardJs(dd, xd, wd, bd, out, n0, n1, o);
+  if (n1 <= n0 || r1 <= r0) return;
+  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit);
+  else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit);
+  else forwardJs(d, xd, wd, bd, out, n0, n1, r0, r1);
 }
 
-function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, o: OutPlace): void {
+/** Input rows [ih0, ih1) that output rows [r0, r1) read (clipped to the image). */
+export function inputRows(g: ConvGeom2d, r0: number, r1: number): [number, number] {
+  const ih0 = Math.max(0, r0 * g.sh - g.ph);
+  const ih1 = Math.min(g.H, (r1 - 1) * g.sh - g.ph + (g.kh - 1) * g.dh + 1);
+  return [ih0, Math.max(ih0, ih1)];
+}
+
+/** Copies input rows [ih0, ih1) of every channel of image n into wasm memory at xOff (C x H x W layout). */
+export function copyImageRows(F: Float32Array, xOff: number, xd: Float32Array, n: number, C: number, g: ConvGeom2d, ih0: number, ih1: number): void {
+  const HW = g.H * g.W;
+  if (ih0 === 0 && ih1 === g.H) {
+    F.set(xd.subarray(n * C * HW, (n + 1) * C * HW), xOff);
+    return;
+  }
+  for (let c = 0; c < C; c++) {
+    const src = (n * C + c) * HW;
+    F.set(xd.subarray(src + ih0 * g.W, src + ih1 * g.W), xOff + c * HW + ih0 * g.W);
+  }
+}
+
+function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, r0: number, r1: number): void {
   const { C, Cout, G, g } = d;
   const Cig = C / G;
   const Cog = Cout / G;
@@ -110,28 +124,49 @@ function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32A
   const L = g.outH * g.outW;
   const HW = g.H * g.W;
   const direct = isPointwise(g);
-  const rows = direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, g.outH);
+  const rows = direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, r1 - r0);
   const col = direct ? xd : new Float32Array(C * g.kh * g.kw * rows * g.outW);
   for (let n = n0; n < n1; n++) {
-    for (let oh0 = 0; oh0 < g.outH; oh0 += rows) {
-      const oh1 = Math.min(g.outH, oh0 + rows);
+    for (let oh0 = r0; oh0 < r1; oh0 += rows) {
+      const oh1 = Math.min(r1, oh0 + rows);
       const Lc = (oh1 - oh0) * g.outW;
-      const colBase = direct ? n * C * HW : 0;
       if (!direct) im2col(xd, n * C * HW, C, g, col, 0, oh0, oh1);
+      // The direct path's column matrix is the image: rows of length HW (= L), read from oh0 on.
+      const colBase = direct ? n * C * HW + oh0 * g.outW : 0;
+      const ldb = direct ? HW : Lc;
       for (let grp = 0; grp < G; grp++) {
         gemm(Cog, Lc, Kg, wd, col, out, {
           aOffset: grp * Cog * Kg,
-          bOffset: colBase + grp * Kg * Lc,
-          cOffset: n * o.stride + o.base + grp * Cog * L + oh0 * g.outW,
+          bOffset: colBase + grp * Kg * ldb,
+          ldb,
+          cOffset: (n * Cout + grp * Cog) * L + oh0 * g.outW,
           ldc: L,
         });
       }
     }
+    if (bd) {
+      for (let c = 0; c < Cout; c++) {
+        const b = bd[c]!;
+        const o = (n * Cout + c) * L;
+        for (let i = o + r0 * g.outW; i < o + r1 * g.outW; i++) out[i] = out[i]! + b;
+      }
+    }
   }
-  if (bd) for (let n = n0; n < n1; n++) addBias(out.subarray(n * o.stride + o.base, n * o.stride + o.base + Cout * L), bd, 1, Cout, L);
 }
 
-function forwardWasm(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, o: OutPlace): void {
+function forwardWasm(
+  d: ConvDims,
+  xd: Float32Array,
+  wd: Float32Array,
+  bd: Float32Array | null,
+  out: Float32Array,
+  n0: number,
+  n1: number,
+  r0: number,
+  r1: number,
+  key: number | null,
+  commit: Commit,
+): void {
   const w = wasmGemm!;
   const { C, Cout, G, g } = d;
   const Cig = C / G;
@@ -140,29 +175,45 @@ function forwardWasm(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float3
   const L = g.outH * g.outW;
   const HW = g.H * g.W;
   const direct = isPointwise(g);
-  const rows = direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, g.outH);
-  w.reset();
+  const rows = direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, r1 - r0);
+  const [ih0, ih1] = inputRows(g, r0, r1);
+  const keep = key !== null && w.owner === key;
+  w.reset(key);
   const wOff = w.alloc(wd.length);
   const bOff = bd ? w.alloc(Cout) : -1;
   const xOff = w.alloc(C * HW);
   const yOff = w.alloc(Cout * L);
-  const colOff = direct ? xOff : w.alloc(C * g.kh * g.kw * rows * g.outW);
   let F = w.f32();
-  F.set(wd, wOff);
-  if (bd) F.set(bd, bOff);
+  if (!keep) {
+    F.set(wd, wOff);
+    if (bd) F.set(bd, bOff);
+  }
+  // Sized for the whole image, so that every piece of a call allocates alike.
+  const colOff = direct ? xOff : w.alloc(C * g.kh * g.kw * chunkRows(C * g.kh * g.kw, g.outW, g.outH) * g.outW);
+  const whole = r0 === 0 && r1 === g.outH;
   for (let n = n0; n < n1; n++) {
     F = w.f32();
-    F.set(xd.subarray(n * C * HW, (n + 1) * C * HW), xOff);
-    for (let oh0 = 0; oh0 < g.outH; oh0 += rows) {
-      const oh1 = Math.min(g.outH, oh0 + rows);
+    copyImageRows(F, xOff, xd, n, C, g, ih0, ih1);
+    for (let oh0 = r0; oh0 < r1; oh0 += rows) {
+      const oh1 = Math.min(r1, oh0 + rows);
       const Lc = (oh1 - oh0) * g.outW;
       if (!direct) w.im2col(xOff, C, g, oh0, oh1, colOff);
+      const b0 = direct ? colOff + oh0 * g.outW : colOff;
+      const ldb = direct ? HW : Lc;
       for (let grp = 0; grp < G; grp++) {
-        w.gemm(Cog, Lc, Kg, wOff + grp * Cog * Kg, Kg, false, colOff + grp * Kg * Lc, Lc, false, yOff + grp * Cog * L + oh0 * g.outW, L, false);
+        w.gemm(Cog, Lc, Kg, wOff + grp * Cog * Kg, Kg, false, b0 + grp * Kg * ldb, ldb, false, yOff + grp * Cog * L + oh0 * g.outW, L, false);
       }
     }
-    if (bd) w.biasAct(yOff, bOff, Cout, Cout, L, false);
+    const len = (r1 - r0) * g.outW;
+    if (bd) w.biasAct(yOff + r0 * g.outW, bOff, Cout, Cout, len, L, false);
     F = w.f32();
-    out.set(F.subarray(yOff, yOff + Cout * L), n * o.stride + o.base);
+    if (commit && !commit(n)) continue;
+    if (whole) out.set(F.subarray(yOff, yOff + Cout * L), n * Cout * L);
+    else {
+      for (let c = 0; c < Cout; c++) {
+        const at = c * L + r0 * g.outW;
+        out.set(F.subarray(yOff + at, yOff + at + len), n * Cout * L + at);
+      }
+    }
   }
 }

@@ -1,19 +1,24 @@
 /**
- * Convolution forward on every core: the batch's images, or (one image, one
- * group) its output channels in multiples of 8, split between this thread and
- * the workers of the shared pool (backend.ts's, the normalization kernels'
- * pool). The workers read the input, weight and bias from shared memory
- * (copied there unless they already are) and write their share of a shared
- * output in place. Problems under ~30 MFLOP stay on one thread: posting and
- * waking a worker and the copies cost more than the second core saves there.
- * Results are identical to one thread's (each output element is computed the
- * same way by whichever thread owns it).
+ * Convolution forward on every core: the work is cut into pieces (images, or
+ * blocks of an even number of output rows when there are fewer images than
+ * pieces wanted) that this thread and the workers of the shared pool
+ * (backend.ts's, the normalization kernels' pool) claim from a shared counter
+ * until none are left. This thread never waits for a worker that has claimed
+ * nothing, and takes over a worker's piece that runs late (a worker
+ * descheduled on a busy machine): the first thread to commit a piece writes
+ * it, the other drops its copy, so with more threads a call costs at most
+ * about one piece more than on one thread. The workers read the input, weight and
+ * bias from shared memory (copied there unless they already are) and write
+ * their pieces of a shared output in place. Problems under ~30 MFLOP stay on
+ * one thread: posting and waking a worker and the copies cost more than the
+ * second core saves there. Results are identical to one thread's (each output
+ * element is computed the same way by whichever thread owns it).
  */
 import { isShared } from '../tensor/storage.js';
 import { taskPool, threadCount } from './backend.js';
 import { convForwardImages, convPath, type ConvDims } from './conv_fwd.js';
 import { gemmBackend } from './gemm.js';
-import { runConvForwardTask, type ConvForwardTask } from './tasks.js';
+import { OWNER, SLOT, now, runConvPiece, workPieces, type ConvForwardTask } from './tasks.js';
 
 /** Multiply-adds x 2 below which a convolution stays on one thread. */
 let minFlops = 3e7;
@@ -22,6 +27,9 @@ let minFlops = 3e7;
 export function setConvThreadMinFlops(flops: number): void {
   minFlops = Math.max(0, flops);
 }
+
+/** Threaded calls so far (each one's key). */
+let calls = 0;
 
 const staging = new Map<string, Float32Array>();
 
@@ -38,12 +46,55 @@ function shared(a: Float32Array, role: string): Float32Array {
   return view;
 }
 
-/** Splits [0, n) into `parts` ranges of multiples of `unit` (the last takes the rest); empty ranges dropped. */
-function split(n: number, parts: number, unit: number): [number, number][] {
-  const per = Math.max(unit, Math.ceil(n / parts / unit) * unit);
-  const out: [number, number][] = [];
-  for (let a = 0; a < n; a += per) out.push([a, Math.min(n, a + per)]);
+/** Pieces of work for `threads` threads: [n, r0, r1] triples (one image, an even number of output rows). */
+function pieces(d: ConvDims, threads: number): number[][] {
+  const want = 4 * threads;
+  const { N } = d;
+  const { outH, outW } = d.g;
+  // Blocks of an even number of output rows (whole Winograd tile rows), at least ~256 positions each.
+  const minRows = Math.max(2, Math.ceil(256 / outW / 2) * 2);
+  const blocks = N >= want ? 1 : Math.max(1, Math.min(Math.ceil(want / N), Math.floor(outH / minRows)));
+  const per = Math.ceil(outH / blocks / 2) * 2;
+  const out: number[][] = [];
+  for (let n = 0; n < N; n++) for (let r = 0; r < outH; r += per) out.push([n, r, Math.min(outH, r + per)]);
   return out;
+}
+
+/**
+ * After this thread has run out of pieces to claim: waits for the workers'
+ * pieces in progress, and takes over (computes itself, first to commit wins)
+ * any that runs 1.5x longer than this thread's own pieces took; on a worker
+ * failure or timeout, runs the unfinished pieces itself.
+ */
+function finishPieces(t: ConvForwardTask, count: number, pieceMs: number, pool: { shutdown(): void; dead: boolean }, deadlineMs: number): void {
+  const end = performance.now() + deadlineMs;
+  const late = 1.5 * pieceMs + 0.2;
+  for (;;) {
+    const fin = Atomics.load(t.ctrl, SLOT.finished);
+    if (fin >= count) return;
+    if (performance.now() > end || pool.dead) break;
+    let wait = 100;
+    if (t.path !== 'js') {
+      let stole = false;
+      for (let i = 0; i < count && !stole; i++) {
+        if (Atomics.load(t.ctrl, SLOT.flags + i) !== 0) continue;
+        const age = now() - (t.claimed[i] || now());
+        if (age >= late) {
+          runConvPiece(t, i, OWNER.caller);
+          stole = true;
+        } else wait = Math.min(wait, late - age);
+      }
+      if (stole) continue;
+    }
+    Atomics.wait(t.ctrl, SLOT.finished, fin, Math.max(0.05, wait));
+  }
+  pool.shutdown();
+  const p = t.pieces;
+  for (let i = 0; i < count; i++) {
+    if (Atomics.load(t.ctrl, SLOT.flags + i) !== OWNER.caller) {
+      convForwardImages(t.path, t.d, t.x, t.w, t.b, t.out, p[3 * i]!, p[3 * i]! + 1, p[3 * i + 1]!, p[3 * i + 2]!);
+    }
+  }
 }
 
 /**
@@ -57,28 +108,35 @@ export function convForwardAll(d: ConvDims, xd: Float32Array, wd: Float32Array, 
   const flops = 2 * N * Cout * L * (C / G) * g.kh * g.kw;
   const threads = threadCount();
   const pool = threads >= 2 && flops >= minFlops ? taskPool() : null;
-  let ranges: { n: [number, number]; co: [number, number] }[] = [];
-  if (pool) {
-    const parts = Math.min(threads, pool.size + 1);
-    if (N >= parts) ranges = split(N, parts, 1).map((n) => ({ n, co: [0, Cout] }));
-    else if (G === 1 && Cout >= 16) ranges = split(Cout, parts, 8).map((co) => ({ n: [0, N], co }));
-  }
-  if (!pool || ranges.length < 2) {
+  const list = pool ? pieces(d, Math.min(threads, pool.size + 1)) : [];
+  if (!pool || list.length < 2) {
     const out = alloc(N * Cout * L, false);
     convForwardImages(path, d, xd, wd, bd, out, 0, N);
     return out;
   }
   const out = alloc(N * Cout * L, true);
-  const base = { path, gemm: gemmBackend, d, x: shared(xd, 'x'), w: shared(wd, 'w'), b: bd ? shared(bd, 'b') : null, out };
-  const task = (r: (typeof ranges)[number]): ConvForwardTask => ({ ...base, n0: r.n[0], n1: r.n[1], co0: r.co[0], co1: r.co[1] });
-  const [mine, ...theirs] = ranges.map(task);
-  const ran = pool.runTask(
-    'conv_fwd',
-    theirs as unknown as Record<string, unknown>[],
-    () => runConvForwardTask(mine!),
-    (t) => runConvForwardTask(t as unknown as ConvForwardTask),
-    out.length,
-  );
-  if (!ran) convForwardImages(path, d, xd, wd, bd, out, 0, N);
+  const count = list.length;
+  const t: ConvForwardTask = {
+    path,
+    gemm: gemmBackend,
+    d,
+    x: shared(xd, 'x'),
+    w: shared(wd, 'w'),
+    b: bd ? shared(bd, 'b') : null,
+    out,
+    pieces: Int32Array.from(list.flat()),
+    ctrl: new Int32Array(new SharedArrayBuffer((SLOT.flags + count) * 4)),
+    claimed: new Float64Array(new SharedArrayBuffer(count * 8)),
+    key: ++calls,
+  };
+  if (!pool.broadcast('conv_fwd', t as unknown as Record<string, unknown>)) {
+    convForwardImages(path, d, xd, wd, bd, out, 0, N);
+    return out;
+  }
+  const t0 = performance.now();
+  workPieces(t, OWNER.caller);
+  let mine = 0;
+  for (let i = 0; i < count; i++) if (Atomics.load(t.ctrl, SLOT.flags + i) === OWNER.caller) mine++;
+  finishPieces(t, count, (performance.now() - t0) / Math.max(1, mine), pool, 10_000 + flops * 1e-6);
   return out;
 }

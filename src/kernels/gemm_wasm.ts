@@ -23,7 +23,7 @@ interface Exports {
   memory: WasmMemory;
   scratch(): number;
   gemm(M: number, N: number, K: number, a: number, lda: number, tA: number, b: number, ldb: number, tB: number, c: number, ldc: number, acc: number): void;
-  biasAct(out: number, bias: number, planes: number, C: number, len: number, relu: number): void;
+  biasAct(out: number, bias: number, planes: number, C: number, len: number, stride: number, relu: number): void;
   im2col(
     x: number, C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number,
     ph: number, pw: number, dh: number, dw: number, outW: number, oh0: number, oh1: number, col: number,
@@ -48,8 +48,16 @@ export class WasmGemm {
     this.#view = new Float32Array(ex.memory.buffer);
   }
 
-  /** Frees every allocation. */
-  reset(): void {
+  /** Who placed the current allocations (see reset). */
+  owner: number | null = null;
+
+  /**
+   * Frees every allocation. `owner` tags the next ones: a caller that finds
+   * its own tag still in place (nobody reset since) may reuse what it left,
+   * when it allocates the same sizes in the same order.
+   */
+  reset(owner: number | null = null): void {
+    this.owner = owner;
     this.#top = this.#base;
   }
 
@@ -76,9 +84,9 @@ export class WasmGemm {
     this.#ex.gemm(M, N, K, a * 4, lda, tA ? 1 : 0, b * 4, ldb, tB ? 1 : 0, c * 4, ldc, acc ? 1 : 0);
   }
 
-  /** planes of `len` floats at `out`: += bias[p % C] (bias < 0: none), then max(0, .) when relu. */
-  biasAct(out: number, bias: number, planes: number, C: number, len: number, relu: boolean): void {
-    this.#ex.biasAct(out * 4, bias < 0 ? 0 : bias * 4, planes, C, len, relu ? 1 : 0);
+  /** `planes` runs of `len` floats, `stride` apart, at `out`: += bias[p % C] (bias < 0: none), then max(0, .) when relu. */
+  biasAct(out: number, bias: number, planes: number, C: number, len: number, stride: number, relu: boolean): void {
+    this.#ex.biasAct(out * 4, bias < 0 ? 0 : bias * 4, planes, C, len, stride, relu ? 1 : 0);
   }
 
   /** Winograd F(2x2, 3x3) transforms (asm/gemm.ts); offsets in floats, bias < 0: none. */

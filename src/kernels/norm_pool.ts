@@ -236,35 +236,17 @@ export class NormPool {
   }
 
   /**
-   * Runs `task` with `parts[i]` on worker i (parts.length <= size; every array
-   * in them must be in shared memory) while `main` runs here; a part whose
-   * worker fails or times out runs here afterwards through `fallback`, and the
-   * pool shuts down. Returns false, running nothing, when the pool is not ready.
+   * Posts `task` with the same `args` to every worker and returns at once
+   * (false, posting nothing, when the pool is not ready). Such tasks share
+   * their work through counters in their own shared arrays (see
+   * conv_threads.ts): the caller takes part and never waits on a worker that
+   * has claimed nothing, so a descheduled worker cannot slow it down.
    */
-  runTask(task: string, parts: Record<string, unknown>[], main: () => void, fallback: (part: Record<string, unknown>) => void, bulk = 0): boolean {
-    if (!this.ready || parts.length > this.#workers.length) return false;
+  broadcast(task: string, args: Record<string, unknown>): boolean {
+    if (!this.ready) return false;
     this.runs++;
-    const ids = parts.map((args, i) => this.#workers[i]!.postTask(task, args));
-    main();
-    parts.forEach((args, i) => {
-      const w = this.#workers[i]!;
-      if (!this.#waitTask(w, ids[i]!, deadlineMs(bulk))) {
-        this.shutdown();
-        fallback(args);
-      }
-    });
+    for (const w of this.#workers) w.postTask(task, args);
     return true;
-  }
-
-  #waitTask(w: PoolWorker, id: number, deadline: number): boolean {
-    const end = performance.now() + deadline;
-    for (;;) {
-      const signal = Atomics.load(w.ctrl, CTRL.signal);
-      if (Atomics.load(w.ctrl, CTRL.done) === id) return Atomics.load(w.ctrl, CTRL.status) === 0;
-      const left = end - performance.now();
-      if (left <= 0 || w.failed) return false;
-      Atomics.wait(w.ctrl, CTRL.signal, signal, Math.min(left, 100));
-    }
   }
 
   /** A worker's arguments for units [u0, u0 + units), with staging views for what it cannot share. */

@@ -96,7 +96,7 @@ test('winograd runs where it applies and pays, im2col elsewhere', () => {
 
 // ---- threads: every path on two threads gives the one-thread result, bit for bit ----
 
-test('conv forward on two threads (images split, channels split) equals one thread on every path', async () => {
+test('conv forward on two threads (images split, rows split) equals one thread on every path', async () => {
   const be = await import('../../src/kernels/backend.js');
   const { setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
   be.setNumThreads(2);
@@ -105,7 +105,7 @@ test('conv forward on two threads (images split, channels split) equals one thre
     assert.ok(await be.warmNormThreads(), 'the worker pool starts');
     const runsBefore = be.normBackendInfo().threadedCalls;
     for (const s of SETTINGS) {
-      for (const l of [LAYERS[0]!, { x: [1, 16, 9, 11], cout: 40, k: 3, opts: { padding: 1 } }, LAYERS[4]!]) {
+      for (const l of [LAYERS[0]!, { x: [1, 16, 9, 11], cout: 40, k: 3, opts: { padding: 1 } }, { x: [1, 16, 10, 7], cout: 8, k: 3, opts: {} }, LAYERS[4]!, LAYERS[3]!]) {
         manualSeed(5);
         const x = randn(l.x);
         const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
