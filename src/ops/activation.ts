@@ -44,9 +44,29 @@ function pointwise(name: string, x: Tensor, f: (v: number) => number, df: (v: nu
   });
 }
 
-/** max(x, 0); NaN passes through; the gradient is 0 where the output is <= 0. */
+/**
+ * max(x, 0); NaN passes through; the gradient is 0 where the output is <= 0.
+ * Its own loops rather than `pointwise`'s shared ones: there the mapping call
+ * cannot be inlined (every activation passes its own), and ReLU runs after
+ * every convolution of a network.
+ */
 export function relu(x: Tensor): Tensor {
-  return pointwise('relu', x, (v) => (v <= 0 ? 0 : v), (_v, y) => (y <= 0 ? 0 : 1));
+  assertTensor(x, 'input');
+  if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
+  const xd = x.data;
+  const n = xd.length;
+  const od = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = xd[i]!;
+    od[i] = v <= 0 ? 0 : v;
+  }
+  const out = new Tensor(od, x.shape);
+  return record(out, [x], 'relu', (g) => {
+    const gd = g.data;
+    const gx = new Float32Array(n);
+    for (let i = 0; i < n; i++) gx[i] = od[i]! <= 0 ? 0 : gd[i]!;
+    return [new Tensor(gx, x.shape)];
+  });
 }
 
 /** x for x > 0, else negativeSlope * x (the slope also applies at 0 in the gradient). */
