@@ -408,3 +408,46 @@ export function wgOutput(Mp: usize, Cout: i32, tilesW: i32, tr0: i32, tr1: i32, 
     }
   }
 }
+
+/** The adjoint of im2col: x[c, ih, iw] += col[(c*kh + i)*kw + j][(oh - oh0)*outW + ow] over window rows [oh0, oh1). */
+export function col2im(
+  col: usize, C: i32, H: i32, W: i32,
+  kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  outW: i32, oh0: i32, oh1: i32, x: usize,
+): void {
+  const rowBytes = <usize>(outW * 4);
+  let src = col;
+  for (let c = 0; c < C; c++) {
+    const plane = x + <usize>(c * H * W * 4);
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const wOff = j * dw - pw;
+        let ow0 = wOff >= 0 ? 0 : (-wOff + sw - 1) / sw;
+        let ow1 = W - 1 - wOff < 0 ? 0 : (W - 1 - wOff) / sw + 1;
+        if (ow1 > outW) ow1 = outW;
+        if (ow0 > ow1) ow0 = ow1;
+        for (let oh = oh0; oh < oh1; oh++, src += rowBytes) {
+          const ih = oh * sh - ph + i * dh;
+          if (ih < 0 || ih >= H) continue;
+          const dst = plane + <usize>((ih * W + wOff) * 4);
+          if (sw === 1) {
+            let ow = ow0;
+            for (; ow + 4 <= ow1; ow += 4) {
+              const d = dst + <usize>(ow * 4);
+              v128.store(d, f32x4.add(v128.load(d), v128.load(src + <usize>(ow * 4))));
+            }
+            for (; ow < ow1; ow++) {
+              const d = dst + <usize>(ow * 4);
+              store<f32>(d, load<f32>(d) + load<f32>(src + <usize>(ow * 4)));
+            }
+          } else {
+            for (let ow = ow0; ow < ow1; ow++) {
+              const d = dst + <usize>(ow * sw * 4);
+              store<f32>(d, load<f32>(d) + load<f32>(src + <usize>(ow * 4)));
+            }
+          }
+        }
+      }
+    }
+  }
+}

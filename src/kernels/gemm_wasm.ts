@@ -28,6 +28,10 @@ interface Exports {
     x: number, C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number,
     ph: number, pw: number, dh: number, dw: number, outW: number, oh0: number, oh1: number, col: number,
   ): void;
+  col2im(
+    col: number, C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, dh: number, dw: number, outW: number, oh0: number, oh1: number, x: number,
+  ): void;
   wgWeight(w: number, Cout: number, Cin: number, U: number): void;
   wgInput(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number): void;
   wgOutput(M: number, Cout: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number): void;
@@ -87,6 +91,11 @@ export class WasmGemm {
   /** `planes` runs of `len` floats, `stride` apart, at `out`: += bias[p % C] (bias < 0: none), then max(0, .) when relu. */
   biasAct(out: number, bias: number, planes: number, C: number, len: number, stride: number, relu: boolean): void {
     this.#ex.biasAct(out * 4, bias < 0 ? 0 : bias * 4, planes, C, len, stride, relu ? 1 : 0);
+  }
+
+  /** x (C x H x W at float offset x) += the adjoint of im2col of col, window rows [oh0, oh1). */
+  col2im(col: number, C: number, g: import('./conv.js').ConvGeom2d, oh0: number, oh1: number, x: number): void {
+    this.#ex.col2im(col * 4, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.outW, oh0, oh1, x * 4);
   }
 
   /** Winograd F(2x2, 3x3) transforms (asm/gemm.ts); offsets in floats, bias < 0: none. */

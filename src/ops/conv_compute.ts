@@ -6,7 +6,8 @@
  */
 import { record } from '../autograd/record.js';
 import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
-import type { ConvDims } from '../kernels/conv_fwd.js';
+import { convPath, type ConvDims } from '../kernels/conv_fwd.js';
+import { convBackwardWasm } from '../kernels/conv_bwd.js';
 import { convForwardAll } from '../kernels/conv_threads.js';
 import { gemm } from '../kernels/gemm.js';
 import type { Shape } from '../tensor/shape.js';
@@ -66,6 +67,12 @@ export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: C
     const gd = gOut.data;
     const gx = x.requiresGrad ? new Float32Array(x.numel()) : null;
     const gw = weight.requiresGrad ? new Float32Array(weight.numel()) : null;
+    if (convPath(dims) !== 'js') {
+      if (gx || gw) convBackwardWasm(dims, xd, wd, gd, gx, gw);
+      const wgrads: (Tensor | null)[] = [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape)];
+      if (bias) wgrads.push(bias.requiresGrad ? new Tensor(biasGrad(gd, N, Cout, L), bias.shape) : null);
+      return wgrads;
+    }
     const bcol = gw && !direct ? new Float32Array(colSize) : xd;
     const gcol = gx && !direct ? new Float32Array(colSize) : gx;
     for (let n = 0; n < N; n++) {

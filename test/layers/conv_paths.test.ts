@@ -131,3 +131,24 @@ test('conv forward on two threads (images split, rows split) equals one thread o
     be.setNumThreads(1);
   }
 });
+
+// ---- backward: the wasm drivers against the JavaScript ones ----
+
+for (const l of LAYERS) {
+  test(`conv2d gradients on the wasm path match the js path: ${JSON.stringify(l)}`, () => {
+    manualSeed(11);
+    const x = randn(l.x);
+    const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
+    const b = randn([l.cout]);
+    const grads = (s: PathSetting) =>
+      withPath(s, () => {
+        const [xs, ws, bs] = [x, w, b].map((t) => randn(t.shape).mul(0).add(t).requiresGrad_());
+        const y = conv2d(xs!, ws!, bs!, l.opts);
+        y.backward(randn(y.shape).mul(0).add(1).mul(y.detach().mul(0.5)));
+        return [xs!.grad!, ws!.grad!, bs!.grad!];
+      });
+    const ref = grads(SETTINGS[0]!);
+    const got = grads(SETTINGS[2]!);
+    ['grad input', 'grad weight', 'grad bias'].forEach((what, i) => assertClose(got[i]!, ref[i]!.data, 1e-4, 1e-4, what));
+  });
+}
