@@ -217,3 +217,50 @@ function forwardWasm(
     }
   }
 }
+
+/** Whether the WebAssembly drivers run (the gemm loaded and is selected, and the js path is not forced). */
+export function wasmConvEnabled(): boolean {
+  return wasmGemm !== null && gemmBackend === 'wasm-simd' && selected !== 'js';
+}
+
+/**
+ * Transposed convolution forward in WebAssembly memory, per image: the gemm
+ * W^T x into the column matrix, col2im straight into the output image (no
+ * separate scatter pass over JS arrays), bias there, one copy out. `g` is the
+ * geometry with the output as the image and the input's pixels as window
+ * positions; d.C is the input's channels, d.Cout the output's.
+ */
+export function convTransposeForwardWasm(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array): void {
+  const w = wasmGemm!;
+  const { N, C: Cin, Cout, G, g } = d;
+  const Cig = Cin / G;
+  const KgT = (Cout / G) * g.kh * g.kw;
+  const Lin = g.outH * g.outW;
+  const HWout = g.H * g.W;
+  const rows = chunkRows(Cout * g.kh * g.kw, g.outW, g.outH);
+  w.reset();
+  const wOff = w.alloc(wd.length);
+  const bOff = bd ? w.alloc(Cout) : -1;
+  const xOff = w.alloc(Cin * Lin);
+  const yOff = w.alloc(Cout * HWout);
+  const colOff = w.alloc(Cout * g.kh * g.kw * rows * g.outW);
+  let F = w.f32();
+  F.set(wd, wOff);
+  if (bd) F.set(bd, bOff);
+  for (let n = 0; n < N; n++) {
+    F = w.f32();
+    F.set(xd.subarray(n * Cin * Lin, (n + 1) * Cin * Lin), xOff);
+    F.fill(0, yOff, yOff + Cout * HWout);
+    for (let r0 = 0; r0 < g.outH; r0 += rows) {
+      const r1 = Math.min(g.outH, r0 + rows);
+      const Lc = (r1 - r0) * g.outW;
+      for (let grp = 0; grp < G; grp++) {
+        w.gemm(KgT, Lc, Cig, wOff + grp * Cig * KgT, KgT, true, xOff + grp * Cig * Lin + r0 * g.outW, Lin, false, colOff + grp * KgT * Lc, Lc, false);
+      }
+      w.col2im(colOff, Cout, g, r0, r1, yOff);
+    }
+    if (bd) w.biasAct(yOff, bOff, Cout, Cout, HWout, HWout, false);
+    F = w.f32();
+    out.set(F.subarray(yOff, yOff + Cout * HWout), n * Cout * HWout);
+  }
+}

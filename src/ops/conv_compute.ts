@@ -6,7 +6,7 @@
  */
 import { record } from '../autograd/record.js';
 import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
-import { convPath, type ConvDims } from '../kernels/conv_fwd.js';
+import { convPath, convTransposeForwardWasm, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
 import { convBackwardWasm } from '../kernels/conv_bwd.js';
 import { convForwardAll } from '../kernels/conv_threads.js';
 import { gemm } from '../kernels/gemm.js';
@@ -135,7 +135,9 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
       f(r0, r1, (r1 - r0) * g.outW);
     }
   };
-  for (let n = 0; n < N; n++) {
+  const useWasm = wasmConvEnabled();
+  if (useWasm) convTransposeForwardWasm({ N, C: Cin, Cout, G, g }, xd, wd, bias ? bias.data : null, out);
+  for (let n = 0; n < N && !useWasm; n++) {
     forChunks((r0, r1, Lc) => {
       for (let grp = 0; grp < G; grp++) {
         gemm(KgT, Lc, Cig, wd, xd, col, {
@@ -149,7 +151,7 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
       col2im(col, 0, Cout, g, out, n * Cout * HWout, r0, r1);
     });
   }
-  if (bias) addBias(out, bias.data, N, Cout, HWout);
+  if (bias && !useWasm) addBias(out, bias.data, N, Cout, HWout);
   const result = new Tensor(out, outShape);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(result, inputs, 'conv_transpose', (gOut) => {

@@ -152,3 +152,19 @@ for (const l of LAYERS) {
     ['grad input', 'grad weight', 'grad bias'].forEach((what, i) => assertClose(got[i]!, ref[i]!.data, 1e-4, 1e-4, what));
   });
 }
+
+test('conv_transpose2d forward on the wasm path matches the js path', async () => {
+  const { convTranspose2d } = await import('../../src/ops/conv.js');
+  for (const l of [
+    { x: [2, 6, 5, 4], cout: 4, k: 3, opts: { stride: 2, padding: 1, outputPadding: 1 } },
+    { x: [1, 4, 3, 3], cout: 6, k: 4, opts: { stride: 2, padding: 1, groups: 2 } },
+    { x: [1, 3, 4, 4], cout: 2, k: 3, opts: { dilation: 2 } },
+  ]) {
+    manualSeed(13);
+    const x = randn(l.x);
+    const w = randn([l.x[1]!, l.cout / (l.opts.groups ?? 1), l.k, l.k]);
+    const b = randn([l.cout]);
+    const run = (s: PathSetting) => withPath(s, () => noGrad(() => convTranspose2d(x, w, b, l.opts)));
+    assertClose(run(SETTINGS[2]!), run(SETTINGS[0]!).data, 1e-5, 1e-4, JSON.stringify(l));
+  }
+});
