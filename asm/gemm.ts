@@ -451,3 +451,14 @@ export function col2im(
     }
   }
 }
+
+/** out[i] = (y[i] <= 0 ? 0 : g[i]) for n floats (ReLU's backward; NaN outputs pass the gradient, as in PyTorch). */
+export function reluGrad(y: usize, g: usize, out: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const end = <usize>(n * 4);
+  let i: usize = 0;
+  for (; i + 16 <= end; i += 16) {
+    v128.store(out + i, v128.bitselect(zero, v128.load(g + i), f32x4.le(v128.load(y + i), zero)));
+  }
+  for (; i < end; i += 4) store<f32>(out + i, load<f32>(y + i) <= 0 ? 0 : load<f32>(g + i));
+}

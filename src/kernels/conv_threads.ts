@@ -9,7 +9,7 @@
  * it, the other drops its copy, so with more threads a call costs at most
  * about one piece more than on one thread. The workers read the input, weight and
  * bias from shared memory (copied there unless they already are) and write
- * their pieces of a shared output in place. Problems under ~30 MFLOP stay on
+ * their pieces of a shared output in place. Problems under 200 MFLOP (~5 ms) stay on
  * one thread: posting and waking a worker and the copies cost more than the
  * second core saves there. Results are identical to one thread's (each output
  * element is computed the same way by whichever thread owns it).
@@ -21,7 +21,7 @@ import { gemmBackend } from './gemm.js';
 import { OWNER, SLOT, now, runConvPiece, workPieces, type ConvForwardTask } from './tasks.js';
 
 /** Multiply-adds x 2 below which a convolution stays on one thread. */
-let minFlops = 3e7;
+let minFlops = 2e8;
 
 /** Moves the single-thread threshold (tests: 0 threads every convolution). */
 export function setConvThreadMinFlops(flops: number): void {

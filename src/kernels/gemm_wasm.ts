@@ -32,6 +32,7 @@ interface Exports {
     col: number, C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number,
     ph: number, pw: number, dh: number, dw: number, outW: number, oh0: number, oh1: number, x: number,
   ): void;
+  reluGrad(y: number, g: number, out: number, n: number): void;
   wgWeight(w: number, Cout: number, Cin: number, U: number): void;
   wgInput(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number): void;
   wgOutput(M: number, Cout: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number): void;
@@ -91,6 +92,11 @@ export class WasmGemm {
   /** `planes` runs of `len` floats, `stride` apart, at `out`: += bias[p % C] (bias < 0: none), then max(0, .) when relu. */
   biasAct(out: number, bias: number, planes: number, C: number, len: number, stride: number, relu: boolean): void {
     this.#ex.biasAct(out * 4, bias < 0 ? 0 : bias * 4, planes, C, len, stride, relu ? 1 : 0);
+  }
+
+  /** out = (y <= 0 ? 0 : g) over n floats (float offsets). */
+  reluGrad(y: number, g: number, out: number, n: number): void {
+    this.#ex.reluGrad(y * 4, g * 4, out * 4, n);
   }
 
   /** x (C x H x W at float offset x) += the adjoint of im2col of col, window rows [oh0, oh1). */

@@ -6,6 +6,7 @@
  */
 import { record } from '../autograd/record.js';
 import { RuntimeError } from '../errors.js';
+import { reluBackward, reluForward } from '../kernels/relu.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { propagateElementwiseFacts } from './meta_facts.js';
 
@@ -44,29 +45,13 @@ function pointwise(name: string, x: Tensor, f: (v: number) => number, df: (v: nu
   });
 }
 
-/**
- * max(x, 0); NaN passes through; the gradient is 0 where the output is <= 0.
- * Its own loops rather than `pointwise`'s shared ones: there the mapping call
- * cannot be inlined (every activation passes its own), and ReLU runs after
- * every convolution of a network.
- */
+/** max(x, 0); NaN passes through; the gradient is 0 where the output is <= 0 (branch-free loops: kernels/relu.ts). */
 export function relu(x: Tensor): Tensor {
   assertTensor(x, 'input');
   if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
-  const xd = x.data;
-  const n = xd.length;
-  const od = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = xd[i]!;
-    od[i] = v <= 0 ? 0 : v;
-  }
+  const od = reluForward(x.data);
   const out = new Tensor(od, x.shape);
-  return record(out, [x], 'relu', (g) => {
-    const gd = g.data;
-    const gx = new Float32Array(n);
-    for (let i = 0; i < n; i++) gx[i] = od[i]! <= 0 ? 0 : gd[i]!;
-    return [new Tensor(gx, x.shape)];
-  });
+  return record(out, [x], 'relu', (g) => [new Tensor(reluBackward(od, g.data), x.shape)]);
 }
 
 /** x for x > 0, else negativeSlope * x (the slope also applies at 0 in the gradient). */

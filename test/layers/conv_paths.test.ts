@@ -127,7 +127,7 @@ test('conv forward on two threads (images split, rows split) equals one thread o
     }
     assert.ok(be.normBackendInfo().threadedCalls > runsBefore, 'the workers took part');
   } finally {
-    setConvThreadMinFlops(3e7);
+    setConvThreadMinFlops(2e8);
     be.setNumThreads(1);
   }
 });
