@@ -462,3 +462,43 @@ export function reluGrad(y: usize, g: usize, out: usize, n: i32): void {
   }
   for (; i < end; i += 4) store<f32>(out + i, load<f32>(y + i) <= 0 ? 0 : load<f32>(g + i));
 }
+
+/**
+ * Direct stride-1, dilation-1 convolution for few output channels (where an
+ * im2col gemm would spend its time packing a column matrix that each value of
+ * serves only Cout products): y[co][oh][ow] += sum over ci, i, j (in that
+ * order, as the gemm sums its K) of w[co][ci][i][j] * xp[ci][oh + i][ow + j],
+ * for output rows [r0, r1), over a zero-padded input xp (C x Hp x Wp,
+ * Hp = outH + kh - 1, Wp = outW + kw - 1). Four outputs per f32x4 accumulator
+ * kept in a register across a kernel row's taps.
+ */
+export function directConv(xp: usize, C: i32, Hp: i32, Wp: i32, w: usize, Cout: i32, kh: i32, kw: i32, outH: i32, outW: i32, r0: i32, r1: i32, y: usize): void {
+  const full = outW & ~3;
+  for (let co = 0; co < Cout; co++) {
+    for (let ci = 0; ci < C; ci++) {
+      for (let i = 0; i < kh; i++) {
+        const wr = w + <usize>((((co * C + ci) * kh + i) * kw) * 4);
+        for (let oh = r0; oh < r1; oh++) {
+          const rin = xp + <usize>(((ci * Hp + oh + i) * Wp) * 4);
+          const rout = y + <usize>(((co * outH + oh) * outW) * 4);
+          let ow = 0;
+          for (; ow < full; ow += 4) {
+            const o = rout + <usize>(ow * 4);
+            let acc = v128.load(o);
+            const src = rin + <usize>(ow * 4);
+            for (let j = 0; j < kw; j++) {
+              acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(wr + <usize>(j * 4)), v128.load(src + <usize>(j * 4))));
+            }
+            v128.store(o, acc);
+          }
+          for (; ow < outW; ow++) {
+            const o = rout + <usize>(ow * 4);
+            let acc = load<f32>(o);
+            for (let j = 0; j < kw; j++) acc += load<f32>(wr + <usize>(j * 4)) * load<f32>(rin + <usize>((ow + j) * 4));
+            store<f32>(o, acc);
+          }
+        }
+      }
+    }
+  }
+}

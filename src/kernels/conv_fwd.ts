@@ -10,17 +10,23 @@
  *   convolution skips im2col: the image is its own column matrix.
  * - `winograd`: F(2x2, 3x3) for 3x3 stride-1 dilation-1 convolutions (see
  *   winograd.ts), on the wasm gemm.
+ * - `direct`: stride-1, dilation-1, ungrouped convolutions with at most 4
+ *   output channels (an image-to-image network's last layer), directly over a
+ *   zero-padded copy of the image in wasm memory: im2col would write and pack
+ *   a column matrix each of whose values serves only Cout products. Sums in the
+ *   gemm's order: the same values as the wasm path.
  *
- * `convPath()` picks: NORMKIT_CONV=js|wasm|winograd|auto (default auto) or
- * `setConvPath`; auto runs winograd where it applies and pays, else wasm,
- * and js when the WebAssembly gemm is off (NORMKIT_NO_WASM=1, NORMKIT_GEMM=js).
+ * `convPath()` picks: NORMKIT_CONV=js|wasm|winograd|direct|auto (default auto)
+ * or `setConvPath`; auto runs winograd or direct where they apply and pay,
+ * else wasm, and js when the WebAssembly gemm is off (NORMKIT_NO_WASM=1,
+ * NORMKIT_GEMM=js). A forced path that does not apply runs wasm.
  */
 import { RuntimeError } from '../errors.js';
 import { chunkRows, im2col, type ConvGeom2d } from './conv.js';
 import { gemm, gemmBackend, wasmGemm } from './gemm.js';
 import { winogradApplies, winogradForward, winogradPays } from './winograd.js';
 
-export type ConvPathName = 'auto' | 'js' | 'wasm' | 'winograd';
+export type ConvPathName = 'auto' | 'js' | 'wasm' | 'winograd' | 'direct';
 
 /** A convolution's sizes: N images of C channels, Cout outputs, G groups, 2-D geometry. */
 export interface ConvDims {
@@ -31,7 +37,7 @@ export interface ConvDims {
   g: ConvGeom2d;
 }
 
-const PATHS: readonly ConvPathName[] = ['auto', 'js', 'wasm', 'winograd'];
+const PATHS: readonly ConvPathName[] = ['auto', 'js', 'wasm', 'winograd', 'direct'];
 
 function envPath(): ConvPathName {
   const v = process.env.NORMKIT_CONV;
@@ -64,8 +70,21 @@ export function convPath(d: ConvDims): Exclude<ConvPathName, 'auto'> {
   if (!wasmOk) return 'js';
   if (selected === 'js') return 'js';
   if (selected === 'winograd') return winogradApplies(d) ? 'winograd' : 'wasm';
+  if (selected === 'direct') return directApplies(d) ? 'direct' : 'wasm';
   if (selected === 'wasm') return 'wasm';
+  if (directApplies(d) && directPays(d)) return 'direct';
   return winogradApplies(d) && winogradPays(d) ? 'winograd' : 'wasm';
+}
+
+/** Stride 1, dilation 1, one group, at most 4 output channels. */
+export function directApplies(d: ConvDims): boolean {
+  const g = d.g;
+  return d.G === 1 && d.Cout <= 4 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1;
+}
+
+/** Enough taps per output for the column matrix to be the cost (measured on the generators' 16 -> 3, 7x7 head). */
+function directPays(d: ConvDims): boolean {
+  return d.C * d.g.kh * d.g.kw >= 64 && d.g.outW >= 8;
 }
 
 /**
@@ -92,6 +111,7 @@ export function convForwardImages(
 ): void {
   if (n1 <= n0 || r1 <= r0) return;
   if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit);
+  else if (path === 'direct') forwardDirect(d, xd, wd, bd, out, n0, n1, r0, r1, commit);
   else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit);
   else forwardJs(d, xd, wd, bd, out, n0, n1, r0, r1);
 }
@@ -262,5 +282,57 @@ export function convTransposeForwardWasm(d: ConvDims, xd: Float32Array, wd: Floa
     if (bd) w.biasAct(yOff, bOff, Cout, Cout, HWout, HWout, false);
     F = w.f32();
     out.set(F.subarray(yOff, yOff + Cout * HWout), n * Cout * HWout);
+  }
+}
+
+function forwardDirect(
+  d: ConvDims,
+  xd: Float32Array,
+  wd: Float32Array,
+  bd: Float32Array | null,
+  out: Float32Array,
+  n0: number,
+  n1: number,
+  r0: number,
+  r1: number,
+  commit: Commit,
+): void {
+  const w = wasmGemm!;
+  const { C, Cout, g } = d;
+  const { H, W, outH, outW } = g;
+  const Hp = outH + g.kh - 1;
+  const Wp = outW + g.kw - 1;
+  const L = outH * outW;
+  const HW = H * W;
+  w.reset();
+  const wOff = w.alloc(wd.length);
+  const bOff = bd ? w.alloc(Cout) : -1;
+  const xpOff = w.alloc(C * Hp * Wp);
+  const yOff = w.alloc(Cout * L);
+  let F = w.f32();
+  F.set(wd, wOff);
+  if (bd) F.set(bd, bOff);
+  // Image rows/columns that land inside the padded frame (padding after may be smaller than before).
+  const rowsIn = Math.min(H, Hp - g.ph);
+  const colsIn = Math.min(W, Wp - g.pw);
+  const len = (r1 - r0) * outW;
+  for (let n = n0; n < n1; n++) {
+    F = w.f32();
+    F.fill(0, xpOff, xpOff + C * Hp * Wp);
+    for (let c = 0; c < C; c++) {
+      for (let h = 0; h < rowsIn; h++) {
+        const src = (n * C + c) * HW + h * W;
+        F.set(xd.subarray(src, src + colsIn), xpOff + (c * Hp + h + g.ph) * Wp + g.pw);
+      }
+    }
+    F.fill(0, yOff, yOff + Cout * L);
+    w.directConv(xpOff, C, Hp, Wp, wOff, Cout, g.kh, g.kw, outH, outW, r0, r1, yOff);
+    if (bd) w.biasAct(yOff + r0 * outW, bOff, Cout, Cout, len, L, false);
+    F = w.f32();
+    if (commit && !commit(n)) continue;
+    for (let c = 0; c < Cout; c++) {
+      const at = c * L + r0 * outW;
+      out.set(F.subarray(yOff + at, yOff + at + len), n * Cout * L + at);
+    }
   }
 }

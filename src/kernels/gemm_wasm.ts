@@ -33,6 +33,7 @@ interface Exports {
     ph: number, pw: number, dh: number, dw: number, outW: number, oh0: number, oh1: number, x: number,
   ): void;
   reluGrad(y: number, g: number, out: number, n: number): void;
+  directConv(xp: number, C: number, Hp: number, Wp: number, w: number, Cout: number, kh: number, kw: number, outH: number, outW: number, r0: number, r1: number, y: number): void;
   wgWeight(w: number, Cout: number, Cin: number, U: number): void;
   wgInput(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number): void;
   wgOutput(M: number, Cout: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number): void;
@@ -92,6 +93,11 @@ export class WasmGemm {
   /** `planes` runs of `len` floats, `stride` apart, at `out`: += bias[p % C] (bias < 0: none), then max(0, .) when relu. */
   biasAct(out: number, bias: number, planes: number, C: number, len: number, stride: number, relu: boolean): void {
     this.#ex.biasAct(out * 4, bias < 0 ? 0 : bias * 4, planes, C, len, stride, relu ? 1 : 0);
+  }
+
+  /** Direct stride-1 convolution over a zero-padded input, output rows [r0, r1) (asm/gemm.ts; float offsets). */
+  directConv(xp: number, C: number, Hp: number, Wp: number, w: number, Cout: number, kh: number, kw: number, outH: number, outW: number, r0: number, r1: number, y: number): void {
+    this.#ex.directConv(xp * 4, C, Hp, Wp, w * 4, Cout, kh, kw, outH, outW, r0, r1, y * 4);
   }
 
   /** out = (y <= 0 ? 0 : g) over n floats (float offsets). */

@@ -28,6 +28,7 @@ const SETTINGS: PathSetting[] = [
   { name: 'js im2col, wasm gemm', conv: 'js', gemm: 'wasm-simd' },
   { name: 'wasm im2col + gemm', conv: 'wasm', gemm: 'wasm-simd' },
   { name: 'winograd', conv: 'winograd', gemm: 'wasm-simd' },
+  { name: 'direct', conv: 'direct', gemm: 'wasm-simd' },
 ];
 
 function withPath<T>(s: PathSetting, f: () => T): T {
@@ -73,6 +74,8 @@ const LAYERS: { x: number[]; cout: number; k: number; opts: { stride?: number; p
   { x: [2, 8, 10, 10], cout: 8, k: 3, opts: { stride: 2, padding: 1, groups: 2 } },
   { x: [1, 6, 9, 9], cout: 5, k: 3, opts: { dilation: 2, padding: 2 } },
   { x: [1, 3, 20, 20], cout: 8, k: 9, opts: { padding: 4 } },
+  { x: [2, 16, 13, 11], cout: 3, k: 7, opts: { padding: 3 } },
+  { x: [1, 5, 6, 9], cout: 2, k: 3, opts: {} },
 ];
 
 for (const l of LAYERS) {
@@ -92,6 +95,7 @@ test('winograd runs where it applies and pays, im2col elsewhere', () => {
   assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g }), 'winograd');
   assert.equal(convPath({ N: 1, C: 3, Cout: 64, G: 1, g }), 'wasm');
   assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g: { ...g, sh: 2, sw: 2, outH: 8, outW: 8 } }), 'wasm');
+  assert.equal(convPath({ N: 1, C: 16, Cout: 3, G: 1, g: { ...g, kh: 7, kw: 7, ph: 3, pw: 3 } }), 'direct');
 });
 
 // ---- threads: every path on two threads gives the one-thread result, bit for bit ----
