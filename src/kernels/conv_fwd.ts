@@ -312,15 +312,19 @@ function forwardDirect(
   let F = w.f32();
   F.set(wd, wOff);
   if (bd) F.set(bd, bOff);
-  // Image rows/columns that land inside the padded frame (padding after may be smaller than before).
-  const rowsIn = Math.min(H, Hp - g.ph);
+  // Padded rows [r0, r1 + kh - 1) are what output rows [r0, r1) read; of them, image rows
+  // [hp0 - ph, hp1 - ph) and columns [0, colsIn) land inside the frame.
+  const hp0 = r0;
+  const hp1 = r1 + g.kh - 1;
+  const h0 = Math.max(0, hp0 - g.ph);
+  const h1 = Math.min(H, hp1 - g.ph);
   const colsIn = Math.min(W, Wp - g.pw);
   const len = (r1 - r0) * outW;
   for (let n = n0; n < n1; n++) {
     F = w.f32();
-    F.fill(0, xpOff, xpOff + C * Hp * Wp);
     for (let c = 0; c < C; c++) {
-      for (let h = 0; h < rowsIn; h++) {
+      F.fill(0, xpOff + (c * Hp + hp0) * Wp, xpOff + (c * Hp + hp1) * Wp);
+      for (let h = h0; h < h1; h++) {
         const src = (n * C + c) * HW + h * W;
         F.set(xd.subarray(src, src + colsIn), xpOff + (c * Hp + h + g.ph) * Wp + g.pw);
       }

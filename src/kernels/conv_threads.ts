@@ -11,7 +11,8 @@
  * bias from shared memory (copied there unless they already are) and write
  * their pieces of a shared output in place. Problems under 200 MFLOP (~5 ms) stay on
  * one thread: posting and waking a worker and the copies cost more than the
- * second core saves there. Results are identical to one thread's (each output
+ * second core saves there; larger ones use the pool only while it measures
+ * faster than one thread (see `speed`). Results are identical to one thread's (each output
  * element is computed the same way by whichever thread owns it).
  */
 import { isShared } from '../tensor/storage.js';
@@ -24,8 +25,46 @@ import { OWNER, SLOT, now, runConvPiece, workPieces, type ConvForwardTask } from
 let minFlops = 2e8;
 
 /** Moves the single-thread threshold (tests: 0 threads every convolution). */
-export function setConvThreadMinFlops(flops: number): void {
+export function setConvThreadMinFlops(flops: number, adaptive = true): void {
   minFlops = Math.max(0, flops);
+  adapt = adaptive;
+}
+
+/** Whether the pool is used only while it measures faster (off in tests that must exercise it). */
+let adapt = true;
+
+/**
+ * Measured speed (flops per ms, moving averages) of each path and size
+ * class on one thread and on the pool: a busy machine can leave the workers no core, and then the
+ * pool only adds its copies and waits. Where the pool has not been at least
+ * 10% faster, the next 16 large calls of that path stay on one thread, then
+ * one tries the pool again.
+ */
+const speed = new Map<string, { single?: number; threaded?: number; skip: number }>();
+
+function worthThreads(kind: string): boolean {
+  if (!adapt) return true;
+  const s = speed.get(kind);
+  if (!s || s.single === undefined) return false; // measure one thread first
+  if (s.threaded === undefined || s.skip <= 0) return true;
+  s.skip--;
+  return false;
+}
+
+function observe(kind: string, threaded: boolean, rate: number): void {
+  if (!Number.isFinite(rate) || rate <= 0) return;
+  const s = speed.get(kind) ?? { skip: 0 };
+  const avg = (old: number | undefined) => (old === undefined ? rate : 0.7 * old + 0.3 * rate);
+  if (threaded) {
+    s.threaded = avg(s.threaded);
+    if (s.single !== undefined && s.threaded < 1.1 * s.single) s.skip = 16;
+  } else s.single = avg(s.single);
+  speed.set(kind, s);
+}
+
+/** Forgets the measured speeds (tests). */
+export function resetConvThreadSpeeds(): void {
+  speed.clear();
 }
 
 /** Threaded calls so far (each one's key). */
@@ -108,10 +147,14 @@ export function convForwardAll(d: ConvDims, xd: Float32Array, wd: Float32Array, 
   const flops = 2 * N * Cout * L * (C / G) * g.kh * g.kw;
   const threads = threadCount();
   const pool = threads >= 2 && flops >= minFlops ? taskPool() : null;
-  const list = pool ? pieces(d, Math.min(threads, pool.size + 1)) : [];
+  // Speeds are kept per path and size class (powers of two of flops).
+  const kind = `${path}:${Math.round(Math.log2(flops))}`;
+  const list = pool && worthThreads(kind) ? pieces(d, Math.min(threads, pool.size + 1)) : [];
+  const t0 = performance.now();
   if (!pool || list.length < 2) {
     const out = alloc(N * Cout * L, false);
     convForwardImages(path, d, xd, wd, bd, out, 0, N);
+    if (pool) observe(kind, false, flops / (performance.now() - t0));
     return out;
   }
   const out = alloc(N * Cout * L, true);
@@ -133,10 +176,11 @@ export function convForwardAll(d: ConvDims, xd: Float32Array, wd: Float32Array, 
     convForwardImages(path, d, xd, wd, bd, out, 0, N);
     return out;
   }
-  const t0 = performance.now();
+  const t1 = performance.now();
   workPieces(t, OWNER.caller);
   let mine = 0;
   for (let i = 0; i < count; i++) if (Atomics.load(t.ctrl, SLOT.flags + i) === OWNER.caller) mine++;
-  finishPieces(t, count, (performance.now() - t0) / Math.max(1, mine), pool, 10_000 + flops * 1e-6);
+  finishPieces(t, count, (performance.now() - t1) / Math.max(1, mine), pool, 10_000 + flops * 1e-6);
+  observe(kind, true, flops / (performance.now() - t0));
   return out;
 }

@@ -104,7 +104,7 @@ test('conv forward on two threads (images split, rows split) equals one thread o
   const be = await import('../../src/kernels/backend.js');
   const { setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
   be.setNumThreads(2);
-  setConvThreadMinFlops(0);
+  setConvThreadMinFlops(0, false);
   try {
     assert.ok(await be.warmNormThreads(), 'the worker pool starts');
     const runsBefore = be.normBackendInfo().threadedCalls;
@@ -131,7 +131,7 @@ test('conv forward on two threads (images split, rows split) equals one thread o
     }
     assert.ok(be.normBackendInfo().threadedCalls > runsBefore, 'the workers took part');
   } finally {
-    setConvThreadMinFlops(2e8);
+    setConvThreadMinFlops(2e8, true);
     be.setNumThreads(1);
   }
 });
