@@ -1,4 +1,7 @@
 /** Shared test helpers: close-value assertions and finite-difference gradient checks. */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { Tensor } from '../src/tensor/tensor.js';
 import '../src/tensor/methods.js';
@@ -55,4 +58,11 @@ export function checkGradients(f: (...xs: Tensor[]) => Tensor, inputs: Tensor[],
       assert.ok(Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric), `input ${k}[${i}]: autograd ${a} vs finite difference ${numeric}`);
     }
   });
+}
+
+/** The repository's root (the folder with package.json), from the compiled test's location. */
+export function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
 }

@@ -1,17 +1,24 @@
 /**
  * `analyze(model, inputShape, { mode })`: what real execution would do at this
- * input size, computed by shape-only execution (no arithmetic on data): every
- * module's input and output shapes, every normalization layer's verdict, and
- * for a failure the exact error, the raising module and the cause chain.
+ * input size, computed by shape-only execution of the model's graph (no
+ * arithmetic on data): every module's input and output shapes, every
+ * normalization layer's verdict, and for a failure the exact error, the
+ * raising module and the cause chain.
  *
  *     const a = analyze(model, [2, 3, 16, 16], { mode: 'train' });
  *     a.failure?.path      // '10'
  *     a.failure?.error     // { type: 'ValueError', message: 'Expected more than 1 spatial element ...' }
+ *
+ * `model` is a module (lowered with `lowerModule`) or a graph (a general-form
+ * spec, an ONNX import); `inputShape` a shape, or shapes by input name.
  */
-import { ValueError, fmtSize, type NormkitError } from '../errors.js';
-import type { Module } from '../nn/module.js';
-import { argsOf, causeChain, feeds } from './cause.js';
-import { traceModel, withMode, type Trace } from './trace.js';
+import { ValueError, fmtSize, type ErrorKind } from '../errors.js';
+import { producers, type Graph, type GraphNode } from '../graph/graph.js';
+import { lowerModule } from '../graph/lower.js';
+import { withTraining } from '../graph/interpret.js';
+import { Module } from '../nn/module.js';
+import { causeChain } from './cause.js';
+import { shapesByName, traceGraph, type InputShapes, type Trace } from './trace.js';
 import type { Analysis, Failure, FailureKind, ModuleRecord, Mode, NormReport } from './types.js';
 import { normReport } from './verdicts.js';
 
@@ -20,37 +27,51 @@ export interface AnalyzeOptions {
   mode?: Mode;
 }
 
-export function checkInputShape(shape: readonly number[]): void {
-  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ValueError(`input shape must be a non-empty list of positive integers, got ${JSON.stringify(shape)}`);
+/** The largest dimension accepted: sizes past it are typos, and float64 counts stop being exact far beyond. */
+export const MAX_DIM = 2 ** 31 - 1;
+
+export function checkInputShape(shape: readonly number[], name?: string): void {
+  if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => Number.isInteger(d) && d > 0 && d <= MAX_DIM)) {
+    throw new ValueError(`${name === undefined ? 'input shape' : `shape of input '${name}'`} must be a non-empty list of positive integers up to 2^31 - 1, got ${JSON.stringify(shape)}`, { kind: 'argument' });
   }
 }
 
-export function classifyError(e: { type: string; message: string }): FailureKind {
-  const m = e.message;
-  if (/spatial element|value per channel/.test(m)) return 'statistics';
-  if (/Kernel size can't be greater|Output size is too small|output size is too small/i.test(m)) return 'kernel';
-  if (/Padding size should be less|pad should be/i.test(m)) return 'padding';
-  if (/Sizes of tensors must match|The size of tensor a/.test(m)) return 'mismatch';
-  if (/channels|should contain \d+ elements|shapes cannot be multiplied|normalized_shape|divisible by num_groups/.test(m)) return 'channels';
-  if (/\dD input|-dimensional input|Expected \d+D|dimensions for input/.test(m)) return 'rank';
-  return 'other';
+export function checkMode(mode: unknown): asserts mode is Mode {
+  if (mode !== 'train' && mode !== 'eval') throw new ValueError(`mode must be 'train' or 'eval', got ${JSON.stringify(mode)}`, { kind: 'argument' });
 }
+
+/** The graph of a model: a module is lowered, a graph taken as it is. */
+export function graphOf(model: Module | Graph): Graph {
+  return model instanceof Module ? lowerModule(model) : model;
+}
+
+const FAILURE_KINDS: Record<ErrorKind, FailureKind> = {
+  statistics: 'statistics',
+  kernel: 'kernel',
+  padding: 'padding',
+  mismatch: 'mismatch',
+  channels: 'channels',
+  rank: 'rank',
+  argument: 'other',
+  format: 'other',
+  other: 'other',
+};
 
 const sizeStr = (s: readonly number[]) => (s.length ? s.join('x') : 'no spatial dims');
 
 /** What a layer was built to receive, from its constructor args ("built for in_channels=4"). */
-function builtFor(m: Module | undefined): string | undefined {
-  if (m === undefined) return undefined;
-  const a = argsOf(m);
+function builtFor(node: GraphNode | null): string | undefined {
+  if (node === null) return undefined;
   for (const k of ['in_channels', 'num_features', 'num_channels', 'in_features', 'normalized_shape']) {
-    if (a[k] !== undefined) return `it was built with ${k}=${JSON.stringify(a[k])}`;
+    if (node.attrs[k] !== undefined) return `it was built with ${k}=${JSON.stringify(node.attrs[k])}`;
   }
   return undefined;
 }
 
-function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, mode: Mode, producer?: string, built?: string): string {
-  const where = `${f.type} at ${f.path === '' ? 'the root' : f.path}`;
+function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, mode: Mode, producer?: string, built?: string, inputs?: readonly (readonly number[])[], fnNode?: GraphNode): string {
+  // A functional node raised: name it (`add 'sum'`), the module path says whose forward called it.
+  const who = fnNode ? `${fnNode.op} '${fnNode.name}' (in the forward of ${f.type})` : f.type;
+  const where = `${who} at ${f.path === '' ? 'the root' : f.path}`;
   const got = f.inputShape ? ` receives ${fmtSize(f.inputShape)}` : '';
   const path = f.chain.length
     ? ` The map went ${f.chain.map((c, i) => `${i === 0 ? sizeStr(c.before) + ' ' : ''}-> ${sizeStr(c.after)} (${c.path}: ${c.because.join(', ')})`).join(' ')}.`
@@ -64,8 +85,12 @@ function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, 
     case 'kernel':
     case 'padding':
       return `${where}${got}: the map is too small for its ${f.kind === 'kernel' ? 'kernel' : 'reflection/replication padding'}.${path}`;
-    case 'mismatch':
-      return `${where} combines tensors whose sizes differ: the paths into it resize the map differently.${path}`;
+    case 'mismatch': {
+      const shapes = inputs && inputs.length > 1 ? ` (${inputs.map((s) => fmtSize(s)).join(' and ')})` : '';
+      const spatialDiffer = inputs && inputs.length > 1 && inputs.some((s) => s.slice(2).join() !== inputs[0]!.slice(2).join());
+      const what = spatialDiffer ? 'the paths into it resize the map differently' : 'their channel or batch sizes differ, not the map size';
+      return `${where} combines tensors whose sizes differ${shapes}: ${what}.${spatialDiffer ? path : ''}`;
+    }
     case 'channels':
       return `${where}${got}${producer ? ` from ${producer}` : ''}, but ${built ?? 'its configured sizes do not match that input'}.`;
     case 'rank':
@@ -75,16 +100,22 @@ function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, 
   }
 }
 
-/** Analysis from a finished trace (shared by `analyze` and the oracle runner). */
-export function analysisOf(t: Trace, inputShape: readonly number[], mode: Mode): Analysis {
-  const err: NormkitError | null = t.error;
+/** Residual's add and Concat's cat are the container's own doing: the container is named, not the node. */
+const isImplicit = (t: Trace, n: GraphNode) => t.graph.scopes.some((s) => (s.type === 'Residual' || s.type === 'Concat') && s.outputs.includes(n.outputs[0]!));
+
+/** Analysis from a finished trace (shared by `analyze`, sweeps, fixes and the oracle runner). */
+export function analysisOf(t: Trace, shapes: Record<string, number[]>, mode: Mode): Analysis {
+  const err = t.error;
   // Verdicts depend on train/eval (input vs running statistics): computed in the analyzed mode.
-  const reports = withMode(t.modules, mode, () => t.entries.map((e) => normReport(e, err)));
+  const reports = withTraining(t.graph, mode === 'train', () => t.entries.map((e) => normReport(e, err)));
   const modules: ModuleRecord[] = t.entries.map((e, k) => {
     const norm = reports[k];
+    const named = e.node !== null && e.node.name !== e.path ? { node: e.node.name } : {};
     return {
       path: e.path,
-      type: e.module.typeName,
+      ...named,
+      kind: !e.leaf ? 'container' : e.module !== null ? 'module' : 'function',
+      type: e.type,
       inputShape: e.inputs?.[0] ? [...e.inputs[0].shape] : null,
       outputShape: e.output ? [...e.output.shape] : null,
       status: e.status,
@@ -97,37 +128,55 @@ export function analysisOf(t: Trace, inputShape: readonly number[], mode: Mode):
   let failure: Failure | null = null;
   if (err !== null) {
     const path = err.modulePath ?? '';
-    const raised = t.entries.find((e) => e.path === path);
+    const failed = t.exec.runs[t.exec.runs.length - 1];
+    const node = failed && failed.outputs === null ? failed.node : null;
+    const raised = t.entries.find((e) => e.path === path && e.status === 'raised') ?? t.entries.find((e) => e.node === node);
     const error = { type: err.type, message: err.message };
-    const kind = classifyError(error);
-    // The layer whose output the raising one received (for channel mismatches).
-    const fed = [...t.entries].reverse().find((e) => e.leaf && e.status === 'ok' && feeds(e.path, path, t.modules) && !e.path.startsWith(path === '' ? '' : path + '.'));
-    const producer = fed ? `${fed.module.typeName} at ${fed.path}` : undefined;
+    const kind = FAILURE_KINDS[err.kind];
+    const fedBy = node ? producers(t.graph).get(node.inputs[0]!) : undefined;
+    const producer = fedBy ? `${fedBy.module?.typeName ?? fedBy.op} at ${fedBy.scope === '' ? 'the root' : fedBy.scope}` : undefined;
+    const inputs = failed?.inputs.map((x) => [...x.shape]);
     const partial = {
       path,
-      type: err.moduleType ?? raised?.module.typeName ?? '?',
+      type: err.moduleType ?? raised?.type ?? '?',
       error,
       kind,
       inputShape: raised?.inputs?.[0] ? [...raised.inputs[0].shape] : err.inputSize ?? null,
-      chain: kind === 'channels' || kind === 'rank' ? [] : causeChain(t.entries, path, t.modules),
+      chain: kind === 'channels' || kind === 'rank' ? [] : causeChain(t, node),
     };
-    failure = { ...partial, explanation: explain(partial, norms.find((n) => n.path === path), mode, producer, builtFor(raised?.module)) };
+    const edgeOwner = raised?.node ?? node;
+    const fnNode = node !== null && node.module === undefined && !isImplicit(t, node) ? node : undefined;
+    failure = {
+      ...partial,
+      ...(fnNode ? { node: fnNode.name } : {}),
+      explanation: explain(partial, norms.find((n) => n.path === path), mode, producer, builtFor(edgeOwner && edgeOwner.scope === path ? edgeOwner : null), inputs, fnNode),
+    };
   }
+  const first = Object.values(shapes)[0]!;
   return {
-    inputShape: [...inputShape],
+    inputShape: [...first],
+    inputShapes: shapes,
     mode,
     runs: err === null,
     degenerate: norms.some((n) => n.verdict === 'degenerate'),
-    outputShape: t.output ? [...t.output.shape] : null,
+    outputShape: t.exec.outputs?.[0] ? [...t.exec.outputs[0].shape] : null,
+    outputShapes: t.exec.outputs ? t.exec.outputs.map((o) => [...o.shape]) : null,
     modules,
     norms,
     failure,
   };
 }
 
-export function analyze(model: Module, inputShape: readonly number[], opts: AnalyzeOptions = {}): Analysis {
-  checkInputShape(inputShape);
+/** Analysis of a graph at input shapes given by name (or one shape for a one-input graph). */
+export function analyzeGraph(g: Graph, shapes: InputShapes, mode: Mode): Analysis {
+  const byName = shapesByName(g, shapes);
+  for (const [name, s] of Object.entries(byName)) checkInputShape(s, g.inputs.length > 1 ? name : undefined);
+  return analysisOf(traceGraph(g, byName, mode), byName, mode);
+}
+
+export function analyze(model: Module | Graph, inputShape: InputShapes, opts: AnalyzeOptions = {}): Analysis {
   const mode = opts.mode ?? 'train';
-  if (mode !== 'train' && mode !== 'eval') throw new ValueError(`mode must be 'train' or 'eval', got ${JSON.stringify(mode)}`);
-  return analysisOf(traceModel(model, inputShape, mode), inputShape, mode);
+  checkMode(mode);
+  if (Array.isArray(inputShape)) checkInputShape(inputShape as number[]);
+  return analyzeGraph(graphOf(model), inputShape, mode);
 }

@@ -1,44 +1,26 @@
 /**
- * The cause chain of a failure: the layers on the data path to the raising
- * module that changed the spatial size (from the hook records: input vs output
- * spatial sizes), each explained by its own hyper-parameters.
+ * The cause chain of a failure: the nodes on the data path into the raising
+ * node (found by walking the graph's edges back from it) that changed the
+ * spatial size, each explained by its own hyper-parameters.
  */
-import { Concat, ModuleList, Residual, Sequential } from '../nn/container.js';
-import type { Module } from '../nn/module.js';
-import { builderFor } from '../spec/registry.js';
-import type { TraceEntry } from './trace.js';
+import { producers, type Graph, type GraphNode } from '../graph/graph.js';
+import { moduleOpFor } from '../graph/registry.js';
+import type { Trace } from './trace.js';
 import type { CauseStep } from './types.js';
 
-const isUnder = (path: string, prefix: string) => prefix === '' || path.startsWith(prefix + '.');
-const segs = (p: string) => (p === '' ? [] : p.split('.'));
-
-/**
- * Whether `leaf`'s output can reach module `target`: it lies inside target
- * (a container that failed combining its parts), or an ancestor Sequential
- * runs it before target. Different branches of a Concat do not feed each other.
- */
-export function feeds(leaf: string, target: string, modules: Map<string, Module>): boolean {
-  if (isUnder(leaf, target)) return true;
-  const a = segs(leaf);
-  const b = segs(target);
-  let k = 0;
-  while (k < a.length && k < b.length && a[k] === b[k]) k++;
-  const lca = a.slice(0, k).join('.');
-  const m = modules.get(lca);
-  if (m instanceof Sequential) {
-    const names = [...m.namedChildren()].map(([n]) => n);
-    return names.indexOf(a[k]!) < names.indexOf(b[k]!);
+/** Every node whose outputs reach `target`'s inputs. */
+export function ancestors(g: Graph, target: GraphNode): Set<GraphNode> {
+  const prod = producers(g);
+  const seen = new Set<GraphNode>();
+  const stack = [...target.inputs];
+  while (stack.length) {
+    const v = stack.pop()!;
+    const n = prod.get(v);
+    if (n === undefined || seen.has(n)) continue;
+    seen.add(n);
+    stack.push(...n.inputs);
   }
-  if (m instanceof Concat || m instanceof ModuleList || m instanceof Residual) return false;
-  return true; // an unknown container: assume its children run in sequence
-}
-
-export function argsOf(m: Module): Record<string, unknown> {
-  try {
-    return builderFor(m)?.toArgs(m) ?? {};
-  } catch {
-    return {};
-  }
+  return seen;
 }
 
 /** An int-or-tuple argument expanded to `n` values. */
@@ -50,11 +32,9 @@ function tuple(v: unknown, n: number, dflt: number): number[] {
 
 const fmt = (vs: number[]) => (vs.every((v) => v === vs[0]) ? String(vs[0]) : `(${vs.join(', ')})`);
 
-/** What in a layer's hyper-parameters changed the spatial size. */
-export function explainResize(m: Module, before: number[], after: number[]): string[] {
-  const a = argsOf(m);
+/** What in a node's hyper-parameters (its op and attributes) changed the spatial size. */
+export function explainResize(type: string, a: Record<string, unknown>, before: number[], after: number[]): string[] {
   const n = before.length;
-  const type = m.typeName;
   const out: string[] = [];
   if (/^Conv(Transpose)?\dd$/.test(type)) {
     const k = tuple(a['kernel_size'], n, 1);
@@ -78,12 +58,20 @@ export function explainResize(m: Module, before: number[], after: number[]): str
     out.push(`pool kernel ${fmt(k)}, stride ${fmt(s)}${p.some((v) => v > 0) ? `, padding ${fmt(p)}` : ''}${a['ceil_mode'] === true ? ', ceil_mode' : ''}`);
   } else if (type.startsWith('Adaptive')) {
     out.push(`adaptive pool to ${JSON.stringify(a['output_size'])}`);
-  } else if (type === 'Upsample' || type.startsWith('Upsampling')) {
-    out.push(a['scale_factor'] !== undefined ? `upsample x${JSON.stringify(a['scale_factor'])}` : `resize to ${JSON.stringify(a['size'])}`);
+  } else if (type === 'Upsample' || type.startsWith('Upsampling') || type === 'interpolate') {
+    if (a['scale_factor'] !== undefined) out.push(`upsample x${JSON.stringify(a['scale_factor'])}`);
+    else if (a['size'] !== undefined) out.push(`resize to ${JSON.stringify(a['size'])}`);
+    else out.push(`resize to ${after.join('x')} (the size of another tensor)`);
+  } else if (type === 'PixelShuffle' || type === 'PixelUnshuffle') {
+    out.push(type === 'PixelShuffle' ? `pixel shuffle x${String(a['upscale_factor'])}` : `pixel unshuffle /${String(a['downscale_factor'])}`);
   } else if (/Pad\dd$/.test(type)) {
     const kind = type.replace(/Pad\dd$/, '').toLowerCase();
     const p = Array.isArray(a['padding']) ? (a['padding'] as number[]) : [Number(a['padding'])];
     out.push(`${kind} padding ${fmt(p)}`);
+  } else if (type === 'pad') {
+    out.push(`${String(a['mode'] ?? 'constant')} padding ${JSON.stringify(a['pad'])}`);
+  } else if (type === 'slice') {
+    out.push(`slice of dim ${String(a['dim'])} from ${String(a['start'] ?? 0)}${a['end'] != null ? ` to ${String(a['end'])}` : ''}${a['step'] !== 1 && a['step'] !== undefined ? ` step ${String(a['step'])}` : ''}`);
   } else {
     out.push(`${type}: ${before.join('x')} -> ${after.join('x')}`);
   }
@@ -91,21 +79,25 @@ export function explainResize(m: Module, before: number[], after: number[]): str
 }
 
 /**
- * The spatial-size changes on the way to `target`, growths included (a
- * reflection pad before a valid convolution explains the sizes that follow).
+ * The spatial-size changes on the way to the raising node, growths included
+ * (a reflection pad before a valid convolution explains the sizes that follow).
  */
-export function causeChain(entries: readonly TraceEntry[], target: string, modules: Map<string, Module>): CauseStep[] {
+export function causeChain(t: Trace, target: GraphNode | null): CauseStep[] {
+  if (target === null) return [];
+  const up = ancestors(t.graph, target);
   const steps: CauseStep[] = [];
-  for (const e of entries) {
-    if (!e.leaf || e.status !== 'ok' || e.output === null || e.inputs === null || e.path === target) continue;
+  for (const e of t.entries) {
+    // A node on the way in, or a submodule call inside the raising opaque module (or one on the way in).
+    const on = e.node !== null ? up.has(e.node) : e.owner !== undefined && (e.owner === target || up.has(e.owner));
+    if (!e.leaf || e.status !== 'ok' || !on || e.output === null || e.inputs === null) continue;
     const x = e.inputs[0];
     if (x === undefined || x.ndim < 3 || x.ndim !== e.output.ndim) continue;
     const before = x.shape.slice(2);
     const after = e.output.shape.slice(2);
     if (before.every((v, i) => v === after[i])) continue;
     const shrank = after.some((v, i) => v < before[i]!);
-    if (!feeds(e.path, target, modules)) continue;
-    steps.push({ path: e.path, type: e.module.typeName, before: [...before], after: [...after], change: shrank ? 'shrank' : 'grew', because: explainResize(e.module, [...before], [...after]) });
+    const [op, attrs] = e.node !== null ? [e.node.op, e.node.attrs] : [e.type, e.module ? (moduleOpFor(e.module)?.toArgs(e.module) ?? {}) : {}];
+    steps.push({ path: e.path, type: e.type, before: [...before], after: [...after], change: shrank ? 'shrank' : 'grew', because: explainResize(op, attrs, [...before], [...after]) });
   }
   return steps;
 }

@@ -1,17 +1,19 @@
 /**
  * Fixes for a failing or degenerate model, ranked and concrete for the layer
- * at fault. Every fix is applied (to the input shape, or to a copy of the
- * model's spec via toSpec/fromSpec) and re-analyzed: only fixes under which
- * the model runs with no degenerate norm are offered. Ranking: input size,
- * replacing the norm, changing the layers that shrank the map,
+ * at fault. Every fix is applied (to the input shapes, or as an edit of a copy
+ * of the model's graph: a module node replaced) and re-analyzed: only fixes
+ * under which the model runs with no degenerate norm are offered. Ranking:
+ * input size, replacing the norm, changing the layers that shrank the map,
  * trackRunningStats (eval), FlexibleInstanceNorm.
  */
+import type { Graph } from '../graph/graph.js';
 import type { Module } from '../nn/module.js';
-import { fromSpec, toSpec, type SpecNode } from '../spec/spec.js';
-import { analyze } from './analyze.js';
-import { describeNode, nodeAt, withArgs, withNode } from './spec_edit.js';
+import { analyzeGraph, graphOf } from './analyze.js';
+import { describeNode, specAt, withArgs, withModule, type ModuleSpec } from './graph_edit.js';
 import { describeSizes } from './sweep.js';
 import type { Analysis, Fix, FixKind, Mode } from './types.js';
+
+type SpecNode = ModuleSpec;
 
 type Change = Fix['changes'][number];
 interface Attempt {
@@ -23,8 +25,23 @@ interface Attempt {
   result: Analysis;
 }
 
+/** The model's inputs with the first one's shape replaced: inputs of the same spatial size follow it (an image pair, a segmentation map). */
+function withFirstShape(a: Analysis, shape: number[]): Record<string, number[]> {
+  const names = Object.keys(a.inputShapes);
+  const first = a.inputShapes[names[0]!]!;
+  const out: Record<string, number[]> = {};
+  for (const n of names) {
+    const s = a.inputShapes[n]!;
+    if (n === names[0]) out[n] = shape;
+    else if (s.length === first.length && s.length >= 3 && s.slice(2).join() === first.slice(2).join()) out[n] = [s[0]!, s[1]!, ...shape.slice(2)];
+    else if (s.length >= 1 && shape[0] !== first[0] && s[0] === first[0]) out[n] = [shape[0]!, ...s.slice(1)];
+    else out[n] = s;
+  }
+  return out;
+}
+
 type Args = Record<string, unknown>;
-const argsOf = (n: SpecNode): Args => ((n as { args?: Args }).args ?? {});
+const argsOf = (n: SpecNode): Args => n.args ?? {};
 const moduleOf = (n: SpecNode): string => n.module;
 const where = (p: string) => (p === '' ? 'the root' : p);
 const MAX_EDITS = 64;
@@ -65,15 +82,14 @@ function affineOf(node: SpecNode): boolean {
  * or `edit` has nothing to offer.
  */
 function iterate(
-  spec: SpecNode,
+  graph: Graph,
   start: Analysis,
-  shape: number[],
   mode: Mode,
   pick: (a: Analysis) => string | null,
   edit: (node: SpecNode, path: string) => SpecNode | null,
   allowFallback: boolean,
-): { spec: SpecNode; changes: Change[]; result: Analysis } | null {
-  let cur = spec;
+): { graph: Graph; changes: Change[]; result: Analysis } | null {
+  let cur = graph;
   let a = start;
   const changes: Change[] = [];
   const done = new Set<string>();
@@ -81,14 +97,19 @@ function iterate(
     const path = pick(a);
     if (path === null || done.has(path)) return null;
     done.add(path);
-    const old = nodeAt(cur, path);
+    const old = specAt(cur, path);
+    if (old === undefined) return null;
     const next = edit(old, path);
     if (next === null) return null;
-    cur = withNode(cur, path, next);
+    try {
+      cur = withModule(cur, path, next);
+    } catch {
+      return null; // the edited module cannot be built (e.g. groups that do not divide the channels)
+    }
     const keys = moduleOf(next) === moduleOf(old) ? Object.keys(argsOf(next)).filter((k) => JSON.stringify(argsOf(next)[k]) !== JSON.stringify(argsOf(old)[k])) : undefined;
     changes.push({ path, from: describeNode(old, keys), to: describeNode(next, keys), node: next });
-    a = analyze(fromSpec(cur), shape, { mode });
-    if (succeeded(a, allowFallback)) return { spec: cur, changes, result: a };
+    a = analyzeGraph(cur, start.inputShapes, mode);
+    if (succeeded(a, allowFallback)) return { graph: cur, changes, result: a };
   }
   return null;
 }
@@ -117,14 +138,15 @@ function changeText(c: Change): string {
 
 // ---- input size -------------------------------------------------------------
 
-function inputSizeFix(model: Module, a: Analysis): Attempt | null {
+function inputSizeFix(graph: Graph, a: Analysis): Attempt | null {
   const shape = a.inputShape;
   const mode = a.mode;
+  const at = (s: number[]) => analyzeGraph(graph, withFirstShape(a, s), mode);
   if (a.failure && ['channels', 'rank', 'other'].includes(a.failure.kind)) return null;
   if (a.failure?.error.message.includes('value per channel') && shape.length >= 2) {
     for (let n = shape[0]! + 1; n <= shape[0]! + 16; n++) {
       const s = [n, ...shape.slice(1)];
-      const r = analyze(model, s, { mode });
+      const r = at(s);
       if (succeeded(r, false)) {
         return { kind: 'input-size', title: `Use a batch of ${n} or more (input ${s.join('x')})`, changes: [], inputShape: s, result: r, caveat: `statistics over the batch need more than one value per channel; a batch of 1 works only in eval mode with running statistics` };
       }
@@ -135,18 +157,18 @@ function inputSizeFix(model: Module, a: Analysis): Attempt | null {
   const limit = Math.min(1024, Math.max(64, 2 * Math.max(...spatial)));
   for (let t = Math.min(...spatial) + 1; t <= limit; t++) {
     const s = [...shape.slice(0, 2), ...spatial.map((d) => Math.max(d, t))];
-    const r = analyze(model, s, { mode });
+    const r = at(s);
     if (!succeeded(r, false)) continue;
     let title = `Use an input of ${s.slice(2).join('x')} (${s.join('x')})`;
     if (spatial.every((d) => d === spatial[0])) {
       // The working set around it, so that a non-interval one (multiples only) is visible; claims stop at what was checked.
       const end = Math.min(limit, Math.max(2 * t, t + 16));
-      const at = (k: number) => spatial.map(() => k).join('x');
+      const sq = (k: number) => spatial.map(() => k).join('x');
       const works: number[] = [];
-      for (let k = 1; k <= end; k++) if (succeeded(analyze(model, [...shape.slice(0, 2), ...spatial.map(() => k)], { mode }), false)) works.push(k);
+      for (let k = 1; k <= end; k++) if (succeeded(at([...shape.slice(0, 2), ...spatial.map(() => k)]), false)) works.push(k);
       const interval = works[0] === t && works.length === end - t + 1;
       title = interval
-        ? `Use an input of at least ${at(t)} (${s.join('x')}): every size from ${t} to ${end} works`
+        ? `Use an input of at least ${sq(t)} (${s.join('x')}): every size from ${t} to ${end} works`
         : `${title}: sizes that work from 1 to ${end}: ${describeSizes(works)}`;
     }
     return { kind: 'input-size', title, changes: [], inputShape: s, result: r, caveat: 'resize or pad your data to this size' };
@@ -166,7 +188,7 @@ function groupNormFor(node: SpecNode, groups: (C: number) => number): SpecNode |
   return { module: 'GroupNorm', args: { num_groups: g, num_channels: C, ...(typeof eps === 'number' ? { eps } : {}), affine: affineOf(node) } };
 }
 
-function replaceNormFixes(spec: SpecNode, a: Analysis): Attempt[] {
+function replaceNormFixes(graph: Graph, a: Analysis): Attempt[] {
   const out: Attempt[] = [];
   const variants: { label: string; edit: (n: SpecNode) => SpecNode | null; caveat: string }[] = [
     {
@@ -186,7 +208,7 @@ function replaceNormFixes(spec: SpecNode, a: Analysis): Attempt[] {
     },
   ];
   for (const v of variants) {
-    const r = iterate(spec, a, a.inputShape, a.mode, culprit, (n) => v.edit(n), false);
+    const r = iterate(graph, a, a.mode, culprit, (n) => v.edit(n), false);
     if (r === null) continue;
     const olds = byType(r.changes);
     const label = v.label === 'GroupNorm' ? [...new Set(r.changes.map((c) => c.to))].join(' / ') : v.label;
@@ -207,17 +229,17 @@ const nums = (v: unknown, dflt: number): number[] => (typeof v === 'number' ? [v
 function unshrink(n: SpecNode): { kind: FixKind; node: SpecNode } | null {
   const a = argsOf(n);
   if (isConv(n)) {
-    if (nums(a['stride'], 1).some((s) => s > 1)) return { kind: 'stride', node: withArgs(n, '', { stride: 1 }) };
+    if (nums(a['stride'], 1).some((s) => s > 1)) return { kind: 'stride', node: withArgs(n, { stride: 1 }) };
     const k = nums(a['kernel_size'], 1);
     const d = nums(a['dilation'], 1);
     const p = typeof a['padding'] === 'string' ? null : nums(a['padding'], 0);
     if (p === null) return null;
     const need = k.map((kk, i) => Math.ceil(((d[i] ?? d[0]!) * (kk - 1)) / 2));
-    if (need.some((v, i) => v > (p[i] ?? p[0]!))) return { kind: 'padding', node: withArgs(n, '', { padding: need.length === 1 ? need[0] : need }) };
+    if (need.some((v, i) => v > (p[i] ?? p[0]!))) return { kind: 'padding', node: withArgs(n, { padding: need.length === 1 ? need[0] : need }) };
     return null;
   }
   if (isPool(n)) return { kind: 'pooling', node: { module: 'Identity' } };
-  if (isAdaptive(n) && nums(a['output_size'], 0).every((s) => s === 1)) return { kind: 'pooling', node: withArgs(n, '', { output_size: 2 }) };
+  if (isAdaptive(n) && nums(a['output_size'], 0).every((s) => s === 1)) return { kind: 'pooling', node: withArgs(n, { output_size: 2 }) };
   return null;
 }
 
@@ -227,7 +249,7 @@ const CHAIN_CAVEATS: Partial<Record<FixKind, string>> = {
   pooling: 'less pooling: later maps are larger (more compute and memory)',
 };
 
-function chainFixes(spec: SpecNode, a: Analysis): Attempt[] {
+function chainFixes(graph: Graph, a: Analysis): Attempt[] {
   const starts = a.failure
     ? [...a.failure.chain].reverse().filter((c) => c.change === 'shrank').map((c) => c.path)
     : a.norms.filter((n) => n.verdict === 'degenerate' && n.constantSince !== undefined).map((n) => n.constantSince!);
@@ -239,9 +261,12 @@ function chainFixes(spec: SpecNode, a: Analysis): Attempt[] {
     const pick = (r: Analysis): string | null => {
       if (edited.size === 0) return start;
       const chain = r.failure?.chain ?? [];
-      return [...chain].reverse().find((c) => c.change === 'shrank' && !edited.has(c.path) && unshrink(nodeAt(spec, c.path)) !== null)?.path ?? null;
+      return [...chain].reverse().find((c) => {
+        const n = specAt(graph, c.path);
+        return c.change === 'shrank' && !edited.has(c.path) && n !== undefined && unshrink(n) !== null;
+      })?.path ?? null;
     };
-    const r = iterate(spec, a, a.inputShape, a.mode, pick, (n, path) => {
+    const r = iterate(graph, a, a.mode, pick, (n, path) => {
       edited.add(path);
       return unshrink(n)?.node ?? null;
     }, false);
@@ -249,7 +274,7 @@ function chainFixes(spec: SpecNode, a: Analysis): Attempt[] {
     const key = r.changes.map((c) => `${c.path}:${c.to}`).join('|');
     if (seen.has(key)) continue;
     seen.add(key);
-    const kind = unshrink(nodeAt(spec, r.changes[0]!.path))!.kind;
+    const kind = unshrink(specAt(graph, r.changes[0]!.path)!)!.kind;
     out.push({
       kind,
       title: r.changes.map(changeText).join('; '),
@@ -265,10 +290,10 @@ function chainFixes(spec: SpecNode, a: Analysis): Attempt[] {
 
 // ---- eval-mode running statistics, FlexibleInstanceNorm -----------------------
 
-function trackStatsFix(spec: SpecNode, a: Analysis): Attempt | null {
+function trackStatsFix(graph: Graph, a: Analysis): Attempt | null {
   if (a.mode !== 'eval') return null;
-  const r = iterate(spec, a, a.inputShape, a.mode, culprit, (n) =>
-    /^(InstanceNorm\dd|BatchNorm\dd|FlexibleInstanceNorm)$/.test(moduleOf(n)) && argsOf(n)['track_running_stats'] !== true ? withArgs(n, '', { track_running_stats: true }) : null,
+  const r = iterate(graph, a, a.mode, culprit, (n) =>
+    /^(InstanceNorm\dd|BatchNorm\dd|FlexibleInstanceNorm)$/.test(moduleOf(n)) && argsOf(n)['track_running_stats'] !== true ? withArgs(n, { track_running_stats: true }) : null,
   false);
   if (r === null) return null;
   return {
@@ -281,9 +306,9 @@ function trackStatsFix(spec: SpecNode, a: Analysis): Attempt | null {
   };
 }
 
-function flexibleFix(spec: SpecNode, a: Analysis): Attempt | null {
+function flexibleFix(graph: Graph, a: Analysis): Attempt | null {
   if (a.failure?.kind !== 'statistics') return null;
-  const r = iterate(spec, a, a.inputShape, a.mode, culprit, (n) => (moduleOf(n) === 'InstanceNorm2d' ? { module: 'FlexibleInstanceNorm', args: argsOf(n) } : null), true);
+  const r = iterate(graph, a, a.mode, culprit, (n) => (moduleOf(n) === 'InstanceNorm2d' ? { module: 'FlexibleInstanceNorm', args: argsOf(n) } : null), true);
   if (r === null) return null;
   return {
     kind: 'flexible-norm',
@@ -296,16 +321,10 @@ function flexibleFix(spec: SpecNode, a: Analysis): Attempt | null {
 }
 
 /** Verified fixes for the analysis `a` of `model` (empty when the model runs with healthy statistics). */
-export function suggestFixes(model: Module, a: Analysis): Fix[] {
+export function suggestFixes(model: Module | Graph, a: Analysis): Fix[] {
   if (a.runs && !a.degenerate) return [];
-  let spec: SpecNode | null = null;
-  try {
-    spec = toSpec(model);
-  } catch {
-    spec = null; // a module without a spec form: only the input can change
-  }
-  const attempts: (Attempt | null)[] = [inputSizeFix(model, a)];
-  if (spec !== null) attempts.push(...replaceNormFixes(spec, a), ...chainFixes(spec, a), trackStatsFix(spec, a), flexibleFix(spec, a));
+  const graph = graphOf(model);
+  const attempts: (Attempt | null)[] = [inputSizeFix(graph, a), ...replaceNormFixes(graph, a), ...chainFixes(graph, a), trackStatsFix(graph, a), flexibleFix(graph, a)];
   return attempts
     .filter((x): x is Attempt => x !== null)
     .map((x, i) => ({

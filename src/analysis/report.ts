@@ -37,9 +37,9 @@ function statusText(r: ModuleRecord, c: Colors): string {
 
 /** The module table: one row per module call (the root left out), in execution order. */
 export function renderTable(a: Analysis, c: Colors): string[] {
-  const rows = a.modules.filter((r) => r.path !== '');
+  const rows = a.modules.filter((r) => r.path !== '' || (r.leaf && r.node !== undefined));
   const head = ['path', 'module', 'input', 'output'];
-  const cells = rows.map((r) => [where(r.path), r.type, shapeText(r.inputShape), r.status === 'ok' ? shapeText(r.outputShape) : '-']);
+  const cells = rows.map((r) => [r.node ?? where(r.path), r.type, shapeText(r.inputShape), r.status === 'ok' ? shapeText(r.outputShape) : '-']);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
   const lines = [c.bold(head.map((h, i) => pad(h, widths[i]!)).join('  ') + '  norm / note')];
   rows.forEach((r, k) => {

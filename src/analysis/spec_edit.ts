@@ -1,7 +1,7 @@
 /**
- * Edits of a model spec by module path (PyTorch's dotted names): what a fix
- * changes, applied to a copy of `toSpec(model)` so that `fromSpec` rebuilds
- * the fixed model for re-analysis.
+ * Edits of a tree-form model spec by module path (PyTorch's dotted names):
+ * a fix's changes applied to the spec a user wrote, so that the fixed model
+ * can be written back (the analyzer itself edits graphs: graph_edit.ts).
  */
 import { SpecError } from '../errors.js';
 import type { SpecNode } from '../spec/spec.js';
@@ -57,27 +57,4 @@ export function withArgs(spec: SpecNode, path: string, args: Record<string, unkn
   return withNode(spec, path, { module: old.module, args: { ...(old.args ?? {}), ...args } });
 }
 
-/** PyTorch's defaults, left out when a node is shown (InstanceNorm's own defaults differ for two of them). */
-const DEFAULTS: Record<string, unknown> = {
-  eps: 1e-5, momentum: 0.1, affine: true, track_running_stats: true, elementwise_affine: true, bias: true, groups: 1,
-  dilation: 1, padding: 0, padding_mode: 'zeros', output_padding: 0, ceil_mode: false, count_include_pad: true, divisor_override: null,
-  start_dim: 1, end_dim: -1, inplace: false,
-};
-const INSTANCE_DEFAULTS: Record<string, unknown> = { affine: false, track_running_stats: false };
-
-function isDefault(module: string, key: string, v: unknown): boolean {
-  if (key === 'stride' && /^Conv/.test(module)) return Array.isArray(v) ? v.every((x) => x === 1) : v === 1; // pools default to their kernel
-  const d = /InstanceNorm/.test(module) && key in INSTANCE_DEFAULTS ? INSTANCE_DEFAULTS[key] : DEFAULTS[key];
-  if (!(key in DEFAULTS)) return false;
-  return Array.isArray(v) ? v.every((x) => x === d) : v === d;
-}
-
-const pyValue = (v: unknown): string =>
-  Array.isArray(v) ? `(${v.map(pyValue).join(', ')})` : typeof v === 'boolean' ? (v ? 'True' : 'False') : v === null ? 'None' : typeof v === 'string' ? `'${v}'` : String(v);
-
-/** `Conv2d(in_channels=3, stride=2)`: a node as PyTorch's constructor call (defaults left out), or only the `only` args. */
-export function describeNode(node: SpecNode, only?: readonly string[]): string {
-  const n = node as { module: string; args?: Record<string, unknown> };
-  const entries = Object.entries(n.args ?? {}).filter(([k, v]) => (only === undefined ? !isDefault(n.module, k, v) : only.includes(k)));
-  return `${n.module}(${entries.map(([k, v]) => `${k}=${pyValue(v)}`).join(', ')})`;
-}
+export { describeNode } from './graph_edit.js';

@@ -5,16 +5,24 @@
  * concat after a down/up path only lines up at multiples).
  */
 import { ValueError } from '../errors.js';
+import type { Graph } from '../graph/graph.js';
 import type { Module } from '../nn/module.js';
-import { builderFor } from '../spec/registry.js';
-import { analyze } from './analyze.js';
+import { analyzeGraph, checkMode, graphOf } from './analyze.js';
+import { shapesByName, type InputShapes } from './trace.js';
 import type { Analysis, Mode, SweepAxis, SweepPoint, SweepResult } from './types.js';
 
 export interface SweepOptions {
   mode?: Mode;
-  /** The shape whose swept dimension is replaced (default: batch 2, the first layer's channels, 32 per spatial dim). */
-  baseShape?: readonly number[];
+  /**
+   * The shape (or shapes by input name) whose swept dimension is replaced
+   * (default: batch 2, the first layer's channels, 32 per spatial dim). Every
+   * input with spatial dims is swept alike (an image pair, a segmentation map).
+   */
+  baseShape?: InputShapes;
 }
+
+/** The most points one sweep analyzes (the CLI's limit too): 1..1e9 would run for hours and out of memory. */
+export const MAX_SWEEP_POINTS = 4097;
 
 /** `baseShape` with the swept dimension set to `size`; 'square' sets every spatial dim. */
 export function shapeAt(base: readonly number[], axis: SweepAxis, size: number): number[] {
@@ -26,15 +34,14 @@ export function shapeAt(base: readonly number[], axis: SweepAxis, size: number):
 }
 
 /** A default base shape from the first layer's input channels (rank 3 for a 1-d first layer). */
-export function defaultBaseShape(model: Module, axis: SweepAxis): number[] {
-  for (const [, m] of model.namedModules()) {
-    if (m.children().length > 0) continue;
-    const args = builderFor(m)?.toArgs(m) ?? {};
-    const c = args['in_channels'] ?? args['num_features'] ?? args['num_channels'];
-    if (typeof c === 'number') return /1d$/.test(m.typeName) || axis === 'length' ? [2, c, 32] : [2, c, 32, 32];
-    break;
+export function defaultBaseShape(model: Module | Graph, axis: SweepAxis): number[] {
+  const g = graphOf(model);
+  const first = g.nodes[0];
+  if (first !== undefined && first.module !== undefined) {
+    const c = first.attrs['in_channels'] ?? first.attrs['num_features'] ?? first.attrs['num_channels'];
+    if (typeof c === 'number') return /1d$/.test(first.op) || axis === 'length' ? [2, c, 32] : [2, c, 32, 32];
   }
-  throw new ValueError('cannot tell the input channels from the first layer: pass baseShape');
+  throw new ValueError('cannot tell the input channels from the first layer: pass baseShape', { kind: 'argument' });
 }
 
 function pointOf(size: number, a: Analysis): SweepPoint {
@@ -70,22 +77,33 @@ export function describeSizes(sizes: readonly number[]): string {
   return runs.map(([a, b]) => (a === b ? String(a) : `${a}..${b}`)).join(', ');
 }
 
+/** Every input's shape at one sweep size: inputs with spatial dims (or every input, for the batch) take it. */
+function shapesAt(base: Record<string, number[]>, axis: SweepAxis, size: number): Record<string, number[]> {
+  const out: Record<string, number[]> = {};
+  for (const [k, s] of Object.entries(base)) out[k] = axis === 'batch' || s.length >= 3 ? shapeAt(s, axis, size) : [...s];
+  return out;
+}
+
 export function sweep(
-  model: Module,
+  model: Module | Graph,
   axis: SweepAxis,
   range: readonly [number, number] | { from: number; to: number },
   opts: SweepOptions = {},
 ): SweepResult {
   if (axis !== 'square' && axis !== 'length' && axis !== 'batch') throw new ValueError(`axis must be 'square', 'length' or 'batch', got ${JSON.stringify(axis)}`);
   const [from, to] = Array.isArray(range) ? range : [(range as { from: number }).from, (range as { to: number }).to];
-  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to < from) {
-    throw new ValueError(`range must be two integers 1 <= from <= to, got ${JSON.stringify(range)}`);
+  if (!Number.isInteger(from) || !Number.isInteger(to) || from < 1 || to < from || to > 2 ** 31 - 1) {
+    throw new ValueError(`range must be two integers 1 <= from <= to <= 2^31 - 1, got ${JSON.stringify(range)}`, { kind: 'argument' });
   }
+  if (to - from + 1 > MAX_SWEEP_POINTS) throw new ValueError(`a sweep covers at most ${MAX_SWEEP_POINTS} sizes, got ${from}..${to}`, { kind: 'argument' });
   const mode = opts.mode ?? 'train';
-  const base = opts.baseShape ? [...opts.baseShape] : defaultBaseShape(model, axis);
-  if (axis !== 'batch' && base.length < 3) throw new ValueError(`a '${axis}' sweep needs a base shape with spatial dims, got [${base.join(', ')}]`);
+  checkMode(mode);
+  const g = graphOf(model);
+  const base = shapesByName(g, opts.baseShape ?? defaultBaseShape(g, axis));
+  const first = Object.values(base)[0]!;
+  if (axis !== 'batch' && first.length < 3) throw new ValueError(`a '${axis}' sweep needs a base shape with spatial dims, got [${first.join(', ')}]`, { kind: 'argument' });
   const points: SweepPoint[] = [];
-  for (let s = from; s <= to; s++) points.push(pointOf(s, analyze(model, shapeAt(base, axis, s), { mode })));
+  for (let s = from; s <= to; s++) points.push(pointOf(s, analyzeGraph(g, shapesAt(base, axis, s), mode)));
   const workingSizes = points.filter((p) => p.outcome !== 'error').map((p) => p.size);
   return {
     axis,

@@ -1,20 +1,26 @@
 /**
- * Shape-only execution: runs the model's own forward on a meta tensor (shape,
- * no data) with a forward hook on every module, so analysis goes through the
- * very shape rules and checks that real execution uses. Records each module's
- * inputs and output in entry order; on an error, which module raised.
+ * Shape-only execution of a graph: every node runs on meta tensors (shape,
+ * no data) through the op registry, so analysis goes through the very shape
+ * rules and checks that real execution uses. The rows of a report are the
+ * graph's module nodes and functional nodes, with the containers (Sequential,
+ * Residual, ...) of the PyTorch tree placed before their contents.
  */
-import { NormkitError } from '../errors.js';
-import { Concat, ModuleList, Residual, Sequential } from '../nn/container.js';
+import { NormkitError, ValueError } from '../errors.js';
+import { inScope, type Graph, type GraphNode } from '../graph/graph.js';
+import { interpret, type Execution } from '../graph/interpret.js';
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
-import { applyModuleFacts } from './facts.js';
 import type { Mode } from './types.js';
 
 export interface TraceEntry {
   path: string;
-  module: Module;
-  /** Inputs as the module received them; null when unknown (a raising module inside an unknown container). */
+  type: string;
+  /** The graph node of this row; null for a container row and for a submodule call inside an opaque module. */
+  node: GraphNode | null;
+  /** For a submodule call inside an opaque module: that module's node. */
+  owner?: GraphNode;
+  module: Module | null;
+  /** Inputs as the module received them; null when unknown. */
   inputs: readonly Tensor[] | null;
   output: Tensor | null;
   status: 'ok' | 'raised' | 'unfinished';
@@ -22,116 +28,108 @@ export interface TraceEntry {
 }
 
 export interface Trace {
+  graph: Graph;
+  exec: Execution;
   entries: TraceEntry[];
-  output: Tensor | null;
   /** The error real execution would throw, tagged with the raising module's path. */
   error: NormkitError | null;
-  modules: Map<string, Module>;
 }
 
-const isUnder = (path: string, prefix: string) => prefix === '' || path.startsWith(prefix + '.');
+/** Input shapes by graph input name; a bare shape is the graph's only input. */
+export type InputShapes = readonly number[] | Readonly<Record<string, readonly number[]>>;
 
-function parentOf(path: string): [string, string] {
-  const i = path.lastIndexOf('.');
-  return i < 0 ? ['', path] : [path.slice(0, i), path.slice(i + 1)];
-}
-
-/** Runs `model` on a meta tensor of `inputShape` in `mode` (restoring the model's own train/eval flags after). */
-export function traceModel(model: Module, inputShape: readonly number[], mode: Mode): Trace {
-  const modules = new Map(model.namedModules());
-  const pathOf = new Map([...modules].map(([p, m]) => [m, p]));
-  const finished: TraceEntry[] = [];
-  const byPath = new Map<string, TraceEntry>();
-  const removers: (() => void)[] = [];
-  const input = Tensor.meta(inputShape);
-
-  for (const m of modules.values()) {
-    removers.push(
-      m.registerForwardHook((mod, inputs, out) => {
-        const path = pathOf.get(mod)!;
-        applyModuleFacts(mod, path, inputs, out);
-        const e: TraceEntry = { path, module: mod, inputs: [...inputs], output: out, status: 'ok', leaf: mod.children().length === 0 };
-        finished.push(e);
-        byPath.set(path, e);
-      }),
-    );
-  }
-  let output: Tensor | null = null;
-  let error: NormkitError | null = null;
-  try {
-    output = withMode(modules, mode, () => model.call(input));
-  } catch (err) {
-    if (!(err instanceof NormkitError)) throw err;
-    error = err;
-  } finally {
-    for (const r of removers) r();
-  }
-
-  /** A module's input, from the containers' data flow (a module that never finished has no hook record). */
-  const inputOf = (path: string): Tensor | null => {
-    if (path === '') return input;
-    const [parentPath, name] = parentOf(path);
-    const parent = modules.get(parentPath);
-    if (parent instanceof ModuleList) {
-      const [gp] = parentOf(parentPath);
-      return modules.get(gp) instanceof Concat ? inputOf(gp) : null;
+export function shapesByName(g: Graph, shapes: InputShapes): Record<string, number[]> {
+  if (Array.isArray(shapes)) {
+    if (g.inputs.length !== 1) {
+      throw new ValueError(`the model takes ${g.inputs.length} inputs (${g.inputs.map((i) => i.name).join(', ')}): give a shape for each by name`, { kind: 'argument' });
     }
-    if (parent instanceof Residual) return inputOf(parentPath);
-    if (parent instanceof Sequential) {
-      const names = [...parent.namedChildren()].map(([n]) => n);
-      const i = names.indexOf(name);
-      if (i <= 0) return inputOf(parentPath);
-      const prev = byPath.get(parentPath === '' ? names[i - 1]! : `${parentPath}.${names[i - 1]}`);
-      return prev?.output ?? null;
-    }
-    return null;
-  };
-
-  const entries = preOrder(finished);
-  if (error !== null) {
-    const raised = error.modulePath ?? '';
-    // The raising module and its ancestors entered but never finished: place each before its finished descendants.
-    const open = [...modules.keys()].filter((p) => p === raised || isUnder(raised, p)).sort((a, b) => depth(a) - depth(b));
-    let from = 0;
-    for (const p of open) {
-      let at = entries.findIndex((e, k) => k >= from && isUnder(e.path, p) && e.path !== p);
-      if (at < 0) at = entries.length;
-      const x = inputOf(p);
-      const m = modules.get(p)!;
-      entries.splice(at, 0, { path: p, module: m, inputs: x ? [x] : null, output: null, status: p === raised ? 'raised' : 'unfinished', leaf: m.children().length === 0 });
-      from = at + 1;
-    }
+    return { [g.inputs[0]!.name]: [...(shapes as readonly number[])] };
   }
-  return { entries, output, error, modules };
-}
-
-/** Runs `fn` with every module in `mode`, then restores each module's own flag. */
-export function withMode<T>(modules: Map<string, Module>, mode: Mode, fn: () => T): T {
-  const flags = [...modules.values()].map((m) => m.training);
-  try {
-    for (const m of modules.values()) m.training = mode === 'train';
-    return fn();
-  } finally {
-    [...modules.values()].forEach((m, i) => (m.training = flags[i]!));
+  const rec = shapes as Readonly<Record<string, readonly number[]>>;
+  const out: Record<string, number[]> = {};
+  for (const gi of g.inputs) {
+    const s = rec[gi.name];
+    if (s === undefined) throw new ValueError(`no shape given for input '${gi.name}' (the model takes ${g.inputs.map((i) => i.name).join(', ')})`, { kind: 'argument' });
+    out[gi.name] = [...s];
   }
-}
-
-function depth(path: string): number {
-  return path === '' ? 0 : path.split('.').length;
-}
-
-/** Hooks fire in post-order (children first); reports read better in entry order. */
-function preOrder(post: readonly TraceEntry[]): TraceEntry[] {
-  const out: TraceEntry[] = [];
-  for (const e of post) {
-    if (e.leaf) {
-      out.push(e);
-      continue;
-    }
-    // A container's descendants are the trailing block recorded just before it.
-    let at = out.length;
-    while (at > 0 && isUnder(out[at - 1]!.path, e.path) && out[at - 1]!.path !== e.path) at--;
-    out.splice(at, 0, e);
-  }
+  const unknown = Object.keys(rec).filter((k) => !g.inputs.some((i) => i.name === k));
+  if (unknown.length) throw new ValueError(`unknown input ${unknown.map((u) => `'${u}'`).join(', ')} (the model takes ${g.inputs.map((i) => i.name).join(', ')})`, { kind: 'argument' });
   return out;
+}
+
+/** Nodes implied by a container (Residual's add, Concat's cat) are shown by the container's row: their output values. */
+function implicitOutputs(g: Graph): Set<string> {
+  return new Set(g.scopes.filter((s) => s.type === 'Residual' || s.type === 'Concat').flatMap((s) => s.outputs));
+}
+
+/** Runs `g` on meta tensors of `shapes` in `mode` (the modules' own train/eval flags are restored after). */
+export function traceGraph(g: Graph, shapes: InputShapes, mode: Mode): Trace {
+  const byName = shapesByName(g, shapes);
+  const inputs: Record<string, Tensor> = {};
+  for (const [k, s] of Object.entries(byName)) inputs[k] = Tensor.meta(s);
+  const exec = interpret(g, inputs, { training: mode === 'train', facts: true });
+  const error = exec.error;
+  const raised = error?.modulePath;
+  const entries: TraceEntry[] = [];
+  const value = (name: string | undefined) => (name === undefined ? null : exec.values.get(name) ?? null);
+
+  // Container rows, in pre-order, each placed before the first node inside it.
+  const scopes = [...g.scopes];
+  let next = 0;
+  const ran = new Map(exec.runs.map((r) => [r.node, r]));
+  const implicit = implicitOutputs(g);
+  const emitScopesUpTo = (path: string | null) => {
+    while (next < scopes.length && (path === null || inScope(path, scopes[next]!.path))) {
+      const s = scopes[next++]!;
+      const outs = s.outputs.map(value);
+      // A module with several outputs gives a tuple: no one output shape (PyTorch's hooks see a tuple too).
+      const out = outs.length === 1 ? outs[0]! : null;
+      const done = outs.length > 0 && outs.every((o) => o !== null);
+      const ins = s.inputs.map((i) => exec.values.get(i)).filter((t): t is Tensor => t !== undefined);
+      entries.push({
+        path: s.path,
+        type: s.type,
+        node: null,
+        module: null,
+        inputs: ins.length === s.inputs.length ? ins : null,
+        output: out,
+        status: done ? 'ok' : raised === s.path ? 'raised' : 'unfinished',
+        leaf: false,
+      });
+    }
+  };
+  for (const node of g.nodes) {
+    const r = ran.get(node);
+    if (r === undefined) break; // not reached: a node before it raised
+    emitScopesUpTo(node.scope);
+    if (node.module === undefined && implicit.has(node.outputs[0]!)) continue;
+    const status = r.outputs !== null ? 'ok' : raised === node.scope || r.inner === undefined ? 'raised' : 'unfinished';
+    entries.push({
+      path: node.scope,
+      type: node.module ? node.module.typeName : node.op,
+      node,
+      module: node.module ?? null,
+      inputs: r.inputs,
+      output: r.outputs?.[0] ?? null,
+      status,
+      leaf: r.inner === undefined,
+    });
+    // Inside an opaque module: its submodule calls as rows (norms get verdicts), the raising one marked.
+    for (const c of r.inner ?? []) {
+      const leaf = c.module.children().length === 0;
+      entries.push({
+        path: c.path,
+        type: c.module.typeName,
+        node: null,
+        owner: node,
+        module: c.module,
+        inputs: c.inputs,
+        output: c.output,
+        status: c.output !== null ? 'ok' : c.path === raised ? 'raised' : 'unfinished',
+        leaf,
+      });
+    }
+  }
+  // Containers whose first node was never reached (after the failure) are left out.
+  return { graph: g, exec, entries, error };
 }

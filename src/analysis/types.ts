@@ -35,7 +35,12 @@ export interface NormReport {
 
 /** One module call, in execution (entry) order. */
 export interface ModuleRecord {
+  /** PyTorch module path (for a functional node: the module whose forward called it). */
   path: string;
+  /** The graph node's name, for functional nodes (`sum`, `up`) and modules called again (`relu_1`). */
+  node?: string;
+  /** A torch.nn module's call, a functional op between modules, or a container of the module tree. */
+  kind: 'module' | 'function' | 'container';
   type: string;
   /** Input shape (the first input); null when it cannot be known. */
   inputShape: number[] | null;
@@ -64,7 +69,10 @@ export interface CauseStep {
 export type FailureKind = 'statistics' | 'kernel' | 'padding' | 'mismatch' | 'channels' | 'rank' | 'other';
 
 export interface Failure {
+  /** PyTorch path of the module that raised (whose forward called the raising functional op). */
   path: string;
+  /** The graph node that raised, when it is a functional op (`sum`, `up`). */
+  node?: string;
   type: string;
   error: ErrorInfo;
   kind: FailureKind;
@@ -76,13 +84,19 @@ export interface Failure {
 }
 
 export interface Analysis {
+  /** The (first) input's shape. */
   inputShape: number[];
+  /** Every input's shape by graph input name (a module's one input is `input`). */
+  inputShapes: Record<string, number[]>;
   mode: Mode;
   /** Real execution would run without raising. */
   runs: boolean;
   /** Some normalization layer's statistics are provably degenerate. */
   degenerate: boolean;
+  /** The (first) output's shape. */
   outputShape: number[] | null;
+  /** Every output's shape, in the graph's output order; null when it raises. */
+  outputShapes: number[][] | null;
   modules: ModuleRecord[];
   norms: NormReport[];
   failure: Failure | null;

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import '../tensor/methods.js';
 import { registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
+import { registerRun } from './run.js';
 import { registerTrain } from './train.js';
 
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   registerCheck(program);
+  registerRun(program);
   registerDemo(program);
   registerTrain(program);
   return program;

@@ -1,9 +1,10 @@
 /**
- * Activation layers: ReLU, LeakyReLU, Tanh, Sigmoid, GELU, ELU. `inplace` is
+ * Activation layers: ReLU, LeakyReLU, Tanh, Sigmoid, GELU, ELU, ReLU6, SELU,
+ * SiLU, Hardswish, Softplus (PReLU, with its learnable weight, is in prelu.ts). `inplace` is
  * accepted for PyTorch compatibility; normkit never modifies its inputs, so
  * the result is the same, in a new tensor.
  */
-import { elu, gelu, leakyRelu, relu, sigmoid, tanh, type GeluApproximate } from '../ops/activation.js';
+import { elu, gelu, hardswish, leakyRelu, relu, relu6, selu, sigmoid, silu, softplus, tanh, type GeluApproximate } from '../ops/activation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { py } from './py_repr.js';
@@ -94,5 +95,70 @@ export class ELU extends Module {
 
   extraRepr(): string {
     return `alpha=${py(this.alpha, true)}${this.inplace ? ', inplace=True' : ''}`;
+  }
+}
+
+/** An activation without options but `inplace` (shown in the repr as PyTorch does, unless `showInplace` is false). */
+abstract class InplaceActivation extends Module {
+  readonly inplace: boolean;
+  protected readonly showInplace: boolean = true;
+
+  constructor(o: InplaceOption = {}) {
+    super();
+    this.inplace = o.inplace ?? false;
+  }
+
+  extraRepr(): string {
+    return this.inplace && this.showInplace ? 'inplace=True' : '';
+  }
+}
+
+/** min(max(x, 0), 6). */
+export class ReLU6 extends InplaceActivation {
+  forward(x: Tensor): Tensor {
+    return relu6(x);
+  }
+}
+
+/** Scaled ELU with PyTorch's fixed alpha (1.6733) and scale (1.0507). */
+export class SELU extends InplaceActivation {
+  forward(x: Tensor): Tensor {
+    return selu(x);
+  }
+}
+
+/** x * sigmoid(x). */
+export class SiLU extends InplaceActivation {
+  forward(x: Tensor): Tensor {
+    return silu(x);
+  }
+}
+
+/** x * relu6(x + 3) / 6 (PyTorch's repr never shows `inplace` for it). */
+export class Hardswish extends InplaceActivation {
+  protected override readonly showInplace = false;
+
+  forward(x: Tensor): Tensor {
+    return hardswish(x);
+  }
+}
+
+/** log(1 + exp(beta x)) / beta, linear where beta x > threshold. */
+export class Softplus extends Module {
+  readonly beta: number;
+  readonly threshold: number;
+
+  constructor(beta = 1, threshold = 20) {
+    super();
+    this.beta = beta;
+    this.threshold = threshold;
+  }
+
+  forward(x: Tensor): Tensor {
+    return softplus(x, this.beta, this.threshold);
+  }
+
+  extraRepr(): string {
+    return `beta=${py(this.beta)}, threshold=${py(this.threshold)}`;
   }
 }

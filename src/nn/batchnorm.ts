@@ -10,7 +10,7 @@ import { checkInputDim } from '../ops/norm/checks.js';
 import { batchNorm } from '../ops/norm/batch_norm.js';
 import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { NormBase, type NormOptions, type NormStatistics } from './norm_base.js';
+import { NormBase, plural, type NormOptions, type NormStatistics } from './norm_base.js';
 
 export abstract class BatchNormNd extends NormBase {
   protected abstract readonly allowedDims: readonly number[];
@@ -46,6 +46,13 @@ export abstract class BatchNormNd extends NormBase {
       momentum: factor,
       eps: this.eps,
     });
+  }
+
+  degeneracy(inputShape: readonly number[], constantPlanes: boolean): string | null {
+    const s = this.statistics(inputShape);
+    // Over a batch of several samples the planes differ from sample to sample; with one, each channel's statistic is one plane's.
+    if (!s.usesInputStats || !constantPlanes || inputShape[0] !== 1 || s.valuesPerStatistic <= 1) return null;
+    return `batch of 1 with constant planes: each channel's statistic sees ${plural(s.valuesPerStatistic, 'copy')} of one value`;
   }
 
   statistics(inputShape: readonly number[]): NormStatistics {

@@ -1,5 +1,6 @@
 /**
- * Convolution layers: Conv1d, Conv2d, ConvTranspose2d. They hold `weight`
+ * Convolution layers: Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d,
+ * ConvTranspose3d. They hold `weight`
  * ([out, in/groups, *k], or [in, out/groups, *k] when transposed) and `bias`,
  * initialized as PyTorch does, and call the functional ops. A non-zeros
  * `paddingMode` pads explicitly (F.pad) and then convolves without padding.
@@ -8,7 +9,8 @@
  *     conv.call(randn([1, 3, 32, 32])).shape; // [1, 8, 16, 16]
  */
 import { ValueError } from '../errors.js';
-import { conv1d, conv2d, convTranspose2d, type ConvPadding } from '../ops/conv.js';
+import { conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvPadding, type ConvTransposeOptions } from '../ops/conv.js';
+import { conv3d, convTranspose3d } from '../ops/conv3d.js';
 import { pad, type PadMode } from '../ops/pad.js';
 import { expandParam, type IntOrTuple } from '../ops/window_args.js';
 import { zeros } from '../tensor/creation.js';
@@ -44,7 +46,7 @@ function tuple(v: IntOrTuple, n: number, what: string): number[] {
   try {
     return expandParam(v, n, what);
   } catch {
-    throw new ValueError(`${what} must be an integer or a tuple of ${n} integers, got ${JSON.stringify(v)}`);
+    throw new ValueError(`${what} must be an integer or a tuple of ${n} integers, got ${JSON.stringify(v)}`, { kind: 'argument' });
   }
 }
 
@@ -72,9 +74,9 @@ export abstract class ConvNd extends Module {
   ) {
     super();
     const groups = o.groups ?? 1;
-    if (!Number.isInteger(groups) || groups <= 0) throw new ValueError('groups must be a positive integer');
-    if (inChannels % groups !== 0) throw new ValueError('in_channels must be divisible by groups');
-    if (outChannels % groups !== 0) throw new ValueError('out_channels must be divisible by groups');
+    if (!Number.isInteger(groups) || groups <= 0) throw new ValueError('groups must be a positive integer', { kind: 'argument' });
+    if (inChannels % groups !== 0) throw new ValueError('in_channels must be divisible by groups', { kind: 'argument' });
+    if (outChannels % groups !== 0) throw new ValueError('out_channels must be divisible by groups', { kind: 'argument' });
     this.inChannels = inChannels;
     this.outChannels = outChannels;
     this.kernelSize = tuple(kernelSize, nd, 'kernel_size');
@@ -84,15 +86,17 @@ export abstract class ConvNd extends Module {
     this.groups = groups;
     const p = o.padding ?? 0;
     if (typeof p === 'string') {
-      if (p !== 'same' && p !== 'valid') throw new ValueError(`Invalid padding string '${p}', should be one of {'valid', 'same'}`);
-      if (p === 'same' && this.stride.some((s) => s !== 1)) throw new ValueError("padding='same' is not supported for strided convolutions");
+      if (p !== 'same' && p !== 'valid') throw new ValueError(`Invalid padding string '${p}', should be one of {'valid', 'same'}`, { kind: 'argument' });
+      if (p === 'same' && this.stride.some((s) => s !== 1)) throw new ValueError("padding='same' is not supported for strided convolutions", { kind: 'argument' });
       this.padding = p;
     } else {
       this.padding = tuple(p, nd, 'padding');
     }
     const mode = o.paddingMode ?? 'zeros';
     if (!PADDING_MODES.includes(mode)) {
-      throw new ValueError(`padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='${mode}'`);
+      throw new ValueError(`padding_mode must be one of {'zeros', 'reflect', 'replicate', 'circular'}, but got padding_mode='${mode}'`, {
+        kind: 'argument',
+      });
     }
     this.paddingMode = mode;
     this.transposed = transposed;
@@ -178,21 +182,68 @@ export class Conv2d extends ConvForward {
   }
 }
 
-/** Transposed 2-D convolution ("deconvolution"), the adjoint of Conv2d's input gradient. */
-export class ConvTranspose2d extends ConvNd {
-  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvTransposeModuleOptions = {}) {
-    if ((o.paddingMode ?? 'zeros') !== 'zeros') throw new ValueError('Only "zeros" padding mode is supported for ConvTranspose2d');
-    if (typeof o.padding === 'string') throw new ValueError(`ConvTranspose2d does not support padding='${String(o.padding)}'`);
-    super(2, inChannels, outChannels, kernelSize, o, true);
+/** 3-D convolution over [N, C_in, D, H, W] (or [C_in, D, H, W]). */
+export class Conv3d extends ConvForward {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvModuleOptions = {}) {
+    super(3, inChannels, outChannels, kernelSize, o, false);
+  }
+
+  protected op(x: Tensor, padding: ConvPadding): Tensor {
+    return conv3d(x, this.weight, this.bias, { stride: this.stride, padding, dilation: this.dilation, groups: this.groups });
+  }
+}
+
+/** The transposed convolutions ("deconvolutions"): the adjoints of the convolutions' input gradients. Zeros padding only. */
+abstract class ConvTransposeNd extends ConvNd {
+  protected abstract op(x: Tensor, o: ConvTransposeOptions): Tensor;
+
+  protected constructor(nd: number, inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvTransposeModuleOptions) {
+    const name = `ConvTranspose${nd}d`;
+    if ((o.paddingMode ?? 'zeros') !== 'zeros') throw new ValueError(`Only "zeros" padding mode is supported for ${name}`, { kind: 'argument' });
+    if (typeof o.padding === 'string') throw new ValueError(`${name} does not support padding='${String(o.padding)}'`, { kind: 'argument' });
+    super(nd, inChannels, outChannels, kernelSize, o, true);
   }
 
   forward(x: Tensor): Tensor {
-    return convTranspose2d(x, this.weight, this.bias, {
+    return this.op(x, {
       stride: this.stride,
       padding: this.padding as number[],
       outputPadding: this.outputPadding,
       groups: this.groups,
       dilation: this.dilation,
     });
+  }
+}
+
+/** Transposed 1-D convolution over [N, C_in, L] (or [C_in, L]). */
+export class ConvTranspose1d extends ConvTransposeNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvTransposeModuleOptions = {}) {
+    super(1, inChannels, outChannels, kernelSize, o);
+  }
+
+  protected op(x: Tensor, o: ConvTransposeOptions): Tensor {
+    return convTranspose1d(x, this.weight, this.bias, o);
+  }
+}
+
+/** Transposed 2-D convolution ("deconvolution"), the adjoint of Conv2d's input gradient. */
+export class ConvTranspose2d extends ConvTransposeNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvTransposeModuleOptions = {}) {
+    super(2, inChannels, outChannels, kernelSize, o);
+  }
+
+  protected op(x: Tensor, o: ConvTransposeOptions): Tensor {
+    return convTranspose2d(x, this.weight, this.bias, o);
+  }
+}
+
+/** Transposed 3-D convolution over [N, C_in, D, H, W] (or [C_in, D, H, W]). */
+export class ConvTranspose3d extends ConvTransposeNd {
+  constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvTransposeModuleOptions = {}) {
+    super(3, inChannels, outChannels, kernelSize, o);
+  }
+
+  protected op(x: Tensor, o: ConvTransposeOptions): Tensor {
+    return convTranspose3d(x, this.weight, this.bias, o);
   }
 }

@@ -1,10 +1,13 @@
 /**
  * `Dropout(p = 0.5)`: in training, zeroes each element with probability p
  * (seeded by `manualSeed`) and scales the rest by 1 / (1 - p); identity in eval.
+ * `Dropout2d(p = 0.5)` does the same to whole channels (planes x[n, c]); like
+ * PyTorch it warns (once per layer, through `onWarning`) about inputs that are not 4-D.
  */
-import { checkDropoutP, dropout } from '../ops/dropout.js';
+import { checkDropoutP, dropout, dropout2d } from '../ops/dropout.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
+import { emitWarning } from './warnings.js';
 import { py } from './py_repr.js';
 
 export class Dropout extends Module {
@@ -26,4 +29,50 @@ export class Dropout extends Module {
   extraRepr(): string {
     return `p=${py(this.p, true)}, inplace=${py(this.inplace)}`;
   }
+}
+
+/** Zeroes whole channels x[n, c] with probability p in training (a 3-D input is [N, C, L], as in PyTorch 1.13). */
+export class Dropout2d extends Module {
+  readonly p: number;
+  /** Accepted for PyTorch compatibility; normkit never modifies its inputs. */
+  readonly inplace: boolean;
+
+  constructor(p = 0.5, o: { inplace?: boolean } = {}) {
+    super();
+    checkDropoutP(p);
+    this.p = p;
+    this.inplace = o.inplace ?? false;
+  }
+
+  /** Whether this layer has already passed on PyTorch's warning about its input's rank. */
+  private warned = false;
+
+  forward(x: Tensor): Tensor {
+    if (!this.warned && !x.isMeta && x.ndim !== 4) {
+      // PyTorch warns (once per call site) in train and eval alike.
+      this.warned = true;
+      emitWarning({ code: x.ndim === 3 ? 'NK_DROPOUT2D_3D' : 'NK_DROPOUT2D_RANK', module: this.typeName, inputSize: [...x.shape], message: dropout2dRankWarning(x.ndim) });
+    }
+    return dropout2d(x, this.p, this.training);
+  }
+
+  extraRepr(): string {
+    return `p=${py(this.p, true)}, inplace=${py(this.inplace)}`;
+  }
+}
+
+/** PyTorch 1.13's UserWarning for a Dropout2d input that is not 4-D. */
+export function dropout2dRankWarning(ndim: number): string {
+  if (ndim === 3) {
+    return (
+      'dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout behavior is desired - input is interpreted as shape (N, C, L), ' +
+      'where C is the channel dim. This behavior will change in a future release to interpret the input as one without a batch dimension, i.e. shape (C, H, W). ' +
+      'To maintain the 1D channel-wise dropout behavior, please switch to using dropout1d instead.'
+    );
+  }
+  return (
+    `dropout2d: Received a ${ndim}-D input to dropout2d, which is deprecated and will result in an error in a future release. To retain the behavior ` +
+    'and silence this warning, please use dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 spatial dimensions, ' +
+    'a channel dimension, and an optional batch dimension (i.e. 3D or 4D inputs).'
+  );
 }

@@ -15,10 +15,14 @@ export {
   type CrossEntropyOptions,
   type BceWithLogitsOptions,
 } from '../ops/loss.js';
-export { conv1d, conv2d, convTranspose2d, type ConvOptions, type ConvTransposeOptions, type ConvPadding } from '../ops/conv.js';
+export { conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvOptions, type ConvTransposeOptions, type ConvPadding } from '../ops/conv.js';
+export { conv3d, convTranspose3d } from '../ops/conv3d.js';
 export { maxPool2d, avgPool2d, adaptiveAvgPool2d, adaptiveMaxPool2d, type MaxPool2dOptions, type AvgPool2dOptions, type AdaptiveSize } from '../ops/pool.js';
+export { maxPool1d, avgPool1d, adaptiveAvgPool1d, type MaxPool1dOptions, type AvgPool1dOptions } from '../ops/pool1d.js';
 export { pad, type PadMode } from '../ops/pad.js';
 export { linear } from '../ops/linear.js';
-export { relu, leakyRelu, tanh, sigmoid, gelu, elu, type GeluApproximate } from '../ops/activation.js';
-export { dropout } from '../ops/dropout.js';
+export { relu, leakyRelu, tanh, sigmoid, gelu, elu, relu6, selu, silu, hardswish, softplus, type GeluApproximate } from '../ops/activation.js';
+export { prelu } from '../ops/prelu.js';
+export { pixelShuffle, pixelUnshuffle } from '../ops/pixel_shuffle.js';
+export { dropout, dropout2d } from '../ops/dropout.js';
 export { flatten } from '../ops/shape_ops.js';

@@ -11,7 +11,7 @@ import { ones, zeros } from '../tensor/creation.js';
 import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module, Parameter } from './module.js';
-import { fmtFloat, pyBool, type Normalization, type NormStatistics } from './norm_base.js';
+import { fmtFloat, plural, pyBool, type Normalization, type NormStatistics } from './norm_base.js';
 
 export class GroupNorm extends Module implements Normalization {
   readonly numGroups: number;
@@ -22,7 +22,7 @@ export class GroupNorm extends Module implements Normalization {
   constructor(numGroups: number, numChannels: number, o: { eps?: number; affine?: boolean } = {}) {
     super();
     if (!Number.isInteger(numGroups) || numGroups <= 0) throw new ValueError(`num_groups must be a positive integer, got ${numGroups}`);
-    if (numChannels % numGroups !== 0) throw new ValueError('num_channels must be divisible by num_groups');
+    if (numChannels % numGroups !== 0) throw new ValueError('num_channels must be divisible by num_groups', { kind: 'argument' });
     this.numGroups = numGroups;
     this.numChannels = numChannels;
     this.eps = o.eps ?? 1e-5;
@@ -44,6 +44,15 @@ export class GroupNorm extends Module implements Normalization {
       valuesPerStatistic: per,
       over: `per instance and group of ${inputShape[1]! / this.numGroups} channel(s), over ${per} value${per === 1 ? '' : 's'}`,
     };
+  }
+
+  degeneracy(inputShape: readonly number[], constantPlanes: boolean): string | null {
+    this.statistics(inputShape);
+    if (inputShape[1]! / this.numGroups !== 1) return null;
+    const spatial = numel(inputShape.slice(2));
+    if (spatial === 1) return 'one channel per group and 1 position: each statistic sees a single value';
+    if (constantPlanes) return `one channel per group with constant planes: each statistic sees ${plural(spatial, 'copy')} of one value`;
+    return null;
   }
 
   extraRepr(): string {

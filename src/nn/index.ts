@@ -12,11 +12,14 @@ export { NormBase, isNormalization, type NormOptions, type NormStatistics, type 
 export { onWarning, emitWarning, type NormkitWarning, type WarningListener } from './warnings.js';
 export { Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, type UpsampleOptions } from './upsample.js';
 export { MSELoss, L1Loss, CrossEntropyLoss, BCEWithLogitsLoss, type CrossEntropyLossOptions, type BCEWithLogitsLossOptions } from './loss.js';
-export { Conv1d, Conv2d, ConvTranspose2d, ConvNd, type ConvModuleOptions, type ConvTransposeModuleOptions, type PaddingMode } from './conv.js';
+export { Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, ConvNd, type ConvModuleOptions, type ConvTransposeModuleOptions, type PaddingMode } from './conv.js';
 export { MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, AdaptiveMaxPool2d, type MaxPool2dModuleOptions, type AvgPool2dModuleOptions } from './pooling.js';
+export { MaxPool1d, AvgPool1d, AdaptiveAvgPool1d, type MaxPool1dModuleOptions, type AvgPool1dModuleOptions } from './pooling1d.js';
 export { ReflectionPad1d, ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, ZeroPad2d, ConstantPad1d, ConstantPad2d } from './padding.js';
 export { Linear } from './linear.js';
 export { Flatten } from './flatten.js';
-export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, ELU } from './activation.js';
-export { Dropout } from './dropout.js';
+export { ReLU, LeakyReLU, Tanh, Sigmoid, GELU, ELU, ReLU6, SELU, SiLU, Hardswish, Softplus } from './activation.js';
+export { PReLU } from './prelu.js';
+export { PixelShuffle, PixelUnshuffle } from './pixel_shuffle.js';
+export { Dropout, Dropout2d } from './dropout.js';
 export * as init from './init.js';

@@ -58,18 +58,21 @@ export function calculateFanInAndFanOut(shape: Shape): [number, number] {
 }
 
 export function uniform_(t: Tensor, a = 0, b = 1, generator: Generator = defaultGenerator): Tensor {
+  if (t.isMeta) return t;
   const d = t.data;
   for (let i = 0; i < d.length; i++) d[i] = a + (b - a) * generator.random();
   return t;
 }
 
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
+  if (t.isMeta) return t;
   const d = t.data;
   for (let i = 0; i < d.length; i++) d[i] = mean + std * generator.normal();
   return t;
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
+  if (t.isMeta) return t;
   t.data.fill(value);
   return t;
 }

@@ -15,7 +15,7 @@ import { instanceNorm } from '../ops/norm/instance_norm.js';
 import { squeeze, unsqueeze } from '../ops/shape_ops.js';
 import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { NormBase, type NormOptions, type NormStatistics } from './norm_base.js';
+import { NormBase, plural, type NormOptions, type NormStatistics } from './norm_base.js';
 
 export interface InstanceNormOptions extends NormOptions {
   momentum?: number;
@@ -60,6 +60,12 @@ export abstract class InstanceNormNd extends NormBase {
       momentum: this.momentum ?? 0.1,
       eps: this.eps,
     });
+  }
+
+  degeneracy(inputShape: readonly number[], constantPlanes: boolean): string | null {
+    const s = this.statistics(inputShape);
+    if (!s.usesInputStats || !constantPlanes || s.valuesPerStatistic <= 1) return null;
+    return `every (instance, channel) plane is constant: each statistic sees ${plural(s.valuesPerStatistic, 'copy')} of one value`;
   }
 
   statistics(inputShape: readonly number[]): NormStatistics {

@@ -22,7 +22,7 @@ export class LayerNorm extends Module implements Normalization {
   constructor(normalizedShape: number | readonly number[], o: { eps?: number; elementwiseAffine?: boolean } = {}) {
     super();
     const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
-    if (!ns.every((d) => Number.isInteger(d) && d >= 0)) throw new ValueError(`normalized_shape must hold non-negative integers, got [${ns.join(', ')}]`);
+    if (!ns.every((d) => Number.isInteger(d) && d >= 0)) throw new ValueError(`normalized_shape must hold non-negative integers, got [${ns.join(', ')}]`, { kind: 'argument' });
     this.normalizedShape = ns;
     this.eps = o.eps ?? 1e-5;
     this.elementwiseAffine = o.elementwiseAffine ?? true;
@@ -39,6 +39,14 @@ export class LayerNorm extends Module implements Normalization {
     checkLayerNormShape(inputShape, this.normalizedShape);
     const per = numel(this.normalizedShape);
     return { usesInputStats: true, valuesPerStatistic: per, over: `per sample, over the trailing [${this.normalizedShape.join(', ')}]` };
+  }
+
+  degeneracy(inputShape: readonly number[], constantPlanes: boolean): string | null {
+    const s = this.statistics(inputShape);
+    if (s.valuesPerStatistic === 1) return 'normalized over a single value';
+    // Normalizing over spatial dims only (not channels): a constant plane normalizes to zero.
+    if (constantPlanes && this.normalizedShape.length <= inputShape.length - 2) return 'normalized over spatial positions only, and every plane is constant';
+    return null;
   }
 
   extraRepr(): string {

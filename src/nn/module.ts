@@ -10,6 +10,8 @@ import { sameShape } from '../tensor/shape.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 
 export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Tensor) => void;
+/** Runs before `forward` with the inputs (PyTorch's `register_forward_pre_hook`). */
+export type ForwardPreHook = (module: Module, inputs: readonly Tensor[]) => void;
 
 export interface LoadResult {
   missingKeys: string[];
@@ -28,6 +30,7 @@ export abstract class Module {
   protected readonly _buffers = new Map<string, Tensor | null>();
   protected readonly _modules = new Map<string, Module>();
   private readonly _hooks: ForwardHook[] = [];
+  private readonly _preHooks: ForwardPreHook[] = [];
 
   /** PyTorch's class name (`InstanceNorm2d`), used in paths, specs and messages. */
   get typeName(): string {
@@ -44,6 +47,7 @@ export abstract class Module {
     try {
       assertTensor(input, `${this.typeName}: input`);
       rest.forEach((r, i) => assertTensor(r, `${this.typeName}: input ${i + 1}`));
+      for (const h of this._preHooks) h(this, [input, ...rest]);
       const out = this.forward(input, ...rest);
       for (const h of this._hooks) h(this, [input, ...rest], out);
       return out;
@@ -70,6 +74,14 @@ export abstract class Module {
       }
       throw err;
     }
+  }
+
+  registerForwardPreHook(hook: ForwardPreHook): () => void {
+    this._preHooks.push(hook);
+    return () => {
+      const i = this._preHooks.indexOf(hook);
+      if (i >= 0) this._preHooks.splice(i, 1);
+    };
   }
 
   registerForwardHook(hook: ForwardHook): () => void {

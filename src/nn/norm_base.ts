@@ -29,6 +29,19 @@ export interface NormStatistics {
 export interface Normalization {
   /** Checks and statistics layout for an input size, without computing anything. */
   statistics(inputShape: readonly number[]): NormStatistics;
+  /**
+   * Why every statistic provably sees one repeated value at this input size,
+   * or null. `constantPlanes`: every (sample, channel) plane of the input holds
+   * one value (a 1x1 map upsampled). Only what is provable: constant planes
+   * make per-plane statistics constant, not statistics that also run over the
+   * batch or over several channels.
+   */
+  degeneracy(inputShape: readonly number[], constantPlanes: boolean): string | null;
+}
+
+/** "1 value", "4 copies". */
+export function plural(n: number, w: string): string {
+  return `${n} ${n === 1 ? w : w.endsWith('y') ? w.slice(0, -1) + 'ies' : w + 's'}`;
 }
 
 export function isNormalization(m: unknown): m is Module & Normalization {
@@ -96,6 +109,8 @@ export abstract class NormBase extends Module implements Normalization {
   }
 
   abstract statistics(inputShape: readonly number[]): NormStatistics;
+
+  abstract degeneracy(inputShape: readonly number[], constantPlanes: boolean): string | null;
 
   extraRepr(): string {
     const m = this.momentum === null ? 'None' : String(this.momentum);

@@ -103,3 +103,61 @@ export function gelu(x: Tensor, approximate: GeluApproximate = 'none'): Tensor {
 export function elu(x: Tensor, alpha = 1): Tensor {
   return pointwise('elu', x, (v) => (v > 0 ? v : alpha * Math.expm1(v)), (v) => (v > 0 ? 1 : alpha * Math.exp(v)));
 }
+
+/** min(max(x, 0), 6) (PyTorch's hardtanh(x, 0, 6)); the gradient is 0 at and beyond both ends. */
+export function relu6(x: Tensor): Tensor {
+  return pointwise('relu6', x, (v) => (v <= 0 ? 0 : v >= 6 ? 6 : v), (v) => (v <= 0 || v >= 6 ? 0 : 1));
+}
+
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+
+/** scale * (x for x > 0, else alpha * (exp(x) - 1)) with PyTorch's fixed alpha and scale. */
+export function selu(x: Tensor): Tensor {
+  return pointwise(
+    'selu',
+    x,
+    (v) => SELU_SCALE * (v > 0 ? v : SELU_ALPHA * Math.expm1(v)),
+    (v) => (v > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(v)),
+  );
+}
+
+/** x * sigmoid(x) (a.k.a. swish). */
+export function silu(x: Tensor): Tensor {
+  return pointwise(
+    'silu',
+    x,
+    (v) => v / (1 + Math.exp(-v)),
+    (v) => {
+      const s = 1 / (1 + Math.exp(-v));
+      return s * (1 + v * (1 - s));
+    },
+  );
+}
+
+/** x * relu6(x + 3) / 6; gradient 0 below -3, x/3 + 1/2 on [-3, 3], 1 above (PyTorch's choice at the ends). */
+export function hardswish(x: Tensor): Tensor {
+  return pointwise(
+    'hardswish',
+    x,
+    (v) => (v <= -3 ? 0 : v >= 3 ? v : (v * (v + 3)) / 6),
+    (v) => (v < -3 ? 0 : v <= 3 ? v / 3 + 0.5 : 1),
+  );
+}
+
+/**
+ * log(1 + exp(beta x)) / beta, or x itself where beta x > threshold (PyTorch's
+ * linear regime); gradient sigmoid(beta x) there, 1 beyond the threshold.
+ */
+export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+  return pointwise(
+    'softplus',
+    x,
+    (v) => (v * beta > threshold ? v : Math.log1p(Math.exp(v * beta)) / beta),
+    (v) => {
+      if (v * beta > threshold) return 1;
+      const z = Math.exp(v * beta);
+      return z / (z + 1);
+    },
+  );
+}

@@ -1,28 +1,36 @@
 /**
- * Convolutions: conv1d, conv2d and conv_transpose2d. The shape rules and
- * checks (`conv2dOutputShape` & co., which the shape-flow analyzer calls) live
- * in conv_shape.ts, the im2col/gemm compute drivers in conv_compute.ts; this
+ * Convolutions: conv1d, conv2d, conv_transpose1d and conv_transpose2d. The
+ * shape rules and checks (`conv2dOutputShape` & co., which the shape-flow
+ * analyzer calls) live in conv_shape.ts, the compute drivers in
+ * conv_compute.ts (and the kernels they pick, kernels/conv_fwd.ts); this
  * module checks the arguments, handles meta tensors and dispatches.
  */
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { convForward, convTransposeForward } from './conv_compute.js';
 import {
-  batchify,
-  convOutputShapeBatched,
+  conv1dOutputShape,
+  conv2dOutputShape,
+  convTranspose1dOutputShape,
+  convTranspose2dOutputShape,
+  lift1d,
+  liftTransposeOptions,
   resolveConv,
   resolveConvTranspose,
-  unbatch,
   type ConvOptions,
   type ConvParams,
   type ConvTransposeOptions,
 } from './conv_shape.js';
+import { reshape } from './shape_ops.js';
 import { windowedFacts } from './window_args.js';
 
 export {
   conv1dOutputShape,
   conv2dOutputShape,
+  conv3dOutputShape,
   convOutputShapeBatched,
+  convTranspose1dOutputShape,
   convTranspose2dOutputShape,
+  convTranspose3dOutputShape,
   type ConvOptions,
   type ConvPadding,
   type ConvParams,
@@ -43,10 +51,8 @@ function convFacts(x: Tensor, p: ConvParams, outShape: number[], nd: number) {
 
 function convNd(nd: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions): Tensor {
   checkTensors(x, weight, bias);
-  const opName = nd === 1 ? 'conv1d' : 'conv2d';
-  const b = batchify(x.shape, nd, opName);
+  const outShape = nd === 1 ? conv1dOutputShape(x.shape, weight.shape, opts, bias?.shape) : conv2dOutputShape(x.shape, weight.shape, opts, bias?.shape);
   const p = resolveConv(weight.shape, opts, nd);
-  const outShape = unbatch(convOutputShapeBatched(b, weight.shape, p, bias?.shape), b.length === x.ndim);
   if (x.isMeta || weight.isMeta || bias?.isMeta) return Tensor.meta(outShape, convFacts(x, p, outShape, nd));
   return convForward(x, weight, bias ?? null, p, nd, outShape);
 }
@@ -75,9 +81,21 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTransposeOptions = {}): Tensor {
   checkTensors(x, weight, bias);
-  const b = batchify(x.shape, 2, 'conv_transpose2d');
+  const outShape = convTranspose2dOutputShape(x.shape, weight.shape, opts, bias?.shape);
   const p = resolveConvTranspose(opts, 2);
-  const outShape = unbatch(convOutputShapeBatched(b, weight.shape, p, bias?.shape), b.length === x.ndim);
   if (x.isMeta || weight.isMeta || bias?.isMeta) return Tensor.meta(outShape, convFacts(x, p, outShape, 2));
   return convTransposeForward(x, weight, bias ?? null, p, outShape);
+}
+
+/**
+ * Transposed 1-D convolution (PyTorch's `F.conv_transpose1d`): input [N, C_in, L]
+ * or [C_in, L], weight [C_in, C_out / groups, k]; runs as conv_transpose2d over
+ * a height-1 map, as PyTorch does.
+ * out = (L - 1)*stride - 2*padding + dilation*(k-1) + output_padding + 1.
+ */
+export function convTranspose1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTransposeOptions = {}): Tensor {
+  checkTensors(x, weight, bias);
+  const outShape = convTranspose1dOutputShape(x.shape, weight.shape, opts, bias?.shape);
+  const y = convTranspose2d(reshape(x, lift1d(x.shape)), reshape(weight, lift1d(weight.shape)), bias, liftTransposeOptions(opts));
+  return reshape(y, outShape);
 }

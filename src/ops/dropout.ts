@@ -4,12 +4,12 @@
  * 1 / (1 - p); otherwise the input is returned unchanged.
  */
 import { record } from '../autograd/record.js';
-import { ValueError } from '../errors.js';
+import { RuntimeError, ValueError } from '../errors.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 
 export function checkDropoutP(p: number): void {
-  if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout probability has to be between 0 and 1, but got ${p}`);
+  if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout probability has to be between 0 and 1, but got ${p}`, { kind: 'argument' });
 }
 
 export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
@@ -30,4 +30,35 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
     for (let i = 0; i < gx.length; i++) gx[i] = gd[i]! * mask[i]!;
     return [new Tensor(gx, x.shape)];
   });
+}
+
+/**
+ * `dropout2d(x, p, training)` (PyTorch's `F.dropout2d`, ATen's feature_dropout):
+ * in training, each whole channel plane x[n, c] is kept with probability 1 - p
+ * and scaled by 1 / (1 - p). As in PyTorch 1.13 a 3-D input is read as
+ * [N, C, L] (channel-wise 1-D dropout), and any input of 2 or more dims drops
+ * along dims 0 and 1. Identity in eval. A kept or zeroed plane is one scalar
+ * times its input plane, so meta execution keeps the input's facts.
+ */
+export function dropout2d(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
+  assertTensor(x, 'input');
+  checkDropoutP(p);
+  if (!training) return x;
+  if (x.ndim < 2) throw new RuntimeError('Feature dropout requires at least 2 dimensions in the input', { inputSize: x.shape, kind: 'rank' });
+  if (p === 0 || x.numel() === 0) return x;
+  if (x.isMeta) return Tensor.meta(x.shape, x.facts);
+  const planes = x.shape[0]! * x.shape[1]!;
+  const inner = x.numel() / planes;
+  const scale = p === 1 ? 0 : 1 / (1 - p);
+  const mask = new Float32Array(planes);
+  for (let i = 0; i < planes; i++) mask[i] = generator.random() < p ? 0 : scale;
+  const apply = (src: Float32Array) => {
+    const out = new Float32Array(src.length);
+    for (let pl = 0, o = 0; pl < planes; pl++) {
+      const m = mask[pl]!;
+      for (let i = 0; i < inner; i++, o++) out[o] = src[o]! * m;
+    }
+    return out;
+  };
+  return record(new Tensor(apply(x.data), x.shape), [x], 'dropout2d', (g) => [new Tensor(apply(g.data), x.shape)]);
 }

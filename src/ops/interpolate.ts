@@ -135,10 +135,10 @@ function checkModeRank(mode: string, rank: number): void {
     throw new NotImplementedError(`interpolate(): mode '${mode}' is not implemented in normkit (supported: nearest | nearest-exact | linear | bilinear | trilinear)`);
   }
   if (need !== undefined && supported) {
-    throw new NotImplementedError(`Got ${rank}D input, but ${mode} mode needs ${need}D input`);
+    throw new NotImplementedError(`Got ${rank}D input, but ${mode} mode needs ${need}D input`, { kind: 'rank' });
   }
   throw new NotImplementedError(
-    `Input Error: Only 3D, 4D and 5D input Tensors supported (got ${rank}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ${mode})`,
+    `Input Error: Only 3D, 4D and 5D input Tensors supported (got ${rank}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | area | nearest-exact (got ${mode})`, { kind: 'rank' },
   );
 }
 

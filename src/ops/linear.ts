@@ -16,7 +16,7 @@ export function linearOutputShape(input: Shape, weight: Shape, biasShape?: Shape
   const inF = input[input.length - 1]!;
   if (inF !== weight[1]) {
     const rows = input.slice(0, -1).reduce((a, b) => a * b, 1);
-    throw new RuntimeError(`mat1 and mat2 shapes cannot be multiplied (${rows}x${inF} and ${weight[1]}x${weight[0]})`);
+    throw new RuntimeError(`mat1 and mat2 shapes cannot be multiplied (${rows}x${inF} and ${weight[1]}x${weight[0]})`, { kind: 'channels' });
   }
   const out = [...input.slice(0, -1), weight[0]!];
   if (biasShape !== undefined && !sameShape(broadcastShapes(out, biasShape), out)) {

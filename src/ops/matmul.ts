@@ -22,7 +22,7 @@ export function matmulShape(a: Shape, b: Shape): number[] {
   const [k2, n] = [b2[b2.length - 2]!, b2[b2.length - 1]!];
   if (k !== k2) {
     throw new RuntimeError(
-      `mat1 and mat2 shapes cannot be multiplied (${m}x${k} and ${k2}x${n}) (operands ${fmtSize(a)} and ${fmtSize(b)})`,
+      `mat1 and mat2 shapes cannot be multiplied (${m}x${k} and ${k2}x${n}) (operands ${fmtSize(a)} and ${fmtSize(b)})`, { kind: 'channels' },
     );
   }
   const batch = broadcastShapes(a2.slice(0, -2), b2.slice(0, -2));

@@ -31,7 +31,7 @@ function checkNonConstant(input: Shape, pad: readonly number[], mode: PadMode): 
   // Every non-batch dim must be non-empty (PyTorch's reflection/replication checks).
   if (input.slice(rank - nd - 1).some((d) => d === 0) || (rank === nd + 1 && input[0] === 0)) {
     throw new RuntimeError(
-      `Expected ${nd + 1}D or ${nd + 2}D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: ${fmtSize(input)}`,
+      `Expected ${nd + 1}D or ${nd + 2}D (batch mode) tensor with possibly 0 batch size and other non-zero dimensions for input, but got: ${fmtSize(input)}`, { kind: 'rank' },
     );
   }
   const pairs = pairsByDim(rank, pad);
@@ -40,7 +40,7 @@ function checkNonConstant(input: Shape, pad: readonly number[], mode: PadMode): 
     if (mode === 'reflect' && (before >= size || after >= size)) {
       const arg = 4 + 2 * (rank - 1 - dim);
       throw new RuntimeError(
-        `Argument #${arg}: Padding size should be less than the corresponding input dimension, but got: padding (${before}, ${after}) at dimension ${dim} of input ${rank}`,
+        `Argument #${arg}: Padding size should be less than the corresponding input dimension, but got: padding (${before}, ${after}) at dimension ${dim} of input ${rank}`, { kind: 'padding' },
       );
     }
     if (mode === 'circular') {
@@ -51,7 +51,7 @@ function checkNonConstant(input: Shape, pad: readonly number[], mode: PadMode): 
   const out = input.map((s, d) => s + (pairs.get(d)?.[0] ?? 0) + (pairs.get(d)?.[1] ?? 0));
   if (mode !== 'circular' && out.slice(rank - nd).every((s) => s < 1)) {
     throw new RuntimeError(
-      `input (${input.slice(rank - nd).join(', ')}) is too small. Calculated output size: (${out.slice(rank - nd).join(', ')})`,
+      `input (${input.slice(rank - nd).join(', ')}) is too small. Calculated output size: (${out.slice(rank - nd).join(', ')})`, { kind: 'padding' },
     );
   }
 }

@@ -4,7 +4,7 @@
  * PyTorch's checks and are what the shape-flow analyzer calls.
  */
 import { record } from '../autograd/record.js';
-import { RuntimeError, fmtSize } from '../errors.js';
+import { NormkitError, RuntimeError, fmtSize } from '../errors.js';
 import * as K from '../kernels/pool.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
@@ -43,15 +43,25 @@ export interface Pool2dParams {
  * window must start inside the input or its left padding.
  */
 export function poolOutputSize(inputSize: number, kernel: number, pad: number, stride: number, dilation: number, ceilMode: boolean): number {
-  if (stride === 0) throw new RuntimeError('stride should not be zero');
-  if (pad < 0) throw new RuntimeError(`pad must be non-negative, but got pad: ${pad}`);
+  if (stride === 0) throw new RuntimeError('stride should not be zero', { kind: 'argument' });
+  if (pad < 0) throw new RuntimeError(`pad must be non-negative, but got pad: ${pad}`, { kind: 'argument' });
   if (pad > Math.floor(kernel / 2)) {
-    throw new RuntimeError(`pad should be at most half of kernel size, but got pad=${pad} and kernel_size=${kernel}`);
+    throw new RuntimeError(`pad should be at most half of kernel size, but got pad=${pad} and kernel_size=${kernel}`, { kind: 'argument' });
   }
   const num = inputSize + 2 * pad - dilation * (kernel - 1) - 1 + (ceilMode ? stride - 1 : 0);
   let out = Math.floor(num / stride) + 1;
   if (ceilMode && (out - 1) * stride >= inputSize + pad) out--;
   return out;
+}
+
+/** Runs a check that knows no input size, adding it to the error. */
+function withInputSize<T>(input: Shape, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof NormkitError && e.inputSize === undefined) e.inputSize = [...input];
+    throw e;
+  }
 }
 
 function resolvePool(opName: string, kernelSize: IntOrTuple, stride: IntOrTuple | null | undefined, padding: IntOrTuple, dilation: IntOrTuple, ceilMode: boolean): Pool2dParams {
@@ -72,23 +82,29 @@ function resolvePool(opName: string, kernelSize: IntOrTuple, stride: IntOrTuple 
  */
 export function pool2dOutputShape(input: Shape, p: Pool2dParams): number[] {
   const nd = input.length;
-  if (nd !== 3 && nd !== 4) throw new RuntimeError(`non-empty 3D or 4D (batch mode) tensor expected for input, but got input of size ${fmtSize(input)}`);
+  if (nd !== 3 && nd !== 4) {
+    throw new RuntimeError(`non-empty 3D or 4D (batch mode) tensor expected for input, but got input of size ${fmtSize(input)}`, { inputSize: input, kind: 'rank' });
+  }
   const [C, H, W] = input.slice(nd - 3) as [number, number, number];
   const [kh, kw] = p.kernel as [number, number];
   const [sh, sw] = p.stride as [number, number];
   const [ph, pw] = p.padding as [number, number];
   const [dh, dw] = p.dilation as [number, number];
-  const outH = poolOutputSize(H, kh, ph, sh, dh, p.ceilMode);
-  const outW = poolOutputSize(W, kw, pw, sw, dw, p.ceilMode);
-  if (kh <= 0 || kw <= 0) throw new RuntimeError(`kernel size should be greater than zero, but got kH: ${kh} kW: ${kw}`);
-  if (sh <= 0 || sw <= 0) throw new RuntimeError(`stride should be greater than zero, but got dH: ${sh} dW: ${sw}`);
-  if (dh <= 0 || dw <= 0) throw new RuntimeError(`dilation should be greater than zero, but got dilationH: ${dh} dilationW: ${dw}`);
+  const arg = { inputSize: input, kind: 'argument' } as const;
+  const outH = withInputSize(input, () => poolOutputSize(H, kh, ph, sh, dh, p.ceilMode));
+  const outW = withInputSize(input, () => poolOutputSize(W, kw, pw, sw, dw, p.ceilMode));
+  if (kh <= 0 || kw <= 0) throw new RuntimeError(`kernel size should be greater than zero, but got kH: ${kh} kW: ${kw}`, arg);
+  if (sh <= 0 || sw <= 0) throw new RuntimeError(`stride should be greater than zero, but got dH: ${sh} dW: ${sw}`, arg);
+  if (dh <= 0 || dw <= 0) throw new RuntimeError(`dilation should be greater than zero, but got dilationH: ${dh} dilationW: ${dw}`, arg);
   const validDims = input[1] !== 0 && input[2] !== 0 && (nd === 3 ? input[0] !== 0 : input[3] !== 0);
   if (!validDims) {
-    throw new RuntimeError(`Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:${fmtSize(input)}`);
+    throw new RuntimeError(`Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, but got:${fmtSize(input)}`, { inputSize: input, kind: 'rank' });
   }
   if (outH < 1 || outW < 1) {
-    throw new RuntimeError(`Given input size: (${C}x${H}x${W}). Calculated output size: (${C}x${outH}x${outW}). Output size is too small`);
+    throw new RuntimeError(`Given input size: (${C}x${H}x${W}). Calculated output size: (${C}x${outH}x${outW}). Output size is too small`, {
+      inputSize: input,
+      kind: 'kernel',
+    });
   }
   return [...input.slice(0, nd - 2), outH, outW];
 }
@@ -100,7 +116,7 @@ export function maxPool2dOutputShape(input: Shape, kernelSize: IntOrTuple, opts:
 
 /** Output shape of `avg_pool2d(input, kernelSize, opts)`. */
 export function avgPool2dOutputShape(input: Shape, kernelSize: IntOrTuple, opts: AvgPool2dOptions = {}): number[] {
-  if (opts.divisorOverride === 0) throw new RuntimeError('divisor must be not zero');
+  if (opts.divisorOverride === 0) throw new RuntimeError('divisor must be not zero', { inputSize: input, kind: 'argument' });
   return pool2dOutputShape(input, resolvePool('avg_pool2d', kernelSize, opts.stride, opts.padding ?? 0, 1, opts.ceilMode ?? false));
 }
 
@@ -151,7 +167,7 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPool2dOpti
  */
 export function avgPool2d(x: Tensor, kernelSize: IntOrTuple, opts: AvgPool2dOptions = {}): Tensor {
   assertTensor(x, 'input');
-  if (opts.divisorOverride === 0) throw new RuntimeError('divisor must be not zero');
+  if (opts.divisorOverride === 0) throw new RuntimeError('divisor must be not zero', { inputSize: x.shape, kind: 'argument' });
   const p = resolvePool('avg_pool2d', kernelSize, opts.stride, opts.padding ?? 0, 1, opts.ceilMode ?? false);
   const outShape = pool2dOutputShape(x.shape, p);
   const mode: K.AvgPoolMode = { countIncludePad: opts.countIncludePad ?? true };
@@ -176,19 +192,20 @@ export type AdaptiveSize = number | readonly (number | null)[];
  */
 export function adaptivePool2dOutputShape(input: Shape, outputSize: AdaptiveSize, opName = 'adaptive_avg_pool2d'): number[] {
   const list = typeof outputSize === 'number' ? [outputSize, outputSize] : [...outputSize];
-  if (list.length !== 2) throw new RuntimeError(`${opName}: output_size must be 2`);
+  if (list.length !== 2) throw new RuntimeError(`${opName}: output_size must be 2`, { inputSize: input, kind: 'argument' });
   const nd = input.length;
-  if (nd !== 3 && nd !== 4) throw new RuntimeError(`${opName}(): Expected 3D or 4D tensor, but got ${fmtSize(input)}`);
+  if (nd !== 3 && nd !== 4) throw new RuntimeError(`${opName}(): Expected 3D or 4D tensor, but got ${fmtSize(input)}`, { inputSize: input, kind: 'rank' });
   for (const i of [nd - 2, nd - 1]) {
     if (input[i] === 0) {
       throw new RuntimeError(
         `${opName}(): Expected input to have non-zero size for non-batch dimensions, but input has sizes ${fmtSize(input)} with dimension ${i} being empty`,
+        { inputSize: input, kind: 'rank' },
       );
     }
   }
   const out = list.map((s, i) => s ?? input[nd - 2 + i]!);
   if (out.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new RuntimeError(`${opName}: elements of output_size must be greater than or equal to 0 but received ${fmtSize(out)}`);
+    throw new RuntimeError(`${opName}: elements of output_size must be greater than or equal to 0 but received {${out.join(', ')}}`, { inputSize: input, kind: 'argument' });
   }
   return [...input.slice(0, nd - 2), ...out];
 }

@@ -9,7 +9,6 @@ import { broadcastTo } from '../kernels/elementwise.js';
 import { numel, normDims, sameShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { RuntimeError, fmtSize } from '../errors.js';
-import { sqrt } from './elementwise.js';
 
 export interface ReduceOptions {
   keepdim?: boolean;
@@ -100,8 +99,17 @@ export function variance(x: Tensor, dim?: number | readonly number[], opts: VarO
 export function std(x: Tensor, dim?: number | readonly number[], opts: VarOptions = {}): Tensor {
   const v = variance(x, dim, opts);
   if (v.isMeta) return v;
-  // Through sqrt's own gradient: d std = d var / (2 std).
-  return sqrt(v);
+  const vd = v.data;
+  const sd = new Float32Array(vd.length);
+  for (let i = 0; i < vd.length; i++) sd[i] = Math.sqrt(vd[i]!);
+  const out = new Tensor(sd, v.shape);
+  // Through sqrt's gradient: d std = d var / (2 std).
+  return record(out, [v], 'sqrt', (g) => {
+    const gd = g.data;
+    const gv = new Float32Array(gd.length);
+    for (let i = 0; i < gd.length; i++) gv[i] = gd[i]! / (2 * sd[i]!);
+    return [new Tensor(gv, v.shape)];
+  });
 }
 
 function extreme(x: Tensor, wantMax: boolean, dim?: number, opts: ReduceOptions = {}): Tensor {

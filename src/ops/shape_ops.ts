@@ -108,13 +108,13 @@ export function catShape(shapes: readonly Shape[], dim: number): number[] {
   shapes.forEach((s, k) => {
     if (s.length !== first.length) {
       throw new RuntimeError(
-        `Tensors must have same number of dimensions: got ${first.length} and ${s.length}`,
+        `Tensors must have same number of dimensions: got ${first.length} and ${s.length}`, { kind: 'rank' },
       );
     }
     s.forEach((size, i) => {
       if (i !== d && size !== first[i]) {
         throw new RuntimeError(
-          `Sizes of tensors must match except in dimension ${d}. Expected size ${first[i]} but got size ${size} for tensor number ${k} in the list.`,
+          `Sizes of tensors must match except in dimension ${d}. Expected size ${first[i]} but got size ${size} for tensor number ${k} in the list.`, { kind: 'mismatch' },
         );
       }
     });

@@ -19,6 +19,7 @@ export function expandParam(value: IntOrTuple, n: number, what: string, message?
     throw new RuntimeError(
       message ??
         `expected ${what} to be a single integer value or a list of ${n} values to match the convolution dimensions, but got ${what}=${fmtSize(list)}`,
+      { kind: 'argument' },
     );
   }
   return list.length === n ? list : new Array<number>(n).fill(list[0]!);

@@ -8,6 +8,12 @@ export interface ErrorExpect {
 
 export interface StepExpect {
   output?: JsonTensor;
+  /** A general-form model's outputs, in its output order. */
+  outputs?: JsonTensor[];
+  /** Gradients of its named inputs. */
+  grad_inputs?: Record<string, JsonTensor>;
+  /** The output's shape alone, where its values are random (Dropout2d in training). */
+  output_shape?: number[];
   error?: ErrorExpect;
   grad_input?: JsonTensor;
   grad_params?: Record<string, JsonTensor>;
@@ -16,8 +22,15 @@ export interface StepExpect {
 
 export interface Step {
   mode: 'train' | 'eval';
-  input: JsonTensor;
+  /** The input (one-input models) ... */
+  input?: JsonTensor;
+  /** ... or the inputs by name (general-form models). */
+  inputs?: Record<string, JsonTensor>;
   grad_output?: JsonTensor;
+  /** With several outputs: backpropagate sum_i(output_i * grad_outputs_i). */
+  grad_outputs?: JsonTensor[];
+  /** The input required grad (implied by grad_output; set where the step raised, which records none). */
+  requires_grad?: boolean;
   expect: StepExpect;
 }
 
@@ -25,6 +38,8 @@ export interface BaseCase {
   id: string;
   kind: string;
   tolerance?: Tolerance;
+  /** Every error message must be PyTorch's, word for word (not only its type). */
+  exact_messages?: boolean;
 }
 
 export interface ModuleCase extends BaseCase {
@@ -48,6 +63,8 @@ export interface FunctionCase extends BaseCase {
   inputs: Record<string, JsonTensor | unknown>;
   kwargs: Record<string, unknown>;
   grad_output?: JsonTensor;
+  /** Inputs that required grad, where no `grads` name them (the call raised). */
+  requires_grad?: string[];
   expect: { output?: JsonTensor; error?: ErrorExpect; grads?: Record<string, JsonTensor> };
 }
 
@@ -70,8 +87,11 @@ export interface OptimizerCase extends BaseCase {
 export interface SweepEntry {
   size: number;
   input_shape: number[];
+  /** Every input's shape by name (general-form models). */
+  input_shapes?: Record<string, number[]>;
   outcome: 'ok' | 'error';
   output_shape?: number[];
+  output_shapes?: number[][];
   module_output_shapes?: Record<string, number[]>;
   error?: ErrorExpect;
   raised_in?: { path: string; module: string };

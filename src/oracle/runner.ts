@@ -15,12 +15,22 @@ export interface CaseFile {
   cases: OracleCase[];
 }
 
+/** The repository's root (the nearest folder above this file with a package.json). */
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
 /** `../shared/oracle/cases` next to the repository (or $NORMKIT_ORACLE_DIR). */
 export function defaultCasesDir(): string {
   if (process.env['NORMKIT_ORACLE_DIR']) return resolve(process.env['NORMKIT_ORACLE_DIR']);
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return resolve(dir, '..', 'shared', 'oracle', 'cases');
+  return resolve(repoRoot(), '..', 'shared', 'oracle', 'cases');
+}
+
+/** The cases this repository records itself (`test/oracle/cases`, written by test/oracle/gen_modules.py). */
+export function repoCasesDir(): string {
+  return resolve(repoRoot(), 'test', 'oracle', 'cases');
 }
 
 export function findCaseFiles(paths: readonly string[]): string[] {

@@ -7,6 +7,7 @@ import type { Module } from '../nn/module.js';
 import type { ArgReader } from './args.js';
 import { builders as normBuilders } from './builders/norms.js';
 import { builders as layerBuilders } from './builders/layers.js';
+import { builders as extraLayerBuilders } from './builders/extra_layers.js';
 
 export interface ModuleBuilder {
   /** PyTorch class name. */
@@ -20,7 +21,7 @@ export interface ModuleBuilder {
 }
 
 const table = new Map<string, ModuleBuilder>();
-for (const b of [...normBuilders, ...layerBuilders]) table.set(b.name, b);
+for (const b of [...normBuilders, ...layerBuilders, ...extraLayerBuilders]) table.set(b.name, b);
 
 export function getBuilder(name: string): ModuleBuilder | undefined {
   return table.get(name);

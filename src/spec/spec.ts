@@ -6,7 +6,10 @@ import { NormkitError, SpecError } from '../errors.js';
 import { Concat, Residual, Sequential } from '../nn/container.js';
 import type { Module } from '../nn/module.js';
 import { ArgReader } from './args.js';
+import { preview } from './preview.js';
 import { builderFor, getBuilder, knownModules } from './registry.js';
+import { GraphModule } from '../graph/graph_module.js';
+import { graphFromGeneral, graphToGeneral, isGeneralSpec } from './general.js';
 
 export type SpecNode =
   | { module: 'Sequential'; layers: SpecNode[] }
@@ -16,9 +19,12 @@ export type SpecNode =
 
 const join = (path: string, name: string) => (path === '' ? name : `${path}.${name}`);
 
-function isObject(x: unknown): x is Record<string, unknown> {
+export function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
+
+/** Tree specs nest at most this deep (a deeper one is refused, not a stack overflow). */
+export const MAX_SPEC_DEPTH = 1000;
 
 function checkKeys(node: Record<string, unknown>, allowed: string[], path: string, name: string): void {
   const extra = Object.keys(node).filter((k) => !allowed.includes(k));
@@ -31,7 +37,10 @@ function nodeList(node: Record<string, unknown>, key: string, path: string, name
   return v;
 }
 
-/** Builds a model from a parsed spec (or its JSON text). */
+/**
+ * Builds a model from a parsed spec (or its JSON text): a module tree from the
+ * tree form, a GraphModule from the general form (`{"inputs", "nodes", "outputs"}`).
+ */
 export function fromSpec(spec: unknown, path = ''): Module {
   if (typeof spec === 'string') {
     let parsed: unknown;
@@ -42,7 +51,17 @@ export function fromSpec(spec: unknown, path = ''): Module {
     }
     return fromSpec(parsed, path);
   }
-  if (!isObject(spec)) throw new SpecError(path, `a node must be an object {"module": NAME, ...}, got ${JSON.stringify(spec)}`);
+  if (path === '' && isGeneralSpec(spec)) {
+    const { graph, modules } = graphFromGeneral(spec);
+    return new GraphModule(graph, modules);
+  }
+  return fromTree(spec, path, 0);
+}
+
+function fromTree(spec: unknown, path: string, depth: number): Module {
+  if (depth > MAX_SPEC_DEPTH) throw new SpecError(path, `the spec nests deeper than ${MAX_SPEC_DEPTH} levels`);
+  const fromSpec = (s: unknown, p: string) => fromTree(s, p, depth + 1);
+  if (!isObject(spec)) throw new SpecError(path, `a node must be an object {"module": NAME, ...}, got ${preview(spec)}`);
   const name = spec['module'];
   if (typeof name !== 'string') throw new SpecError(path, `node has no "module" name`);
   switch (name) {
@@ -87,8 +106,9 @@ export function fromSpec(spec: unknown, path = ''): Module {
   }
 }
 
-/** Writes a model back as a spec node (the inverse of `fromSpec`). */
+/** Writes a model back as a spec (the inverse of `fromSpec`): a tree node, or the general form of a GraphModule. */
 export function toSpec(m: Module, path = ''): SpecNode {
+  if (m instanceof GraphModule) return graphToGeneral(m.graph) as unknown as SpecNode;
   if (m instanceof Sequential) return { module: 'Sequential', layers: [...m.namedChildren()].map(([n, c]) => toSpec(c, join(path, n))) };
   if (m instanceof Residual) return { module: 'Residual', body: toSpec(m.body, join(path, 'body')) };
   if (m instanceof Concat) {

@@ -2,6 +2,7 @@ import { RuntimeError, TypeError } from '../errors.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { numel, type Shape } from './shape.js';
 import { Tensor } from './tensor.js';
+import { metaParametersActive } from './meta_mode.js';
 
 export type NestedArray = number | readonly NestedArray[];
 
@@ -15,6 +16,14 @@ function storage(shape: Shape): Float32Array {
     throw new RuntimeError(`Trying to create tensor with negative dimension ${shape.find((d) => d < 0)}: [${shape.join(', ')}]`);
   }
   return new Float32Array(numel(shape));
+}
+
+/** A meta tensor of `shape` (withMetaParameters), with the same size checks as real storage. */
+function meta(shape: Shape): Tensor {
+  if (shape.some((d) => d < 0)) {
+    throw new RuntimeError(`Trying to create tensor with negative dimension ${shape.find((d) => d < 0)}: [${shape.join(', ')}]`);
+  }
+  return Tensor.meta(shape);
 }
 
 function finish(t: Tensor, opts?: CreateOptions): Tensor {
@@ -78,10 +87,12 @@ export function tensor(
 }
 
 export function full(shape: Shape, value: number, opts?: CreateOptions): Tensor {
+  if (metaParametersActive()) return finish(meta(shape), opts);
   return finish(new Tensor(storage(shape).fill(value), shape), opts);
 }
 
 export function zeros(shape: Shape, opts?: CreateOptions): Tensor {
+  if (metaParametersActive()) return finish(meta(shape), opts);
   return finish(new Tensor(storage(shape), shape), opts);
 }
 
@@ -117,6 +128,7 @@ export function linspace(start: number, end: number, steps: number): Tensor {
 
 /** Uniform [0, 1) from the seedable generator (`manualSeed`). */
 export function rand(shape: Shape, opts?: CreateOptions & { generator?: Generator }): Tensor {
+  if (metaParametersActive()) return finish(meta(shape), opts);
   const g = opts?.generator ?? defaultGenerator;
   const data = storage(shape);
   for (let i = 0; i < data.length; i++) data[i] = g.random();
@@ -125,6 +137,7 @@ export function rand(shape: Shape, opts?: CreateOptions & { generator?: Generato
 
 /** Standard normal from the seedable generator (`manualSeed`). */
 export function randn(shape: Shape, opts?: CreateOptions & { generator?: Generator }): Tensor {
+  if (metaParametersActive()) return finish(meta(shape), opts);
   const g = opts?.generator ?? defaultGenerator;
   const data = storage(shape);
   for (let i = 0; i < data.length; i++) data[i] = g.normal();
@@ -133,6 +146,7 @@ export function randn(shape: Shape, opts?: CreateOptions & { generator?: Generat
 
 /** Uniform in [low, high). */
 export function uniform(shape: Shape, low: number, high: number, generator: Generator = defaultGenerator): Tensor {
+  if (metaParametersActive()) return meta(shape);
   const data = storage(shape);
   for (let i = 0; i < data.length; i++) data[i] = low + (high - low) * generator.random();
   return new Tensor(data, shape);

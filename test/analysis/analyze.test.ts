@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { analyze } from '../../src/analysis/analyze.js';
-import { traceModel } from '../../src/analysis/trace.js';
+import { traceGraph } from '../../src/analysis/trace.js';
+import { lowerModule } from '../../src/graph/lower.js';
 import { Sequential } from '../../src/nn/container.js';
 import { InstanceNorm2d } from '../../src/nn/instancenorm.js';
 import { Linear } from '../../src/nn/linear.js';
@@ -32,7 +33,7 @@ function encoder(): Module {
 
 test('no kernel runs: every tensor the trace sees is a meta tensor without data', () => {
   const m = encoder();
-  const t = traceModel(m, [2, 3, 32, 32], 'train');
+  const t = traceGraph(lowerModule(m), [2, 3, 32, 32], 'train');
   assert.equal(t.error, null);
   assert.equal(t.entries.length, 16);
   for (const e of t.entries) {

@@ -1,9 +1,12 @@
 /**
  * Property: for random Sequential models built from the supported layers and
- * random input sizes, the analyzer's verdict is what real execution does — it
- * runs (with the same output shape), or it throws the same error type and
- * message from the same module path. And every map the analyzer calls
- * spatially constant really has constant planes (no false alarms).
+ * random input sizes, three executions agree — the module tree's own forward,
+ * the interpretation of its graph (same values, bit for bit), and shape-only
+ * analysis (same verdict): it runs (with the same output shape), or each
+ * throws the same error type and message from the same module path. Every
+ * map the analyzer calls spatially constant really has constant planes (no
+ * false alarms). General-form models (branch sums, concats of two paths) are
+ * checked against their real execution the same way.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +16,8 @@ import { NormkitError } from '../../src/errors.js';
 import { noGrad } from '../../src/autograd/grad_mode.js';
 import type { Module } from '../../src/nn/module.js';
 import { onWarning } from '../../src/nn/warnings.js';
+import { lowerModule } from '../../src/graph/lower.js';
+import { interpret } from '../../src/graph/interpret.js';
 import { fromSpec } from '../../src/spec/spec.js';
 import { randn } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
@@ -95,6 +100,7 @@ const case1dArb = fc.record({ c: int(1, 4), n: int(1, 3), l: int(1, 9), mode: mo
 
 interface Real {
   output?: readonly number[];
+  values?: Float32Array;
   error?: { type: string; message: string; path: string };
   /** Real outputs by module path, to check the analyzer's "constant planes" claims. */
   outputs: Map<string, Tensor>;
@@ -109,7 +115,7 @@ function runReal(model: Module, shape: number[], mode: 'train' | 'eval', seed: n
   model.train(mode === 'train');
   try {
     const y = noGrad(() => model.call(randn(shape)));
-    return { output: y.shape, outputs };
+    return { output: y.shape, values: y.data, outputs };
   } catch (e) {
     if (!(e instanceof NormkitError)) throw e;
     return { error: { type: e.type, message: e.message, path: e.modulePath ?? '' }, outputs };
@@ -130,18 +136,39 @@ function planesConstant(t: Tensor): boolean {
   return true;
 }
 
-/** Analysis and real execution agree on one model and input. */
+/** The graph of `model` interpreted on the same random input: its output values, or its error. */
+function runGraphOf(model: Module, shape: number[], mode: 'train' | 'eval', seed: number): { values?: Float32Array; error?: { type: string; message: string; path: string } } {
+  manualSeed(seed);
+  const quiet = onWarning(() => {});
+  try {
+    const r = noGrad(() => interpret(lowerModule(model), [randn(shape)], { training: mode === 'train' }));
+    if (r.error) return { error: { type: r.error.type, message: r.error.message, path: r.error.modulePath ?? '' } };
+    return { values: r.outputs![0]!.data };
+  } finally {
+    quiet();
+  }
+}
+
+const counts = { built: 0, tried: 0 };
+
+/** Module execution, graph interpretation and analysis agree on one model and input. */
 function agree({ shape, mode, seed, layers: specLayers }: { shape: number[]; mode: 'train' | 'eval'; seed: number; layers: Node[] }): void {
   const spec = { module: 'Sequential', layers: specLayers };
   let model: Module;
+  counts.tried++;
   try {
     model = fromSpec(spec);
   } catch {
     return; // an impossible layer configuration (e.g. padding > kernel / 2): construction rejects it before any shape exists
   }
+  counts.built++;
   const a = analyze(model, shape, { mode });
+  // Dropout draws from the generator: both executions start from the same seed.
   const real = runReal(model, shape, mode, seed);
+  const graph = runGraphOf(model, shape, mode, seed);
   const ctx = `${JSON.stringify(spec)} on [${shape}] (${mode})`;
+  if (real.error) assert.deepEqual(graph.error, real.error, `graph interpretation vs module execution\n${ctx}`);
+  else assert.deepEqual(graph.values, real.values, `graph interpretation vs module execution\n${ctx}`);
   if (real.error) {
     assert.ok(a.failure, `analysis says it runs, real execution raised ${real.error.type}: ${real.error.message}\n${ctx}`);
     assert.deepEqual({ type: a.failure.error.type, message: a.failure.error.message, path: a.failure.path }, real.error, ctx);
@@ -155,10 +182,63 @@ function agree({ shape, mode, seed, layers: specLayers }: { shape: number[]; mod
   }
 }
 
-test('analysis verdict equals real execution on random 2-d models (with residual and concat blocks)', () => {
+test('module execution, graph interpretation and analysis agree on random 2-d models (with residual and concat blocks)', () => {
+  const before = { ...counts };
   fc.assert(fc.property(caseArb, agree), { numRuns: 250, seed: 20240611 });
+  // A property that returns early on a build error checks nothing: most drawn models must really be built.
+  assert.ok(counts.built - before.built >= 0.8 * (counts.tried - before.tried), `only ${counts.built - before.built} of ${counts.tried - before.tried} models were built`);
 });
 
-test('analysis verdict equals real execution on random 1-d models', () => {
+test('module execution, graph interpretation and analysis agree on random 1-d models', () => {
+  const before = { ...counts };
   fc.assert(fc.property(case1dArb, agree), { numRuns: 150, seed: 7 });
+  assert.ok(counts.built - before.built >= 0.8 * (counts.tried - before.tried), `only ${counts.built - before.built} of ${counts.tried - before.tried} models were built`);
+});
+
+/** A general-form model: two chains from the input, combined by add or cat, then a third chain. */
+const generalArb = fc
+  .record({ c: int(1, 4), n: int(1, 3), h: int(1, 9), w: int(1, 9), mode: modes, seed: int(0, 1 << 20), combine: fc.constantFrom('add', 'cat') })
+  .chain((x) =>
+    fc.tuple(chainArb(layers, x.c, 3), chainArb(layers, x.c, 3)).chain(([[a, ca], [b, cb]]) =>
+      chainArb(layers, x.combine === 'cat' ? ca + cb : ca, 2).map(([tail]) => ({ ...x, a, b, tail, shape: [x.n, x.c, x.h, x.w] })),
+    ),
+  );
+
+test('analysis of general-form models (two paths added or concatenated) equals their real execution', () => {
+  let built = 0;
+  let tried = 0;
+  fc.assert(
+    fc.property(generalArb, ({ shape, mode, seed, a, b, tail, combine }) => {
+      const spec = {
+        inputs: { x: shape },
+        nodes: [
+          { name: 'left', module: 'Sequential', layers: a, inputs: ['x'] },
+          { name: 'right', module: 'Sequential', layers: b, inputs: ['x'] },
+          { name: 'join', op: combine, ...(combine === 'cat' ? { args: { dim: 1 } } : {}), inputs: ['left', 'right'] },
+          { name: 'tail', module: 'Sequential', layers: tail, inputs: ['join'] },
+        ],
+        outputs: ['tail'],
+      };
+      tried++;
+      let model: Module;
+      try {
+        model = fromSpec(spec);
+      } catch {
+        return;
+      }
+      built++;
+      const an = analyze(model, { x: shape }, { mode });
+      const real = runReal(model, shape, mode, seed);
+      const ctx = `${JSON.stringify(spec)} (${mode})`;
+      if (real.error) {
+        assert.ok(an.failure, `analysis says it runs, real execution raised ${real.error.type}: ${real.error.message}\n${ctx}`);
+        assert.deepEqual({ type: an.failure.error.type, message: an.failure.error.message, path: an.failure.path }, real.error, ctx);
+      } else {
+        assert.equal(an.failure, null, `analysis says ${an.failure?.error.message} at ${an.failure?.path}, real execution runs\n${ctx}`);
+        assert.deepEqual(an.outputShape, [...real.output!], ctx);
+      }
+    }),
+    { numRuns: 150, seed: 99 },
+  );
+  assert.ok(built >= 0.8 * tried, `only ${built} of ${tried} models were built`);
 });

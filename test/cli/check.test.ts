@@ -102,7 +102,7 @@ test('a model file: plain spec with --input, check file with its own input; --in
 
 test('bad usage and bad files exit 2, naming the node path', () => {
   const cases: [string | undefined, CheckOptions, RegExp][] = [
-    [file('unknown.json', { module: 'Sequential', layers: [{ module: 'ReLU' }, { module: 'Residual', body: { module: 'Conv3d' } }] }), { input: '1x3x8x8' }, /at 1\.body: unknown module 'Conv3d'/],
+    [file('unknown.json', { module: 'Sequential', layers: [{ module: 'ReLU' }, { module: 'Residual', body: { module: 'LSTM' } }] }), { input: '1x3x8x8' }, /at 1\.body: unknown module 'LSTM'/],
     [file('badarg.json', { module: 'Sequential', layers: [{ module: 'Conv2d', args: { in_channels: 3, out_channels: 4 } }] }), { input: '1x3x8x8' }, /at 0: Conv2d: argument 'kernel_size' is required/],
     [file('groups.json', { module: 'Sequential', layers: [{ module: 'GroupNorm', args: { num_groups: 3, num_channels: 8 } }] }), { input: '1x8x4x4' }, /at 0: GroupNorm: ValueError: num_channels must be divisible by num_groups/],
     [file('broken.json', '{"module": "Sequential", "layers": ['), { input: '1x3x8x8' }, /invalid JSON/],

@@ -15,7 +15,8 @@ import { randn } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { convPath, setConvPath, type ConvPathName } from '../../src/kernels/conv_fwd.js';
 import { setGemmBackend, wasmGemm, type GemmBackendName } from '../../src/kernels/gemm.js';
-import { defaultCasesDir, findCaseFiles, loadCaseFile, runCase } from '../../src/oracle/runner.js';
+import { existsSync } from 'node:fs';
+import { defaultCasesDir, findCaseFiles, loadCaseFile, repoCasesDir, runCase } from '../../src/oracle/runner.js';
 
 interface PathSetting {
   name: string;
@@ -47,8 +48,10 @@ test('the WebAssembly gemm loads here (else the wasm paths below would test the 
   assert.throws(() => setConvPath('gpu' as 'js'), /unknown convolution path/);
 });
 
-const files = findCaseFiles([defaultCasesDir()]).filter((f) => /nets_(layers|networks)\.json$/.test(f));
-const convCases = files.flatMap((f) => loadCaseFile(f).cases.filter((c) => /conv|network/i.test(c.id)));
+// The recorded conv layers and networks (../shared), and this repository's own recorded cases with convolutions.
+const sharedFiles = findCaseFiles([defaultCasesDir()]).filter((f) => /nets_(layers|networks)\.json$/.test(f));
+const repoFiles = existsSync(repoCasesDir()) ? findCaseFiles([repoCasesDir()]) : [];
+const convCases = [...sharedFiles, ...repoFiles].flatMap((f) => loadCaseFile(f).cases.filter((c) => /conv|network/i.test(c.id)));
 
 test('the conv oracle cases are present', () => {
   assert.ok(convCases.length >= 10, `found ${convCases.length}`);

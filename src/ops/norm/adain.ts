@@ -21,7 +21,7 @@ export function checkAdain(content: Tensor, style: Tensor): number[] {
   }
   for (const t of [content, style]) {
     if (numel(t.shape.slice(2)) <= 1) {
-      throw new ValueError(`Expected more than 1 spatial element when training, got input size ${fmtSize(t.shape)}`, { inputSize: t.shape });
+      throw new ValueError(`Expected more than 1 spatial element when training, got input size ${fmtSize(t.shape)}`, { kind: 'statistics', inputSize: t.shape });
     }
   }
   return broadcastShapes(content.shape, statShape(style, content.ndim));

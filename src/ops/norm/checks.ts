@@ -9,21 +9,21 @@ import { numel, type Shape } from '../../tensor/shape.js';
 /** PyTorch's `_verify_spatial_size`: instance statistics need more than one spatial element. */
 export function verifySpatialSize(shape: Shape): void {
   if (numel(shape.slice(2)) === 1) {
-    throw new ValueError(`Expected more than 1 spatial element when training, got input size ${fmtSize(shape)}`, { inputSize: shape });
+    throw new ValueError(`Expected more than 1 spatial element when training, got input size ${fmtSize(shape)}`, { kind: 'statistics', inputSize: shape });
   }
 }
 
 /** PyTorch's `_verify_batch_size`: batch statistics need more than one value per channel. */
 export function verifyBatchSize(shape: Shape): void {
   if ((shape[0] ?? 1) * numel(shape.slice(2)) === 1) {
-    throw new ValueError(`Expected more than 1 value per channel when training, got input size ${fmtSize(shape)}`, { inputSize: shape });
+    throw new ValueError(`Expected more than 1 value per channel when training, got input size ${fmtSize(shape)}`, { kind: 'statistics', inputSize: shape });
   }
 }
 
 /** ATen's `check_dims_match_num_input_features`. */
 export function checkFeatureCount(name: string, expected: number, actual: number, inputShape: Shape): void {
   if (expected !== actual) {
-    throw new RuntimeError(`${name} should contain ${expected} elements not ${actual}`, { inputSize: inputShape });
+    throw new RuntimeError(`${name} should contain ${expected} elements not ${actual}`, { kind: 'channels', inputSize: inputShape });
   }
 }
 
@@ -31,7 +31,7 @@ export function checkFeatureCount(name: string, expected: number, actual: number
 export function checkInputDim(shape: Shape, allowed: readonly number[]): void {
   if (!allowed.includes(shape.length)) {
     const want = allowed.length === 1 ? `${allowed[0]}D` : `${allowed[0]}D or ${allowed[1]}D`;
-    throw new ValueError(`expected ${want} input (got ${shape.length}D input)`, { inputSize: shape });
+    throw new ValueError(`expected ${want} input (got ${shape.length}D input)`, { kind: 'rank', inputSize: shape });
   }
 }
 
@@ -45,19 +45,19 @@ export function checkAtLeast2d(shape: Shape, op: string): void {
 export function checkLayerNormShape(shape: Shape, normalizedShape: readonly number[], weightShape?: Shape, biasShape?: Shape): void {
   const ns = fmtSize(normalizedShape);
   if (normalizedShape.length < 1) {
-    throw new RuntimeError(`Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = ${ns}`);
+    throw new RuntimeError(`Expected normalized_shape to be at least 1-dimensional, i.e., containing at least one element, but got normalized_shape = ${ns}`, { kind: 'channels' });
   }
   if (weightShape && fmtSize(weightShape) !== ns) {
-    throw new RuntimeError(`Expected weight to be of same shape as normalized_shape, but got weight of shape ${fmtSize(weightShape)} and normalized_shape = ${ns}`);
+    throw new RuntimeError(`Expected weight to be of same shape as normalized_shape, but got weight of shape ${fmtSize(weightShape)} and normalized_shape = ${ns}`, { kind: 'channels' });
   }
   if (biasShape && fmtSize(biasShape) !== ns) {
-    throw new RuntimeError(`Expected bias to be of same shape as normalized_shape, but got bias of shape ${fmtSize(biasShape)} and normalized_shape = ${ns}`);
+    throw new RuntimeError(`Expected bias to be of same shape as normalized_shape, but got bias of shape ${fmtSize(biasShape)} and normalized_shape = ${ns}`, { kind: 'channels' });
   }
   const tail = shape.slice(shape.length - normalizedShape.length);
   if (shape.length < normalizedShape.length || fmtSize(tail) !== ns) {
     throw new RuntimeError(
       `Given normalized_shape=${ns}, expected input with shape [*, ${normalizedShape.join(', ')}], but got input of size${fmtSize(shape)}`,
-      { inputSize: shape },
+      { kind: 'channels', inputSize: shape },
     );
   }
 }
@@ -65,26 +65,26 @@ export function checkLayerNormShape(shape: Shape, normalizedShape: readonly numb
 /** F.group_norm's batch-size check and ATen's channel checks. */
 export function checkGroupNorm(shape: Shape, numGroups: number, weightLen?: number, biasLen?: number): void {
   if (shape.length < 2) {
-    throw new RuntimeError(`Expected at least 2 dimensions for input tensor but received ${shape.length}`, { inputSize: shape });
+    throw new RuntimeError(`Expected at least 2 dimensions for input tensor but received ${shape.length}`, { kind: 'rank', inputSize: shape });
   }
   const C = shape[1]!;
   verifyBatchSize([Math.floor((shape[0]! * C) / numGroups), numGroups, ...shape.slice(2)]);
   if (C % numGroups !== 0) {
     throw new RuntimeError(
       `Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmtSize(shape)} and num_groups=${numGroups}`,
-      { inputSize: shape },
+      { kind: 'channels', inputSize: shape },
     );
   }
   if (weightLen !== undefined && weightLen !== C) {
     throw new RuntimeError(
       `Expected weight to be a vector of size equal to the number of channels in input, but got weight of shape [${weightLen}] and input of shape ${fmtSize(shape)}`,
-      { inputSize: shape },
+      { kind: 'channels', inputSize: shape },
     );
   }
   if (biasLen !== undefined && biasLen !== C) {
     throw new RuntimeError(
       `Expected bias to be a vector of size equal to the number of channels in input, but got bias of shape [${biasLen}] and input of shape ${fmtSize(shape)}`,
-      { inputSize: shape },
+      { kind: 'channels', inputSize: shape },
     );
   }
 }

@@ -12,7 +12,7 @@ export function runModuleCase(c: ModuleCase): CaseResult {
   const m = builder.build(args);
   args.done();
   loadState(m, c.state);
-  const { worst, problems } = runSteps(m, c.steps, c.tolerance ?? MODULE_TOL);
+  const { worst, problems } = runSteps(m, c.steps, c.tolerance ?? MODULE_TOL, c.exact_messages === true);
   return problems.length ? { status: 'fail', worst, reason: problems.join('; ') } : { status: 'pass', worst };
 }
 
@@ -22,7 +22,7 @@ export function runConstructErrorCase(c: ConstructErrorCase): CaseResult {
   try {
     builder.build(new ArgReader(c.args, '', c.module));
   } catch (err) {
-    const p = matchError(err, c.expect.error);
+    const p = matchError(err, c.expect.error, c.exact_messages === true);
     return p ? { status: 'fail', worst: 0, reason: p } : { status: 'pass', worst: 0 };
   }
   return { status: 'fail', worst: 0, reason: `expected ${c.expect.error.type}: ${c.expect.error.message}, but construction succeeded` };

@@ -6,7 +6,7 @@
  */
 import { SpecError } from '../../errors.js';
 import { ELU, GELU, LeakyReLU, ReLU, Sigmoid, Tanh } from '../../nn/activation.js';
-import { Conv1d, Conv2d, ConvTranspose2d, type ConvNd, type PaddingMode } from '../../nn/conv.js';
+import { Conv1d, Conv2d, ConvTranspose2d, type ConvModuleOptions, type ConvNd, type PaddingMode } from '../../nn/conv.js';
 import { Dropout } from '../../nn/dropout.js';
 import { Flatten } from '../../nn/flatten.js';
 import { Linear } from '../../nn/linear.js';
@@ -27,12 +27,12 @@ import type { IntOrTuple } from '../../ops/window_args.js';
 import type { ArgReader } from '../args.js';
 import type { ModuleBuilder } from '../registry.js';
 
-function fail(a: ArgReader, name: string, what: string): never {
+export function fail(a: ArgReader, name: string, what: string): never {
   throw new SpecError(a.path, `${a.moduleName}: argument '${name}' ${what}`);
 }
 
 /** An int or a list of ints, kept in the form given (PyTorch's modules keep it too). */
-function intOrList(a: ArgReader, name: string, dflt?: IntOrTuple): IntOrTuple {
+export function intOrList(a: ArgReader, name: string, dflt?: IntOrTuple): IntOrTuple {
   a.ignore(name);
   const v = a.args[name] ?? dflt;
   if (v === undefined) fail(a, name, 'is required');
@@ -42,7 +42,7 @@ function intOrList(a: ArgReader, name: string, dflt?: IntOrTuple): IntOrTuple {
 }
 
 /** An int, a list of ints, or null/absent (PyTorch's `None`). */
-function optIntOrList(a: ArgReader, name: string): IntOrTuple | null {
+export function optIntOrList(a: ArgReader, name: string): IntOrTuple | null {
   if (a.args[name] == null) {
     a.ignore(name);
     return null;
@@ -57,7 +57,7 @@ function str(a: ArgReader, name: string, dflt: string): string {
   return v;
 }
 
-function convPadding(a: ArgReader): ConvPadding {
+export function convPadding(a: ArgReader): ConvPadding {
   const v = a.args['padding'];
   if (typeof v === 'string') {
     a.ignore('padding');
@@ -66,7 +66,7 @@ function convPadding(a: ArgReader): ConvPadding {
   return intOrList(a, 'padding', 0);
 }
 
-function convArgs(a: ArgReader) {
+export function convArgs(a: ArgReader) {
   a.ignore('device', 'dtype');
   return {
     inChannels: a.int('in_channels', undefined, { min: 0 }),
@@ -80,7 +80,7 @@ function convArgs(a: ArgReader) {
   };
 }
 
-function convToArgs(m: ConvNd): Record<string, unknown> {
+export function convToArgs(m: ConvNd): Record<string, unknown> {
   const out: Record<string, unknown> = {
     in_channels: m.inChannels,
     out_channels: m.outChannels,
@@ -96,7 +96,7 @@ function convToArgs(m: ConvNd): Record<string, unknown> {
   return out;
 }
 
-function conv(name: string, cls: typeof Conv1d | typeof Conv2d): ModuleBuilder {
+export function conv(name: string, cls: new (i: number, o: number, k: IntOrTuple, opts: ConvModuleOptions) => ConvNd): ModuleBuilder {
   return {
     name,
     cls,
@@ -126,7 +126,7 @@ function constantPad(name: string, cls: new (p: IntOrTuple, v: number) => Consta
   };
 }
 
-function noIndices(a: ArgReader): void {
+export function noIndices(a: ArgReader): void {
   if (a.bool('return_indices', false)) fail(a, 'return_indices', 'is not supported (a module returns one tensor)');
 }
 
@@ -138,7 +138,7 @@ function adaptiveSize(a: ArgReader): AdaptiveSize {
   fail(a, 'output_size', `must be an integer or a list of integers / null, got ${JSON.stringify(v)}`);
 }
 
-function inplace(a: ArgReader): { inplace: boolean } {
+export function inplace(a: ArgReader): { inplace: boolean } {
   return { inplace: a.bool('inplace', false) };
 }
 

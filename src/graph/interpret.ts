@@ -1,0 +1,181 @@
+/**
+ * Runs a graph node by node through the op registry, on real tensors or on
+ * meta tensors (shape-only analysis): the same code either way. Records what
+ * each node received and gave, and on a typed error which node raised, with
+ * the PyTorch module path of the module that raised it.
+ */
+import { NormkitError, SpecError } from '../errors.js';
+import type { Module } from '../nn/module.js';
+import type { Tensor } from '../tensor/tensor.js';
+import type { Graph, GraphNode } from './graph.js';
+import './ops/index.js';
+import { runNode } from './registry.js';
+import { nodeFacts } from './facts.js';
+
+export interface NodeRun {
+  node: GraphNode;
+  inputs: Tensor[];
+  /** null for the node that raised. */
+  outputs: Tensor[] | null;
+  /** An opaque module's own calls of its submodules, in entry order (shape-only analysis only). */
+  inner?: InnerCall[];
+}
+
+/** A submodule call inside an opaque module's forward, seen by forward hooks. */
+export interface InnerCall {
+  /** Full PyTorch path. */
+  path: string;
+  module: Module;
+  inputs: Tensor[];
+  /** null when it raised (or an ancestor of the raising module did not finish). */
+  output: Tensor | null;
+}
+
+export interface Execution {
+  /** Every value computed, by name (graph inputs and initializers included). */
+  values: Map<string, Tensor>;
+  /** The nodes that ran, in order, the raising one last. */
+  runs: NodeRun[];
+  /** The graph's outputs; null when a node raised. */
+  outputs: Tensor[] | null;
+  /** The error real execution throws, its `modulePath` the PyTorch path of the raising module. */
+  error: NormkitError | null;
+}
+
+export interface InterpretOptions {
+  /** `model.train()` (default) or `model.eval()`. */
+  training?: boolean;
+  /** Carry the "spatially constant" facts of meta tensors from node to node (shape-only analysis). */
+  facts?: boolean;
+}
+
+const join = (a: string, b: string) => (a === '' ? b : b === '' ? a : `${a}.${b}`);
+
+/** Binds graph inputs by name (a record) or by position (an array). */
+export function bindInputs(g: Graph, inputs: readonly Tensor[] | Record<string, Tensor>): Map<string, Tensor> {
+  const values = new Map<string, Tensor>(g.initializers);
+  if (Array.isArray(inputs)) {
+    if (inputs.length !== g.inputs.length) {
+      throw new SpecError('', `the graph takes ${g.inputs.length} input${g.inputs.length === 1 ? '' : 's'} (${g.inputs.map((i) => i.name).join(', ')}), got ${inputs.length}`);
+    }
+    g.inputs.forEach((gi, k) => values.set(gi.name, inputs[k]!));
+  } else {
+    const rec = inputs as Record<string, Tensor>;
+    const unknown = Object.keys(rec).filter((k) => !g.inputs.some((i) => i.name === k));
+    if (unknown.length) throw new SpecError('', `unknown input${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} (the graph takes ${g.inputs.map((i) => i.name).join(', ')})`);
+    for (const gi of g.inputs) {
+      const t = rec[gi.name];
+      if (t === undefined) throw new SpecError('', `input '${gi.name}' is missing`);
+      values.set(gi.name, t);
+    }
+  }
+  return values;
+}
+
+/** The type of the module at `path` (a node's module, a container's scope record). */
+function moduleTypeAt(g: Graph, node: GraphNode, path: string): string {
+  if (node.module && path === node.scope) return node.module.typeName;
+  if (node.module && path.startsWith(node.scope)) {
+    try {
+      return node.module.getSubmodule(node.scope === '' ? path : path.slice(node.scope.length + 1)).typeName;
+    } catch {
+      /* fall through */
+    }
+  }
+  return g.scopes.find((s) => s.path === path)?.type ?? node.op;
+}
+
+/** Runs `fn` with every module of `g` in train (true) or eval mode, then restores each module's own flag. */
+export function withTraining<T>(g: Graph, training: boolean, fn: () => T): T {
+  const modules = new Set<Module>();
+  for (const n of g.nodes) if (n.module) for (const m of n.module.modules()) modules.add(m);
+  const flags = [...modules].map((m) => [m, m.training] as const);
+  try {
+    for (const m of modules) m.training = training;
+    return fn();
+  } finally {
+    for (const [m, f] of flags) m.training = f;
+  }
+}
+
+export function interpret(g: Graph, inputs: readonly Tensor[] | Record<string, Tensor>, opts: InterpretOptions = {}): Execution {
+  const training = opts.training ?? true;
+  const values = bindInputs(g, inputs);
+  return withTraining(g, training, () => run(g, values, training, opts.facts === true));
+}
+
+function run(g: Graph, values: Map<string, Tensor>, training: boolean, facts: boolean): Execution {
+  const runs: NodeRun[] = [];
+  let error: NormkitError | null = null;
+  for (const node of g.nodes) {
+    const xs = node.inputs.map((name) => {
+      const v = values.get(name);
+      if (v === undefined) throw new SpecError(node.name, `input '${name}' is not defined before this node`);
+      return v;
+    });
+    const run: NodeRun = { node, inputs: xs, outputs: null };
+    runs.push(run);
+    let ys: Tensor[];
+    const stopWatching = facts && node.op === 'module' && node.module ? watchInner(node, run) : undefined;
+    try {
+      ys = runNode(node, xs, { training });
+    } catch (e) {
+      if (!(e instanceof NormkitError) || e instanceof SpecError) throw e;
+      // The path inside the node's module (a leaf raises at '', a custom block at its child's path).
+      const inner = node.module ? e.modulePath ?? '' : '';
+      e.modulePath = join(node.scope, inner);
+      e.moduleType = node.module ? e.moduleType ?? moduleTypeAt(g, node, e.modulePath) : moduleTypeAt(g, node, node.scope);
+      error = e;
+      break;
+    } finally {
+      stopWatching?.();
+    }
+    if (ys.length !== node.outputs.length) throw new SpecError(node.name, `${node.op} gave ${ys.length} outputs, the node names ${node.outputs.length}`);
+    if (facts) nodeFacts(node, xs, ys);
+    run.outputs = ys;
+    node.outputs.forEach((name, k) => values.set(name, ys[k]!));
+  }
+  const outputs = error === null ? g.outputs.map((o) => values.get(o)!) : null;
+  return { values, runs, outputs, error };
+}
+
+/**
+ * Records the submodule calls of an opaque module (a custom forward normkit
+ * cannot see into) with forward hooks, so that the norms inside it still get
+ * verdicts; each output gets the facts its module gives it.
+ */
+function watchInner(node: GraphNode, run: NodeRun): () => void {
+  const root = node.module!;
+  const inner: InnerCall[] = [];
+  run.inner = inner;
+  const stops: (() => void)[] = [];
+  const open = new Map<Module, InnerCall[]>();
+  for (const [rel, m] of root.namedModules()) {
+    if (m === root) continue;
+    const path = join(node.scope, rel);
+    stops.push(
+      m.registerForwardPreHook((mod, inputs) => {
+        const call: InnerCall = { path, module: mod, inputs: [...inputs], output: null };
+        inner.push(call);
+        const stack = open.get(mod) ?? [];
+        stack.push(call);
+        open.set(mod, stack);
+      }),
+      m.registerForwardHook((mod, inputs, out) => {
+        const call = open.get(mod)?.pop();
+        if (call === undefined) return;
+        nodeFacts({ name: path, op: mod.typeName, inputs: [], outputs: [], attrs: {}, scope: path, module: mod }, inputs, [out]);
+        call.output = out;
+      }),
+    );
+  }
+  return () => stops.forEach((s) => s());
+}
+
+/** The graph's outputs for these inputs (throws what real execution throws). */
+export function runGraph(g: Graph, inputs: readonly Tensor[] | Record<string, Tensor>, opts: InterpretOptions = {}): Tensor[] {
+  const r = interpret(g, inputs, opts);
+  if (r.error) throw r.error;
+  return r.outputs!;
+}
+

@@ -1,0 +1,98 @@
+/**
+ * 1-D pooling layers over [N, C, L] or [C, L]: MaxPool1d, AvgPool1d,
+ * AdaptiveAvgPool1d. MaxPool1d keeps its arguments as given; AvgPool1d holds
+ * them as 1-tuples (PyTorch's `_single`), which its repr shows.
+ *
+ *     new nn.MaxPool1d(2).call(randn([1, 8, 32])).shape; // [1, 8, 16]
+ */
+import { adaptiveAvgPool1d, avgPool1d, maxPool1d } from '../ops/pool1d.js';
+import type { IntOrTuple } from '../ops/window_args.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { Module } from './module.js';
+import { py } from './py_repr.js';
+
+export interface MaxPool1dModuleOptions {
+  /** Defaults to kernelSize. */
+  stride?: IntOrTuple | null;
+  padding?: IntOrTuple;
+  dilation?: IntOrTuple;
+  ceilMode?: boolean;
+}
+
+export class MaxPool1d extends Module {
+  readonly kernelSize: IntOrTuple;
+  readonly stride: IntOrTuple;
+  readonly padding: IntOrTuple;
+  readonly dilation: IntOrTuple;
+  readonly ceilMode: boolean;
+
+  constructor(kernelSize: IntOrTuple, o: MaxPool1dModuleOptions = {}) {
+    super();
+    this.kernelSize = kernelSize;
+    this.stride = o.stride ?? kernelSize;
+    this.padding = o.padding ?? 0;
+    this.dilation = o.dilation ?? 1;
+    this.ceilMode = o.ceilMode ?? false;
+  }
+
+  forward(x: Tensor): Tensor {
+    return maxPool1d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
+  }
+
+  extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}, dilation=${py(this.dilation)}, ceil_mode=${py(this.ceilMode)}`;
+  }
+}
+
+export interface AvgPool1dModuleOptions {
+  stride?: IntOrTuple | null;
+  padding?: IntOrTuple;
+  ceilMode?: boolean;
+  countIncludePad?: boolean;
+}
+
+/** PyTorch's `_single`: an int becomes a 1-tuple, a tuple stays as it is. */
+const single = (v: IntOrTuple): number[] => (typeof v === 'number' ? [v] : [...v]);
+
+export class AvgPool1d extends Module {
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[];
+  readonly ceilMode: boolean;
+  readonly countIncludePad: boolean;
+
+  constructor(kernelSize: IntOrTuple, o: AvgPool1dModuleOptions = {}) {
+    super();
+    this.kernelSize = single(kernelSize);
+    this.stride = single(o.stride === null || o.stride === undefined || (Array.isArray(o.stride) && o.stride.length === 0) ? kernelSize : o.stride);
+    this.padding = single(o.padding ?? 0);
+    this.ceilMode = o.ceilMode ?? false;
+    this.countIncludePad = o.countIncludePad ?? true;
+  }
+
+  forward(x: Tensor): Tensor {
+    return avgPool1d(x, this.kernelSize, { stride: this.stride, padding: this.padding, ceilMode: this.ceilMode, countIncludePad: this.countIncludePad });
+  }
+
+  extraRepr(): string {
+    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}`;
+  }
+}
+
+/** Average over PyTorch's adaptive windows so that the output length is `outputSize`. */
+export class AdaptiveAvgPool1d extends Module {
+  readonly outputSize: IntOrTuple;
+
+  constructor(outputSize: IntOrTuple) {
+    super();
+    this.outputSize = outputSize;
+  }
+
+  forward(x: Tensor): Tensor {
+    return adaptiveAvgPool1d(x, this.outputSize);
+  }
+
+  extraRepr(): string {
+    return `output_size=${py(this.outputSize)}`;
+  }
+}
