@@ -99,11 +99,36 @@ function gatherPadRec(out: Float32Array, x: Float32Array, inShape: Shape, maps: 
   return out;
 }
 
-/** The adjoint of `gatherPad`: adds each output gradient into the input element it read. */
+/** The adjoint of `gatherPad`: adds each output gradient into the input element it read (row by row, as gatherPad). */
 export function scatterPadGrad(g: Float32Array, outShape: Shape, maps: readonly Int32Array[], inShape: Shape): Float32Array {
   const gx = new Float32Array(numel(inShape));
   const rank = outShape.length;
   if (g.length === 0) return gx;
+  if (rank < 2) return scatterPadGradRec(gx, g, outShape, maps, inShape);
+  const mh = maps[rank - 2]!;
+  const mw = maps[rank - 1]!;
+  const H = outShape[rank - 2]!;
+  const W = outShape[rank - 1]!;
+  const inW = inShape[rank - 1]!;
+  const [a, b] = identityRun(mw);
+  let o = 0;
+  for (const base of outerOffsets(inShape, maps, outShape)) {
+    for (let h = 0; h < H; h++, o += W) {
+      const sh = mh[h]!;
+      if (base < 0 || sh < 0) continue;
+      const dst = base + sh * inW;
+      for (let w = 0; w < a; w++) if (mw[w]! >= 0) gx[dst + mw[w]!] = gx[dst + mw[w]!]! + g[o + w]!;
+      // The interior: consecutive input elements, no map lookups.
+      const d0 = dst + (b > a ? mw[a]! : 0) - a;
+      for (let w = a; w < b; w++) gx[d0 + w] = gx[d0 + w]! + g[o + w]!;
+      for (let w = b; w < W; w++) if (mw[w]! >= 0) gx[dst + mw[w]!] = gx[dst + mw[w]!]! + g[o + w]!;
+    }
+  }
+  return gx;
+}
+
+function scatterPadGradRec(gx: Float32Array, g: Float32Array, outShape: Shape, maps: readonly Int32Array[], inShape: Shape): Float32Array {
+  const rank = outShape.length;
   if (rank === 0) {
     gx[0] = g[0]!;
     return gx;

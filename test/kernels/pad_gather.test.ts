@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { gatherPad } from '../../src/kernels/pad.js';
+import { gatherPad, scatterPadGrad } from '../../src/kernels/pad.js';
 
 function naive(x: Float32Array, inShape: number[], maps: Int32Array[], outShape: number[], fill: number): Float32Array {
   const out = new Float32Array(outShape.reduce((a, b) => a * b, 1));
@@ -25,10 +25,11 @@ function naive(x: Float32Array, inShape: number[], maps: Int32Array[], outShape:
   return out;
 }
 
-test('gatherPad equals the definition (reflect, replicate, constant with crops; rows shorter and longer than its bulk copy)', () => {
+test('gatherPad and scatterPadGrad equal their definitions (reflect, replicate, constant with crops; rows shorter and longer than its bulk copy)', () => {
   fc.assert(
     fc.property(
-      fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 }),
+      // Outer dims small, the last one up to 40 (longer than the bulk copy's 16).
+      fc.tuple(fc.array(fc.integer({ min: 1, max: 5 }), { maxLength: 3 }), fc.integer({ min: 1, max: 40 })).map(([outer, last]) => [...outer, last]),
       fc.constantFrom('reflect', 'replicate', 'constant'),
       fc.integer({ min: 0, max: 1000 }),
       (shape, mode, seed) => {
@@ -50,6 +51,14 @@ test('gatherPad equals the definition (reflect, replicate, constant with crops; 
         const outShape = maps.map((m) => m.length);
         const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i + 0.5);
         assert.deepEqual(gatherPad(x, shape, maps, outShape, -7), naive(x, shape, maps, outShape, -7));
+        // The adjoint, against the definition: every output gradient added into the element it read, in output order.
+        const g = Float32Array.from({ length: outShape.reduce((p, q) => p * q, 1) }, (_, i) => ((i * 37) % 11) - 5);
+        const want = new Float32Array(x.length);
+        const where = naive(Float32Array.from(x, (_, i) => i), shape, maps, outShape, -1);
+        where.forEach((src, o) => {
+          if (src >= 0) want[src] = want[src]! + g[o]!;
+        });
+        assert.deepEqual(scatterPadGrad(g, outShape, maps, shape), want);
       },
     ),
     { numRuns: 300 },
