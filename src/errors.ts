@@ -62,6 +62,9 @@ export class IndexError extends NormkitError {}
 /** PyTorch's NotImplementedError (e.g. an interpolation mode that does not fit the input's rank). */
 export class NotImplementedError extends NormkitError {}
 
+/** Python's ZeroDivisionError (PyTorch's F.group_norm with num_groups=0). */
+export class ZeroDivisionError extends NormkitError {}
+
 /** A JSON model spec, a safetensors file or a CLI argument that cannot be used. */
 export class SpecError extends NormkitError {
   /** Path of the offending node in the spec, PyTorch style (`3.body.1`); "" for the root. */
@@ -75,6 +78,75 @@ export class SpecError extends NormkitError {
 /** Formats a size as PyTorch prints `torch.Size` inside messages: `[2, 64, 1, 1]`. */
 export function fmtSize(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
+}
+
+/**
+ * A hostile value shown inside a message: JSON-like, cut to `max` characters
+ * (default 200) with a trailing "…", so a 20 MB shape or a 10,000-deep list
+ * never ends up whole in a message. The cost is bounded by `max`, not by the
+ * value (nothing is serialized past the cut; nesting deeper than 16 prints
+ * "…"), and it never throws (cycles, getters that throw, BigInt).
+ */
+const UNREADABLE = Symbol('unreadable');
+
+export function fmtValue(v: unknown, max = 200): string {
+  const out: string[] = [];
+  let len = 0;
+  const put = (s: string): boolean => {
+    out.push(s);
+    len += s.length;
+    return len <= max;
+  };
+  const seen = new Set<unknown>();
+  const walk = (x: unknown, depth: number): boolean => {
+    try {
+      if (x === UNREADABLE) return put('?');
+      if (typeof x === 'string') return put(JSON.stringify(x.length > max ? x.slice(0, max + 1) : x));
+      if (x === null || typeof x !== 'object') return put(typeof x === 'bigint' ? `${x}n` : String(x));
+      if (depth >= 16 || seen.has(x)) return put('…');
+      seen.add(x);
+      if (Array.isArray(x)) {
+        if (!put('[')) return false;
+        for (let i = 0; i < x.length; i++) if ((i > 0 && !put(',')) || !walk(x[i], depth + 1)) return false;
+        return put(']');
+      }
+      if (!put('{')) return false;
+      let first = true;
+      for (const k in x) {
+        if (!first && !put(',')) return false;
+        first = false;
+        let val: unknown;
+        try {
+          val = (x as Record<string, unknown>)[k];
+        } catch {
+          val = UNREADABLE;
+        }
+        if (!put(`${JSON.stringify(k.length > max ? k.slice(0, max + 1) : k)}:`) || !walk(val, depth + 1)) return false;
+      }
+      return put('}');
+    } catch {
+      return put('?');
+    }
+  };
+  walk(v, 0);
+  const s = out.join('');
+  return s.length > max ? `${s.slice(0, max)}…` : s;
+}
+
+/** Python's name for the type of a JS value, as PyTorch's messages print it (`int`, `float`, `str`, `list`). */
+export function pyTypeName(v: unknown): string {
+  if (v === null || v === undefined) return 'NoneType';
+  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
+  if (typeof v === 'bigint') return 'int';
+  if (typeof v === 'string') return 'str';
+  if (typeof v === 'boolean') return 'bool';
+  if (Array.isArray(v)) return 'list';
+  if (typeof v === 'function') return 'function';
+  if (typeof v === 'object') {
+    const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' && name !== 'Object' ? name : 'dict';
+  }
+  return typeof v;
 }
 
 /** Attaches the raising module's path to an error once (the innermost module wins). */

@@ -1,6 +1,7 @@
-import { RuntimeError, fmtSize } from '../errors.js';
+import { RuntimeError, TypeError, fmtSize, pyTypeName } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { GradNode } from './node.js';
 import { noGrad } from './grad_mode.js';
 import { pinStorage } from '../tensor/storage.js';
 
@@ -61,50 +62,95 @@ function accumulate(into: Map<Tensor, Pending>, t: Tensor, g: Tensor, owned: boo
   }
 }
 
+export interface BackwardOptions {
+  /**
+   * Keep the graph usable for another backward pass (PyTorch's `retain_graph`).
+   * Without it, a second pass through an op that saved values for its
+   * gradient raises PyTorch's RuntimeError instead of accumulating again.
+   */
+  retainGraph?: boolean;
+}
+
+/** PyTorch's message when a pass reaches an op whose saved values were freed by an earlier pass. */
+export const SECOND_BACKWARD_MESSAGE =
+  'Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). ' +
+  'Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True ' +
+  'if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.';
+
+/**
+ * Ops whose gradient needs no saved tensor (PyTorch 1.13 saves none for them:
+ * checked, a second backward through them alone runs and accumulates again).
+ * Every other op is freed by a pass without retainGraph.
+ */
+const SAVES_NOTHING = new Set(['add', 'sub', 'neg', 'reshape', 'permute', 'expand', 'cat', 'slice', 'clone', 'sum', 'mean', 'pad_constant']);
+
+function freedBackward(): never {
+  throw new RuntimeError(SECOND_BACKWARD_MESSAGE);
+}
+
+/** The seed gradient, with PyTorch's TypeErrors for what is not a tensor. */
+function seedOf(root: Tensor, gradient: unknown): Tensor | undefined {
+  if (gradient === undefined || gradient === null) return undefined;
+  if (gradient instanceof Tensor) return gradient;
+  if (Array.isArray(gradient) || typeof gradient === 'string') {
+    // PyTorch takes a sequence of gradients (one per output): here one output.
+    const items = Array.from(gradient as ArrayLike<unknown>);
+    const bad = items.find((g) => !(g instanceof Tensor) && g !== null && g !== undefined);
+    if (bad !== undefined) throw new TypeError(`gradients can be either Tensors or None, but got ${pyTypeName(bad)}`, { kind: 'argument' });
+    if (items.length !== 1) throw new RuntimeError(`got 1 tensors and ${items.length} gradients`, { kind: 'argument' });
+    return seedOf(root, items[0]);
+  }
+  if (typeof gradient === 'object') throw new TypeError(`gradients can be either Tensors or None, but got ${pyTypeName(gradient)}`, { kind: 'argument' });
+  throw new TypeError(`'${pyTypeName(gradient)}' object is not iterable`, { kind: 'argument' });
+}
+
 /**
  * Reverse-mode differentiation from `root`. Gradients of leaves that require
- * them are added to `.grad` (accumulating across calls, as in PyTorch).
+ * them are added to `.grad` (accumulating across calls, as in PyTorch), all
+ * at the end: a pass that throws midway leaves every `.grad` as it was.
+ * Without `retainGraph` the ops that saved values are freed afterwards (a
+ * second pass through them raises, as in PyTorch).
  */
-export function backward(root: Tensor, gradient?: Tensor): void {
+export function backward(root: Tensor, gradient?: Tensor | null, opts: BackwardOptions = {}): void {
+  if (!(root instanceof Tensor)) throw new TypeError(`backward(): argument 'tensors' must be a Tensor, not ${pyTypeName(root)}`, { kind: 'argument' });
+  const given0 = seedOf(root, gradient);
+  if (opts === null || typeof opts !== 'object') throw new TypeError(`backward(): options must be an object, not ${pyTypeName(opts)}`, { kind: 'argument' });
   if (!root.requiresGrad) {
     throw new RuntimeError('element 0 of tensors does not require grad and does not have a grad_fn');
   }
   let seed: Tensor;
-  if (gradient === undefined) {
+  if (given0 === undefined) {
     if (root.numel() !== 1) throw new RuntimeError('grad can be implicitly created only for scalar outputs');
     seed = new Tensor(new Float32Array([1]), root.shape);
   } else {
-    if (!sameShape(gradient.shape, root.shape)) {
+    if (!sameShape(given0.shape, root.shape)) {
       throw new RuntimeError(
-        `Mismatch in shape: grad_output[0] has a shape of ${fmtSize(gradient.shape)} and output[0] has a shape of ${fmtSize(root.shape)}.`,
+        `Mismatch in shape: grad_output[0] has a shape of ${fmtSize(given0.shape)} and output[0] has a shape of ${fmtSize(root.shape)}.`,
       );
     }
-    seed = gradient;
+    seed = given0;
   }
   const grads = new Map<Tensor, Pending>();
   // The caller's gradient is never written to.
-  grads.set(root, { data: seed.data, owned: gradient === undefined });
+  grads.set(root, { data: seed.data, owned: given0 === undefined });
   // Every array a closure was given: a closure may return it (or a view of it) unchanged.
   const given = new Set<ArrayBufferLike>([seed.data.buffer]);
+  // Leaf gradients are applied once every node has run (all or nothing).
+  const leaves: [Tensor, Pending][] = [];
+  const visited: GradNode[] = [];
   noGrad(() => {
     for (const t of topoOrder(root)) {
       const g = grads.get(t);
       if (g === undefined) continue;
       const node = t.gradNode;
       if (node === null) {
-        if (t.grad === null) {
-          t.grad = new Tensor(g.owned ? g.data : Float32Array.from(g.data), t.shape);
-          pinStorage(t.grad.data); // a leaf's gradient outlives any tidy() around the backward pass
-        }
-        else {
-          const acc = t.grad.data;
-          const gd = g.data;
-          for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + gd[i]!;
-        }
+        leaves.push([t, g]);
         continue;
       }
       grads.delete(t);
       given.add(g.data.buffer);
+      if (node.freed) freedBackward();
+      visited.push(node);
       const inGrads = node.backward(new Tensor(g.data, t.shape));
       const seen = new Set<ArrayBufferLike>();
       const twice = new Set<ArrayBufferLike>();
@@ -117,5 +163,24 @@ export function backward(root: Tensor, gradient?: Tensor): void {
         given.add(buf);
       });
     }
+    // Every gradient is computed: now (and only now) the leaves' .grad change.
+    for (const [t, g] of leaves) {
+      if (t.grad === null) {
+        t.grad = new Tensor(g.owned ? g.data : Float32Array.from(g.data), t.shape);
+        pinStorage(t.grad.data); // a leaf's gradient outlives any tidy() around the backward pass
+      } else {
+        const acc = t.grad.data;
+        const gd = g.data;
+        for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + gd[i]!;
+      }
+    }
   });
+  if (!opts.retainGraph) {
+    for (const node of visited) {
+      if (SAVES_NOTHING.has(node.name)) continue;
+      node.freed = true;
+      // Drop the closure (and the arrays it holds) as PyTorch frees saved values.
+      (node as { backward: GradNode['backward'] }).backward = freedBackward;
+    }
+  }
 }

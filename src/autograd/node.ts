@@ -8,4 +8,6 @@ export interface GradNode {
   readonly name: string;
   readonly inputs: readonly Tensor[];
   backward(gradOutput: Tensor): readonly (Tensor | null)[];
+  /** Set by a backward pass without `retainGraph`: the saved values are gone (PyTorch frees them). */
+  freed?: boolean;
 }

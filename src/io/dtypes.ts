@@ -35,6 +35,28 @@ function halfToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+/**
+ * An int64 as the nearest float32, rounded once (round half to even) from the
+ * exact integer: `Math.fround(Number(v))` would round twice (to a double,
+ * then to a float32) and can land one float32 step off.
+ */
+export function int64ToFloat32(v: bigint): number {
+  const neg = v < 0n;
+  const a = neg ? -v : v;
+  // Up to 2^53 the double is exact: fround is the only rounding.
+  if (a <= 9007199254740992n) return Math.fround(Number(v));
+  let bits = 53;
+  while (a >> BigInt(bits) > 0n) bits++;
+  const shift = BigInt(bits - 24);
+  let m = a >> shift;
+  const rem = a - (m << shift);
+  const half = 1n << (shift - 1n);
+  if (rem > half || (rem === half && (m & 1n) === 1n)) m += 1n;
+  // m <= 2^24: the product is exact in a double and representable in a float32.
+  const r = Number(m) * 2 ** (bits - 24);
+  return neg ? -r : r;
+}
+
 /** Decodes `count` elements of `dtype` starting at `bytes[0]` into float32. */
 export function decodeElements(bytes: Uint8Array, dtype: Dtype, count: number): Float32Array {
   const out = new Float32Array(count);
@@ -61,7 +83,7 @@ export function decodeElements(bytes: Uint8Array, dtype: Dtype, count: number): 
         u32[i] = view.getUint16(i * 2, true) << 16;
         break;
       case 'I64':
-        out[i] = Number(view.getBigInt64(i * 8, true));
+        out[i] = int64ToFloat32(view.getBigInt64(i * 8, true));
         break;
       case 'I32':
         out[i] = view.getInt32(i * 4, true);

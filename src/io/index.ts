@@ -2,6 +2,7 @@
 export {
   SafetensorsError,
   MAX_HEADER_SIZE,
+  MAX_TENSORS,
   loadSafetensors,
   saveSafetensors,
   readHeader,

@@ -8,6 +8,9 @@ import { elu, gelu, hardswish, leakyRelu, relu, relu6, selu, sigmoid, silu, soft
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { py } from './py_repr.js';
+import { checkOptions } from '../options.js';
+
+const INPLACE = { inplace: 'boolean' } as const;
 
 interface InplaceOption {
   inplace?: boolean;
@@ -18,6 +21,7 @@ export class ReLU extends Module {
 
   constructor(o: InplaceOption = {}) {
     super();
+    checkOptions(new.target.name, o, INPLACE, { position: 1, positional: 'inplace' });
     this.inplace = o.inplace ?? false;
   }
 
@@ -36,6 +40,7 @@ export class LeakyReLU extends Module {
 
   constructor(negativeSlope = 0.01, o: InplaceOption = {}) {
     super();
+    checkOptions('LeakyReLU', o, INPLACE, { position: 2, positional: 'inplace' });
     this.negativeSlope = negativeSlope;
     this.inplace = o.inplace ?? false;
   }
@@ -67,6 +72,7 @@ export class GELU extends Module {
 
   constructor(o: { approximate?: GeluApproximate } = {}) {
     super();
+    checkOptions('GELU', o, { approximate: 'string' }, { position: 1, positional: 'approximate' });
     this.approximate = o.approximate ?? 'none';
   }
 
@@ -85,6 +91,7 @@ export class ELU extends Module {
 
   constructor(alpha = 1, o: InplaceOption = {}) {
     super();
+    checkOptions('ELU', o, INPLACE, { position: 2, positional: 'inplace' });
     this.alpha = alpha;
     this.inplace = o.inplace ?? false;
   }

@@ -5,6 +5,7 @@
  * Shape: content (N, C, *), style (N or 1, C, *'); output like content.
  */
 import { TypeError } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { checkFiniteOption } from '../ops/norm/checks.js';
 import { adaptiveInstanceNorm } from '../ops/norm/adain.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -16,6 +17,7 @@ export class AdaIN extends Module {
 
   constructor(o: { eps?: number } = {}) {
     super();
+    checkOptions('AdaIN', o, { eps: 'number' }, { position: 1, positional: 'eps' });
     this.eps = o.eps ?? 1e-5;
     checkFiniteOption('eps', this.eps);
   }

@@ -11,11 +11,13 @@ import { batchNorm } from '../ops/norm/batch_norm.js';
 import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { NormBase, plural, type NormOptions, type NormStatistics } from './norm_base.js';
+import { checkOptions } from '../options.js';
 
 export abstract class BatchNormNd extends NormBase {
   protected abstract readonly allowedDims: readonly number[];
 
   constructor(numFeatures: number, o: NormOptions = {}) {
+    checkOptions(new.target.name, o, { eps: 'number', momentum: 'number|null', affine: 'boolean', trackRunningStats: 'boolean' }, { position: 2, positional: 'eps' });
     super(numFeatures, o, { affine: true, track: true });
   }
 
@@ -30,6 +32,8 @@ export abstract class BatchNormNd extends NormBase {
 
   forward(x: Tensor): Tensor {
     this.checkInputDim(x.shape);
+    // Options changed after construction are checked before anything (the batch count included) changes.
+    this.checkOptions();
     let factor = this.momentum ?? 0;
     const nbt = this.numBatchesTracked;
     // As in PyTorch, the batch is counted before F.batch_norm checks its size
@@ -45,6 +49,7 @@ export abstract class BatchNormNd extends NormBase {
       training: this.usesInputStats,
       momentum: factor,
       eps: this.eps,
+      warnSite: this,
     });
   }
 

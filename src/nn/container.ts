@@ -2,13 +2,29 @@
 import { add } from '../ops/elementwise.js';
 import { cat } from '../ops/shape_ops.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError, TypeError, pyTypeName } from '../errors.js';
 import { Module } from './module.js';
 
+/** PyTorch's TypeError for a container member that is not a module. */
+function checkModule(m: unknown): asserts m is Module {
+  if (!(m instanceof Module)) throw new TypeError(`${pyTypeName(m)} is not a Module subclass`, { kind: 'argument' });
+}
+
+/**
+ * Layers run in order. `new Sequential(a, b)` or `new Sequential([a, b])`
+ * (an array: no argument spreading, so 100,000 layers are fine); forward,
+ * namedModules, stateDict and toString loop over the layers without
+ * recursing per layer.
+ */
 export class Sequential extends Module {
-  constructor(...layers: Module[]) {
+  constructor(...layers: Module[] | [readonly Module[]]) {
     super();
-    layers.forEach((m, i) => this.registerModule(String(i), m));
+    const list = (layers.length === 1 && Array.isArray(layers[0]) ? layers[0] : layers) as readonly unknown[];
+    for (let i = 0; i < list.length; i++) {
+      const m = list[i];
+      checkModule(m);
+      this.registerModule(String(i), m);
+    }
   }
 
   get length(): number {
@@ -20,13 +36,14 @@ export class Sequential extends Module {
   }
 
   append(m: Module): this {
+    checkModule(m);
     this.registerModule(String(this._modules.size), m);
     return this;
   }
 
   forward(x: Tensor): Tensor {
     let y = x;
-    for (const name of this._modules.keys()) y = this.callChild(name, y);
+    for (const [name, m] of this._modules) y = this.callChildModule(name, m, y);
     return y;
   }
 }
@@ -49,9 +66,14 @@ export class Residual extends Module {
 
 /** Holds submodules by index without a forward of its own (PyTorch's `ModuleList`). */
 export class ModuleList extends Module {
-  constructor(modules: Module[] = []) {
+  constructor(modules: readonly Module[] = []) {
     super();
-    modules.forEach((m, i) => this.registerModule(String(i), m));
+    if (!Array.isArray(modules)) throw new TypeError(`ModuleList expects a list of modules, got ${pyTypeName(modules)}`, { kind: 'argument' });
+    for (let i = 0; i < modules.length; i++) {
+      const m: unknown = modules[i];
+      checkModule(m);
+      this.registerModule(String(i), m);
+    }
   }
 
   get length(): number {

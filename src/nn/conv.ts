@@ -8,9 +8,10 @@
  *     const conv = new nn.Conv2d(3, 8, 3, { stride: 2, padding: 1 });
  *     conv.call(randn([1, 3, 32, 32])).shape; // [1, 8, 16, 16]
  */
-import { ValueError } from '../errors.js';
+import { ValueError, fmtValue } from '../errors.js';
 import { conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvPadding, type ConvTransposeOptions } from '../ops/conv.js';
 import { conv3d, convTranspose3d } from '../ops/conv3d.js';
+import { checkOptions, type OptionSpec } from '../options.js';
 import { pad, type PadMode } from '../ops/pad.js';
 import { expandParam, type IntOrTuple } from '../ops/window_args.js';
 import { zeros } from '../tensor/creation.js';
@@ -21,6 +22,9 @@ import { py } from './py_repr.js';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 const PADDING_MODES: readonly string[] = ['zeros', 'reflect', 'replicate', 'circular'];
+
+/** What Conv1d/Conv2d take; ConvTranspose2d also takes outputPadding (and integer paddings only). */
+const CONV_OPTIONS: OptionSpec = { stride: 'ints', padding: 'any', dilation: 'ints', groups: 'int', bias: 'boolean', paddingMode: 'string' };
 
 export interface ConvModuleOptions {
   stride?: IntOrTuple;
@@ -46,7 +50,7 @@ function tuple(v: IntOrTuple, n: number, what: string): number[] {
   try {
     return expandParam(v, n, what);
   } catch {
-    throw new ValueError(`${what} must be an integer or a tuple of ${n} integers, got ${JSON.stringify(v)}`, { kind: 'argument' });
+    throw new ValueError(`${what} must be an integer or a tuple of ${n} integers, got ${fmtValue(v)}`, { kind: 'argument' });
   }
 }
 
@@ -73,6 +77,9 @@ export abstract class ConvNd extends Module {
     transposed: boolean,
   ) {
     super();
+    for (const [name, v] of [['in_channels', inChannels], ['out_channels', outChannels]] as const) {
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ValueError(`${name} must be a non-negative integer, got ${fmtValue(v)}`, { kind: 'argument' });
+    }
     const groups = o.groups ?? 1;
     if (!Number.isInteger(groups) || groups <= 0) throw new ValueError('groups must be a positive integer', { kind: 'argument' });
     if (inChannels % groups !== 0) throw new ValueError('in_channels must be divisible by groups', { kind: 'argument' });
@@ -163,6 +170,7 @@ abstract class ConvForward extends ConvNd {
 /** 1-D convolution over [N, C_in, L] (or [C_in, L]). */
 export class Conv1d extends ConvForward {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvModuleOptions = {}) {
+    checkOptions(new.target.name, o, CONV_OPTIONS, { position: 4, positional: 'stride' });
     super(1, inChannels, outChannels, kernelSize, o, false);
   }
 
@@ -174,6 +182,7 @@ export class Conv1d extends ConvForward {
 /** 2-D convolution over [N, C_in, H, W] (or [C_in, H, W]). */
 export class Conv2d extends ConvForward {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvModuleOptions = {}) {
+    checkOptions(new.target.name, o, CONV_OPTIONS, { position: 4, positional: 'stride' });
     super(2, inChannels, outChannels, kernelSize, o, false);
   }
 
@@ -185,6 +194,7 @@ export class Conv2d extends ConvForward {
 /** 3-D convolution over [N, C_in, D, H, W] (or [C_in, D, H, W]). */
 export class Conv3d extends ConvForward {
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvModuleOptions = {}) {
+    checkOptions(new.target.name, o, CONV_OPTIONS, { position: 4, positional: 'stride' });
     super(3, inChannels, outChannels, kernelSize, o, false);
   }
 
@@ -199,6 +209,7 @@ abstract class ConvTransposeNd extends ConvNd {
 
   protected constructor(nd: number, inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvTransposeModuleOptions) {
     const name = `ConvTranspose${nd}d`;
+    checkOptions(name, o, { ...CONV_OPTIONS, padding: 'ints', outputPadding: 'ints' }, { position: 4, positional: 'stride' });
     if ((o.paddingMode ?? 'zeros') !== 'zeros') throw new ValueError(`Only "zeros" padding mode is supported for ${name}`, { kind: 'argument' });
     if (typeof o.padding === 'string') throw new ValueError(`${name} does not support padding='${String(o.padding)}'`, { kind: 'argument' });
     super(nd, inChannels, outChannels, kernelSize, o, true);

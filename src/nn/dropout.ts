@@ -5,6 +5,7 @@
  * PyTorch it warns (once per layer, through `onWarning`) about inputs that are not 4-D.
  */
 import { checkDropoutP, dropout, dropout2d } from '../ops/dropout.js';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { emitWarning } from './warnings.js';
@@ -15,8 +16,17 @@ export class Dropout extends Module {
   /** Accepted for PyTorch compatibility; normkit never modifies its inputs. */
   readonly inplace: boolean;
 
-  constructor(p = 0.5, o: { inplace?: boolean } = {}) {
+  /** `new Dropout(0.2)`, `new Dropout(0.2, { inplace })` or, as PyTorch's keywords, `new Dropout({ p: 0.2 })`. */
+  constructor(pOrOptions: number | { p?: number; inplace?: boolean } = 0.5, o: { inplace?: boolean } = {}) {
     super();
+    let p: number;
+    if (typeof pOrOptions === 'object' && pOrOptions !== null && !Array.isArray(pOrOptions)) {
+      o = checkOptions('Dropout', pOrOptions, { p: 'number', inplace: 'boolean' }, { position: 1 });
+      p = pOrOptions.p ?? 0.5;
+    } else {
+      checkOptions('Dropout', o, { inplace: 'boolean' }, { position: 2, positional: 'inplace' });
+      p = pOrOptions as number;
+    }
     checkDropoutP(p);
     this.p = p;
     this.inplace = o.inplace ?? false;

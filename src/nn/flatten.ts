@@ -2,6 +2,7 @@
 import { flatten } from '../ops/shape_ops.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
+import { checkOptions } from '../options.js';
 
 export class Flatten extends Module {
   readonly startDim: number;
@@ -9,6 +10,7 @@ export class Flatten extends Module {
 
   constructor(o: { startDim?: number; endDim?: number } = {}) {
     super();
+    checkOptions('Flatten', o, { startDim: 'int', endDim: 'int' }, { position: 1, positional: 'startDim' });
     this.startDim = o.startDim ?? 1;
     this.endDim = o.endDim ?? -1;
   }

@@ -16,7 +16,8 @@
 import { ValueError, fmtSize } from '../errors.js';
 import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { InstanceNorm2d, type InstanceNormOptions } from './instancenorm.js';
+import { checkOptions } from '../options.js';
+import { INSTANCE_NORM_OPTIONS, InstanceNorm2d, type InstanceNormOptions } from './instancenorm.js';
 import { emitWarning } from './warnings.js';
 
 export type FallbackCondition = 'wouldRaise' | 'allSpatialDimsGt1';
@@ -34,7 +35,9 @@ export class FlexibleInstanceNorm extends InstanceNorm2d {
   private warned = false;
 
   constructor(numFeatures: number, o: FlexibleInstanceNormOptions = {}) {
-    super(numFeatures, o);
+    checkOptions('FlexibleInstanceNorm', o, { ...INSTANCE_NORM_OPTIONS, condition: 'string', fallback: 'string' }, { position: 2, positional: 'eps' });
+    const { condition: _c, fallback: _f, ...norm } = o;
+    super(numFeatures, norm);
     this.condition = o.condition ?? 'wouldRaise';
     this.fallback = o.fallback ?? 'identity';
     if (this.condition !== 'wouldRaise' && this.condition !== 'allSpatialDimsGt1') {

@@ -4,7 +4,8 @@
  *
  * Shape: (N, C, *).
  */
-import { ValueError } from '../errors.js';
+import { ValueError, fmtValue } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { checkFiniteOption, checkGroupNorm } from '../ops/norm/checks.js';
 import { groupNorm } from '../ops/norm/group_norm.js';
 import { ones, zeros } from '../tensor/creation.js';
@@ -21,7 +22,11 @@ export class GroupNorm extends Module implements Normalization {
 
   constructor(numGroups: number, numChannels: number, o: { eps?: number; affine?: boolean } = {}) {
     super();
+    checkOptions('GroupNorm', o, { eps: 'number', affine: 'boolean' }, { position: 3, positional: 'eps' });
     if (!Number.isInteger(numGroups) || numGroups <= 0) throw new ValueError(`num_groups must be a positive integer, got ${numGroups}`);
+    if (typeof numChannels !== 'number' || !Number.isInteger(numChannels) || numChannels < 0) {
+      throw new ValueError(`num_channels must be a non-negative integer, got ${fmtValue(numChannels)}`, { kind: 'argument' });
+    }
     if (numChannels % numGroups !== 0) throw new ValueError('num_channels must be divisible by num_groups', { kind: 'argument' });
     this.numGroups = numGroups;
     this.numChannels = numChannels;
@@ -33,7 +38,7 @@ export class GroupNorm extends Module implements Normalization {
   }
 
   forward(x: Tensor): Tensor {
-    return groupNorm(x, this.numGroups, { weight: this.getParameter('weight'), bias: this.getParameter('bias'), eps: this.eps });
+    return groupNorm(x, this.numGroups, { weight: this.getParameter('weight'), bias: this.getParameter('bias'), eps: this.eps, warnSite: this });
   }
 
   statistics(inputShape: readonly number[]): NormStatistics {

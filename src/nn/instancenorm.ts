@@ -10,6 +10,7 @@
  *     norm.call(randn([2, 64, 32, 32]));
  */
 import { TypeError } from '../errors.js';
+import { checkOptions, type OptionSpec } from '../options.js';
 import { checkInputDim } from '../ops/norm/checks.js';
 import { instanceNorm } from '../ops/norm/instance_norm.js';
 import { squeeze, unsqueeze } from '../ops/shape_ops.js';
@@ -21,11 +22,15 @@ export interface InstanceNormOptions extends NormOptions {
   momentum?: number;
 }
 
+/** The options InstanceNorm1d/2d/3d take (PyTorch's keyword arguments, camelCase). */
+export const INSTANCE_NORM_OPTIONS: OptionSpec = { eps: 'number', momentum: 'number|null', affine: 'boolean', trackRunningStats: 'boolean' };
+
 export abstract class InstanceNormNd extends NormBase {
   /** Rank of an input without batch dimension: 2 for 1d, 3 for 2d, 4 for 3d. */
   protected abstract readonly noBatchDim: number;
 
   constructor(numFeatures: number, o: InstanceNormOptions = {}) {
+    checkOptions(new.target.name, o, INSTANCE_NORM_OPTIONS, { position: 2, positional: 'eps' });
     if (o.momentum === null) throw new TypeError("instance_norm(): argument 'momentum' must be float, not None");
     super(numFeatures, o, { affine: false, track: false });
   }
@@ -46,6 +51,7 @@ export abstract class InstanceNormNd extends NormBase {
 
   forward(x: Tensor): Tensor {
     this.checkInputDim(x.shape);
+    this.checkOptions();
     if (x.ndim === this.noBatchDim) return squeeze(this.normalize(unsqueeze(x, 0)), 0);
     return this.normalize(x);
   }
@@ -59,6 +65,7 @@ export abstract class InstanceNormNd extends NormBase {
       useInputStats: this.usesInputStats,
       momentum: this.momentum ?? 0.1,
       eps: this.eps,
+      warnSite: this,
     });
   }
 

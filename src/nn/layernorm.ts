@@ -5,7 +5,8 @@
  *
  * Shape: (*, *normalizedShape).
  */
-import { ValueError } from '../errors.js';
+import { ValueError, pyTypeName } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { checkFiniteOption, checkLayerNormShape } from '../ops/norm/checks.js';
 import { layerNorm } from '../ops/norm/layer_norm.js';
 import { ones, zeros } from '../tensor/creation.js';
@@ -21,6 +22,10 @@ export class LayerNorm extends Module implements Normalization {
 
   constructor(normalizedShape: number | readonly number[], o: { eps?: number; elementwiseAffine?: boolean } = {}) {
     super();
+    checkOptions('LayerNorm', o, { eps: 'number', elementwiseAffine: 'boolean' }, { position: 2, positional: 'eps' });
+    if (typeof normalizedShape !== 'number' && !Array.isArray(normalizedShape)) {
+      throw new ValueError(`normalized_shape must be an int or a list of ints, got ${pyTypeName(normalizedShape)}`, { kind: 'argument' });
+    }
     const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     if (!ns.every((d) => Number.isInteger(d) && d >= 0)) throw new ValueError(`normalized_shape must hold non-negative integers, got [${ns.join(', ')}]`, { kind: 'argument' });
     this.normalizedShape = ns;
@@ -32,7 +37,7 @@ export class LayerNorm extends Module implements Normalization {
   }
 
   forward(x: Tensor): Tensor {
-    return layerNorm(x, this.normalizedShape, { weight: this.getParameter('weight'), bias: this.getParameter('bias'), eps: this.eps });
+    return layerNorm(x, this.normalizedShape, { weight: this.getParameter('weight'), bias: this.getParameter('bias'), eps: this.eps, warnSite: this });
   }
 
   statistics(inputShape: readonly number[]): NormStatistics {

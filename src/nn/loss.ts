@@ -12,6 +12,7 @@ import {
   type Reduction,
 } from '../ops/loss.js';
 import { RuntimeError } from '../errors.js';
+import { checkOptions, type OptionSpec } from '../options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
@@ -22,8 +23,10 @@ function needTarget(name: string, target: Tensor | undefined): Tensor {
 
 abstract class Loss extends Module {
   readonly reduction: Reduction;
-  constructor(opts: { reduction?: Reduction } = {}) {
+  /** `spec`: the options a subclass takes besides reduction. */
+  constructor(opts: { reduction?: Reduction } = {}, spec: OptionSpec = {}) {
     super();
+    checkOptions(new.target.name, opts, { reduction: 'string', ...spec }, { position: 1, positional: 'reduction' });
     this.reduction = checkReduction(opts.reduction ?? 'mean');
   }
 }
@@ -58,7 +61,7 @@ export class CrossEntropyLoss extends Loss {
   readonly labelSmoothing: number;
 
   constructor(opts: CrossEntropyLossOptions = {}) {
-    super(opts);
+    super(opts, { weight: 'any', ignoreIndex: 'int', labelSmoothing: 'number' });
     this.ignoreIndex = opts.ignoreIndex ?? -100;
     this.labelSmoothing = opts.labelSmoothing ?? 0;
     this.registerBuffer('weight', opts.weight ?? null);
@@ -83,7 +86,7 @@ export interface BCEWithLogitsLossOptions {
 /** Sigmoid + binary cross entropy in one stable expression; see `F.binaryCrossEntropyWithLogits`. */
 export class BCEWithLogitsLoss extends Loss {
   constructor(opts: BCEWithLogitsLossOptions = {}) {
-    super(opts);
+    super(opts, { weight: 'any', posWeight: 'any' });
     this.registerBuffer('weight', opts.weight ?? null);
     this.registerBuffer('pos_weight', opts.posWeight ?? null);
   }

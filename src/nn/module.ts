@@ -3,7 +3,7 @@
  * with PyTorch's names, forward hooks, and the error annotation that tells
  * which module (by its dotted `named_modules()` path) raised.
  */
-import { NormkitError, RuntimeError, fmtSize } from '../errors.js';
+import { NormkitError, RuntimeError, TypeError, fmtSize, pyTypeName } from '../errors.js';
 // Layers use tensor methods (x.add, x.mean): make sure they are attached whatever the entry point.
 import '../tensor/methods.js';
 import { sameShape } from '../tensor/shape.js';
@@ -65,7 +65,11 @@ export abstract class Module {
    * prefixing that path to the module path of any error it raises.
    */
   protected callChild(path: string, input: Tensor, ...rest: Tensor[]): Tensor {
-    const child = this.getSubmodule(path);
+    return this.callChildModule(path, this.getSubmodule(path), input, ...rest);
+  }
+
+  /** callChild with the descendant already looked up. */
+  protected callChildModule(path: string, child: Module, input: Tensor, ...rest: Tensor[]): Tensor {
     try {
       return child.call(input, ...rest);
     } catch (err) {
@@ -126,7 +130,11 @@ export abstract class Module {
 
   train(mode = true): this {
     this.training = mode;
-    for (const m of this._modules.values()) m.train(mode);
+    for (const m of this._modules.values()) {
+      // Leaves directly (no call per layer of a 100,000-layer Sequential); subclasses that override train keep their hook.
+      if (m._modules.size === 0 && m.train === Module.prototype.train) m.training = mode;
+      else m.train(mode);
+    }
     return this;
   }
 
@@ -142,9 +150,18 @@ export abstract class Module {
     return [...this._modules.values()];
   }
 
+  /** Pre-order, as PyTorch's `named_modules()`; an explicit stack, no recursion (deep or long models). */
   *namedModules(prefix = ''): Generator<[string, Module]> {
-    yield [prefix, this];
-    for (const [name, m] of this._modules) yield* m.namedModules(prefix === '' ? name : `${prefix}.${name}`);
+    const stack: [string, Module][] = [[prefix, this]];
+    while (stack.length > 0) {
+      const [path, m] = stack.pop()!;
+      yield [path, m];
+      const kids = [...m._modules];
+      for (let i = kids.length - 1; i >= 0; i--) {
+        const [name, c] = kids[i]!;
+        stack.push([path === '' ? name : `${path}.${name}`, c]);
+      }
+    }
   }
 
   modules(): Module[] {
@@ -193,7 +210,10 @@ export abstract class Module {
    * PyTorch's `load_state_dict`; shapes must match either way.
    */
   loadStateDict(state: Map<string, Tensor> | Record<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
-    const strict = opts.strict ?? true;
+    const strict = opts?.strict ?? true;
+    if (state === null || typeof state !== 'object') {
+      throw new TypeError(`Expected state_dict to be dict-like, got ${pyTypeName(state)}.`, { kind: 'argument' });
+    }
     const src = state instanceof Map ? state : new Map(Object.entries(state));
     const own = this.stateDict();
     const missingKeys = [...own.keys()].filter((k) => !src.has(k));
@@ -233,7 +253,11 @@ export abstract class Module {
   toString(): string {
     const extra = this.extraRepr();
     const extraLines = extra ? extra.split('\n') : [];
-    const childLines = [...this._modules].map(([n, m]) => `(${n}): ${m.toString().split('\n').join('\n  ')}`);
+    const childLines: string[] = [];
+    for (const [n, m] of this._modules) {
+      const s = m.toString();
+      childLines.push(`(${n}): ${s.includes('\n') ? s.split('\n').join('\n  ') : s}`);
+    }
     const lines = [...extraLines, ...childLines];
     if (lines.length === 0) return `${this.typeName}()`;
     if (extraLines.length === 1 && childLines.length === 0) return `${this.typeName}(${extra})`;

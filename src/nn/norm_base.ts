@@ -108,6 +108,12 @@ export abstract class NormBase extends Module implements Normalization {
     this.bias?.data.fill(0);
   }
 
+  /** eps and momentum may be assigned after construction (`bn.momentum = NaN`): checked where used. */
+  protected checkOptions(): void {
+    checkFiniteOption('eps', this.eps);
+    if (this.momentum !== null) checkFiniteOption('momentum', this.momentum);
+  }
+
   abstract statistics(inputShape: readonly number[]): NormStatistics;
 
   abstract degeneracy(inputShape: readonly number[], constantPlanes: boolean): string | null;

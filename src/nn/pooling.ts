@@ -5,7 +5,8 @@
  *
  *     new nn.MaxPool2d(2).call(randn([1, 8, 32, 32])).shape; // [1, 8, 16, 16]
  */
-import { ValueError } from '../errors.js';
+import { ValueError, fmtValue } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d, type AdaptiveSize } from '../ops/pool.js';
 import type { IntOrTuple } from '../ops/window_args.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -29,6 +30,7 @@ export class MaxPool2d extends Module {
 
   constructor(kernelSize: IntOrTuple, o: MaxPool2dModuleOptions = {}) {
     super();
+    checkOptions('MaxPool2d', o, { stride: 'ints|null', padding: 'ints', dilation: 'ints', ceilMode: 'boolean' }, { position: 2, positional: 'stride' });
     this.kernelSize = kernelSize;
     this.stride = o.stride ?? kernelSize;
     this.padding = o.padding ?? 0;
@@ -63,6 +65,7 @@ export class AvgPool2d extends Module {
 
   constructor(kernelSize: IntOrTuple, o: AvgPool2dModuleOptions = {}) {
     super();
+    checkOptions('AvgPool2d', o, { stride: 'ints|null', padding: 'ints', ceilMode: 'boolean', countIncludePad: 'boolean', divisorOverride: 'int|null' }, { position: 2, positional: 'stride' });
     this.kernelSize = kernelSize;
     this.stride = o.stride ?? kernelSize;
     this.padding = o.padding ?? 0;
@@ -89,7 +92,7 @@ export class AvgPool2d extends Module {
 function checkOutputSize(outputSize: AdaptiveSize): void {
   const list = typeof outputSize === 'number' ? [outputSize] : outputSize;
   if (!list.every((v) => v === null || (Number.isInteger(v) && v >= 0))) {
-    throw new ValueError(`output_size must be a non-negative integer, None, or a list of them, got ${JSON.stringify(outputSize)}`);
+    throw new ValueError(`output_size must be a non-negative integer, None, or a list of them, got ${fmtValue(outputSize)}`);
   }
 }
 

@@ -4,8 +4,10 @@
  * arguments of `interpolate`, which does the work and raises the errors.
  */
 import { interpolate, type InterpolateOptions } from '../ops/interpolate.js';
+import { checkOptions } from '../options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
+import { TypeError, pyTypeName } from '../errors.js';
 
 export interface UpsampleOptions {
   /** Output spatial size (one int for all spatial dims, or one per dim). */
@@ -45,9 +47,15 @@ export class Upsample extends Module {
 
   constructor(opts: UpsampleOptions = {}) {
     super();
-    this.size = typeof opts.size === 'number' ? opts.size : opts.size && [...opts.size];
+    checkOptions('Upsample', opts, { size: 'ints', scaleFactor: 'numbers', mode: 'string', alignCorners: 'boolean', recomputeScaleFactor: 'boolean' }, { position: 1, positional: 'size' });
+    for (const [name, v] of [['size', opts.size], ['scale_factor', opts.scaleFactor]] as const) {
+      if (v !== undefined && v !== null && typeof v !== 'number' && !Array.isArray(v)) {
+        throw new TypeError(`Upsample: ${name} must be a number or a list of numbers, not ${pyTypeName(v)}`, { kind: 'argument' });
+      }
+    }
+    this.size = typeof opts.size === 'number' ? opts.size : opts.size ? [...opts.size] : undefined;
     // PyTorch stores `float(scale_factor) if scale_factor else None`: a zero factor counts as unset.
-    this.scaleFactor = typeof opts.scaleFactor === 'number' ? opts.scaleFactor || undefined : opts.scaleFactor && [...opts.scaleFactor];
+    this.scaleFactor = typeof opts.scaleFactor === 'number' ? opts.scaleFactor || undefined : opts.scaleFactor ? [...opts.scaleFactor] : undefined;
     this.mode = opts.mode ?? 'nearest';
     this.alignCorners = opts.alignCorners;
     this.recomputeScaleFactor = opts.recomputeScaleFactor;
@@ -82,6 +90,7 @@ export class Upsample extends Module {
 /** `Upsample` with mode 'nearest' (PyTorch's deprecated `nn.UpsamplingNearest2d`). */
 export class UpsamplingNearest2d extends Upsample {
   constructor(opts: Pick<UpsampleOptions, 'size' | 'scaleFactor'> = {}) {
+    checkOptions('UpsamplingNearest2d', opts, { size: 'ints', scaleFactor: 'numbers' }, { position: 1, positional: 'size' });
     super({ size: opts.size, scaleFactor: opts.scaleFactor, mode: 'nearest' });
   }
 }
@@ -89,6 +98,7 @@ export class UpsamplingNearest2d extends Upsample {
 /** `Upsample` with mode 'bilinear' and align_corners=True (PyTorch's deprecated `nn.UpsamplingBilinear2d`). */
 export class UpsamplingBilinear2d extends Upsample {
   constructor(opts: Pick<UpsampleOptions, 'size' | 'scaleFactor'> = {}) {
+    checkOptions('UpsamplingBilinear2d', opts, { size: 'ints', scaleFactor: 'numbers' }, { position: 1, positional: 'size' });
     super({ size: opts.size, scaleFactor: opts.scaleFactor, mode: 'bilinear', alignCorners: true });
   }
 }

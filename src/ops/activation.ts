@@ -4,6 +4,7 @@
  * inputs; gradients follow PyTorch's backward formulas (incl. the value chosen
  * at the kink). Meta inputs keep their facts (pointwise ops cannot mix positions).
  */
+import { checkNumberArg } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
 import { RuntimeError } from '../errors.js';
 import { reluBackward, reluForward } from '../kernels/relu.js';
@@ -56,6 +57,7 @@ export function relu(x: Tensor): Tensor {
 
 /** x for x > 0, else negativeSlope * x (the slope also applies at 0 in the gradient). */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+  checkNumberArg(negativeSlope, 'leaky_relu', 'negative_slope', 2);
   return pointwise('leaky_relu', x, (v) => (v > 0 ? v : v * negativeSlope), (v) => (v > 0 ? 1 : negativeSlope));
 }
 
@@ -101,6 +103,7 @@ export function gelu(x: Tensor, approximate: GeluApproximate = 'none'): Tensor {
 
 /** x for x > 0, else alpha * (exp(x) - 1); gradient alpha * exp(x) for x <= 0. */
 export function elu(x: Tensor, alpha = 1): Tensor {
+  checkNumberArg(alpha, 'elu', 'alpha', 2);
   return pointwise('elu', x, (v) => (v > 0 ? v : alpha * Math.expm1(v)), (v) => (v > 0 ? 1 : alpha * Math.exp(v)));
 }
 

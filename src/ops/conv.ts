@@ -5,6 +5,7 @@
  * conv_compute.ts (and the kernels they pick, kernels/conv_fwd.ts); this
  * module checks the arguments, handles meta tensors and dispatches.
  */
+import { checkOptions } from '../options.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { convForward, convTransposeForward } from './conv_compute.js';
 import {
@@ -62,6 +63,7 @@ function convNd(nd: 1 | 2, x: Tensor, weight: Tensor, bias: Tensor | null, opts:
  * weight [C_out, C_in / groups, k], optional bias [C_out].
  */
 export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+  checkOptions('conv1d', opts, { stride: 'ints', padding: 'any', dilation: 'ints', groups: 'int' }, { position: 4, positional: 'stride' });
   return convNd(1, x, weight, bias, opts);
 }
 
@@ -71,6 +73,7 @@ export function conv1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  * out = floor((in + 2*padding - dilation*(k-1) - 1) / stride) + 1 per spatial dim.
  */
 export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
+  checkOptions('conv2d', opts, { stride: 'ints', padding: 'any', dilation: 'ints', groups: 'int' }, { position: 4, positional: 'stride' });
   return convNd(2, x, weight, bias, opts);
 }
 
@@ -80,6 +83,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  * out = (in - 1)*stride - 2*padding + dilation*(k-1) + output_padding + 1.
  */
 export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTransposeOptions = {}): Tensor {
+  checkOptions('conv_transpose2d', opts, { stride: 'ints', padding: 'ints', outputPadding: 'ints', groups: 'int', dilation: 'ints' }, { position: 4, positional: 'stride' });
   checkTensors(x, weight, bias);
   const outShape = convTranspose2dOutputShape(x.shape, weight.shape, opts, bias?.shape);
   const p = resolveConvTranspose(opts, 2);

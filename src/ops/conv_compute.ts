@@ -10,7 +10,7 @@ import { convPath, convTransposeForwardWasm, wasmConvEnabled, type ConvDims } fr
 import { convBackwardWasm } from '../kernels/conv_bwd.js';
 import { convForwardAll } from '../kernels/conv_threads.js';
 import { gemm } from '../kernels/gemm.js';
-import type { Shape } from '../tensor/shape.js';
+import { checkNumel, type Shape } from '../tensor/shape.js';
 import { allocStorage } from '../tensor/storage.js';
 import { Tensor } from '../tensor/tensor.js';
 import { batchify, type ConvParams } from './conv_shape.js';
@@ -60,6 +60,7 @@ export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: C
     }
   };
   const dims: ConvDims = { N, C, Cout, G, g };
+  checkNumel(N * Cout * L, outShape);
   const out = convForwardAll(dims, xd, wd, bias ? bias.data : null, allocStorage);
   const result = new Tensor(out, outShape);
   const inputs = bias ? [x, weight, bias] : [x, weight];
@@ -125,10 +126,10 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
   const HWout = g.H * g.W;
   const xd = x.data;
   const wd = weight.data;
-  const out = new Float32Array(N * Cout * HWout);
+  const out = new Float32Array(checkNumel(N * Cout * HWout, outShape));
   // Chunks of input rows (the window positions) keep each column matrix cache-sized.
   const rows = chunkRows(Cout * g.kh * g.kw, g.outW, g.outH);
-  const col = new Float32Array(Cout * g.kh * g.kw * rows * g.outW);
+  const col = new Float32Array(checkNumel(Cout * g.kh * g.kw * rows * g.outW));
   const forChunks = (f: (r0: number, r1: number, Lc: number) => void) => {
     for (let r0 = 0; r0 < g.outH; r0 += rows) {
       const r1 = Math.min(g.outH, r0 + rows);

@@ -4,20 +4,22 @@
  */
 import { record } from '../autograd/record.js';
 import { mapBinary, mapUnary } from '../kernels/elementwise.js';
-import { broadcastShapes } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { broadcastShapes, checkNumel, numel } from '../tensor/shape.js';
+import { Tensor, assertTensor, assertTensorArg } from '../tensor/tensor.js';
+import { TypeError, pyTypeName } from '../errors.js';
 import { sumTo } from './reduce.js';
-import { anyMeta, lift, type TensorLike } from './util.js';
+import { anyMeta, lift, liftOther, type TensorLike } from './util.js';
 import { propagateElementwiseFacts } from './meta_facts.js';
 
 type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
 function binary(name: string, f: (x: number, y: number) => number, grad: BinaryGrad) {
   return (x: TensorLike, y: TensorLike): Tensor => {
-    const a = lift(x);
-    const b = lift(y);
+    const a = lift(x, `${name}: input`);
+    const b = liftOther(y, name);
     const shape = broadcastShapes(a.shape, b.shape);
     if (anyMeta(a, b)) return Tensor.meta(shape, propagateElementwiseFacts([a, b]));
+    checkNumel(numel(shape), shape);
     const out = new Tensor(mapBinary(a.data, a.shape, b.data, b.shape, shape, f), shape);
     return record(out, [a, b], name, (g) => {
       const [ga, gb] = grad(g, a, b, out);
@@ -28,7 +30,7 @@ function binary(name: string, f: (x: number, y: number) => number, grad: BinaryG
 
 function unary(name: string, f: (x: number) => number, grad: (g: Tensor, x: Tensor, out: Tensor) => Tensor) {
   return (x: Tensor): Tensor => {
-    const a = lift(x);
+    const a = lift(x, `${name}: input`);
     if (a.isMeta) return Tensor.meta(a.shape, propagateElementwiseFacts([a]));
     const out = new Tensor(mapUnary(a.data, f), a.shape);
     return record(out, [a], name, (g) => [grad(g, a, out)]);
@@ -65,11 +67,18 @@ export const reciprocal = unary('reciprocal', (x) => 1 / x, (g, _x, out) => neg(
 
 /** Sign (no gradient). */
 export function sign(x: Tensor): Tensor {
+  assertTensor(x, 'sign: input');
   if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
   return new Tensor(mapUnary(x.data, (v) => (v > 0 ? 1 : v < 0 ? -1 : 0)), x.shape);
 }
 
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+  assertTensor(x, 'clamp: input');
+  for (const v of [min, max] as unknown[]) {
+    if (v !== undefined && v !== null && typeof v !== 'number') {
+      throw new TypeError(`clamp() received an invalid combination of arguments - got (${pyTypeName(v)}), but expected one of: (Number min, Number max)`, { kind: 'argument' });
+    }
+  }
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
   if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
@@ -81,6 +90,7 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
 
 /** `where(cond != 0, a, b)`; cond is not differentiated. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  assertTensorArg(cond, 'where', 'condition', 1);
   const ta = lift(a);
   const tb = lift(b);
   const shape = broadcastShapes(broadcastShapes(cond.shape, ta.shape), tb.shape);

@@ -13,8 +13,10 @@
  *
  * Multi-dim modes apply the 1-D rule axis by axis (their tensor product).
  */
+import { checkNumel, numel as numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
-import { NotImplementedError, RuntimeError, TypeError, ValueError, fmtSize } from '../errors.js';
+import { NotImplementedError, RuntimeError, TypeError, ValueError, fmtSize, fmtValue, pyTypeName } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { resampleAxis, resampleBackward, type AxisTable } from '../kernels/interpolate.js';
 import { numel, type Shape } from '../tensor/shape.js';
 import { Tensor, assertTensor, type MetaFacts } from '../tensor/tensor.js';
@@ -63,7 +65,14 @@ export function interpolatePlan(inShape: Shape, opts: InterpolateOptions): Inter
   const alignCorners = opts.alignCorners ?? false;
   const dim = inShape.length - 2;
   const spatialIn = inShape.slice(2);
-  const { size, scaleFactor } = opts;
+  // null is PyTorch's None: unset.
+  const size = opts.size ?? undefined;
+  const scaleFactor = opts.scaleFactor ?? undefined;
+  for (const [name, v] of [['size', size], ['scale_factor', scaleFactor]] as const) {
+    if (v !== undefined && v !== null && typeof v !== 'number' && !Array.isArray(v)) {
+      throw new TypeError(`interpolate(): ${name} must be a number or a list of numbers, not ${pyTypeName(v)}`, { kind: 'argument' });
+    }
+  }
   let outSize: number[] | undefined;
   let scales: (number | undefined)[] | undefined;
   if (size !== undefined && scaleFactor !== undefined) {
@@ -81,7 +90,7 @@ export function interpolatePlan(inShape: Shape, opts: InterpolateOptions): Inter
       outSize = new Array<number>(Math.max(dim, 0)).fill(size);
     }
     for (const s of outSize) {
-      if (!Number.isInteger(s)) throw new TypeError(`interpolate(): size must be integers, got ${JSON.stringify(size)}`);
+      if (!Number.isInteger(s)) throw new TypeError(`interpolate(): size must be integers, got ${fmtValue(size)}`, { kind: 'argument' });
     }
   } else if (scaleFactor !== undefined) {
     if (typeof scaleFactor !== 'number') {
@@ -241,8 +250,10 @@ function resampleFacts(x: Tensor): MetaFacts {
  */
 export function interpolate(x: Tensor, opts: InterpolateOptions = {}): Tensor {
   assertTensor(x);
+  checkOptions('interpolate', opts, { size: 'ints|null', scaleFactor: 'numbers|null', mode: 'string', alignCorners: 'boolean|null', recomputeScaleFactor: 'boolean|null' }, { position: 2, positional: 'size' });
   const plan = interpolatePlan(x.shape, opts);
   if (x.isMeta) return Tensor.meta(plan.outShape, resampleFacts(x));
+  checkNumel(numelOf(plan.outShape), plan.outShape);
   const tables = axisTables(x.shape, plan);
   const out = new Tensor(forwardData(x.data, x.shape, plan.outShape, tables), plan.outShape);
   const name = `Upsample${GRAD_NAMES[plan.mode]}${x.ndim - 2}DBackward0`;

@@ -6,6 +6,7 @@
  * plain numbers, since normkit tensors are float32.
  */
 import { record } from '../autograd/record.js';
+import { checkOptions } from '../options.js';
 import { IndexError, RuntimeError, ValueError, fmtSize } from '../errors.js';
 import { tensor, type NestedArray } from '../tensor/creation.js';
 import { broadcastShapes, numel, sameShape } from '../tensor/shape.js';
@@ -59,6 +60,7 @@ function reduce(loss: Tensor, reduction: Reduction): Tensor {
 
 /** `(input - target)^2`, reduced; input and target broadcast as in PyTorch. */
 export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  checkOptions('mse_loss', opts, { reduction: 'string' }, { position: 3, positional: 'reduction' });
   const reduction = checkReduction(opts.reduction ?? 'mean');
   assertTensor(input, 'mse_loss(): input');
   assertTensor(target, 'mse_loss(): target');
@@ -67,6 +69,7 @@ export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): 
 
 /** `|input - target|`, reduced (the gradient at 0 is 0, as PyTorch's sign). */
 export function l1Loss(input: Tensor, target: Tensor, opts: LossOptions = {}): Tensor {
+  checkOptions('l1_loss', opts, { reduction: 'string' }, { position: 3, positional: 'reduction' });
   const reduction = checkReduction(opts.reduction ?? 'mean');
   assertTensor(input, 'l1_loss(): input');
   assertTensor(target, 'l1_loss(): target');
@@ -112,6 +115,7 @@ export function nllLossShape(input: readonly number[], target: readonly number[]
  * of the non-ignored targets (NaN when there are none, as in PyTorch).
  */
 export function nllLoss(input: Tensor, target: TargetLike, opts: NllLossOptions = {}): Tensor {
+  checkOptions('nll_loss', opts, { reduction: 'string', weight: 'any', ignoreIndex: 'int' }, { position: 3, positional: 'reduction' });
   const reduction = checkReduction(opts.reduction ?? 'mean');
   const ignoreIndex = opts.ignoreIndex ?? -100;
   assertTensor(input, 'nll_loss(): input');
@@ -213,6 +217,7 @@ function crossEntropyProbs(input: Tensor, target: Tensor, classDim: number, redu
  * `weight`, `ignoreIndex`, `labelSmoothing` and `reduction` as in PyTorch.
  */
 export function crossEntropy(input: Tensor, target: TargetLike, opts: CrossEntropyOptions = {}): Tensor {
+  checkOptions('cross_entropy', opts, { reduction: 'string', weight: 'any', ignoreIndex: 'int', labelSmoothing: 'number' }, { position: 3, positional: 'reduction' });
   const reduction = checkReduction(opts.reduction ?? 'mean');
   assertTensor(input, 'cross_entropy(): input');
   const t = asTarget(target);
@@ -254,6 +259,7 @@ export function crossEntropy(input: Tensor, target: TargetLike, opts: CrossEntro
  * `softplus(-x) = m + log(exp(-m) + exp(-x - m))`, `m = max(-x, 0)`.
  */
 export function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, opts: BceWithLogitsOptions = {}): Tensor {
+  checkOptions('binary_cross_entropy_with_logits', opts, { reduction: 'string', weight: 'any', posWeight: 'any' }, { position: 3, positional: 'reduction' });
   const reduction = checkReduction(opts.reduction ?? 'mean');
   assertTensor(input, 'binary_cross_entropy_with_logits(): input');
   assertTensor(target, 'binary_cross_entropy_with_logits(): target');

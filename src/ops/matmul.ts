@@ -6,8 +6,8 @@ import { record } from '../autograd/record.js';
 import { RuntimeError, fmtSize } from '../errors.js';
 import { gemm } from '../kernels/gemm.js';
 import { broadcastTo } from '../kernels/elementwise.js';
-import { broadcastShapes, numel, type Shape } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { broadcastShapes, checkNumel, numel, type Shape } from '../tensor/shape.js';
+import { Tensor, assertTensorArg } from '../tensor/tensor.js';
 import { sumTo } from './reduce.js';
 import { reshape, transpose } from './shape_ops.js';
 
@@ -33,6 +33,8 @@ export function matmulShape(a: Shape, b: Shape): number[] {
 }
 
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  assertTensorArg(a, 'matmul', 'input', 1);
+  assertTensorArg(b, 'matmul', 'other', 2);
   const outShape = matmulShape(a.shape, b.shape);
   if (a.isMeta || b.isMeta) return Tensor.meta(outShape);
   const A = a.ndim === 1 ? reshape(a, [1, a.shape[0]!]) : a;
@@ -42,6 +44,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const n = B.shape[B.ndim - 1]!;
   const batch = broadcastShapes(A.shape.slice(0, -2), B.shape.slice(0, -2));
   const nb = numel(batch);
+  checkNumel(nb * m * n, outShape);
+  checkNumel(nb * m * k);
+  checkNumel(nb * k * n);
   const Ad = broadcastTo(A.data, A.shape, [...batch, m, k]);
   const Bd = broadcastTo(B.data, B.shape, [...batch, k, n]);
   const C = new Float32Array(nb * m * n);

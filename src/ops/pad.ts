@@ -4,8 +4,9 @@
  * dim: [left, right, top, bottom, ...]; negative amounts crop. The shape rule
  * `padOutputShape` is what the shape-flow analyzer calls.
  */
+import { checkNumel, numel as numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
-import { NotImplementedError, RuntimeError, fmtSize } from '../errors.js';
+import { NotImplementedError, RuntimeError, TypeError, fmtSize, fmtValue, pyTypeName } from '../errors.js';
 import { gatherPad, scatterPadGrad } from '../kernels/pad.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
@@ -58,8 +59,9 @@ function checkNonConstant(input: Shape, pad: readonly number[], mode: PadMode): 
 
 /** Output shape of `pad(input, pad, mode)`, with PyTorch's errors. */
 export function padOutputShape(input: Shape, pad: readonly number[], mode: PadMode = 'constant'): number[] {
-  if (!MODES.includes(mode)) throw new NotImplementedError(`Unrecognised padding mode ${mode}`);
-  if (!pad.every((v) => Number.isInteger(v))) throw new RuntimeError(`pad must be integers, but got ${fmtSize(pad)}`);
+  if (!MODES.includes(mode)) throw new NotImplementedError(`Unrecognised padding mode ${fmtValue(mode)}`, { kind: 'argument' });
+  if (!Array.isArray(pad)) throw new TypeError(`pad(): argument 'pad' (position 2) must be tuple of ints, not ${pyTypeName(pad)}`, { kind: 'argument' });
+  if (!pad.every((v) => Number.isInteger(v))) throw new RuntimeError(`pad must be integers, but got ${fmtValue(pad)}`, { kind: 'argument' });
   if (pad.length % 2 !== 0) throw new RuntimeError('Padding length must be divisible by 2');
   if (pad.length > input.length * 2) throw new RuntimeError('Padding length too large');
   const rank = input.length;
@@ -107,6 +109,9 @@ function indexMap(size: number, before: number, outSize: number, mode: PadMode):
  */
 export function pad(x: Tensor, padding: readonly number[], mode: PadMode = 'constant', value?: number): Tensor {
   assertTensor(x, 'input');
+  if (value !== undefined && value !== null && typeof value !== 'number') {
+    throw new TypeError(`pad(): argument 'value' (position 4) must be float, not ${pyTypeName(value)}`, { kind: 'argument' });
+  }
   if (mode !== 'constant' && value !== undefined && MODES.includes(mode)) {
     throw new RuntimeError(`Padding mode "${mode}" doesn't take in value argument`);
   }
@@ -117,6 +122,7 @@ export function pad(x: Tensor, padding: readonly number[], mode: PadMode = 'cons
     const spatialPad = [...pairs].some(([dim, [b, a]]) => dim >= 2 && (b > 0 || a > 0));
     return Tensor.meta(outShape, windowedFacts(x, outShape, Math.max(outShape.length - 2, 0), mode !== 'constant' || !spatialPad));
   }
+  checkNumel(numelOf(outShape), outShape);
   const maps = x.shape.map((size, d) => indexMap(size, pairs.get(d)?.[0] ?? 0, outShape[d]!, mode));
   const out = new Tensor(gatherPad(x.data, x.shape, maps, outShape, value ?? 0), outShape);
   return record(out, [x], `pad_${mode}`, (g) => [new Tensor(scatterPadGrad(g.data, outShape, maps, x.shape), x.shape)]);

@@ -3,8 +3,10 @@
  * Their shape rules (`pool2dOutputShape`, `adaptivePool2dOutputShape`) hold
  * PyTorch's checks and are what the shape-flow analyzer calls.
  */
+import { checkNumel, numel as numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
-import { NormkitError, RuntimeError, fmtSize } from '../errors.js';
+import { NormkitError, RuntimeError, TypeError, fmtSize, pyTypeName } from '../errors.js';
+import { checkOptions } from '../options.js';
 import * as K from '../kernels/pool.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
@@ -148,10 +150,12 @@ function geom(input: Shape, out: Shape, p: Pool2dParams): K.PoolGeom2d {
  */
 export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPool2dOptions = {}): Tensor {
   assertTensor(x, 'input');
+  checkOptions('max_pool2d', opts, { stride: 'ints|null', padding: 'ints', dilation: 'ints', ceilMode: 'boolean' }, { position: 3, positional: 'stride' });
   const p = resolvePool('max_pool2d', kernelSize, opts.stride, opts.padding ?? 0, opts.dilation ?? 1, opts.ceilMode ?? false);
   const outShape = pool2dOutputShape(x.shape, p);
   // Every window of a constant map holds copies of one value (padding is ignored).
   if (x.isMeta) return Tensor.meta(outShape, windowedFacts(x, outShape, 2, true));
+  checkNumel(numelOf(outShape), outShape);
   const g = geom(x.shape, outShape, p);
   const planes = planesOf(x.shape);
   const { out, indices } = K.maxPool2d(x.data, planes, g);
@@ -167,6 +171,7 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPool2dOpti
  */
 export function avgPool2d(x: Tensor, kernelSize: IntOrTuple, opts: AvgPool2dOptions = {}): Tensor {
   assertTensor(x, 'input');
+  checkOptions('avg_pool2d', opts, { stride: 'ints|null', padding: 'ints', ceilMode: 'boolean', countIncludePad: 'boolean', divisorOverride: 'int|null' }, { position: 3, positional: 'stride' });
   if (opts.divisorOverride === 0) throw new RuntimeError('divisor must be not zero', { inputSize: x.shape, kind: 'argument' });
   const p = resolvePool('avg_pool2d', kernelSize, opts.stride, opts.padding ?? 0, 1, opts.ceilMode ?? false);
   const outShape = pool2dOutputShape(x.shape, p);
@@ -178,6 +183,7 @@ export function avgPool2d(x: Tensor, kernelSize: IntOrTuple, opts: AvgPool2dOpti
     const preserves = mode.divisorOverride === undefined && (!padded || !mode.countIncludePad);
     return Tensor.meta(outShape, windowedFacts(x, outShape, 2, preserves));
   }
+  checkNumel(numelOf(outShape), outShape);
   const g = geom(x.shape, outShape, p);
   const planes = planesOf(x.shape);
   const out = K.avgPool2d(x.data, planes, g, mode);
@@ -191,6 +197,9 @@ export type AdaptiveSize = number | readonly (number | null)[];
  * null keeps that input size) over a [C, H, W] or [N, C, H, W] input.
  */
 export function adaptivePool2dOutputShape(input: Shape, outputSize: AdaptiveSize, opName = 'adaptive_avg_pool2d'): number[] {
+  if (typeof outputSize !== 'number' && !Array.isArray(outputSize)) {
+    throw new TypeError(`${opName}(): argument 'output_size' (position 2) must be tuple of ints, not ${pyTypeName(outputSize)}`, { kind: 'argument' });
+  }
   const list = typeof outputSize === 'number' ? [outputSize, outputSize] : [...outputSize];
   if (list.length !== 2) throw new RuntimeError(`${opName}: output_size must be 2`, { inputSize: input, kind: 'argument' });
   const nd = input.length;
@@ -215,6 +224,7 @@ export function adaptiveAvgPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
   assertTensor(x, 'input');
   const outShape = adaptivePool2dOutputShape(x.shape, outputSize, 'adaptive_avg_pool2d');
   if (x.isMeta) return Tensor.meta(outShape, windowedFacts(x, outShape, 2, true));
+  checkNumel(numelOf(outShape), outShape);
   const n = x.ndim;
   const [H, W, oH, oW] = [x.shape[n - 2]!, x.shape[n - 1]!, outShape[n - 2]!, outShape[n - 1]!];
   const planes = planesOf(x.shape);
@@ -229,6 +239,7 @@ export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
   assertTensor(x, 'input');
   const outShape = adaptivePool2dOutputShape(x.shape, outputSize, 'adaptive_max_pool2d');
   if (x.isMeta) return Tensor.meta(outShape, windowedFacts(x, outShape, 2, true));
+  checkNumel(numelOf(outShape), outShape);
   const n = x.ndim;
   const [H, W, oH, oW] = [x.shape[n - 2]!, x.shape[n - 1]!, outShape[n - 2]!, outShape[n - 1]!];
   const planes = planesOf(x.shape);

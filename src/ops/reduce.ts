@@ -9,6 +9,8 @@ import { broadcastTo } from '../kernels/elementwise.js';
 import { numel, normDims, sameShape, type Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { RuntimeError, fmtSize } from '../errors.js';
+import { sqrt } from './elementwise.js';
+import { checkOptions } from '../options.js';
 
 export interface ReduceOptions {
   keepdim?: boolean;
@@ -19,6 +21,20 @@ export interface VarOptions extends ReduceOptions {
   unbiased?: boolean;
   /** Explicit correction (overrides `unbiased`). */
   correction?: number;
+}
+
+/** `{ keepdim }`, or PyTorch's positional keepdim (`x.sum(1, true)`); other keys raise a TypeError. */
+function reduceOptions(where: string, opts: ReduceOptions | boolean | undefined): ReduceOptions {
+  if (typeof opts === 'boolean') return { keepdim: opts };
+  return checkOptions(where, opts, { keepdim: 'boolean' }, { position: 2 });
+}
+
+/** `{ unbiased, keepdim, correction }`, or PyTorch's positional `(unbiased, keepdim)` (`x.var(1, false, true)`). */
+function varOptions(where: string, opts: VarOptions | boolean | undefined, keepdim: boolean | undefined): VarOptions {
+  if (typeof opts === 'boolean') return { unbiased: opts, keepdim: keepdim ?? false };
+  if (keepdim !== undefined) checkOptions(where, { keepdim }, { keepdim: 'boolean' });
+  const o = checkOptions(where, opts, { unbiased: 'boolean', keepdim: 'boolean', correction: 'number' }, { position: 2 });
+  return keepdim === undefined ? o : { ...o, keepdim };
 }
 
 /** The shape rule shared by every reduction. */
@@ -49,7 +65,8 @@ function expandBack(g: Tensor, inShape: Shape, dims: readonly number[]): Float32
   return broadcastTo(g.data, kd, inShape);
 }
 
-export function sum(x: Tensor, dim?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
+export function sum(x: Tensor, dim?: number | readonly number[], options?: ReduceOptions | boolean): Tensor {
+  const opts = reduceOptions('sum', options);
   const dims = normDims(dim, x.ndim);
   const shape = reducedShape(x.shape, dims, opts.keepdim ?? false);
   if (x.isMeta) return Tensor.meta(shape);
@@ -58,7 +75,8 @@ export function sum(x: Tensor, dim?: number | readonly number[], opts: ReduceOpt
   return record(out, [x], 'sum', (g) => [new Tensor(expandBack(g, x.shape, dims), x.shape)]);
 }
 
-export function mean(x: Tensor, dim?: number | readonly number[], opts: ReduceOptions = {}): Tensor {
+export function mean(x: Tensor, dim?: number | readonly number[], options?: ReduceOptions | boolean): Tensor {
+  const opts = reduceOptions('mean', options);
   const dims = normDims(dim, x.ndim);
   const shape = reducedShape(x.shape, dims, opts.keepdim ?? false);
   if (x.isMeta) return Tensor.meta(shape);
@@ -77,7 +95,8 @@ function correctionOf(opts: VarOptions): number {
   return opts.correction ?? (opts.unbiased === false ? 0 : 1);
 }
 
-export function variance(x: Tensor, dim?: number | readonly number[], opts: VarOptions = {}): Tensor {
+export function variance(x: Tensor, dim?: number | readonly number[], options?: VarOptions | boolean, keepdim?: boolean): Tensor {
+  const opts = varOptions('var', options, keepdim);
   const dims = normDims(dim, x.ndim);
   const shape = reducedShape(x.shape, dims, opts.keepdim ?? false);
   if (x.isMeta) return Tensor.meta(shape);
@@ -96,8 +115,8 @@ export function variance(x: Tensor, dim?: number | readonly number[], opts: VarO
   });
 }
 
-export function std(x: Tensor, dim?: number | readonly number[], opts: VarOptions = {}): Tensor {
-  const v = variance(x, dim, opts);
+export function std(x: Tensor, dim?: number | readonly number[], options?: VarOptions | boolean, keepdim?: boolean): Tensor {
+  const v = variance(x, dim, varOptions('std', options, keepdim));
   if (v.isMeta) return v;
   const vd = v.data;
   const sd = new Float32Array(vd.length);
@@ -150,16 +169,17 @@ function extreme(x: Tensor, wantMax: boolean, dim?: number, opts: ReduceOptions 
   });
 }
 
-export function max(x: Tensor, dim?: number, opts: ReduceOptions = {}): Tensor {
-  return extreme(x, true, dim, opts);
+export function max(x: Tensor, dim?: number, opts?: ReduceOptions | boolean): Tensor {
+  return extreme(x, true, dim, reduceOptions('max', opts));
 }
 
-export function min(x: Tensor, dim?: number, opts: ReduceOptions = {}): Tensor {
-  return extreme(x, false, dim, opts);
+export function min(x: Tensor, dim?: number, opts?: ReduceOptions | boolean): Tensor {
+  return extreme(x, false, dim, reduceOptions('min', opts));
 }
 
 /** Index of the max along `dim` (as float32 values), not differentiable. */
-export function argmax(x: Tensor, dim: number, opts: ReduceOptions = {}): Tensor {
+export function argmax(x: Tensor, dim: number, options?: ReduceOptions | boolean): Tensor {
+  const opts = reduceOptions('argmax', options);
   const dims = normDims(dim, x.ndim);
   const shape = reducedShape(x.shape, dims, opts.keepdim ?? false);
   if (x.isMeta) return Tensor.meta(shape);

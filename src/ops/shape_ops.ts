@@ -4,14 +4,16 @@
  * gradients; storage moves through kernels/layout.ts.
  */
 import { record } from '../autograd/record.js';
-import { RuntimeError, fmtSize } from '../errors.js';
+import { RuntimeError, TypeError, fmtSize, fmtValue, pyTypeName } from '../errors.js';
 import { broadcastTo } from '../kernels/elementwise.js';
 import { catData, permuteData, sliceData, unsliceData } from '../kernels/layout.js';
-import { inferShape, normDim, numel, sameShape, type Shape } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { checkNumel, checkSizeArg, inferShape, normDim, numel, sameShape, type Shape } from '../tensor/shape.js';
+import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { sumTo } from './reduce.js';
 
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
+  assertTensor(x, 'reshape: input');
+  checkSizeArg(shape, 'reshape', { name: 'shape' });
   const target = inferShape(shape, x.numel(), x.shape);
   if (x.isMeta) return Tensor.meta(target, x.facts);
   // Contiguous storage: a reshape shares the buffer (a view, as in PyTorch).
@@ -31,6 +33,8 @@ export function flatten(x: Tensor, startDim = 0, endDim = -1): Tensor {
 }
 
 export function permute(x: Tensor, dims: readonly number[]): Tensor {
+  assertTensor(x, 'permute: input');
+  if (!Array.isArray(dims)) throw new TypeError(`permute(): argument 'dims' (position 1) must be tuple of ints, not ${pyTypeName(dims)}`, { kind: 'argument' });
   if (dims.length !== x.ndim) {
     throw new RuntimeError(
       `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x.ndim} is not equal to len(dims) = ${dims.length}`,
@@ -71,6 +75,7 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
 
 /** The shape rule of `expand` (-1 keeps a size; new leading dims allowed). */
 export function expandedShape(from: Shape, to: readonly number[]): number[] {
+  checkSizeArg(to, 'expand');
   if (to.length < from.length) {
     throw new RuntimeError(
       `expand: the number of sizes provided (${to.length}) must be greater or equal to the number of dimensions in the tensor (${from.length})`,
@@ -86,6 +91,8 @@ export function expandedShape(from: Shape, to: readonly number[]): number[] {
         `The expanded size of the tensor (${size}) must match the existing size (${f}) at non-singleton dimension ${i}.  Target sizes: ${fmtSize(to)}.  Tensor sizes: ${fmtSize(from)}`,
       );
     }
+    // PyTorch 1.13's message for a negative size (other than -1) on a new or size-1 dim.
+    if (size < 0) throw new RuntimeError('numel: integer multiplication overflow', { kind: 'argument' });
     return size;
   });
 }
@@ -94,6 +101,7 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const target = expandedShape(x.shape, shape);
   if (x.isMeta) return Tensor.meta(target, x.facts);
   if (sameShape(target, x.shape)) return x;
+  checkNumel(numel(target), target);
   const out = new Tensor(broadcastTo(x.data, x.shape, target), target);
   return record(out, [x], 'expand', (g) => [sumTo(g, x.shape)]);
 }
@@ -124,6 +132,10 @@ export function catShape(shapes: readonly Shape[], dim: number): number[] {
 }
 
 export function cat(xs: readonly Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(xs)) throw new TypeError(`cat(): argument 'tensors' (position 1) must be tuple of Tensors, not ${pyTypeName(xs)}`, { kind: 'argument' });
+  xs.forEach((x: unknown, i) => {
+    if (!(x instanceof Tensor)) throw new TypeError(`expected Tensor as element ${i} in argument 0, but got ${pyTypeName(x)}`, { kind: 'argument' });
+  });
   const shape = catShape(xs.map((x) => x.shape), dim);
   const d = normDim(dim, shape.length);
   if (xs.some((x) => x.isMeta)) {
@@ -144,9 +156,16 @@ export function cat(xs: readonly Tensor[], dim = 0): Tensor {
 
 /** x[..., start:end:step, ...] along `dim` (PyTorch's `narrow`/slicing; clamps like Python). */
 export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1): Tensor {
+  assertTensor(x, 'slice: input');
   const d = normDim(dim, x.ndim);
   const size = x.shape[d]!;
-  if (step <= 0) throw new RuntimeError('slice step must be positive');
+  // Python's rule for slice indices: integers (or None) only; a fractional index would silently pick other elements.
+  for (const v of [start, end ?? null, step] as unknown[]) {
+    if (v !== null && (typeof v !== 'number' || !Number.isInteger(v))) {
+      throw new TypeError('slice indices must be integers or None or have an __index__ method', { kind: 'argument' });
+    }
+  }
+  if (step <= 0) throw new RuntimeError('slice step must be positive', { kind: 'argument' });
   const clampIdx = (i: number) => Math.min(Math.max(i < 0 ? i + size : i, 0), size);
   const s = clampIdx(start);
   const e = clampIdx(end ?? size);

@@ -1,3 +1,4 @@
+import { TypeError, pyTypeName } from '../errors.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 
 export type TensorLike = Tensor | number;
@@ -6,6 +7,13 @@ export type TensorLike = Tensor | number;
 export function lift(x: TensorLike, what = 'input'): Tensor {
   if (typeof x === 'number') return new Tensor(new Float32Array([x]), []);
   assertTensor(x, what);
+  return x;
+}
+
+/** `other` of a binary op: a tensor or a number (PyTorch's `add(): argument 'other' (position 1) must be Tensor, not str`). */
+export function liftOther(x: TensorLike, fn: string): Tensor {
+  if (typeof x === 'number') return new Tensor(new Float32Array([x]), []);
+  if (!(x instanceof Tensor)) throw new TypeError(`${fn}(): argument 'other' (position 1) must be Tensor, not ${pyTypeName(x)}`, { kind: 'argument' });
   return x;
 }
 

@@ -3,7 +3,7 @@
  * `_single`/`_pair` expansion of an int-or-tuple argument, and the facts that
  * shape-only execution carries through a windowed op.
  */
-import { RuntimeError, fmtSize } from '../errors.js';
+import { RuntimeError, TypeError, fmtValue, pyTypeName } from '../errors.js';
 import type { MetaFacts, Tensor } from '../tensor/tensor.js';
 
 export type IntOrTuple = number | readonly number[];
@@ -13,12 +13,15 @@ export type IntOrTuple = number | readonly number[];
  * wording is PyTorch's convolution one unless `message` is given.
  */
 export function expandParam(value: IntOrTuple, n: number, what: string, message?: string): number[] {
+  if (typeof value !== 'number' && !Array.isArray(value)) {
+    throw new TypeError(`${what} must be an int or a tuple of ints, not ${pyTypeName(value)}`, { kind: 'argument' });
+  }
   const list = typeof value === 'number' ? new Array<number>(n).fill(value) : [...value];
   const bad = (list.length !== n && list.length !== 1) || !list.every((v) => Number.isInteger(v));
   if (bad) {
     throw new RuntimeError(
       message ??
-        `expected ${what} to be a single integer value or a list of ${n} values to match the convolution dimensions, but got ${what}=${fmtSize(list)}`,
+        `expected ${what} to be a single integer value or a list of ${n} values to match the convolution dimensions, but got ${what}=${fmtValue(list)}`,
       { kind: 'argument' },
     );
   }

@@ -6,7 +6,11 @@
  */
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Optimizer, pyFloat, type ParamGroup, type ParamsInput } from './optimizer.js';
+import type { OptionSpec } from '../options.js';
+import { Optimizer, optimizerOptions, pyFloat, type ParamGroup, type ParamsInput } from './optimizer.js';
+
+/** The options Adam and AdamW take (PyTorch's keyword arguments, camelCase). */
+export const ADAM_OPTIONS: OptionSpec = { lr: 'number', betas: 'numbers', eps: 'number', weightDecay: 'number', amsgrad: 'boolean', maximize: 'boolean' };
 
 export interface AdamOptions {
   lr: number;
@@ -30,8 +34,10 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
   /** AdamW: weight decay shrinks the parameter (p *= 1 - lr * wd) instead of adding to the gradient. */
   protected readonly decoupledWeightDecay: boolean = false;
 
-  constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...opts });
+  /** `new Adam(params)`, `new Adam(params, { lr: 0.01, betas: [0.9, 0.99] })`, or PyTorch's positional `new Adam(params, 0.01)`. */
+  constructor(params: ParamsInput<AdamOptions>, opts: number | Partial<AdamOptions> = {}, ...extra: never[]) {
+    const o = optimizerOptions<AdamOptions>(new.target.name, opts, ADAM_OPTIONS, extra);
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...o });
   }
 
   protected validate(g: ParamGroup<AdamOptions>): void {

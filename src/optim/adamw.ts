@@ -3,13 +3,14 @@
  * from the gradient, `p *= 1 - lr * weight_decay` before the Adam step. The
  * default weight decay is 0.01 (Adam's is 0).
  */
-import { Adam, type AdamOptions } from './adam.js';
-import type { ParamsInput } from './optimizer.js';
+import { ADAM_OPTIONS, Adam, type AdamOptions } from './adam.js';
+import { optimizerOptions, type ParamsInput } from './optimizer.js';
 
 export class AdamW extends Adam {
   protected override readonly decoupledWeightDecay: boolean = true;
 
-  constructor(params: ParamsInput<AdamOptions>, opts: Partial<AdamOptions> = {}) {
-    super(params, { weightDecay: 1e-2, ...opts });
+  /** As Adam's; the default weight decay is 0.01. */
+  constructor(params: ParamsInput<AdamOptions>, opts: number | Partial<AdamOptions> = {}, ...extra: never[]) {
+    super(params, { weightDecay: 1e-2, ...optimizerOptions<AdamOptions>('AdamW', opts, ADAM_OPTIONS, extra) });
   }
 }

@@ -5,7 +5,8 @@
  * so modules and other references see the new values).
  */
 import { noGrad } from '../autograd/grad_mode.js';
-import { TypeError, ValueError } from '../errors.js';
+import { TypeError, ValueError, pyTypeName } from '../errors.js';
+import { checkOptions, describeValue, type OptionSpec } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 
 /** A group's hyperparameters (every optimizer has a learning rate). */
@@ -26,6 +27,26 @@ export function pyFloat(v: number): string {
   return Number.isInteger(v) ? v.toFixed(1) : String(v);
 }
 
+/**
+ * An optimizer's options as given: PyTorch's positional learning rate
+ * (`new optim.Adam(params, 0.01)`, PyTorch's `Adam(params, 0.01)`) or an
+ * options object whose keys are checked against `spec` (an unknown or
+ * snake_case key raises a TypeError naming the right one). PyTorch's further
+ * positional arguments (betas, momentum, ...) must go by name: extra
+ * arguments raise.
+ */
+export function optimizerOptions<O>(where: string, opts: number | Partial<O> | undefined, spec: OptionSpec, extra: readonly unknown[]): Partial<O> {
+  if (extra.length > 0) {
+    const names = Object.keys(spec).filter((k) => k !== 'lr');
+    throw new TypeError(
+      `${where}: takes (params, lr) or (params, options); pass PyTorch's further positional arguments by name, e.g. { lr, ${names.slice(0, 2).join(', ')} } (got ${describeValue(extra[0])} as argument 3)`,
+      { kind: 'argument' },
+    );
+  }
+  if (typeof opts === 'number') return { lr: opts } as unknown as Partial<O>;
+  return checkOptions(where, opts, spec, { position: 2 });
+}
+
 export abstract class Optimizer<O extends GroupOptions, S = unknown> {
   readonly paramGroups: ParamGroup<O>[] = [];
   readonly defaults: O;
@@ -42,6 +63,8 @@ export abstract class Optimizer<O extends GroupOptions, S = unknown> {
 
   /** Adds a group; missing hyperparameters come from the defaults. */
   addParamGroup(group: ParamGroupInput<O>): void {
+    const spec = Object.fromEntries(['params', ...Object.keys(this.defaults)].map((k) => [k, 'any' as const]));
+    checkOptions(`${this.constructor.name} parameter group`, group, spec);
     const params = group.params;
     if (!Array.isArray(params)) throw new TypeError('a parameter group needs "params": a list of Tensors');
     for (const p of params) {
@@ -53,6 +76,14 @@ export abstract class Optimizer<O extends GroupOptions, S = unknown> {
       throw new ValueError('some parameters appear in more than one parameter group');
     }
     const full = { ...this.defaults, ...group, params: [...params] } as ParamGroup<O>;
+    // Every hyperparameter has its default's type (a number, a boolean, a list of numbers), before validate compares values.
+    for (const [k, d] of Object.entries(this.defaults)) {
+      const v: unknown = (full as unknown as Record<string, unknown>)[k];
+      const ok = Array.isArray(d)
+        ? Array.isArray(v) && v.every((x) => typeof x === 'number')
+        : typeof v === typeof d;
+      if (!ok) throw new TypeError(`optimizer: ${k} must be ${Array.isArray(d) ? 'a list of numbers' : `a ${typeof d}`}, not ${pyTypeName(v)}`, { kind: 'argument' });
+    }
     this.validate(full);
     this.paramGroups.push(full);
   }

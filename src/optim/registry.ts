@@ -1,5 +1,5 @@
 /** Optimizers by PyTorch name, built from snake_case args (used by the oracle and the CLI). */
-import { SpecError } from '../errors.js';
+import { SpecError, fmtValue } from '../errors.js';
 import { ArgReader } from '../spec/args.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Adam } from './adam.js';
@@ -14,7 +14,7 @@ export interface OptimizerLike {
 function betas(a: ArgReader, name: string): [number, number] {
   const v = a.optNumberOrList('betas');
   if (v === undefined) return [0.9, 0.999];
-  if (!Array.isArray(v) || v.length !== 2) throw new SpecError(a.path, `${name}: argument 'betas' must be a list of 2 numbers, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(v) || v.length !== 2) throw new SpecError(a.path, `${name}: argument 'betas' must be a list of 2 numbers, got ${fmtValue(v)}`);
   return [v[0]!, v[1]!];
 }
 

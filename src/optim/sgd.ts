@@ -7,7 +7,7 @@
  */
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Optimizer, pyFloat, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { Optimizer, pyFloat, type ParamGroup, type ParamsInput, optimizerOptions } from './optimizer.js';
 
 export interface SGDOptions {
   lr: number;
@@ -25,8 +25,10 @@ interface SGDState {
 }
 
 export class SGD extends Optimizer<SGDOptions, SGDState> {
-  constructor(params: ParamsInput<SGDOptions>, opts: Partial<SGDOptions> & { lr: number }) {
-    super(params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...opts });
+  /** `new SGD(params, { lr: 0.1, momentum: 0.9 })`, or PyTorch's positional `new SGD(params, 0.1)`. */
+  constructor(params: ParamsInput<SGDOptions>, opts: number | (Partial<SGDOptions> & { lr: number }), ...extra: never[]) {
+    const o = optimizerOptions<SGDOptions>('SGD', opts, { lr: 'number', momentum: 'number', dampening: 'number', weightDecay: 'number', nesterov: 'boolean', maximize: 'boolean' }, extra);
+    super(params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...o } as SGDOptions);
   }
 
   protected validate(g: ParamGroup<SGDOptions>): void {

@@ -1,4 +1,4 @@
-/** The shapes of oracle cases (see ../shared/oracle/README.md). */
+/** The shapes of oracle cases (see test/oracle/README.md). */
 import type { JsonTensor, Tolerance } from './format.js';
 
 export interface ErrorExpect {

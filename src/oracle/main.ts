@@ -1,27 +1,28 @@
 #!/usr/bin/env node
 /**
- * `npm run oracle -- [FILE|DIR ...]`: runs recorded PyTorch cases, prints one
- * line per failing (or skipped) case, then `N passed, N failed, N skipped`.
+ * `npm run oracle -- [FILE|DIR ...]`: runs recorded PyTorch cases (by default
+ * test/oracle/cases, plus the cases of ../shared/oracle/cases it lacks, when
+ * present), prints one line per failing (or skipped) case, then
+ * `N passed, N failed, N skipped`. A case id is run once.
  */
 import '../tensor/methods.js';
 import { onWarning } from '../nn/warnings.js';
-import { defaultCasesDir, findCaseFiles, loadCaseFile, runCase } from './runner.js';
+import { defaultCasesDirs, loadCaseFiles, runCase } from './runner.js';
 
 function main(argv: string[]): number {
   const verbose = argv.includes('--verbose');
   const paths = argv.filter((a) => !a.startsWith('--'));
-  const files = findCaseFiles(paths.length ? paths : [defaultCasesDir()]);
+  const files = loadCaseFiles(paths.length ? paths : defaultCasesDirs());
   let passed = 0;
   let failed = 0;
   let skipped = 0;
   // Fallback warnings are part of what some cases exercise; count them instead of printing each.
   let warnings = 0;
   onWarning(() => warnings++);
-  for (const f of files) {
-    const { cases } = loadCaseFile(f);
+  for (const { label, cases } of files) {
     for (const c of cases) {
       const r = runCase(c);
-      const name = `${f.split('/').pop()} :: ${c.id}`;
+      const name = `${label} :: ${c.id}`;
       if (r.status === 'pass') {
         passed++;
         if (verbose) console.log(`PASS ${name} (worst ${r.worst.toExponential(2)})`);

@@ -1,6 +1,6 @@
 /** Loads oracle case files and runs every case by its `kind`. */
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CaseResult, OracleCase } from './case_types.js';
 import { runFunctionCase } from './kinds/function.js';
@@ -22,15 +22,27 @@ function repoRoot(): string {
   return dir;
 }
 
-/** `../shared/oracle/cases` next to the repository (or $NORMKIT_ORACLE_DIR). */
+/** The recorded cases kept in the repository: `test/oracle/cases` (or $NORMKIT_ORACLE_DIR). */
 export function defaultCasesDir(): string {
   if (process.env['NORMKIT_ORACLE_DIR']) return resolve(process.env['NORMKIT_ORACLE_DIR']);
-  return resolve(repoRoot(), '..', 'shared', 'oracle', 'cases');
+  return join(repoRoot(), 'test', 'oracle', 'cases');
 }
 
-/** The cases this repository records itself (`test/oracle/cases`, written by test/oracle/gen_modules.py). */
-export function repoCasesDir(): string {
-  return resolve(repoRoot(), 'test', 'oracle', 'cases');
+/** `../shared/oracle/cases` beside the repository, when it is there (the project's CI has it; a clone may not). */
+export function sharedCasesDir(): string | null {
+  const dir = resolve(repoRoot(), '..', 'shared', 'oracle', 'cases');
+  return existsSync(dir) ? dir : null;
+}
+
+/**
+ * Where the cases are read from by default: $NORMKIT_ORACLE_DIR alone when it
+ * is set, else the repository's copy and then `../shared/oracle/cases` when
+ * present (its cases that the copy lacks are run too; see `loadCaseFiles`).
+ */
+export function defaultCasesDirs(): string[] {
+  if (process.env['NORMKIT_ORACLE_DIR']) return [defaultCasesDir()];
+  const shared = sharedCasesDir();
+  return shared ? [defaultCasesDir(), shared] : [defaultCasesDir()];
 }
 
 export function findCaseFiles(paths: readonly string[]): string[] {
@@ -47,6 +59,34 @@ export function loadCaseFile(path: string): CaseFile {
   const j = JSON.parse(readFileSync(path, 'utf8')) as { suite?: string; cases?: OracleCase[] };
   if (!Array.isArray(j.cases)) throw new Error(`${path}: no "cases" list`);
   return { path, suite: j.suite ?? path, cases: j.cases };
+}
+
+/**
+ * Loads the case files under `paths` (files or folders), in order, keeping
+ * each case id once: a case an earlier file already holds is dropped, and a
+ * file left with no cases is left out. So the repository's copy wins over
+ * `../shared` and only the cases it lacks come from there. `label` names a
+ * file by its name (`norms_adain.json`; `shared/norms_adain.json` for the
+ * cases only ../shared's file of that name holds, else the full path).
+ */
+export function loadCaseFiles(paths: readonly string[]): (CaseFile & { label: string })[] {
+  const seen = new Set<string>();
+  const labels = new Set<string>();
+  const out: (CaseFile & { label: string })[] = [];
+  const shared = sharedCasesDir() ?? '//';
+  for (const path of paths) {
+    for (const file of findCaseFiles([path])) {
+      const f = loadCaseFile(file);
+      const cases = f.cases.filter((c) => !seen.has(c.id));
+      for (const c of cases) seen.add(c.id);
+      if (cases.length === 0) continue;
+      let label = basename(file);
+      if (labels.has(label)) label = file.startsWith(shared + '/') ? `shared/${label}` : file;
+      labels.add(label);
+      out.push({ ...f, cases, label });
+    }
+  }
+  return out;
 }
 
 export function runCase(c: OracleCase): CaseResult {

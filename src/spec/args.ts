@@ -2,8 +2,7 @@
  * Reads a spec node's `args` (PyTorch's keyword names, snake_case) with type
  * checks; every problem is a SpecError naming the node's path and the argument.
  */
-import { SpecError } from '../errors.js';
-import { preview } from './preview.js';
+import { SpecError, fmtValue } from '../errors.js';
 
 export type Args = Record<string, unknown>;
 
@@ -32,7 +31,7 @@ export class ArgReader {
   int(name: string, dflt?: number, opts: { min?: number } = {}): number {
     const v = this.raw(name) ?? dflt;
     if (v === undefined) this.fail(name, 'is required');
-    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail(name, `must be an integer, got ${preview(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail(name, `must be an integer, got ${fmtValue(v)}`);
     if (opts.min !== undefined && v < opts.min) this.fail(name, `must be >= ${opts.min}, got ${v}`);
     return v;
   }
@@ -40,7 +39,7 @@ export class ArgReader {
   float(name: string, dflt?: number): number {
     const v = this.raw(name) ?? dflt;
     if (v === undefined) this.fail(name, 'is required');
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(name, `must be a finite number, got ${preview(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(name, `must be a finite number, got ${fmtValue(v)}`);
     return v;
   }
 
@@ -50,14 +49,14 @@ export class ArgReader {
     if (!(name in this.args)) return dflt;
     const v = this.args[name];
     if (v === null) return null;
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(name, `must be a number or null, got ${preview(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(name, `must be a number or null, got ${fmtValue(v)}`);
     return v;
   }
 
   bool(name: string, dflt?: boolean): boolean {
     const v = this.raw(name) ?? dflt;
     if (v === undefined) this.fail(name, 'is required');
-    if (typeof v !== 'boolean') this.fail(name, `must be true or false, got ${preview(v)}`);
+    if (typeof v !== 'boolean') this.fail(name, `must be true or false, got ${fmtValue(v)}`);
     return v;
   }
 
@@ -65,7 +64,7 @@ export class ArgReader {
     const v = this.raw(name) ?? dflt;
     if (v === undefined) this.fail(name, 'is required');
     if (typeof v !== 'string' || !(choices as readonly string[]).includes(v)) {
-      this.fail(name, `must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${preview(v)}`);
+      this.fail(name, `must be one of ${choices.map((c) => `'${c}'`).join(', ')}, got ${fmtValue(v)}`);
     }
     return v as T;
   }
@@ -76,10 +75,10 @@ export class ArgReader {
     if (v === undefined) this.fail(name, 'is required');
     const list = typeof v === 'number' ? new Array<number>(n).fill(v) : v;
     if (!Array.isArray(list) || list.length !== n || !list.every((x) => typeof x === 'number' && Number.isInteger(x))) {
-      this.fail(name, `must be an integer or a list of ${n} integers, got ${preview(v)}`);
+      this.fail(name, `must be an integer or a list of ${n} integers, got ${fmtValue(v)}`);
     }
     if (opts.min !== undefined && (list as number[]).some((x) => x < opts.min!)) {
-      this.fail(name, `must be >= ${opts.min}, got ${preview(v)}`);
+      this.fail(name, `must be >= ${opts.min}, got ${fmtValue(v)}`);
     }
     return [...(list as number[])];
   }
@@ -90,7 +89,7 @@ export class ArgReader {
     if (v === undefined || v === null) return undefined;
     if (typeof v === 'number' && Number.isFinite(v)) return v;
     if (Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x))) return v as number[];
-    this.fail(name, `must be a number or a list of numbers, got ${preview(v)}`);
+    this.fail(name, `must be a number or a list of numbers, got ${fmtValue(v)}`);
   }
 
   /** An integer list (e.g. LayerNorm's normalized_shape), a lone int counting as a list of one. */
@@ -99,7 +98,7 @@ export class ArgReader {
     if (v === undefined) this.fail(name, 'is required');
     const list = typeof v === 'number' ? [v] : v;
     if (!Array.isArray(list) || !list.every((x) => typeof x === 'number' && Number.isInteger(x) && x >= 0)) {
-      this.fail(name, `must be a list of non-negative integers, got ${preview(v)}`);
+      this.fail(name, `must be a list of non-negative integers, got ${fmtValue(v)}`);
     }
     return [...(list as number[])];
   }
@@ -108,7 +107,7 @@ export class ArgReader {
   optInt(name: string): number | undefined {
     const v = this.raw(name);
     if (v === undefined || v === null) return undefined;
-    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail(name, `must be an integer or null, got ${preview(v)}`);
+    if (typeof v !== 'number' || !Number.isInteger(v)) this.fail(name, `must be an integer or null, got ${fmtValue(v)}`);
     return v;
   }
 
@@ -118,7 +117,7 @@ export class ArgReader {
     if (v === undefined) this.fail(name, 'is required');
     const list = typeof v === 'number' ? [v] : v;
     if (!Array.isArray(list) || !list.every((x) => typeof x === 'number' && Number.isInteger(x))) {
-      this.fail(name, `must be an integer or a list of integers, got ${preview(v)}`);
+      this.fail(name, `must be an integer or a list of integers, got ${fmtValue(v)}`);
     }
     return [...(list as number[])];
   }

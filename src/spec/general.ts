@@ -10,7 +10,7 @@
  *                {"op": "add", "inputs": ["stem", "skip"], "outputs": ["y"]}],
  *      "outputs": ["y"]}
  */
-import { NormkitError, SpecError } from '../errors.js';
+import { NormkitError, SpecError, fmtValue } from '../errors.js';
 import { GraphBuilder } from '../graph/builder.js';
 import type { Graph, GraphInput } from '../graph/graph.js';
 import { lowerInto } from '../graph/lower.js';
@@ -18,7 +18,6 @@ import '../graph/ops/index.js';
 import { getOp, knownOps, moduleOpFor } from '../graph/registry.js';
 import type { Module } from '../nn/module.js';
 import { ArgReader } from './args.js';
-import { preview } from './preview.js';
 import { fromSpec, isObject } from './spec.js';
 
 export interface GeneralSpec {
@@ -36,17 +35,17 @@ const NODE_KEYS = ['name', 'op', 'module', 'call', 'args', 'inputs', 'outputs', 
 
 function names(v: unknown, where: string, what: string): string[] {
   if (!Array.isArray(v) || !v.every((x) => typeof x === 'string' && x.length > 0)) {
-    throw new SpecError(where, `'${what}' must be a list of value names, got ${preview(v)}`);
+    throw new SpecError(where, `'${what}' must be a list of value names, got ${fmtValue(v)}`);
   }
   return v as string[];
 }
 
 function readInputs(v: unknown): GraphInput[] {
   if (Array.isArray(v)) return names(v, 'inputs', 'inputs').map((name) => ({ name, shape: null, dtype: 'float32' }));
-  if (!isObject(v)) throw new SpecError('inputs', `'inputs' must map input names to shapes, e.g. {"x": [1, 3, 64, 64]}, got ${preview(v)}`);
+  if (!isObject(v)) throw new SpecError('inputs', `'inputs' must map input names to shapes, e.g. {"x": [1, 3, 64, 64]}, got ${fmtValue(v)}`);
   return Object.entries(v).map(([name, shape]) => {
     if (shape !== null && !(Array.isArray(shape) && shape.every((d) => (typeof d === 'number' && Number.isInteger(d) && d > 0) || (typeof d === 'string' && d.length > 0)))) {
-      throw new SpecError(`inputs.${name}`, `a shape is a list of positive integers or dimension names, got ${preview(shape)}`);
+      throw new SpecError(`inputs.${name}`, `a shape is a list of positive integers or dimension names, got ${fmtValue(shape)}`);
     }
     return { name, shape: shape as (number | string)[] | null, dtype: 'float32' as const };
   });
@@ -92,7 +91,7 @@ function order(nodes: Record<string, unknown>[], defined: Set<string>, nodeName:
 
 /** Builds the graph of a general-form spec and the modules of its module nodes, by node name. */
 export function graphFromGeneral(spec: unknown): { graph: Graph; modules: Map<string, Module> } {
-  if (!isObject(spec)) throw new SpecError('', `a general-form spec is an object {"inputs", "nodes", "outputs"}, got ${preview(spec)}`);
+  if (!isObject(spec)) throw new SpecError('', `a general-form spec is an object {"inputs", "nodes", "outputs"}, got ${fmtValue(spec)}`);
   const extra = Object.keys(spec).filter((k) => !['inputs', 'nodes', 'outputs', 'format', 'description'].includes(k));
   if (extra.length) throw new SpecError('', `unexpected key${extra.length > 1 ? 's' : ''} ${extra.map((k) => `'${k}'`).join(', ')} (allowed: inputs, nodes, outputs)`);
   const inputs = readInputs(spec['inputs']);
@@ -100,7 +99,7 @@ export function graphFromGeneral(spec: unknown): { graph: Graph; modules: Map<st
   const nodes = spec['nodes'] as unknown[];
   if (!Array.isArray(nodes) || nodes.length === 0) throw new SpecError('nodes', "'nodes' must be a non-empty list");
   nodes.forEach((n, k) => {
-    if (!isObject(n)) throw new SpecError(`nodes.${k}`, `a node must be an object, got ${preview(n)}`);
+    if (!isObject(n)) throw new SpecError(`nodes.${k}`, `a node must be an object, got ${fmtValue(n)}`);
   });
   const objs = nodes as Record<string, unknown>[];
   const nodeName = (k: number) => {
@@ -137,7 +136,7 @@ export function graphFromGeneral(spec: unknown): { graph: Graph; modules: Map<st
       const opName = node['op'];
       const def = typeof opName === 'string' ? getOp(opName) : undefined;
       if (def === undefined || def.kind !== 'function') {
-        throw new SpecError(name, `unknown op ${preview(opName)} (functions: ${knownOps('function').join(', ')}; torch.nn classes go in 'module')`);
+        throw new SpecError(name, `unknown op ${fmtValue(opName)} (functions: ${knownOps('function').join(', ')}; torch.nn classes go in 'module')`);
       }
       if (xs.length < def.arity[0] || xs.length > def.arity[1]) {
         const want = def.arity[0] === def.arity[1] ? `${def.arity[0]}` : def.arity[1] === Infinity ? `at least ${def.arity[0]}` : `${def.arity[0]} to ${def.arity[1]}`;
@@ -158,7 +157,7 @@ export function graphFromGeneral(spec: unknown): { graph: Graph; modules: Map<st
       if (node['call'] !== undefined) {
         const target = node['call'];
         const prev = typeof target === 'string' ? built.get(target) : undefined;
-        if (prev === undefined) throw new SpecError(name, `'call' names no earlier module node: ${preview(target)}`);
+        if (prev === undefined) throw new SpecError(name, `'call' names no earlier module node: ${fmtValue(target)}`);
         m = prev;
       } else {
         const { name: _n, inputs: _i, outputs: _o, scope: _s, ...tree } = node;

@@ -2,11 +2,10 @@
  * The JSON model format of MODEL_SPEC.md: `fromSpec` builds a model whose
  * module paths are PyTorch's `named_modules()` names; `toSpec` writes one back.
  */
-import { NormkitError, SpecError } from '../errors.js';
+import { NormkitError, SpecError, fmtValue } from '../errors.js';
 import { Concat, Residual, Sequential } from '../nn/container.js';
 import type { Module } from '../nn/module.js';
 import { ArgReader } from './args.js';
-import { preview } from './preview.js';
 import { builderFor, getBuilder, knownModules } from './registry.js';
 import { GraphModule } from '../graph/graph_module.js';
 import { graphFromGeneral, graphToGeneral, isGeneralSpec } from './general.js';
@@ -61,7 +60,7 @@ export function fromSpec(spec: unknown, path = ''): Module {
 function fromTree(spec: unknown, path: string, depth: number): Module {
   if (depth > MAX_SPEC_DEPTH) throw new SpecError(path, `the spec nests deeper than ${MAX_SPEC_DEPTH} levels`);
   const fromSpec = (s: unknown, p: string) => fromTree(s, p, depth + 1);
-  if (!isObject(spec)) throw new SpecError(path, `a node must be an object {"module": NAME, ...}, got ${preview(spec)}`);
+  if (!isObject(spec)) throw new SpecError(path, `a node must be an object {"module": NAME, ...}, got ${fmtValue(spec)}`);
   const name = spec['module'];
   if (typeof name !== 'string') throw new SpecError(path, `node has no "module" name`);
   switch (name) {

@@ -2,14 +2,15 @@
  * Attaches the ops as Tensor methods (`x.add(y)`, `x.mean([2, 3])`), the
  * TypeScript way to split a large class by op family (declaration merging).
  */
-import { backward } from '../autograd/backward.js';
+import { backward, type BackwardOptions } from '../autograd/backward.js';
 import * as ew from '../ops/elementwise.js';
 import { matmul } from '../ops/matmul.js';
 import * as red from '../ops/reduce.js';
 import * as so from '../ops/shape_ops.js';
 import type { TensorLike } from '../ops/util.js';
 import { formatTensor } from './print.js';
-import { Tensor } from './tensor.js';
+import { checkSizeArg } from './shape.js';
+import { Tensor, assertTensorArg } from './tensor.js';
 import type { NestedArray } from './creation.js';
 
 declare module './tensor.js' {
@@ -28,13 +29,15 @@ declare module './tensor.js' {
     square(): Tensor;
     clamp(min?: number, max?: number): Tensor;
     matmul(other: Tensor): Tensor;
-    sum(dim?: number | readonly number[], opts?: red.ReduceOptions): Tensor;
-    mean(dim?: number | readonly number[], opts?: red.ReduceOptions): Tensor;
-    var(dim?: number | readonly number[], opts?: red.VarOptions): Tensor;
-    std(dim?: number | readonly number[], opts?: red.VarOptions): Tensor;
-    max(dim?: number, opts?: red.ReduceOptions): Tensor;
-    min(dim?: number, opts?: red.ReduceOptions): Tensor;
-    argmax(dim: number, opts?: red.ReduceOptions): Tensor;
+    /** `x.sum(1, { keepdim: true })` or PyTorch's positional `x.sum(1, true)`; likewise mean, max, min, argmax. */
+    sum(dim?: number | readonly number[], opts?: red.ReduceOptions | boolean): Tensor;
+    mean(dim?: number | readonly number[], opts?: red.ReduceOptions | boolean): Tensor;
+    /** `x.var(1, { unbiased: false, keepdim: true })` or PyTorch's positional `x.var(1, false, true)`. */
+    var(dim?: number | readonly number[], opts?: red.VarOptions | boolean, keepdim?: boolean): Tensor;
+    std(dim?: number | readonly number[], opts?: red.VarOptions | boolean, keepdim?: boolean): Tensor;
+    max(dim?: number, opts?: red.ReduceOptions | boolean): Tensor;
+    min(dim?: number, opts?: red.ReduceOptions | boolean): Tensor;
+    argmax(dim: number, opts?: red.ReduceOptions | boolean): Tensor;
     reshape(...shape: number[] | [readonly number[]]): Tensor;
     view(...shape: number[] | [readonly number[]]): Tensor;
     flatten(startDim?: number, endDim?: number): Tensor;
@@ -46,14 +49,17 @@ declare module './tensor.js' {
     slice(dim: number, start?: number, end?: number, step?: number): Tensor;
     clone(): Tensor;
     detach(): Tensor;
-    backward(gradient?: Tensor): void;
+    backward(gradient?: Tensor | null, opts?: BackwardOptions): void;
     toArray(): NestedArray;
     toString(): string;
   }
 }
 
-function dimsArg(args: number[] | [readonly number[]]): readonly number[] {
-  return args.length === 1 && Array.isArray(args[0]) ? (args[0] as readonly number[]) : (args as number[]);
+/** Sizes given as a list or one by one; one by one, a bad size is named by its type as PyTorch's parser does. */
+function dimsArg(args: number[] | [readonly number[]], fn?: string, name = 'size'): readonly number[] {
+  if (args.length === 1 && Array.isArray(args[0])) return args[0] as readonly number[];
+  if (fn !== undefined) checkSizeArg(args, fn, { name, varargs: true });
+  return args as number[];
 }
 
 const P = Tensor.prototype;
@@ -70,26 +76,26 @@ P.rsqrt = function () { return ew.rsqrt(this); };
 P.abs = function () { return ew.abs(this); };
 P.square = function () { return ew.square(this); };
 P.clamp = function (lo, hi) { return ew.clamp(this, lo, hi); };
-P.matmul = function (o) { return matmul(this, o); };
+P.matmul = function (o) { assertTensorArg(o, 'matmul', 'other', 1); return matmul(this, o); };
 P.sum = function (d, o) { return red.sum(this, d, o); };
 P.mean = function (d, o) { return red.mean(this, d, o); };
-P.var = function (d, o) { return red.variance(this, d, o); };
-P.std = function (d, o) { return red.std(this, d, o); };
+P.var = function (d, o, k) { return red.variance(this, d, o, k); };
+P.std = function (d, o, k) { return red.std(this, d, o, k); };
 P.max = function (d, o) { return red.max(this, d, o); };
 P.min = function (d, o) { return red.min(this, d, o); };
 P.argmax = function (d, o) { return red.argmax(this, d, o); };
-P.reshape = function (...s) { return so.reshape(this, dimsArg(s)); };
-P.view = function (...s) { return so.reshape(this, dimsArg(s)); };
+P.reshape = function (...s) { return so.reshape(this, dimsArg(s, 'reshape', 'shape')); };
+P.view = function (...s) { return so.reshape(this, dimsArg(s, 'view')); };
 P.flatten = function (s, e) { return so.flatten(this, s, e); };
-P.permute = function (...d) { return so.permute(this, dimsArg(d)); };
+P.permute = function (...d) { return so.permute(this, dimsArg(d, 'permute', 'dims')); };
 P.transpose = function (a, b) { return so.transpose(this, a, b); };
 P.squeeze = function (d) { return so.squeeze(this, d); };
 P.unsqueeze = function (d) { return so.unsqueeze(this, d); };
-P.expand = function (...s) { return so.expand(this, dimsArg(s)); };
+P.expand = function (...s) { return so.expand(this, dimsArg(s, 'expand')); };
 P.slice = function (d, s, e, st) { return so.slice(this, d, s, e, st); };
 P.clone = function () { return so.clone(this); };
 P.detach = function () { return so.detach(this); };
-P.backward = function (g) { backward(this, g); };
+P.backward = function (g, o) { backward(this, g, o); };
 P.toArray = function (): NestedArray {
   const data = this.data;
   const shape = this.shape;

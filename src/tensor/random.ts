@@ -1,3 +1,4 @@
+import { TypeError, pyTypeName } from '../errors.js';
 /**
  * Seedable pseudo-random generator (xoshiro128**, seeded through splitmix32),
  * shared by `rand`, `randn`, parameter initialization and dropout.
@@ -11,6 +12,9 @@ export class Generator {
   }
 
   manualSeed(seed: number): this {
+    if (typeof seed !== 'number' || !Number.isFinite(seed)) {
+      throw new TypeError(`manual_seed expected a finite number, got ${typeof seed === 'number' ? seed : pyTypeName(seed)}`, { kind: 'argument' });
+    }
     let x = (Math.floor(seed) >>> 0) ^ 0x9e3779b9;
     for (let i = 0; i < 4; i++) {
       x = (x + 0x9e3779b9) >>> 0;

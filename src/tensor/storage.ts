@@ -17,12 +17,23 @@
  */
 import { isGradEnabled } from '../autograd/grad_mode.js';
 import { RuntimeError } from '../errors.js';
+import { checkNumel } from './shape.js';
 
 /** Smaller arrays come cheaply from the engine; only these and larger are recycled. */
 const MIN_RECYCLED = 16384;
 
-/** Recyclable arrays and the live (not disposed) tensors on each. */
-const owned = new WeakMap<Float32Array, number>();
+/**
+ * Recyclable arrays, by their buffer (every recyclable array has a buffer of
+ * its own: see fresh()), with the live (not disposed) tensors on the buffer.
+ * Keyed by buffer, not by array, so that a tensor built on a `subarray` (or
+ * any other view of the same memory) is counted too: the storage is not
+ * recycled under it.
+ */
+interface Owned {
+  array: Float32Array;
+  refs: number;
+}
+const owned = new WeakMap<ArrayBufferLike, Owned>();
 const free = new Map<string, Float32Array[]>();
 let freeBytes = 0;
 let limitBytes = 256 * 1024 * 1024;
@@ -36,6 +47,18 @@ const keyOf = (n: number, shared: boolean): string => (shared ? `s${n}` : `${n}`
 
 /** A fresh array, uninitialized where the engine allows it (every caller writes each element). */
 function fresh(n: number, shared: boolean): Float32Array {
+  try {
+    return freshUnchecked(n, shared);
+  } catch (e) {
+    // The engine could not allocate (below MAX_NUMEL, but more than the process has): PyTorch's allocator error.
+    if (e instanceof RangeError) {
+      throw new RuntimeError(`DefaultCPUAllocator: can't allocate memory: you tried to allocate ${n * 4} bytes (${e.message})`);
+    }
+    throw e;
+  }
+}
+
+function freshUnchecked(n: number, shared: boolean): Float32Array {
   if (shared) return new Float32Array(new SharedArrayBuffer(n * 4));
   if (n < MIN_RECYCLED || typeof Buffer === 'undefined') return new Float32Array(n);
   const b = Buffer.allocUnsafeSlow(n * 4);
@@ -48,6 +71,7 @@ function fresh(n: number, shared: boolean): Float32Array {
  * SharedArrayBuffer (worker threads write it directly).
  */
 export function allocStorage(n: number, shared = false): Float32Array {
+  checkNumel(n);
   const recyclable = n >= MIN_RECYCLED && !isGradEnabled();
   if (n >= MIN_RECYCLED) {
     const list = free.get(keyOf(n, shared));
@@ -55,24 +79,24 @@ export function allocStorage(n: number, shared = false): Float32Array {
     if (a) {
       freeBytes -= n * 4;
       reused++;
-      if (recyclable) owned.set(a, 0);
-      else owned.delete(a);
+      if (recyclable) owned.set(a.buffer, { array: a, refs: 0 });
+      else owned.delete(a.buffer);
       return a;
     }
   }
   const a = fresh(n, shared);
-  if (recyclable) owned.set(a, 0);
+  if (recyclable) owned.set(a.buffer, { array: a, refs: 0 });
   return a;
 }
 
 /** Open tidy() scopes: the tensors made in each on recyclable storage. */
 const scopes: { dispose(): void }[][] = [];
 
-/** Tensor `t` now lives on `a` (called by the Tensor constructor). */
+/** Tensor `t` now lives on `a` or on a part of it (called by the Tensor constructor). */
 export function retainStorage(a: Float32Array, t: { dispose(): void }): void {
-  const refs = owned.get(a);
-  if (refs === undefined) return;
-  owned.set(a, refs + 1);
+  const o = owned.get(a.buffer);
+  if (o === undefined) return;
+  o.refs++;
   scopes[scopes.length - 1]?.push(t);
 }
 
@@ -93,14 +117,15 @@ export function adoptInScope(ts: Iterable<{ dispose(): void }>): void {
 }
 
 /** A tensor on `a` was disposed: the array is recycled once no live tensor is left on it. */
-export function releaseStorage(a: Float32Array): void {
-  const refs = owned.get(a);
-  if (refs === undefined) return;
-  if (refs > 1) {
-    owned.set(a, refs - 1);
+export function releaseStorage(view: Float32Array): void {
+  const o = owned.get(view.buffer);
+  if (o === undefined) return;
+  if (o.refs > 1) {
+    o.refs--;
     return;
   }
-  owned.delete(a);
+  owned.delete(view.buffer);
+  const a = o.array;
   const bytes = a.length * 4;
   if (freeBytes + bytes > limitBytes) return;
   const key = keyOf(a.length, isShared(a));
@@ -112,12 +137,12 @@ export function releaseStorage(a: Float32Array): void {
 
 /** Whether disposing every tensor on `a` would recycle it. */
 export function isRecyclable(a: Float32Array): boolean {
-  return owned.has(a);
+  return owned.has(a.buffer);
 }
 
 /** `a` may be held by a backward closure or a leaf's gradient: never recycle it. */
 export function pinStorage(a: Float32Array): void {
-  owned.delete(a);
+  owned.delete(a.buffer);
 }
 
 /** Caps the bytes kept on the free lists (0 turns recycling off and empties them). */

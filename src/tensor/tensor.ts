@@ -1,4 +1,4 @@
-import { RuntimeError, TypeError } from '../errors.js';
+import { RuntimeError, TypeError, fmtValue, pyTypeName } from '../errors.js';
 import { numel, type Shape } from './shape.js';
 import type { GradNode } from '../autograd/node.js';
 import { releaseStorage, retainStorage } from './storage.js';
@@ -33,11 +33,15 @@ export class Tensor {
   facts: MetaFacts = {};
 
   constructor(data: Float32Array | null, shape: Shape) {
+    if (!Array.isArray(shape)) throw new TypeError(`Tensor: shape must be a list of sizes, not ${pyTypeName(shape)}`, { kind: 'argument' });
+    if (data !== null && !(data instanceof Float32Array)) {
+      throw new TypeError(`Tensor: data must be a Float32Array or null, not ${pyTypeName(data)}`, { kind: 'argument' });
+    }
     for (const d of shape) {
-      if (!Number.isInteger(d) || d < 0) throw new RuntimeError(`invalid size ${d} in shape [${shape.join(', ')}]`);
+      if (!Number.isInteger(d) || d < 0) throw new RuntimeError(`invalid size ${fmtValue(d)} in shape ${fmtValue(shape)}`, { kind: 'argument' });
     }
     if (data !== null && data.length !== numel(shape)) {
-      throw new RuntimeError(`data of length ${data.length} does not fit shape [${shape.join(', ')}]`);
+      throw new RuntimeError(`data of length ${data.length} does not fit shape ${fmtValue(shape)}`, { kind: 'argument' });
     }
     this.#data = data;
     this.shape = Object.freeze([...shape]);
@@ -128,6 +132,11 @@ export function isTensor(x: unknown): x is Tensor {
 export function assertTensor(x: unknown, what = 'input'): asserts x is Tensor {
   if (!(x instanceof Tensor)) {
     const got = x === null ? 'null' : Array.isArray(x) ? 'Array' : typeof x;
-    throw new TypeError(`${what} must be a Tensor, not ${got}`);
+    throw new TypeError(`${what} must be a Tensor, not ${got}`, { kind: 'argument' });
   }
+}
+
+/** PyTorch's parser message for a tensor argument: `matmul(): argument 'other' (position 1) must be Tensor, not int`. */
+export function assertTensorArg(x: unknown, fn: string, name: string, pos: number): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new TypeError(`${fn}(): argument '${name}' (position ${pos}) must be Tensor, not ${pyTypeName(x)}`, { kind: 'argument' });
 }

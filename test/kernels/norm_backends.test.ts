@@ -15,7 +15,7 @@ import { add, mul, rsqrt, sub } from '../../src/ops/elementwise.js';
 import { mean, variance } from '../../src/ops/reduce.js';
 import { reshape } from '../../src/ops/shape_ops.js';
 import { batchNorm, groupNorm, instanceNorm, layerNorm } from '../../src/ops/norm/index.js';
-import { defaultCasesDir, findCaseFiles, loadCaseFile, runCase } from '../../src/oracle/runner.js';
+import { defaultCasesDirs, loadCaseFiles, runCase } from '../../src/oracle/runner.js';
 import * as be from '../../src/kernels/backend.js';
 import type { NormLayout } from '../../src/kernels/norm.js';
 
@@ -28,7 +28,7 @@ test('the WebAssembly kernels load here (else the wasm runs below would test the
   assert.throws(() => be.setNormBackend('gpu' as 'js'), /unknown normalization backend/);
 });
 
-const normFiles = findCaseFiles([defaultCasesDir()]).filter((f) => /\/norms_[^/]*\.json$/.test(f));
+const normFiles = loadCaseFiles(defaultCasesDirs()).filter((f) => /(^|\/)norms_[^/]*\.json$/.test(f.label));
 
 test('the norm oracle files are present', () => {
   assert.ok(normFiles.length >= 5, `found ${normFiles.length} norms_*.json files`);
@@ -36,11 +36,10 @@ test('the norm oracle files are present', () => {
 
 for (const backend of BACKENDS) {
   for (const file of normFiles) {
-    const name = file.split('/').pop()!;
-    test(`oracle ${name} on the ${backend} kernels`, () => {
+    test(`oracle ${file.label} on the ${backend} kernels`, () => {
       be.setNormBackend(backend);
       const failures: string[] = [];
-      for (const c of loadCaseFile(file).cases) {
+      for (const c of file.cases) {
         const r = runCase(c);
         if (r.status !== 'pass') failures.push(`${c.id}: ${r.status === 'fail' ? `${r.reason} (worst ${r.worst})` : r.reason}`);
       }

@@ -15,8 +15,7 @@ import { randn } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
 import { convPath, setConvPath, type ConvPathName } from '../../src/kernels/conv_fwd.js';
 import { setGemmBackend, wasmGemm, type GemmBackendName } from '../../src/kernels/gemm.js';
-import { existsSync } from 'node:fs';
-import { defaultCasesDir, findCaseFiles, loadCaseFile, repoCasesDir, runCase } from '../../src/oracle/runner.js';
+import { defaultCasesDirs, loadCaseFiles, runCase } from '../../src/oracle/runner.js';
 
 interface PathSetting {
   name: string;
@@ -48,10 +47,8 @@ test('the WebAssembly gemm loads here (else the wasm paths below would test the 
   assert.throws(() => setConvPath('gpu' as 'js'), /unknown convolution path/);
 });
 
-// The recorded conv layers and networks (../shared), and this repository's own recorded cases with convolutions.
-const sharedFiles = findCaseFiles([defaultCasesDir()]).filter((f) => /nets_(layers|networks)\.json$/.test(f));
-const repoFiles = existsSync(repoCasesDir()) ? findCaseFiles([repoCasesDir()]) : [];
-const convCases = [...sharedFiles, ...repoFiles].flatMap((f) => loadCaseFile(f).cases.filter((c) => /conv|network/i.test(c.id)));
+// Every recorded case with a convolution (layers and whole networks): the repository's copies and ../shared's.
+const convCases = loadCaseFiles(defaultCasesDirs()).flatMap((f) => f.cases.filter((c) => /conv|network/i.test(c.id)));
 
 test('the conv oracle cases are present', () => {
   assert.ok(convCases.length >= 10, `found ${convCases.length}`);

@@ -9,6 +9,7 @@ import { Tensor, assertTensor } from '../../tensor/tensor.js';
 import { add, div, mul, sqrt, sub } from '../elementwise.js';
 import { mean, variance } from '../reduce.js';
 import { reshape } from '../shape_ops.js';
+import { checkFiniteOption } from './checks.js';
 
 function statShape(t: Tensor, rank: number): number[] {
   return [t.shape[0]!, t.shape[1]!, ...new Array<number>(rank - 2).fill(1)];
@@ -40,6 +41,7 @@ export function adaptiveInstanceNorm(content: Tensor, style: Tensor, eps = 1e-5)
   assertTensor(content, 'adaptive_instance_norm: content');
   assertTensor(style, 'adaptive_instance_norm: style');
   const outShape = checkAdain(content, style);
+  checkFiniteOption('eps', eps);
   if (content.isMeta || style.isMeta) return Tensor.meta(outShape);
   const c = stats(content, eps, content.ndim);
   const s = stats(style, eps, content.ndim);

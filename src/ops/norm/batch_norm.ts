@@ -6,8 +6,9 @@
 import { normStats } from '../../kernels/backend.js';
 import { RuntimeError } from '../../errors.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
-import { applyNorm, layoutOf, normMetaOutput, rstdOf } from './core.js';
-import { checkAtLeast2d, checkFeatureCount, verifyBatchSize } from './checks.js';
+import { checkStatistics, type WarnSite } from './stat_warnings.js';
+import { applyNorm, emptyNormOutput, layoutOf, normMetaOutput, rstdOf } from './core.js';
+import { checkAtLeast2d, checkFeatureCount, checkFiniteOption, checkNoChannelsAffine, checkOptionalTensor, verifyBatchSize } from './checks.js';
 
 export interface BatchNormOptions {
   weight?: Tensor | null;
@@ -15,6 +16,8 @@ export interface BatchNormOptions {
   training?: boolean;
   momentum?: number;
   eps?: number;
+  /** The layer calling (warnings are emitted once per layer); undefined: once for F.batchNorm. */
+  warnSite?: WarnSite;
 }
 
 /** The checks F.batch_norm and ATen make before computing (shared with the analyzer). */
@@ -30,12 +33,22 @@ export function checkBatchNorm(input: Tensor, runningMean: Tensor | null, runnin
   else if (!training) throw new RuntimeError('running_var must be defined in evaluation mode');
   if (o.weight) checkFeatureCount('weight', C, o.weight.numel(), shape);
   if (o.bias) checkFeatureCount('bias', C, o.bias.numel(), shape);
+  checkNoChannelsAffine(C, !!(o.weight || o.bias), shape);
 }
 
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOptions = {}): Tensor {
   assertTensor(input, 'batch_norm: input');
+  checkOptionalTensor(runningMean, 'batch_norm', 'running_mean');
+  checkOptionalTensor(runningVar, 'batch_norm', 'running_var');
+  checkOptionalTensor(o.weight, 'batch_norm', 'weight');
+  checkOptionalTensor(o.bias, 'batch_norm', 'bias');
   checkBatchNorm(input, runningMean, runningVar, o);
+  // Validated where used: a NaN momentum or eps would poison the running statistics for good.
+  if (o.eps !== undefined) checkFiniteOption('eps', o.eps);
+  if (o.momentum !== undefined) checkFiniteOption('momentum', o.momentum);
   if (input.isMeta) return normMetaOutput(input);
+  // PyTorch returns early on an empty input: running statistics are left alone.
+  if (input.numel() === 0) return emptyNormOutput('batch_norm', input, o.weight ?? null, o.bias ?? null);
   const eps = o.eps ?? 1e-5;
   const momentum = o.momentum ?? 0.1;
   const layout = layoutOf(input.shape, false, 1);
@@ -45,6 +58,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   }
   const { mean, variance } = normStats(input.data, layout);
   const n = layout.N * layout.S;
+  checkStatistics('batch_norm', o.warnSite, input, variance, n);
   if (runningMean) {
     const d = runningMean.data;
     for (let c = 0; c < d.length; c++) d[c] = (1 - momentum) * d[c]! + momentum * mean[c]!;

@@ -3,8 +3,9 @@
  * the functional ops, the modules and the shape-flow analyzer alike.
  * Messages are PyTorch 1.13's, word for word.
  */
-import { RuntimeError, ValueError, fmtSize } from '../../errors.js';
+import { IndexError, RuntimeError, TypeError, ValueError, ZeroDivisionError, fmtSize, fmtValue, pyTypeName } from '../../errors.js';
 import { numel, type Shape } from '../../tensor/shape.js';
+import { Tensor } from '../../tensor/tensor.js';
 
 /** PyTorch's `_verify_spatial_size`: instance statistics need more than one spatial element. */
 export function verifySpatialSize(shape: Shape): void {
@@ -24,6 +25,18 @@ export function verifyBatchSize(shape: Shape): void {
 export function checkFeatureCount(name: string, expected: number, actual: number, inputShape: Shape): void {
   if (expected !== actual) {
     throw new RuntimeError(`${name} should contain ${expected} elements not ${actual}`, { kind: 'channels', inputSize: inputShape });
+  }
+}
+
+/**
+ * ATen's batch norm kernel reads weight[0] / bias[0] when there are no
+ * channels (for instance norm: no instance x channel planes, N * C = 0), and
+ * PyTorch 1.13 raises this IndexError (checked: BatchNorm2d(0) on [2, 0, 3, 3],
+ * InstanceNorm2d(3, affine=True) on [0, 3, 3, 3]). Without weight and bias it runs.
+ */
+export function checkNoChannelsAffine(channels: number, hasAffine: boolean, inputShape: Shape): void {
+  if (channels === 0 && hasAffine) {
+    throw new IndexError('select(): index 0 out of range for tensor of size [0] at dimension 0', { inputSize: inputShape, kind: 'channels' });
   }
 }
 
@@ -64,11 +77,17 @@ export function checkLayerNormShape(shape: Shape, normalizedShape: readonly numb
 
 /** F.group_norm's batch-size check and ATen's channel checks. */
 export function checkGroupNorm(shape: Shape, numGroups: number, weightLen?: number, biasLen?: number): void {
+  // F.group_norm's argument parser, then its batch-size check (a Python division: num_groups=0 divides by zero).
+  if (typeof numGroups !== 'number' || !Number.isInteger(numGroups)) {
+    throw new TypeError(`group_norm(): argument 'num_groups' (position 2) must be int, not ${pyTypeName(numGroups)}`, { kind: 'argument' });
+  }
   if (shape.length < 2) {
     throw new RuntimeError(`Expected at least 2 dimensions for input tensor but received ${shape.length}`, { kind: 'rank', inputSize: shape });
   }
   const C = shape[1]!;
+  if (numGroups === 0) throw new ZeroDivisionError('integer division or modulo by zero', { kind: 'argument', inputSize: shape });
   verifyBatchSize([Math.floor((shape[0]! * C) / numGroups), numGroups, ...shape.slice(2)]);
+  if (numGroups < 0) throw new RuntimeError(`Expected num groups to be greater than 0, got ${numGroups}`, { kind: 'argument', inputSize: shape });
   if (C % numGroups !== 0) {
     throw new RuntimeError(
       `Expected number of channels in input to be divisible by num_groups, but got input of shape ${fmtSize(shape)} and num_groups=${numGroups}`,
@@ -89,9 +108,16 @@ export function checkGroupNorm(shape: Shape, numGroups: number, weightLen?: numb
   }
 }
 
+/** An optional tensor argument of a norm (weight, bias, running statistics): a Tensor, null or undefined. */
+export function checkOptionalTensor(v: unknown, fn: string, name: string): void {
+  if (v !== undefined && v !== null && !(v instanceof Tensor)) {
+    throw new TypeError(`${fn}(): argument '${name}' must be Tensor, not ${pyTypeName(v)}`, { kind: 'argument' });
+  }
+}
+
 /** Checks an option that must be a finite number (eps, momentum). */
 export function checkFiniteOption(name: string, v: number, opts: { positive?: boolean } = {}): void {
   if (typeof v !== 'number' || !Number.isFinite(v) || (opts.positive && v <= 0)) {
-    throw new ValueError(`${name} must be a finite${opts.positive ? ' positive' : ''} number, got ${v}`);
+    throw new ValueError(`${name} must be a finite${opts.positive ? ' positive' : ''} number, got ${fmtValue(v)}`, { kind: 'argument' });
   }
 }

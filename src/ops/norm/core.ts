@@ -91,6 +91,22 @@ export function normGradTensors(grads: NormGrads, input: Tensor, weight: Tensor 
   return res;
 }
 
+/**
+ * A norm of an input with no elements (a zero batch or a zero spatial size):
+ * PyTorch returns an empty output at once, and backward gives an empty input
+ * gradient and zero weight and bias gradients (sums over no elements). The
+ * kernels are not called: their statistics of nothing would be NaN.
+ */
+export function emptyNormOutput(name: string, input: Tensor, weight: Tensor | null, bias: Tensor | null): Tensor {
+  const out = new Tensor(new Float32Array(0), input.shape);
+  const inputs = [input, ...(weight ? [weight] : []), ...(bias ? [bias] : [])];
+  return record(out, inputs, name, () => [
+    new Tensor(new Float32Array(0), input.shape),
+    ...(weight ? [new Tensor(new Float32Array(weight.numel()), weight.shape)] : []),
+    ...(bias ? [new Tensor(new Float32Array(bias.numel()), bias.shape)] : []),
+  ]);
+}
+
 /** The facts a norm's meta output carries: constant planes stay constant (the output is the bias). */
 export function normMetaOutput(input: Tensor): Tensor {
   return Tensor.meta(input.shape, input.facts);

@@ -5,8 +5,9 @@
  */
 import { noGrad } from '../../autograd/grad_mode.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
-import { applyNorm, layoutOf, normalizeWithInputStats, normMetaOutput, rstdOf } from './core.js';
-import { checkAtLeast2d, checkFeatureCount, verifySpatialSize } from './checks.js';
+import { checkStatistics, type WarnSite } from './stat_warnings.js';
+import { applyNorm, emptyNormOutput, layoutOf, normalizeWithInputStats, normMetaOutput, rstdOf } from './core.js';
+import { checkAtLeast2d, checkFeatureCount, checkFiniteOption, checkNoChannelsAffine, checkOptionalTensor, verifySpatialSize } from './checks.js';
 import { RuntimeError } from '../../errors.js';
 
 export interface InstanceNormOptions {
@@ -17,6 +18,8 @@ export interface InstanceNormOptions {
   useInputStats?: boolean;
   momentum?: number;
   eps?: number;
+  /** The layer calling (warnings are emitted once per layer); undefined: once for F.instanceNorm. */
+  warnSite?: WarnSite;
 }
 
 /** The checks F.instance_norm makes before computing (shared with the analyzer). */
@@ -34,16 +37,32 @@ export function checkInstanceNorm(input: Tensor, o: InstanceNormOptions): void {
   if (o.runningVar) checkFeatureCount('running_var', N * C, N * o.runningVar.numel(), shape);
   if (o.weight) checkFeatureCount('weight', N * C, N * o.weight.numel(), shape);
   if (o.bias) checkFeatureCount('bias', N * C, N * o.bias.numel(), shape);
+  checkNoChannelsAffine(N * C, !!(o.weight || o.bias), shape);
 }
 
 export function instanceNorm(input: Tensor, o: InstanceNormOptions = {}): Tensor {
   assertTensor(input, 'instance_norm: input');
+  for (const k of ['runningMean', 'runningVar', 'weight', 'bias'] as const) checkOptionalTensor(o[k], 'instance_norm', k);
   checkInstanceNorm(input, o);
+  if (o.eps !== undefined) checkFiniteOption('eps', o.eps);
+  if (o.momentum !== undefined) checkFiniteOption('momentum', o.momentum);
   if (input.isMeta) return normMetaOutput(input);
   const eps = o.eps ?? 1e-5;
   const momentum = o.momentum ?? 0.1;
   const weight = o.weight ?? null;
   const bias = o.bias ?? null;
+  if (input.numel() === 0) {
+    // ATen runs batch norm on the [1, N*C, ...] view, which returns early on an empty input (the running
+    // statistics are left alone), then copies back the batch mean of the repeated running statistics, in
+    // any mode: with N = 0 that is a mean over no instances, NaN (checked in PyTorch 1.13).
+    if (input.shape[0] === 0) {
+      noGrad(() => {
+        o.runningMean?.data.fill(NaN);
+        o.runningVar?.data.fill(NaN);
+      });
+    }
+    return emptyNormOutput('instance_norm', input, weight, bias);
+  }
   if (!(o.useInputStats ?? true)) {
     const layout = layoutOf(input.shape, false, 1);
     const mean = Float64Array.from(o.runningMean!.data);
@@ -51,6 +70,7 @@ export function instanceNorm(input: Tensor, o: InstanceNormOptions = {}): Tensor
   }
   const layout = layoutOf(input.shape, true, 1);
   const { out, mean, variance } = normalizeWithInputStats('instance_norm', input, layout, eps, weight, bias);
+  checkStatistics('instance_norm', o.warnSite, input, variance, layout.S);
   if (o.runningMean || o.runningVar) {
     noGrad(() => updateInstanceRunningStats(layout.N, layout.C, layout.S, mean, variance, o.runningMean ?? null, o.runningVar ?? null, momentum));
   }
