@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 /**
- * `npm run bench:conv [-- --quick]`: normkit's Conv2d (im2col + blocked gemm,
- * WebAssembly SIMD micro-kernel) against onnxruntime-node's Conv on the same
+ * `npm run bench:conv [-- --quick]`: normkit's Conv2d (its default path per
+ * shape: WebAssembly im2col + gemm, Winograd, direct; one thread) against onnxruntime-node's Conv on the same
  * shapes and weights, in one process: the convolutions of a small
  * style-transfer network. Medians via tinybench; ratio = peer / normkit.
  * onnxruntime's result is checked against normkit's before it is timed.
  */
 import { Bench } from 'tinybench';
 import { noGrad } from '../src/tensor/grad_mode.js';
+import { setNumThreads } from '../src/kernels/backend.js';
 import { conv2d, conv2dOutputShape } from '../src/ops/conv.js';
 import { randn } from '../src/tensor/creation.js';
 import { manualSeed } from '../src/tensor/random.js';
@@ -52,6 +53,7 @@ function maxRelError(a: Float32Array, b: Float32Array): number {
 
 async function main(): Promise<number> {
   const quick = process.argv.includes('--quick');
+  setNumThreads(1);
   manualSeed(0);
   const rows: string[][] = [['shape', 'conv', 'normkit fwd', 'normkit fwd+bwd', 'onnxruntime 1T', 'onnxruntime 2T']];
   for (const c of CASES) {

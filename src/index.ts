@@ -29,8 +29,11 @@ export {
   setNormBackend,
   getNormBackend,
   setNormThreads,
+  setNumThreads,
   warmNormThreads,
   normBackendInfo,
   type NormBackendName,
   type NormBackendInfo,
 } from './kernels/backend.js';
+export { setConvPath, getConvPath, type ConvPathName } from './kernels/conv_fwd.js';
+export { setGemmBackend, type GemmBackendName } from './kernels/gemm.js';

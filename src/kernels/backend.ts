@@ -115,6 +115,26 @@ export function setNormThreads(n: number, tuning: { minElements?: number; shared
   resizePool();
 }
 
+/**
+ * The same pool for the other kernel families (convolution: conv_threads.ts):
+ * null on one thread, and until the workers are ready (the first call starts them).
+ */
+export function taskPool(): NormPool | null {
+  if (threads < 2 || !threadsPossible) return null;
+  if (!pool) pool = new NormPool(threads - 1);
+  return pool.ready ? pool : null;
+}
+
+/** The thread cap every kernel family shares (NORMKIT_THREADS, default the machine's cores, at most 8). */
+export function threadCount(): number {
+  return threads;
+}
+
+/** Caps the threads of every kernel family (normalization and convolution); 1 = this thread only. */
+export function setNumThreads(n: number): void {
+  setNormThreads(n);
+}
+
 /** Starts the worker threads now (normally started by the first large call) and resolves once they can be used. */
 export async function warmNormThreads(): Promise<boolean> {
   if (threads < 2 || !threadsPossible) return false;

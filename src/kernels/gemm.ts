@@ -3,11 +3,16 @@
  * C[M,N] (+)= op(A)[M,K] * op(B)[K,N], with op = identity or transpose.
  * Row-major. Blocks of op(A) and op(B) are packed into narrow strips, so that
  * transposes cost nothing extra and a register-blocked micro-kernel streams
- * both operands contiguously. The micro-kernel is WebAssembly SIMD (4x8 tiles,
- * float32 accumulation as in PyTorch; see gemm_simd.ts) where available, else
- * scalar JavaScript (4x4 tiles, float64 accumulation within each K-block).
+ * both operands contiguously. Two backends: WebAssembly SIMD (asm/gemm.ts:
+ * operands copied into its memory, packing, blocking and a 4x8 micro-kernel
+ * there, float32 accumulation as in PyTorch) where it loads, else scalar
+ * JavaScript (4x4 tiles, float64 accumulation within each K-block).
+ *
+ * NORMKIT_NO_WASM=1 (as for the normalization kernels) or NORMKIT_GEMM=js
+ * selects the JavaScript path at startup; `setGemmBackend` switches at run time.
  */
-import { createSimdGemm } from './gemm_simd.js';
+import { RuntimeError } from '../errors.js';
+import { loadWasmGemm, type WasmGemm } from './gemm_wasm.js';
 
 const KC = 256;
 const MC = 64;
@@ -31,7 +36,10 @@ export interface GemmOptions {
 const packedA = new Float64Array(MC * KC);
 const packedB = new Float64Array((NC + 4) * KC);
 const edge = new Float64Array(16);
-const simd = createSimdGemm(MC, KC, NC);
+const wasmLoad = loadWasmGemm();
+/** The WebAssembly gemm of this thread (null when it did not load). */
+export const wasmGemm: WasmGemm | null = wasmLoad.gemm;
+export const wasmGemmError: string | null = wasmLoad.error;
 
 type Buf = Float32Array | Float64Array;
 
@@ -140,8 +148,8 @@ export function gemm(
   C: Float32Array,
   opts: GemmOptions = {},
 ): void {
-  if (simd === null) gemmScalar(M, N, K, A, B, C, opts);
-  else gemmSimd(M, N, K, A, B, C, opts);
+  if (gemmBackend === 'scalar') gemmScalar(M, N, K, A, B, C, opts);
+  else gemmWasm(M, N, K, A, B, C, opts);
 }
 
 /** Copies `rows` rows of `len` values between strided layouts (one bulk copy when both are contiguous). */
@@ -160,8 +168,8 @@ function copyRows(src: Float32Array, so: number, lds: number, dst: Float32Array,
   }
 }
 
-function gemmSimd(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, opts: GemmOptions): void {
-  const s = simd!;
+function gemmWasm(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, opts: GemmOptions): void {
+  const w = wasmGemm!;
   const ao = opts.aOffset ?? 0;
   const bo = opts.bOffset ?? 0;
   const co = opts.cOffset ?? 0;
@@ -173,30 +181,19 @@ function gemmSimd(M: number, N: number, K: number, A: Float32Array, B: Float32Ar
   }
   const transA = opts.transA ?? false;
   const transB = opts.transB ?? false;
-  const mPad = Math.ceil(M / 4) * 4;
-  for (let j0 = 0; j0 < N; j0 += NC) {
-    const nc = Math.min(NC, N - j0);
-    const ns = Math.ceil(nc / 8);
-    const ldp = ns * 8;
-    // The C panel (M x nc) lives in wasm memory while every K-block adds into it.
-    s.reserveC(mPad * ldp);
-    const F = s.mem;
-    if (opts.accumulate) {
-      copyRows(C, co + j0, ldc, F, s.cOff, ldp, M, nc);
-    } else {
-      F.fill(0, s.cOff, s.cOff + mPad * ldp);
-    }
-    for (let p0 = 0; p0 < K; p0 += KC) {
-      const kc = Math.min(KC, K - p0);
-      packB(F, s.bOff, 8, B, bo, transB, ldb, j0, nc, p0, kc);
-      for (let i0 = 0; i0 < M; i0 += MC) {
-        const mc = Math.min(MC, M - i0);
-        packA(F, s.aOff, A, ao, transA, lda, i0, mc, p0, kc);
-        s.block(Math.ceil(mc / 4), ns, kc, s.cOff + i0 * ldp, ldp);
-      }
-    }
-    copyRows(F, s.cOff, ldp, C, co + j0, ldc, M, nc);
-  }
+  // Operands as stored: A is M x K (K x M transposed), B K x N (N x K); copied in packed.
+  const [aRows, aLen] = transA ? [K, M] : [M, K];
+  const [bRows, bLen] = transB ? [N, K] : [K, N];
+  w.reset();
+  const a = w.alloc(aRows * aLen);
+  const b = w.alloc(bRows * bLen);
+  const c = w.alloc(M * N);
+  const F = w.f32();
+  copyRows(A, ao, lda, F, a, aLen, aRows, aLen);
+  copyRows(B, bo, ldb, F, b, bLen, bRows, bLen);
+  if (opts.accumulate) copyRows(C, co, ldc, F, c, N, M, N);
+  w.gemm(M, N, K, a, aLen, transA, b, bLen, transB, c, N, opts.accumulate ?? false);
+  copyRows(F, c, N, C, co, ldc, M, N);
 }
 
 /** The portable path (also the fallback without WebAssembly SIMD). */
@@ -235,5 +232,16 @@ export function gemmScalar(
   }
 }
 
-/** Which micro-kernel `gemm` runs. */
-export const gemmBackend: 'wasm-simd' | 'scalar' = simd === null ? 'scalar' : 'wasm-simd';
+export type GemmBackendName = 'wasm-simd' | 'scalar';
+
+const envScalar = process.env.NORMKIT_NO_WASM === '1' || process.env.NORMKIT_GEMM === 'js';
+
+/** Which micro-kernel `gemm` runs (a live binding: see setGemmBackend). */
+export let gemmBackend: GemmBackendName = wasmGemm === null || envScalar ? 'scalar' : 'wasm-simd';
+
+/** Selects gemm's kernels: 'wasm-simd' (throws if they did not load) or 'scalar'. */
+export function setGemmBackend(name: GemmBackendName): void {
+  if (name === 'wasm-simd' && wasmGemm === null) throw new RuntimeError(`the WebAssembly gemm is unavailable: ${wasmGemmError}`);
+  if (name !== 'wasm-simd' && name !== 'scalar') throw new RuntimeError(`unknown gemm backend '${String(name)}' (expected 'wasm-simd' or 'scalar')`);
+  gemmBackend = name;
+}

@@ -38,6 +38,16 @@ export interface JobMessage {
   piece: number;
 }
 
+/**
+ * A whole task for one worker (other kernel families, e.g. convolution): its
+ * arrays are in shared memory, it runs in one piece and reports like a job.
+ */
+export interface TaskMessage {
+  id: number;
+  task: string;
+  args: Record<string, unknown>;
+}
+
 type Arr = Float32Array | Float64Array;
 
 /** Input bytes per staged piece: small enough to start a worker early, large enough to amortize the wake-ups. */
@@ -86,6 +96,14 @@ class PoolWorker {
     Atomics.store(this.ctrl, CTRL.staged, staged);
     Atomics.store(this.ctrl, CTRL.finished, 0);
     this.worker.postMessage({ ...m, id });
+    return id;
+  }
+
+  postTask(task: string, args: Record<string, unknown>): number {
+    const id = ++this.#id;
+    Atomics.store(this.ctrl, CTRL.staged, 0);
+    Atomics.store(this.ctrl, CTRL.finished, 0);
+    this.worker.postMessage({ id, task, args } satisfies TaskMessage);
     return id;
   }
 
@@ -215,6 +233,20 @@ export class NormPool {
       const target = den > 0 ? main / den : 0.9 / k;
       this.#share.set(kernel, Math.min(0.9 / k, Math.max(0.05, 0.7 * share + 0.3 * target)));
     }
+  }
+
+  /**
+   * Posts `task` with the same `args` to every worker and returns at once
+   * (false, posting nothing, when the pool is not ready). Such tasks share
+   * their work through counters in their own shared arrays (see
+   * conv_threads.ts): the caller takes part and never waits on a worker that
+   * has claimed nothing, so a descheduled worker cannot slow it down.
+   */
+  broadcast(task: string, args: Record<string, unknown>): boolean {
+    if (!this.ready) return false;
+    this.runs++;
+    for (const w of this.#workers) w.postTask(task, args);
+    return true;
   }
 
   /** A worker's arguments for units [u0, u0 + units), with staging views for what it cannot share. */

@@ -7,7 +7,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { jsKernels, sliceArgs, type KernelArgs, type KernelName } from './norm_js.js';
 import { loadWasmKernels } from './norm_wasm.js';
-import { CTRL, type JobMessage } from './norm_pool.js';
+import { CTRL, type JobMessage, type TaskMessage } from './norm_pool.js';
+import { runTask } from './tasks.js';
 
 const buf = (workerData as { ctrl: SharedArrayBuffer }).ctrl;
 const ctrl = new Int32Array(buf);
@@ -20,9 +21,21 @@ function signal(): void {
   Atomics.notify(ctrl, CTRL.signal);
 }
 
-parentPort!.on('message', (m: JobMessage) => {
+parentPort!.on('message', (m: JobMessage | TaskMessage) => {
   const t0 = performance.now();
   let status = 0;
+  if ('task' in m) {
+    try {
+      runTask(m.task, m.args);
+    } catch {
+      status = 1;
+    }
+    time[0] = performance.now() - t0;
+    Atomics.store(ctrl, CTRL.status, status);
+    Atomics.store(ctrl, CTRL.done, m.id);
+    signal();
+    return;
+  }
   try {
     // Both kernel sets give identical results; the WebAssembly one is faster.
     const kernels = m.backend === 'wasm' && wasm.kernels ? wasm.kernels : jsKernels;

@@ -7,6 +7,7 @@
 import { checkNumberArg } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
 import { RuntimeError } from '../errors.js';
+import { reluBackward, reluForward } from '../kernels/relu.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { propagateElementwiseFacts } from './meta_facts.js';
 
@@ -45,9 +46,13 @@ function pointwise(name: string, x: Tensor, f: (v: number) => number, df: (v: nu
   });
 }
 
-/** max(x, 0); NaN passes through; the gradient is 0 where the output is <= 0. */
+/** max(x, 0); NaN passes through; the gradient is 0 where the output is <= 0 (branch-free loops: kernels/relu.ts). */
 export function relu(x: Tensor): Tensor {
-  return pointwise('relu', x, (v) => (v <= 0 ? 0 : v), (_v, y) => (y <= 0 ? 0 : 1));
+  assertTensor(x, 'input');
+  if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
+  const od = reluForward(x.data);
+  const out = new Tensor(od, x.shape);
+  return record(out, [x], 'relu', (g) => [new Tensor(reluBackward(od, g.data), x.shape)]);
 }
 
 /** x for x > 0, else negativeSlope * x (the slope also applies at 0 in the gradient). */

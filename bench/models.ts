@@ -1,0 +1,376 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench:models [-- --quick] [-- --json FILE]`: whole models and the
+ * convolutions of bench:conv, normkit against onnxruntime-node and PyTorch
+ * (through /usr/bin/python3 when `import torch` works, else marked absent), at
+ * 1 and 2 threads, in one script on the same inputs and weights:
+ *
+ * - the forward of examples/resnet-generator.json at 1x3x256x256 (onnxruntime
+ *   runs bench/fixtures/resnet-generator-256.onnx, exported from PyTorch with
+ *   the weights of bench/fixtures/resnet-generator.safetensors, which normkit
+ *   and PyTorch load);
+ * - a training step of examples/style_net.json (Adam lr 1e-3, MSE loss,
+ *   8x3x32x32): normkit and PyTorch (onnxruntime-node has no training);
+ * - conv2d forward on bench:conv's shapes (onnxruntime: one-node models, bench/onnx.ts);
+ * - the gemm alone: GFLOP/s and flops per cycle at /proc/cpuinfo's clock
+ *   against 128-bit SIMD's peak without FMA (2 f32x4 multiplies + 2 adds per
+ *   cycle = 16 flops/cycle).
+ *
+ * Every peer's result is checked against normkit's before its time counts.
+ * `--export` rebuilds the fixtures (needs PyTorch). Medians; ratio = peer / normkit
+ * at equal threads (above 1: normkit is faster).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { noGrad } from '../src/tensor/grad_mode.js';
+import { saveSafetensors, loadSafetensors } from '../src/io/safetensors.js';
+import { normBackendInfo, setNumThreads, warmNormThreads } from '../src/kernels/backend.js';
+import { gemm } from '../src/kernels/gemm.js';
+import { conv2d, conv2dOutputShape } from '../src/ops/conv.js';
+import { mseLoss } from '../src/ops/loss.js';
+import { Adam } from '../src/optim/adam.js';
+import { fromSpec } from '../src/spec/spec.js';
+import { randn } from '../src/tensor/creation.js';
+import { manualSeed } from '../src/tensor/random.js';
+import { Tensor } from '../src/tensor/tensor.js';
+import '../src/ops/methods.js';
+import type { Module } from '../src/nn/module.js';
+import { buildModel, ortRunner } from './onnx.js';
+
+const PYTHON = '/usr/bin/python3';
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const FIX = join(ROOT, 'bench', 'fixtures');
+const TORCH_SCRIPT = join(ROOT, 'bench', 'torch_models.py');
+const RESNET_SPEC = join(ROOT, 'examples', 'resnet-generator.json');
+const STYLE_SPEC = join(ROOT, 'examples', 'style_net.json');
+const RESNET_WEIGHTS = join(FIX, 'resnet-generator.safetensors');
+const RESNET_ONNX = join(FIX, 'resnet-generator-256.onnx');
+const STYLE_WEIGHTS = join(FIX, 'style_net.safetensors');
+const RESNET_SHAPE = [1, 3, 256, 256];
+const STYLE_SHAPE = [8, 3, 32, 32];
+const THREADS = [1, 2];
+
+/** bench:conv's shapes (bench/conv.ts). */
+const CONV_CASES = [
+  { x: [4, 3, 64, 64], cout: 32, k: 9, stride: 1, pad: 4 },
+  { x: [4, 32, 64, 64], cout: 64, k: 3, stride: 2, pad: 1 },
+  { x: [4, 64, 32, 32], cout: 128, k: 3, stride: 2, pad: 1 },
+  { x: [4, 128, 16, 16], cout: 128, k: 3, stride: 1, pad: 1 },
+];
+
+interface Row {
+  task: string;
+  impl: 'normkit' | 'onnxruntime' | 'pytorch';
+  threads: number;
+  medianMs: number | null;
+  /** Why there is no time (absent peer, result differs). */
+  note?: string;
+  maxErr?: number;
+}
+
+interface Opts {
+  quick: boolean;
+  json: string | null;
+  exportFixtures: boolean;
+}
+
+function parseArgs(argv: string[]): Opts {
+  const i = argv.indexOf('--json');
+  return { quick: argv.includes('--quick'), json: i >= 0 ? argv[i + 1] ?? null : null, exportFixtures: argv.includes('--export') };
+}
+
+const median = (a: number[]): number => {
+  const s = [...a].sort((x, y) => x - y);
+  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+/** Median ms of `iters` runs after `warmup` (async runs awaited). */
+async function time(run: () => unknown, warmup: number, iters: number): Promise<number> {
+  for (let i = 0; i < warmup; i++) await run();
+  const t: number[] = [];
+  for (let i = 0; i < iters; i++) {
+    const t0 = performance.now();
+    await run();
+    t.push(performance.now() - t0);
+  }
+  return median(t);
+}
+
+/** Worst |a - b| relative to b's scale, max(1, max |b|). */
+function maxRelError(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length) return Infinity;
+  let scale = 1;
+  for (const v of b) scale = Math.max(scale, Math.abs(v));
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / scale);
+  return Number.isNaN(worst) ? Infinity : worst;
+}
+
+function torchAvailable(): string | null {
+  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
+  return r.status === 0 ? r.stdout.trim() : null;
+}
+
+function model(specPath: string, weights: string): Module {
+  const m = fromSpec((JSON.parse(readFileSync(specPath, 'utf8')) as { model: unknown }).model);
+  m.loadStateDict(loadSafetensors(readFileSync(weights)).tensors);
+  return m;
+}
+
+/** Seeded weights for both models, and the ONNX export of the generator by PyTorch. */
+function exportFixtures(): void {
+  manualSeed(1234);
+  for (const [spec, out] of [
+    [RESNET_SPEC, RESNET_WEIGHTS],
+    [STYLE_SPEC, STYLE_WEIGHTS],
+  ] as const) {
+    const m = fromSpec((JSON.parse(readFileSync(spec, 'utf8')) as { model: unknown }).model);
+    writeFileSync(out, saveSafetensors(m.stateDict()));
+  }
+  const r = spawnSync(PYTHON, [TORCH_SCRIPT, '--export', RESNET_SPEC, RESNET_WEIGHTS, RESNET_ONNX, ...RESNET_SHAPE.map(String)], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`export failed: ${r.stderr.slice(-3000)}`);
+  console.error(`wrote ${RESNET_WEIGHTS}, ${STYLE_WEIGHTS}, ${RESNET_ONNX}`);
+}
+
+/**
+ * The clock actually running, estimated from a chain of dependent int32 adds
+ * and xors (1 cycle each) timed by CPU time: /proc/cpuinfo shows the nominal
+ * clock, not the boost clock a busy core runs at.
+ */
+function measuredMHz(): number {
+  const chain = (n: number, a: number, b: number): number => {
+    let x = a | 0;
+    for (let i = 0; i < n; i++) {
+      x = ((x + b) | 0) ^ a;
+      x = ((x + b) | 0) ^ a;
+      x = ((x + b) | 0) ^ a;
+      x = ((x + b) | 0) ^ a;
+    }
+    return x;
+  };
+  chain(1e6, 3, 5);
+  const rates: number[] = [];
+  for (let r = 0; r < 3; r++) {
+    const n = 2e7;
+    const c0 = process.cpuUsage();
+    if (chain(n, r, 7) === 0.5) console.log('');
+    const c = process.cpuUsage(c0);
+    rates.push((8 * n) / ((c.user + c.system) / 1e6) / 1e6);
+  }
+  return Math.max(...rates);
+}
+
+function cpuMHz(): number {
+  const m = /cpu MHz\s*:\s*([\d.]+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+  return m ? Number(m[1]) : cpus()[0]?.speed ?? 0;
+}
+
+async function main(): Promise<number> {
+  const o = parseArgs(process.argv.slice(2));
+  if (o.exportFixtures) {
+    exportFixtures();
+    return 0;
+  }
+  const it = o.quick ? { warmup: 1, iters: 3, slowIters: 3 } : { warmup: 3, iters: 15, slowIters: 7 };
+  const rows: Row[] = [];
+  const torch = torchAvailable();
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'normkit-models-'));
+  const put = (name: string, a: Float32Array): string => {
+    const p = join(dir, name);
+    writeFileSync(p, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return p;
+  };
+  const torchTasks: Record<string, unknown>[] = [];
+  const refs = new Map<string, Float32Array>();
+  try {
+    // ---- gemm alone ----
+    const mhz = cpuMHz();
+    const clock = measuredMHz();
+    const gemmRows: string[] = [];
+    for (const [M, N, K] of [
+      [256, 256, 256],
+      [128, 4096, 1152],
+    ] as const) {
+      const A = randn([M, K]).data;
+      const B = randn([K, N]).data;
+      const C = new Float32Array(M * N);
+      for (let i = 0; i < 5; i++) gemm(M, N, K, A, B, C);
+      // CPU time (this process: one busy thread) is steadier than wall time on a shared machine.
+      const runs = o.quick ? 5 : 20;
+      const c0 = process.cpuUsage();
+      const ms = await time(() => gemm(M, N, K, A, B, C), 0, runs);
+      const cpu = process.cpuUsage(c0);
+      const cpuMs = (cpu.user + cpu.system) / 1000 / runs;
+      const gf = (2 * M * N * K) / ms / 1e6;
+      const gfCpu = (2 * M * N * K) / cpuMs / 1e6;
+      gemmRows.push(
+        `gemm ${M}x${N}x${K}: ${gf.toFixed(1)} GFLOP/s wall median, ${gfCpu.toFixed(1)} GFLOP/s by CPU time; ` +
+          `${((gfCpu * 1e3) / mhz).toFixed(1)} flops/cycle at /proc/cpuinfo's ${mhz.toFixed(0)} MHz, ` +
+          `${((gfCpu * 1e3) / clock).toFixed(1)} at the measured ${clock.toFixed(0)} MHz (128-bit SIMD peak without FMA: 16)`,
+      );
+      rows.push({ task: `gemm ${M}x${N}x${K}`, impl: 'normkit', threads: 1, medianMs: ms });
+    }
+
+    // ---- resnet-generator forward ----
+    manualSeed(7);
+    const gen = model(RESNET_SPEC, RESNET_WEIGHTS).eval();
+    const xr = randn(RESNET_SHAPE);
+    const yr = noGrad(() => gen.call(xr)).data;
+    const genTask = 'resnet-generator forward 1x3x256x256';
+    refs.set(genTask, yr);
+    torchTasks.push({ name: genTask, kind: 'forward', spec: RESNET_SPEC, weights: RESNET_WEIGHTS, input: put('xr.f32', xr.data), shape: RESNET_SHAPE, result: join(dir, 'r0.f32'), iters: it.slowIters });
+
+    // ---- style_net training step ----
+    manualSeed(8);
+    const xs = randn(STYLE_SHAPE);
+    const styleOut = noGrad(() => model(STYLE_SPEC, STYLE_WEIGHTS).call(xs)).shape;
+    const target = randn(styleOut);
+    const trainTask = 'style_net train step 8x3x32x32 (Adam, MSE)';
+    const net = model(STYLE_SPEC, STYLE_WEIGHTS).train();
+    const opt = new Adam(net.parameters(), { lr: 1e-3 });
+    const step = (): Tensor => {
+      opt.zeroGrad(true);
+      const loss = mseLoss(net.call(xs), target);
+      loss.backward();
+      opt.step();
+      return loss;
+    };
+    refs.set(trainTask, Float32Array.from(step().data));
+    torchTasks.push({
+      name: trainTask,
+      kind: 'train',
+      spec: STYLE_SPEC,
+      weights: STYLE_WEIGHTS,
+      input: put('xs.f32', xs.data),
+      shape: STYLE_SHAPE,
+      target: put('ts.f32', target.data),
+      targetShape: styleOut,
+      lr: 1e-3,
+      result: join(dir, 'r1.f32'),
+    });
+
+    // ---- convolutions ----
+    manualSeed(9);
+    const convs = CONV_CASES.map((c, i) => {
+      const x = randn(c.x);
+      const w = randn([c.cout, c.x[1]!, c.k, c.k]).mul(0.05);
+      const b = randn([c.cout]).mul(0.1);
+      const opts = { stride: c.stride, padding: c.pad };
+      const name = `conv2d [${c.x.join(', ')}] ${c.k}x${c.k} s${c.stride} -> ${c.cout}`;
+      const ref = noGrad(() => conv2d(x, w, b, opts)).data;
+      refs.set(name, ref);
+      torchTasks.push({
+        name,
+        kind: 'conv',
+        input: put(`xc${i}.f32`, x.data),
+        shape: c.x,
+        w: put(`wc${i}.f32`, w.data),
+        wShape: [...w.shape],
+        b: put(`bc${i}.f32`, b.data),
+        stride: c.stride,
+        pad: c.pad,
+        result: join(dir, `rc${i}.f32`),
+      });
+      return { c, x, w, b, opts, name, ref };
+    });
+
+    // ---- normkit, both thread counts ----
+    for (const t of THREADS) {
+      setNumThreads(t);
+      if (t > 1 && !(await warmNormThreads())) console.error('worker threads unavailable: the 2-thread rows run on one');
+      rows.push({ task: genTask, impl: 'normkit', threads: t, medianMs: await time(() => noGrad(() => gen.call(xr)), it.warmup, it.slowIters) });
+      rows.push({ task: trainTask, impl: 'normkit', threads: t, medianMs: await time(step, it.warmup, it.iters) });
+      for (const cv of convs) {
+        rows.push({ task: cv.name, impl: 'normkit', threads: t, medianMs: await time(() => noGrad(() => conv2d(cv.x, cv.w, cv.b, cv.opts)), it.warmup, it.iters) });
+      }
+      console.error(`normkit ${t}T done`);
+    }
+    setNumThreads(1);
+
+    // ---- onnxruntime ----
+    const genModel = new Uint8Array(readFileSync(RESNET_ONNX));
+    for (const t of THREADS) {
+      const r = await ortRunner(genModel, xr.data, RESNET_SHAPE, t);
+      const err = maxRelError(await r.run(), yr);
+      rows.push(err <= 1e-3 ? { task: genTask, impl: 'onnxruntime', threads: t, medianMs: await time(() => r.run(), it.warmup, it.slowIters), maxErr: err } : { task: genTask, impl: 'onnxruntime', threads: t, medianMs: null, note: 'differs', maxErr: err });
+      await r.release();
+      rows.push({ task: trainTask, impl: 'onnxruntime', threads: t, medianMs: null, note: 'no training' });
+      for (const cv of convs) {
+        const outShape = conv2dOutputShape(cv.x.shape, cv.w.shape, cv.opts);
+        const m = buildModel(cv.c.x, {
+          opType: 'Conv',
+          opset: 17,
+          initializers: [
+            { name: 'W', dims: [...cv.w.shape], data: cv.w.data },
+            { name: 'B', dims: [...cv.b.shape], data: cv.b.data },
+          ],
+          intListAttrs: { kernel_shape: [cv.c.k, cv.c.k], strides: [cv.c.stride, cv.c.stride], pads: [cv.c.pad, cv.c.pad, cv.c.pad, cv.c.pad] },
+          outputDims: outShape,
+        });
+        const rc = await ortRunner(m, cv.x.data, cv.c.x, t);
+        const e = maxRelError(await rc.run(), cv.ref);
+        rows.push(e <= 1e-4 ? { task: cv.name, impl: 'onnxruntime', threads: t, medianMs: await time(() => rc.run(), it.warmup, it.iters), maxErr: e } : { task: cv.name, impl: 'onnxruntime', threads: t, medianMs: null, note: 'differs', maxErr: e });
+        await rc.release();
+      }
+      console.error(`onnxruntime ${t}T done`);
+    }
+
+    // ---- PyTorch ----
+    if (torch === null) {
+      for (const name of refs.keys()) for (const t of THREADS) rows.push({ task: name, impl: 'pytorch', threads: t, medianMs: null, note: 'absent' });
+    } else {
+      const job = { tasks: torchTasks, threads: THREADS, warmup: it.warmup, iters: it.iters };
+      writeFileSync(join(dir, 'job.json'), JSON.stringify(job));
+      const r = spawnSync(PYTHON, [TORCH_SCRIPT, join(dir, 'job.json')], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (r.status !== 0) throw new Error(`python exited with ${r.status}: ${r.stderr.slice(-3000)}`);
+      const out = JSON.parse(r.stdout) as { results: { name: string; threads: number; medianMs: number }[] };
+      for (const tt of torchTasks) {
+        const ref = refs.get(tt.name as string)!;
+        const raw = readFileSync(tt.result as string);
+        const got = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+        const err = maxRelError(got, ref);
+        // The training step compares its first loss; layers and the generator their outputs.
+        const tol = tt.kind === 'forward' ? 1e-3 : 1e-4;
+        for (const res of out.results.filter((x) => x.name === tt.name)) {
+          rows.push(err <= tol ? { task: res.name, impl: 'pytorch', threads: res.threads, medianMs: res.medianMs, maxErr: err } : { task: res.name, impl: 'pytorch', threads: res.threads, medianMs: null, note: 'differs', maxErr: err });
+        }
+      }
+      console.error('pytorch done');
+    }
+
+    // ---- report ----
+    const tasks = [...new Set(rows.map((r) => r.task))];
+    const cell = (task: string, impl: Row['impl'], t: number): string => {
+      const r = rows.find((x) => x.task === task && x.impl === impl && x.threads === t);
+      if (!r) return '-';
+      if (r.medianMs === null) return r.note ?? '-';
+      const nk = rows.find((x) => x.task === task && x.impl === 'normkit' && x.threads === t)?.medianMs;
+      return impl === 'normkit' || !nk ? r.medianMs.toFixed(2) : `${r.medianMs.toFixed(2)} (${(r.medianMs / nk).toFixed(2)}x)`;
+    };
+    const header = ['task', ...THREADS.flatMap((t) => [`normkit ${t}T`, `onnxruntime ${t}T`, `PyTorch ${t}T`])];
+    const table = [header, ...tasks.filter((t) => !t.startsWith('gemm')).map((task) => [task, ...THREADS.flatMap((t) => [cell(task, 'normkit', t), cell(task, 'onnxruntime', t), cell(task, 'pytorch', t)])])];
+    const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+    const info = normBackendInfo();
+    console.log(`${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}, PyTorch ${torch ?? 'absent'}; load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+    console.log('Median ms; (ratio) = peer / normkit at equal threads (above 1: normkit is faster).');
+    for (const r of table) console.log(r.map((v, i) => v.padEnd(widths[i]!)).join('  '));
+    for (const g of gemmRows) console.log(g);
+    if (o.json) {
+      writeFileSync(o.json, JSON.stringify({ machine: { cpu: cpus()[0]?.model, cores: cpus().length, mhz, measuredMHz: clock, node: process.version, torch, threadedCalls: info.threadedCalls }, gemm: gemmRows, results: rows }, null, 1));
+    }
+    return 0;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    console.error(`bench:models: ${(err as Error).stack ?? String(err)}`);
+    process.exitCode = 1;
+  },
+);

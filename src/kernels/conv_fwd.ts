@@ -1,0 +1,342 @@
+/**
+ * Convolution forward paths on raw arrays (shapes already checked): each
+ * computes out[n] = bias + conv(x[n], weight) for images [n0, n1), so callers
+ * can split a batch between threads.
+ *
+ * - `js`: im2col in JavaScript + gemm (whatever gemm backend is selected).
+ * - `wasm`: the image copied into WebAssembly memory once, im2col there, the
+ *   gemm straight from the column matrix to an output panel in wasm memory,
+ *   bias added there, one copy out per image. A 1x1 stride-1 unpadded
+ *   convolution skips im2col: the image is its own column matrix.
+ * - `winograd`: F(2x2, 3x3) for 3x3 stride-1 dilation-1 convolutions (see
+ *   winograd.ts), on the wasm gemm.
+ * - `direct`: stride-1, dilation-1, ungrouped convolutions with at most 4
+ *   output channels (an image-to-image network's last layer), directly over a
+ *   zero-padded copy of the image in wasm memory: im2col would write and pack
+ *   a column matrix each of whose values serves only Cout products. Sums in the
+ *   gemm's order: the same values as the wasm path.
+ *
+ * `convPath()` picks: NORMKIT_CONV=js|wasm|winograd|direct|auto (default auto)
+ * or `setConvPath`; auto runs winograd or direct where they apply and pay,
+ * else wasm, and js when the WebAssembly gemm is off (NORMKIT_NO_WASM=1,
+ * NORMKIT_GEMM=js). A forced path that does not apply runs wasm.
+ */
+import { RuntimeError } from '../errors.js';
+import { chunkRows, im2col, type ConvGeom2d } from './conv.js';
+import { gemm, gemmBackend, wasmGemm } from './gemm.js';
+import { winogradApplies, winogradForward, winogradPays } from './winograd.js';
+
+export type ConvPathName = 'auto' | 'js' | 'wasm' | 'winograd' | 'direct';
+
+/** A convolution's sizes: N images of C channels, Cout outputs, G groups, 2-D geometry. */
+export interface ConvDims {
+  N: number;
+  C: number;
+  Cout: number;
+  G: number;
+  g: ConvGeom2d;
+}
+
+const PATHS: readonly ConvPathName[] = ['auto', 'js', 'wasm', 'winograd', 'direct'];
+
+function envPath(): ConvPathName {
+  const v = process.env.NORMKIT_CONV;
+  return v !== undefined && (PATHS as readonly string[]).includes(v) ? (v as ConvPathName) : 'auto';
+}
+
+let selected: ConvPathName = envPath();
+
+/** Forces a forward path ('auto' restores the default choice); 'wasm' and 'winograd' need the WebAssembly gemm. */
+export function setConvPath(name: ConvPathName): void {
+  if (!PATHS.includes(name)) throw new RuntimeError(`unknown convolution path '${String(name)}' (expected ${PATHS.join(', ')})`);
+  selected = name;
+}
+
+export function getConvPath(): ConvPathName {
+  return selected;
+}
+
+/** Asked before an image's result is written out; null: always write. */
+export type Commit = ((n: number) => boolean) | null;
+
+/** True for a 1x1, stride-1, unpadded convolution: the image is its own column matrix. */
+export function isPointwise(g: ConvGeom2d): boolean {
+  return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.outH === g.H && g.outW === g.W;
+}
+
+/** The path that runs `d` now. A forced path that does not apply (winograd on a 5x5 kernel, wasm without wasm) falls back. */
+export function convPath(d: ConvDims): Exclude<ConvPathName, 'auto'> {
+  const wasmOk = wasmGemm !== null && gemmBackend === 'wasm-simd';
+  if (!wasmOk) return 'js';
+  if (selected === 'js') return 'js';
+  if (selected === 'winograd') return winogradApplies(d) ? 'winograd' : 'wasm';
+  if (selected === 'direct') return directApplies(d) ? 'direct' : 'wasm';
+  if (selected === 'wasm') return 'wasm';
+  if (directApplies(d) && directPays(d)) return 'direct';
+  return winogradApplies(d) && winogradPays(d) ? 'winograd' : 'wasm';
+}
+
+/** Stride 1, dilation 1, one group, at most 4 output channels. */
+export function directApplies(d: ConvDims): boolean {
+  const g = d.g;
+  return d.G === 1 && d.Cout <= 4 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1;
+}
+
+/** Enough taps per output for the column matrix to be the cost (measured on the generators' 16 -> 3, 7x7 head). */
+function directPays(d: ConvDims): boolean {
+  return d.C * d.g.kh * d.g.kw >= 64 && d.g.outW >= 8;
+}
+
+/**
+ * Runs output rows [r0, r1) of images [n0, n1) of the forward on `path`,
+ * writing out (N x Cout x outH x outW). Winograd pieces start on an even row.
+ * Pieces of one call share a `key`: a thread's later pieces reuse the weights
+ * its earlier one left in wasm memory. The wasm paths compute each image in
+ * their own memory and ask `commit` before writing it to `out` (false: drop
+ * it, another thread wrote it); the js path writes `out` as it goes.
+ */
+export function convForwardImages(
+  path: Exclude<ConvPathName, 'auto'>,
+  d: ConvDims,
+  xd: Float32Array,
+  wd: Float32Array,
+  bd: Float32Array | null,
+  out: Float32Array,
+  n0: number,
+  n1: number,
+  r0 = 0,
+  r1 = d.g.outH,
+  key: number | null = null,
+  commit: Commit = null,
+): void {
+  if (n1 <= n0 || r1 <= r0) return;
+  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit);
+  else if (path === 'direct') forwardDirect(d, xd, wd, bd, out, n0, n1, r0, r1, commit);
+  else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit);
+  else forwardJs(d, xd, wd, bd, out, n0, n1, r0, r1);
+}
+
+/** Input rows [ih0, ih1) that output rows [r0, r1) read (clipped to the image). */
+export function inputRows(g: ConvGeom2d, r0: number, r1: number): [number, number] {
+  const ih0 = Math.max(0, r0 * g.sh - g.ph);
+  const ih1 = Math.min(g.H, (r1 - 1) * g.sh - g.ph + (g.kh - 1) * g.dh + 1);
+  return [ih0, Math.max(ih0, ih1)];
+}
+
+/** Copies input rows [ih0, ih1) of every channel of image n into wasm memory at xOff (C x H x W layout). */
+export function copyImageRows(F: Float32Array, xOff: number, xd: Float32Array, n: number, C: number, g: ConvGeom2d, ih0: number, ih1: number): void {
+  const HW = g.H * g.W;
+  if (ih0 === 0 && ih1 === g.H) {
+    F.set(xd.subarray(n * C * HW, (n + 1) * C * HW), xOff);
+    return;
+  }
+  for (let c = 0; c < C; c++) {
+    const src = (n * C + c) * HW;
+    F.set(xd.subarray(src + ih0 * g.W, src + ih1 * g.W), xOff + c * HW + ih0 * g.W);
+  }
+}
+
+function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, r0: number, r1: number): void {
+  const { C, Cout, G, g } = d;
+  const Cig = C / G;
+  const Cog = Cout / G;
+  const Kg = Cig * g.kh * g.kw;
+  const L = g.outH * g.outW;
+  const HW = g.H * g.W;
+  const direct = isPointwise(g);
+  const rows = direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, r1 - r0);
+  const col = direct ? xd : new Float32Array(C * g.kh * g.kw * rows * g.outW);
+  for (let n = n0; n < n1; n++) {
+    for (let oh0 = r0; oh0 < r1; oh0 += rows) {
+      const oh1 = Math.min(r1, oh0 + rows);
+      const Lc = (oh1 - oh0) * g.outW;
+      if (!direct) im2col(xd, n * C * HW, C, g, col, 0, oh0, oh1);
+      // The direct path's column matrix is the image: rows of length HW (= L), read from oh0 on.
+      const colBase = direct ? n * C * HW + oh0 * g.outW : 0;
+      const ldb = direct ? HW : Lc;
+      for (let grp = 0; grp < G; grp++) {
+        gemm(Cog, Lc, Kg, wd, col, out, {
+          aOffset: grp * Cog * Kg,
+          bOffset: colBase + grp * Kg * ldb,
+          ldb,
+          cOffset: (n * Cout + grp * Cog) * L + oh0 * g.outW,
+          ldc: L,
+        });
+      }
+    }
+    if (bd) {
+      for (let c = 0; c < Cout; c++) {
+        const b = bd[c]!;
+        const o = (n * Cout + c) * L;
+        for (let i = o + r0 * g.outW; i < o + r1 * g.outW; i++) out[i] = out[i]! + b;
+      }
+    }
+  }
+}
+
+function forwardWasm(
+  d: ConvDims,
+  xd: Float32Array,
+  wd: Float32Array,
+  bd: Float32Array | null,
+  out: Float32Array,
+  n0: number,
+  n1: number,
+  r0: number,
+  r1: number,
+  key: number | null,
+  commit: Commit,
+): void {
+  const w = wasmGemm!;
+  const { C, Cout, G, g } = d;
+  const Cig = C / G;
+  const Cog = Cout / G;
+  const Kg = Cig * g.kh * g.kw;
+  const L = g.outH * g.outW;
+  const HW = g.H * g.W;
+  const direct = isPointwise(g);
+  const rows = direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, r1 - r0);
+  const [ih0, ih1] = inputRows(g, r0, r1);
+  const keep = key !== null && w.owner === key;
+  w.reset(key);
+  const wOff = w.alloc(wd.length);
+  const bOff = bd ? w.alloc(Cout) : -1;
+  const xOff = w.alloc(C * HW);
+  const yOff = w.alloc(Cout * L);
+  let F = w.f32();
+  if (!keep) {
+    F.set(wd, wOff);
+    if (bd) F.set(bd, bOff);
+  }
+  // Sized for the whole image, so that every piece of a call allocates alike.
+  const colOff = direct ? xOff : w.alloc(C * g.kh * g.kw * chunkRows(C * g.kh * g.kw, g.outW, g.outH) * g.outW);
+  const whole = r0 === 0 && r1 === g.outH;
+  for (let n = n0; n < n1; n++) {
+    F = w.f32();
+    copyImageRows(F, xOff, xd, n, C, g, ih0, ih1);
+    for (let oh0 = r0; oh0 < r1; oh0 += rows) {
+      const oh1 = Math.min(r1, oh0 + rows);
+      const Lc = (oh1 - oh0) * g.outW;
+      if (!direct) w.im2col(xOff, C, g, oh0, oh1, colOff);
+      const b0 = direct ? colOff + oh0 * g.outW : colOff;
+      const ldb = direct ? HW : Lc;
+      for (let grp = 0; grp < G; grp++) {
+        w.gemm(Cog, Lc, Kg, wOff + grp * Cog * Kg, Kg, false, b0 + grp * Kg * ldb, ldb, false, yOff + grp * Cog * L + oh0 * g.outW, L, false);
+      }
+    }
+    const len = (r1 - r0) * g.outW;
+    if (bd) w.biasAct(yOff + r0 * g.outW, bOff, Cout, Cout, len, L, false);
+    F = w.f32();
+    if (commit && !commit(n)) continue;
+    if (whole) out.set(F.subarray(yOff, yOff + Cout * L), n * Cout * L);
+    else {
+      for (let c = 0; c < Cout; c++) {
+        const at = c * L + r0 * g.outW;
+        out.set(F.subarray(yOff + at, yOff + at + len), n * Cout * L + at);
+      }
+    }
+  }
+}
+
+/** Whether the WebAssembly drivers run (the gemm loaded and is selected, and the js path is not forced). */
+export function wasmConvEnabled(): boolean {
+  return wasmGemm !== null && gemmBackend === 'wasm-simd' && selected !== 'js';
+}
+
+/**
+ * Transposed convolution forward in WebAssembly memory, per image: the gemm
+ * W^T x into the column matrix, col2im straight into the output image (no
+ * separate scatter pass over JS arrays), bias there, one copy out. `g` is the
+ * geometry with the output as the image and the input's pixels as window
+ * positions; d.C is the input's channels, d.Cout the output's.
+ */
+export function convTransposeForwardWasm(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array): void {
+  const w = wasmGemm!;
+  const { N, C: Cin, Cout, G, g } = d;
+  const Cig = Cin / G;
+  const KgT = (Cout / G) * g.kh * g.kw;
+  const Lin = g.outH * g.outW;
+  const HWout = g.H * g.W;
+  const rows = chunkRows(Cout * g.kh * g.kw, g.outW, g.outH);
+  w.reset();
+  const wOff = w.alloc(wd.length);
+  const bOff = bd ? w.alloc(Cout) : -1;
+  const xOff = w.alloc(Cin * Lin);
+  const yOff = w.alloc(Cout * HWout);
+  const colOff = w.alloc(Cout * g.kh * g.kw * rows * g.outW);
+  let F = w.f32();
+  F.set(wd, wOff);
+  if (bd) F.set(bd, bOff);
+  for (let n = 0; n < N; n++) {
+    F = w.f32();
+    F.set(xd.subarray(n * Cin * Lin, (n + 1) * Cin * Lin), xOff);
+    F.fill(0, yOff, yOff + Cout * HWout);
+    for (let r0 = 0; r0 < g.outH; r0 += rows) {
+      const r1 = Math.min(g.outH, r0 + rows);
+      const Lc = (r1 - r0) * g.outW;
+      for (let grp = 0; grp < G; grp++) {
+        w.gemm(KgT, Lc, Cig, wOff + grp * Cig * KgT, KgT, true, xOff + grp * Cig * Lin + r0 * g.outW, Lin, false, colOff + grp * KgT * Lc, Lc, false);
+      }
+      w.col2im(colOff, Cout, g, r0, r1, yOff);
+    }
+    if (bd) w.biasAct(yOff, bOff, Cout, Cout, HWout, HWout, false);
+    F = w.f32();
+    out.set(F.subarray(yOff, yOff + Cout * HWout), n * Cout * HWout);
+  }
+}
+
+function forwardDirect(
+  d: ConvDims,
+  xd: Float32Array,
+  wd: Float32Array,
+  bd: Float32Array | null,
+  out: Float32Array,
+  n0: number,
+  n1: number,
+  r0: number,
+  r1: number,
+  commit: Commit,
+): void {
+  const w = wasmGemm!;
+  const { C, Cout, g } = d;
+  const { H, W, outH, outW } = g;
+  const Hp = outH + g.kh - 1;
+  const Wp = outW + g.kw - 1;
+  const L = outH * outW;
+  const HW = H * W;
+  w.reset();
+  const wOff = w.alloc(wd.length);
+  const bOff = bd ? w.alloc(Cout) : -1;
+  const xpOff = w.alloc(C * Hp * Wp);
+  const yOff = w.alloc(Cout * L);
+  let F = w.f32();
+  F.set(wd, wOff);
+  if (bd) F.set(bd, bOff);
+  // Padded rows [r0, r1 + kh - 1) are what output rows [r0, r1) read; of them, image rows
+  // [hp0 - ph, hp1 - ph) and columns [0, colsIn) land inside the frame.
+  const hp0 = r0;
+  const hp1 = r1 + g.kh - 1;
+  const h0 = Math.max(0, hp0 - g.ph);
+  const h1 = Math.min(H, hp1 - g.ph);
+  const colsIn = Math.min(W, Wp - g.pw);
+  const len = (r1 - r0) * outW;
+  for (let n = n0; n < n1; n++) {
+    F = w.f32();
+    for (let c = 0; c < C; c++) {
+      F.fill(0, xpOff + (c * Hp + hp0) * Wp, xpOff + (c * Hp + hp1) * Wp);
+      for (let h = h0; h < h1; h++) {
+        const src = (n * C + c) * HW + h * W;
+        F.set(xd.subarray(src, src + colsIn), xpOff + (c * Hp + h + g.ph) * Wp + g.pw);
+      }
+    }
+    F.fill(0, yOff, yOff + Cout * L);
+    w.directConv(xpOff, C, Hp, Wp, wOff, Cout, g.kh, g.kw, outH, outW, r0, r1, yOff);
+    if (bd) w.biasAct(yOff + r0 * outW, bOff, Cout, Cout, len, L, false);
+    F = w.f32();
+    if (commit && !commit(n)) continue;
+    for (let c = 0; c < Cout; c++) {
+      const at = c * L + r0 * outW;
+      out.set(F.subarray(yOff + at, yOff + at + len), n * Cout * L + at);
+    }
+  }
+}

@@ -1,0 +1,174 @@
+/**
+ * Every convolution forward path (JavaScript im2col on either gemm backend,
+ * WebAssembly im2col + gemm, Winograd F(2x2, 3x3)) forced in turn: the conv
+ * oracle cases (single layers and whole networks) must pass on each, and each
+ * path must match the reference (JS im2col, scalar gemm) on random layers
+ * within the oracle's single-layer tolerance.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import '../../src/ops/methods.js';
+import { assertClose } from '../helpers.js';
+import { noGrad } from '../../src/tensor/grad_mode.js';
+import { conv2d } from '../../src/ops/conv.js';
+import { randn } from '../../src/tensor/creation.js';
+import { manualSeed } from '../../src/tensor/random.js';
+import { convPath, setConvPath, type ConvPathName } from '../../src/kernels/conv_fwd.js';
+import { setGemmBackend, wasmGemm, type GemmBackendName } from '../../src/kernels/gemm.js';
+import { defaultCasesDirs, loadCaseFiles, runCase } from '../../src/oracle/runner.js';
+
+interface PathSetting {
+  name: string;
+  conv: Exclude<ConvPathName, 'auto'>;
+  gemm: GemmBackendName;
+}
+
+const SETTINGS: PathSetting[] = [
+  { name: 'js im2col, scalar gemm', conv: 'js', gemm: 'scalar' },
+  { name: 'js im2col, wasm gemm', conv: 'js', gemm: 'wasm-simd' },
+  { name: 'wasm im2col + gemm', conv: 'wasm', gemm: 'wasm-simd' },
+  { name: 'winograd', conv: 'winograd', gemm: 'wasm-simd' },
+  { name: 'direct', conv: 'direct', gemm: 'wasm-simd' },
+];
+
+function withPath<T>(s: PathSetting, f: () => T): T {
+  setGemmBackend(s.gemm);
+  setConvPath(s.conv);
+  try {
+    return f();
+  } finally {
+    setConvPath('auto');
+    setGemmBackend(wasmGemm ? 'wasm-simd' : 'scalar');
+  }
+}
+
+test('the WebAssembly gemm loads here (else the wasm paths below would test the fallback)', () => {
+  assert.ok(wasmGemm);
+  assert.throws(() => setConvPath('gpu' as 'js'), /unknown convolution path/);
+});
+
+// Every recorded case with a convolution (layers and whole networks): the repository's copies and ../shared's.
+const convCases = loadCaseFiles(defaultCasesDirs()).flatMap((f) => f.cases.filter((c) => /conv|network/i.test(c.id)));
+
+test('the conv oracle cases are present', () => {
+  assert.ok(convCases.length >= 10, `found ${convCases.length}`);
+});
+
+for (const s of SETTINGS) {
+  test(`conv oracle cases pass on the ${s.name} path`, () => {
+    const failures = withPath(s, () =>
+      convCases.flatMap((c) => {
+        const r = runCase(c);
+        return r.status === 'pass' ? [] : [`${c.id}: ${r.status === 'fail' ? `${r.reason} (worst ${r.worst})` : r.reason}`];
+      }),
+    );
+    assert.deepEqual(failures, []);
+  });
+}
+
+const LAYERS: { x: number[]; cout: number; k: number; opts: { stride?: number; padding?: number; dilation?: number; groups?: number } }[] = [
+  { x: [2, 16, 9, 11], cout: 24, k: 3, opts: { padding: 1 } },
+  { x: [1, 20, 8, 7], cout: 17, k: 3, opts: {} },
+  { x: [3, 5, 6, 6], cout: 4, k: 3, opts: { padding: 2 } },
+  { x: [2, 32, 12, 12], cout: 32, k: 1, opts: {} },
+  { x: [2, 8, 10, 10], cout: 8, k: 3, opts: { stride: 2, padding: 1, groups: 2 } },
+  { x: [1, 6, 9, 9], cout: 5, k: 3, opts: { dilation: 2, padding: 2 } },
+  { x: [1, 3, 20, 20], cout: 8, k: 9, opts: { padding: 4 } },
+  { x: [2, 16, 13, 11], cout: 3, k: 7, opts: { padding: 3 } },
+  { x: [1, 5, 6, 9], cout: 2, k: 3, opts: {} },
+];
+
+for (const l of LAYERS) {
+  test(`every path matches the reference on conv2d ${JSON.stringify(l)}`, () => {
+    manualSeed(3);
+    const x = randn(l.x);
+    const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
+    const b = randn([l.cout]);
+    const run = (s: PathSetting) => withPath(s, () => noGrad(() => conv2d(x, w, b, l.opts)));
+    const ref = run(SETTINGS[0]!);
+    for (const s of SETTINGS.slice(1)) assertClose(run(s), ref.data, 1e-5, 1e-4, s.name);
+  });
+}
+
+test('winograd runs where it applies and pays, im2col elsewhere', () => {
+  const g = { H: 16, W: 16, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, outH: 16, outW: 16 };
+  assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g }), 'winograd');
+  assert.equal(convPath({ N: 1, C: 3, Cout: 64, G: 1, g }), 'wasm');
+  assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g: { ...g, sh: 2, sw: 2, outH: 8, outW: 8 } }), 'wasm');
+  assert.equal(convPath({ N: 1, C: 16, Cout: 3, G: 1, g: { ...g, kh: 7, kw: 7, ph: 3, pw: 3 } }), 'direct');
+});
+
+// ---- threads: every path on two threads gives the one-thread result, bit for bit ----
+
+test('conv forward on two threads (images split, rows split) equals one thread on every path', async () => {
+  const be = await import('../../src/kernels/backend.js');
+  const { setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
+  be.setNumThreads(2);
+  setConvThreadMinFlops(0, false);
+  try {
+    assert.ok(await be.warmNormThreads(), 'the worker pool starts');
+    const runsBefore = be.normBackendInfo().threadedCalls;
+    for (const s of SETTINGS) {
+      for (const l of [LAYERS[0]!, { x: [1, 16, 9, 11], cout: 40, k: 3, opts: { padding: 1 } }, { x: [1, 16, 10, 7], cout: 8, k: 3, opts: {} }, LAYERS[4]!, LAYERS[3]!]) {
+        manualSeed(5);
+        const x = randn(l.x);
+        const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
+        const b = randn([l.cout]);
+        const two = withPath(s, () => noGrad(() => conv2d(x, w, b, l.opts)));
+        be.setNumThreads(1);
+        const one = withPath(s, () => noGrad(() => conv2d(x, w, b, l.opts)));
+        be.setNumThreads(2);
+        assert.ok(await be.warmNormThreads());
+        assert.deepEqual(two.data, one.data, `${s.name} ${JSON.stringify(l)}`);
+      }
+      const failures = withPath(s, () =>
+        convCases.flatMap((c) => {
+          const r = runCase(c);
+          return r.status === 'pass' ? [] : [`${c.id}: ${r.status === 'fail' ? r.reason : r.reason}`];
+        }),
+      );
+      assert.deepEqual(failures, [], `oracle on ${s.name}, two threads`);
+    }
+    assert.ok(be.normBackendInfo().threadedCalls > runsBefore, 'the workers took part');
+  } finally {
+    setConvThreadMinFlops(2e8, true);
+    be.setNumThreads(1);
+  }
+});
+
+// ---- backward: the wasm drivers against the JavaScript ones ----
+
+for (const l of LAYERS) {
+  test(`conv2d gradients on the wasm path match the js path: ${JSON.stringify(l)}`, () => {
+    manualSeed(11);
+    const x = randn(l.x);
+    const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
+    const b = randn([l.cout]);
+    const grads = (s: PathSetting) =>
+      withPath(s, () => {
+        const [xs, ws, bs] = [x, w, b].map((t) => randn(t.shape).mul(0).add(t).requiresGrad_());
+        const y = conv2d(xs!, ws!, bs!, l.opts);
+        y.backward(randn(y.shape).mul(0).add(1).mul(y.detach().mul(0.5)));
+        return [xs!.grad!, ws!.grad!, bs!.grad!];
+      });
+    const ref = grads(SETTINGS[0]!);
+    const got = grads(SETTINGS[2]!);
+    ['grad input', 'grad weight', 'grad bias'].forEach((what, i) => assertClose(got[i]!, ref[i]!.data, 1e-4, 1e-4, what));
+  });
+}
+
+test('conv_transpose2d forward on the wasm path matches the js path', async () => {
+  const { convTranspose2d } = await import('../../src/ops/conv.js');
+  for (const l of [
+    { x: [2, 6, 5, 4], cout: 4, k: 3, opts: { stride: 2, padding: 1, outputPadding: 1 } },
+    { x: [1, 4, 3, 3], cout: 6, k: 4, opts: { stride: 2, padding: 1, groups: 2 } },
+    { x: [1, 3, 4, 4], cout: 2, k: 3, opts: { dilation: 2 } },
+  ]) {
+    manualSeed(13);
+    const x = randn(l.x);
+    const w = randn([l.x[1]!, l.cout / (l.opts.groups ?? 1), l.k, l.k]);
+    const b = randn([l.cout]);
+    const run = (s: PathSetting) => withPath(s, () => noGrad(() => convTranspose2d(x, w, b, l.opts)));
+    assertClose(run(SETTINGS[2]!), run(SETTINGS[0]!).data, 1e-5, 1e-4, JSON.stringify(l));
+  }
+});
