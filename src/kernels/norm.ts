@@ -27,7 +27,8 @@
  * thread: that is the reference path; kernels/backend.ts supplies the fast one.
  */
 import { RuntimeError } from '../errors.js';
-import { jsKernels, type KernelArgs, type KernelName } from './norm_js.js';
+import type { KernelArgs, KernelName } from './norm_calls.js';
+import { jsKernels } from './norm_js.js';
 
 export interface NormLayout {
   N: number;

@@ -17,7 +17,7 @@
  * The share of work each worker gets adapts to the measured speeds.
  */
 import { Worker } from 'node:worker_threads';
-import { sliceArgs, specs, type KernelArgs, type KernelName, type NormKernels } from './norm_js.js';
+import { sliceArgs, specs, type KernelArgs, type KernelName, type NormKernels } from './norm_calls.js';
 import { isShared } from '../tensor/storage.js';
 
 /**

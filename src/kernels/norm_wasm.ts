@@ -10,7 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { specs, type KernelArgs, type KernelName, type NormKernels } from './norm_js.js';
+import { specs, type KernelArgs, type KernelName, type NormKernels } from './norm_calls.js';
 
 // The WebAssembly global, typed here (the project's lib settings do not include it).
 interface WasmMemory {

@@ -5,7 +5,8 @@
  * in Atomics.wait and cannot receive messages.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { jsKernels, sliceArgs, type KernelArgs, type KernelName } from './norm_js.js';
+import { sliceArgs, type KernelArgs, type KernelName } from './norm_calls.js';
+import { jsKernels } from './norm_js.js';
 import { loadWasmKernels } from './norm_wasm.js';
 import { CTRL, type JobMessage, type TaskMessage } from './norm_pool.js';
 import { runTask } from './tasks.js';
