@@ -3,8 +3,8 @@
     python3 torch_models.py JOB.json       -> timings as JSON on stdout
     python3 torch_models.py --export SPEC.json WEIGHTS.safetensors OUT.onnx N C H W
 
-Models are built from normkit's JSON specs (the oracle's spec_to_module, copied
-here so the bench does not depend on ../shared), weights come from the same
+Models are built from normkit's JSON specs (spec_to_module of the repository's
+test/oracle/gen_nets.py, the PyTorch side of the spec format), weights come from the same
 safetensors file normkit loads, inputs from raw float32 files normkit wrote.
 Each task's result is written back as float32 for normkit to check before any
 timing counts.
@@ -16,42 +16,10 @@ import sys
 import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
 
-
-def spec_to_module(spec):
-    kind = spec["module"]
-    args = dict(spec.get("args", {}))
-    if kind == "Sequential":
-        return nn.Sequential(*[spec_to_module(s) for s in spec["layers"]])
-    if kind == "Residual":
-        return Residual(spec_to_module(spec["body"]))
-    if kind == "Concat":
-        return Concat([spec_to_module(s) for s in spec["branches"]], dim=spec.get("dim", 1))
-    for k in ("kernel_size", "stride", "padding", "dilation", "output_padding", "output_size", "scale_factor", "size"):
-        if isinstance(args.get(k), list):
-            args[k] = tuple(args[k])
-    return getattr(nn, kind)(**args)
-
-
-class Residual(nn.Module):
-    def __init__(self, body):
-        super().__init__()
-        self.body = body
-
-    def forward(self, x):
-        return x + self.body(x)
-
-
-class Concat(nn.Module):
-    def __init__(self, branches, dim=1):
-        super().__init__()
-        self.branches = nn.ModuleList(branches)
-        self.dim = dim
-
-    def forward(self, x):
-        return torch.cat([b(x) for b in self.branches], dim=self.dim)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "test", "oracle"))
+from gen_nets import spec_to_module  # noqa: E402
 
 
 DTYPES = {"F32": torch.float32, "F64": torch.float64, "I64": torch.int64, "I32": torch.int32}
