@@ -12,29 +12,10 @@ import { pixelShuffle, pixelUnshuffle } from '../../ops/pixel_shuffle.js';
 import { adaptiveAvgPool1d, avgPool1d, maxPool1d } from '../../ops/pool1d.js';
 import { prelu } from '../../ops/prelu.js';
 import type { IntOrTuple } from '../../ops/window_args.js';
-import { Tensor, assertTensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { input, kw, optTensor } from './args.js';
 import type { OracleFn } from './index.js';
 
-/** Checks the keyword names (as Python would) and reads them. */
-function kw(fn: string, kwargs: Record<string, unknown>, allowed: readonly string[]) {
-  for (const k of Object.keys(kwargs)) {
-    if (!allowed.includes(k)) throw new TypeError(`${fn}() got an unexpected keyword argument '${k}'`);
-  }
-  return <T>(name: string, dflt: T): T => (kwargs[name] ?? dflt) as T;
-}
-
-function input(inputs: Record<string, unknown>, name = 'input'): Tensor {
-  const t = inputs[name];
-  assertTensor(t, name);
-  return t;
-}
-
-function optTensor(inputs: Record<string, unknown>, name: string): Tensor | null {
-  const t = inputs[name];
-  if (t === undefined || t === null) return null;
-  assertTensor(t, name);
-  return t;
-}
 
 /** A function of the input alone (plus `inplace`, which normkit accepts and ignores). */
 function unary(name: string, f: (x: Tensor) => Tensor): OracleFn {

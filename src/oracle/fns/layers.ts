@@ -11,29 +11,10 @@ import { pad, type PadMode } from '../../ops/pad.js';
 import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d, type AdaptiveSize } from '../../ops/pool.js';
 import { flatten } from '../../ops/shape_ops.js';
 import type { IntOrTuple } from '../../ops/window_args.js';
-import { Tensor, assertTensor } from '../../tensor/tensor.js';
+import type { Tensor } from '../../tensor/tensor.js';
+import { input, kw, optTensor } from './args.js';
 import type { OracleFn } from './index.js';
 
-/** Checks the keyword names (as Python would) and reads them. */
-function kw(fn: string, kwargs: Record<string, unknown>, allowed: readonly string[]) {
-  for (const k of Object.keys(kwargs)) {
-    if (!allowed.includes(k)) throw new TypeError(`${fn}() got an unexpected keyword argument '${k}'`);
-  }
-  return <T>(name: string, dflt: T): T => (kwargs[name] ?? dflt) as T;
-}
-
-function input(inputs: Record<string, unknown>, name = 'input'): Tensor {
-  const t = inputs[name];
-  assertTensor(t, name);
-  return t;
-}
-
-function optTensor(inputs: Record<string, unknown>, name: string): Tensor | null {
-  const t = inputs[name];
-  if (t === undefined || t === null) return null;
-  assertTensor(t, name);
-  return t;
-}
 
 const CONV = ['stride', 'padding', 'dilation', 'groups'];
 
