@@ -13,7 +13,7 @@ import { AdaptiveAvgPool1d, AvgPool1d, MaxPool1d } from '../../nn/pooling1d.js';
 import { PReLU } from '../../nn/prelu.js';
 import type { ArgReader } from '../args.js';
 import type { ModuleBuilder } from '../registry.js';
-import { conv, convArgs, convToArgs, inplace, intOrList, noIndices, optIntOrList } from './network_layers.js';
+import { conv, convArgs, convToArgs, inplace, intOrList, maxPool, noIndices, optIntOrList } from './network_layers.js';
 
 type TransposeCls = typeof ConvTranspose1d | typeof ConvTranspose3d;
 
@@ -90,23 +90,7 @@ export const builders: ModuleBuilder[] = [
     build: (a) => new Dropout2d(a.float('p', 0.5), inplace(a)),
     toArgs: (m) => ({ p: (m as Dropout2d).p, ...((m as Dropout2d).inplace ? { inplace: true } : {}) }),
   },
-  {
-    name: 'MaxPool1d',
-    cls: MaxPool1d,
-    build: (a) => {
-      noIndices(a);
-      return new MaxPool1d(intOrList(a, 'kernel_size'), {
-        stride: optIntOrList(a, 'stride'),
-        padding: intOrList(a, 'padding', 0),
-        dilation: intOrList(a, 'dilation', 1),
-        ceilMode: a.bool('ceil_mode', false),
-      });
-    },
-    toArgs: (m) => {
-      const p = m as MaxPool1d;
-      return { kernel_size: p.kernelSize, stride: p.stride, padding: p.padding, dilation: p.dilation, ceil_mode: p.ceilMode };
-    },
-  },
+  maxPool('MaxPool1d', MaxPool1d),
   {
     name: 'AvgPool1d',
     cls: AvgPool1d,

@@ -142,6 +142,36 @@ export function inplace(a: ArgReader): { inplace: boolean } {
   return { inplace: a.bool('inplace', false) };
 }
 
+/** MaxPool1d/2d: PyTorch's arguments (return_indices refused: normkit returns no tuple). */
+interface MaxPoolLike extends Module {
+  kernelSize: unknown;
+  stride: unknown;
+  padding: unknown;
+  dilation: unknown;
+  ceilMode: boolean;
+}
+type MaxPoolClass = new (k: IntOrTuple, o: { stride?: IntOrTuple | null; padding: IntOrTuple; dilation: IntOrTuple; ceilMode: boolean }) => MaxPoolLike;
+
+export function maxPool(name: string, cls: MaxPoolClass): ModuleBuilder {
+  return {
+    name,
+    cls,
+    build: (a) => {
+      noIndices(a);
+      return new cls(intOrList(a, 'kernel_size'), {
+        stride: optIntOrList(a, 'stride'),
+        padding: intOrList(a, 'padding', 0),
+        dilation: intOrList(a, 'dilation', 1),
+        ceilMode: a.bool('ceil_mode', false),
+      });
+    },
+    toArgs: (m) => {
+      const p = m as MaxPoolLike;
+      return { kernel_size: p.kernelSize, stride: p.stride, padding: p.padding, dilation: p.dilation, ceil_mode: p.ceilMode };
+    },
+  };
+}
+
 export const builders: ModuleBuilder[] = [
   conv('Conv1d', Conv1d),
   conv('Conv2d', Conv2d),
@@ -166,23 +196,7 @@ export const builders: ModuleBuilder[] = [
   padLayer('ZeroPad2d', ZeroPad2d),
   constantPad('ConstantPad1d', ConstantPad1d),
   constantPad('ConstantPad2d', ConstantPad2d),
-  {
-    name: 'MaxPool2d',
-    cls: MaxPool2d,
-    build: (a) => {
-      noIndices(a);
-      return new MaxPool2d(intOrList(a, 'kernel_size'), {
-        stride: optIntOrList(a, 'stride'),
-        padding: intOrList(a, 'padding', 0),
-        dilation: intOrList(a, 'dilation', 1),
-        ceilMode: a.bool('ceil_mode', false),
-      });
-    },
-    toArgs: (m) => {
-      const p = m as MaxPool2d;
-      return { kernel_size: p.kernelSize, stride: p.stride, padding: p.padding, dilation: p.dilation, ceil_mode: p.ceilMode };
-    },
-  },
+  maxPool('MaxPool2d', MaxPool2d),
   {
     name: 'AvgPool2d',
     cls: AvgPool2d,
