@@ -13,7 +13,7 @@ import { AdaptiveAvgPool1d, AvgPool1d, MaxPool1d } from '../../nn/pooling1d.js';
 import { PReLU } from '../../nn/prelu.js';
 import type { ArgReader } from '../args.js';
 import type { ModuleBuilder } from '../registry.js';
-import { conv, convArgs, convToArgs, inplace, intOrList, maxPool, noIndices, optIntOrList } from './network_layers.js';
+import { conv, convArgs, convToArgs, inplace, intOrList, maxPool, optIntOrList } from './network_layers.js';
 
 type TransposeCls = typeof ConvTranspose1d | typeof ConvTranspose3d;
 
