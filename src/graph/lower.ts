@@ -29,32 +29,69 @@ export function lowerModule(model: Module, inputNames: readonly string[] = ['inp
   return b.graph;
 }
 
-/** Adds `m` (at module path `path`) reading `inputs`; returns its output values. `name` names a leaf's node (default: its path). */
+/**
+ * Adds `m` (at module path `path`) reading `inputs`; returns its output
+ * values. `name` names a leaf's node (default: its path). Containers nest as
+ * deep as the user built them, so the walk keeps its own stack of tasks (each
+ * a step of one container) instead of recursing.
+ */
 export function lowerInto(b: GraphBuilder, m: Module, path: string, inputs: string[], name?: string): string[] {
-  if (m instanceof Sequential) {
-    const scope = b.openScope(path, m.typeName, inputs);
-    let v = inputs;
-    for (const [name, child] of m.namedChildren()) v = lowerInto(b, child, join(path, name), v);
-    scope.outputs = v;
-    return v;
-  }
-  if (m instanceof Residual) {
-    const scope = b.openScope(path, m.typeName, inputs);
-    const body = lowerInto(b, m.body, join(path, 'body'), inputs);
-    scope.outputs = b.node('add', [inputs[0]!, body[0]!], { scope: path });
-    return scope.outputs;
-  }
-  if (m instanceof Concat) {
-    const scope = b.openScope(path, m.typeName, inputs);
-    const list = m.getSubmodule('branches') as ModuleList;
-    const parts = [...list.namedChildren()].map(([name, child]) => lowerInto(b, child, join(path, `branches.${name}`), inputs)[0]!);
-    scope.outputs = b.node('cat', parts, { scope: path, attrs: { dim: m.dimension } });
-    return scope.outputs;
-  }
-  if (m instanceof ModuleList) throw new SpecError(path, 'ModuleList has no forward; call its members');
-  const op = moduleOpFor(m);
-  if (op !== undefined) {
-    return b.node(op.name, inputs, { scope: path, name: name ?? (path === '' ? op.name : path), attrs: op.toArgs(m), module: m });
-  }
-  return b.node(OPAQUE_OP, inputs, { scope: path, name: name ?? (path === '' ? m.typeName : path), attrs: { type: m.typeName }, module: m });
+  type Done = (outs: string[]) => void;
+  const tasks: (() => void)[] = [];
+  const later = (f: () => void) => tasks.push(f);
+  const visit = (mod: Module, at: string, xs: string[], done: Done, leafName?: string) => later(() => step(mod, at, xs, done, leafName));
+  /** Runs `children` one after the other, each on the previous outputs (or each on `xs`, `fromInputs`), then `done` with all outputs. */
+  const inOrder = (children: [string, Module][], xs: string[], fromInputs: boolean, done: (all: string[][]) => void) => {
+    const outs: string[][] = [];
+    const next = (k: number, v: string[]) => {
+      if (k === children.length) return later(() => done(outs));
+      const [at, child] = children[k]!;
+      visit(child, at, fromInputs ? xs : v, (o) => {
+        outs.push(o);
+        later(() => next(k + 1, o));
+      });
+    };
+    next(0, xs);
+  };
+  const step = (mod: Module, at: string, xs: string[], done: Done, leafName?: string): void => {
+    if (mod instanceof Sequential) {
+      const scope = b.openScope(at, mod.typeName, xs);
+      const children = [...mod.namedChildren()].map(([n, c]) => [join(at, n), c] as [string, Module]);
+      inOrder(children, xs, false, (all) => {
+        scope.outputs = all.length ? all[all.length - 1]! : xs;
+        done(scope.outputs);
+      });
+      return;
+    }
+    if (mod instanceof Residual) {
+      const scope = b.openScope(at, mod.typeName, xs);
+      visit(mod.body, join(at, 'body'), xs, (body) => {
+        scope.outputs = b.node('add', [xs[0]!, body[0]!], { scope: at });
+        done(scope.outputs);
+      });
+      return;
+    }
+    if (mod instanceof Concat) {
+      const scope = b.openScope(at, mod.typeName, xs);
+      const list = mod.getSubmodule('branches') as ModuleList;
+      const children = [...list.namedChildren()].map(([n, c]) => [join(at, `branches.${n}`), c] as [string, Module]);
+      inOrder(children, xs, true, (all) => {
+        scope.outputs = b.node('cat', all.map((o) => o[0]!), { scope: at, attrs: { dim: mod.dimension } });
+        done(scope.outputs);
+      });
+      return;
+    }
+    if (mod instanceof ModuleList) throw new SpecError(at, 'ModuleList has no forward; call its members');
+    const op = moduleOpFor(mod);
+    const outs =
+      op !== undefined
+        ? b.node(op.name, xs, { scope: at, name: leafName ?? (at === '' ? op.name : at), attrs: op.toArgs(mod), module: mod })
+        : b.node(OPAQUE_OP, xs, { scope: at, name: leafName ?? (at === '' ? mod.typeName : at), attrs: { type: mod.typeName }, module: mod });
+    done(outs);
+  };
+  let result: string[] = [];
+  visit(m, path, inputs, (o) => (result = o), name);
+  // LIFO: each task schedules at most its own next step, so nodes are added in execution order.
+  while (tasks.length) tasks.pop()!();
+  return result;
 }

@@ -12,6 +12,9 @@ import { analyze } from '../../src/analysis/analyze.js';
 import { runCheck } from '../../src/cli/check.js';
 import { build } from '../../src/cli/model_source.js';
 import { fromSpec } from '../../src/spec/spec.js';
+import { ReLU } from '../../src/nn/activation.js';
+import { Sequential } from '../../src/nn/container.js';
+import type { Module } from '../../src/nn/module.js';
 import '../../src/ops/methods.js';
 
 const conv = { module: 'Conv2d', args: { in_channels: 4096, out_channels: 4096, kernel_size: 3 } };
@@ -48,4 +51,12 @@ test('a spec nested 1,000 levels deep analyzes, one row per module (timing is th
   assert.equal(a.runs, true);
   assert.equal(a.modules.filter((r) => r.kind === 'module').length, 1001);
   assert.equal(a.modules.length, 2001);
+});
+
+test('a module tree nested 20,000 deep in code lowers and analyzes without a stack overflow', () => {
+  let m: Module = new ReLU();
+  for (let i = 0; i < 20000; i++) m = new Sequential(m);
+  const a = analyze(m, [1, 2, 4, 4]);
+  assert.equal(a.runs, true);
+  assert.equal(a.modules.length, 20001);
 });
