@@ -34,3 +34,4 @@ export {
   type NormBackendName,
   type NormBackendInfo,
 } from './kernels/backend.js';
+export { importOnnx, OnnxError, type ImportInfo, type ImportOptions, type ImportResult } from './formats/onnx/index.js';

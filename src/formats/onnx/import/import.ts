@@ -1,0 +1,1146 @@
+/**
+ * ONNX → normkit graph. `importOnnx(bytes)` decodes a model and builds a
+ * `Graph` the interpreter and the shape-flow doctor run:
+ *
+ * - where torch wrote a module, a module node (`op` the PyTorch class,
+ *   `attrs` its constructor arguments, `module` the built module with the
+ *   file's weights): Conv → Conv2d, InstanceNormalization → InstanceNorm2d,
+ *   Gemm → Linear, Resize → Upsample, Pad → ReflectionPad2d, ...;
+ * - the patterns torch writes for one module reported as that module
+ *   (GroupNorm's Reshape → InstanceNormalization → Reshape → Mul → Add;
+ *   `export_modules_as_functions` calls);
+ * - the integer shape arithmetic as `onnx_*` functional nodes (values known
+ *   from shapes even in shape-only analysis), folded at import when constant;
+ * - every node's `scope` the PyTorch module path recovered from its name.
+ *
+ * Every problem is an OnnxError; unsupported ops are reported all at once.
+ */
+import { NormkitError } from '../../../errors.js';
+import { GraphBuilder } from '../../../graph/builder.js';
+import type { Graph } from '../../../graph/graph.js';
+import '../../../graph/ops/index.js';
+import { getOp, type ModuleOp } from '../../../graph/registry.js';
+import type { Module } from '../../../nn/module.js';
+import { ArgReader } from '../../../spec/args.js';
+import { metaParametersActive } from '../../../tensor/meta_mode.js';
+import { Tensor } from '../../../tensor/tensor.js';
+import { OnnxError } from '../errors.js';
+import { scopeFromMetadata, scopeFromNodeName } from './names.js';
+import { attrString, AttributeType, DataType, decodeModelProto, type AttributeProto, type FunctionProto, type ModelProto, type NodeProto } from '../proto.js';
+import { tensorData, type OnnxTensor } from '../tensor.js';
+
+export interface ImportOptions {
+  /**
+   * Values for graph inputs, taken as constants (ONNX lets initializers
+   * shadow inputs): e.g. the weights of a node test given as inputs.
+   */
+  constants?: Record<string, OnnxTensor>;
+}
+
+export interface NodeNote {
+  /** The ONNX node's name. */
+  node: string;
+  /** PyTorch module path. */
+  scope: string;
+  note: string;
+}
+
+export interface ImportInfo {
+  producer: string;
+  irVersion: number;
+  /** The default domain's opset version. */
+  opset: number;
+  /** Every imported opset: domain ('' = ai.onnx) → version. */
+  opsets: Record<string, number>;
+  /** Whether BatchNorms were folded into Convs (an eval-mode export). */
+  foldedBatchNorm: boolean;
+  /** Module paths of the Convs that carry a folded BatchNorm. */
+  foldedConvs: string[];
+  /** Whole-file notes, e.g. the eval-mode export warning. */
+  notes: string[];
+  /** Per-node notes: where onnxruntime accepts what PyTorch refuses, and other differences. */
+  nodeNotes: NodeNote[];
+  /** ONNX op types imported, with their counts. */
+  ops: Record<string, number>;
+}
+
+export interface ImportResult {
+  graph: Graph;
+  info: ImportInfo;
+}
+
+/** The lowest and highest default-domain opsets read (22 changed only the data types of the ops converted here). */
+export const MIN_OPSET = 9;
+export const MAX_OPSET = 22;
+
+/** Ops whose semantics have not changed since opset 1-6: a model of an older opset that uses only these is read too. */
+const STABLE_BEFORE_9 = new Set(['Conv', 'ConvTranspose', 'Elu', 'Selu', 'Softplus', 'InstanceNormalization', 'GlobalAveragePool', 'GlobalMaxPool', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Identity', 'Constant']);
+
+const EVAL_NOTE =
+  'exported in eval mode: a BatchNorm after a Conv was folded into it; its train-mode failure cannot be seen; re-export with training=torch.onnx.TrainingMode.PRESERVE';
+
+type Kind = 'float' | 'int' | 'bool';
+
+interface Value {
+  /** Graph value name. */
+  name: string;
+  kind: Kind;
+  /** Known rank (undefined when not known). */
+  rank?: number;
+  /** The value, when known at import. */
+  const?: Tensor;
+}
+
+type AttrValue = number | string | number[] | string[] | OnnxTensor | undefined;
+
+function attrValue(a: AttributeProto, where: string): AttrValue {
+  switch (a.type) {
+    case AttributeType.FLOAT:
+      return a.f;
+    case AttributeType.INT:
+      return a.i;
+    case AttributeType.STRING:
+      return attrString(a);
+    case AttributeType.FLOATS:
+      return [...a.floats];
+    case AttributeType.INTS:
+      return [...a.ints];
+    case AttributeType.STRINGS:
+      return a.strings.map((s) => new TextDecoder().decode(s));
+    case AttributeType.TENSOR:
+      return a.t ? tensorData(a.t, `${where}.${a.name}`) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+const kindOfDtype = (d: number): Kind => (d === DataType.FLOAT || d === DataType.DOUBLE || d === DataType.FLOAT16 || d === 16 ? 'float' : d === DataType.BOOL ? 'bool' : 'int');
+const kindOfTensor = (t: OnnxTensor): Kind => (t.dtype.startsWith('float') ? 'float' : t.dtype === 'bool' ? 'bool' : 'int');
+
+function toTensor(t: OnnxTensor): Tensor {
+  const data = t.data instanceof Float32Array ? Float32Array.from(t.data) : Float32Array.from(t.data as ArrayLike<number>);
+  return new Tensor(data, t.dims);
+}
+
+/** An ONNX node while converting: its attributes decoded, its scope resolved. */
+class Node {
+  readonly attrs = new Map<string, AttrValue>();
+  readonly scope: string;
+  constructor(
+    readonly proto: NodeProto,
+    readonly name: string,
+    scope: string,
+  ) {
+    this.scope = scope;
+    for (const a of proto.attribute) this.attrs.set(a.name, attrValue(a, name));
+  }
+  get op(): string {
+    return this.proto.opType;
+  }
+  int(k: string, d: number): number;
+  int(k: string): number | undefined;
+  int(k: string, d?: number): number | undefined {
+    const v = this.attrs.get(k);
+    return typeof v === 'number' ? v : d;
+  }
+  float(k: string, d: number): number {
+    const v = this.attrs.get(k);
+    return typeof v === 'number' ? v : d;
+  }
+  str(k: string, d: string): string {
+    const v = this.attrs.get(k);
+    return typeof v === 'string' ? v : d;
+  }
+  ints(k: string): number[] | undefined {
+    const v = this.attrs.get(k);
+    return Array.isArray(v) ? (v as number[]) : undefined;
+  }
+  floats(k: string): number[] | undefined {
+    return this.ints(k);
+  }
+  tensor(k: string): OnnxTensor | undefined {
+    const v = this.attrs.get(k);
+    return v !== undefined && typeof v === 'object' && !Array.isArray(v) ? v : undefined;
+  }
+}
+
+/** Thrown inside a converter: this node (variant) is not supported; collected and reported together. */
+class Unsupported extends Error {}
+
+const unsupported = (why: string): never => {
+  throw new Unsupported(why);
+};
+
+/** A few significant digits: ONNX stores float32 (0.1 → 0.10000000149). */
+const tidy = (x: number) => Number(x.toPrecision(7));
+
+function sameOnes(t: Tensor | undefined, v: number): boolean {
+  return t !== undefined && !t.isMeta && t.data.every((x) => x === v);
+}
+
+/** The op types converted (default domain). */
+const SUPPORTED = new Set([
+  'Conv', 'ConvTranspose', 'InstanceNormalization', 'BatchNormalization', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'GlobalMaxPool',
+  'Gemm', 'MatMul', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Elu', 'Selu', 'PRelu', 'Softplus', 'Clip', 'HardSwish', 'Gelu', 'Softmax',
+  'Resize', 'Upsample', 'Pad', 'DepthToSpace', 'Flatten', 'Dropout', 'Identity', 'LayerNormalization', 'GroupNormalization',
+  'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'ReduceMean', 'Shape', 'Size', 'Gather', 'Slice', 'Concat', 'Unsqueeze', 'Squeeze', 'Cast',
+  'ConstantOfShape', 'Expand', 'Tile', 'Range', 'Reshape', 'Transpose', 'Constant', 'Split',
+]);
+
+/** The ONNX op types `importOnnx` converts (default domain). */
+export function supportedOnnxOps(): string[] {
+  return [...SUPPORTED].sort();
+}
+
+/** Decodes and imports an ONNX model. */
+export function importOnnx(bytes: Uint8Array | ModelProto, opts: ImportOptions = {}): ImportResult {
+  const model = bytes instanceof Uint8Array ? decodeModelProto(bytes) : bytes;
+  return new Importer(model, opts).run();
+}
+
+class Importer {
+  private readonly b = new GraphBuilder();
+  private readonly values = new Map<string, Value>();
+  private readonly opset: number;
+  private readonly opsets: Record<string, number> = {};
+  private readonly functions = new Map<string, FunctionProto>();
+  private readonly problems = new Map<string, string[]>();
+  private readonly poisoned = new Set<string>();
+  private readonly nodeNotes: NodeNote[] = [];
+  private readonly opCounts: Record<string, number> = {};
+  private readonly meta = metaParametersActive();
+  private readonly usedNames = new Set<string>();
+  private nodes: Node[] = [];
+  /** Nodes folded into a pattern (skipped), and the pattern emitted at its last node. */
+  private readonly skip = new Set<Node>();
+  private readonly patterns = new Map<Node, () => void>();
+  private readonly nameScopes = new Map<string, string>();
+
+  constructor(
+    private readonly model: ModelProto,
+    private readonly opts: ImportOptions,
+  ) {
+    for (const o of model.opsetImport) this.opsets[o.domain === 'ai.onnx' ? '' : o.domain] = o.version;
+    const v = this.opsets[''];
+    if (v === undefined) throw new OnnxError('ModelProto.opset_import', 'the model imports no default-domain (ai.onnx) opset');
+    const old = v >= 1 && v < MIN_OPSET && (model.graph?.node ?? []).every((n) => STABLE_BEFORE_9.has(n.opType) && n.domain === '');
+    if ((v < MIN_OPSET && !old) || v > MAX_OPSET) {
+      throw new OnnxError('ModelProto.opset_import', `opset ${v} of the default domain is not supported (${MIN_OPSET} to ${MAX_OPSET}; older ones only for ${[...STABLE_BEFORE_9].join(', ')})`);
+    }
+    this.opset = v;
+    for (const f of model.functions) this.functions.set(`${f.domain}::${f.name}`, f);
+    for (const p of model.metadataProps) {
+      // torch 2.x: pkg.torch.onnx.name_scopes is per node; a model-level entry may map node names to scopes as JSON.
+      if (p.key === 'pkg.torch.onnx.name_scopes') {
+        try {
+          const m = JSON.parse(p.value) as Record<string, unknown>;
+          if (m && typeof m === 'object' && !Array.isArray(m)) for (const [k, s] of Object.entries(m)) if (Array.isArray(s)) this.nameScopes.set(k, scopeFromMetadata(JSON.stringify(s)) ?? '');
+        } catch {
+          /* ignored */
+        }
+      }
+    }
+  }
+
+  run(): ImportResult {
+    const g = this.model.graph;
+    if (g === undefined) throw new OnnxError('ModelProto.graph', 'the model has no graph');
+    // Initializers and bound constants.
+    g.initializer.forEach((t, k) => {
+      const ot = tensorData(t, `ModelProto.graph.initializer[${k}]`);
+      this.setConst(t.name, toTensor(ot), kindOfTensor(ot));
+    });
+    for (const [name, t] of Object.entries(this.opts.constants ?? {})) this.setConst(name, toTensor(t), kindOfTensor(t));
+    for (const [k, vi] of g.input.entries()) {
+      if (this.values.has(vi.name)) continue;
+      const tt = vi.type?.tensorType;
+      if (tt === undefined) throw new OnnxError(`ModelProto.graph.input[${k}]`, `input '${vi.name}' is not a tensor`);
+      const shape = tt.shape ? tt.shape.dim.map((d, i) => (d.dimValue !== undefined ? d.dimValue : d.dimParam !== undefined && d.dimParam !== '' ? d.dimParam : `${vi.name}_${i}`)) : null;
+      const name = this.b.input(vi.name, shape);
+      const kind = kindOfDtype(tt.elemType);
+      if (kind !== 'float') this.b.graph.inputs[this.b.graph.inputs.length - 1]!.dtype = kind === 'int' ? 'int64' : 'bool';
+      this.values.set(vi.name, { name, kind, ...(shape ? { rank: shape.length } : {}) });
+    }
+    this.nodes = this.order(this.expand(g.node, '', ''));
+    const missing = new Map<string, string[]>();
+    for (const n of this.nodes) {
+      if (n.proto.domain === '' || n.proto.domain === 'ai.onnx') {
+        if (!SUPPORTED.has(n.op)) (missing.get(n.op) ?? missing.set(n.op, []).get(n.op)!).push(n.name);
+      } else if (!this.isModuleCall(n)) {
+        (missing.get(`${n.proto.domain}.${n.op}`) ?? missing.set(`${n.proto.domain}.${n.op}`, []).get(`${n.proto.domain}.${n.op}`)!).push(n.name);
+      }
+    }
+    if (missing.size) {
+      throw new OnnxError('', `unsupported ONNX op${missing.size > 1 ? 's' : ''}: ${[...missing].map(([op, ns]) => `${op} (${ns.slice(0, 5).join(', ')}${ns.length > 5 ? `, ... ${ns.length} nodes` : ''})`).join('; ')}`);
+    }
+    this.findPatterns();
+    for (const n of this.nodes) {
+      this.opCounts[n.op] = (this.opCounts[n.op] ?? 0) + 1;
+      const pattern = this.patterns.get(n);
+      if (pattern) {
+        this.guard(n, pattern);
+        continue;
+      }
+      if (this.skip.has(n)) continue;
+      if (n.proto.input.some((i) => this.poisoned.has(i))) {
+        for (const o of n.proto.output) this.poisoned.add(o);
+        continue;
+      }
+      this.guard(n, () => this.convert(n));
+    }
+    if (this.problems.size) {
+      throw new OnnxError('', `unsupported ONNX node${this.problems.size > 1 ? 's' : ''}: ${[...this.problems].map(([why, ns]) => `${why} (${ns.slice(0, 5).join(', ')}${ns.length > 5 ? `, ... ${ns.length} nodes` : ''})`).join('; ')}`);
+    }
+    const outs = g.output.map((o, k) => {
+      const v = this.values.get(o.name);
+      if (v === undefined) throw new OnnxError(`ModelProto.graph.output[${k}]`, `output '${o.name}' is not computed by any node`);
+      if (v.const && !this.b.graph.initializers.has(v.name)) this.b.graph.initializers.set(v.name, v.const);
+      return v.name;
+    });
+    this.b.outputs(outs);
+    const root = this.b.openScope('', 'GraphModule', this.b.graph.inputs.map((i) => i.name));
+    root.outputs = outs;
+    return { graph: this.b.graph, info: this.info() };
+  }
+
+  private guard(n: Node, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      if (e instanceof Unsupported) {
+        const why = `${n.op}: ${e.message}`;
+        (this.problems.get(why) ?? this.problems.set(why, []).get(why)!).push(n.name);
+        for (const o of n.proto.output) this.poisoned.add(o);
+        return;
+      }
+      if (e instanceof OnnxError) throw e;
+      if (e instanceof NormkitError) throw new OnnxError(n.name, e.message);
+      if (e instanceof Error) throw new OnnxError(n.name, `${e.name}: ${e.message}`);
+      throw e;
+    }
+  }
+
+  private info(): ImportInfo {
+    const convs = this.nodes.filter((n) => n.op === 'Conv');
+    const hasBn = this.nodes.some((n) => n.op === 'BatchNormalization' || /^BatchNorm[123]d$/.test(n.op));
+    // torch renames a Conv's weight to onnx::Conv_<k> when a BatchNorm was folded into it.
+    const folded = hasBn ? [] : convs.filter((n) => /^onnx::Conv_\d+$/.test(n.proto.input[1] ?? '')).map((n) => n.scope);
+    const notes: string[] = [];
+    if (folded.length) notes.push(`${EVAL_NOTE} (folded into the Conv${folded.length > 1 ? 's' : ''} at ${folded.join(', ')})`);
+    return {
+      producer: `${this.model.producerName}${this.model.producerVersion ? ' ' + this.model.producerVersion : ''}`,
+      irVersion: this.model.irVersion,
+      opset: this.opset,
+      opsets: { ...this.opsets },
+      foldedBatchNorm: folded.length > 0,
+      foldedConvs: folded,
+      notes,
+      nodeNotes: this.nodeNotes,
+      ops: this.opCounts,
+    };
+  }
+
+  // ---- structure ------------------------------------------------------------
+
+  private scopeOf(p: NodeProto, fallback: string): string {
+    const meta = this.nameScopes.get(p.name);
+    if (meta !== undefined) return meta;
+    return scopeFromNodeName(p.name) ?? fallback;
+  }
+
+  private uniqueName(base: string): string {
+    let name = base;
+    for (let k = 1; this.usedNames.has(name); k++) name = `${base}_${k}`;
+    this.usedNames.add(name);
+    return name;
+  }
+
+  /** Wraps node protos, inlining calls of local functions that are not torch module calls. */
+  private expand(protos: readonly NodeProto[], prefix: string, scope: string, depth = 0): Node[] {
+    const out: Node[] = [];
+    protos.forEach((p, k) => {
+      const base = p.name !== '' ? prefix + p.name : `${prefix}${p.opType}_${k}`;
+      const n = new Node(p, this.uniqueName(base), prefix === '' ? this.scopeOf(p, p.name !== '' ? p.name : base) : scope);
+      const f = this.functions.get(`${p.domain}::${p.opType}`);
+      if (f !== undefined && !this.isModuleCall(n)) {
+        if (depth > 16) throw new OnnxError(n.name, 'local functions nest too deep');
+        out.push(...this.expand(this.inline(f, p, n.name), `${n.name}/`, n.scope, depth + 1));
+      } else out.push(n);
+    });
+    return out;
+  }
+
+  private inline(f: FunctionProto, call: NodeProto, prefix: string): NodeProto[] {
+    const rename = new Map<string, string>();
+    f.input.forEach((x, i) => rename.set(x, call.input[i] ?? ''));
+    f.output.forEach((x, i) => rename.set(x, call.output[i] ?? ''));
+    const r = (x: string) => (x === '' ? '' : rename.get(x) ?? `${prefix}/${x}`);
+    const callAttrs = new Map(call.attribute.map((a) => [a.name, a]));
+    for (const a of f.attributeProto) if (!callAttrs.has(a.name)) callAttrs.set(a.name, a);
+    return f.node.map((n) => ({
+      ...n,
+      input: n.input.map(r),
+      output: n.output.map(r),
+      attribute: n.attribute.flatMap((a) => {
+        if (a.refAttrName === '') return [a];
+        const v = callAttrs.get(a.refAttrName);
+        return v ? [{ ...v, name: a.name, refAttrName: '' }] : [];
+      }),
+    }));
+  }
+
+  /** An `export_modules_as_functions` call: the domain names a torch.nn module whose class normkit builds. */
+  private isModuleCall(n: Node): boolean {
+    return n.proto.domain.startsWith('torch.nn.modules') && getOp(n.op)?.kind === 'module';
+  }
+
+  /** Topological order; a dangling input or a cycle is an OnnxError. */
+  private order(nodes: Node[]): Node[] {
+    const known = new Set<string>(this.values.keys());
+    known.add('');
+    const byOutput = new Map<string, Node>();
+    for (const n of nodes) for (const o of n.proto.output) if (o !== '') byOutput.set(o, n);
+    for (const n of nodes) {
+      for (const i of n.proto.input) {
+        if (!known.has(i) && !byOutput.has(i)) throw new OnnxError(n.name, `input '${i}' is not a graph input, an initializer or any node's output`);
+      }
+    }
+    const done = new Set<Node>();
+    const out: Node[] = [];
+    const state = new Map<Node, number>();
+    const visit = (n: Node) => {
+      // iterative DFS
+      const stack: [Node, number][] = [[n, 0]];
+      while (stack.length) {
+        const top = stack[stack.length - 1]!;
+        const [cur, k] = top;
+        if (k === 0) {
+          if (done.has(cur)) {
+            stack.pop();
+            continue;
+          }
+          state.set(cur, 1);
+        }
+        const ins = cur.proto.input;
+        if (k < ins.length) {
+          top[1] = k + 1;
+          const p = byOutput.get(ins[k]!);
+          if (p !== undefined && !known.has(ins[k]!) && !done.has(p)) {
+            if (state.get(p) === 1) throw new OnnxError(cur.name, `the graph has a cycle through '${ins[k]}' (${p.name} → ${cur.name})`);
+            stack.push([p, 0]);
+          }
+          continue;
+        }
+        stack.pop();
+        state.set(cur, 2);
+        done.add(cur);
+        out.push(cur);
+      }
+    };
+    for (const n of nodes) visit(n);
+    return out;
+  }
+
+  // ---- values ---------------------------------------------------------------
+
+  private setConst(onnxName: string, t: Tensor, kind: Kind): void {
+    this.values.set(onnxName, { name: onnxName, kind, rank: t.ndim, const: t });
+  }
+
+  private val(n: Node, i: number): Value {
+    const name = n.proto.input[i];
+    if (name === undefined || name === '') throw new OnnxError(n.name, `${n.op} needs input ${i}`);
+    const v = this.values.get(name);
+    if (v === undefined) throw new OnnxError(n.name, `input '${name}' is not defined before this node`);
+    return v;
+  }
+
+  private has(n: Node, i: number): boolean {
+    return (n.proto.input[i] ?? '') !== '';
+  }
+
+  private constOf(n: Node, i: number): Tensor | undefined {
+    return this.has(n, i) ? this.val(n, i).const : undefined;
+  }
+
+  private needConst(n: Node, i: number, what: string): Tensor {
+    const t = this.constOf(n, i);
+    if (t === undefined) unsupported(`${what} must be a constant`);
+    return t!;
+  }
+
+  private constInts(n: Node, i: number, what: string): number[] {
+    return Array.from(this.needConst(n, i, what).data, (v) => (Number.isFinite(v) ? Math.trunc(v) : v > 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER));
+  }
+
+  /** The graph value of input i (constants become initializers when first used by a node). */
+  private ref(n: Node, i: number): string {
+    const v = this.val(n, i);
+    if (v.const && !this.b.graph.initializers.has(v.name)) this.b.graph.initializers.set(v.name, v.const);
+    return v.name;
+  }
+
+  private define(onnxName: string, v: Value): void {
+    if (onnxName !== '') this.values.set(onnxName, v);
+  }
+
+  /** Emits a functional node (or folds it when every input is a constant). */
+  private fnNode(n: Node, op: string, inputs: number[] | string[], attrs: Record<string, unknown>, kind: Kind, rank: number | undefined, nOut = 1): void {
+    const ins = (inputs as (number | string)[]).map((i) => (typeof i === 'number' ? this.val(n, i) : this.values.get(i)!));
+    const outNames = n.proto.output.slice(0, nOut);
+    const def = getOp(op);
+    if (def === undefined || def.kind !== 'function') throw new OnnxError(n.name, `internal: no functional op ${op}`);
+    if (ins.every((v) => v.const !== undefined)) {
+      try {
+        const ys = def.run(ins.map((v) => v.const!), attrs);
+        outNames.forEach((o, k) => this.define(o, { name: o, kind, rank: ys[k]!.ndim, const: ys[k]! }));
+        return;
+      } catch (e) {
+        if (!(e instanceof NormkitError)) throw e;
+        // Not foldable: the node raises when it runs.
+      }
+    }
+    const names = ins.map((v) => {
+      if (v.const && !this.b.graph.initializers.has(v.name)) this.b.graph.initializers.set(v.name, v.const);
+      return v.name;
+    });
+    const outs = this.b.node(op, names, { scope: n.scope, name: n.name, attrs, outputNames: outNames.map((o, k) => (o === '' ? `${n.name}:${k}` : o)) });
+    outNames.forEach((o, k) => this.define(o, { name: outs[k]!, kind, ...(rank !== undefined ? { rank } : {}) }));
+  }
+
+  /** Emits a module node built from constructor args, with weights (by state-dict name) loaded. */
+  private moduleNode(n: Node, cls: string, args: Record<string, unknown>, input: string, weights: Record<string, Tensor | undefined>, rank: number | undefined, output = n.proto.output[0]!, name = n.name, scope = n.scope): Module {
+    const def = getOp(cls) as ModuleOp | undefined;
+    if (def === undefined || def.kind !== 'module') throw new OnnxError(name, `internal: no module op ${cls}`);
+    let m: Module;
+    try {
+      m = def.build(new ArgReader(args, name, cls));
+    } catch (e) {
+      if (e instanceof NormkitError) throw new OnnxError(name, `${cls}(${JSON.stringify(args)}): ${e.message}`);
+      throw e;
+    }
+    if (!this.meta) {
+      const state = m.stateDict();
+      for (const [k, t] of Object.entries(weights)) {
+        if (t === undefined) continue;
+        const own = state.get(k);
+        if (own === undefined) throw new OnnxError(name, `internal: ${cls} has no ${k}`);
+        if (own.numel() !== t.numel()) throw new OnnxError(name, `${cls}: ${k} holds ${t.numel()} values, the module needs ${own.numel()} (shape [${own.shape.join(', ')}])`);
+        own.data.set(t.data);
+      }
+    }
+    const inName = this.values.get(input);
+    if (inName === undefined) throw new OnnxError(name, `input '${input}' is not defined before this node`);
+    if (inName.const && !this.b.graph.initializers.has(inName.name)) this.b.graph.initializers.set(inName.name, inName.const);
+    const [out] = this.b.node(cls, [inName.name], { scope, name, attrs: def.toArgs(m), module: m, outputNames: [output] });
+    this.define(output, { name: out!, kind: 'float', ...(rank !== undefined ? { rank } : {}) });
+    return m;
+  }
+
+  private rankOf(n: Node, i: number): number | undefined {
+    return this.has(n, i) ? this.val(n, i).rank : undefined;
+  }
+
+  private needRank(n: Node, i: number): number {
+    const r = this.rankOf(n, i);
+    if (r === undefined) unsupported('the input rank is not known at import');
+    return r!;
+  }
+
+  private note(n: Node, note: string): void {
+    this.nodeNotes.push({ node: n.name, scope: n.scope, note });
+  }
+
+  // ---- patterns -------------------------------------------------------------
+
+  private findPatterns(): void {
+    const producer = new Map<string, Node>();
+    const consumers = new Map<string, Node[]>();
+    for (const n of this.nodes) {
+      for (const o of n.proto.output) producer.set(o, n);
+      for (const i of n.proto.input) (consumers.get(i) ?? consumers.set(i, []).get(i)!).push(n);
+    }
+    const graphOutputs = new Set(this.model.graph!.output.map((o) => o.name));
+    const only = (v: string): Node | undefined => {
+      const cs = consumers.get(v) ?? [];
+      return cs.length === 1 && !graphOutputs.has(v) ? cs[0] : undefined;
+    };
+    const constant = (name: string | undefined): Tensor | undefined => {
+      if (name === undefined || name === '') return undefined;
+      const v = this.values.get(name);
+      if (v?.const) return v.const;
+      const p = producer.get(name);
+      if (p?.op === 'Constant') {
+        const t = p.tensor('value');
+        return t ? toTensor(t) : undefined;
+      }
+      return undefined;
+    };
+    for (const inorm of this.nodes) {
+      if (inorm.op !== 'InstanceNormalization') continue;
+      // GroupNorm: Reshape(x, [0, G, -1]) → InstanceNormalization(ones, zeros) → Reshape(·, Shape(x)) → Mul(·, w) → Add(·, b)
+      const r1 = producer.get(inorm.proto.input[0]!);
+      if (r1?.op !== 'Reshape' || r1.scope !== inorm.scope || only(r1.proto.output[0]!) !== inorm) continue;
+      const spec = constant(r1.proto.input[1]);
+      if (spec === undefined || spec.numel() !== 3 || spec.data[2] !== -1) continue;
+      const G = spec.data[1]!;
+      const scale = constant(inorm.proto.input[1]);
+      const bias = constant(inorm.proto.input[2]);
+      if (!sameOnes(scale, 1) || !sameOnes(bias, 0) || scale!.numel() !== G) continue;
+      const r2 = only(inorm.proto.output[0]!);
+      if (r2?.op !== 'Reshape' || r2.scope !== inorm.scope) continue;
+      const shapeNode = producer.get(r2.proto.input[1]!);
+      const x = r1.proto.input[0]!;
+      if (shapeNode?.op !== 'Shape' || shapeNode.proto.input[0] !== x || shapeNode.attrs.size > 0) continue;
+      const mulNode = only(r2.proto.output[0]!);
+      let last = r2;
+      let w: Tensor | undefined;
+      let bb: Tensor | undefined;
+      const group = [r1, inorm, r2];
+      if (mulNode?.op === 'Mul' && mulNode.scope === inorm.scope) {
+        const wi = mulNode.proto.input[0] === r2.proto.output[0] ? 1 : 0;
+        w = constant(mulNode.proto.input[wi]);
+        const addNode = only(mulNode.proto.output[0]!);
+        if (w && addNode?.op === 'Add' && addNode.scope === inorm.scope) {
+          const bi = addNode.proto.input[0] === mulNode.proto.output[0] ? 1 : 0;
+          bb = constant(addNode.proto.input[bi]);
+          if (bb && bb.numel() === w.numel() && w.numel() % G === 0 && w.shape.slice(1).every((d) => d === 1) && bb.shape.slice(1).every((d) => d === 1)) {
+            group.push(mulNode, addNode);
+            last = addNode;
+          } else w = undefined;
+        } else w = undefined;
+      }
+      const shapeUsers = consumers.get(shapeNode.proto.output[0]!) ?? [];
+      if (shapeUsers.length === 1) group.push(shapeNode);
+      for (const g of group) this.skip.add(g);
+      const eps = inorm.float('epsilon', 1e-5);
+      this.patterns.set(last, () => {
+        if (w === undefined) {
+          // Without its affine the channel count is not in the graph: take it from a known input shape.
+          unsupported('GroupNorm without affine (num_channels unknown)');
+        }
+        this.moduleNode(inorm, 'GroupNorm', { num_groups: G, num_channels: w!.numel(), eps: tidy(eps), affine: true }, x, { weight: w, bias: bb }, this.values.get(x)?.rank, last.proto.output[0]!, `${inorm.scope === '' ? '' : `/${inorm.scope}`}/GroupNorm`.replace(/^\/\//, '/'), inorm.scope);
+      });
+    }
+  }
+
+  // ---- conversion -----------------------------------------------------------
+
+  private convert(n: Node): void {
+    if (this.isModuleCall(n)) return this.moduleCall(n);
+    const op = n.op;
+    const out0 = n.proto.output[0]!;
+    const x = () => this.val(n, 0);
+    const same = () => x().rank;
+    const act = (cls: string, args: Record<string, unknown> = {}) => this.moduleNode(n, cls, args, n.proto.input[0]!, {}, same());
+    switch (op) {
+      case 'Constant': {
+        const t = n.tensor('value');
+        if (t) return this.setConst(out0, toTensor(t), kindOfTensor(t));
+        const f = n.attrs.get('value_float') ?? n.attrs.get('value_floats');
+        if (f !== undefined) return this.setConst(out0, Array.isArray(f) ? new Tensor(Float32Array.from(f as number[]), [(f as number[]).length]) : new Tensor(Float32Array.of(f as number), []), 'float');
+        const i = n.attrs.get('value_int') ?? n.attrs.get('value_ints');
+        if (i !== undefined) return this.setConst(out0, Array.isArray(i) ? new Tensor(Float32Array.from(i as number[]), [(i as number[]).length]) : new Tensor(Float32Array.of(i as number), []), 'int');
+        return unsupported('only tensor, float and int values');
+      }
+      case 'Conv':
+        return this.conv(n);
+      case 'ConvTranspose':
+        return this.convTranspose(n);
+      case 'InstanceNormalization': {
+        const scale = this.needConst(n, 1, 'the scale');
+        const bias = this.needConst(n, 2, 'the bias');
+        const r = this.needRank(n, 0);
+        if (r < 3 || r > 5) unsupported(`rank ${r}`);
+        const affine = !(sameOnes(scale, 1) && sameOnes(bias, 0));
+        this.moduleNode(n, `InstanceNorm${r - 2}d`, { num_features: scale.numel(), eps: tidy(n.float('epsilon', 1e-5)), affine }, n.proto.input[0]!, affine ? { weight: scale, bias } : {}, r);
+        this.note(n, 'onnxruntime returns the bias on a map of one spatial element; normkit raises as PyTorch does (Expected more than 1 spatial element when training)');
+        return;
+      }
+      case 'BatchNormalization':
+        return this.batchNorm(n);
+      case 'MaxPool':
+      case 'AveragePool':
+        return this.pool(n);
+      case 'GlobalAveragePool':
+      case 'GlobalMaxPool': {
+        const r = this.needRank(n, 0);
+        const avg = op === 'GlobalAveragePool';
+        if (r === 4) return void act(avg ? 'AdaptiveAvgPool2d' : 'AdaptiveMaxPool2d', { output_size: 1 });
+        if (r === 3 && avg) return void act('AdaptiveAvgPool1d', { output_size: 1 });
+        return unsupported(`rank ${r}`);
+      }
+      case 'Gemm': {
+        const transA = n.int('transA', 0);
+        const transB = n.int('transB', 0);
+        const alpha = n.float('alpha', 1);
+        const beta = n.float('beta', 1);
+        const B = this.constOf(n, 1);
+        const C = this.constOf(n, 2);
+        if (transA === 0 && transB === 1 && alpha === 1 && beta === 1 && B !== undefined && B.ndim === 2 && (!this.has(n, 2) || (C !== undefined && C.ndim === 1 && C.numel() === B.shape[0]))) {
+          this.moduleNode(n, 'Linear', { in_features: B.shape[1], out_features: B.shape[0], bias: C !== undefined }, n.proto.input[0]!, { weight: B, bias: C }, 2);
+          return;
+        }
+        return this.fnNode(n, 'onnx_gemm', this.has(n, 2) ? [0, 1, 2] : [0, 1], { alpha, beta, trans_a: transA === 1, trans_b: transB === 1 }, 'float', 2);
+      }
+      case 'MatMul':
+        return this.fnNode(n, 'matmul', [0, 1], {}, 'float', Math.max(this.rankOf(n, 0) ?? 0, this.rankOf(n, 1) ?? 0) || undefined);
+      case 'Relu':
+        return void act('ReLU');
+      case 'LeakyRelu':
+        return void act('LeakyReLU', { negative_slope: tidy(n.float('alpha', 0.01)) });
+      case 'Sigmoid':
+        return void act('Sigmoid');
+      case 'Tanh':
+        return void act('Tanh');
+      case 'Elu':
+        return void act('ELU', { alpha: tidy(n.float('alpha', 1)) });
+      case 'Selu':
+        if (Math.abs(n.float('alpha', 1.6732632) - 1.6732632423543772) > 1e-6 || Math.abs(n.float('gamma', 1.050701) - 1.0507009873554805) > 1e-6) unsupported('alpha/gamma other than SELU\'s');
+        return void act('SELU');
+      case 'HardSwish':
+        return void act('Hardswish');
+      case 'Gelu':
+        return void act('GELU', { approximate: n.str('approximate', 'none') });
+      case 'Softplus':
+        return void act('Softplus');
+      case 'PRelu': {
+        const slope = this.needConst(n, 1, 'the slope');
+        const r = this.rankOf(n, 0);
+        const perChannel = slope.ndim >= 1 && slope.shape.slice(1).every((d) => d === 1) && r !== undefined && r - slope.ndim === 1;
+        if (slope.numel() === 1 || perChannel) {
+          this.moduleNode(n, 'PReLU', { num_parameters: slope.numel() }, n.proto.input[0]!, { weight: slope }, r);
+          return;
+        }
+        return unsupported('a slope that is not one value or one per channel');
+      }
+      case 'Clip': {
+        let lo: number | undefined;
+        let hi: number | undefined;
+        if (this.opset < 11) {
+          lo = n.attrs.has('min') ? n.float('min', 0) : undefined;
+          hi = n.attrs.has('max') ? n.float('max', 0) : undefined;
+        } else {
+          if (this.has(n, 1)) lo = this.needConst(n, 1, 'min').data[0];
+          if (this.has(n, 2)) hi = this.needConst(n, 2, 'max').data[0];
+        }
+        if (lo === 0 && hi === 6) return void act('ReLU6');
+        if (lo === 0 && hi === undefined) return void act('ReLU');
+        return this.fnNode(n, 'onnx_clip', [0], { min: lo ?? null, max: hi ?? null }, x().kind, same());
+      }
+      case 'Softmax': {
+        const axis = n.int('axis', this.opset >= 13 ? -1 : 1);
+        const r = this.rankOf(n, 0);
+        if (this.opset < 13 && !(r !== undefined && (axis === r - 1 || axis === -1))) unsupported('opset < 13 with an axis that is not the last');
+        return this.fnNode(n, 'onnx_softmax', [0], { axis }, 'float', r);
+      }
+      case 'Resize':
+      case 'Upsample':
+        return this.resize(n);
+      case 'Pad':
+        return this.pad(n);
+      case 'DepthToSpace': {
+        if (n.str('mode', 'DCR') !== 'CRD') unsupported('mode DCR (PyTorch\'s PixelShuffle is CRD)');
+        return void act('PixelShuffle', { upscale_factor: n.int('blocksize', 1) });
+      }
+      case 'Flatten': {
+        const axis = n.int('axis', 1);
+        if (axis === 1) return void this.moduleNode(n, 'Flatten', {}, n.proto.input[0]!, {}, 2);
+        return this.fnNode(n, 'onnx_flatten', [0], { axis }, x().kind, 2);
+      }
+      case 'Dropout': {
+        if (n.proto.output.length > 1 && n.proto.output[1] !== '') unsupported('the mask output');
+        if (this.has(n, 2)) {
+          const t = this.constOf(n, 2);
+          if (t === undefined || t.data[0] !== 0) unsupported('training_mode');
+        }
+        return void act('Identity');
+      }
+      case 'Identity':
+        if (x().kind !== 'float' || x().const) return this.fnNode(n, 'onnx_identity', [0], {}, x().kind, same());
+        return void act('Identity');
+      case 'LayerNormalization': {
+        if (n.proto.output.slice(1).some((o) => o !== '')) unsupported('the Mean/InvStdDev outputs');
+        const scale = this.needConst(n, 1, 'the scale');
+        const bias = this.has(n, 2) ? this.needConst(n, 2, 'the bias') : undefined;
+        const axis = n.int('axis', -1);
+        const r = this.rankOf(n, 0);
+        const k = axis < 0 ? -axis : r !== undefined ? r - axis : undefined;
+        if (k === undefined || k !== scale.ndim) unsupported('a scale whose rank is not the normalized rank');
+        if (bias === undefined) unsupported('no bias');
+        this.moduleNode(n, 'LayerNorm', { normalized_shape: [...scale.shape], eps: tidy(n.float('epsilon', 1e-5)) }, n.proto.input[0]!, { weight: scale, bias }, r);
+        return;
+      }
+      case 'GroupNormalization': {
+        const G = n.int('num_groups', 0);
+        const scale = this.needConst(n, 1, 'the scale');
+        const bias = this.needConst(n, 2, 'the bias');
+        if (this.opset < 21 && scale.numel() !== G) unsupported('opset-18 per-group scale');
+        if (this.opset < 21 && !(sameOnes(scale, 1) && sameOnes(bias, 0))) unsupported('opset-18 per-group scale (PyTorch\'s GroupNorm scales channels)');
+        if (this.opset < 21) unsupported('opset-18 GroupNormalization (the channel count is not in the node)');
+        this.moduleNode(n, 'GroupNorm', { num_groups: G, num_channels: scale.numel(), eps: tidy(n.float('epsilon', 1e-5)) }, n.proto.input[0]!, { weight: scale, bias }, this.rankOf(n, 0));
+        return;
+      }
+      case 'Add':
+      case 'Sub':
+      case 'Mul':
+      case 'Div':
+      case 'Pow': {
+        const a = this.val(n, 0);
+        const b = this.val(n, 1);
+        const r = a.rank !== undefined && b.rank !== undefined ? Math.max(a.rank, b.rank) : undefined;
+        const lower = op.toLowerCase();
+        if (a.kind !== 'float' && op !== 'Pow') return this.fnNode(n, 'onnx_int_binary', [0, 1], { op: lower }, a.kind, r);
+        if (op === 'Pow') return this.fnNode(n, 'onnx_float_binary', [0, 1], { op: 'pow' }, a.kind, r);
+        return this.fnNode(n, lower, [0, 1], {}, 'float', r);
+      }
+      case 'Sqrt':
+        return this.fnNode(n, 'onnx_sqrt', [0], {}, 'float', same());
+      case 'ReduceMean': {
+        const keep = n.int('keepdims', 1) === 1;
+        const useInput = this.opset >= 18;
+        const axes = useInput ? undefined : n.ints('axes');
+        const r = this.rankOf(n, 0);
+        const k = useInput ? (this.has(n, 1) ? this.constOf(n, 1)?.numel() : r) : (axes?.length ?? r);
+        const rank = keep ? r : r !== undefined && k !== undefined ? r - k : undefined;
+        return this.fnNode(n, 'onnx_reduce_mean', useInput && this.has(n, 1) ? [0, 1] : [0], { axes: axes ?? null, keepdims: keep, noop_with_empty_axes: n.int('noop_with_empty_axes', 0) === 1 }, 'float', rank);
+      }
+      case 'Shape':
+        return this.fnNode(n, 'onnx_shape', [0], { start: n.int('start') ?? null, end: n.int('end') ?? null }, 'int', 1);
+      case 'Size':
+        return this.fnNode(n, 'onnx_size', [0], {}, 'int', 0);
+      case 'Gather': {
+        const r = this.rankOf(n, 0);
+        const q = this.rankOf(n, 1);
+        return this.fnNode(n, 'onnx_gather', [0, 1], { axis: n.int('axis', 0) }, x().kind, r !== undefined && q !== undefined ? r - 1 + q : undefined);
+      }
+      case 'Slice': {
+        if (this.opset < 10) {
+          const starts = n.ints('starts') ?? [];
+          const ends = n.ints('ends') ?? [];
+          const axes = n.ints('axes');
+          const extra = [starts, ends, ...(axes ? [axes] : [])].map((v, k) => {
+            const name = `${n.name}:slice_arg${k}`;
+            this.setConst(name, new Tensor(Float32Array.from(v), [v.length]), 'int');
+            return name;
+          });
+          return this.fnNode(n, 'onnx_slice', [n.proto.input[0]!, ...extra], {}, x().kind, same());
+        }
+        const idx = [0, 1, 2, 3, 4].filter((i) => i < 3 || this.has(n, i));
+        if (idx.includes(4) && !idx.includes(3)) unsupported('steps without axes');
+        return this.fnNode(n, 'onnx_slice', idx, {}, x().kind, same());
+      }
+      case 'Concat':
+        // Float data: torch.cat (PyTorch's errors); integer shape values: the ONNX op.
+        if (x().kind === 'float' && !n.proto.input.every((i) => i === '' || this.values.get(i)?.const)) return this.fnNode(n, 'cat', n.proto.input.map((_, i) => i).filter((i) => this.has(n, i)), { dim: n.int('axis', 0) }, 'float', same());
+        return this.fnNode(n, 'onnx_concat', n.proto.input.map((_, i) => i).filter((i) => this.has(n, i)), { axis: n.int('axis', 0) }, x().kind, same());
+      case 'Unsqueeze':
+      case 'Squeeze': {
+        const fromInput = this.opset >= 13;
+        const axes = fromInput ? undefined : n.ints('axes');
+        const k = fromInput ? (this.has(n, 1) ? this.constOf(n, 1)?.numel() : undefined) : axes?.length;
+        const r = this.rankOf(n, 0);
+        const rank = r !== undefined && k !== undefined ? (op === 'Unsqueeze' ? r + k : r - k) : undefined;
+        if (op === 'Unsqueeze' && !fromInput && axes === undefined) unsupported('no axes');
+        return this.fnNode(n, op === 'Unsqueeze' ? 'onnx_unsqueeze' : 'onnx_squeeze', fromInput && this.has(n, 1) ? [0, 1] : [0], { axes: axes ?? null }, x().kind, rank);
+      }
+      case 'Cast': {
+        const to = n.int('to', 1);
+        const kind = kindOfDtype(to);
+        if (![1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13].includes(to)) unsupported(`cast to data type ${to}`);
+        return this.fnNode(n, 'onnx_cast', [0], { to: kind }, kind, same());
+      }
+      case 'ConstantOfShape': {
+        const t = n.tensor('value');
+        const v = t ? toTensor(t).data[0] ?? 0 : 0;
+        const kind = t ? kindOfTensor(t) : 'float';
+        const shapeLen = this.constOf(n, 0)?.numel();
+        return this.fnNode(n, 'onnx_constant_of_shape', [0], { value: v }, kind, shapeLen);
+      }
+      case 'Expand':
+        return this.fnNode(n, 'onnx_expand', [0, 1], {}, x().kind, this.constOf(n, 1)?.numel());
+      case 'Tile':
+        return this.fnNode(n, 'onnx_tile', [0, 1], {}, x().kind, same());
+      case 'Range':
+        return this.fnNode(n, 'onnx_range', [0, 1, 2], {}, x().kind, 1);
+      case 'Reshape': {
+        const allowzero = n.int('allowzero', 0) === 1;
+        const shapeLen = this.has(n, 1) ? this.val(n, 1).const?.numel() : undefined;
+        return this.fnNode(n, 'onnx_reshape', [0, 1], { allowzero }, x().kind, shapeLen);
+      }
+      case 'Transpose':
+        return this.fnNode(n, 'onnx_transpose', [0], { perm: n.ints('perm') ?? null }, x().kind, same());
+      case 'Split':
+        return this.split(n);
+      default:
+        return unsupported('not converted');
+    }
+  }
+
+  private spatial(n: Node, weight: Tensor | undefined): number {
+    const k = n.ints('kernel_shape')?.length ?? (weight ? weight.ndim - 2 : (this.rankOf(n, 0) ?? 0) - 2);
+    if (k < 1 || k > 3) unsupported(`${k} spatial dims`);
+    return k;
+  }
+
+  /** Symmetric pads → padding; asymmetric → an explicit pad node before (returns its output) and zero padding. */
+  private pads(n: Node, k: number, fill: number, input: string): { padding: number[]; input: string } {
+    const autoPad = n.str('auto_pad', 'NOTSET');
+    if (autoPad !== 'NOTSET' && autoPad !== 'VALID') unsupported(`auto_pad=${autoPad}`);
+    const pads = autoPad === 'VALID' ? new Array<number>(2 * k).fill(0) : n.ints('pads') ?? new Array<number>(2 * k).fill(0);
+    const begin = pads.slice(0, k);
+    const end = pads.slice(k);
+    if (begin.every((p, i) => p === end[i])) return { padding: begin, input };
+    if (fill !== 0 && fill !== -Infinity) unsupported('asymmetric pads');
+    // torch order: last dim first.
+    const list: number[] = [];
+    for (let d = k - 1; d >= 0; d--) list.push(begin[d]!, end[d]!);
+    const name = `${n.name}/pad`;
+    const [out] = this.b.node('pad', [this.values.get(input)!.name], { scope: n.scope, name, attrs: { pad: list, mode: 'constant', value: fill }, outputNames: [`${n.name}:padded`] });
+    this.values.set(`${n.name}:padded`, { name: out!, kind: 'float', rank: k + 2 });
+    return { padding: new Array<number>(k).fill(0), input: `${n.name}:padded` };
+  }
+
+  private conv(n: Node): void {
+    const W = this.needConst(n, 1, 'the weight');
+    const B = this.has(n, 2) ? this.needConst(n, 2, 'the bias') : undefined;
+    const k = this.spatial(n, W);
+    const groups = n.int('group', 1);
+    const kernel = n.ints('kernel_shape') ?? W.shape.slice(2);
+    const { padding, input } = this.pads(n, k, 0, n.proto.input[0]!);
+    this.moduleNode(
+      n,
+      `Conv${k}d`,
+      {
+        in_channels: W.shape[1]! * groups,
+        out_channels: W.shape[0],
+        kernel_size: kernel,
+        stride: n.ints('strides') ?? new Array<number>(k).fill(1),
+        padding,
+        dilation: n.ints('dilations') ?? new Array<number>(k).fill(1),
+        groups,
+        bias: B !== undefined,
+      },
+      input,
+      { weight: W, bias: B },
+      k + 2,
+    );
+  }
+
+  private convTranspose(n: Node): void {
+    const W = this.needConst(n, 1, 'the weight');
+    const B = this.has(n, 2) ? this.needConst(n, 2, 'the bias') : undefined;
+    const k = this.spatial(n, W);
+    if (n.ints('output_shape')) unsupported('output_shape (needs the input size)');
+    const autoPad = n.str('auto_pad', 'NOTSET');
+    if (autoPad !== 'NOTSET' && autoPad !== 'VALID') unsupported(`auto_pad=${autoPad}`);
+    const pads = n.ints('pads') ?? new Array<number>(2 * k).fill(0);
+    if (!pads.slice(0, k).every((p, i) => p === pads[k + i])) unsupported('asymmetric pads');
+    const groups = n.int('group', 1);
+    this.moduleNode(
+      n,
+      `ConvTranspose${k}d`,
+      {
+        in_channels: W.shape[0],
+        out_channels: W.shape[1]! * groups,
+        kernel_size: n.ints('kernel_shape') ?? W.shape.slice(2),
+        stride: n.ints('strides') ?? new Array<number>(k).fill(1),
+        padding: pads.slice(0, k),
+        output_padding: n.ints('output_padding') ?? new Array<number>(k).fill(0),
+        dilation: n.ints('dilations') ?? new Array<number>(k).fill(1),
+        groups,
+        bias: B !== undefined,
+      },
+      n.proto.input[0]!,
+      { weight: W, bias: B },
+      k + 2,
+    );
+  }
+
+  private batchNorm(n: Node): void {
+    const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => this.needConst(n, i, ['the scale', 'the bias', 'the mean', 'the variance'][i - 1]!));
+    const extra = n.proto.output.slice(1).filter((o) => o !== '');
+    const training = this.opset >= 14 ? n.int('training_mode', 0) === 1 : extra.length > 0;
+    if (extra.length) {
+      // Training outputs (running statistics): unsupported unless nothing reads them.
+      const used = this.nodes.some((m) => m.proto.input.some((i) => extra.includes(i))) || this.model.graph!.output.some((o) => extra.includes(o.name));
+      if (used) unsupported('the running-statistics outputs are used');
+    }
+    const r = this.needRank(n, 0);
+    const k = r <= 3 ? 1 : r - 2;
+    if (k > 3) unsupported(`rank ${r}`);
+    this.moduleNode(
+      n,
+      `BatchNorm${k}d`,
+      { num_features: scale!.numel(), eps: tidy(n.float('epsilon', 1e-5)), momentum: tidy(1 - n.float('momentum', 0.9)), affine: true, track_running_stats: true },
+      n.proto.input[0]!,
+      { weight: scale, bias, running_mean: mean, running_var: variance },
+      r,
+    );
+    if (training) this.note(n, 'exported for training: normalizes with the batch statistics (interpret in train mode)');
+  }
+
+  private pool(n: Node): void {
+    if (n.proto.output.length > 1 && n.proto.output[1] !== '') unsupported('the Indices output');
+    const max = n.op === 'MaxPool';
+    const kernel = n.ints('kernel_shape');
+    if (kernel === undefined) unsupported('no kernel_shape');
+    const k = kernel!.length;
+    if (k > 2) unsupported(`${k}-D pooling`);
+    if (n.int('storage_order', 0) !== 0) unsupported('storage_order=1');
+    const dil = n.ints('dilations') ?? new Array<number>(k).fill(1);
+    if (!max && dil.some((d) => d !== 1)) unsupported('dilations');
+    const countIncludePad = n.int('count_include_pad', 0) === 1;
+    const { padding, input } = this.pads(n, k, max ? -Infinity : 0, n.proto.input[0]!);
+    if (!max && padding.every((p) => p === 0) && input !== n.proto.input[0] && !countIncludePad) unsupported('asymmetric pads without count_include_pad');
+    const args: Record<string, unknown> = {
+      kernel_size: kernel,
+      stride: n.ints('strides') ?? new Array<number>(k).fill(1),
+      padding,
+      ceil_mode: n.int('ceil_mode', 0) === 1,
+    };
+    if (max) args['dilation'] = dil;
+    else args['count_include_pad'] = countIncludePad;
+    this.moduleNode(n, `${max ? 'MaxPool' : 'AvgPool'}${k}d`, args, input, {}, k + 2);
+    this.note(n, 'onnxruntime may return an empty map where the window does not fit; normkit raises as PyTorch does (Output size is too small)');
+  }
+
+  private resize(n: Node): void {
+    const upsample = n.op === 'Upsample';
+    let mode = n.str('mode', 'nearest');
+    let coord = n.str('coordinate_transformation_mode', 'half_pixel');
+    let nearest = n.str('nearest_mode', 'round_prefer_floor');
+    let scales: Tensor | undefined;
+    let sizes: Tensor | undefined;
+    let sizesInput = -1;
+    if (upsample || this.opset < 11) {
+      // Upsample-9 / Resize-10: (X, scales), asymmetric coordinates, nearest = floor.
+      coord = 'asymmetric';
+      nearest = 'floor';
+      if (upsample && this.opset < 9) unsupported('Upsample-7 attributes');
+      scales = this.needConst(n, 1, 'scales');
+    } else {
+      if (this.has(n, 3)) {
+        sizes = this.constOf(n, 3);
+        if (sizes === undefined) sizesInput = 3;
+      } else scales = this.needConst(n, 2, 'scales');
+      if (n.int('antialias', 0) !== 0) unsupported('antialias');
+      if (n.ints('axes')) unsupported('axes');
+      if (n.str('keep_aspect_ratio_policy', 'stretch') !== 'stretch') unsupported('keep_aspect_ratio_policy');
+      if (coord === 'tf_crop_and_resize') unsupported('tf_crop_and_resize');
+    }
+    if (mode === 'linear' || mode === 'bilinear') mode = 'linear';
+    let tmode: string;
+    let align: boolean | undefined;
+    if (mode === 'nearest') {
+      if (coord === 'asymmetric' && nearest === 'floor') tmode = 'nearest';
+      else if (coord === 'half_pixel' && nearest === 'round_prefer_ceil') tmode = 'nearest-exact';
+      else return unsupported(`nearest with ${coord} and ${nearest} (PyTorch has nearest = asymmetric+floor, nearest-exact = half_pixel+round_prefer_ceil)`);
+    } else if (mode === 'linear') {
+      if (coord === 'half_pixel' || coord === 'pytorch_half_pixel') align = false;
+      else if (coord === 'align_corners') align = true;
+      else return unsupported(`linear with ${coord}`);
+      tmode = 'linear';
+    } else return unsupported(`mode ${mode}`);
+    const rank = scales?.numel() ?? sizes?.numel() ?? this.rankOf(n, 0);
+    if (rank === undefined) return unsupported('the input rank is not known at import');
+    const k = rank - 2;
+    if (tmode === 'linear') tmode = k === 1 ? 'linear' : k === 2 ? 'bilinear' : k === 3 ? 'trilinear' : unsupported(`${k}-D linear`);
+    const args: Record<string, unknown> = { mode: tmode };
+    if (align !== undefined) args['align_corners'] = align;
+    if (sizesInput >= 0) {
+      this.fnNode(n, 'onnx_resize', [0, sizesInput], args, 'float', rank);
+      return;
+    }
+    if (scales) {
+      const s = Array.from(scales.data);
+      if (s[0] !== 1 || s[1] !== 1) unsupported('scaling the batch or channel dim');
+      const sp = s.slice(2).map(tidy);
+      args['scale_factor'] = sp.every((v) => v === sp[0]) ? sp[0] : sp;
+    } else {
+      args['size'] = Array.from(sizes!.data).slice(2);
+      this.note(n, 'Resize to constant sizes: the batch and channel sizes are taken as unchanged');
+    }
+    this.moduleNode(n, 'Upsample', args, n.proto.input[0]!, {}, rank);
+  }
+
+  private pad(n: Node): void {
+    const mode = n.str('mode', 'constant');
+    if (!['constant', 'reflect', 'edge', 'wrap'].includes(mode)) unsupported(`mode ${mode}`);
+    let pads: number[] | undefined;
+    let value = 0;
+    let axes: number[] | undefined;
+    if (this.opset < 11) {
+      pads = n.ints('pads');
+      value = n.float('value', 0);
+    } else {
+      const p = this.constOf(n, 1);
+      if (p !== undefined) pads = Array.from(p.data, Math.trunc);
+      if (this.has(n, 2)) {
+        const v = this.constOf(n, 2);
+        if (v === undefined) unsupported('a non-constant constant_value');
+        value = v!.numel() ? v!.data[0]! : 0;
+      }
+      if (this.has(n, 3)) axes = Array.from(this.needConst(n, 3, 'axes').data);
+    }
+    const r = this.rankOf(n, 0);
+    if (pads !== undefined && axes === undefined && r !== undefined && pads.length === 2 * r && (r === 3 || r === 4) && pads.every((p) => p >= 0)) {
+      const k = r - 2;
+      const begin = pads.slice(0, r);
+      const end = pads.slice(r);
+      if (begin[0] === 0 && begin[1] === 0 && end[0] === 0 && end[1] === 0) {
+        const list: number[] = [];
+        for (let d = r - 1; d >= 2; d--) list.push(begin[d]!, end[d]!);
+        const cls =
+          mode === 'reflect' ? `ReflectionPad${k}d` : mode === 'edge' ? `ReplicationPad${k}d` : mode === 'constant' ? (value === 0 && k === 2 ? 'ZeroPad2d' : `ConstantPad${k}d`) : undefined;
+        if (cls !== undefined) {
+          this.moduleNode(n, cls, cls.startsWith('ConstantPad') ? { padding: list, value } : { padding: list }, n.proto.input[0]!, {}, r);
+          return;
+        }
+      }
+    }
+    if (this.opset < 11) {
+      if (pads === undefined) unsupported('no pads');
+      return this.fnNode(n, 'onnx_pad', [0], { mode, value, pads }, 'float', r);
+    }
+    return this.fnNode(n, 'onnx_pad', [0, 1, 2, 3].filter((i) => this.has(n, i)), { mode, value }, x(this, n).kind, r);
+  }
+
+  private split(n: Node): void {
+    const axis = n.int('axis', 0);
+    let split: number[] | null = null;
+    if (this.opset < 13) split = n.ints('split') ?? null;
+    else if (this.has(n, 1)) split = Array.from(this.needConst(n, 1, 'split').data);
+    const count = n.proto.output.length;
+    this.fnNode(n, 'onnx_split', [0], { axis, split, outputs: count }, this.val(n, 0).kind, this.rankOf(n, 0), count);
+  }
+
+  /** `export_modules_as_functions`: the node's attributes are the constructor arguments, its inputs the weights. */
+  private moduleCall(n: Node): void {
+    const cls = n.op;
+    const args: Record<string, unknown> = {};
+    const BOOLS = new Set(['affine', 'track_running_stats', 'bias', 'elementwise_affine', 'ceil_mode', 'count_include_pad', 'align_corners', 'inplace']);
+    for (const [k, v] of n.attrs) {
+      if (v === undefined || (typeof v === 'object' && !Array.isArray(v))) continue;
+      args[k] = typeof v === 'number' && BOOLS.has(k) ? v !== 0 : typeof v === 'number' && !Number.isInteger(v) ? tidy(v) : v;
+    }
+    const def = getOp(cls) as ModuleOp;
+    let probe: Module;
+    try {
+      probe = def.build(new ArgReader(args, n.name, cls));
+    } catch (e) {
+      if (e instanceof NormkitError) throw new OnnxError(n.name, `${cls}(${JSON.stringify(args)}): ${e.message}`);
+      throw e;
+    }
+    const keys = [...probe.stateDict().keys()].filter((k) => k !== 'num_batches_tracked');
+    const weights: Record<string, Tensor | undefined> = {};
+    n.proto.input.slice(1).forEach((_, j) => {
+      const key = keys[j];
+      if (key === undefined) unsupported(`more inputs than ${cls} has parameters`);
+      weights[key!] = this.needConst(n, j + 1, key!);
+    });
+    this.moduleNode(n, cls, args, n.proto.input[0]!, weights, this.rankOf(n, 0));
+  }
+}
+
+const x = (imp: Importer, n: Node) => (imp as unknown as { val(n: Node, i: number): Value }).val(n, 0);
