@@ -205,7 +205,6 @@ class Importer {
   private readonly opsets: Record<string, number> = {};
   private readonly functions = new Map<string, FunctionProto>();
   private readonly problems = new Map<string, string[]>();
-  private readonly poisoned = new Set<string>();
   private readonly nodeNotes: NodeNote[] = [];
   private readonly opCounts: Record<string, number> = {};
   private readonly meta = metaParametersActive();
@@ -282,10 +281,6 @@ class Importer {
         continue;
       }
       if (this.skip.has(n)) continue;
-      if (n.proto.input.some((i) => this.poisoned.has(i))) {
-        for (const o of n.proto.output) this.poisoned.add(o);
-        continue;
-      }
       this.guard(n, () => this.convert(n));
     }
     if (this.problems.size) {
@@ -310,7 +305,9 @@ class Importer {
       if (e instanceof Unsupported) {
         const why = `${n.op}: ${e.message}`;
         (this.problems.get(why) ?? this.problems.set(why, []).get(why)!).push(n.name);
-        for (const o of n.proto.output) this.poisoned.add(o);
+        // A stand-in value, so that the nodes after it are checked too and every problem is reported at once.
+        const rank = this.values.get(n.proto.input[0] ?? '')?.rank;
+        for (const o of n.proto.output) if (o !== '' && !this.values.has(o)) this.values.set(o, { name: o, kind: 'float', ...(rank !== undefined ? { rank } : {}) });
         return;
       }
       if (e instanceof OnnxError) throw e;
@@ -576,6 +573,9 @@ class Importer {
       }
       return undefined;
     };
+    this.layerNormPatterns(producer, consumers, only, constant);
+    this.avgPoolPatterns(producer, only, constant);
+    this.trackedInstanceNormPatterns(producer, only, constant);
     for (const inorm of this.nodes) {
       if (inorm.op !== 'InstanceNormalization') continue;
       // GroupNorm: Reshape(x, [0, G, -1]) → InstanceNormalization(ones, zeros) → Reshape(·, Shape(x)) → Mul(·, w) → Add(·, b)
@@ -619,9 +619,125 @@ class Importer {
           // Without its affine the channel count is not in the graph: take it from a known input shape.
           unsupported('GroupNorm without affine (num_channels unknown)');
         }
-        this.moduleNode(inorm, 'GroupNorm', { num_groups: G, num_channels: w!.numel(), eps: tidy(eps), affine: true }, x, { weight: w, bias: bb }, this.values.get(x)?.rank, last.proto.output[0]!, `${inorm.scope === '' ? '' : `/${inorm.scope}`}/GroupNorm`.replace(/^\/\//, '/'), inorm.scope);
+        this.moduleNode(inorm, 'GroupNorm', { num_groups: G, num_channels: w!.numel(), eps: tidy(eps), affine: true }, x, { weight: w, bias: bb }, this.values.get(x)?.rank, last.proto.output[0]!, this.patternName(inorm, 'GroupNorm'), inorm.scope);
       });
     }
+  }
+
+  /** LayerNorm below opset 17: ReduceMean → Sub → Pow(2) → ReduceMean → Add(eps) → Sqrt → Div (→ Mul(w) → Add(b)), one scope. */
+  private layerNormPatterns(producer: Map<string, Node>, consumers: Map<string, Node[]>, only: (v: string) => Node | undefined, constant: (n: string | undefined) => Tensor | undefined): void {
+    for (const rm1 of this.nodes) {
+      if (rm1.op !== 'ReduceMean' || this.skip.has(rm1)) continue;
+      const x = rm1.proto.input[0]!;
+      const axesOf = (n: Node) => (this.opset >= 18 ? (constant(n.proto.input[1]) ? Array.from(constant(n.proto.input[1])!.data) : undefined) : n.ints('axes'));
+      const axes = axesOf(rm1);
+      if (axes === undefined || rm1.int('keepdims', 1) !== 1) continue;
+      const k = axes.length;
+      if (!axes.every((a, i) => a === i - k)) continue;
+      const same = (n: Node | undefined, op: string): n is Node => n !== undefined && n.op === op && n.scope === rm1.scope;
+      const sub = (consumers.get(rm1.proto.output[0]!) ?? []).find((c) => c.op === 'Sub' && c.proto.input[0] === x && c.proto.input[1] === rm1.proto.output[0]);
+      if (!same(sub, 'Sub')) continue;
+      const subUsers = consumers.get(sub.proto.output[0]!) ?? [];
+      const pow = subUsers.find((c) => c.op === 'Pow');
+      const div = subUsers.find((c) => c.op === 'Div');
+      if (!same(pow, 'Pow') || !same(div, 'Div') || subUsers.length !== 2 || constant(pow.proto.input[1])?.data[0] !== 2) continue;
+      const rm2 = only(pow.proto.output[0]!);
+      if (!same(rm2, 'ReduceMean') || (axesOf(rm2) ?? []).join() !== axes.join()) continue;
+      const addEps = only(rm2.proto.output[0]!);
+      if (!same(addEps, 'Add')) continue;
+      const eps = constant(addEps.proto.input[1]);
+      const sqrt = only(addEps.proto.output[0]!);
+      if (eps === undefined || eps.numel() !== 1 || !same(sqrt, 'Sqrt') || only(sqrt.proto.output[0]!) !== div || div.proto.input[1] !== sqrt.proto.output[0]) continue;
+      const group = [rm1, sub, pow, rm2, addEps, sqrt, div];
+      let last: Node = div;
+      let w: Tensor | undefined;
+      let b: Tensor | undefined;
+      const mul = only(div.proto.output[0]!);
+      if (same(mul, 'Mul')) {
+        w = constant(mul.proto.input[mul.proto.input[0] === div.proto.output[0] ? 1 : 0]);
+        const add = w ? only(mul.proto.output[0]!) : undefined;
+        if (w && same(add, 'Add')) {
+          b = constant(add.proto.input[add.proto.input[0] === mul.proto.output[0] ? 1 : 0]);
+          if (b && b.numel() === w.numel() && w.ndim === k) {
+            group.push(mul, add);
+            last = add;
+          } else w = undefined;
+        } else w = undefined;
+      }
+      if (w === undefined) continue; // without affine the normalized shape is not in the graph
+      for (const g of group) this.skip.add(g);
+      const epsilon = eps.data[0]!;
+      const anchor = rm1;
+      this.patterns.set(last, () => {
+        this.moduleNode(anchor, 'LayerNorm', { normalized_shape: [...w!.shape], eps: tidy(epsilon) }, x, { weight: w, bias: b }, this.values.get(x)?.rank, last.proto.output[0]!, this.patternName(anchor, 'LayerNorm'), anchor.scope);
+      });
+    }
+  }
+
+  /** AvgPool2d(padding=p) with count_include_pad: torch writes Pad(zeros) → AveragePool(pads 0): one module. */
+  private avgPoolPatterns(producer: Map<string, Node>, only: (v: string) => Node | undefined, constant: (n: string | undefined) => Tensor | undefined): void {
+    for (const pool of this.nodes) {
+      if (pool.op !== 'AveragePool' || (pool.ints('pads') ?? []).some((p) => p !== 0) || pool.str('auto_pad', 'NOTSET') !== 'NOTSET') continue;
+      const pad = producer.get(pool.proto.input[0]!);
+      if (pad?.op !== 'Pad' || pad.scope !== pool.scope || only(pad.proto.output[0]!) !== pool || pad.str('mode', 'constant') !== 'constant') continue;
+      const pads = this.opset < 11 ? pad.ints('pads') : constant(pad.proto.input[1]) ? Array.from(constant(pad.proto.input[1])!.data) : undefined;
+      const value = this.opset < 11 ? pad.float('value', 0) : (pad.proto.input[2] ? constant(pad.proto.input[2])?.data[0] : 0);
+      if (pads === undefined || value !== 0 || (pad.proto.input[3] ?? '') !== '') continue;
+      const k = (pool.ints('kernel_shape') ?? []).length;
+      const r = pads.length / 2;
+      if (r !== k + 2 || pads[0] !== 0 || pads[1] !== 0 || pads[r] !== 0 || pads[r + 1] !== 0) continue;
+      const begin = pads.slice(2, r);
+      const end = pads.slice(r + 2);
+      if (!begin.every((p, i) => p === end[i])) continue;
+      this.skip.add(pad);
+      this.patterns.set(pool, () => {
+        const kernel = pool.ints('kernel_shape')!;
+        this.moduleNode(pool, `AvgPool${k}d`, { kernel_size: kernel, stride: pool.ints('strides') ?? new Array<number>(k).fill(1), padding: begin, ceil_mode: pool.int('ceil_mode', 0) === 1, count_include_pad: true }, pad.proto.input[0]!, {}, k + 2);
+      });
+    }
+  }
+
+  /** InstanceNorm with track_running_stats: Reshape → BatchNormalization (statistics tiled over the batch) → Reshape, one scope. */
+  private trackedInstanceNormPatterns(producer: Map<string, Node>, only: (v: string) => Node | undefined, constant: (n: string | undefined) => Tensor | undefined): void {
+    for (const bn of this.nodes) {
+      if (bn.op !== 'BatchNormalization') continue;
+      const r1 = producer.get(bn.proto.input[0]!);
+      const r2 = only(bn.proto.output[0]!);
+      if (r1?.op !== 'Reshape' || r2?.op !== 'Reshape' || r1.scope !== bn.scope || r2.scope !== bn.scope || only(r1.proto.output[0]!) !== bn) continue;
+      // Each statistic: Tile(Expand(const, ...), [N]) → the per-channel constant.
+      const stats = [1, 2, 3, 4].map((i) => {
+        const tile = producer.get(bn.proto.input[i]!);
+        if (tile?.op !== 'Tile') return undefined;
+        const expand = producer.get(tile.proto.input[0]!);
+        return expand?.op === 'Expand' ? constant(expand.proto.input[0]) : undefined;
+      });
+      if (stats.some((t) => t === undefined)) continue;
+      const [w, b, mean, variance] = stats as Tensor[];
+      const shape = constant(r1.proto.input[1]);
+      if (shape === undefined) continue;
+      const rank = shape.numel();
+      const affine = !(sameOnes(w, 1) && sameOnes(b, 0));
+      this.skip.add(r1).add(bn);
+      const eps = bn.float('epsilon', 1e-5);
+      const momentum = 1 - bn.float('momentum', 0.9);
+      this.patterns.set(r2, () => {
+        this.moduleNode(
+          bn,
+          `InstanceNorm${rank - 2}d`,
+          { num_features: mean!.numel(), eps: tidy(eps), momentum: tidy(momentum), affine, track_running_stats: true },
+          r1.proto.input[0]!,
+          { ...(affine ? { weight: w, bias: b } : {}), running_mean: mean, running_var: variance },
+          rank,
+          r2.proto.output[0]!,
+          this.patternName(bn, `InstanceNorm${rank - 2}d`),
+          bn.scope,
+        );
+      });
+    }
+  }
+
+  private patternName(n: Node, cls: string): string {
+    return n.scope === "" ? cls : `/${n.scope}/${cls}`;
   }
 
   // ---- conversion -----------------------------------------------------------

@@ -1,0 +1,189 @@
+/**
+ * The importer's refusals and PyTorch's: unsupported ops reported all at
+ * once, dangling inputs, cycles, external data and unsupported opsets as
+ * OnnxErrors (never another exception, also on damaged files); where
+ * onnxruntime computes what PyTorch refuses (InstanceNormalization on one
+ * spatial element, a pooling window larger than the map), the imported graph
+ * raises PyTorch's error and the import info says so.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { analyze } from '../../../src/analysis/index.js';
+import { NormkitError } from '../../../src/errors.js';
+import { DataType, encodeModel, makeTensor, OnnxError, importOnnx, type DeepPartial, type GraphProto, type ModelProto } from '../../../src/formats/onnx/index.js';
+import { runGraph } from '../../../src/graph/interpret.js';
+import { Tensor } from '../../../src/tensor/tensor.js';
+import { withMetaParameters } from '../../../src/tensor/meta_mode.js';
+import { FIXTURES, ROOT } from './corpus.js';
+
+const f32 = (name: string, dims: (number | string)[]) => ({
+  name,
+  type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+});
+
+function model(g: DeepPartial<GraphProto>, opset = 13, m: DeepPartial<ModelProto> = {}): Uint8Array {
+  return encodeModel({
+    irVersion: 8,
+    producerName: 'test',
+    opsetImport: [{ domain: '', version: opset }],
+    graph: { name: 'g', input: [f32('X', [1, 2, 4, 4])], output: [f32('Y', [1, 2, 4, 4])], ...g },
+    ...m,
+  });
+}
+
+function rejects(fn: () => unknown, re: RegExp): OnnxError {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  assert.ok(err instanceof OnnxError, `expected an OnnxError, got ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`);
+  assert.match(err.message, re);
+  return err;
+}
+
+test('unsupported ops: one OnnxError naming every unsupported op type with its nodes', () => {
+  const bytes = model({
+    node: [
+      { name: 'a', opType: 'Foo', input: ['X'], output: ['A'] },
+      { name: 'b', opType: 'Relu', input: ['A'], output: ['B'] },
+      { name: 'c', opType: 'Bar', input: ['B'], output: ['C'] },
+      { name: 'd', opType: 'Foo', input: ['C'], output: ['Y'] },
+    ],
+  });
+  const e = rejects(() => importOnnx(bytes), /unsupported ONNX ops: /);
+  assert.match(e.message, /Foo \(a, d\)/);
+  assert.match(e.message, /Bar \(c\)/);
+  assert.doesNotMatch(e.message, /Relu/);
+  // Unsupported variants of supported ops are collected the same way.
+  const v = model({
+    node: [
+      { name: 'p', opType: 'DepthToSpace', input: ['X'], output: ['A'], attribute: [{ name: 'blocksize', type: 2, i: 1 }] },
+      { name: 'q', opType: 'Resize', input: ['A', '', 'S'], output: ['Y'], attribute: [{ name: 'mode', type: 3, s: new TextEncoder().encode('cubic') }] },
+    ],
+    initializer: [makeTensor('S', 'float32', [4], [1, 1, 2, 2])],
+  });
+  const ev = rejects(() => importOnnx(v), /unsupported ONNX nodes: /);
+  assert.match(ev.message, /DepthToSpace: mode DCR .*\(p\)/);
+  assert.match(ev.message, /Resize: mode cubic \(q\)/);
+});
+
+test('a dangling input, a cycle, external data, unsupported opsets, a missing output: OnnxErrors with clear messages', () => {
+  rejects(() => importOnnx(model({ node: [{ name: 'r', opType: 'Relu', input: ['Q'], output: ['Y'] }] })), /r: input 'Q' is not a graph input, an initializer or any node's output/);
+  rejects(
+    () =>
+      importOnnx(
+        model({
+          node: [
+            { name: 'n1', opType: 'Relu', input: ['Y'], output: ['A'] },
+            { name: 'n2', opType: 'Relu', input: ['A'], output: ['Y'] },
+          ],
+        }),
+      ),
+    /cycle/,
+  );
+  const ext = { ...makeTensor('W', 'float32', [2], [0, 0]), rawData: new Uint8Array(0), dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }] };
+  rejects(() => importOnnx(model({ node: [{ name: 'add', opType: 'Add', input: ['X', 'W'], output: ['Y'] }], initializer: [ext] })), /external data is not supported .*weights\.bin/);
+  rejects(() => importOnnx(model({ node: [{ name: 'r', opType: 'Relu', input: ['X'], output: ['Y'] }] }, 23)), /opset 23 of the default domain is not supported/);
+  rejects(() => importOnnx(model({ node: [{ name: 'b', opType: 'Flatten', input: ['X'], output: ['Y'] }] }, 8)), /opset 8 of the default domain is not supported/);
+  rejects(() => importOnnx(model({ node: [{ name: 'r', opType: 'Relu', input: ['X'], output: ['Z'] }] })), /output 'Y' is not computed by any node/);
+  rejects(() => importOnnx(encodeModel({ irVersion: 8, opsetImport: [{ domain: 'x', version: 1 }], graph: { name: 'g' } })), /no default-domain/);
+});
+
+test('damaged fixtures: importOnnx gives a graph or an OnnxError, never another exception (seeded)', () => {
+  const files = readdirSync(FIXTURES).filter((f) => /healthy-classifier.op17.(functions|preserve)|style_net.op13.eval|pooled-head.op13.training/.test(f) && f.endsWith('.onnx'));
+  let seed = 12345;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  let errors = 0;
+  let graphs = 0;
+  for (const f of files) {
+    const bytes = new Uint8Array(readFileSync(join(FIXTURES, f)));
+    for (let k = 0; k < 60; k++) {
+      const b = bytes.slice(0, k % 3 === 0 ? Math.floor(rand() * bytes.length) : bytes.length);
+      for (let j = 0; j < 4; j++) b[Math.floor(rand() * b.length)] = Math.floor(rand() * 256);
+      try {
+        importOnnx(b);
+        graphs++;
+      } catch (e) {
+        if (!(e instanceof OnnxError)) throw new Error(`${f} #${k}: not an OnnxError: ${e instanceof Error ? `${e.name}: ${e.message}\n${e.stack}` : String(e)}`);
+        errors++;
+      }
+    }
+  }
+  assert.ok(errors > 0 && errors + graphs === files.length * 60);
+});
+
+/** InstanceNormalization on a 1x1 map: onnxruntime returns the bias, PyTorch (and normkit) refuse. */
+test('InstanceNormalization on one spatial element: onnxruntime returns the bias; the imported graph raises PyTorch\'s ValueError, and says so', async () => {
+  const bytes = model({
+    input: [f32('X', ['batch', 2, 'height', 'width'])],
+    output: [f32('Y', ['batch', 2, 'height', 'width'])],
+    node: [{ name: '/0/InstanceNormalization', opType: 'InstanceNormalization', input: ['X', 'S', 'B'], output: ['Y'] }],
+    initializer: [makeTensor('S', 'float32', [2], [1.5, 2]), makeTensor('B', 'float32', [2], [0.25, -1])],
+  });
+  const { graph, info } = importOnnx(bytes);
+  assert.deepEqual(graph.inputs[0]!.shape, ['batch', 2, 'height', 'width']);
+  assert.equal(graph.nodes[0]!.op, 'InstanceNorm2d');
+  assert.equal(graph.nodes[0]!.scope, '0');
+  assert.deepEqual(graph.nodes[0]!.attrs, { num_features: 2, eps: 1e-5, momentum: 0.1, affine: true, track_running_stats: false });
+  assert.match(info.nodeNotes.find((n) => n.scope === '0')!.note, /onnxruntime returns the bias on a map of one spatial element/);
+  const s = await ort.InferenceSession.create(bytes);
+  try {
+    const r = (await s.run({ X: new ort.Tensor('float32', Float32Array.of(3, 7), [1, 2, 1, 1]) }))['Y']!;
+    assert.deepEqual(Array.from(r.data as Float32Array), [0.25, -1]);
+  } finally {
+    await s.release();
+  }
+  for (const training of [true, false]) {
+    assert.throws(
+      () => runGraph(graph, { X: new Tensor(Float32Array.of(3, 7), [1, 2, 1, 1]) }, { training }),
+      (e: unknown) => e instanceof NormkitError && e.type === 'ValueError' && e.message === 'Expected more than 1 spatial element when training, got input size [1, 2, 1, 1]' && e.modulePath === '0',
+    );
+  }
+  const a = analyze(withMetaParameters(() => importOnnx(bytes)).graph, { X: [1, 2, 1, 1] }, { mode: 'eval' });
+  assert.equal(a.failure?.path, '0');
+  assert.equal(a.failure?.type, 'InstanceNorm2d');
+});
+
+test('MaxPool whose window does not fit: PyTorch\'s error', () => {
+  const bytes = model({
+    input: [f32('X', ['batch', 1, 'height', 'width'])],
+    output: [f32('Y', ['batch', 1, 'h', 'w'])],
+    node: [{ name: '/pool/MaxPool', opType: 'MaxPool', input: ['X'], output: ['Y'], attribute: [{ name: 'kernel_shape', type: 7, ints: [3, 3] }, { name: 'strides', type: 7, ints: [1, 1] }] }],
+  });
+  const { graph, info } = importOnnx(bytes);
+  assert.equal(graph.nodes[0]!.op, 'MaxPool2d');
+  assert.ok(info.nodeNotes.some((n) => n.scope === 'pool'));
+  assert.throws(() => runGraph(graph, { X: new Tensor(new Float32Array(4), [1, 1, 2, 2]) }), /Output size is too small/);
+});
+
+test('shape arithmetic in analysis: F.interpolate(size=x.shape[2:]) follows the input size (sizes known from meta shapes)', () => {
+  const bytes = new Uint8Array(readFileSync(join(ROOT, 'test/fixtures/onnx-patterns/interpolate-size.op13.onnx')));
+  const { graph } = withMetaParameters(() => importOnnx(bytes));
+  assert.ok(graph.nodes.some((n) => n.op === 'onnx_resize'));
+  for (const s of [5, 8, 13]) {
+    const a = analyze(graph, { input: [1, 3, s, s] }, { mode: 'eval' });
+    assert.equal(a.failure, null);
+    assert.deepEqual(a.outputShape, [1, 3, s, s]);
+  }
+  const a = analyze(graph, { input: [1, 3, 2, 2] }, { mode: 'train' });
+  assert.equal(a.failure?.path, 'n');
+  assert.equal(a.failure?.error.message, 'Expected more than 1 spatial element when training, got input size [1, 3, 1, 1]');
+});
+
+test('info: producer, IR and opset versions; the eval-mode fold as a note', () => {
+  const eval_ = importOnnx(new Uint8Array(readFileSync(join(FIXTURES, 'pooled-head.op13.eval.onnx')))).info;
+  assert.equal(eval_.producer, 'pytorch 1.13.0');
+  assert.equal(eval_.irVersion, 7);
+  assert.equal(eval_.opset, 13);
+  assert.ok(eval_.foldedBatchNorm);
+  assert.deepEqual(eval_.foldedConvs, ['0', '4']);
+  assert.match(eval_.notes[0]!, /^exported in eval mode: a BatchNorm after a Conv was folded into it; its train-mode failure cannot be seen; re-export with training=torch.onnx.TrainingMode.PRESERVE/);
+  const preserve = importOnnx(new Uint8Array(readFileSync(join(FIXTURES, 'pooled-head.op13.preserve.onnx')))).info;
+  assert.equal(preserve.foldedBatchNorm, false);
+  assert.deepEqual(preserve.notes, []);
+});
