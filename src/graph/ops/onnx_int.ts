@@ -398,6 +398,66 @@ export const onnxOps: FunctionOp[] = [
     },
     (at) => at['outputs'] as number,
   ),
+  // auto_pad SAME_UPPER / SAME_LOWER: pads from the input size, so that out = ceil(in / stride).
+  fn('onnx_same_pad', [1, 1], reader(['kernel', 'strides', 'dilations', 'upper', 'value']), (xs, at) => {
+    const x = xs[0]!;
+    const kernel = at['kernel'] as number[];
+    const list: number[] = [];
+    for (let d = kernel.length - 1; d >= 0; d--) {
+      const size = x.shape[2 + d]!;
+      const s = (at['strides'] as number[])[d]!;
+      const eff = (kernel[d]! - 1) * (at['dilations'] as number[])[d]! + 1;
+      const total = Math.max(0, (Math.ceil(size / s) - 1) * s + eff - size);
+      const small = Math.floor(total / 2);
+      list.push(at['upper'] ? small : total - small, at['upper'] ? total - small : small);
+    }
+    return pad(x, list, 'constant', at['value'] as number);
+  }),
+  fn('onnx_depth_to_space', [1, 1], reader(['blocksize', 'mode']), (xs, at) => {
+    const x = xs[0]!;
+    const b = at['blocksize'] as number;
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    if (x.ndim !== 4 || c % (b * b) !== 0) throw new RuntimeError(`DepthToSpace: input [${x.shape.join(', ')}] with blocksize ${b}`);
+    const dcr = at['mode'] === 'DCR';
+    const t = onnxReshape(x, dcr ? [n, b, b, c / (b * b), h, w] : [n, c / (b * b), b, b, h, w], false);
+    const p = onnxTranspose(t, dcr ? [0, 3, 4, 1, 5, 2] : [0, 1, 4, 2, 5, 3]);
+    return onnxReshape(p, [n, c / (b * b), h * b, w * b], false);
+  }),
+  fn('onnx_space_to_depth', [1, 1], reader(['blocksize']), (xs, at) => {
+    const x = xs[0]!;
+    const b = at['blocksize'] as number;
+    const [n, c, h, w] = x.shape as [number, number, number, number];
+    if (x.ndim !== 4 || h % b !== 0 || w % b !== 0) throw new RuntimeError(`SpaceToDepth: input [${x.shape.join(', ')}] with blocksize ${b}`);
+    const t = onnxReshape(x, [n, c, h / b, b, w / b, b], false);
+    return onnxReshape(onnxTranspose(t, [0, 3, 5, 1, 2, 4]), [n, c * b * b, h / b, w / b], false);
+  }),
+  // LayerNormalization's Mean and InvStdDev outputs (float32 statistics over the axes from `axis` on, kept as dims of 1).
+  fn(
+    'onnx_layer_norm_stats',
+    [1, 1],
+    reader(['axis', 'epsilon']),
+    (xs, at) => {
+      const x = xs[0]!;
+      const a = normAxis(at['axis'] as number, x.ndim);
+      const outShape = x.shape.map((d, i) => (i < a ? d : 1));
+      if (x.isMeta) return [Tensor.meta(outShape), Tensor.meta(outShape)];
+      const inner = numel(x.shape.slice(a));
+      const outer = numel(x.shape.slice(0, a));
+      const m = new Float32Array(outer);
+      const inv = new Float32Array(outer);
+      for (let o = 0; o < outer; o++) {
+        let sum = 0;
+        for (let i = 0; i < inner; i++) sum += x.data[o * inner + i]!;
+        const mu = sum / inner;
+        let sq = 0;
+        for (let i = 0; i < inner; i++) sq += (x.data[o * inner + i]! - mu) ** 2;
+        m[o] = mu;
+        inv[o] = 1 / Math.sqrt(sq / inner + (at['epsilon'] as number));
+      }
+      return [new Tensor(m, outShape), new Tensor(inv, outShape)];
+    },
+    () => 2,
+  ),
   fn('onnx_resize', [2, 2], reader(['mode', 'align_corners']), (xs, at) => {
     const sizes = intsOf(xs[1], 'Resize sizes');
     const x = xs[0]!;

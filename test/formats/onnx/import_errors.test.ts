@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { analyze } from '../../../src/analysis/index.js';
+import { analyze, suggestFixes, sweep } from '../../../src/analysis/index.js';
 import { NormkitError } from '../../../src/errors.js';
 import { DataType, encodeModel, makeTensor, OnnxError, importOnnx, type DeepPartial, type GraphProto, type ModelProto } from '../../../src/formats/onnx/index.js';
 import { runGraph } from '../../../src/graph/interpret.js';
@@ -62,13 +62,13 @@ test('unsupported ops: one OnnxError naming every unsupported op type with its n
   // Unsupported variants of supported ops are collected the same way.
   const v = model({
     node: [
-      { name: 'p', opType: 'DepthToSpace', input: ['X'], output: ['A'], attribute: [{ name: 'blocksize', type: 2, i: 1 }] },
+      { name: 'p', opType: 'MaxPool', input: ['X'], output: ['A'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'storage_order', type: 2, i: 1 }] },
       { name: 'q', opType: 'Resize', input: ['A', '', 'S'], output: ['Y'], attribute: [{ name: 'mode', type: 3, s: new TextEncoder().encode('cubic') }] },
     ],
     initializer: [makeTensor('S', 'float32', [4], [1, 1, 2, 2])],
   });
   const ev = rejects(() => importOnnx(v), /unsupported ONNX nodes: /);
-  assert.match(ev.message, /DepthToSpace: mode DCR .*\(p\)/);
+  assert.match(ev.message, /MaxPool: storage_order=1 \(p\)/);
   assert.match(ev.message, /Resize: mode cubic \(q\)/);
 });
 
@@ -186,4 +186,17 @@ test('info: producer, IR and opset versions; the eval-mode fold as a note', () =
   const preserve = importOnnx(new Uint8Array(readFileSync(join(FIXTURES, 'pooled-head.op13.preserve.onnx')))).info;
   assert.equal(preserve.foldedBatchNorm, false);
   assert.deepEqual(preserve.notes, []);
+});
+
+test('the doctor on imported graphs: sweeps without a base shape (the declared channels), fixes that replace module nodes by scope, verified', () => {
+  const { graph } = withMetaParameters(() => importOnnx(new Uint8Array(readFileSync(join(FIXTURES, 'style_net.op13.eval.onnx')))));
+  const s = sweep(graph, 'square', [1, 4]);
+  assert.deepEqual(s.points[0]!.inputShape, [2, 3, 1, 1]);
+  const enc = withMetaParameters(() => importOnnx(new Uint8Array(readFileSync(join(FIXTURES, 'collapsing-encoder.op13.preserve.onnx'))))).graph;
+  const a = analyze(enc, { input: [1, 3, 16, 16] }, { mode: 'train' });
+  assert.equal(a.failure?.path, '10');
+  const fixes = suggestFixes(enc, a);
+  const gn = fixes.find((f) => f.kind === 'replace-norm' && f.changes[0]?.path === '10');
+  assert.ok(gn, JSON.stringify(fixes.map((f) => f.title)));
+  assert.equal(gn.verified?.runs, true);
 });

@@ -184,7 +184,7 @@ const SUPPORTED = new Set([
   'Gemm', 'MatMul', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Elu', 'Selu', 'PRelu', 'Softplus', 'Clip', 'HardSwish', 'Gelu', 'Softmax',
   'Resize', 'Upsample', 'Pad', 'DepthToSpace', 'Flatten', 'Dropout', 'Identity', 'LayerNormalization', 'GroupNormalization',
   'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'ReduceMean', 'Shape', 'Size', 'Gather', 'Slice', 'Concat', 'Unsqueeze', 'Squeeze', 'Cast',
-  'ConstantOfShape', 'Expand', 'Tile', 'Range', 'Reshape', 'Transpose', 'Constant', 'Split',
+  'ConstantOfShape', 'Expand', 'Tile', 'Range', 'Reshape', 'Transpose', 'Constant', 'Split', 'SpaceToDepth',
 ]);
 
 /** The ONNX op types `importOnnx` converts (default domain). */
@@ -856,9 +856,12 @@ class Importer {
       case 'Pad':
         return this.pad(n);
       case 'DepthToSpace': {
-        if (n.str('mode', 'DCR') !== 'CRD') unsupported('mode DCR (PyTorch\'s PixelShuffle is CRD)');
-        return void act('PixelShuffle', { upscale_factor: n.int('blocksize', 1) });
+        // CRD is PyTorch's PixelShuffle; DCR (TensorFlow's order) has no torch.nn module: a functional node.
+        if (n.str('mode', 'DCR') === 'CRD') return void act('PixelShuffle', { upscale_factor: n.int('blocksize', 1) });
+        return this.fnNode(n, 'onnx_depth_to_space', [0], { blocksize: n.int('blocksize', 1), mode: 'DCR' }, x().kind, 4);
       }
+      case 'SpaceToDepth':
+        return this.fnNode(n, 'onnx_space_to_depth', [0], { blocksize: n.int('blocksize', 1) }, x().kind, 4);
       case 'Flatten': {
         const axis = n.int('axis', 1);
         if (axis === 1) return void this.moduleNode(n, 'Flatten', {}, n.proto.input[0]!, {}, 2);
@@ -876,7 +879,6 @@ class Importer {
         if (x().kind !== 'float' || x().const) return this.fnNode(n, 'onnx_identity', [0], {}, x().kind, same());
         return void act('Identity');
       case 'LayerNormalization': {
-        if (n.proto.output.slice(1).some((o) => o !== '')) unsupported('the Mean/InvStdDev outputs');
         const scale = this.needConst(n, 1, 'the scale');
         const bias = this.has(n, 2) ? this.needConst(n, 2, 'the bias') : undefined;
         const axis = n.int('axis', -1);
@@ -884,7 +886,15 @@ class Importer {
         const k = axis < 0 ? -axis : r !== undefined ? r - axis : undefined;
         if (k === undefined || k !== scale.ndim) unsupported('a scale whose rank is not the normalized rank');
         if (bias === undefined) unsupported('no bias');
+        if (n.int('stash_type', 1) !== 1) unsupported('stash_type other than float');
         this.moduleNode(n, 'LayerNorm', { normalized_shape: [...scale.shape], eps: tidy(n.float('epsilon', 1e-5)) }, n.proto.input[0]!, { weight: scale, bias }, r);
+        const stats = n.proto.output.slice(1);
+        if (stats.some((o) => o !== '')) {
+          // The Mean and InvStdDev outputs (training graphs, node tests): a functional node beside the module.
+          const names = [stats[0] || `${n.name}:mean`, stats[1] || `${n.name}:inv_std_dev`];
+          const outs = this.b.node('onnx_layer_norm_stats', [this.val(n, 0).name], { scope: n.scope, name: `${n.name}/stats`, attrs: { axis, epsilon: n.float('epsilon', 1e-5) }, outputNames: names });
+          names.forEach((o, k) => this.define(o, { name: outs[k]!, kind: 'float', ...(r !== undefined ? { rank: r } : {}) }));
+        }
         return;
       }
       case 'GroupNormalization': {
@@ -1000,8 +1010,22 @@ class Importer {
   }
 
   /** Symmetric pads → padding; asymmetric → an explicit pad node before (returns its output) and zero padding. */
-  private pads(n: Node, k: number, fill: number, input: string): { padding: number[]; input: string } {
+  private pads(n: Node, k: number, fill: number, input: string): { padding: number[]; input: string; explicit?: boolean } {
     const autoPad = n.str('auto_pad', 'NOTSET');
+    if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+      // The amounts depend on the input size: a node computes them when it runs.
+      const kernel = n.ints('kernel_shape') ?? this.constOf(n, 1)?.shape.slice(2);
+      if (kernel === undefined) unsupported('auto_pad SAME without kernel_shape');
+      const name = `${n.name}/same_pad`;
+      const [out] = this.b.node('onnx_same_pad', [this.values.get(input)!.name], {
+        scope: n.scope,
+        name,
+        attrs: { kernel, strides: n.ints('strides') ?? new Array<number>(k).fill(1), dilations: n.ints('dilations') ?? new Array<number>(k).fill(1), upper: autoPad === 'SAME_UPPER', value: fill },
+        outputNames: [`${n.name}:padded`],
+      });
+      this.values.set(`${n.name}:padded`, { name: out!, kind: 'float', rank: k + 2 });
+      return { padding: new Array<number>(k).fill(0), input: `${n.name}:padded`, explicit: true };
+    }
     if (autoPad !== 'NOTSET' && autoPad !== 'VALID') unsupported(`auto_pad=${autoPad}`);
     const pads = autoPad === 'VALID' ? new Array<number>(2 * k).fill(0) : n.ints('pads') ?? new Array<number>(2 * k).fill(0);
     const begin = pads.slice(0, k);
@@ -1014,7 +1038,7 @@ class Importer {
     const name = `${n.name}/pad`;
     const [out] = this.b.node('pad', [this.values.get(input)!.name], { scope: n.scope, name, attrs: { pad: list, mode: 'constant', value: fill }, outputNames: [`${n.name}:padded`] });
     this.values.set(`${n.name}:padded`, { name: out!, kind: 'float', rank: k + 2 });
-    return { padding: new Array<number>(k).fill(0), input: `${n.name}:padded` };
+    return { padding: new Array<number>(k).fill(0), input: `${n.name}:padded`, explicit: true };
   }
 
   private conv(n: Node): void {
@@ -1107,8 +1131,9 @@ class Importer {
     const dil = n.ints('dilations') ?? new Array<number>(k).fill(1);
     if (!max && dil.some((d) => d !== 1)) unsupported('dilations');
     const countIncludePad = n.int('count_include_pad', 0) === 1;
-    const { padding, input } = this.pads(n, k, max ? -Infinity : 0, n.proto.input[0]!);
-    if (!max && padding.every((p) => p === 0) && input !== n.proto.input[0] && !countIncludePad) unsupported('asymmetric pads without count_include_pad');
+    if (!max && !countIncludePad && n.str('auto_pad', 'NOTSET').startsWith('SAME')) unsupported('auto_pad SAME without count_include_pad (PyTorch pads symmetrically)');
+    const { padding, input, explicit } = this.pads(n, k, max ? -Infinity : 0, n.proto.input[0]!);
+    if (!max && explicit && !countIncludePad) unsupported('asymmetric pads without count_include_pad');
     const args: Record<string, unknown> = {
       kernel_size: kernel,
       stride: n.ints('strides') ?? new Array<number>(k).fill(1),
