@@ -14,6 +14,8 @@
 import { RuntimeError, SpecError } from '../../errors.js';
 import { add, clamp, div, mul, pow, sqrt, sub } from '../../ops/elementwise.js';
 import { interpolate } from '../../ops/interpolate.js';
+import { erf } from '../../ops/activation.js';
+import { propagateElementwiseFacts } from '../../ops/meta_facts.js';
 import { matmul } from '../../ops/matmul.js';
 import { pad, type PadMode } from '../../ops/pad.js';
 import { mean } from '../../ops/reduce.js';
@@ -298,6 +300,105 @@ const reader = (keys: string[]) => (a: ArgReader) => {
   return out;
 };
 
+const f32 = Math.fround;
+
+/** Pointwise functions of one value (ONNX op → function; bool results as 0/1). */
+export const UNARY: Record<string, (x: number, at: Attrs) => number> = {
+  Abs: Math.abs,
+  Neg: (x) => -x,
+  Exp: Math.exp,
+  Log: Math.log,
+  Reciprocal: (x) => 1 / x,
+  Floor: Math.floor,
+  Ceil: Math.ceil,
+  Round: (x) => {
+    const r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 ? 2 * Math.round(x / 2) : r;
+  },
+  Sign: Math.sign,
+  Erf: erf,
+  Sin: Math.sin,
+  Cos: Math.cos,
+  Tan: Math.tan,
+  Asin: Math.asin,
+  Acos: Math.acos,
+  Atan: Math.atan,
+  Sinh: Math.sinh,
+  Cosh: Math.cosh,
+  Asinh: Math.asinh,
+  Acosh: Math.acosh,
+  Atanh: Math.atanh,
+  Not: (x) => (x === 0 ? 1 : 0),
+  IsNaN: (x) => (Number.isNaN(x) ? 1 : 0),
+  Softsign: (x) => x / (1 + Math.abs(x)),
+  HardSigmoid: (x, at) => Math.max(0, Math.min(1, (at['alpha'] as number) * x + (at['beta'] as number))),
+  ThresholdedRelu: (x, at) => (x > (at['alpha'] as number) ? x : 0),
+  Celu: (x, at) => Math.max(0, x) + Math.min(0, (at['alpha'] as number) * (Math.exp(x / (at['alpha'] as number)) - 1)),
+  Shrink: (x, at) => (x < -(at['lambd'] as number) ? x + (at['bias'] as number) : x > (at['lambd'] as number) ? x - (at['bias'] as number) : 0),
+};
+
+/** Pointwise functions of two values (broadcast). */
+export const BINARY: Record<string, (a: number, b: number, at: Attrs) => number> = {
+  Max: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.max(a, b)),
+  Min: (a, b) => (Number.isNaN(a) || Number.isNaN(b) ? NaN : Math.min(a, b)),
+  Sum: (a, b) => a + b,
+  Equal: (a, b) => (a === b ? 1 : 0),
+  Less: (a, b) => (a < b ? 1 : 0),
+  LessOrEqual: (a, b) => (a <= b ? 1 : 0),
+  Greater: (a, b) => (a > b ? 1 : 0),
+  GreaterOrEqual: (a, b) => (a >= b ? 1 : 0),
+  And: (a, b) => (a !== 0 && b !== 0 ? 1 : 0),
+  Or: (a, b) => (a !== 0 || b !== 0 ? 1 : 0),
+  Xor: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
+  Mod: (a, b, at) => (at['fmod'] ? a % b : b === 0 ? 0 : a - Math.floor(a / b) * b),
+};
+
+function mapBinary(a: Tensor, b: Tensor, f: (x: number, y: number) => number): Tensor {
+  const shape = broadcastShapes(a.shape, b.shape);
+  if (a.isMeta || b.isMeta) return Tensor.meta(shape);
+  const ea = expandTo(a, shape).data;
+  const eb = expandTo(b, shape).data;
+  return new Tensor(Float32Array.from(ea, (x, i) => f(x, eb[i]!)), shape);
+}
+
+/** Reductions over axes: ONNX op → [initial value, step, finish(acc, count)]. */
+const REDUCE: Record<string, [number, (acc: number, x: number) => number, (acc: number, n: number) => number]> = {
+  ReduceSum: [0, (a, x) => a + x, (a) => a],
+  ReduceMean: [0, (a, x) => a + x, (a, n) => a / n],
+  ReduceMax: [-Infinity, (a, x) => (Number.isNaN(x) || x > a ? x : a), (a) => a],
+  ReduceMin: [Infinity, (a, x) => (Number.isNaN(x) || x < a ? x : a), (a) => a],
+  ReduceProd: [1, (a, x) => a * x, (a) => a],
+  ReduceL1: [0, (a, x) => a + Math.abs(x), (a) => a],
+  ReduceL2: [0, (a, x) => a + x * x, (a) => Math.sqrt(a)],
+  ReduceSumSquare: [0, (a, x) => a + x * x, (a) => a],
+  ReduceLogSum: [0, (a, x) => a + x, (a) => Math.log(a)],
+  ReduceLogSumExp: [0, (a, x) => a + Math.exp(x), (a) => Math.log(a)],
+};
+
+function reduce(x: Tensor, op: string, axes: number[], keep: boolean): Tensor {
+  const ax = new Set(axes.map((a) => normAxis(a, x.ndim)));
+  const outShape = x.shape.map((d, i) => (ax.has(i) ? 1 : d));
+  const finalShape = keep ? outShape : x.shape.filter((_, i) => !ax.has(i));
+  if (x.isMeta) return Tensor.meta(finalShape);
+  const [init, step, finish] = REDUCE[op]!;
+  const n = numel(outShape);
+  const acc = new Float64Array(n).fill(init);
+  const oStrides = stridesOf(outShape);
+  const idx = new Array<number>(x.ndim).fill(0);
+  const data = x.data;
+  for (let k = 0; k < data.length; k++) {
+    let o = 0;
+    for (let d = 0; d < x.ndim; d++) if (!ax.has(d)) o += idx[d]! * oStrides[d]!;
+    acc[o] = step(acc[o]!, data[k]!);
+    for (let d = x.ndim - 1; d >= 0; d--) {
+      if (++idx[d]! < x.shape[d]!) break;
+      idx[d] = 0;
+    }
+  }
+  const count = numel(x.shape) / Math.max(n, 1);
+  return new Tensor(Float32Array.from(acc, (a) => f32(finish(a, count))), finalShape);
+}
+
 /** The ONNX-only functional ops (prefix `onnx_`). Attributes are set by the importer. */
 export const onnxOps: FunctionOp[] = [
   fn('onnx_shape', [1, 1], reader(['start', 'end']), (xs, at) => {
@@ -458,6 +559,43 @@ export const onnxOps: FunctionOp[] = [
     },
     () => 2,
   ),
+  fn('onnx_unary', [1, 1], reader(['op', 'alpha', 'beta', 'lambd', 'bias']), (xs, at) => {
+    const x = xs[0]!;
+    const f = UNARY[at['op'] as string];
+    if (f === undefined) throw new SpecError('', `unknown unary op ${String(at['op'])}`);
+    if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
+    return new Tensor(Float32Array.from(x.data, (v) => f(v, at)), x.shape);
+  }),
+  fn('onnx_binary', [1, Infinity], reader(['op', 'fmod']), (xs, at) => {
+    const f = BINARY[at['op'] as string];
+    if (f === undefined) throw new SpecError('', `unknown binary op ${String(at['op'])}`);
+    let out = xs[0]!;
+    for (const y of xs.slice(1)) out = mapBinary(out, y, (a, b) => f(a, b, at));
+    return out;
+  }),
+  fn('onnx_mean', [1, Infinity], reader([]), (xs) => {
+    let out = xs[0]!;
+    for (const y of xs.slice(1)) out = mapBinary(out, y, (a, b) => a + b);
+    return out.isMeta ? out : new Tensor(Float32Array.from(out.data, (v) => v / xs.length), out.shape);
+  }),
+  fn('onnx_where', [3, 3], reader([]), (xs) => {
+    const [c, a, b] = xs as [Tensor, Tensor, Tensor];
+    const shape = broadcastShapes(broadcastShapes(c.shape, a.shape), b.shape);
+    if (c.isMeta || a.isMeta || b.isMeta) return Tensor.meta(shape);
+    const ec = expandTo(c, shape).data;
+    const ea = expandTo(a, shape).data;
+    const eb = expandTo(b, shape).data;
+    return new Tensor(Float32Array.from(ec, (v, i) => (v !== 0 ? ea[i]! : eb[i]!)), shape);
+  }),
+  fn('onnx_reduce', [1, 2], reader(['op', 'axes', 'keepdims', 'noop_with_empty_axes']), (xs, at) => {
+    const x = xs[0]!;
+    let axes = xs[1] ? intsOf(xs[1], 'reduction axes') : ((at['axes'] as number[] | null) ?? []);
+    if (axes.length === 0) {
+      if (at['noop_with_empty_axes']) return x;
+      axes = x.shape.map((_, i) => i);
+    }
+    return reduce(x, at['op'] as string, axes, at['keepdims'] !== false);
+  }),
   fn('onnx_resize', [2, 2], reader(['mode', 'align_corners']), (xs, at) => {
     const sizes = intsOf(xs[1], 'Resize sizes');
     const x = xs[0]!;

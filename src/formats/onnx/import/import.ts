@@ -28,6 +28,7 @@ import { OnnxError } from '../errors.js';
 import { scopeFromMetadata, scopeFromNodeName } from './names.js';
 import { attrString, AttributeType, DataType, decodeModelProto, type AttributeProto, type FunctionProto, type ModelProto, type NodeProto } from '../proto.js';
 import { tensorData, type OnnxTensor } from '../tensor.js';
+import { UNARY } from '../../../graph/ops/onnx_int.js';
 
 export interface ImportOptions {
   /**
@@ -185,11 +186,13 @@ const SUPPORTED = new Set([
   'Resize', 'Upsample', 'Pad', 'DepthToSpace', 'Flatten', 'Dropout', 'Identity', 'LayerNormalization', 'GroupNormalization',
   'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'ReduceMean', 'Shape', 'Size', 'Gather', 'Slice', 'Concat', 'Unsqueeze', 'Squeeze', 'Cast',
   'ConstantOfShape', 'Expand', 'Tile', 'Range', 'Reshape', 'Transpose', 'Constant', 'Split', 'SpaceToDepth',
+  'Where', 'Mean', 'Max', 'Min', 'Sum', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Mod',
+  'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp',
 ]);
 
 /** The ONNX op types `importOnnx` converts (default domain). */
 export function supportedOnnxOps(): string[] {
-  return [...SUPPORTED].sort();
+  return [...SUPPORTED, ...Object.keys(UNARY)].sort();
 }
 
 /** Decodes and imports an ONNX model. */
@@ -264,7 +267,7 @@ class Importer {
     const missing = new Map<string, string[]>();
     for (const n of this.nodes) {
       if (n.proto.domain === '' || n.proto.domain === 'ai.onnx') {
-        if (!SUPPORTED.has(n.op)) (missing.get(n.op) ?? missing.set(n.op, []).get(n.op)!).push(n.name);
+        if (!SUPPORTED.has(n.op) && UNARY[n.op] === undefined) (missing.get(n.op) ?? missing.set(n.op, []).get(n.op)!).push(n.name);
       } else if (!this.isModuleCall(n)) {
         (missing.get(`${n.proto.domain}.${n.op}`) ?? missing.set(`${n.proto.domain}.${n.op}`, []).get(`${n.proto.domain}.${n.op}`)!).push(n.name);
       }
@@ -922,6 +925,49 @@ class Importer {
       }
       case 'Sqrt':
         return this.fnNode(n, 'onnx_sqrt', [0], {}, 'float', same());
+      case 'Where': {
+        const r = [0, 1, 2].map((i) => this.rankOf(n, i));
+        return this.fnNode(n, 'onnx_where', [0, 1, 2], {}, this.val(n, 1).kind, r.every((v) => v !== undefined) ? Math.max(...(r as number[])) : undefined);
+      }
+      case 'Mean':
+      case 'Max':
+      case 'Min':
+      case 'Sum':
+      case 'Equal':
+      case 'Less':
+      case 'LessOrEqual':
+      case 'Greater':
+      case 'GreaterOrEqual':
+      case 'And':
+      case 'Or':
+      case 'Xor':
+      case 'Mod': {
+        const idx = n.proto.input.map((_, i) => i).filter((i) => this.has(n, i));
+        const ranks = idx.map((i) => this.rankOf(n, i));
+        const rank = ranks.every((v) => v !== undefined) ? Math.max(...(ranks as number[])) : undefined;
+        const boolOut = ['Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'And', 'Or', 'Xor'].includes(op);
+        if (op === 'Mean') return this.fnNode(n, 'onnx_mean', idx, {}, 'float', rank);
+        if (op === 'Mod' && x().kind === 'float' && n.int('fmod', 0) !== 1) unsupported('fmod=0 on floats');
+        return this.fnNode(n, 'onnx_binary', idx, { op, fmod: n.int('fmod', 0) === 1 }, boolOut ? 'bool' : x().kind, rank);
+      }
+      case 'ReduceSum':
+      case 'ReduceMax':
+      case 'ReduceMin':
+      case 'ReduceProd':
+      case 'ReduceL1':
+      case 'ReduceL2':
+      case 'ReduceSumSquare':
+      case 'ReduceLogSum':
+      case 'ReduceLogSumExp': {
+        const keep = n.int('keepdims', 1) === 1;
+        // ReduceSum takes its axes as an input from opset 13, the others from 18.
+        const useInput = op === 'ReduceSum' ? this.opset >= 13 : this.opset >= 18;
+        const axes = useInput ? undefined : n.ints('axes');
+        const r = this.rankOf(n, 0);
+        const k = useInput ? (this.has(n, 1) ? this.constOf(n, 1)?.numel() : r) : (axes?.length ?? r);
+        const rank = keep ? r : r !== undefined && k !== undefined ? r - k : undefined;
+        return this.fnNode(n, 'onnx_reduce', useInput && this.has(n, 1) ? [0, 1] : [0], { op, axes: axes ?? null, keepdims: keep, noop_with_empty_axes: n.int('noop_with_empty_axes', 0) === 1 }, x().kind, rank);
+      }
       case 'ReduceMean': {
         const keep = n.int('keepdims', 1) === 1;
         const useInput = this.opset >= 18;
@@ -998,8 +1044,16 @@ class Importer {
         return this.fnNode(n, 'onnx_transpose', [0], { perm: n.ints('perm') ?? null }, x().kind, same());
       case 'Split':
         return this.split(n);
-      default:
+      default: {
+        if (UNARY[op] !== undefined) {
+          const defaults: Record<string, Record<string, number>> = { HardSigmoid: { alpha: 0.2, beta: 0.5 }, ThresholdedRelu: { alpha: 1 }, Celu: { alpha: 1 }, Shrink: { lambd: 0.5, bias: 0 } };
+          const at: Record<string, unknown> = { op };
+          for (const [k, d] of Object.entries(defaults[op] ?? {})) at[k] = n.float(k, d);
+          const kind = op === 'Not' || op === 'IsNaN' ? 'bool' : x().kind;
+          return this.fnNode(n, 'onnx_unary', [0], at, kind, same());
+        }
         return unsupported('not converted');
+      }
     }
   }
 
