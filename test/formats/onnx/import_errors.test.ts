@@ -200,3 +200,28 @@ test('the doctor on imported graphs: sweeps without a base shape (the declared c
   assert.ok(gn, JSON.stringify(fixes.map((f) => f.title)));
   assert.equal(gn.verified?.runs, true);
 });
+
+test('shape-only import (withMetaParameters): weights are not decoded or allocated, the analysis is the same', () => {
+  const w = makeTensor('W', 'float32', [64, 2, 3, 3], new Float32Array(64 * 2 * 9).fill(0.5));
+  const bytes = model({
+    input: [f32('X', ['batch', 2, 'height', 'width'])],
+    output: [f32('Y', ['batch', 64, 'h', 'w'])],
+    node: [
+      { name: '/0/Conv', opType: 'Conv', input: ['X', 'W', 'B'], output: ['C'], attribute: [{ name: 'kernel_shape', type: 7, ints: [3, 3] }, { name: 'strides', type: 7, ints: [2, 2] }] },
+      { name: '/1/InstanceNormalization', opType: 'InstanceNormalization', input: ['C', 'S', 'Z'], output: ['Y'] },
+    ],
+    initializer: [w, makeTensor('B', 'float32', [64], new Float32Array(64)), makeTensor('S', 'float32', [64], new Float32Array(64).fill(1)), makeTensor('Z', 'float32', [64], new Float32Array(64))],
+  });
+  const real = importOnnx(bytes).graph;
+  const meta = withMetaParameters(() => importOnnx(bytes)).graph;
+  assert.ok(meta.nodes.every((n) => !n.module || [...n.module.parameters()].every((p) => p.isMeta)));
+  assert.ok([...meta.initializers.values()].every((t) => t.isMeta || t.numel() <= 1024));
+  assert.deepEqual(meta.nodes.map((n) => [n.op, n.attrs]), real.nodes.map((n) => [n.op, n.attrs]));
+  assert.equal(real.nodes[1]!.attrs['affine'], false, 'unit scale and zero bias: InstanceNorm2d without affine');
+  for (const s of [3, 4, 5, 9]) {
+    const a = analyze(meta, { X: [1, 2, s, s] }, { mode: 'train' });
+    const b = analyze(real, { X: [1, 2, s, s] }, { mode: 'train' });
+    assert.deepEqual(a.failure?.error ?? null, b.failure?.error ?? null);
+  }
+  assert.equal(analyze(meta, { X: [1, 2, 4, 4] }, { mode: 'train' }).failure?.error.message, 'Expected more than 1 spatial element when training, got input size [1, 64, 1, 1]');
+});

@@ -26,8 +26,8 @@ import { metaParametersActive } from '../../../tensor/meta_mode.js';
 import { Tensor } from '../../../tensor/tensor.js';
 import { OnnxError } from '../errors.js';
 import { scopeFromMetadata, scopeFromNodeName } from './names.js';
-import { attrString, AttributeType, DataType, decodeModelProto, type AttributeProto, type FunctionProto, type ModelProto, type NodeProto } from '../proto.js';
-import { tensorData, type OnnxTensor } from '../tensor.js';
+import { attrString, AttributeType, DataLocation, DataType, decodeModelProto, type AttributeProto, type FunctionProto, type ModelProto, type NodeProto } from '../proto.js';
+import { elementCount, tensorData, type OnnxTensor } from '../tensor.js';
 import { UNARY } from '../../../graph/ops/onnx_int.js';
 
 export interface ImportOptions {
@@ -117,6 +117,12 @@ function attrValue(a: AttributeProto, where: string): AttrValue {
 
 const kindOfDtype = (d: number): Kind => (d === DataType.FLOAT || d === DataType.DOUBLE || d === DataType.FLOAT16 || d === 16 ? 'float' : d === DataType.BOOL ? 'bool' : 'int');
 const kindOfTensor = (t: OnnxTensor): Kind => (t.dtype.startsWith('float') ? 'float' : t.dtype === 'bool' ? 'bool' : 'int');
+
+/** A float weight whose values shape-only analysis never needs: rank >= 2, not a per-channel vector, over 1024 values. */
+function isBulkWeight(dims: readonly number[], dataType: number): boolean {
+  if (kindOfDtype(dataType) !== 'float' || dims.length < 2 || dims.slice(1).every((d) => d === 1)) return false;
+  return dims.reduce((p, d) => p * d, 1) > 1024;
+}
 
 function toTensor(t: OnnxTensor): Tensor {
   const data = t.data instanceof Float32Array ? Float32Array.from(t.data) : Float32Array.from(t.data as ArrayLike<number>);
@@ -217,6 +223,7 @@ class Importer {
   private readonly skip = new Set<Node>();
   private readonly patterns = new Map<Node, () => void>();
   private readonly nameScopes = new Map<string, string>();
+  private readonly rankHints = new Map<string, number>();
 
   constructor(
     private readonly model: ModelProto,
@@ -247,9 +254,22 @@ class Importer {
   run(): ImportResult {
     const g = this.model.graph;
     if (g === undefined) throw new OnnxError('ModelProto.graph', 'the model has no graph');
+    for (const vi of [...g.valueInfo, ...g.output]) {
+      const dims = vi.type?.tensorType?.shape?.dim;
+      if (dims !== undefined) this.rankHints.set(vi.name, dims.length);
+    }
     // Initializers and bound constants.
     g.initializer.forEach((t, k) => {
-      const ot = tensorData(t, `ModelProto.graph.initializer[${k}]`);
+      const where = `ModelProto.graph.initializer[${k}]`;
+      // Shape-only import (withMetaParameters): weights stay undecoded, only their shapes are used.
+      // Statistics and per-channel vectors ([C], [C, 1, 1]) are decoded: they tell affine from not.
+      const external = t.dataLocation === DataLocation.EXTERNAL || t.externalData.length > 0;
+      if (this.meta && !external && isBulkWeight(t.dims, t.dataType)) {
+        elementCount(t.dims, where);
+        this.setConst(t.name, Tensor.meta(t.dims), 'float');
+        return;
+      }
+      const ot = tensorData(t, where);
       this.setConst(t.name, toTensor(ot), kindOfTensor(ot));
     });
     for (const [name, t] of Object.entries(this.opts.constants ?? {})) this.setConst(name, toTensor(t), kindOfTensor(t));
@@ -481,7 +501,13 @@ class Importer {
   }
 
   private define(onnxName: string, v: Value): void {
-    if (onnxName !== '') this.values.set(onnxName, v);
+    if (onnxName === '') return;
+    if (v.rank === undefined) {
+      // The file's own shape inference (value_info, graph outputs), when the rank did not follow from the ops.
+      const hint = this.rankHints.get(onnxName);
+      if (hint !== undefined) v = { ...v, rank: hint };
+    }
+    this.values.set(onnxName, v);
   }
 
   /** Emits a functional node (or folds it when every input is a constant). */
