@@ -399,6 +399,76 @@ function reduce(x: Tensor, op: string, axes: number[], keep: boolean): Tensor {
   return new Tensor(Float32Array.from(acc, (a) => f32(finish(a, count))), finalShape);
 }
 
+/**
+ * ONNX Resize as the ONNX reference computes it (onnx/reference/ops/op_resize.py),
+ * axis by axis: for the modes and coordinate transforms PyTorch has no
+ * interpolate mode for (nearest with half_pixel, cubic, asymmetric linear, ...).
+ */
+function resizeAxis(x: Tensor, axis: number, outLen: number, scale: number, at: Attrs): Tensor {
+  const inLen = x.shape[axis]!;
+  const outShape = [...x.shape];
+  outShape[axis] = outLen;
+  if (x.isMeta) return Tensor.meta(outShape);
+  const mode = at['mode'] as string;
+  const coord = at['coord'] as string;
+  const A = at['cubic_a'] as number;
+  const outWidth = scale * inLen;
+  const rows: { idx: number[]; w: number[] }[] = [];
+  for (let o = 0; o < outLen; o++) {
+    let xo: number;
+    switch (coord) {
+      case 'align_corners': xo = outWidth === 1 ? 0 : (o * (inLen - 1)) / (outWidth - 1); break;
+      case 'asymmetric': xo = o / scale; break;
+      case 'pytorch_half_pixel': xo = outWidth === 1 ? -0.5 : (o + 0.5) / scale - 0.5; break;
+      case 'tf_half_pixel_for_nn': xo = (o + 0.5) / scale; break;
+      default: xo = (o + 0.5) / scale - 0.5;
+    }
+    const fl = Math.floor(xo);
+    const ratio = Number.isInteger(xo) ? 1 : xo - fl;
+    let coeffs: number[];
+    if (mode === 'nearest') {
+      const nm = at['nearest_mode'] as string;
+      coeffs = ratio === 1 ? [0, 1] : nm === 'round_prefer_floor' ? [ratio <= 0.5 ? 1 : 0, ratio > 0.5 ? 1 : 0] : nm === 'round_prefer_ceil' ? [ratio < 0.5 ? 1 : 0, ratio >= 0.5 ? 1 : 0] : nm === 'floor' ? [1, 0] : [0, 1];
+    } else if (mode === 'linear') coeffs = [1 - ratio, ratio];
+    else {
+      const r = ratio;
+      coeffs = [
+        ((A * (r + 1) - 5 * A) * (r + 1) + 8 * A) * (r + 1) - 4 * A,
+        ((A + 2) * r - (A + 3)) * r * r + 1,
+        ((A + 2) * (1 - r) - (A + 3)) * (1 - r) * (1 - r) + 1,
+        ((A * (1 - r + 1) - 5 * A) * (1 - r + 1) + 8 * A) * (1 - r + 1) - 4 * A,
+      ];
+    }
+    const n = coeffs.length;
+    // The n integer positions nearest xo (ties to the lower), in order; outside the input they repeat the edge.
+    const first = n === 2 ? (ratio === 1 ? fl - 1 : fl) : ratio === 1 ? fl - 2 : fl - 1;
+    const idx = Array.from({ length: n }, (_, i) => first + i);
+    if (at['exclude_outside']) {
+      idx.forEach((i, k) => {
+        if (i < 0 || i >= inLen) coeffs[k] = 0;
+      });
+      const sum = coeffs.reduce((a, b) => a + b, 0);
+      coeffs = coeffs.map((c) => c / sum);
+    }
+    rows.push({ idx: idx.map((i) => Math.min(Math.max(i, 0), inLen - 1)), w: coeffs });
+  }
+  const outer = numel(x.shape.slice(0, axis));
+  const inner = numel(x.shape.slice(axis + 1));
+  const out = new Float32Array(numel(outShape));
+  const d = x.data;
+  for (let a = 0; a < outer; a++) {
+    for (let o = 0; o < outLen; o++) {
+      const { idx, w } = rows[o]!;
+      for (let i = 0; i < inner; i++) {
+        let acc = 0;
+        for (let k = 0; k < idx.length; k++) if (w[k] !== 0) acc += w[k]! * d[(a * inLen + idx[k]!) * inner + i]!;
+        out[(a * outLen + o) * inner + i] = acc;
+      }
+    }
+  }
+  return new Tensor(out, outShape);
+}
+
 /** The ONNX-only functional ops (prefix `onnx_`). Attributes are set by the importer. */
 export const onnxOps: FunctionOp[] = [
   fn('onnx_shape', [1, 1], reader(['start', 'end']), (xs, at) => {
@@ -595,6 +665,17 @@ export const onnxOps: FunctionOp[] = [
       axes = x.shape.map((_, i) => i);
     }
     return reduce(x, at['op'] as string, axes, at['keepdims'] !== false);
+  }),
+  fn('onnx_resize_general', [2, 2], reader(['mode', 'coord', 'nearest_mode', 'cubic_a', 'exclude_outside', 'by']), (xs, at) => {
+    let x = xs[0]!;
+    const v = xs[1]!;
+    if (v.isMeta) throw new RuntimeError('Resize scales/sizes must have known values');
+    const values = Array.from(v.data);
+    if (values.length !== x.ndim) throw new RuntimeError(`Resize: ${values.length} ${String(at['by'])} for rank ${x.ndim}`);
+    const sizes = at['by'] === 'sizes' ? values.map(Math.trunc) : x.shape.map((d, i) => Math.floor(d * values[i]!));
+    const scales = at['by'] === 'sizes' ? sizes.map((s2, i) => s2 / x.shape[i]!) : values;
+    for (let a = 0; a < x.ndim; a++) if (sizes[a] !== x.shape[a] || scales[a] !== 1) x = resizeAxis(x, a, sizes[a]!, scales[a]!, at);
+    return x;
   }),
   fn('onnx_resize', [2, 2], reader(['mode', 'align_corners']), (xs, at) => {
     const sizes = intsOf(xs[1], 'Resize sizes');

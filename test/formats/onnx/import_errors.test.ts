@@ -63,13 +63,13 @@ test('unsupported ops: one OnnxError naming every unsupported op type with its n
   const v = model({
     node: [
       { name: 'p', opType: 'MaxPool', input: ['X'], output: ['A'], attribute: [{ name: 'kernel_shape', type: 7, ints: [2, 2] }, { name: 'storage_order', type: 2, i: 1 }] },
-      { name: 'q', opType: 'Resize', input: ['A', '', 'S'], output: ['Y'], attribute: [{ name: 'mode', type: 3, s: new TextEncoder().encode('cubic') }] },
+      { name: 'q', opType: 'Resize', input: ['A', '', 'S'], output: ['Y'], attribute: [{ name: 'coordinate_transformation_mode', type: 3, s: new TextEncoder().encode('tf_crop_and_resize') }] },
     ],
     initializer: [makeTensor('S', 'float32', [4], [1, 1, 2, 2])],
   });
   const ev = rejects(() => importOnnx(v), /unsupported ONNX nodes: /);
   assert.match(ev.message, /MaxPool: storage_order=1 \(p\)/);
-  assert.match(ev.message, /Resize: mode cubic \(q\)/);
+  assert.match(ev.message, /Resize: tf_crop_and_resize \(q\)/);
 });
 
 test('a dangling input, a cycle, external data, unsupported opsets, a missing output: OnnxErrors with clear messages', () => {
@@ -224,4 +224,39 @@ test('shape-only import (withMetaParameters): weights are not decoded or allocat
     assert.deepEqual(a.failure?.error ?? null, b.failure?.error ?? null);
   }
   assert.equal(analyze(meta, { X: [1, 2, 4, 4] }, { mode: 'train' }).failure?.error.message, 'Expected more than 1 spatial element when training, got input size [1, 64, 1, 1]');
+});
+
+test('local functions that are not torch module calls are inlined (attribute references resolved, scope of the calling node)', () => {
+  const bytes = model(
+    {
+      input: [f32('X', ['batch', 2, 'height', 'width'])],
+      output: [f32('Y', ['batch', 2, 'height', 'width'])],
+      node: [
+        { name: '/block/MyBlock', opType: 'MyBlock', domain: 'custom', input: ['X'], output: ['Y'], attribute: [{ name: 'slope', type: 1, f: 0.25 }] },
+      ],
+    },
+    13,
+    {
+      opsetImport: [{ domain: '', version: 13 }, { domain: 'custom', version: 1 }],
+      functions: [
+        {
+          name: 'MyBlock',
+          domain: 'custom',
+          input: ['a'],
+          output: ['b'],
+          attribute: ['slope'],
+          opsetImport: [{ domain: '', version: 13 }],
+          node: [
+            { name: 'lrelu', opType: 'LeakyRelu', input: ['a'], output: ['t'], attribute: [{ name: 'alpha', type: 1, refAttrName: 'slope' }] },
+            { name: 'neg', opType: 'Neg', input: ['t'], output: ['b'] },
+          ],
+        },
+      ],
+    },
+  );
+  const { graph } = importOnnx(bytes);
+  assert.deepEqual(graph.nodes.map((n) => [n.op, n.scope]), [['LeakyReLU', 'block'], ['onnx_unary', 'block']]);
+  assert.deepEqual(graph.nodes[0]!.attrs, { negative_slope: 0.25 });
+  const [y] = runGraph(graph, { X: new Tensor(Float32Array.of(-4, 2, 1, -1), [1, 2, 1, 2]) });
+  assert.deepEqual(Array.from(y!.data), [1, -2, -1, 0.25]);
 });

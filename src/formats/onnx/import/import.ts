@@ -75,6 +75,8 @@ export const MIN_OPSET = 9;
 export const MAX_OPSET = 22;
 
 /** Ops whose semantics have not changed since opset 1-6: a model of an older opset that uses only these is read too. */
+/** Ops whose opset-7 versions broadcast as today's (numpy rules). */
+const BROADCAST_SINCE_7 = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'And', 'Or', 'Xor', 'Equal', 'Less', 'Greater']);
 const STABLE_BEFORE_9 = new Set(['Conv', 'ConvTranspose', 'Elu', 'Selu', 'Softplus', 'InstanceNormalization', 'GlobalAveragePool', 'GlobalMaxPool', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Identity', 'Constant']);
 
 const EVAL_NOTE =
@@ -232,9 +234,10 @@ class Importer {
     for (const o of model.opsetImport) this.opsets[o.domain === 'ai.onnx' ? '' : o.domain] = o.version;
     const v = this.opsets[''];
     if (v === undefined) throw new OnnxError('ModelProto.opset_import', 'the model imports no default-domain (ai.onnx) opset');
-    const old = v >= 1 && v < MIN_OPSET && (model.graph?.node ?? []).every((n) => STABLE_BEFORE_9.has(n.opType) && n.domain === '');
+    const stable = (op: string) => STABLE_BEFORE_9.has(op) || UNARY[op] !== undefined || (v >= 7 && BROADCAST_SINCE_7.has(op));
+    const old = v >= 1 && v < MIN_OPSET && (model.graph?.node ?? []).every((n) => stable(n.opType) && n.domain === '');
     if ((v < MIN_OPSET && !old) || v > MAX_OPSET) {
-      throw new OnnxError('ModelProto.opset_import', `opset ${v} of the default domain is not supported (${MIN_OPSET} to ${MAX_OPSET}; older ones only for ${[...STABLE_BEFORE_9].join(', ')})`);
+      throw new OnnxError('ModelProto.opset_import', `opset ${v} of the default domain is not supported (${MIN_OPSET} to ${MAX_OPSET}; older ones only for ${[...STABLE_BEFORE_9].join(', ')}, the pointwise ops and, from opset 7, ${[...BROADCAST_SINCE_7].join(', ')})`);
     }
     this.opset = v;
     for (const f of model.functions) this.functions.set(`${f.domain}::${f.name}`, f);
@@ -1251,18 +1254,25 @@ class Importer {
       if (coord === 'tf_crop_and_resize') unsupported('tf_crop_and_resize');
     }
     if (mode === 'linear' || mode === 'bilinear') mode = 'linear';
-    let tmode: string;
+    let tmode: string | undefined;
     let align: boolean | undefined;
     if (mode === 'nearest') {
       if (coord === 'asymmetric' && nearest === 'floor') tmode = 'nearest';
       else if (coord === 'half_pixel' && nearest === 'round_prefer_ceil') tmode = 'nearest-exact';
-      else return unsupported(`nearest with ${coord} and ${nearest} (PyTorch has nearest = asymmetric+floor, nearest-exact = half_pixel+round_prefer_ceil)`);
     } else if (mode === 'linear') {
       if (coord === 'half_pixel' || coord === 'pytorch_half_pixel') align = false;
       else if (coord === 'align_corners') align = true;
-      else return unsupported(`linear with ${coord}`);
-      tmode = 'linear';
-    } else return unsupported(`mode ${mode}`);
+      if (align !== undefined) tmode = 'linear';
+    } else if (mode !== 'cubic') return unsupported(`mode ${mode}`);
+    if (n.int('exclude_outside', 0) !== 0 && mode !== 'cubic') tmode = undefined;
+    if (tmode === undefined || mode === 'cubic') {
+      // No PyTorch interpolate mode computes this: ONNX's own arithmetic, as a functional node.
+      if (coord === 'half_pixel_symmetric') return unsupported('half_pixel_symmetric');
+      const by = scales !== undefined ? 'scales' : 'sizes';
+      const at = { mode, coord, nearest_mode: nearest, cubic_a: n.float('cubic_coeff_a', -0.75), exclude_outside: n.int('exclude_outside', 0) === 1, by };
+      const idx = upsample || this.opset < 11 ? 1 : by === 'scales' ? 2 : 3;
+      return this.fnNode(n, 'onnx_resize_general', [0, idx], at, 'float', this.rankOf(n, 0));
+    }
     const rank = scales?.numel() ?? sizes?.numel() ?? this.rankOf(n, 0);
     if (rank === undefined) return unsupported('the input rank is not known at import');
     const k = rank - 2;
