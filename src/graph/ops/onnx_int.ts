@@ -19,7 +19,7 @@ import { propagateElementwiseFacts } from '../../ops/meta_facts.js';
 import { matmul } from '../../ops/matmul.js';
 import { pad, type PadMode } from '../../ops/pad.js';
 import { mean } from '../../ops/reduce.js';
-import { softmax } from '../../ops/softmax.js';
+import { logSoftmax, softmax } from '../../ops/softmax.js';
 import { transpose as torchTranspose } from '../../ops/shape_ops.js';
 import type { ArgReader } from '../../spec/args.js';
 import { numel } from '../../tensor/shape.js';
@@ -531,6 +531,7 @@ export const onnxOps: FunctionOp[] = [
   }),
   fn('onnx_gemm', [2, 3], reader(['alpha', 'beta', 'trans_a', 'trans_b']), (xs, at) => gemm(xs[0]!, xs[1]!, xs[2], at)),
   fn('onnx_softmax', [1, 1], reader(['axis']), (xs, at) => softmax(xs[0]!, at['axis'] as number)),
+  fn('onnx_log_softmax', [1, 1], reader(['axis']), (xs, at) => logSoftmax(xs[0]!, at['axis'] as number)),
   fn('onnx_pad', [1, 4], reader(['mode', 'value', 'pads']), (xs, at) => {
     const x = xs[0]!;
     const pads = xs[1] ? intsOf(xs[1], 'Pad pads') : (at['pads'] as number[]);

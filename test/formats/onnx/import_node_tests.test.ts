@@ -11,13 +11,37 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { NormkitError } from '../../../src/errors.js';
 import { decodeModel, decodeTensor, OnnxError, tensorData, type OnnxTensor } from '../../../src/formats/onnx/index.js';
 import { importOnnx } from '../../../src/formats/onnx/import/import.js';
 import { runGraph } from '../../../src/graph/interpret.js';
 import { Tensor } from '../../../src/tensor/tensor.js';
-import { corpusCases } from './corpus.js';
+import { corpusCases, type CorpusCase } from './corpus.js';
+
+/** libonnx-testdata's other folders: old PyTorch exports of modules and operators, and simple models. */
+const EXTRA = ['pytorch-converted', 'pytorch-operator', 'simple'].map((d) => `/usr/share/libonnx-testdata/data/${d}`).filter((d) => existsSync(d));
+
+function extraCases(): CorpusCase[] {
+  const out: CorpusCase[] = [];
+  for (const root of EXTRA) {
+    for (const name of readdirSync(root).sort()) {
+      const dir = join(root, name);
+      const model = join(dir, 'model.onnx');
+      if (!existsSync(model)) continue;
+      const data: CorpusCase['data'] = [];
+      for (const ds of readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort()) {
+        for (const f of readdirSync(join(dir, ds)).sort()) {
+          const m = /^(input|output)_(\d+)\.pb$/.exec(f);
+          if (m) data.push({ file: join(dir, ds, f), io: m[1] as 'input' | 'output', index: Number(m[2]) });
+        }
+      }
+      out.push({ name: `${root.replace(/.*\//, '')}/${name}`, dir, model, data });
+    }
+  }
+  return out;
+}
 
 /**
  * Where normkit raises PyTorch's error and onnxruntime computes a value:
@@ -99,7 +123,7 @@ function runCase(c: ReturnType<typeof corpusCases>[number]): Outcome {
     for (let i = 0; i < w.length; i++) {
       const a = got.data[i]!;
       const b = w[i]!;
-      if (Number.isNaN(b) ? !Number.isNaN(a) : !(Math.abs(a - b) <= ATOL + RTOL * Math.abs(b))) {
+      if (Number.isNaN(b) ? !Number.isNaN(a) : !(a === b || Math.abs(a - b) <= ATOL + RTOL * Math.abs(b))) {
         return { status: 'fail', why: `output ${k}[${i}] = ${a}, want ${b}` };
       }
     }
@@ -108,7 +132,7 @@ function runCase(c: ReturnType<typeof corpusCases>[number]): Outcome {
 }
 
 test('ONNX backend node tests: every supported test gives ONNX\'s outputs (rtol 1e-3, atol 1e-7) or PyTorch\'s refusal', () => {
-  const cases = corpusCases();
+  const cases = [...corpusCases(), ...extraCases()];
   assert.ok(cases.length > 0, 'no node tests found');
   const passedByOp = new Map<string, number>();
   const skippedByOp = new Map<string, number>();

@@ -77,6 +77,17 @@ export const MAX_OPSET = 22;
 /** Ops whose semantics have not changed since opset 1-6: a model of an older opset that uses only these is read too. */
 /** Ops whose opset-7 versions broadcast as today's (numpy rules). */
 const BROADCAST_SINCE_7 = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow', 'And', 'Or', 'Xor', 'Equal', 'Less', 'Greater']);
+/**
+ * Ops read at opsets 6-8 too (old torch exports), with their older forms
+ * handled: attribute forms (Pad-2, Slice-1, Clip-6, Squeeze-1, Split-2,
+ * Upsample-7's scales), legacy `broadcast`/`axis` of Add-6 and Gemm-6,
+ * BatchNormalization-6's is_test/spatial.
+ */
+const READ_FROM_6 = new Set([
+  'MaxPool', 'AveragePool', 'BatchNormalization', 'Pad', 'Gemm', 'Softmax', 'LogSoftmax', 'Flatten', 'Concat', 'Transpose', 'Reshape', 'ReduceMean',
+  'ReduceSum', 'ReduceMax', 'ReduceMin', 'Sum', 'Max', 'Min', 'Mean', 'Clip', 'Slice', 'Squeeze', 'Unsqueeze', 'Split', 'Gather', 'Dropout', 'Cast',
+  'MatMul', 'Upsample', 'PRelu', 'Add', 'Sub', 'Mul', 'Div', 'Pow', 'DepthToSpace', 'Shape', 'Size', 'Sqrt', 'Tile', 'Expand',
+]);
 const STABLE_BEFORE_9 = new Set(['Conv', 'ConvTranspose', 'Elu', 'Selu', 'Softplus', 'InstanceNormalization', 'GlobalAveragePool', 'GlobalMaxPool', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Identity', 'Constant']);
 
 const EVAL_NOTE =
@@ -193,7 +204,7 @@ const SUPPORTED = new Set([
   'Gemm', 'MatMul', 'Relu', 'LeakyRelu', 'Sigmoid', 'Tanh', 'Elu', 'Selu', 'PRelu', 'Softplus', 'Clip', 'HardSwish', 'Gelu', 'Softmax',
   'Resize', 'Upsample', 'Pad', 'DepthToSpace', 'Flatten', 'Dropout', 'Identity', 'LayerNormalization', 'GroupNormalization',
   'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'ReduceMean', 'Shape', 'Size', 'Gather', 'Slice', 'Concat', 'Unsqueeze', 'Squeeze', 'Cast',
-  'ConstantOfShape', 'Expand', 'Tile', 'Range', 'Reshape', 'Transpose', 'Constant', 'Split', 'SpaceToDepth',
+  'ConstantOfShape', 'Expand', 'Tile', 'Range', 'Reshape', 'Transpose', 'Constant', 'Split', 'SpaceToDepth', 'LogSoftmax',
   'Where', 'Mean', 'Max', 'Min', 'Sum', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Mod',
   'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp',
 ]);
@@ -234,10 +245,10 @@ class Importer {
     for (const o of model.opsetImport) this.opsets[o.domain === 'ai.onnx' ? '' : o.domain] = o.version;
     const v = this.opsets[''];
     if (v === undefined) throw new OnnxError('ModelProto.opset_import', 'the model imports no default-domain (ai.onnx) opset');
-    const stable = (op: string) => STABLE_BEFORE_9.has(op) || UNARY[op] !== undefined || (v >= 7 && BROADCAST_SINCE_7.has(op));
+    const stable = (op: string) => STABLE_BEFORE_9.has(op) || UNARY[op] !== undefined || (v >= 7 && BROADCAST_SINCE_7.has(op)) || (v >= 6 && READ_FROM_6.has(op));
     const old = v >= 1 && v < MIN_OPSET && (model.graph?.node ?? []).every((n) => stable(n.opType) && n.domain === '');
     if ((v < MIN_OPSET && !old) || v > MAX_OPSET) {
-      throw new OnnxError('ModelProto.opset_import', `opset ${v} of the default domain is not supported (${MIN_OPSET} to ${MAX_OPSET}; older ones only for ${[...STABLE_BEFORE_9].join(', ')}, the pointwise ops and, from opset 7, ${[...BROADCAST_SINCE_7].join(', ')})`);
+      throw new OnnxError('ModelProto.opset_import', `opset ${v} of the default domain is not supported (${MIN_OPSET} to ${MAX_OPSET}; older ones only for ${[...STABLE_BEFORE_9].join(', ')}, the pointwise ops and, from opset 6, ${[...READ_FROM_6].join(', ')})`);
     }
     this.opset = v;
     for (const f of model.functions) this.functions.set(`${f.domain}::${f.name}`, f);
@@ -855,7 +866,8 @@ class Importer {
       case 'PRelu': {
         const slope = this.needConst(n, 1, 'the slope');
         const r = this.rankOf(n, 0);
-        const perChannel = slope.ndim >= 1 && slope.shape.slice(1).every((d) => d === 1) && r !== undefined && r - slope.ndim === 1;
+        // PRelu-6 (before numpy broadcasting) applies a 1-D slope per channel.
+        const perChannel = slope.ndim >= 1 && slope.shape.slice(1).every((d) => d === 1) && r !== undefined && (r - slope.ndim === 1 || (this.opset < 7 && slope.ndim === 1 && r >= 2));
         if (slope.numel() === 1 || perChannel) {
           this.moduleNode(n, 'PReLU', { num_parameters: slope.numel() }, n.proto.input[0]!, { weight: slope }, r);
           return;
@@ -882,6 +894,12 @@ class Importer {
         if (this.opset < 13 && !(r !== undefined && (axis === r - 1 || axis === -1))) unsupported('opset < 13 with an axis that is not the last');
         return this.fnNode(n, 'onnx_softmax', [0], { axis }, 'float', r);
       }
+      case 'LogSoftmax': {
+        const axis = n.int('axis', this.opset >= 13 ? -1 : 1);
+        const r = this.rankOf(n, 0);
+        if (this.opset < 13 && !(r !== undefined && (axis === r - 1 || axis === -1))) unsupported('opset < 13 with an axis that is not the last');
+        return this.fnNode(n, 'onnx_log_softmax', [0], { axis }, 'float', r);
+      }
       case 'Resize':
       case 'Upsample':
         return this.resize(n);
@@ -896,7 +914,8 @@ class Importer {
         return this.fnNode(n, 'onnx_space_to_depth', [0], { blocksize: n.int('blocksize', 1) }, x().kind, 4);
       case 'Flatten': {
         const axis = n.int('axis', 1);
-        if (axis === 1) return void this.moduleNode(n, 'Flatten', {}, n.proto.input[0]!, {}, 2);
+        // nn.Flatten(start_dim=1) is ONNX's Flatten(axis=1) for inputs of rank >= 2 (rank 1 gives [N, 1] in ONNX, an error in torch).
+        if (axis === 1 && (x().rank ?? 2) >= 2) return void this.moduleNode(n, 'Flatten', {}, n.proto.input[0]!, {}, 2);
         return this.fnNode(n, 'onnx_flatten', [0], { axis }, x().kind, 2);
       }
       case 'Dropout': {
@@ -945,7 +964,19 @@ class Importer {
       case 'Div':
       case 'Pow': {
         const a = this.val(n, 0);
-        const b = this.val(n, 1);
+        let b = this.val(n, 1);
+        if (this.opset < 7 && n.int('broadcast', 0) === 1 && n.attrs.has('axis')) {
+          // Add-6's broadcast=1 with axis: B lines up with A's dims from `axis` on (not from the end).
+          const axis = n.int('axis', 0);
+          if (b.const === undefined || a.rank === undefined) unsupported('legacy broadcast with a non-constant B or an unknown rank');
+          const r = a.rank!;
+          const ax = axis < 0 ? axis + r : axis;
+          const shape = [...b.const!.shape, ...new Array<number>(Math.max(0, r - ax - b.const!.ndim)).fill(1)];
+          const name = `${n.name}:broadcast`;
+          this.setConst(name, b.const!.isMeta ? Tensor.meta(shape) : new Tensor(b.const!.data, shape), b.kind);
+          b = this.values.get(name)!;
+          n.proto.input[1] = name;
+        }
         const r = a.rank !== undefined && b.rank !== undefined ? Math.max(a.rank, b.rank) : undefined;
         const lower = op.toLowerCase();
         if (a.kind !== 'float' && op !== 'Pow') return this.fnNode(n, 'onnx_int_binary', [0, 1], { op: lower }, a.kind, r);
@@ -1182,6 +1213,8 @@ class Importer {
 
   private batchNorm(n: Node): void {
     const [scale, bias, mean, variance] = [1, 2, 3, 4].map((i) => this.needConst(n, i, ['the scale', 'the bias', 'the mean', 'the variance'][i - 1]!));
+    if (n.int('spatial', 1) !== 1) unsupported('spatial=0 (per-activation statistics)');
+    if (this.opset < 7 && n.int('is_test', 0) !== 1) unsupported('is_test=0 (training)');
     const extra = n.proto.output.slice(1).filter((o) => o !== '');
     const training = this.opset >= 14 ? n.int('training_mode', 0) === 1 : extra.length > 0;
     if (extra.length) {
@@ -1241,8 +1274,11 @@ class Importer {
       // Upsample-9 / Resize-10: (X, scales), asymmetric coordinates, nearest = floor.
       coord = 'asymmetric';
       nearest = 'floor';
-      if (upsample && this.opset < 9) unsupported('Upsample-7 attributes');
-      scales = this.needConst(n, 1, 'scales');
+      if (upsample && this.opset < 9) {
+        const sc = n.floats('scales');
+        if (sc === undefined) unsupported('Upsample-7 without scales');
+        scales = new Tensor(Float32Array.from(sc!), [sc!.length]);
+      } else scales = this.needConst(n, 1, 'scales');
     } else {
       if (this.has(n, 3)) {
         sizes = this.constOf(n, 3);
