@@ -89,7 +89,8 @@ test('a dangling input, a cycle, external data, unsupported opsets, a missing ou
   const ext = { ...makeTensor('W', 'float32', [2], [0, 0]), rawData: new Uint8Array(0), dataLocation: 1, externalData: [{ key: 'location', value: 'weights.bin' }] };
   rejects(() => importOnnx(model({ node: [{ name: 'add', opType: 'Add', input: ['X', 'W'], output: ['Y'] }], initializer: [ext] })), /external data is not supported .*weights\.bin/);
   rejects(() => importOnnx(model({ node: [{ name: 'r', opType: 'Relu', input: ['X'], output: ['Y'] }] }, 23)), /opset 23 of the default domain is not supported/);
-  rejects(() => importOnnx(model({ node: [{ name: 'b', opType: 'Flatten', input: ['X'], output: ['Y'] }] }, 8)), /opset 8 of the default domain is not supported/);
+  rejects(() => importOnnx(model({ node: [{ name: 'b', opType: 'Flatten', input: ['X'], output: ['Y'] }] }, 5)), /opset 5 of the default domain is not supported/);
+  rejects(() => importOnnx(model({ node: [{ name: 'l', opType: 'LRN', input: ['X'], output: ['Y'] }] }, 8)), /opset 8 of the default domain is not supported/);
   rejects(() => importOnnx(model({ node: [{ name: 'r', opType: 'Relu', input: ['X'], output: ['Z'] }] })), /output 'Y' is not computed by any node/);
   rejects(() => importOnnx(encodeModel({ irVersion: 8, opsetImport: [{ domain: 'x', version: 1 }], graph: { name: 'g' } })), /no default-domain/);
 });
