@@ -45,14 +45,38 @@ function fn(name: string, arity: readonly [number, number], read: (a: ArgReader,
   };
 }
 
+/**
+ * Exact values of integer tensors whose values float32 cannot hold (|v| > 2^24,
+ * e.g. a product of sizes): kept beside the float32 data, read by `valuesOf`.
+ */
+const exact = new WeakMap<Tensor, readonly number[]>();
+const EXACT_F32 = 2 ** 24;
+
+/** A tensor of whole numbers, exact beyond float32's 2^24. */
+export function intTensor(values: ArrayLike<number>, shape?: readonly number[]): Tensor {
+  const t = new Tensor(Float32Array.from(values), shape ?? [values.length]);
+  for (let i = 0; i < values.length; i++) {
+    if (Math.abs(values[i]!) > EXACT_F32) {
+      exact.set(t, Array.from(values));
+      break;
+    }
+  }
+  return t;
+}
+
+/** A tensor's values: the exact integers when it has them, else its data. */
+export function valuesOf(t: Tensor): ArrayLike<number> {
+  return exact.get(t) ?? t.data;
+}
+
 /** The values of an index argument (real data, whole numbers). */
 export function intsOf(t: Tensor | undefined, what: string): number[] {
   if (t === undefined) throw new RuntimeError(`${what} is missing`);
   if (t.isMeta) throw new RuntimeError(`${what} must have known values (it depends on tensor data, not only on shapes)`);
-  return Array.from(t.data, (v) => (Number.isFinite(v) ? Math.trunc(v) : v > 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER));
+  return Array.from(valuesOf(t), (v) => (Number.isFinite(v) ? Math.trunc(v) : v > 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER));
 }
 
-const ints = (values: readonly number[], shape?: readonly number[]) => new Tensor(Float32Array.from(values), shape ?? [values.length]);
+const ints = (values: readonly number[], shape?: readonly number[]) => intTensor(values, shape ?? [values.length]);
 
 function stridesOf(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length).fill(1);
@@ -64,8 +88,9 @@ function stridesOf(shape: readonly number[]): number[] {
 function gatherBy(x: Tensor, outShape: readonly number[], src: (idx: number[]) => number): Tensor {
   if (x.isMeta || numel(outShape) > MAX_MATERIALIZED) return Tensor.meta(outShape);
   const n = numel(outShape);
-  const out = new Float32Array(n);
-  const data = x.data;
+  const ex = exact.get(x);
+  const out = ex ? new Array<number>(n) : new Float32Array(n);
+  const data = ex ?? x.data;
   const idx = new Array<number>(outShape.length).fill(0);
   for (let k = 0; k < n; k++) {
     out[k] = data[src(idx)]!;
@@ -74,7 +99,7 @@ function gatherBy(x: Tensor, outShape: readonly number[], src: (idx: number[]) =
       idx[d] = 0;
     }
   }
-  return new Tensor(out, outShape);
+  return ex ? intTensor(out, outShape) : new Tensor(out as Float32Array, outShape);
 }
 
 const normAxis = (a: number, rank: number, what = 'axis') => {
@@ -111,9 +136,9 @@ function expandTo(x: Tensor, shape: readonly number[]): Tensor {
 function intBinary(a: Tensor, b: Tensor, op: string): Tensor {
   const shape = broadcastShapes(a.shape, b.shape);
   if (a.isMeta || b.isMeta) return Tensor.meta(shape);
-  const ea = expandTo(a, shape).data;
-  const eb = expandTo(b, shape).data;
-  const out = new Float32Array(ea.length);
+  const ea = valuesOf(expandTo(a, shape));
+  const eb = valuesOf(expandTo(b, shape));
+  const out = new Array<number>(ea.length);
   for (let i = 0; i < out.length; i++) {
     const x = ea[i]!;
     const y = eb[i]!;
@@ -128,7 +153,7 @@ function intBinary(a: Tensor, b: Tensor, op: string): Tensor {
       default: throw new RuntimeError(`unknown integer op ${op}`);
     }
   }
-  return new Tensor(out, shape);
+  return intTensor(out, shape);
 }
 
 function onnxSlice(x: Tensor, starts: number[], ends: number[], axes: number[] | undefined, steps: number[] | undefined): Tensor {
@@ -195,23 +220,26 @@ function onnxConcat(xs: readonly Tensor[], axis: number): Tensor {
   const outShape = [...nonEmpty[0]!.shape];
   outShape[a] = nonEmpty.reduce((s, t) => s + t.shape[a]!, 0);
   if (nonEmpty.some((t) => t.isMeta) || numel(outShape) > MAX_MATERIALIZED) return Tensor.meta(outShape);
-  const out = new Float32Array(numel(outShape));
+  const anyExact = nonEmpty.some((t) => exact.has(t));
+  const out = anyExact ? new Array<number>(numel(outShape)) : new Float32Array(numel(outShape));
   const outer = numel(outShape.slice(0, a));
   const inner = numel(outShape.slice(a + 1));
   let o = 0;
   for (let i = 0; i < outer; i++) {
     for (const t of nonEmpty) {
       const chunk = t.shape[a]! * inner;
-      out.set(t.data.subarray(i * chunk, (i + 1) * chunk), o);
+      const src = valuesOf(t);
+      for (let j = 0; j < chunk; j++) out[o + j] = src[i * chunk + j]!;
       o += chunk;
     }
   }
-  return new Tensor(out, outShape);
+  return anyExact ? intTensor(out, outShape) : new Tensor(out as Float32Array, outShape);
 }
 
 function reshapeTo(x: Tensor, shape: readonly number[]): Tensor {
   if (x.isMeta) return Tensor.meta(shape);
-  return new Tensor(Float32Array.from(x.data), shape);
+  const ex = exact.get(x);
+  return ex ? intTensor(ex, shape) : new Tensor(Float32Array.from(x.data), shape);
 }
 
 function onnxReshape(x: Tensor, spec: number[], allowzero: boolean): Tensor {
@@ -254,8 +282,8 @@ function onnxSqueeze(x: Tensor, axes: number[] | null): Tensor {
 
 function cast(x: Tensor, to: string): Tensor {
   if (x.isMeta || to === 'float') return x.isMeta ? Tensor.meta(x.shape, x.facts) : x;
-  const out = Float32Array.from(x.data, (v) => (to === 'bool' ? (v !== 0 ? 1 : 0) : Number.isFinite(v) ? Math.trunc(v) : v));
-  return new Tensor(out, x.shape);
+  const out = Array.from(valuesOf(x), (v) => (to === 'bool' ? (v !== 0 ? 1 : 0) : Number.isFinite(v) ? Math.trunc(v) : v));
+  return intTensor(out, x.shape);
 }
 
 function gemm(a: Tensor, b: Tensor, c: Tensor | undefined, at: Attrs): Tensor {

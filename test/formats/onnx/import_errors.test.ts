@@ -261,3 +261,28 @@ test('local functions that are not torch module calls are inlined (attribute ref
   const [y] = runGraph(graph, { X: new Tensor(Float32Array.of(-4, 2, 1, -1), [1, 2, 1, 2]) });
   assert.deepEqual(Array.from(y!.data), [1, -2, -1, 0.25]);
 });
+
+test('shape arithmetic stays exact past float32\'s 2^24: x.view(N, C*H*W) at 3x4097x4097 (shape-only)', () => {
+  const i64 = (name: string, v: number[]) => makeTensor(name, 'int64', [v.length], v);
+  const bytes = model({
+    input: [f32('X', ['batch', 3, 'height', 'width'])],
+    output: [f32('Y', ['batch', 'features'])],
+    node: [
+      { name: '/Shape', opType: 'Shape', input: ['X'], output: ['s'] },
+      { name: '/Gather', opType: 'Gather', input: ['s', 'i0'], output: ['n'] },
+      { name: '/Gather_1', opType: 'Gather', input: ['s', 'i1'], output: ['c'] },
+      { name: '/Gather_2', opType: 'Gather', input: ['s', 'i2'], output: ['h'] },
+      { name: '/Gather_3', opType: 'Gather', input: ['s', 'i3'], output: ['w'] },
+      { name: '/Mul', opType: 'Mul', input: ['c', 'h'], output: ['ch'] },
+      { name: '/Mul_1', opType: 'Mul', input: ['ch', 'w'], output: ['chw'] },
+      { name: '/Concat', opType: 'Concat', input: ['n', 'chw'], output: ['shape'], attribute: [{ name: 'axis', type: 2, i: 0 }] },
+      { name: '/Reshape', opType: 'Reshape', input: ['X', 'shape'], output: ['Y'] },
+    ],
+    initializer: [i64('i0', [0]), i64('i1', [1]), i64('i2', [2]), i64('i3', [3])],
+  });
+  const { graph } = withMetaParameters(() => importOnnx(bytes));
+  const a = analyze(graph, { X: [2, 3, 4097, 4097] }, { mode: 'eval' });
+  assert.equal(a.failure, null, a.failure?.error.message);
+  assert.deepEqual(a.outputShape, [2, 3 * 4097 * 4097]);
+  assert.ok(3 * 4097 * 4097 !== Math.fround(3 * 4097 * 4097), 'the product is not a float32');
+});

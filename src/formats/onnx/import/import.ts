@@ -28,7 +28,7 @@ import { OnnxError } from '../errors.js';
 import { scopeFromMetadata, scopeFromNodeName } from './names.js';
 import { attrString, AttributeType, DataLocation, DataType, decodeModelProto, type AttributeProto, type FunctionProto, type ModelProto, type NodeProto } from '../proto.js';
 import { elementCount, tensorData, type OnnxTensor } from '../tensor.js';
-import { UNARY } from '../../../graph/ops/onnx_int.js';
+import { intTensor, UNARY, valuesOf } from '../../../graph/ops/onnx_int.js';
 
 export interface ImportOptions {
   /**
@@ -138,6 +138,8 @@ function isBulkWeight(dims: readonly number[], dataType: number): boolean {
 }
 
 function toTensor(t: OnnxTensor): Tensor {
+  // Integer values keep their exact values beside float32's (sizes, indices past 2^24).
+  if (kindOfTensor(t) !== 'float') return intTensor(t.data as ArrayLike<number>, t.dims);
   const data = t.data instanceof Float32Array ? Float32Array.from(t.data) : Float32Array.from(t.data as ArrayLike<number>);
   return new Tensor(data, t.dims);
 }
@@ -504,7 +506,7 @@ class Importer {
   }
 
   private constInts(n: Node, i: number, what: string): number[] {
-    return Array.from(this.needConst(n, i, what).data, (v) => (Number.isFinite(v) ? Math.trunc(v) : v > 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER));
+    return Array.from(valuesOf(this.needConst(n, i, what)), (v) => (Number.isFinite(v) ? Math.trunc(v) : v > 0 ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER));
   }
 
   /** The graph value of input i (constants become initializers when first used by a node). */
@@ -1053,7 +1055,7 @@ class Importer {
           const axes = n.ints('axes');
           const extra = [starts, ends, ...(axes ? [axes] : [])].map((v, k) => {
             const name = `${n.name}:slice_arg${k}`;
-            this.setConst(name, new Tensor(Float32Array.from(v), [v.length]), 'int');
+            this.setConst(name, intTensor(v, [v.length]), 'int');
             return name;
           });
           return this.fnNode(n, 'onnx_slice', [n.proto.input[0]!, ...extra], {}, x().kind, same());
@@ -1342,7 +1344,7 @@ class Importer {
       value = n.float('value', 0);
     } else {
       const p = this.constOf(n, 1);
-      if (p !== undefined) pads = Array.from(p.data, Math.trunc);
+      if (p !== undefined) pads = Array.from(valuesOf(p), Math.trunc);
       if (this.has(n, 2)) {
         const v = this.constOf(n, 2);
         if (v === undefined) unsupported('a non-constant constant_value');
