@@ -137,6 +137,15 @@ function isBulkWeight(dims: readonly number[], dataType: number): boolean {
   return dims.reduce((p, d) => p * d, 1) > 1024;
 }
 
+/** A 2-D constant transposed (a meta one keeps only its shape). */
+function transpose2d(t: Tensor): Tensor {
+  const [r, c] = t.shape as [number, number];
+  if (t.isMeta) return Tensor.meta([c, r]);
+  const out = new Float32Array(r * c);
+  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = t.data[i * c + j]!;
+  return new Tensor(out, [c, r]);
+}
+
 function toTensor(t: OnnxTensor): Tensor {
   // Integer values keep their exact values beside float32's (sizes, indices past 2^24).
   if (kindOfTensor(t) !== 'float') return intTensor(t.data as ArrayLike<number>, t.dims);
@@ -619,6 +628,8 @@ class Importer {
       return undefined;
     };
     this.layerNormPatterns(producer, consumers, only, constant);
+    this.linearPatterns(only, constant);
+    this.activationPatterns(consumers, only, constant);
     this.avgPoolPatterns(producer, only, constant);
     this.trackedInstanceNormPatterns(producer, only, constant);
     for (const inorm of this.nodes) {
@@ -716,6 +727,64 @@ class Importer {
       this.patterns.set(last, () => {
         this.moduleNode(anchor, 'LayerNorm', { normalized_shape: [...w!.shape], eps: tidy(epsilon) }, x, { weight: w, bias: b }, this.values.get(x)?.rank, last.proto.output[0]!, this.patternName(anchor, 'LayerNorm'), anchor.scope);
       });
+    }
+  }
+
+  /**
+   * nn.Linear on inputs of rank > 2: torch writes MatMul(x, W^T) → Add(<path>.bias), one scope.
+   * Only with torch's bias name: a bare torch.matmul with a constant stays a matmul.
+   */
+  private linearPatterns(only: (v: string) => Node | undefined, constant: (n: string | undefined) => Tensor | undefined): void {
+    for (const mm of this.nodes) {
+      if (mm.op !== 'MatMul' || this.skip.has(mm)) continue;
+      const B = constant(mm.proto.input[1]);
+      if (B === undefined || B.ndim !== 2) continue;
+      const add = only(mm.proto.output[0]!);
+      if (add?.op !== 'Add' || add.scope !== mm.scope) continue;
+      const bi = add.proto.input[0] === mm.proto.output[0] ? 1 : 0;
+      const biasName = add.proto.input[bi]!;
+      const bias = constant(biasName);
+      if (bias === undefined || bias.ndim !== 1 || bias.numel() !== B.shape[1] || biasName !== `${mm.scope}.bias`) continue;
+      this.skip.add(mm);
+      const x = mm.proto.input[0]!;
+      this.patterns.set(add, () => {
+        const r = this.values.get(x)?.rank;
+        if (r === undefined || r < 2) unsupported('nn.Linear pattern on an input of unknown rank');
+        this.moduleNode(mm, 'Linear', { in_features: B.shape[0], out_features: B.shape[1], bias: true }, x, { weight: transpose2d(B), bias }, r, add.proto.output[0]!, this.patternName(mm, 'Linear'), mm.scope);
+      });
+    }
+  }
+
+  /** nn.SiLU: Sigmoid(x) → Mul(x, ·); nn.GELU: Div(x, √2) → Erf → Add(1) → Mul(x, ·) → Mul(0.5); one scope each. */
+  private activationPatterns(consumers: Map<string, Node[]>, only: (v: string) => Node | undefined, constant: (n: string | undefined) => Tensor | undefined): void {
+    const scalar = (name: string | undefined, v: number, tol = 1e-6) => {
+      const t = constant(name);
+      return t !== undefined && t.numel() === 1 && !t.isMeta && Math.abs(t.data[0]! - v) <= tol;
+    };
+    const other = (n: Node, v: string) => (n.proto.input[0] === v ? n.proto.input[1] : n.proto.input[0]);
+    for (const sig of this.nodes) {
+      if (sig.op !== 'Sigmoid' || this.skip.has(sig)) continue;
+      const x = sig.proto.input[0]!;
+      const mul = only(sig.proto.output[0]!);
+      if (mul?.op !== 'Mul' || mul.scope !== sig.scope || other(mul, sig.proto.output[0]!) !== x || scopeFromNodeName(sig.name) === null) continue;
+      this.skip.add(sig);
+      this.patterns.set(mul, () => void this.moduleNode(sig, 'SiLU', {}, x, {}, this.values.get(x)?.rank, mul.proto.output[0]!, this.patternName(sig, 'SiLU'), sig.scope));
+    }
+    for (const div of this.nodes) {
+      if (div.op !== 'Div' || this.skip.has(div) || !scalar(div.proto.input[1], Math.SQRT2, 1e-4)) continue;
+      const x = div.proto.input[0]!;
+      const same = (n: Node | undefined, op: string): n is Node => n !== undefined && n.op === op && n.scope === div.scope;
+      const erf = only(div.proto.output[0]!);
+      if (!same(erf, 'Erf')) continue;
+      const add = only(erf.proto.output[0]!);
+      if (!same(add, 'Add') || !scalar(other(add, erf.proto.output[0]!), 1)) continue;
+      const mul = only(add.proto.output[0]!);
+      if (!same(mul, 'Mul') || other(mul, add.proto.output[0]!) !== x) continue;
+      const half = only(mul.proto.output[0]!);
+      if (!same(half, 'Mul') || !scalar(other(half, mul.proto.output[0]!), 0.5)) continue;
+      if ((consumers.get(x) ?? []).filter((c) => c === div || c === mul).length !== 2) continue;
+      for (const g of [div, erf, add, mul]) this.skip.add(g);
+      this.patterns.set(half, () => void this.moduleNode(div, 'GELU', {}, x, {}, this.values.get(x)?.rank, half.proto.output[0]!, this.patternName(div, 'GELU'), div.scope));
     }
   }
 
@@ -838,8 +907,10 @@ class Importer {
         const beta = n.float('beta', 1);
         const B = this.constOf(n, 1);
         const C = this.constOf(n, 2);
-        if (transA === 0 && transB === 1 && alpha === 1 && beta === 1 && B !== undefined && B.ndim === 2 && (!this.has(n, 2) || (C !== undefined && C.ndim === 1 && C.numel() === B.shape[0]))) {
-          this.moduleNode(n, 'Linear', { in_features: B.shape[1], out_features: B.shape[0], bias: C !== undefined }, n.proto.input[0]!, { weight: B, bias: C }, 2);
+        // Linear's weight is [out, in]: B itself with transB=1, B transposed with transB=0.
+        const W = B !== undefined && B.ndim === 2 ? (transB === 1 ? B : transpose2d(B)) : undefined;
+        if (transA === 0 && alpha === 1 && beta === 1 && W !== undefined && (!this.has(n, 2) || (C !== undefined && C.ndim === 1 && C.numel() === W.shape[0]))) {
+          this.moduleNode(n, 'Linear', { in_features: W.shape[1], out_features: W.shape[0], bias: C !== undefined }, n.proto.input[0]!, { weight: W, bias: C }, 2);
           return;
         }
         return this.fnNode(n, 'onnx_gemm', this.has(n, 2) ? [0, 1, 2] : [0, 1], { alpha, beta, trans_a: transA === 1, trans_b: transB === 1 }, 'float', 2);
