@@ -14,7 +14,8 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { analyze } from '../../../src/analysis/index.js';
-import { importOnnx } from '../../../src/formats/onnx/index.js';
+import { decodeModel, importOnnx, tensorData } from '../../../src/formats/onnx/index.js';
+import { GraphModule } from '../../../src/graph/graph_module.js';
 import { runGraph } from '../../../src/graph/interpret.js';
 import { Tensor } from '../../../src/tensor/tensor.js';
 import { withMetaParameters } from '../../../src/tensor/meta_mode.js';
@@ -133,4 +134,21 @@ for (const f of files) {
 
 test('fixture summary', () => {
   console.log(summary.sort().join('\n'));
+});
+
+test("the imported graph as a module: every torch-named initializer (<path>.weight, .bias, .running_mean, .running_var) is its state-dict entry, with the file's values", () => {
+  let checked = 0;
+  for (const f of files.filter((x) => !x.includes('.eval.'))) {
+    const bytes = read(join(FIXTURES, f));
+    const m = decodeModel(bytes);
+    const state = new GraphModule(importOnnx(bytes).graph).stateDict();
+    for (const t of m.graph!.initializer) {
+      if (!/^[\w.]+\.(weight|bias|running_mean|running_var)$/.test(t.name)) continue;
+      const own = state.get(t.name);
+      assert.ok(own, `${f}: ${t.name} is not in the state dict (${[...state.keys()].join(', ')})`);
+      assert.deepEqual(Array.from(own.data), Array.from(tensorData(t).data as Float32Array), `${f}: ${t.name}`);
+      checked++;
+    }
+  }
+  assert.ok(checked > 100, `${checked} tensors checked`);
 });
