@@ -286,3 +286,20 @@ test('shape arithmetic stays exact past float32\'s 2^24: x.view(N, C*H*W) at 3x4
   assert.deepEqual(a.outputShape, [2, 3 * 4097 * 4097]);
   assert.ok(3 * 4097 * 4097 !== Math.fround(3 * 4097 * 4097), 'the product is not a float32');
 });
+
+test("scopes from torch 2.x's per-node metadata pkg.torch.onnx.name_scopes, before the node name", () => {
+  const bytes = model(
+    {
+      input: [f32('X', ['batch', 2, 'height', 'width'])],
+      output: [f32('Y', ['batch', 2, 'height', 'width'])],
+      node: [
+        { name: 'node_relu', opType: 'Relu', input: ['X'], output: ['A'], metadataProps: [{ key: 'pkg.torch.onnx.name_scopes', value: "['', 'layer1', 'layer1.0', 'layer1.0.act']" }] },
+        { name: 'node_tanh', opType: 'Tanh', input: ['A'], output: ['B'], metadataProps: [{ key: 'pkg.torch.onnx.name_scopes', value: '["head", "0"]' }] },
+        { name: '/2/Sigmoid', opType: 'Sigmoid', input: ['B'], output: ['Y'] },
+      ],
+    },
+    18,
+    { irVersion: 10 },
+  );
+  assert.deepEqual(importOnnx(bytes).graph.nodes.map((n) => n.scope), ['layer1.0.act', 'head.0', '2']);
+});

@@ -388,6 +388,9 @@ class Importer {
   // ---- structure ------------------------------------------------------------
 
   private scopeOf(p: NodeProto, fallback: string): string {
+    // torch 2.x: the node's own metadata lists its scope chain.
+    const own = scopeFromMetadata(p.metadataProps?.find((e) => e.key === 'pkg.torch.onnx.name_scopes')?.value);
+    if (own !== null) return own;
     const meta = this.nameScopes.get(p.name);
     if (meta !== undefined) return meta;
     return scopeFromNodeName(p.name) ?? fallback;
