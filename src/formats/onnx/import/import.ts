@@ -95,6 +95,9 @@ const EVAL_NOTE =
 
 type Kind = 'float' | 'int' | 'bool';
 
+/** Constant inputs up to this many elements are folded at import. */
+const FOLD_LIMIT = 1 << 16;
+
 interface Value {
   /** Graph value name. */
   name: string;
@@ -246,7 +249,6 @@ class Importer {
   /** Nodes folded into a pattern (skipped), and the pattern emitted at its last node. */
   private readonly skip = new Set<Node>();
   private readonly patterns = new Map<Node, () => void>();
-  private readonly nameScopes = new Map<string, string>();
   private readonly rankHints = new Map<string, number>();
 
   constructor(
@@ -263,17 +265,6 @@ class Importer {
     }
     this.opset = v;
     for (const f of model.functions) this.functions.set(`${f.domain}::${f.name}`, f);
-    for (const p of model.metadataProps) {
-      // torch 2.x: pkg.torch.onnx.name_scopes is per node; a model-level entry may map node names to scopes as JSON.
-      if (p.key === 'pkg.torch.onnx.name_scopes') {
-        try {
-          const m = JSON.parse(p.value) as Record<string, unknown>;
-          if (m && typeof m === 'object' && !Array.isArray(m)) for (const [k, s] of Object.entries(m)) if (Array.isArray(s)) this.nameScopes.set(k, scopeFromMetadata(JSON.stringify(s)) ?? '');
-        } catch {
-          /* ignored */
-        }
-      }
-    }
   }
 
   run(): ImportResult {
@@ -391,8 +382,6 @@ class Importer {
     // torch 2.x: the node's own metadata lists its scope chain.
     const own = scopeFromMetadata(p.metadataProps?.find((e) => e.key === 'pkg.torch.onnx.name_scopes')?.value);
     if (own !== null) return own;
-    const meta = this.nameScopes.get(p.name);
-    if (meta !== undefined) return meta;
     return scopeFromNodeName(p.name) ?? fallback;
   }
 
@@ -544,7 +533,8 @@ class Importer {
     const outNames = n.proto.output.slice(0, nOut);
     const def = getOp(op);
     if (def === undefined || def.kind !== 'function') throw new OnnxError(n.name, `internal: no functional op ${op}`);
-    if (ins.every((v) => v.const !== undefined)) {
+    // Fold small constant subgraphs (shape arithmetic, pad amounts); large constant data is computed when the graph runs.
+    if (ins.every((v) => v.const !== undefined && v.const.numel() <= FOLD_LIMIT)) {
       try {
         const ys = def.run(ins.map((v) => v.const!), attrs);
         outNames.forEach((o, k) => this.define(o, { name: o, kind, rank: ys[k]!.ndim, const: ys[k]! }));
@@ -1446,7 +1436,7 @@ class Importer {
       if (pads === undefined) unsupported('no pads');
       return this.fnNode(n, 'onnx_pad', [0], { mode, value, pads }, 'float', r);
     }
-    return this.fnNode(n, 'onnx_pad', [0, 1, 2, 3].filter((i) => this.has(n, i)), { mode, value }, x(this, n).kind, r);
+    return this.fnNode(n, 'onnx_pad', [0, 1, 2, 3].filter((i) => this.has(n, i)), { mode, value }, this.val(n, 0).kind, r);
   }
 
   private split(n: Node): void {
@@ -1485,5 +1475,3 @@ class Importer {
     this.moduleNode(n, cls, args, n.proto.input[0]!, weights, this.rankOf(n, 0));
   }
 }
-
-const x = (imp: Importer, n: Node) => (imp as unknown as { val(n: Node, i: number): Value }).val(n, 0);
