@@ -51,10 +51,12 @@ const summary: string[] = [];
 
 const CONTAINERS = new Set(['Sequential', 'Residual', 'Concat']);
 
-/** The spec's leaf modules in order, with their module paths. */
-function leafModules(spec: unknown, path = ''): { path: string; type: string }[] {
-  const node = spec as { module: string; layers?: unknown[]; body?: unknown; branches?: unknown[] };
-  if (!CONTAINERS.has(node.module)) return [{ path, type: node.module }];
+const CHECKED_ARGS = ['in_channels', 'out_channels', 'groups', 'bias', 'num_features', 'affine', 'track_running_stats', 'num_groups', 'num_channels', 'eps', 'in_features', 'out_features', 'negative_slope', 'mode', 'align_corners', 'ceil_mode'];
+
+/** The spec's leaf modules in order, with their module paths and arguments. */
+function leafModules(spec: unknown, path = ''): { path: string; type: string; args: Record<string, unknown> }[] {
+  const node = spec as { module: string; args?: Record<string, unknown>; layers?: unknown[]; body?: unknown; branches?: unknown[] };
+  if (!CONTAINERS.has(node.module)) return [{ path, type: node.module, args: node.args ?? {} }];
   const join = (k: string) => (path === '' ? k : `${path}.${k}`);
   if (node.layers) return node.layers.flatMap((l, i) => leafModules(l, join(String(i))));
   if (node.body) {
@@ -90,8 +92,15 @@ for (const f of files) {
     }
     // Module nodes where torch wrote modules: the spec's leaf modules, less the BatchNorms an eval export folded.
     const want = leafModules(expect.spec).filter((m) => m.type !== 'Identity' && !(info.foldedBatchNorm && /^BatchNorm/.test(m.type)));
-    const got = graph.nodes.filter((n) => n.module !== undefined).map((n) => ({ path: n.scope, type: n.op }));
-    assert.deepEqual(got, want);
+    const moduleNodes = graph.nodes.filter((n) => n.module !== undefined);
+    assert.deepEqual(moduleNodes.map((n) => ({ path: n.scope, type: n.op })), want.map(({ path, type }) => ({ path, type })));
+    // ... with the spec's constructor arguments (those whose form does not vary: counts, flags, eps, slopes, modes).
+    moduleNodes.forEach((n, k) => {
+      const args = want[k]!.args;
+      const expected: Record<string, unknown> = /^InstanceNorm/.test(n.op) ? { affine: false, track_running_stats: false } : {};
+      for (const key of CHECKED_ARGS) if (args[key] !== undefined) expected[key] = args[key];
+      for (const [key, v] of Object.entries(expected)) assert.deepEqual(n.attrs[key], v, `${f}: ${n.op} at ${n.scope}: ${key}`);
+    });
     // eval exports of models with a BatchNorm after a Conv: the fold is reported.
     const hasBn = (expect.spec.layers ?? []).some((l) => /^BatchNorm/.test(l.module));
     if (expect.export.training === 'EVAL' && hasBn) {

@@ -875,7 +875,10 @@ class Importer {
         const bias = this.needConst(n, 2, 'the bias');
         const r = this.needRank(n, 0);
         if (r < 3 || r > 5) unsupported(`rank ${r}`);
-        const affine = !(sameOnes(scale, 1) && sameOnes(bias, 0));
+        // torch writes a non-affine InstanceNorm's unit scale and zero bias as Constants, an affine one's as `<path>.weight`/`.bias`
+        // initializers (even when they are still ones and zeros).
+        const named = n.proto.input[1] === `${n.scope}.weight`;
+        const affine = named || !(sameOnes(scale, 1) && sameOnes(bias, 0));
         this.moduleNode(n, `InstanceNorm${r - 2}d`, { num_features: scale.numel(), eps: tidy(n.float('epsilon', 1e-5)), affine }, n.proto.input[0]!, affine ? { weight: scale, bias } : {}, r);
         this.note(n, 'onnxruntime returns the bias on a map of one spatial element; normkit raises as PyTorch does (Expected more than 1 spatial element when training)');
         return;
