@@ -706,6 +706,97 @@ export const onnxOps: FunctionOp[] = [
     for (let a = 0; a < x.ndim; a++) if (sizes[a] !== x.shape[a] || scales[a] !== 1) x = resizeAxis(x, a, sizes[a]!, scales[a]!, at);
     return x;
   }),
+  // ArgMax/ArgMin (keepdims, select_last_index), Hardmax, CumSum, Trilu: along one axis / the last two dims.
+  fn('onnx_arg', [1, 1], reader(['op', 'axis', 'keepdims', 'select_last_index']), (xs, at) => {
+    const x = xs[0]!;
+    const a = normAxis(at['axis'] as number, x.ndim);
+    const keep = at['keepdims'] !== false;
+    const outShape = x.shape.map((d, i) => (i === a ? 1 : d));
+    const finalShape = keep ? outShape : x.shape.filter((_, i) => i !== a);
+    if (x.isMeta) return Tensor.meta(finalShape);
+    const len = x.shape[a]!;
+    const inner = numel(x.shape.slice(a + 1));
+    const outer = numel(x.shape.slice(0, a));
+    const max = at['op'] === 'ArgMax';
+    const last = at['select_last_index'] === true;
+    const out = new Float32Array(outer * inner);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let best = 0;
+        let bv = x.data[o * len * inner + i]!;
+        for (let k = 1; k < len; k++) {
+          const v = x.data[(o * len + k) * inner + i]!;
+          if (max ? v > bv || (last && v === bv) : v < bv || (last && v === bv)) {
+            bv = v;
+            best = k;
+          }
+        }
+        out[o * inner + i] = best;
+      }
+    }
+    return new Tensor(out, finalShape);
+  }),
+  fn('onnx_hardmax', [1, 1], reader(['axis']), (xs, at) => {
+    const x = xs[0]!;
+    if (x.isMeta) return Tensor.meta(x.shape);
+    const a = normAxis(at['axis'] as number, x.ndim);
+    const len = x.shape[a]!;
+    const inner = numel(x.shape.slice(a + 1));
+    const outer = numel(x.shape.slice(0, a));
+    const out = new Float32Array(x.numel());
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let best = 0;
+        for (let k = 1; k < len; k++) if (x.data[(o * len + k) * inner + i]! > x.data[(o * len + best) * inner + i]!) best = k;
+        out[(o * len + best) * inner + i] = 1;
+      }
+    }
+    return new Tensor(out, x.shape);
+  }),
+  fn('onnx_cumsum', [2, 2], reader(['exclusive', 'reverse']), (xs, at) => {
+    const x = xs[0]!;
+    if (x.isMeta) return Tensor.meta(x.shape);
+    const a = normAxis(intsOf(xs[1], 'CumSum axis')[0]!, x.ndim);
+    const len = x.shape[a]!;
+    const inner = numel(x.shape.slice(a + 1));
+    const outer = numel(x.shape.slice(0, a));
+    const src = valuesOf(x);
+    const out = new Array<number>(x.numel()).fill(0);
+    for (let o = 0; o < outer; o++) {
+      for (let i = 0; i < inner; i++) {
+        let acc = 0;
+        for (let j = 0; j < len; j++) {
+          const k = at['reverse'] ? len - 1 - j : j;
+          const at_ = (o * len + k) * inner + i;
+          if (at['exclusive']) {
+            out[at_] = acc;
+            acc += src[at_]!;
+          } else {
+            acc += src[at_]!;
+            out[at_] = acc;
+          }
+        }
+      }
+    }
+    return exact.has(x) ? intTensor(out, x.shape) : new Tensor(Float32Array.from(out), x.shape);
+  }),
+  fn('onnx_trilu', [1, 2], reader(['upper']), (xs, at) => {
+    const x = xs[0]!;
+    if (x.isMeta) return Tensor.meta(x.shape);
+    const k = xs[1] ? intsOf(xs[1], 'Trilu k')[0]! : 0;
+    const r = x.shape[x.ndim - 2]!;
+    const c = x.shape[x.ndim - 1]!;
+    const out = Float32Array.from(x.data);
+    for (let b = 0; b < out.length / Math.max(r * c, 1); b++) {
+      for (let i = 0; i < r; i++) {
+        for (let j = 0; j < c; j++) {
+          const keep = at['upper'] ? j - i >= k : j - i <= k;
+          if (!keep) out[b * r * c + i * c + j] = 0;
+        }
+      }
+    }
+    return new Tensor(out, x.shape);
+  }),
   fn('onnx_resize', [2, 2], reader(['mode', 'align_corners']), (xs, at) => {
     const sizes = intsOf(xs[1], 'Resize sizes');
     const x = xs[0]!;

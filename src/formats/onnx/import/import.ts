@@ -219,6 +219,7 @@ const SUPPORTED = new Set([
   'Resize', 'Upsample', 'Pad', 'DepthToSpace', 'Flatten', 'Dropout', 'Identity', 'LayerNormalization', 'GroupNormalization',
   'Add', 'Sub', 'Mul', 'Div', 'Pow', 'Sqrt', 'ReduceMean', 'Shape', 'Size', 'Gather', 'Slice', 'Concat', 'Unsqueeze', 'Squeeze', 'Cast',
   'ConstantOfShape', 'Expand', 'Tile', 'Range', 'Reshape', 'Transpose', 'Constant', 'Split', 'SpaceToDepth', 'LogSoftmax',
+  'ArgMax', 'ArgMin', 'Hardmax', 'CumSum', 'Trilu',
   'Where', 'Mean', 'Max', 'Min', 'Sum', 'Equal', 'Less', 'LessOrEqual', 'Greater', 'GreaterOrEqual', 'And', 'Or', 'Xor', 'Mod',
   'ReduceSum', 'ReduceMax', 'ReduceMin', 'ReduceProd', 'ReduceL1', 'ReduceL2', 'ReduceSumSquare', 'ReduceLogSum', 'ReduceLogSumExp',
 ]);
@@ -1173,6 +1174,19 @@ class Importer {
         return this.fnNode(n, 'onnx_transpose', [0], { perm: n.ints('perm') ?? null }, x().kind, same());
       case 'Split':
         return this.split(n);
+      case 'ArgMax':
+      case 'ArgMin': {
+        const keep = n.int('keepdims', 1) === 1;
+        const r = this.rankOf(n, 0);
+        return this.fnNode(n, 'onnx_arg', [0], { op, axis: n.int('axis', 0), keepdims: keep, select_last_index: n.int('select_last_index', 0) === 1 }, 'int', keep ? r : r !== undefined ? r - 1 : undefined);
+      }
+      case 'Hardmax':
+        if (this.opset < 13) unsupported('opset < 13 (2-D coercion)');
+        return this.fnNode(n, 'onnx_hardmax', [0], { axis: n.int('axis', -1) }, 'float', same());
+      case 'CumSum':
+        return this.fnNode(n, 'onnx_cumsum', [0, 1], { exclusive: n.int('exclusive', 0) === 1, reverse: n.int('reverse', 0) === 1 }, x().kind, same());
+      case 'Trilu':
+        return this.fnNode(n, 'onnx_trilu', this.has(n, 1) ? [0, 1] : [0], { upper: n.int('upper', 1) === 1 }, x().kind, same());
       default: {
         if (UNARY[op] !== undefined) {
           const defaults: Record<string, Record<string, number>> = { HardSigmoid: { alpha: 0.2, beta: 0.5 }, ThresholdedRelu: { alpha: 1 }, Celu: { alpha: 1 }, Shrink: { lambd: 0.5, bias: 0 } };
