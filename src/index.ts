@@ -37,3 +37,4 @@ export {
 } from './kernels/backend.js';
 export { setConvPath, getConvPath, type ConvPathName } from './kernels/conv_fwd.js';
 export { setGemmBackend, type GemmBackendName } from './kernels/gemm.js';
+export { importOnnx, OnnxError, type ImportInfo, type ImportOptions, type ImportResult } from './formats/onnx/index.js';

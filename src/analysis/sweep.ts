@@ -41,6 +41,12 @@ export function defaultBaseShape(model: Module | Graph, axis: SweepAxis): number
     const c = first.attrs['in_channels'] ?? first.attrs['num_features'] ?? first.attrs['num_channels'];
     if (typeof c === 'number') return /1d$/.test(first.op) || axis === 'length' ? [2, c, 32] : [2, c, 32, 32];
   }
+  // An imported graph (ONNX) whose first node is not a module: the input's declared channel dim (['batch', 3, 'height', 'width']).
+  const declared = g.inputs.length === 1 ? g.inputs[0]!.shape : null;
+  if (declared && declared.length >= 3 && declared.length <= 5 && typeof declared[1] === 'number') {
+    const c = declared[1];
+    return axis === 'length' || declared.length === 3 ? [2, c, 32] : [2, c, ...new Array<number>(declared.length - 2).fill(32)];
+  }
   throw new ValueError('cannot tell the input channels from the first layer: pass baseShape', { kind: 'argument' });
 }
 

@@ -143,6 +143,7 @@ function encNode(w: Writer, n: P<NodeProto>): void {
   each(w, 5, n.attribute, encAttribute);
   str(w, 6, n.docString);
   str(w, 7, n.domain);
+  each(w, 9, n.metadataProps, encEntry);
 }
 
 function encGraph(w: Writer, g: P<GraphProto>): void {

@@ -39,3 +39,5 @@ export function decodeModel(bytes: Uint8Array, options?: DecodeOptions): ModelPr
 export function decodeTensor(bytes: Uint8Array, options?: DecodeOptions): TensorProto {
   return decodeTensorBytes(bytes, options);
 }
+export { importOnnx, supportedOnnxOps, MIN_OPSET, MAX_OPSET, type ImportInfo, type ImportOptions, type ImportResult, type NodeNote } from './import/import.js';
+export { scopeFromNodeName, joinSegments } from './import/names.js';

@@ -69,6 +69,8 @@ export interface NodeProto {
   domain: string;
   attribute: AttributeProto[];
   docString: string;
+  /** NodeProto.metadata_props (field 9, onnx 1.16 / IR 10): present only when the file has some (torch 2.x's `pkg.torch.onnx.name_scopes`). */
+  metadataProps?: StringStringEntryProto[];
 }
 
 /** AttributeProto.AttributeType. */
@@ -470,6 +472,9 @@ function decodeNode(r: Reader, depth: number): NodeProto {
         break;
       case 6:
         n.docString = str(r, w, at, 'doc_string');
+        break;
+      case 9:
+        (n.metadataProps ??= []).push(decodeEntry(sub(r, w, at, `${r.path}.metadata_props[${n.metadataProps?.length ?? 0}]`)));
         break;
       default:
         return false;

@@ -4,6 +4,7 @@ import { Module } from '../../nn/module.js';
 import { registerOp } from '../registry.js';
 import { functionalOps } from './functional.js';
 import { moduleOps } from './modules.js';
+import { onnxOps } from './onnx_int.js';
 
 /** Stands for "some other module" in the opaque op's definition; no module is of this class. */
 abstract class AnyOtherModule extends Module {}
@@ -15,6 +16,7 @@ export function registerAllOps(): void {
   done = true;
   for (const d of moduleOps()) registerOp(d);
   for (const d of functionalOps) registerOp(d);
+  for (const d of onnxOps) registerOp(d);
   // A module with a forward of its own (not a torch.nn class normkit knows): its node calls it as a whole.
   registerOp({
     kind: 'module',
