@@ -39,7 +39,9 @@ function statusText(r: ModuleRecord, c: Colors): string {
 export function renderTable(a: Analysis, c: Colors): string[] {
   const rows = a.modules.filter((r) => r.path !== '' || (r.leaf && r.node !== undefined));
   const head = ['path', 'module', 'input', 'output'];
-  const cells = rows.map((r) => [r.node ?? where(r.path), r.type, shapeText(r.inputShape), r.status === 'ok' ? shapeText(r.outputShape) : '-']);
+  // Modules by PyTorch path; functional nodes (add, cat, ONNX's shape arithmetic) by their node's name.
+  const label = (r: ModuleRecord) => (r.kind === 'function' ? r.node ?? where(r.path) : where(r.path));
+  const cells = rows.map((r) => [label(r), r.type, shapeText(r.inputShape), r.status === 'ok' ? shapeText(r.outputShape) : '-']);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((row) => row[i]!.length)));
   const lines = [c.bold(head.map((h, i) => pad(h, widths[i]!)).join('  ') + '  norm / note')];
   rows.forEach((r, k) => {

@@ -22,10 +22,11 @@ import { analyze, graphOf } from '../analysis/analyze.js';
 import { suggestFixes } from '../analysis/fixes.js';
 import { renderReport } from '../analysis/report.js';
 import { sweep } from '../analysis/sweep.js';
-import type { Mode, SweepAxis, SweepResult } from '../analysis/types.js';
+import type { Analysis, Mode, SweepAxis, SweepResult } from '../analysis/types.js';
+import type { ImportInfo } from '../formats/onnx/index.js';
 import { NormkitError, SpecError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
-import { build, inputText, listExamples, loadSource, parseInputs, parseMode, parseRange, resolveInputs, UsageError } from './model_source.js';
+import { inputText, listExamples, loadModel, loadSource, parseInputs, parseMode, parseRange, resolveInputs, UsageError } from './model_source.js';
 
 /** The example `normkit check` explains when given no model. */
 export const DEFAULT_EXAMPLE = 'collapsing-encoder';
@@ -46,6 +47,16 @@ export interface CheckIO {
   color: boolean;
 }
 
+/** What the file is, and what it cannot show: a BatchNorm folded away (train mode), layers onnxruntime runs where PyTorch raises. */
+function onnxLines(info: ImportInfo, a: Analysis, mode: Mode, c: ReturnType<typeof picocolors.createColors>): string[] {
+  const lines = [c.dim(`  ONNX file from ${info.producer || 'an unknown producer'}, IR ${info.irVersion}, opset ${info.opset}`)];
+  if (mode === 'train') for (const n of info.notes) lines.push(c.yellow(`  Note: ${n}`));
+  const bad = new Set(a.norms.filter((n) => n.verdict !== 'ok').map((n) => n.path));
+  if (a.failure) bad.add(a.failure.path);
+  for (const n of info.nodeNotes) if (bad.has(n.scope)) lines.push(c.yellow(`  Note (${n.scope === '' ? 'root' : n.scope}): ${n.note}`));
+  return lines;
+}
+
 function defaultAxis(shape: readonly number[]): SweepAxis {
   return shape.length === 3 ? 'length' : shape.length >= 4 ? 'square' : 'batch';
 }
@@ -55,7 +66,8 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
   const c = picocolors.createColors(io.color);
   try {
     const src = loadSource(modelArg ?? DEFAULT_EXAMPLE);
-    const model: Graph = graphOf(build(src.spec));
+    const loaded = loadModel(src);
+    const model: Graph = graphOf(loaded.model);
     const shapes = resolveInputs(model, opts.input !== undefined ? parseInputs(opts.input) : src.input, src.name);
     const input = Object.values(shapes)[0]!;
     const mode = parseMode(opts.mode, src.mode ?? 'train');
@@ -82,6 +94,7 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
         mode,
         verdict,
         exitCode: code,
+        ...(loaded.onnx ? { onnx: loaded.onnx } : {}),
         analysis: a,
         fixes: fixes ?? [],
         fixesSearched: fixes !== null,
@@ -97,6 +110,7 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     }
     lines.push(`${c.bold('normkit check')} ${src.name}${src.bundled ? c.dim(' (bundled example)') : ''}  input ${inputText(shapes)}, ${mode} mode`);
     if (src.description) lines.push(c.dim(`  ${src.description}`));
+    if (loaded.onnx) lines.push(...onnxLines(loaded.onnx, a, mode, c));
     lines.push('', ...renderReport(a, fixes, c, swept));
     const codeNote = showcase && verdict !== 'ok' ? 'exit code 1 when checking your own MODEL; 0 for this showcase' : `exit code ${code}`;
     const summary =

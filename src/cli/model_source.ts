@@ -11,6 +11,8 @@ import type { Mode } from '../analysis/types.js';
 import { NormkitError, SpecError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
 import type { Module } from '../nn/module.js';
+import { GraphModule } from '../graph/graph_module.js';
+import { importOnnx, type ImportInfo } from '../formats/onnx/index.js';
 import { fromSpec } from '../spec/spec.js';
 import { withMetaParameters } from '../tensor/meta_mode.js';
 
@@ -46,7 +48,14 @@ export interface Source {
   input?: Record<string, number[]>;
   mode?: Mode;
   spec: unknown;
+  /** An ONNX file's bytes (then `spec` is null). */
+  onnx?: Uint8Array;
 }
+
+/** The largest model file read (an ONNX file with its weights inside; external data is not supported). */
+export const MAX_MODEL_BYTES = 2 ** 30;
+
+const isOnnxFile = (file: string) => /\.onnx$/i.test(file);
 
 export function parseShape(text: string, what = '--input'): number[] {
   const parts = text.trim().split(/[x×,\s]+/i);
@@ -129,12 +138,18 @@ export function loadSource(arg: string): Source {
   if (existsSync(asFile) && statSync(asFile).isFile()) file = asFile;
   else if (!arg.includes('/') && existsSync(bundled)) file = bundled;
   else throw new UsageError(`no model file '${arg}', and no bundled example of that name (bundled: ${listExamples().join(', ')})`);
-  let text: string;
+  const size = statSync(file).size;
+  if (size > MAX_MODEL_BYTES) {
+    throw new UsageError(`${basename(file)} is ${(size / 2 ** 30).toFixed(1)} GB: model files over 1 GB are not read (ONNX external data is not supported either)`);
+  }
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     throw new UsageError(`cannot read ${file}: ${(e as Error).message}`);
   }
+  if (isOnnxFile(file)) return { name: basename(file), file, bundled: false, spec: null, onnx: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) };
+  const text = bytes.toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -182,5 +197,19 @@ export function build(spec: unknown, opts: { meta?: boolean } = {}): Module {
     }
     throw e;
   }
+}
+
+export interface LoadedModel {
+  model: Module;
+  /** What the ONNX importer says of the file (producer, opsets, folded BatchNorms, notes). */
+  onnx?: ImportInfo;
+}
+
+/** The model of a source: built from its spec, or imported from its ONNX bytes (shape-only weights unless `meta: false`). */
+export function loadModel(src: Source, opts: { meta?: boolean } = {}): LoadedModel {
+  if (src.onnx === undefined) return { model: build(src.spec, opts) };
+  const bytes = src.onnx;
+  const { graph, info } = opts.meta === false ? importOnnx(bytes) : withMetaParameters(() => importOnnx(bytes));
+  return { model: new GraphModule(graph), onnx: info };
 }
 

@@ -16,7 +16,7 @@ import { noGrad } from '../tensor/grad_mode.js';
 import { randn } from '../tensor/creation.js';
 import { manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { build, inputText, loadSource, parseInputs, parseMode, resolveInputs, UsageError } from './model_source.js';
+import { inputText, loadModel, loadSource, parseInputs, parseMode, resolveInputs, UsageError } from './model_source.js';
 
 export interface RunOptions {
   input?: string;
@@ -77,7 +77,7 @@ export function runRun(modelArg: string, opts: RunOptions, io: RunIO): number {
     const seed = opts.seed === undefined ? 0 : Number(opts.seed);
     if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed must be a non-negative integer, got '${opts.seed}'`);
     manualSeed(seed);
-    const model = build(src.spec, { meta: false });
+    const { model } = loadModel(src, { meta: false });
     if (opts.weights !== undefined) {
       const { tensors } = loadFile(opts.weights);
       model.loadStateDict(tensors);
