@@ -70,7 +70,7 @@ function builtFor(node: GraphNode | null): string | undefined {
 
 function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, mode: Mode, producer?: string, built?: string, inputs?: readonly (readonly number[])[], fnNode?: GraphNode): string {
   // A functional node raised: name it (`add 'sum'`), the module path says whose forward called it.
-  const who = fnNode ? `${fnNode.op} '${fnNode.name}' (in the forward of ${f.type})` : f.type;
+  const who = fnNode ? `${fnNode.op} '${fnNode.name}'${f.type === fnNode.op ? '' : ` (in the forward of ${f.type})`}` : f.type;
   const where = `${who} at ${f.path === '' ? 'the root' : f.path}`;
   const got = f.inputShape ? ` receives ${fmtSize(f.inputShape)}` : '';
   const path = f.chain.length

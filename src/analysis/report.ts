@@ -105,8 +105,10 @@ const MARK = { ok: '.', degenerate: 'd', fallback: 'f', error: 'x' } as const;
 
 export function renderSweep(s: SweepResult, c: Colors): string[] {
   const lines = [c.bold(`Sweep (${s.axis} ${s.from}..${s.to}, ${s.mode} mode): runs at ${s.summary}; smallest working size ${s.smallestWorkingSize ?? 'none'}`)];
-  const strip = s.points.map((p) => (p.outcome === 'error' ? c.red(MARK.error) : p.outcome === 'ok' ? c.green(MARK.ok) : c.yellow(MARK[p.outcome]))).join('');
-  lines.push(`  ${strip}`);
+  const marks = s.points.map((p) => (p.outcome === 'error' ? c.red(MARK.error) : p.outcome === 'ok' ? c.green(MARK.ok) : c.yellow(MARK[p.outcome])));
+  // 64 sizes a line, each line led by its first size.
+  const width = String(s.to).length;
+  for (let k = 0; k < marks.length; k += 64) lines.push(`  ${marks.length > 64 ? `${String(s.from + k).padStart(width)} ` : ''}${marks.slice(k, k + 64).join('')}`);
   lines.push(c.dim(`  (one mark per size from ${s.from}: . ok, x raises, d degenerate, f falls back)`));
   // Runs of sizes with the same outcome and the same raising module.
   let i = 0;
