@@ -162,27 +162,74 @@ function inputSizeFixes(graph: Graph, a: Analysis): Attempt[] {
   }
   const spatial = shape.slice(2);
   if (spatial.length === 0) return out;
-  const limit = Math.min(1024, Math.max(64, 2 * Math.max(...spatial)));
+  const sizeFix = spatialSizeFix(shape, (s) => at(s));
+  if (sizeFix !== null) out.push(sizeFix);
+  return out;
+}
+
+/** The size search always covers 1..1024 (and twice the input); once a working size f is found, up to 4f, to show the next one of a periodic set. */
+export const SIZE_SEARCH_MIN = 1024;
+/** Where the search for a first working size gives up. */
+export const SIZE_SEARCH_MAX = 4096;
+
+/**
+ * Every size from 1 up to the search limit, analyzed (shape-only, so cheap):
+ * the limit is the larger of 1024, twice the input and 4x the smallest
+ * working size (a U-Net of depth d works at multiples of 2^d: the next one is
+ * then in range), and the first working size is looked for up to 4096.
+ */
+export function searchSizes(works: (k: number) => boolean, inputSize: number): { works: number[]; to: number } {
+  const found: number[] = [];
+  let to = Math.max(SIZE_SEARCH_MIN, Math.min(2 * inputSize, 2 * SIZE_SEARCH_MAX));
+  for (let k = 1; k <= to; k++) {
+    if (works(k)) {
+      if (found.length === 0) to = Math.max(to, 4 * k);
+      found.push(k);
+    } else if (found.length === 0 && k === to && to < SIZE_SEARCH_MAX) to = SIZE_SEARCH_MAX;
+  }
+  return { works: found, to };
+}
+
+/** Sizes in words with the range searched: "every size from 17 to 1024 works (sizes 1..1024 searched)". */
+function sizesClaim(works: number[], to: number, noun: string): string {
+  const first = works[0]!;
+  if (works.length === to - first + 1) return `every ${noun} from ${first} to ${to} works (${noun}s 1..${to} searched)`;
+  return `of ${noun}s 1..${to}, these work: ${describeSizes(works)}`;
+}
+
+function spatialSizeFix(shape: number[], at: (s: number[]) => Analysis): Attempt | null {
+  const spatial = shape.slice(2);
+  const lead = shape.slice(0, 2);
+  const square = spatial.every((d) => d === spatial[0]);
+  const noun = spatial.length === 1 ? 'length' : 'size';
+  if (square) {
+    const cur = spatial[0]!;
+    const of = (k: number) => [...lead, ...spatial.map(() => k)];
+    const results = new Map<number, Analysis>();
+    const { works, to } = searchSizes((k) => {
+      const r = at(of(k));
+      const ok = succeeded(r, false);
+      if (ok) results.set(k, r);
+      return ok;
+    }, cur);
+    if (works.length === 0) return null;
+    // The nearest working size above the input, else the largest below it.
+    const t = works.find((k) => k > cur) ?? works[works.length - 1]!;
+    const s = of(t);
+    const dims = spatial.map(() => t).join('x');
+    const interval = works.length === to - works[0]! + 1;
+    const what = spatial.length === 1 ? `a length of ${interval && t === works[0] ? 'at least ' : ''}${t}` : `an input of ${interval && t === works[0] ? 'at least ' : ''}${dims}`;
+    return { kind: 'input-size', title: `Use ${what} (${s.join('x')}): ${sizesClaim(works, to, noun)}`, changes: [], inputShape: s, result: results.get(t)!, caveat: 'resize or pad your data to this size' };
+  }
+  // Not square: raise every spatial dim to at least t, for t up to the limit.
+  const limit = Math.max(SIZE_SEARCH_MIN, 2 * Math.max(...spatial));
   for (let t = Math.min(...spatial) + 1; t <= limit; t++) {
-    const s = [...shape.slice(0, 2), ...spatial.map((d) => Math.max(d, t))];
+    const s = [...lead, ...spatial.map((d) => Math.max(d, t))];
     const r = at(s);
     if (!succeeded(r, false)) continue;
-    let title = `Use an input of ${s.slice(2).join('x')} (${s.join('x')})`;
-    if (spatial.every((d) => d === spatial[0])) {
-      // The working set around it, so that a non-interval one (multiples only) is visible; claims stop at what was checked.
-      const end = Math.min(limit, Math.max(2 * t, t + 16));
-      const sq = (k: number) => spatial.map(() => k).join('x');
-      const works: number[] = [];
-      for (let k = 1; k <= end; k++) if (succeeded(at([...shape.slice(0, 2), ...spatial.map(() => k)]), false)) works.push(k);
-      const interval = works[0] === t && works.length === end - t + 1;
-      title = interval
-        ? `Use an input of at least ${sq(t)} (${s.join('x')}): every size from ${t} to ${end} works`
-        : `${title}: sizes that work from 1 to ${end}: ${describeSizes(works)}`;
-    }
-    out.push({ kind: 'input-size', title, changes: [], inputShape: s, result: r, caveat: 'resize or pad your data to this size' });
-    break;
+    return { kind: 'input-size', title: `Use an input of ${s.slice(2).join('x')} (${s.join('x')}): the first that works raising every spatial dim to at least t, for t from ${Math.min(...spatial) + 1} to ${limit}`, changes: [], inputShape: s, result: r, caveat: 'resize or pad your data to this size' };
   }
-  return out;
+  return null;
 }
 
 // ---- norm replacements --------------------------------------------------------

@@ -74,6 +74,13 @@ export function describeSizes(sizes: readonly number[]): string {
   if (runs.length > 3 && runs.every((r) => r[0] === r[1]) && sizes.every((s, i) => i === 0 || s - sizes[i - 1]! === step)) {
     return `${sizes[0]}, ${sizes[1]}, ..., ${sizes[sizes.length - 1]} (every ${step} from ${sizes[0]})`;
   }
+  // Runs of one length at a fixed period (a U-Net: 256..257, 512..513, ...).
+  const len = runs.length > 3 ? runs[0]![1] - runs[0]![0] : -1;
+  const period = runs.length > 3 ? runs[1]![0] - runs[0]![0] : 0;
+  if (len >= 0 && runs.every((r, i) => r[1] - r[0] === len && (i === 0 || r[0] - runs[i - 1]![0] === period))) {
+    const text = (r: [number, number]) => (r[0] === r[1] ? String(r[0]) : `${r[0]}..${r[1]}`);
+    return `${text(runs[0]!)}, ${text(runs[1]!)}, ..., ${text(runs[runs.length - 1]!)} (every ${period} from ${runs[0]![0]})`;
+  }
   return runs.map(([a, b]) => (a === b ? String(a) : `${a}..${b}`)).join(', ');
 }
 
