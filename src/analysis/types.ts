@@ -141,5 +141,13 @@ export interface Fix {
   /** What you give up. */
   caveat?: string;
   /** The re-analysis that verified it. */
-  verified: { inputShape: number[]; runs: boolean; degenerate: boolean; fallbacks: string[]; outputShape: number[] | null };
+  verified: {
+    inputShape: number[];
+    runs: boolean;
+    degenerate: boolean;
+    fallbacks: string[];
+    outputShape: number[] | null;
+    /** Image-to-image models only (the output is a map like the input): the output's spatial size equals the input's, as an L1 or cycle loss needs. */
+    keepsInputSize?: boolean;
+  };
 }

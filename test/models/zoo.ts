@@ -55,3 +55,12 @@ export function tacotronPostnet(nMel = 80, emb = 512, convs = 5): SpecNode {
   }
   return Seq(...layers);
 }
+
+/** A torchvision-style ResNet (BasicBlocks, BatchNorm2d): 7x7/2 stem, 3x3/2 max pool, blocks, a stride-2 stage, global pool, fc. */
+export function smallResnet(): SpecNode {
+  const bn = (c: number) => L('BatchNorm2d', { num_features: c });
+  const cv = (i: number, o: number, k: number, s: number, p: number) => L('Conv2d', { in_channels: i, out_channels: o, kernel_size: k, stride: s, padding: p, bias: false });
+  const block = (c: number) => ({ module: 'Residual', body: Seq(cv(c, c, 3, 1, 1), bn(c), L('ReLU'), cv(c, c, 3, 1, 1), bn(c)) });
+  return Seq(cv(3, 64, 7, 2, 3), bn(64), L('ReLU'), L('MaxPool2d', { kernel_size: 3, stride: 2, padding: 1 }), block(64), block(64), cv(64, 128, 3, 2, 1), bn(128), block(128),
+    L('AdaptiveAvgPool2d', { output_size: 1 }), L('Flatten'), L('Linear', { in_features: 128, out_features: 10 }));
+}
