@@ -157,11 +157,11 @@ export function renderFixes(fixes: readonly Fix[], c: Colors): string[] {
   return lines;
 }
 
-const MARK = { ok: '.', degenerate: 'd', fallback: 'f', error: 'x' } as const;
+const MARK = { ok: '.', degenerate: 'd', fallback: 'f', raises: 'x' } as const;
 
 export function renderSweep(s: SweepResult, c: Colors): string[] {
   const lines = [c.bold(`Sweep (${s.axis} ${s.from}..${s.to}, ${s.mode} mode): runs at ${s.summary}; smallest working size ${s.smallestWorkingSize ?? 'none'}`)];
-  const strip = s.points.map((p) => (p.outcome === 'error' ? c.red(MARK.error) : p.outcome === 'ok' ? c.green(MARK.ok) : c.yellow(MARK[p.outcome]))).join('');
+  const strip = s.points.map((p) => (p.outcome === 'raises' ? c.red(MARK.raises) : p.outcome === 'ok' ? c.green(MARK.ok) : c.yellow(MARK[p.outcome]))).join('');
   lines.push(`  ${strip}`);
   lines.push(c.dim(`  (one mark per size from ${s.from}: . ok, x raises, d degenerate, f falls back)`));
   // Runs of sizes with the same outcome and the same raising module.
@@ -173,14 +173,14 @@ export function renderSweep(s: SweepResult, c: Colors): string[] {
     while (j + 1 < s.points.length && key(s.points[j + 1]!) === key(p)) j++;
     const range = i === j ? `${p.size}` : `${p.size}..${s.points[j]!.size}`;
     const what =
-      p.outcome === 'error'
+      p.outcome === 'raises'
         ? `${p.error?.type} in ${p.raisedIn?.type} at ${where(p.raisedIn?.path ?? '')}`
         : p.outcome === 'degenerate'
           ? `runs, degenerate at ${p.degenerateAt?.join(', ')}`
           : p.outcome === 'fallback'
             ? 'runs, with a FlexibleInstanceNorm falling back'
             : 'runs';
-    lines.push(`  ${pad(range, 9)} ${p.outcome === 'error' ? c.red(what) : p.outcome === 'ok' ? c.green(what) : c.yellow(what)}`);
+    lines.push(`  ${pad(range, 9)} ${p.outcome === 'raises' ? c.red(what) : p.outcome === 'ok' ? c.green(what) : c.yellow(what)}`);
     i = j + 1;
   }
   return lines;

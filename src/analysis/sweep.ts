@@ -47,7 +47,7 @@ export function defaultBaseShape(model: Module | Graph, axis: SweepAxis): number
 function pointOf(size: number, a: Analysis): SweepPoint {
   const p: SweepPoint = { size, inputShape: a.inputShape, outcome: 'ok' };
   if (a.failure) {
-    p.outcome = 'error';
+    p.outcome = 'raises';
     p.error = a.failure.error;
     p.raisedIn = { path: a.failure.path, type: a.failure.type };
     return p;
@@ -111,7 +111,7 @@ export function sweep(
   if (axis !== 'batch' && first.length < 3) throw new ValueError(`a '${axis}' sweep needs a base shape with spatial dims, got [${first.join(', ')}]`, { kind: 'argument' });
   const points: SweepPoint[] = [];
   for (let s = from; s <= to; s++) points.push(pointOf(s, analyzeGraph(g, shapesAt(base, axis, s), mode)));
-  const workingSizes = points.filter((p) => p.outcome !== 'error').map((p) => p.size);
+  const workingSizes = points.filter((p) => p.outcome !== 'raises').map((p) => p.size);
   return {
     axis,
     mode,

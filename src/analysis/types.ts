@@ -107,7 +107,8 @@ export type SweepAxis = 'square' | 'length' | 'batch';
 export interface SweepPoint {
   size: number;
   inputShape: number[];
-  outcome: 'ok' | 'degenerate' | 'fallback' | 'error';
+  /** One word per outcome, the verdicts' own: ok | raises | degenerate | fallback. */
+  outcome: 'ok' | 'raises' | 'degenerate' | 'fallback';
   outputShape?: number[];
   error?: ErrorInfo;
   raisedIn?: { path: string; type: string };
