@@ -55,7 +55,8 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       return 2;
     }
-    process.stderr.write(`normkit: ${(err as Error).message}\n`);
+    if (json) process.stdout.write(JSON.stringify({ ...jsonHeader(), error: { type: (err as Error).name || 'Error', message: (err as Error).message }, exitCode: 2 }, null, 2) + '\n');
+    else process.stderr.write(`normkit: ${(err as Error).message}\n`);
     return 2;
   } finally {
     errSink = null;
