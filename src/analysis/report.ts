@@ -4,6 +4,7 @@
  * verified fixes. Colours come from the caller (picocolors, on or off).
  */
 import type picocolors from 'picocolors';
+import { SIZE_SEARCH_MAX } from './fixes.js';
 import type { Analysis, CauseStep, Fix, ModuleRecord, NormReport, SweepResult } from './types.js';
 
 export type Colors = ReturnType<typeof picocolors.createColors>;
@@ -197,8 +198,10 @@ function noFixReason(a: Analysis): string {
       return 'a layer was built for other sizes than it receives: change its arguments (or the layer before it) by hand';
     case 'mismatch':
       return 'the paths into the failing node give tensors of different sizes at every input size tried: change a layer on one path by hand';
+    case 'other':
+      return `normkit has no automatic change for this ${a.failure.error.type} in ${a.failure.type} at ${where(a.failure.path)}: it needs a change by hand`;
     default:
-      return 'no input size up to the search limit and no single change of the layers named above makes it run: they need a change by hand';
+      return `no square input size from 1 to ${SIZE_SEARCH_MAX}, no larger batch, no replaced norm and no change of the layers named above makes it run with healthy statistics: they need a change by hand`;
   }
 }
 

@@ -108,10 +108,12 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     const fallbacks = a.norms.filter((n) => n.verdict === 'fallback').map((n) => n.path);
     // A FlexibleInstanceNorm that passes its input through is a finding too: that layer does not normalize.
     const verdict = a.failure ? 'raises' : a.degenerate ? 'degenerate' : fallbacks.length ? 'fallback' : 'ok';
+    let applied: { rank: number; out: string } | undefined;
     if (opts.apply !== undefined) {
       const fix = fixes![parseApply(opts.apply, fixes!.length) - 1]!;
       writeFileSync(opts.out!, JSON.stringify(applyFix(src.spec, fix), null, 2) + '\n');
-      io.err(`normkit check: wrote ${opts.out} with fix ${fix.rank} applied (${fix.title})\n`);
+      applied = { rank: fix.rank, out: opts.out! };
+      if (!opts.json) io.err(`normkit check: wrote ${opts.out} with fix ${fix.rank} applied (${fix.title})\n`);
     }
     // Without MODEL the command is a showcase of a failing example: it succeeded in explaining it.
     const showcase = modelArg === undefined;
@@ -130,6 +132,7 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
         summary: layerSummary,
         fixes: fixes ?? [],
         fixesSearched: fixes !== null,
+        ...(applied ? { applied } : {}),
         ...(swept ? { sweep: swept } : {}),
       };
       io.out(JSON.stringify(doc, null, 2) + '\n');

@@ -79,6 +79,9 @@ test('--apply N --out FILE: the tree-form spec with the verified fix applied, wh
   const fixed = JSON.parse(readFileSync(out, 'utf8')) as SpecNode;
   const src = loadSource('collapsing-encoder');
   assert.equal(analyze(fromSpec(fixed), src.input!['']!).runs, true);
+  const j = run('collapsing-encoder', { apply: '2', out, json: true });
+  assert.equal(j.err, '', 'nothing on stderr with --json');
+  assert.deepEqual(JSON.parse(j.out).applied, { rank: 2, out });
   assert.equal(run('collapsing-encoder', { apply: '99', out }).code, 2);
   assert.match(run('collapsing-encoder', { apply: 'x', out }).err, /--apply must be a fix number from 1 to \d+, got 'x'/);
 });
