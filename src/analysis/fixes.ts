@@ -130,7 +130,7 @@ function byType(changes: Change[]): string {
     const t = c.from.slice(0, c.from.indexOf('('));
     groups.set(t, [...(groups.get(t) ?? []), where(c.path)]);
   }
-  return [...groups].map(([t, ps]) => `${t} at ${ps.join(', ')}`).join(', ');
+  return [...groups].map(([t, ps]) => `${t} at ${ps.length <= 4 ? ps.join(', ') : `${ps.slice(0, 3).join(', ')}, ..., ${ps[ps.length - 1]} (${ps.length} layers)`}`).join(', ');
 }
 
 /** "Conv2d at 12: stride=(2, 2) -> stride=1", or "MaxPool2d(kernel_size=2) at 3 -> Identity()". */
@@ -162,27 +162,122 @@ function inputSizeFixes(graph: Graph, a: Analysis): Attempt[] {
   }
   const spatial = shape.slice(2);
   if (spatial.length === 0) return out;
-  const limit = Math.min(1024, Math.max(64, 2 * Math.max(...spatial)));
+  out.push(...spatialSizeFix(shape, (s) => at(s)));
+  return out;
+}
+
+/** The size search always covers 1..1024 (and twice the input); once a working size f is found, up to 4f, to show the next one of a periodic set. */
+export const SIZE_SEARCH_MIN = 1024;
+/** Where the search for a first working size gives up. */
+export const SIZE_SEARCH_MAX = 4096;
+
+/**
+ * Every size from 1 up to the search limit, analyzed (shape-only, so cheap):
+ * the limit is the larger of 1024, twice the input and 4x the smallest
+ * working size (a U-Net of depth d works at multiples of 2^d: the next one is
+ * then in range), and the first working size is looked for up to 4096.
+ */
+export function searchSizes(works: (k: number) => boolean, inputSize: number): { works: number[]; to: number } {
+  const found: number[] = [];
+  let to = Math.max(SIZE_SEARCH_MIN, Math.min(2 * inputSize, 2 * SIZE_SEARCH_MAX));
+  for (let k = 1; k <= to; k++) {
+    if (works(k)) {
+      if (found.length === 0) to = Math.max(to, 4 * k);
+      found.push(k);
+    } else if (found.length === 0 && k === to && to < SIZE_SEARCH_MAX) to = SIZE_SEARCH_MAX;
+  }
+  return { works: found, to };
+}
+
+/** Sizes in words with the range searched: "every size from 17 to 1024 works (sizes 1..1024 searched)". */
+function sizesClaim(works: number[], to: number, noun: string): string {
+  const first = works[0]!;
+  if (works.length === to - first + 1) return `every ${noun} from ${first} to ${to} works (${noun}s 1..${to} searched)`;
+  return `of ${noun}s 1..${to}, these work: ${describeSizes(works)}`;
+}
+
+function spatialSizeFix(shape: number[], at: (s: number[]) => Analysis): Attempt[] {
+  const spatial = shape.slice(2);
+  const lead = shape.slice(0, 2);
+  const square = spatial.every((d) => d === spatial[0]);
+  const noun = spatial.length === 1 ? 'length' : 'size';
+  if (square) {
+    const cur = spatial[0]!;
+    const of = (k: number) => [...lead, ...spatial.map(() => k)];
+    const results = new Map<number, Analysis>();
+    const { works, to } = searchSizes((k) => {
+      const r = at(of(k));
+      const ok = succeeded(r, false);
+      if (ok) results.set(k, r);
+      return ok;
+    }, cur);
+    if (works.length === 0) return [];
+    // The nearest working size above the input, else the largest below it.
+    const t = works.find((k) => k > cur) ?? works[works.length - 1]!;
+    const s = of(t);
+    const dims = spatial.map(() => t).join('x');
+    const interval = works.length === to - works[0]! + 1;
+    const what = spatial.length === 1 ? `a length of ${interval && t === works[0] ? 'at least ' : ''}${t}` : `an input of ${interval && t === works[0] ? 'at least ' : ''}${dims}`;
+    const out: Attempt[] = [{ kind: 'input-size', title: `Use ${what} (${s.join('x')}): ${sizesClaim(works, to, noun)}`, changes: [], inputShape: s, result: results.get(t)!, caveat: 'resize or pad your data to this size' }];
+    // An image-to-image model (the output a map with the input's rank and channels): also the sizes whose output keeps the input's size.
+    const keep = (k: number) => {
+      const o = results.get(k)!.outputShape;
+      return o !== null && o.length === shape.length && o[1] === shape[1] && o.slice(2).every((d) => d === k);
+    };
+    const mapOut = works.every((k) => {
+      const o = results.get(k)!.outputShape;
+      return o !== null && o.length === shape.length && o[1] === shape[1];
+    });
+    if (mapOut && !keep(t)) {
+      const keeps = works.filter(keep);
+      const t2 = keeps.find((k) => k > cur) ?? keeps[keeps.length - 1];
+      if (t2 !== undefined) {
+        const s2 = of(t2);
+        out.push({
+          kind: 'input-size',
+          title: `Use ${spatial.length === 1 ? `a length of ${t2}` : `an input of ${spatial.map(() => t2).join('x')}`} (${s2.join('x')}), where the output keeps the input's size: of ${noun}s 1..${to}, these do: ${describeSizes(keeps)}`,
+          changes: [],
+          inputShape: s2,
+          result: results.get(t2)!,
+          caveat: 'resize or pad your data to this size',
+        });
+      }
+    }
+    return out;
+  }
+  // Not square: raise every spatial dim to at least t, for t up to the limit.
+  const limit = Math.max(SIZE_SEARCH_MIN, 2 * Math.max(...spatial));
   for (let t = Math.min(...spatial) + 1; t <= limit; t++) {
-    const s = [...shape.slice(0, 2), ...spatial.map((d) => Math.max(d, t))];
+    const s = [...lead, ...spatial.map((d) => Math.max(d, t))];
     const r = at(s);
     if (!succeeded(r, false)) continue;
-    let title = `Use an input of ${s.slice(2).join('x')} (${s.join('x')})`;
-    if (spatial.every((d) => d === spatial[0])) {
-      // The working set around it, so that a non-interval one (multiples only) is visible; claims stop at what was checked.
-      const end = Math.min(limit, Math.max(2 * t, t + 16));
-      const sq = (k: number) => spatial.map(() => k).join('x');
-      const works: number[] = [];
-      for (let k = 1; k <= end; k++) if (succeeded(at([...shape.slice(0, 2), ...spatial.map(() => k)]), false)) works.push(k);
-      const interval = works[0] === t && works.length === end - t + 1;
-      title = interval
-        ? `Use an input of at least ${sq(t)} (${s.join('x')}): every size from ${t} to ${end} works`
-        : `${title}: sizes that work from 1 to ${end}: ${describeSizes(works)}`;
-    }
-    out.push({ kind: 'input-size', title, changes: [], inputShape: s, result: r, caveat: 'resize or pad your data to this size' });
-    break;
+    return [{ kind: 'input-size', title: `Use an input of ${s.slice(2).join('x')} (${s.join('x')}): the first that works raising every spatial dim to at least t, for t from ${Math.min(...spatial) + 1} to ${limit}`, changes: [], inputShape: s, result: r, caveat: 'resize or pad your data to this size' }];
   }
-  return out;
+  return [];
+}
+
+// ---- an input without its batch and channel dims -------------------------------
+
+/**
+ * The first layer receives the input with too few dims (`--input 64x64` for a
+ * Conv2d): add the batch dim, and the channels the first layer takes, and
+ * re-analyze.
+ */
+function rankFixes(graph: Graph, a: Analysis): Attempt[] {
+  const f = a.failure;
+  if (f?.kind !== 'rank' || f.inputShape === null || f.inputShape.join() !== a.inputShape.join()) return [];
+  const first = graph.nodes[0];
+  const c = first?.attrs['in_channels'] ?? first?.attrs['num_features'] ?? first?.attrs['num_channels'];
+  const shape = a.inputShape;
+  const tries: number[][] = typeof c === 'number' ? [[1, c, ...shape], [2, c, ...shape], [1, ...shape], [2, ...shape], [c, ...shape]] : [[1, ...shape], [2, ...shape]];
+  for (const s of tries) {
+    const r = analyzeGraph(graph, withFirstShape(a, s), a.mode);
+    if (!succeeded(r, false)) continue;
+    const added = s.length - shape.length === 2 ? 'batch and channel dims (N and C)' : s[0] === 1 ? 'batch dim (N)' : 'channel dim (C)';
+    const title = `Give the input its ${added}: ${s.join('x')} instead of ${shape.join('x')} (${f.type} at ${where(f.path)} takes ${s.length}-d input)`;
+    return [{ kind: 'input-size', title, changes: [], inputShape: s, result: r, caveat: 'the batch size (first dim) is yours to choose' }];
+  }
+  return [];
 }
 
 // ---- norm replacements --------------------------------------------------------
@@ -389,31 +484,67 @@ function flexibleFix(graph: Graph, a: Analysis): Attempt | null {
 }
 
 /** Verified fixes for the analysis `a` of `model` (empty when the model runs with healthy statistics). */
+/** The output's spatial size equals the (fixed) input's: what an L1 or cycle loss against the input needs. */
+function keepsSize(x: Attempt): boolean {
+  const out = x.result.outputShape;
+  return out !== null && out.length === x.inputShape.length && out.slice(2).join() === x.inputShape.slice(2).join();
+}
+
+/**
+ * An image-to-image model: the output is a map of the input's rank with the
+ * input's channels (a generator, a U-Net), or one whose spatial size some
+ * working variant keeps. Its fixes must keep output size = input size.
+ */
+function isImageToImage(a: Analysis, attempts: readonly Attempt[]): boolean {
+  const inp = a.inputShape;
+  if (inp.length < 3) return false;
+  const outs = [a.outputShape, ...attempts.map((x) => x.result.outputShape)].filter((o): o is number[] => o !== null);
+  if (outs.some((o) => o.length !== inp.length)) return false;
+  return outs.some((o) => o[1] === inp[1]) || attempts.some(keepsSize);
+}
+
+/** Two fixes are the same when they make the same set of changes at the same input (in any order). */
+function changeSetKey(x: Attempt): string {
+  return [x.inputShape.join('x'), ...x.changes.map((c) => `${c.path}=${JSON.stringify(c.node)}`).sort()].join('|');
+}
+
+/** Verified fixes for the analysis `a` of `model` (empty when the model runs with healthy statistics). */
 export function suggestFixes(model: Module | Graph, a: Analysis): Fix[] {
   if (!needsFix(a)) return [];
   const graph = graphOf(model);
-  const attempts: (Attempt | null)[] = [
+  const found: (Attempt | null)[] = [
     ...channelFixes(graph, a),
+    ...rankFixes(graph, a),
     ...inputSizeFixes(graph, a),
     ...(a.failure === null || a.failure.kind === 'statistics' ? replaceNormFixes(graph, a) : []),
     ...chainFixes(graph, a),
     trackStatsFix(graph, a),
     flexibleFix(graph, a),
   ];
-  return attempts
-    .filter((x): x is Attempt => x !== null)
-    .map((x, i) => ({
-      rank: i + 1,
-      kind: x.kind,
-      title: x.title,
-      changes: x.changes,
-      ...(x.caveat ? { caveat: x.caveat } : {}),
-      verified: {
-        inputShape: x.inputShape,
-        runs: x.result.runs,
-        degenerate: x.result.degenerate,
-        fallbacks: x.result.norms.filter((n) => n.verdict === 'fallback').map((n) => n.path),
-        outputShape: x.result.outputShape,
-      },
-    }));
+  const seen = new Set<string>();
+  let attempts = found.filter((x): x is Attempt => {
+    if (x === null) return false;
+    const key = changeSetKey(x);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+  const imageToImage = isImageToImage(a, attempts);
+  // For an image-to-image model, fixes that keep output size = input size first (a stable sort keeps the rest of the ranking).
+  if (imageToImage) attempts = [...attempts.filter(keepsSize), ...attempts.filter((x) => !keepsSize(x))];
+  return attempts.map((x, i) => ({
+    rank: i + 1,
+    kind: x.kind,
+    title: x.title,
+    changes: x.changes,
+    ...(x.caveat ? { caveat: x.caveat } : {}),
+    verified: {
+      inputShape: x.inputShape,
+      runs: x.result.runs,
+      degenerate: x.result.degenerate,
+      fallbacks: x.result.norms.filter((n) => n.verdict === 'fallback').map((n) => n.path),
+      outputShape: x.result.outputShape,
+      ...(imageToImage ? { keepsInputSize: keepsSize(x) } : {}),
+    },
+  }));
 }

@@ -4,7 +4,8 @@
  * verified fixes. Colours come from the caller (picocolors, on or off).
  */
 import type picocolors from 'picocolors';
-import type { Analysis, Fix, ModuleRecord, NormReport, SweepResult } from './types.js';
+import { SIZE_SEARCH_MAX } from './fixes.js';
+import type { Analysis, CauseStep, Fix, ModuleRecord, NormReport, SweepResult } from './types.js';
 
 export type Colors = ReturnType<typeof picocolors.createColors>;
 
@@ -52,6 +53,62 @@ export function renderTable(a: Analysis, c: Colors): string[] {
   return lines;
 }
 
+const parentOf = (p: string) => (p.includes('.') ? p.slice(0, p.lastIndexOf('.')) : '');
+
+/**
+ * The chain's rows: consecutive steps inside one block (a common module path
+ * prefix) whose size changes cancel (a reflection pad and its conv: 4x4 ->
+ * 10x10 -> 4x4) become one row with the block's net change.
+ */
+export function chainRows(chain: readonly CauseStep[]): { path: string; type: string; size: string; shrank: boolean; because: string }[] {
+  const rows: { path: string; type: string; size: string; shrank: boolean; because: string }[] = [];
+  const sz = (s: readonly number[]) => s.join('x');
+  for (let i = 0; i < chain.length; i++) {
+    const s = chain[i]!;
+    const parent = parentOf(s.path);
+    let j = -1;
+    for (let k = i + 1; k < chain.length && parentOf(chain[k]!.path) === parent; k++) {
+      if (sz(chain[k]!.after) === sz(s.before)) {
+        j = k;
+        break;
+      }
+    }
+    if (j < 0) {
+      rows.push({ path: where(s.path), type: s.type, size: `${sz(s.before)} -> ${sz(s.after)}`, shrank: s.change === 'shrank', because: s.because.join(', ') });
+      continue;
+    }
+    const steps = chain.slice(i, j + 1);
+    const through = steps.map((x) => sz(x.after)).slice(0, -1).join(' -> ');
+    rows.push({
+      path: parent === '' ? `${where(steps[0]!.path)}..${steps[steps.length - 1]!.path}` : parent,
+      type: steps.map((x) => x.type).join(' + '),
+      size: `${sz(s.before)} -> ${sz(s.before)}`,
+      shrank: false,
+      because: `no net change (${sz(s.before)} -> ${through} -> ${sz(s.before)})`,
+    });
+    i = j;
+  }
+  return rows;
+}
+
+/** "3, 6, 9" or, for many, "3, 6, 9, ..., 39 (13 layers)". */
+export function pathList(paths: readonly string[]): string {
+  const ps = paths.map(where);
+  return ps.length <= 4 ? ps.join(', ') : `${ps.slice(0, 3).join(', ')}, ..., ${ps[ps.length - 1]} (${ps.length} layers)`;
+}
+
+/** A fix's changes, identical ones grouped: "InstanceNorm2d(num_features=64) at 3, 6, 9, ..., 39 (13 layers) -> GroupNorm(...)". */
+export function changeLines(changes: Fix['changes']): string[] {
+  const groups = new Map<string, { from: string; to: string; paths: string[] }>();
+  for (const ch of changes) {
+    const key = `${ch.from}\u0000${ch.to}`;
+    const g = groups.get(key) ?? { from: ch.from, to: ch.to, paths: [] };
+    g.paths.push(ch.path);
+    groups.set(key, g);
+  }
+  return [...groups.values()].map((g) => (g.paths.length === 1 ? `${where(g.paths[0]!)}: ${g.from} -> ${g.to}` : `${g.from} at ${pathList(g.paths)} -> ${g.to}`));
+}
+
 export function renderFailure(a: Analysis, c: Colors): string[] {
   const f = a.failure;
   if (f === null) return [];
@@ -62,13 +119,11 @@ export function renderFailure(a: Analysis, c: Colors): string[] {
   ];
   if (f.chain.length) {
     lines.push(c.bold('  Cause chain (layers that resized the map on the way):'));
-    const w = Math.max(...f.chain.map((s) => where(s.path).length));
-    const t = Math.max(...f.chain.map((s) => s.type.length));
-    const z = Math.max(...f.chain.map((s) => `${s.before.join('x')} -> ${s.after.join('x')}`.length));
-    for (const s of f.chain) {
-      const size = `${s.before.join('x')} -> ${s.after.join('x')}`;
-      lines.push(`    ${pad(where(s.path), w)}  ${pad(s.type, t)}  ${s.change === 'shrank' ? c.yellow(pad(size, z)) : pad(size, z)}  ${s.because.join(', ')}`);
-    }
+    const rows = chainRows(f.chain);
+    const w = Math.max(...rows.map((r) => r.path.length));
+    const t = Math.max(...rows.map((r) => r.type.length));
+    const z = Math.max(...rows.map((r) => r.size.length));
+    for (const r of rows) lines.push(`    ${pad(r.path, w)}  ${pad(r.type, t)}  ${r.shrank ? c.yellow(pad(r.size, z)) : pad(r.size, z)}  ${r.because}`.trimEnd());
   }
   return lines;
 }
@@ -92,20 +147,24 @@ export function renderFixes(fixes: readonly Fix[], c: Colors): string[] {
     lines.push(`  ${f.rank}. ${c.green(f.title)}`);
     const titled = ['stride', 'padding', 'pooling'].includes(f.kind) || f.changes.every((ch) => f.title.includes(ch.to));
     if (f.changes.length > 1 || !titled) {
-      for (const ch of f.changes) lines.push(c.dim(`       ${where(ch.path)}: ${ch.from} -> ${ch.to}`));
+      for (const l of changeLines(f.changes)) lines.push(c.dim(`       ${l}`));
     }
     const extra = f.verified.fallbacks.length ? `, falls back at ${f.verified.fallbacks.join(', ')}` : '';
-    lines.push(c.dim(`     verified: runs at ${shapeText(f.verified.inputShape)}, output ${shapeText(f.verified.outputShape)}${extra}`));
+    const v = f.verified;
+    const size = v.keepsInputSize === false && v.outputShape !== null
+      ? ` (not the input's ${v.inputShape.slice(2).join('x')}: the output is ${v.outputShape.slice(2).join('x')}, so an L1 or cycle loss against the input breaks)`
+      : v.keepsInputSize === true ? ' (the input\'s size)' : '';
+    lines.push(c.dim(`     verified: runs at ${shapeText(v.inputShape)}, output ${shapeText(v.outputShape)}${size}${extra}`));
     if (f.caveat) lines.push(c.dim(`     caveat: ${f.caveat}`));
   }
   return lines;
 }
 
-const MARK = { ok: '.', degenerate: 'd', fallback: 'f', error: 'x' } as const;
+const MARK = { ok: '.', degenerate: 'd', fallback: 'f', raises: 'x' } as const;
 
 export function renderSweep(s: SweepResult, c: Colors): string[] {
   const lines = [c.bold(`Sweep (${s.axis} ${s.from}..${s.to}, ${s.mode} mode): runs at ${s.summary}; smallest working size ${s.smallestWorkingSize ?? 'none'}`)];
-  const marks = s.points.map((p) => (p.outcome === 'error' ? c.red(MARK.error) : p.outcome === 'ok' ? c.green(MARK.ok) : c.yellow(MARK[p.outcome])));
+  const marks = s.points.map((p) => (p.outcome === 'raises' ? c.red(MARK.raises) : p.outcome === 'ok' ? c.green(MARK.ok) : c.yellow(MARK[p.outcome])));
   // 64 sizes a line, each line led by its first size.
   const width = String(s.to).length;
   for (let k = 0; k < marks.length; k += 64) lines.push(`  ${marks.length > 64 ? `${String(s.from + k).padStart(width)} ` : ''}${marks.slice(k, k + 64).join('')}`);
@@ -119,14 +178,14 @@ export function renderSweep(s: SweepResult, c: Colors): string[] {
     while (j + 1 < s.points.length && key(s.points[j + 1]!) === key(p)) j++;
     const range = i === j ? `${p.size}` : `${p.size}..${s.points[j]!.size}`;
     const what =
-      p.outcome === 'error'
+      p.outcome === 'raises'
         ? `${p.error?.type} in ${p.raisedIn?.type} at ${where(p.raisedIn?.path ?? '')}`
         : p.outcome === 'degenerate'
           ? `runs, degenerate at ${p.degenerateAt?.join(', ')}`
           : p.outcome === 'fallback'
             ? 'runs, with a FlexibleInstanceNorm falling back'
             : 'runs';
-    lines.push(`  ${pad(range, 9)} ${p.outcome === 'error' ? c.red(what) : p.outcome === 'ok' ? c.green(what) : c.yellow(what)}`);
+    lines.push(`  ${pad(range, 9)} ${p.outcome === 'raises' ? c.red(what) : p.outcome === 'ok' ? c.green(what) : c.yellow(what)}`);
     i = j + 1;
   }
   return lines;
@@ -136,13 +195,17 @@ export function renderSweep(s: SweepResult, c: Colors): string[] {
 function noFixReason(a: Analysis): string {
   switch (a.failure?.kind) {
     case 'rank':
-      return 'the input has the wrong number of dimensions for the first layers: give it the batch and channel dims they expect (e.g. NxCxHxW)';
+      return a.failure.inputShape !== null && a.failure.inputShape.join() === a.inputShape.join()
+        ? `the input ${a.inputShape.join('x')} has ${a.inputShape.length} dims, and ${a.failure.type} at ${where(a.failure.path)} needs others: give it the batch and channel dims (N and C) it expects (NxCxL for 1-d layers, NxCxHxW for 2-d ones)`
+        : `${a.failure.type} at ${where(a.failure.path)} receives ${a.failure.inputShape?.join('x') ?? 'an input'} with the wrong number of dims: the layer before it must change (a Flatten, a view) by hand`;
     case 'channels':
       return 'a layer was built for other sizes than it receives: change its arguments (or the layer before it) by hand';
     case 'mismatch':
       return 'the paths into the failing node give tensors of different sizes at every input size tried: change a layer on one path by hand';
+    case 'other':
+      return `normkit has no automatic change for this ${a.failure.error.type} in ${a.failure.type} at ${where(a.failure.path)}: it needs a change by hand`;
     default:
-      return 'no input size up to the search limit and no single change of the layers named above makes it run: they need a change by hand';
+      return `no square input size from 1 to ${SIZE_SEARCH_MAX}, no larger batch, no replaced norm and no change of the layers named above makes it run with healthy statistics: they need a change by hand`;
   }
 }
 

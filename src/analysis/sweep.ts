@@ -53,7 +53,7 @@ export function defaultBaseShape(model: Module | Graph, axis: SweepAxis): number
 function pointOf(size: number, a: Analysis): SweepPoint {
   const p: SweepPoint = { size, inputShape: a.inputShape, outcome: 'ok' };
   if (a.failure) {
-    p.outcome = 'error';
+    p.outcome = 'raises';
     p.error = a.failure.error;
     p.raisedIn = { path: a.failure.path, type: a.failure.type };
     return p;
@@ -79,6 +79,13 @@ export function describeSizes(sizes: readonly number[]): string {
   const step = sizes.length > 2 ? sizes[1]! - sizes[0]! : 0;
   if (runs.length > 3 && runs.every((r) => r[0] === r[1]) && sizes.every((s, i) => i === 0 || s - sizes[i - 1]! === step)) {
     return `${sizes[0]}, ${sizes[1]}, ..., ${sizes[sizes.length - 1]} (every ${step} from ${sizes[0]})`;
+  }
+  // Runs of one length at a fixed period (a U-Net: 256..257, 512..513, ...).
+  const len = runs.length > 3 ? runs[0]![1] - runs[0]![0] : -1;
+  const period = runs.length > 3 ? runs[1]![0] - runs[0]![0] : 0;
+  if (len >= 0 && runs.every((r, i) => r[1] - r[0] === len && (i === 0 || r[0] - runs[i - 1]![0] === period))) {
+    const text = (r: [number, number]) => (r[0] === r[1] ? String(r[0]) : `${r[0]}..${r[1]}`);
+    return `${text(runs[0]!)}, ${text(runs[1]!)}, ..., ${text(runs[runs.length - 1]!)} (every ${period} from ${runs[0]![0]})`;
   }
   return runs.map(([a, b]) => (a === b ? String(a) : `${a}..${b}`)).join(', ');
 }
@@ -110,7 +117,7 @@ export function sweep(
   if (axis !== 'batch' && first.length < 3) throw new ValueError(`a '${axis}' sweep needs a base shape with spatial dims, got [${first.join(', ')}]`, { kind: 'argument' });
   const points: SweepPoint[] = [];
   for (let s = from; s <= to; s++) points.push(pointOf(s, analyzeGraph(g, shapesAt(base, axis, s), mode)));
-  const workingSizes = points.filter((p) => p.outcome !== 'error').map((p) => p.size);
+  const workingSizes = points.filter((p) => p.outcome !== 'raises').map((p) => p.size);
   return {
     axis,
     mode,

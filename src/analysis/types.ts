@@ -107,7 +107,8 @@ export type SweepAxis = 'square' | 'length' | 'batch';
 export interface SweepPoint {
   size: number;
   inputShape: number[];
-  outcome: 'ok' | 'degenerate' | 'fallback' | 'error';
+  /** One word per outcome, the verdicts' own: ok | raises | degenerate | fallback. */
+  outcome: 'ok' | 'raises' | 'degenerate' | 'fallback';
   outputShape?: number[];
   error?: ErrorInfo;
   raisedIn?: { path: string; type: string };
@@ -141,5 +142,13 @@ export interface Fix {
   /** What you give up. */
   caveat?: string;
   /** The re-analysis that verified it. */
-  verified: { inputShape: number[]; runs: boolean; degenerate: boolean; fallbacks: string[]; outputShape: number[] | null };
+  verified: {
+    inputShape: number[];
+    runs: boolean;
+    degenerate: boolean;
+    fallbacks: string[];
+    outputShape: number[] | null;
+    /** Image-to-image models only (the output is a map like the input): the output's spatial size equals the input's, as an L1 or cycle loss needs. */
+    keepsInputSize?: boolean;
+  };
 }

@@ -21,11 +21,17 @@ import picocolors from 'picocolors';
 import { analyze, graphOf } from '../analysis/analyze.js';
 import { suggestFixes } from '../analysis/fixes.js';
 import { renderReport } from '../analysis/report.js';
+import { renderSummary, summarize } from '../analysis/summary.js';
 import { sweep } from '../analysis/sweep.js';
 import type { Analysis, Mode, SweepAxis, SweepResult } from '../analysis/types.js';
 import type { ImportInfo } from '../formats/onnx/index.js';
 import { NormkitError, SpecError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applyFix } from './apply_fix.js';
+import { JSON_SCHEMA_VERSION, toolVersion } from './version.js';
 import { inputText, listExamples, loadModel, loadSource, parseInputs, parseMode, parseRange, resolveInputs, UsageError } from './model_source.js';
 
 /** The example `normkit check` explains when given no model. */
@@ -39,12 +45,40 @@ export interface CheckOptions {
   axis?: string;
   json?: boolean;
   fixes?: boolean;
+  summary?: boolean;
+  apply?: string;
+  out?: string;
 }
 
 export interface CheckIO {
   out: (text: string) => void;
   err: (text: string) => void;
   color: boolean;
+  /** Standard input's text, for MODEL '-' (default: read file descriptor 0). */
+  stdin?: () => string;
+}
+
+/** What every `--json` document starts with. */
+export function jsonHeader(): { schemaVersion: number; tool: { name: string; version: string } } {
+  return { schemaVersion: JSON_SCHEMA_VERSION, tool: { name: 'normkit', version: toolVersion() } };
+}
+
+/** MODEL '-': the spec (or check file) from standard input, through a temporary file so that it loads like any other. */
+function loadSourceOrStdin(modelArg: string, io: CheckIO) {
+  if (modelArg !== '-') return loadSource(modelArg);
+  const text = (io.stdin ?? (() => readFileSync(0, 'utf8')))();
+  const file = join(mkdtempSync(join(tmpdir(), 'normkit-stdin-')), 'stdin.json');
+  writeFileSync(file, text);
+  return { ...loadSource(file), name: '(stdin)', file: '-' };
+}
+
+/** --apply N: a fix rank among those found. */
+function parseApply(text: string, count: number): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < 1 || n > count) {
+    throw new UsageError(count === 0 ? `--apply ${text}: no verified fix to apply at this input` : `--apply must be a fix number from 1 to ${count}, got '${text}'`);
+  }
+  return n;
 }
 
 /** What the file is, and what it cannot show: a BatchNorm folded away (train mode), layers onnxruntime runs where PyTorch raises. */
@@ -65,7 +99,10 @@ function defaultAxis(shape: readonly number[]): SweepAxis {
 export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: CheckIO): number {
   const c = picocolors.createColors(io.color);
   try {
-    const src = loadSource(modelArg ?? DEFAULT_EXAMPLE);
+    const src = loadSourceOrStdin(modelArg ?? DEFAULT_EXAMPLE, io);
+    if (opts.apply !== undefined && opts.out === undefined) throw new UsageError('--apply needs --out FILE: where to write the fixed model spec');
+    if (opts.out !== undefined && opts.apply === undefined) throw new UsageError('--out needs --apply N: which fix to write');
+    if (opts.apply !== undefined && opts.fixes === false) throw new UsageError('--apply cannot be used with --no-fixes');
     const loaded = loadModel(src);
     const model: Graph = graphOf(loaded.model);
     const shapes = resolveInputs(model, opts.input !== undefined ? parseInputs(opts.input) : src.input, src.name);
@@ -74,20 +111,30 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     const range = opts.sweep !== undefined ? parseRange(opts.sweep) : undefined;
     const axis = (opts.axis ?? defaultAxis(input)) as SweepAxis;
     if (!['square', 'length', 'batch'].includes(axis)) throw new UsageError(`--axis must be square, length or batch, got '${opts.axis}'`);
-    if (axis !== 'batch' && input.length < 3) throw new UsageError(`a ${axis} sweep needs an input with spatial dims, got ${input.join('x')}`);
+    if (axis !== 'batch' && input.length < 3) throw new UsageError(`--axis ${axis}: a ${axis} sweep needs an input with spatial dims, got ${input.join('x')}`);
 
     const a = analyze(model, shapes, { mode });
+    const layerSummary = summarize(model, a);
     const fixes = opts.fixes === false ? null : suggestFixes(model, a);
     const swept: SweepResult | undefined = range ? sweep(model, axis, range, { mode, baseShape: shapes }) : undefined;
     const fallbacks = a.norms.filter((n) => n.verdict === 'fallback').map((n) => n.path);
     // A FlexibleInstanceNorm that passes its input through is a finding too: that layer does not normalize.
     const verdict = a.failure ? 'raises' : a.degenerate ? 'degenerate' : fallbacks.length ? 'fallback' : 'ok';
+    let applied: { rank: number; out: string } | undefined;
+    if (opts.apply !== undefined) {
+      if (src.onnx !== undefined) throw new UsageError('--apply writes a fixed JSON spec; an ONNX model cannot be written back (apply the fix in your PyTorch code and export again)');
+      const fix = fixes![parseApply(opts.apply, fixes!.length) - 1]!;
+      writeFileSync(opts.out!, JSON.stringify(applyFix(src.spec, fix), null, 2) + '\n');
+      applied = { rank: fix.rank, out: opts.out! };
+      if (!opts.json) io.err(`normkit check: wrote ${opts.out} with fix ${fix.rank} applied (${fix.title})\n`);
+    }
     // Without MODEL the command is a showcase of a failing example: it succeeded in explaining it.
     const showcase = modelArg === undefined;
     const code = verdict === 'ok' || showcase ? 0 : 1;
 
     if (opts.json) {
       const doc = {
+        ...jsonHeader(),
         model: { name: src.name, file: src.file, bundled: src.bundled, ...(src.description ? { description: src.description } : {}) },
         input,
         inputs: shapes,
@@ -96,8 +143,10 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
         exitCode: code,
         ...(loaded.onnx ? { onnx: loaded.onnx } : {}),
         analysis: a,
+        summary: layerSummary,
         fixes: fixes ?? [],
         fixesSearched: fixes !== null,
+        ...(applied ? { applied } : {}),
         ...(swept ? { sweep: swept } : {}),
       };
       io.out(JSON.stringify(doc, null, 2) + '\n');
@@ -112,6 +161,7 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     if (src.description) lines.push(c.dim(`  ${src.description}`));
     if (loaded.onnx) lines.push(...onnxLines(loaded.onnx, a, mode, c));
     lines.push('', ...renderReport(a, fixes, c, swept));
+    if (opts.summary) lines.push(...renderSummary(layerSummary), '');
     const codeNote = showcase && verdict !== 'ok' ? 'exit code 1 when checking your own MODEL; 0 for this showcase' : `exit code ${code}`;
     const summary =
       verdict === 'raises'
@@ -129,7 +179,7 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     const nodePath = e instanceof SpecError ? e.nodePath : undefined;
     if (opts.json) {
       const error = { type: e instanceof NormkitError ? e.type : 'UsageError', message: e.message, ...(nodePath !== undefined ? { nodePath } : {}) };
-      io.out(JSON.stringify({ error, exitCode: 2 }, null, 2) + '\n');
+      io.out(JSON.stringify({ ...jsonHeader(), error, exitCode: 2 }, null, 2) + '\n');
     } else io.err(`normkit check: ${e.message}\n`);
     return 2;
   }
@@ -144,10 +194,13 @@ export function registerCheck(program: Command): void {
     .option('-s, --sweep <range>', 'also analyze every size in a range, e.g. 1..128')
     .option('--axis <axis>', 'what --sweep varies: square (spatial dims), length (last dim) or batch (default: from the input rank)')
     .option('--no-fixes', 'skip the search for verified fixes')
-    .option('--json', 'print one JSON document instead of the report')
+    .option('--summary', 'also print a torchinfo-style summary: parameters, mult-adds, output size and memory per layer, totals (always in --json)')
+    .option('--json', 'print one JSON document instead of the report (docs/json-schema.md); errors too')
+    .option('--apply <n>', 'write the model spec with verified fix N applied (with --out)')
+    .option('--out <file>', 'where --apply writes the fixed model spec')
     .addHelpText(
       'after',
-      `\nMODEL is a JSON model spec (tree or general form, docs/model-spec.md), a check file {"description", "input", "mode", "model"}, or a bundled example:\n  ${listExamples().join(', ')}\n` +
+      `\nMODEL is a JSON model spec (tree or general form, docs/model-spec.md; '-' reads it from standard input), a check file {"description", "input", "mode", "model"}, or a bundled example:\n  ${listExamples().join(', ')}\n` +
         `Without MODEL: explains the bundled '${DEFAULT_EXAMPLE}' example (and exits 0).\n` +
         'Exit codes: 0 runs with usable statistics; 1 raises at this input, a norm is degenerate or a FlexibleInstanceNorm falls back; 2 bad usage or model file.',
     )

@@ -2,6 +2,12 @@
 /** Entry point of the `normkit` binary. */
 import { main } from './program.js';
 
+// `normkit demo | head -3`: the reader went away. Stop quietly, as a Unix tool does, instead of an EPIPE stack trace.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(0);
+  throw err;
+});
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;

@@ -68,11 +68,11 @@ function ensureDir(dir: string): void {
 }
 
 /** Runs the command; returns its exit code (0, or 1 when the loss did not fall enough, 2 for an unusable --out). */
-export async function runTrain(o: TrainCliOptions, io: { out: (line: string) => void; tty: boolean }): Promise<number> {
+export async function runTrain(o: TrainCliOptions, io: { out: (line: string) => void; tty: boolean; /** Error messages (default: out). */ err?: (line: string) => void }): Promise<number> {
   try {
     ensureDir(o.out);
   } catch (e) {
-    io.out(`normkit train: cannot write to --out ${o.out}: ${(e as Error).message}`);
+    (io.err ?? io.out)(`normkit train: cannot write to --out ${o.out}: ${(e as Error).message}`);
     return 2;
   }
   const cfg: TrainConfig = { epochs: o.epochs, stepsPerEpoch: o.stepsPerEpoch, batchSize: o.batchSize, lr: o.lr, size: o.size, seed: o.seed, loss: o.loss };
@@ -111,15 +111,25 @@ export async function runTrain(o: TrainCliOptions, io: { out: (line: string) => 
     },
   });
 
+  // Ctrl-C while the bar hides the cursor (and line wrap): stop the bar, give both back, exit 130 as a shell does.
+  const onSigint = () => {
+    (bar as SingleBar | null)?.stop();
+    process.stdout.write('\x1B[?25h\x1B[?7h\n');
+    process.stderr.write('normkit train: interrupted\n');
+    process.exit(130);
+  };
+  if (useBar) process.once('SIGINT', onSigint);
   let result: TrainResult;
   try {
     result = await run;
   } catch (e) {
     if (!(e instanceof TrainingDiverged)) throw e;
     (bar as SingleBar | null)?.stop(); // assigned in the hooks, which TypeScript does not track
+    process.removeListener('SIGINT', onSigint);
     io.out(pc.red(`FAIL: ${e.message} (try a lower --lr)`));
     return 1;
   }
+  process.removeListener('SIGINT', onSigint);
   const first = result.epochs[0]!.trainLoss;
   const last = result.epochs[result.epochs.length - 1]!.trainLoss;
   const ratio = last / first;
@@ -175,7 +185,7 @@ export function registerTrain(program: Command): void {
     .option('--out <dir>', 'output directory', 'out/train')
     .option('--no-progress', 'no progress bar: one line per epoch (also the default when stdout is not a terminal)')
     .action(async (opts: TrainCliOptions) => {
-      const code = await runTrain(opts, { out: (line) => process.stdout.write(`${line}\n`), tty: process.stdout.isTTY === true });
+      const code = await runTrain(opts, { out: (line) => process.stdout.write(`${line}\n`), err: (line) => process.stderr.write(`${line}\n`), tty: process.stdout.isTTY === true });
       if (code !== 0) process.exitCode = code;
     });
 }

@@ -47,7 +47,7 @@ test('collapsing encoder at 16x16: every kind of fix, ranked, each verified', ()
   assert.deepEqual(
     fixes.map((f) => [f.kind, f.title]),
     [
-      ['input-size', 'Use an input of at least 17x17 (2x3x17x17): every size from 17 to 34 works'],
+      ['input-size', 'Use an input of at least 17x17 (2x3x17x17): every size from 17 to 1024 works (sizes 1..1024 searched)'],
       ['replace-norm', 'Replace InstanceNorm2d at 10 with GroupNorm(num_groups=8, num_channels=32, affine=False)'],
       ['replace-norm', 'Replace InstanceNorm2d at 10 with GroupNorm with one group (LayerNorm over channels and positions)'],
       ['replace-norm', 'Replace InstanceNorm2d at 10 with no normalization (Identity)'],
@@ -96,7 +96,7 @@ test('degenerate statistics: replacing the norm, or pooling to 2x2 instead of 1x
 test('a skip concat: the nearest working size; kernel-too-large: padding', () => {
   const unet = Seq({ module: 'Concat', dim: 1, branches: [L('Identity'), Seq(L('MaxPool2d', { kernel_size: 2 }), L('MaxPool2d', { kernel_size: 2 }), L('Upsample', { scale_factor: 4 }))] });
   const fixes = checkAll(unet, [1, 2, 30, 30], 'train');
-  assert.equal(fixes[0]!.title, 'Use an input of 32x32 (1x2x32x32): sizes that work from 1 to 64: 4, 8, ..., 64 (every 4 from 4)');
+  assert.equal(fixes[0]!.title, 'Use an input of 32x32 (1x2x32x32): of sizes 1..1024, these work: 4, 8, ..., 1024 (every 4 from 4)');
   const k4 = Seq(L('Conv2d', { in_channels: 1, out_channels: 1, kernel_size: 4, padding: 1 }), L('Conv2d', { in_channels: 1, out_channels: 1, kernel_size: 4, padding: 1 }), L('InstanceNorm2d', { num_features: 1 }));
   const pad = checkAll(k4, [1, 1, 3, 3], 'train').find((f) => f.kind === 'padding')!;
   assert.equal(pad.title, 'Conv2d at 1: padding=(1, 1) -> padding=(2, 2)');

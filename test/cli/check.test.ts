@@ -54,7 +54,7 @@ test('the default example: failure, cause chain and a verified fix, in plain tex
   assert.match(r.out, /ValueError: Expected more than 1 spatial element when training, got input size \[2, 128, 1, 1\]/);
   assert.match(r.out, /Cause chain[^\n]*\n +0 +Conv2d +32x32 -> 16x16 +stride 2\n/);
   assert.match(r.out, /12 +Conv2d +2x2 -> 1x1 +stride 2/);
-  assert.match(r.out, /1\. Use an input of at least 33x33 \(2x3x33x33\): every size from 33 to 64 works\n +verified: runs at 2x3x33x33, output 2x10/);
+  assert.match(r.out, /1\. Use an input of at least 33x33 \(2x3x33x33\): every size from 33 to 1024 works \(sizes 1..1024 searched\)\n +verified: runs at 2x3x33x33, output 2x10/);
   assert.match(r.out, /Result: raises at 2x3x32x32 \(exit code 1 when checking your own MODEL; 0 for this showcase\)/);
   assert.equal(run(DEFAULT_EXAMPLE).code, 1, 'named, the same model exits 1');
 });

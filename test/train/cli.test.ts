@@ -111,7 +111,7 @@ test('an unusable --out exits 2 before training (no hang where mkdir -p would sp
       const t0 = Date.now();
       const r = spawnSync(process.execPath, [CLI, 'train', ...small, '--out', out], { encoding: 'utf8', timeout: 20_000 });
       assert.equal(r.status, 2, `--out ${out}: ${r.stdout}${r.stderr}`);
-      assert.match(r.stdout, /cannot write to --out/);
+      assert.match(r.stderr, /^normkit train: cannot write to --out/, "a message: on stderr");
       assert.doesNotMatch(r.stdout, /epoch 1\//, 'fails before training');
       assert.ok(Date.now() - t0 < 15_000);
     }
