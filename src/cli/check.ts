@@ -25,6 +25,7 @@ import { sweep } from '../analysis/sweep.js';
 import type { Mode, SweepAxis, SweepResult } from '../analysis/types.js';
 import { NormkitError, SpecError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
+import { writeReportFiles } from '../report/cli.js';
 import { build, inputText, listExamples, loadSource, parseInputs, parseMode, parseRange, resolveInputs, UsageError } from './model_source.js';
 
 /** The example `normkit check` explains when given no model. */
@@ -38,6 +39,9 @@ export interface CheckOptions {
   axis?: string;
   json?: boolean;
   fixes?: boolean;
+  /** Write the self-contained HTML report / the graph as SVG to these files. */
+  html?: string;
+  svg?: string;
 }
 
 export interface CheckIO {
@@ -73,6 +77,11 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     // Without MODEL the command is a showcase of a failing example: it succeeded in explaining it.
     const showcase = modelArg === undefined;
     const code = verdict === 'ok' || showcase ? 0 : 1;
+    if (opts.html !== undefined || opts.svg !== undefined) {
+      const files = { ...(opts.html !== undefined ? { html: opts.html } : {}), ...(opts.svg !== undefined ? { svg: opts.svg } : {}) };
+      const report = { name: src.name, ...(src.description ? { description: src.description } : {}), graph: model, analysis: a, fixes, ...(swept ? { sweep: swept } : {}) };
+      for (const line of writeReportFiles(files, report, `normkit check ${src.name} --input ${inputText(shapes)} --mode ${mode}${opts.sweep !== undefined ? ` --sweep ${opts.sweep}` : ''}`)) io.err(line + '\n');
+    }
 
     if (opts.json) {
       const doc = {
@@ -131,6 +140,8 @@ export function registerCheck(program: Command): void {
     .option('--axis <axis>', 'what --sweep varies: square (spatial dims), length (last dim) or batch (default: from the input rank)')
     .option('--no-fixes', 'skip the search for verified fixes')
     .option('--json', 'print one JSON document instead of the report')
+    .option('--html <file>', 'also write a self-contained HTML report: the model graph, verdicts, cause chain, fixes and their verified results, the sweep plot')
+    .option('--svg <file>', 'also write the model graph as an SVG file')
     .addHelpText(
       'after',
       `\nMODEL is a JSON model spec (tree or general form, docs/model-spec.md), a check file {"description", "input", "mode", "model"}, or a bundled example:\n  ${listExamples().join(', ')}\n` +
