@@ -42,6 +42,7 @@ export interface CheckOptions {
   /** Write the self-contained HTML report / the graph as SVG to these files. */
   html?: string;
   svg?: string;
+  png?: string;
 }
 
 export interface CheckIO {
@@ -77,8 +78,8 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     // Without MODEL the command is a showcase of a failing example: it succeeded in explaining it.
     const showcase = modelArg === undefined;
     const code = verdict === 'ok' || showcase ? 0 : 1;
-    if (opts.html !== undefined || opts.svg !== undefined) {
-      const files = { ...(opts.html !== undefined ? { html: opts.html } : {}), ...(opts.svg !== undefined ? { svg: opts.svg } : {}) };
+    if (opts.html !== undefined || opts.svg !== undefined || opts.png !== undefined) {
+      const files = { ...(opts.html !== undefined ? { html: opts.html } : {}), ...(opts.svg !== undefined ? { svg: opts.svg } : {}), ...(opts.png !== undefined ? { png: opts.png } : {}) };
       const report = { name: src.name, ...(src.description ? { description: src.description } : {}), graph: model, analysis: a, fixes, ...(swept ? { sweep: swept } : {}) };
       for (const line of writeReportFiles(files, report, `normkit check ${src.name} --input ${inputText(shapes)} --mode ${mode}${opts.sweep !== undefined ? ` --sweep ${opts.sweep}` : ''}`)) io.err(line + '\n');
     }
@@ -142,6 +143,7 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print one JSON document instead of the report')
     .option('--html <file>', 'also write a self-contained HTML report: the model graph, verdicts, cause chain, fixes and their verified results, the sweep plot')
     .option('--svg <file>', 'also write the model graph as an SVG file')
+    .option('--png <file>', 'also write the model graph as a PNG (needs @resvg/resvg-wasm, WebAssembly)')
     .addHelpText(
       'after',
       `\nMODEL is a JSON model spec (tree or general form, docs/model-spec.md), a check file {"description", "input", "mode", "model"}, or a bundled example:\n  ${listExamples().join(', ')}\n` +

@@ -15,6 +15,8 @@ export interface DrawOptions {
   collapsed?: ReadonlySet<string>;
   /** Standalone SVG file: include the stylesheet and a background. */
   standalone?: boolean;
+  /** The stylesheet of a standalone SVG (default GRAPH_CSS; `flatCss()` for renderers without CSS variables). */
+  css?: string;
 }
 
 export interface Box {
@@ -66,6 +68,19 @@ font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono","Liber
 .nk-graph .node:focus rect.box,.nk-graph .node.selected rect.box{filter:drop-shadow(0 0 4px var(--changed))}
 .nk-graph .node.match rect.box{stroke:var(--changed);stroke-width:3}
 `;
+
+/**
+ * GRAPH_CSS with the light colours written out and no media query: for
+ * renderers that know neither CSS variables nor `prefers-color-scheme` (resvg).
+ */
+export function flatCss(): string {
+  const light = /\.nk-graph\{([^}]*)\}/.exec(GRAPH_CSS)![1]!;
+  const vars = new Map([...light.matchAll(/--([a-z-]+):([^;]+)/g)].map((m) => [m[1]!, m[2]!.trim()]));
+  return GRAPH_CSS.replace(/@media[^{]*\{\.nk-graph\{[^}]*\}\}/, '')
+    .replace(/var\(--([a-z-]+)\)/g, (_, k: string) => vars.get(k) ?? 'black')
+    .replace(/\.nk-graph\{--[^}]*\}/, '.nk-graph{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;font-size:12px}')
+    .replace(/\.nk-graph \.node \.badge\{/, '.nk-graph .node .badge{font-family:"DejaVu Sans Mono","Liberation Mono",monospace;');
+}
 
 const NODE_H = 40;
 const CLUSTER_HEADER = 18;
@@ -246,7 +261,7 @@ export function draw(model: ReportModel, st: RState, opts: DrawOptions = {}): Dr
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" class="nk-graph" viewBox="${vb}" width="${W.toFixed(0)}" height="${H.toFixed(0)}" role="group" aria-label="${esc(`${model.name}: model graph`)}">`,
   );
-  if (opts.standalone) parts.push(`<style>${GRAPH_CSS}</style>`);
+  if (opts.standalone) parts.push(`<style>${opts.css ?? GRAPH_CSS}</style>`);
   parts.push(`<defs><marker id="nk-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z"/></marker></defs>`);
   parts.push(`<g class="viewport">`);
   if (opts.standalone) parts.push(`<rect class="bg" x="${(minX - 12).toFixed(1)}" y="${(minY - 12).toFixed(1)}" width="${W.toFixed(1)}" height="${H.toFixed(1)}"/>`);

@@ -4,7 +4,7 @@
  * time by esbuild into dist/src/report/client.js — are all inline).
  */
 import { readFileSync } from 'node:fs';
-import { draw, GRAPH_CSS } from './draw.js';
+import { draw, flatCss, GRAPH_CSS } from './draw.js';
 import { buildReportModel, type ReportInput, type ReportModel } from './model.js';
 import { renderPlotSvg } from './plot.js';
 import { esc } from './svg_text.js';
@@ -151,4 +151,11 @@ export function renderSvg(input: ReportInput): string {
   const { sweep: _sweep, ...rest } = input;
   const m = buildReportModel({ ...rest, fixes: null });
   return `<?xml version="1.0" encoding="UTF-8"?>\n${draw(m, m.base, { standalone: true }).svg}\n`;
+}
+
+/** The graph as a standalone SVG for rasterizers (light colours written out: no CSS variables, no media query). */
+export function renderFlatSvg(input: ReportInput): string {
+  const { sweep: _sweep, ...rest } = input;
+  const m = buildReportModel({ ...rest, fixes: null });
+  return draw(m, m.base, { standalone: true, css: flatCss() }).svg;
 }

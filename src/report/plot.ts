@@ -83,6 +83,7 @@ export function renderPlotSvg(p: SweepPlot, width = 720, height = 300): string {
     const s = Math.round(lo + ((hi - lo) * k) / ticks);
     out.push(`<text class="tick" x="${x(s).toFixed(1)}" y="${T + h + 16}" text-anchor="middle">${s}</text>`);
   }
+  out.push(`<text class="tick one" x="${L + 4}" y="${T + h - 4}">1 value per statistic: no statistics (raises or degenerate)</text>`);
   out.push(`<line class="axis" x1="${L}" x2="${L + w}" y1="${T + h}" y2="${T + h}"/><line class="axis" x1="${L}" x2="${L}" y1="${T}" y2="${T + h}"/>`);
   out.push(`<text class="axis-label" x="${L + w / 2}" y="${height - 6}" text-anchor="middle">input ${p.axis === 'square' ? 'size (H = W)' : p.axis}</text>`);
   out.push(`<text class="axis-label" transform="translate(14 ${T + h / 2}) rotate(-90)" text-anchor="middle">values per statistic</text>`);

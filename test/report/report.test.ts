@@ -15,6 +15,7 @@ import { listExamples, runCheck } from '../../src/cli/check.js';
 import { build, loadSource, resolveInputs } from '../../src/cli/model_source.js';
 import { buildReportModel, type ReportModel } from '../../src/report/model.js';
 import { draw } from '../../src/report/draw.js';
+import { pngUnavailable } from '../../src/report/png.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'normkit-report-'));
 
@@ -95,4 +96,19 @@ test('a sweep adds the plot: values per statistic against size, the working size
   assert.equal(last.values[m.sweep.sizes.indexOf(32)], 1);
   assert.equal(last.values[m.sweep.sizes.indexOf(64)], 4);
   assert.match(page, /<rect class="working"/);
+});
+
+const noPng = pngUnavailable();
+if (noPng !== null && process.env['NORMKIT_REQUIRE_PEERS'] === '1') throw new Error(`NORMKIT_REQUIRE_PEERS=1 but ${noPng}`);
+if (noPng !== null) console.log(`# --png test skipped: ${noPng}`);
+
+test('--png: the graph rasterized by resvg (WebAssembly)', { skip: noPng ?? false }, () => {
+  const png = join(dir, 'graph.png');
+  let err = '';
+  const code = runCheck('unet-level', { png }, { out: () => {}, err: (s) => (err += s), color: false });
+  assert.equal(code, 1, err);
+  const bytes = readFileSync(png);
+  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG file');
+  // Width and height (IHDR): twice the SVG's size, a few hundred pixels at least.
+  assert.ok(bytes.readUInt32BE(16) > 300 && bytes.readUInt32BE(20) > 300);
 });
