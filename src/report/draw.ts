@@ -88,7 +88,7 @@ const clusterId = (p: string) => `cluster:${p}`;
 const where = (p: string) => (p === '' ? '(root)' : p);
 
 export function nodeLabel(n: RNode, st: RState): string {
-  if (n.kind === 'input') return `input ${n.path}`;
+  if (n.kind === 'input') return n.path === 'input' ? 'input' : `input ${n.path}`;
   if (n.kind === 'output') return n.path;
   const type = st.nodes[n.id]?.type ?? '?';
   // A functional node is named by its op within the module that called it.
@@ -132,7 +132,8 @@ export function draw(model: ReportModel, st: RState, opts: DrawOptions = {}): Dr
   const changed = new Set(st.changed);
 
   const g = new dagre.graphlib.Graph({ compound: true, multigraph: true });
-  g.setGraph({ rankdir: 'TB', nodesep: 28, ranksep: 30, edgesep: 12, marginx: 24, marginy: 24 });
+  // ranksep 44: dagre halves it when edges have labels; a cluster's header fits in the 22 px above its first child.
+  g.setGraph({ rankdir: 'TB', nodesep: 28, ranksep: 44, edgesep: 12, marginx: 24, marginy: 24 });
   g.setDefaultEdgeLabel(() => ({}));
   interface Item { id: string; label: string; sub: string; cls: string[]; title: string; badge: string; path: string }
   const items = new Map<string, Item>();
@@ -196,15 +197,6 @@ export function draw(model: ReportModel, st: RState, opts: DrawOptions = {}): Dr
   dagre.layout(g);
 
   const graph = g.graph();
-  const depthBelow = new Map<string, number>();
-  const depth = (p: string): number => {
-    const known = depthBelow.get(p);
-    if (known !== undefined) return known;
-    const kids = openClusters.filter((c) => c.parent === p);
-    const d = kids.length ? 1 + Math.max(...kids.map((k) => depth(k.path))) : 0;
-    depthBelow.set(p, d);
-    return d;
-  };
   const boxes: Record<string, Box> = {};
   const parts: string[] = [];
   let minX = 0, minY = 0, maxX = graph.width ?? 100, maxY = graph.height ?? 100;
@@ -214,7 +206,7 @@ export function draw(model: ReportModel, st: RState, opts: DrawOptions = {}): Dr
   for (const c of ordered) {
     const l = g.node(clusterId(c.path));
     if (!l || l.x === undefined || l.y === undefined) continue;
-    const extra = CLUSTER_HEADER * (depth(c.path) + 1);
+    const extra = 2;
     const x = l.x - l.width / 2, y = l.y - l.height / 2 - extra, w = l.width, h = l.height + extra;
     minY = Math.min(minY, y - 8);
     const hasFailure = model.nodes.some((n) => n.id === st.failing && ancestorsOf(n.cluster, byPath).includes(c.path));
@@ -250,7 +242,7 @@ export function draw(model: ReportModel, st: RState, opts: DrawOptions = {}): Dr
     nodeSvg.push(
       `<g class="${it.cls.join(' ')}" ${attrs} tabindex="0" role="button" transform="translate(${l.x.toFixed(1)} ${l.y.toFixed(1)})">` +
         `<rect class="box" x="${x0.toFixed(1)}" y="${y0.toFixed(1)}" width="${l.width.toFixed(1)}" height="${l.height.toFixed(1)}" rx="5"/>` +
-        `<text class="label" x="${(x0 + 10).toFixed(1)}" y="${(y0 + 16).toFixed(1)}">${esc(it.label)}</text>` +
+        `<text class="label" x="${(x0 + 10).toFixed(1)}" y="${(it.sub || it.badge ? y0 + 16 : 4).toFixed(1)}">${esc(it.label)}</text>` +
         (it.sub ? `<text class="sub" x="${(x0 + 10).toFixed(1)}" y="${(y0 + 31).toFixed(1)}">${esc(it.sub)}</text>` : '') +
         (it.badge ? `<text class="badge" x="${(x0 + 10).toFixed(1)}" y="${(y0 + (it.sub ? 45 : 31)).toFixed(1)}">${esc(it.badge)}</text>` : '') +
         `<title>${esc(it.title)}</title></g>`,

@@ -63,7 +63,8 @@ ol#fixes button[aria-pressed="true"]{border-color:var(--accent);box-shadow:inset
 ol#fixes .caveat{display:block;color:var(--muted);font-size:12px}
 .result{border-left:5px solid var(--line);padding:4px 8px;margin-top:8px}
 .result.verdict-ok{border-color:var(--ok)}.result.verdict-raises{border-color:var(--raises)}.result.verdict-degenerate{border-color:var(--degenerate)}.result.verdict-fallback{border-color:var(--fallback)}
-table{border-collapse:collapse;font-size:12px;width:100%}
+table{border-collapse:collapse;font-size:12px;width:100%;table-layout:fixed}
+td:first-child,th:first-child{width:42%}td{overflow-wrap:anywhere}
 th,td{text-align:left;padding:2px 4px;border-bottom:1px solid var(--line)}
 tr.verdict-raises td:last-child{color:var(--raises);font-weight:700}tr.verdict-degenerate td:last-child{color:var(--degenerate);font-weight:700}
 tr.verdict-fallback td:last-child{color:var(--fallback);font-weight:700}tr.verdict-ok td:last-child{color:var(--ok)}

@@ -148,7 +148,7 @@ function showState(fix: number | null): void {
   resultBox.innerHTML =
     `<h3>${fix === null ? 'As given' : `Fix ${fix + 1}: verified result`}</h3>` +
     `<p class="result-line">${esc(st.error ? `raises ${st.error.type}: ${st.error.message}` : `runs${st.degenerate ? ', with degenerate statistics' : ''}: input ${Object.values(st.inputShapes).map((s) => s.join('x')).join(', ')} -> output ${shapeText(st.outputShape)}`)}</p>` +
-    `<table><thead><tr><th>norm</th><th>class</th><th>values/stat</th><th>verdict</th></tr></thead><tbody>${norms
+    `<table><thead><tr><th>norm</th><th>class</th><th title="values per statistic">n/stat</th><th>verdict</th></tr></thead><tbody>${norms
       .map((n) => {
         const s = st.nodes[n.id]!;
         return `<tr class="verdict-${s.verdict}"><td>${esc(n.path)}</td><td>${esc(s.type)}</td><td>${s.valuesPerStatistic ?? '—'}</td><td>${esc(s.verdict!)}</td></tr>`;
