@@ -33,6 +33,7 @@ import { join } from 'node:path';
 import { applyFix } from './apply_fix.js';
 import { JSON_SCHEMA_VERSION, toolVersion } from './version.js';
 import { inputText, listExamples, loadModel, loadSource, parseInputs, parseMode, parseRange, resolveInputs, UsageError } from './model_source.js';
+import { writeReportFiles } from '../report/cli.js';
 
 /** The example `normkit check` explains when given no model. */
 export const DEFAULT_EXAMPLE = 'collapsing-encoder';
@@ -48,6 +49,10 @@ export interface CheckOptions {
   summary?: boolean;
   apply?: string;
   out?: string;
+  /** Write the self-contained HTML report / the graph as SVG to these files. */
+  html?: string;
+  svg?: string;
+  png?: string;
 }
 
 export interface CheckIO {
@@ -131,6 +136,11 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     // Without MODEL the command is a showcase of a failing example: it succeeded in explaining it.
     const showcase = modelArg === undefined;
     const code = verdict === 'ok' || showcase ? 0 : 1;
+    if (opts.html !== undefined || opts.svg !== undefined || opts.png !== undefined) {
+      const files = { ...(opts.html !== undefined ? { html: opts.html } : {}), ...(opts.svg !== undefined ? { svg: opts.svg } : {}), ...(opts.png !== undefined ? { png: opts.png } : {}) };
+      const report = { name: src.name, ...(src.description ? { description: src.description } : {}), graph: model, analysis: a, fixes, ...(swept ? { sweep: swept } : {}) };
+      for (const line of writeReportFiles(files, report, `normkit check ${src.name} --input ${inputText(shapes)} --mode ${mode}${opts.sweep !== undefined ? ` --sweep ${opts.sweep}` : ''}`)) io.err(line + '\n');
+    }
 
     if (opts.json) {
       const doc = {
@@ -198,6 +208,9 @@ export function registerCheck(program: Command): void {
     .option('--json', 'print one JSON document instead of the report (docs/json-schema.md); errors too')
     .option('--apply <n>', 'write the model spec with verified fix N applied (with --out)')
     .option('--out <file>', 'where --apply writes the fixed model spec')
+    .option('--html <file>', 'also write a self-contained HTML report: the model graph, verdicts, cause chain, fixes and their verified results, the sweep plot')
+    .option('--svg <file>', 'also write the model graph as an SVG file')
+    .option('--png <file>', 'also write the model graph as a PNG (needs @resvg/resvg-wasm, WebAssembly)')
     .addHelpText(
       'after',
       `\nMODEL is a JSON model spec (tree or general form, docs/model-spec.md; '-' reads it from standard input), a check file {"description", "input", "mode", "model"}, or a bundled example:\n  ${listExamples().join(', ')}\n` +
