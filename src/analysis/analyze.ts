@@ -17,9 +17,9 @@ import { producers, type Graph, type GraphNode } from '../graph/graph.js';
 import { lowerModule } from '../graph/lower.js';
 import { withTraining } from '../graph/interpret.js';
 import { Module } from '../nn/module.js';
-import { causeChain } from './cause.js';
+import { causeChain, chainBlocks } from './cause.js';
 import { shapesByName, traceGraph, type InputShapes, type Trace } from './trace.js';
-import type { Analysis, Failure, FailureKind, ModuleRecord, Mode, NormReport } from './types.js';
+import type { Analysis, CauseStep, Failure, FailureKind, ModuleRecord, Mode, NormReport } from './types.js';
 import { normReport } from './verdicts.js';
 
 export interface AnalyzeOptions {
@@ -57,6 +57,12 @@ const FAILURE_KINDS: Record<ErrorKind, FailureKind> = {
   other: 'other',
 };
 
+/** The steps that change the map's size for good (a pad and the conv that takes it back leave the sentence). */
+const netSteps = (chain: readonly CauseStep[]) => {
+  const kept = chainBlocks(chain).filter((b) => !b.cancels).flatMap((b) => b.steps);
+  return kept.length ? kept : [...chain];
+};
+
 const sizeStr = (s: readonly number[]) => (s.length ? s.join('x') : 'no spatial dims');
 
 /** What a layer was built to receive, from its constructor args ("built for in_channels=4"). */
@@ -74,7 +80,7 @@ function explain(f: Omit<Failure, 'explanation'>, norm: NormReport | undefined, 
   const where = `${who} at ${f.path === '' ? 'the root' : f.path}`;
   const got = f.inputShape ? ` receives ${fmtSize(f.inputShape)}` : '';
   const path = f.chain.length
-    ? ` The map went ${f.chain.map((c, i) => `${i === 0 ? sizeStr(c.before) + ' ' : ''}-> ${sizeStr(c.after)} (${c.path}: ${c.because.join(', ')})`).join(' ')}.`
+    ? ` The map went ${netSteps(f.chain).map((c, i) => `${i === 0 ? sizeStr(c.before) + ' ' : ''}-> ${sizeStr(c.after)} (${c.path}: ${c.because.join(', ')})`).join(' ')}.`
     : '';
   switch (f.kind) {
     case 'statistics': {

@@ -101,3 +101,33 @@ export function causeChain(t: Trace, target: GraphNode | null): CauseStep[] {
   }
   return steps;
 }
+
+const parentOf = (p: string) => (p.includes('.') ? p.slice(0, p.lastIndexOf('.')) : '');
+const sz = (s: readonly number[]) => s.join('x');
+
+/**
+ * The chain in blocks: consecutive steps inside one block (a common module
+ * path prefix) whose size changes cancel (a reflection pad and its conv:
+ * 4x4 -> 10x10 -> 4x4) form one block with no net change; every other step
+ * is a block of its own.
+ */
+export function chainBlocks(chain: readonly CauseStep[]): { steps: CauseStep[]; cancels: boolean }[] {
+  const blocks: { steps: CauseStep[]; cancels: boolean }[] = [];
+  for (let i = 0; i < chain.length; i++) {
+    const s = chain[i]!;
+    const parent = parentOf(s.path);
+    let j = -1;
+    for (let k = i + 1; k < chain.length && parentOf(chain[k]!.path) === parent; k++) {
+      if (sz(chain[k]!.after) === sz(s.before)) {
+        j = k;
+        break;
+      }
+    }
+    if (j < 0) blocks.push({ steps: [s], cancels: false });
+    else {
+      blocks.push({ steps: chain.slice(i, j + 1), cancels: true });
+      i = j;
+    }
+  }
+  return blocks;
+}

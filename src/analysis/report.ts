@@ -4,6 +4,7 @@
  * verified fixes. Colours come from the caller (picocolors, on or off).
  */
 import type picocolors from 'picocolors';
+import { chainBlocks } from './cause.js';
 import { SIZE_SEARCH_MAX } from './fixes.js';
 import type { Analysis, CauseStep, Fix, ModuleRecord, NormReport, SweepResult } from './types.js';
 
@@ -55,40 +56,22 @@ export function renderTable(a: Analysis, c: Colors): string[] {
 
 const parentOf = (p: string) => (p.includes('.') ? p.slice(0, p.lastIndexOf('.')) : '');
 
-/**
- * The chain's rows: consecutive steps inside one block (a common module path
- * prefix) whose size changes cancel (a reflection pad and its conv: 4x4 ->
- * 10x10 -> 4x4) become one row with the block's net change.
- */
+/** The chain's rows: a block whose size changes cancel (chainBlocks) is one row with the block's net change. */
 export function chainRows(chain: readonly CauseStep[]): { path: string; type: string; size: string; shrank: boolean; because: string }[] {
-  const rows: { path: string; type: string; size: string; shrank: boolean; because: string }[] = [];
   const sz = (s: readonly number[]) => s.join('x');
-  for (let i = 0; i < chain.length; i++) {
-    const s = chain[i]!;
+  return chainBlocks(chain).map(({ steps, cancels }) => {
+    const s = steps[0]!;
+    if (!cancels) return { path: where(s.path), type: s.type, size: `${sz(s.before)} -> ${sz(s.after)}`, shrank: s.change === 'shrank', because: s.because.join(', ') };
     const parent = parentOf(s.path);
-    let j = -1;
-    for (let k = i + 1; k < chain.length && parentOf(chain[k]!.path) === parent; k++) {
-      if (sz(chain[k]!.after) === sz(s.before)) {
-        j = k;
-        break;
-      }
-    }
-    if (j < 0) {
-      rows.push({ path: where(s.path), type: s.type, size: `${sz(s.before)} -> ${sz(s.after)}`, shrank: s.change === 'shrank', because: s.because.join(', ') });
-      continue;
-    }
-    const steps = chain.slice(i, j + 1);
     const through = steps.map((x) => sz(x.after)).slice(0, -1).join(' -> ');
-    rows.push({
-      path: parent === '' ? `${where(steps[0]!.path)}..${steps[steps.length - 1]!.path}` : parent,
+    return {
+      path: parent === '' ? `${where(s.path)}..${steps[steps.length - 1]!.path}` : parent,
       type: steps.map((x) => x.type).join(' + '),
       size: `${sz(s.before)} -> ${sz(s.before)}`,
       shrank: false,
       because: `no net change (${sz(s.before)} -> ${through} -> ${sz(s.before)})`,
-    });
-    i = j;
-  }
-  return rows;
+    };
+  });
 }
 
 /** "3, 6, 9" or, for many, "3, 6, 9, ..., 39 (13 layers)". */
