@@ -33,3 +33,41 @@ export function missingPeers(...names: string[]): string | null {
 export async function importBench<T>(name: string): Promise<T> {
   return (await import(new URL(`../bench/${name}.js`, import.meta.url).href)) as T;
 }
+
+/** The part of onnxruntime-node's API the tests use (its own types come with the optional peer). */
+export interface OrtTensor {
+  readonly data: ArrayLike<number> | ArrayLike<bigint>;
+  readonly dims: readonly number[];
+}
+export interface OrtSession {
+  run(feeds: Record<string, unknown>, fetches?: readonly string[] | Record<string, unknown>): Promise<Record<string, OrtTensor>>;
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  release(): Promise<void>;
+}
+export interface Ort {
+  InferenceSession: { create(model: Uint8Array | string, options?: Record<string, unknown>): Promise<OrtSession> };
+  Tensor: new (type: string, data: ArrayLike<number> | Float32Array | BigInt64Array, dims: readonly number[]) => OrtTensor;
+}
+
+/** onnxruntime-node, or null (with the reason printed) when the peers are not installed. */
+export async function loadOrt(): Promise<Ort | null> {
+  const why = missingPeers('onnxruntime-node');
+  if (why !== null) {
+    console.log(`# skipped: ${why}`);
+    return null;
+  }
+  const name = 'onnxruntime-node';
+  return (await import(name)) as Ort;
+}
+
+/** protobufjs's default export, or null (with the reason printed) when the peers are not installed. */
+export async function loadProtobuf<T>(): Promise<T | null> {
+  const why = missingPeers('protobufjs');
+  if (why !== null) {
+    console.log(`# skipped: ${why}`);
+    return null;
+  }
+  const name = 'protobufjs';
+  return ((await import(name)) as { default: T }).default;
+}

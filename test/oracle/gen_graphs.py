@@ -2,9 +2,11 @@
 values and gradients (kind `network`, with named inputs and several outputs)
 and shape flows over a sweep of input sizes (kind `shape_flow`), for the
 model shapes the tree form cannot say: several inputs and outputs, sums of
-two non-identity branches, sizes taken from another tensor, slicing.
+two non-identity branches, sizes taken from another tensor, slicing. The
+same models are exported to ONNX (test/fixtures/onnx-graphs) with PyTorch's
+eval-mode outputs beside each file.
 
-    /usr/bin/python3 test/oracle/gen_graphs.py [--out DIR]
+    /usr/bin/python3 test/oracle/gen_graphs.py [--out DIR] [--onnx DIR]
 
 Needs PyTorch (Debian: apt-get install -y python3-torch). Builds each torch
 module from the same JSON spec normkit reads: module nodes through
@@ -365,10 +367,44 @@ def function_cases(g):
     return cases
 
 
+def slug(name):
+    return name.split(" (")[0].replace(" ", "-")
+
+
+def export_onnx(z, g, out_dir):
+    """Each model exported as PyTorch users do (opset 17, norms kept visible, batch and
+    spatial sizes dynamic), with its input(s) and PyTorch's eval-mode output(s) beside it."""
+    import json
+    os.makedirs(out_dir, exist_ok=True)
+    for name, spec in z.items():
+        model = GraphModule(spec)
+        randomize(model, g)
+        model.eval()
+        xs = {k: torch.randn(*v, generator=g) for k, v in spec["inputs"].items()}
+        names = list(xs.keys())
+        dyn = {k: ({0: "batch", **{d: "%s_%d" % (k, d) for d in range(2, len(v))}}) for k, v in spec["inputs"].items()}
+        outs = spec["outputs"]
+        for o in outs:
+            dyn[o] = {0: "batch"}
+        path = os.path.join(out_dir, slug(name) + ".onnx")
+        torch.onnx.export(model, tuple(xs.values()), path, opset_version=17, training=torch.onnx.TrainingMode.PRESERVE,
+                          input_names=names, output_names=outs, dynamic_axes=dyn, do_constant_folding=True)
+        with torch.no_grad():
+            y = model(*xs.values())
+        ys = list(y) if isinstance(y, tuple) else [y]
+        side = {"model": name, "torch_version": torch.__version__, "opset": 17, "training": "PRESERVE", "module_mode": "eval",
+                "inputs": {k: T(v) for k, v in xs.items()}, "outputs": {o: T(t) for o, t in zip(outs, ys)}}
+        with open(os.path.join(out_dir, slug(name) + ".expect.json"), "w") as fh:
+            fh.write(json.dumps(side, separators=(",", ":")))
+        print("exported", path)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=os.path.join(HERE, "cases"))
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--onnx", default=os.path.join(HERE, "..", "fixtures", "onnx-graphs"),
+                    help="where the ONNX exports of the same models go")
     a = ap.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(a.seed)
@@ -378,6 +414,7 @@ def main():
              network_cases(z, g) + shape_flow_cases(z, g) + function_cases(g),
              note="General-form models (docs/model-spec.md): values, gradients and shape flows recorded from PyTorch; see gen_graphs.py")
     print("wrote %d cases" % n)
+    export_onnx(z, torch.Generator().manual_seed(a.seed + 1), a.onnx)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
+import { loadProtobuf } from '../../optional_peers.js';
 
 /** The repository root (tests run from dist/test/formats/onnx). */
 export const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -45,12 +45,20 @@ export function corpusCases(): CorpusCase[] {
 
 export const read = (f: string): Uint8Array => new Uint8Array(readFileSync(f));
 
-const root = protobuf.loadSync(join(FIXTURES, 'onnx.proto'));
-export const PbModel = root.lookupType('onnx.ModelProto');
-export const PbTensor = root.lookupType('onnx.TensorProto');
+/** The part of protobufjs the cross-check uses (its own types come with the optional peer). */
+interface PbType {
+  decode(bytes: Uint8Array): unknown;
+  toObject(message: unknown, options: Record<string, unknown>): Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+const protobuf = await loadProtobuf<{ loadSync(path: string): { lookupType(name: string): PbType } }>();
+/** Why the protobufjs cross-checks are skipped, or false. */
+export const NO_PROTOBUF = protobuf === null ? 'protobufjs is not installed (npm run setup:full)' : false;
+const root = protobuf?.loadSync(join(FIXTURES, 'onnx.proto'));
+const PbModel = root?.lookupType('onnx.ModelProto') as PbType;
+const PbTensor = root?.lookupType('onnx.TensorProto') as PbType;
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-const OPTS: protobuf.IConversionOptions = { longs: Number, enums: Number, defaults: true, arrays: true };
+const OPTS: Record<string, unknown> = { longs: Number, enums: Number, defaults: true, arrays: true };
 
 const u8 = (b: unknown): Uint8Array => (b instanceof Uint8Array ? new Uint8Array(b) : new Uint8Array(0));
 const opset = (o: Obj) => ({ domain: o.domain, version: o.version });

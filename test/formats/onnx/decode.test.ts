@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { AttributeType, DataType, attrString, decodeModel, decodeTensor, tensorData, OnnxError, type ModelProto, type TensorProto, type TypeProto } from '../../../src/formats/onnx/index.js';
-import { CORPORA, FIXTURES, ROOT, canon, corpusCases, read, referenceModel, referenceTensor } from './corpus.js';
+import { CORPORA, FIXTURES, NO_PROTOBUF, ROOT, canon, corpusCases, read, referenceModel, referenceTensor } from './corpus.js';
 
 const cases = corpusCases();
 
@@ -63,7 +63,7 @@ function half(h: number): number {
 
 const SUPPORTED = new Set<number>([DataType.FLOAT, DataType.DOUBLE, DataType.INT64, DataType.INT32, DataType.INT8, DataType.UINT8, DataType.BOOL, DataType.FLOAT16]);
 
-test('every node-test model decodes exactly as protobufjs reads it from onnx.proto', () => {
+test('every node-test model decodes exactly as protobufjs reads it from onnx.proto', { skip: NO_PROTOBUF }, () => {
   let nodes = 0;
   for (const c of cases) {
     const bytes = read(c.model);
@@ -74,7 +74,7 @@ test('every node-test model decodes exactly as protobufjs reads it from onnx.pro
   assert.ok(nodes >= cases.length);
 });
 
-test('every tensor .pb decodes like protobufjs, and tensorData gives its dims, dtype and values', () => {
+test('every tensor .pb decodes like protobufjs, and tensorData gives its dims, dtype and values', { skip: NO_PROTOBUF }, () => {
   let checked = 0;
   let unsupported = 0;
   const dtypes = new Set<string>();
