@@ -180,6 +180,25 @@ export function analyzeGraph(g: Graph, shapes: InputShapes, mode: Mode): Analysi
   return analysisOf(traceGraph(g, byName, mode), byName, mode);
 }
 
+/**
+ * The analysis when the model runs with every norm healthy at these shapes,
+ * else null — stopping at the first norm that is degenerate or falls back
+ * (or the first error), so that a fix search over a thousand sizes of a long
+ * model does not analyze every layer after a finding that already decided it.
+ */
+export function analyzeIfHealthy(g: Graph, shapes: Record<string, number[]>, mode: Mode): Analysis | null {
+  let unhealthy = false;
+  const t = traceGraph(g, shapes, mode, (r) => {
+    if (r.node.module === undefined || r.inner !== undefined) return false;
+    const v = normReport({ path: r.node.scope, type: r.node.op, node: r.node, module: r.node.module, inputs: r.inputs, output: r.outputs?.[0] ?? null, status: 'ok', leaf: true }, null)?.verdict;
+    unhealthy = v === 'degenerate' || v === 'fallback';
+    return unhealthy;
+  });
+  if (unhealthy || t.error !== null) return null;
+  const a = analysisOf(t, shapes, mode);
+  return a.runs && !a.degenerate && a.norms.every((n) => n.verdict !== 'fallback') ? a : null;
+}
+
 export function analyze(model: Module | Graph, inputShape: InputShapes, opts: AnalyzeOptions = {}): Analysis {
   const mode = opts.mode ?? 'train';
   checkMode(mode);

@@ -8,7 +8,7 @@
  */
 import type { Graph } from '../graph/graph.js';
 import type { Module } from '../nn/module.js';
-import { analyzeGraph, graphOf } from './analyze.js';
+import { analyzeGraph, analyzeIfHealthy, graphOf } from './analyze.js';
 import { describeNode, specAt, withArgs, withModule, type ModuleSpec } from './graph_edit.js';
 import { describeSizes } from './sweep.js';
 import type { Analysis, Fix, FixKind, Mode } from './types.js';
@@ -162,7 +162,8 @@ function inputSizeFixes(graph: Graph, a: Analysis): Attempt[] {
   }
   const spatial = shape.slice(2);
   if (spatial.length === 0) return out;
-  out.push(...spatialSizeFix(shape, (s) => at(s)));
+  // Most sizes fail: a search over a thousand of them stops each at its first finding.
+  out.push(...spatialSizeFix(shape, (s) => analyzeIfHealthy(graph, withFirstShape(a, s), mode)));
   return out;
 }
 
@@ -196,7 +197,8 @@ function sizesClaim(works: number[], to: number, noun: string): string {
   return `of ${noun}s 1..${to}, these work: ${describeSizes(works)}`;
 }
 
-function spatialSizeFix(shape: number[], at: (s: number[]) => Analysis): Attempt[] {
+/** `at(s)`: the analysis at shape `s` when the model works there with healthy statistics, else null. */
+function spatialSizeFix(shape: number[], at: (s: number[]) => Analysis | null): Attempt[] {
   const spatial = shape.slice(2);
   const lead = shape.slice(0, 2);
   const square = spatial.every((d) => d === spatial[0]);
@@ -207,9 +209,8 @@ function spatialSizeFix(shape: number[], at: (s: number[]) => Analysis): Attempt
     const results = new Map<number, Analysis>();
     const { works, to } = searchSizes((k) => {
       const r = at(of(k));
-      const ok = succeeded(r, false);
-      if (ok) results.set(k, r);
-      return ok;
+      if (r !== null) results.set(k, r);
+      return r !== null;
     }, cur);
     if (works.length === 0) return [];
     // The nearest working size above the input, else the largest below it.
@@ -250,7 +251,7 @@ function spatialSizeFix(shape: number[], at: (s: number[]) => Analysis): Attempt
   for (let t = Math.min(...spatial) + 1; t <= limit; t++) {
     const s = [...lead, ...spatial.map((d) => Math.max(d, t))];
     const r = at(s);
-    if (!succeeded(r, false)) continue;
+    if (r === null) continue;
     return [{ kind: 'input-size', title: `Use an input of ${s.slice(2).join('x')} (${s.join('x')}): the first that works raising every spatial dim to at least t, for t from ${Math.min(...spatial) + 1} to ${limit}`, changes: [], inputShape: s, result: r, caveat: 'resize or pad your data to this size' }];
   }
   return [];

@@ -7,7 +7,7 @@
  */
 import { NormkitError, ValueError } from '../errors.js';
 import { inScope, type Graph, type GraphNode } from '../graph/graph.js';
-import { interpret, type Execution } from '../graph/interpret.js';
+import { interpret, type Execution, type NodeRun } from '../graph/interpret.js';
 import type { Module } from '../nn/module.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Mode } from './types.js';
@@ -63,11 +63,11 @@ function implicitOutputs(g: Graph): Set<string> {
 }
 
 /** Runs `g` on meta tensors of `shapes` in `mode` (the modules' own train/eval flags are restored after). */
-export function traceGraph(g: Graph, shapes: InputShapes, mode: Mode): Trace {
+export function traceGraph(g: Graph, shapes: InputShapes, mode: Mode, stopAfter?: (run: NodeRun) => boolean): Trace {
   const byName = shapesByName(g, shapes);
   const inputs: Record<string, Tensor> = {};
   for (const [k, s] of Object.entries(byName)) inputs[k] = Tensor.meta(s);
-  const exec = interpret(g, inputs, { training: mode === 'train', facts: true });
+  const exec = interpret(g, inputs, { training: mode === 'train', facts: true, ...(stopAfter ? { stopAfter } : {}) });
   const error = exec.error;
   const raised = error?.modulePath;
   const entries: TraceEntry[] = [];

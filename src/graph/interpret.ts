@@ -40,6 +40,8 @@ export interface Execution {
   outputs: Tensor[] | null;
   /** The error real execution throws, its `modulePath` the PyTorch path of the raising module. */
   error: NormkitError | null;
+  /** `stopAfter` ended the run early (then `outputs` is null). */
+  stopped?: boolean;
 }
 
 export interface InterpretOptions {
@@ -47,6 +49,8 @@ export interface InterpretOptions {
   training?: boolean;
   /** Carry the "spatially constant" facts of meta tensors from node to node (shape-only analysis). */
   facts?: boolean;
+  /** Called after each node that ran; returning true stops the run there (`stopped` in the result). */
+  stopAfter?: (run: NodeRun) => boolean;
 }
 
 const join = (a: string, b: string) => (a === '' ? b : b === '' ? a : `${a}.${b}`);
@@ -85,28 +89,45 @@ function moduleTypeAt(g: Graph, node: GraphNode, path: string): string {
   return g.scopes.find((s) => s.path === path)?.type ?? node.op;
 }
 
+/** Every module of a graph's nodes (submodules of opaque ones included), per node list: a sweep or a fix search asks for them thousands of times. */
+const modulesOf = new WeakMap<readonly GraphNode[], Module[]>();
+
+function graphModules(g: Graph): Module[] {
+  let list = modulesOf.get(g.nodes);
+  if (list === undefined) {
+    const set = new Set<Module>();
+    for (const n of g.nodes) {
+      if (n.module === undefined) continue;
+      if (n.module.children().length === 0) set.add(n.module);
+      else for (const m of n.module.modules()) set.add(m);
+    }
+    list = [...set];
+    modulesOf.set(g.nodes, list);
+  }
+  return list;
+}
+
 /** Runs `fn` with every module of `g` in train (true) or eval mode, then restores each module's own flag. */
 export function withTraining<T>(g: Graph, training: boolean, fn: () => T): T {
-  const modules = new Set<Module>();
-  for (const n of g.nodes) if (n.module) for (const m of n.module.modules()) modules.add(m);
-  const flags = [...modules].map((m) => [m, m.training] as const);
+  const changed = graphModules(g).filter((m) => m.training !== training);
   try {
-    for (const m of modules) m.training = training;
+    for (const m of changed) m.training = training;
     return fn();
   } finally {
-    for (const [m, f] of flags) m.training = f;
+    for (const m of changed) m.training = !training;
   }
 }
 
 export function interpret(g: Graph, inputs: readonly Tensor[] | Record<string, Tensor>, opts: InterpretOptions = {}): Execution {
   const training = opts.training ?? true;
   const values = bindInputs(g, inputs);
-  return withTraining(g, training, () => run(g, values, training, opts.facts === true));
+  return withTraining(g, training, () => run(g, values, training, opts.facts === true, opts.stopAfter));
 }
 
-function run(g: Graph, values: Map<string, Tensor>, training: boolean, facts: boolean): Execution {
+function run(g: Graph, values: Map<string, Tensor>, training: boolean, facts: boolean, stopAfter?: (run: NodeRun) => boolean): Execution {
   const runs: NodeRun[] = [];
   let error: NormkitError | null = null;
+  let stopped = false;
   for (const node of g.nodes) {
     const xs = node.inputs.map((name) => {
       const v = values.get(name);
@@ -134,9 +155,13 @@ function run(g: Graph, values: Map<string, Tensor>, training: boolean, facts: bo
     if (facts) nodeFacts(node, xs, ys);
     run.outputs = ys;
     node.outputs.forEach((name, k) => values.set(name, ys[k]!));
+    if (stopAfter?.(run)) {
+      stopped = true;
+      break;
+    }
   }
-  const outputs = error === null ? g.outputs.map((o) => values.get(o)!) : null;
-  return { values, runs, outputs, error };
+  const outputs = error === null && !stopped ? g.outputs.map((o) => values.get(o)!) : null;
+  return { values, runs, outputs, error, ...(stopped ? { stopped } : {}) };
 }
 
 /**

@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../../src/analysis/analyze.js';
+import { suggestFixes } from '../../src/analysis/fixes.js';
 import { runCheck } from '../../src/cli/check.js';
 import { build } from '../../src/cli/model_source.js';
 import { fromSpec } from '../../src/spec/spec.js';
@@ -59,4 +60,24 @@ test('a module tree nested 20,000 deep in code lowers and analyzes without a sta
   const a = analyze(m, [1, 2, 4, 4]);
   assert.equal(a.runs, true);
   assert.equal(a.modules.length, 20001);
+});
+
+test('the fix search on a 10,000-layer degenerate model stops each size probe at its finding (seconds, not minutes)', () => {
+  const layers: unknown[] = [
+    { module: 'Conv2d', args: { in_channels: 3, out_channels: 4, kernel_size: 3, padding: 1 } },
+    { module: 'AdaptiveAvgPool2d', args: { output_size: 1 } },
+    { module: 'Upsample', args: { scale_factor: 2 } },
+    { module: 'InstanceNorm2d', args: { num_features: 4 } },
+  ];
+  for (let i = 0; i < 10000; i++) layers.push({ module: 'ReLU' });
+  const m = build({ module: 'Sequential', layers });
+  const a = analyze(m, [1, 3, 512, 512]);
+  assert.equal(a.degenerate, true);
+  const t0 = performance.now();
+  const fixes = suggestFixes(m, a);
+  const ms = performance.now() - t0;
+  assert.ok(fixes.length >= 2, fixes.map((f) => f.title).join('; '));
+  assert.ok(fixes.every((f) => f.verified.runs && !f.verified.degenerate));
+  // Over a thousand sizes are tried; at 10,000 layers each a full analysis made this two minutes.
+  assert.ok(ms < 20000, `${ms.toFixed(0)} ms`);
 });
