@@ -12,7 +12,7 @@ import type { Analysis, Fix, NormVerdict, SweepResult } from '../analysis/types.
 import { inScope, producers, type Graph } from '../graph/graph.js';
 import type { SweepPlot } from './plot.js';
 import { sweepPlotData } from './plot.js';
-import { withFirstShape } from './shapes.js';
+import { withFirstShape } from '../analysis/input_shapes.js';
 
 export interface RNode {
   id: string;

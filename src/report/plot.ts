@@ -8,7 +8,7 @@ import { analyzeGraph } from '../analysis/analyze.js';
 import type { Analysis, SweepResult } from '../analysis/types.js';
 import type { Graph } from '../graph/graph.js';
 import { esc } from './svg_text.js';
-import { withFirstShape } from './shapes.js';
+import { withFirstShape } from '../analysis/input_shapes.js';
 
 export interface SweepPlot {
   axis: string;

@@ -21,7 +21,8 @@ import type { FunctionOp } from '../registry.js';
 
 type Attrs = Record<string, unknown>;
 
-function fn(
+/** A functional op from its name, arity, argument reader and run (one output unless `outputs` says more). */
+export function fn(
   name: string,
   arity: readonly [number, number],
   read: (a: ArgReader, nInputs: number) => Attrs,

@@ -25,25 +25,13 @@ import type { ArgReader } from '../../spec/args.js';
 import { numel } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 import type { FunctionOp } from '../registry.js';
+import { fn } from './functional.js';
 
 type Attrs = Record<string, unknown>;
 
 /** Sizes past this are computed as meta tensors (shape only): shape arithmetic never allocates much. */
 const MAX_MATERIALIZED = 1 << 24;
 
-function fn(name: string, arity: readonly [number, number], read: (a: ArgReader, n: number) => Attrs, run: (xs: readonly Tensor[], at: Attrs) => Tensor | Tensor[], outputs: (at: Attrs) => number = () => 1): FunctionOp {
-  return {
-    kind: 'function',
-    name,
-    arity,
-    read,
-    outputs,
-    run: (xs, at) => {
-      const out = run(xs, at);
-      return Array.isArray(out) ? out : [out];
-    },
-  };
-}
 
 /**
  * Exact values of integer tensors whose values float32 cannot hold (|v| > 2^24,

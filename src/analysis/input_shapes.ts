@@ -1,7 +1,7 @@
-/** Input shapes for the report's re-analyses. */
-import type { Analysis } from '../analysis/types.js';
+/** Input shapes for re-analyses at another size (the fix search, the report's fixes). */
+import type { Analysis } from './types.js';
 
-/** The model's inputs with the first one's shape replaced (inputs of the same spatial size follow it), as the fix search does. */
+/** The model's inputs with the first one's shape replaced: inputs of the same spatial size follow it (an image pair, a segmentation map). */
 export function withFirstShape(a: Analysis, shape: number[]): Record<string, number[]> {
   const names = Object.keys(a.inputShapes);
   const first = a.inputShapes[names[0]!]!;
@@ -15,4 +15,3 @@ export function withFirstShape(a: Analysis, shape: number[]): Record<string, num
   }
   return out;
 }
-
