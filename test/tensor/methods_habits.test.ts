@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IndexError, RuntimeError, arange, noGrad, onWarning, stack, tensor, type NormkitWarning } from '../../src/index.js';
+import { inspect } from 'node:util';
 import { assertClose } from '../helpers.js';
 
 test('stack joins along a new dim with gradients, and raises PyTorch\'s errors', () => {
@@ -82,4 +83,10 @@ test('in-place ops on a leaf that requires grad: PyTorch\'s error with grad on, 
   assert.equal(w.requiresGrad, true);
   // A non-leaf in a graph: normkit refuses (no version counters) rather than give wrong gradients.
   assert.throws(() => w.mul(2).add_(1), (e) => e instanceof RuntimeError && /not supported by normkit/.test(e.message));
+});
+
+test('console.log(tensor) prints PyTorch\'s repr', () => {
+  assert.equal(inspect(tensor([1, 2])), 'tensor([1., 2.])');
+  assert.equal(inspect(tensor([[1.5, 2], [3, 4]]).requiresGrad_()), 'tensor([[1.5000, 2.0000],\n        [3.0000, 4.0000]], requires_grad=True)');
+  assert.equal(inspect(tensor([1, 2]).requiresGrad_().mul(2)), 'tensor([2., 4.], grad_fn=<MulBackward0>)');
 });
