@@ -43,6 +43,24 @@ export abstract class LRScheduler {
     this.#lastLr = lrs;
   }
 
+  /**
+   * PyTorch's `scheduler.state_dict()` (the entries a resume needs, PyTorch's
+   * names): with the optimizer's own stateDict, a scheduler built with the same
+   * options and given this continues the same sequence.
+   */
+  stateDict(): { last_epoch: number; base_lrs: number[]; _last_lr: number[] } {
+    return { last_epoch: this.lastEpoch, base_lrs: [...this.baseLrs], _last_lr: [...this.#lastLr] };
+  }
+
+  loadStateDict(d: { last_epoch: number; base_lrs?: readonly number[]; _last_lr?: readonly number[] }): void {
+    if (d === null || typeof d !== 'object' || typeof d.last_epoch !== 'number') {
+      throw new TypeError(`loadStateDict: expected { last_epoch, base_lrs, _last_lr } as stateDict() returns, got ${pyTypeName(d)}`, { kind: 'argument' });
+    }
+    this.lastEpoch = d.last_epoch;
+    if (d.base_lrs) this.baseLrs.splice(0, this.baseLrs.length, ...d.base_lrs);
+    if (d._last_lr) this.#lastLr = [...d._last_lr];
+  }
+
   /** PyTorch's `get_last_lr()`: the lrs the last `step()` set. */
   getLastLr(): number[] {
     return [...this.#lastLr];

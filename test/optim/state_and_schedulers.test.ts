@@ -122,3 +122,27 @@ test('OneCycleLR raises PyTorch\'s ValueErrors', () => {
   assert.throws(mk({ totalSteps: 5, annealStrategy: 'x' }), (e) => e instanceof ValueError && e.message === fixture.errors['onecycle_bad_anneal']);
   assert.throws(() => new optim.StepLR(o as never, { step_size: 2 } as never), TypeError);
 });
+
+test('a scheduler resumed from its stateDict (with the optimizer\'s) continues the same lr sequence', () => {
+  for (const kind of ['cos', 'onecycle'] as const) {
+    const make = () => {
+      const o = new optim.SGD([tensor([1, 2]).requiresGrad_()], { lr: 0.1, momentum: 0.9 });
+      const s = kind === 'cos' ? new optim.CosineAnnealingLR(o as never, { tMax: 4, etaMin: 0.01 }) : new optim.OneCycleLR(o as never, { maxLr: 0.5, totalSteps: 12 });
+      return [o, s] as const;
+    };
+    const [oa, sa] = make();
+    for (let k = 0; k < 5; k++) { oa.step(); sa.step(); }
+    const osd = oa.stateDict();
+    const ssd = sa.stateDict();
+    const [ob, sb] = make();
+    ob.loadStateDict(osd);
+    sb.loadStateDict(ssd);
+    assert.deepEqual(sb.getLastLr(), sa.getLastLr());
+    for (let k = 0; k < 6; k++) {
+      oa.step(); sa.step();
+      ob.step(); sb.step();
+      assert.equal(ob.lr, oa.lr, `${kind} step ${k}`);
+      assert.equal((ob.paramGroups[0] as { momentum: number }).momentum, (oa.paramGroups[0] as { momentum: number }).momentum);
+    }
+  }
+});
