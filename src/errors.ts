@@ -59,6 +59,9 @@ export class TypeError extends NormkitError {}
 /** PyTorch's IndexError (dimension out of range). */
 export class IndexError extends NormkitError {}
 
+/** Python's KeyError (a missing `ModuleDict` key, an invalid module name). */
+export class KeyError extends NormkitError {}
+
 /** PyTorch's NotImplementedError (e.g. an interpolation mode that does not fit the input's rank). */
 export class NotImplementedError extends NormkitError {}
 

@@ -1,6 +1,6 @@
 /** The `nn` namespace: modules named and configured as in PyTorch. */
 export { Module, Parameter, type ForwardHook, type LoadResult } from './module.js';
-export { Sequential, Residual, Concat, ModuleList } from './container.js';
+export { Sequential, Residual, Concat, ModuleList, ModuleDict, numParameters } from './container.js';
 export { Identity } from './identity.js';
 export { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, InstanceNormNd, type InstanceNormOptions } from './instancenorm.js';
 export { BatchNorm1d, BatchNorm2d, BatchNorm3d, BatchNormNd } from './batchnorm.js';

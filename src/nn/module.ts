@@ -249,6 +249,11 @@ export abstract class Module {
     return '';
   }
 
+  /** `console.log(module)` and `util.inspect` print PyTorch's repr (`toString()`). */
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+
   /** PyTorch's `Module.__repr__`: a one-line extra repr inline, otherwise one indented line per entry. */
   toString(): string {
     const extra = this.extraRepr();

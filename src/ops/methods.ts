@@ -7,6 +7,10 @@ import * as ew from './elementwise.js';
 import { matmul } from './matmul.js';
 import * as red from './reduce.js';
 import * as so from './shape_ops.js';
+import { logSoftmax, softmax } from './softmax.js';
+import { emitWarning } from '../nn/warnings.js';
+import { isGradEnabled, noGrad as withoutGrad } from '../tensor/grad_mode.js';
+import { RuntimeError, TypeError, pyTypeName } from '../errors.js';
 import type { TensorLike } from './util.js';
 import { formatTensor } from '../tensor/print.js';
 import { checkSizeArg } from '../tensor/shape.js';
@@ -51,6 +55,26 @@ declare module '../tensor/tensor.js' {
     detach(): Tensor;
     backward(gradient?: Tensor | null, opts?: BackwardOptions): void;
     toArray(): NestedArray;
+    /** PyTorch's `tolist()`: nested arrays of numbers (a plain number for a 0-d tensor). */
+    tolist(): NestedArray;
+    softmax(dim: number): Tensor;
+    logSoftmax(dim: number): Tensor;
+    /**
+     * PyTorch's `x.T`: the transpose of a 2-d tensor; a 0-d or 1-d tensor is
+     * returned as is, other ranks get their dimensions reversed (with
+     * PyTorch's deprecation warning).
+     */
+    readonly T: Tensor;
+    /** In place `this += alpha * other` (other broadcasts to this tensor's shape); returns this. */
+    add_(other: TensorLike, alpha?: number): this;
+    /** In place `this *= other`; returns this. */
+    mul_(other: TensorLike): this;
+    /** In place: every element set to 0; returns this. */
+    zero_(): this;
+    /** In place: every element set to `value`; returns this. */
+    fill_(value: number): this;
+    /** In place clamp to `[min, max]`; returns this. */
+    clamp_(min?: number, max?: number): this;
     toString(): string;
   }
 }
@@ -109,4 +133,78 @@ P.toArray = function (): NestedArray {
 P.toString = function () { return formatTensor(this); };
 (P as unknown as Record<symbol, unknown>)[Symbol.for('nodejs.util.inspect.custom')] = function (this: Tensor) {
   return formatTensor(this);
+};
+
+P.tolist = function () { return this.toArray(); };
+P.softmax = function (d) { return softmax(this, d); };
+P.logSoftmax = function (d) { return logSoftmax(this, d); };
+
+let warnedT = false;
+Object.defineProperty(P, 'T', {
+  configurable: true,
+  enumerable: false,
+  get(this: Tensor): Tensor {
+    if (this.ndim === 2) return so.transpose(this, 0, 1);
+    if (this.ndim < 2) return this;
+    if (!warnedT) {
+      warnedT = true;
+      emitWarning({
+        code: 'NK_TENSOR_T_DEPRECATED',
+        module: 'Tensor',
+        message: 'The use of `x.T` on tensors of dimension other than 2 to reverse their shape is deprecated and it will throw an error in a future release. Consider `x.mT` to transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.',
+      });
+    }
+    return so.permute(this, Array.from({ length: this.ndim }, (_, i) => this.ndim - 1 - i));
+  },
+});
+
+/**
+ * The check before an in-place op: PyTorch refuses a leaf that requires grad
+ * while grad mode is on; normkit also refuses a non-leaf in a graph (its
+ * autograd has no version counters to notice the change).
+ */
+function checkInPlace(t: Tensor): void {
+  if (!isGradEnabled()) return;
+  if (t.requiresGrad && t.isLeaf) throw new RuntimeError('a leaf Variable that requires grad is being used in an in-place operation.', { kind: 'argument' });
+  if (t.gradNode !== null) {
+    throw new RuntimeError('in-place operations on a tensor that is part of an autograd graph are not supported by normkit; use the out-of-place op (add instead of add_) or run it under noGrad', { kind: 'argument' });
+  }
+}
+
+/** Writes `result` (computed out of place, without grad) into `t`'s storage; the shapes must match as PyTorch's in-place broadcast requires. */
+function writeInto(t: Tensor, result: Tensor): Tensor {
+  if (result.shape.length !== t.shape.length || result.shape.some((s, i) => s !== t.shape[i])) {
+    throw new RuntimeError(`output with shape [${t.shape.join(', ')}] doesn't match the broadcast shape [${result.shape.join(', ')}]`, { kind: 'mismatch' });
+  }
+  if (result.data !== t.data) t.data.set(result.data);
+  return t;
+}
+
+function scalarArg(v: unknown, fn: string, name: string, pos: number): void {
+  if (typeof v !== 'number') throw new TypeError(`${fn}(): argument '${name}' (position ${pos}) must be Number, not ${pyTypeName(v)}`, { kind: 'argument' });
+}
+
+P.add_ = function (o, alpha = 1) {
+  checkInPlace(this);
+  scalarArg(alpha, 'add_', 'alpha', 2);
+  return withoutGrad(() => writeInto(this, ew.add(this, alpha === 1 ? o : typeof o === 'number' ? o * alpha : ew.mul(o, alpha)))) as typeof this;
+};
+P.mul_ = function (o) {
+  checkInPlace(this);
+  return withoutGrad(() => writeInto(this, ew.mul(this, o))) as typeof this;
+};
+P.zero_ = function () {
+  checkInPlace(this);
+  this.data.fill(0);
+  return this;
+};
+P.fill_ = function (v) {
+  checkInPlace(this);
+  scalarArg(v, 'fill_', 'value', 1);
+  this.data.fill(v);
+  return this;
+};
+P.clamp_ = function (lo, hi) {
+  checkInPlace(this);
+  return withoutGrad(() => writeInto(this, ew.clamp(this, lo, hi))) as typeof this;
 };

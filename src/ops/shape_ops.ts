@@ -154,6 +154,23 @@ export function cat(xs: readonly Tensor[], dim = 0): Tensor {
   });
 }
 
+/** `torch.stack`: joins equal-shaped tensors along a new dimension `dim` (in `[-(ndim+1), ndim]`); gradients flow to each input. */
+export function stack(xs: readonly Tensor[], dim = 0): Tensor {
+  if (!Array.isArray(xs)) throw new TypeError(`stack(): argument 'tensors' (position 1) must be tuple of Tensors, not ${pyTypeName(xs)}`, { kind: 'argument' });
+  xs.forEach((x: unknown, i) => {
+    if (!(x instanceof Tensor)) throw new TypeError(`expected Tensor as element ${i} in argument 0, but got ${pyTypeName(x)}`, { kind: 'argument' });
+  });
+  if (xs.length === 0) throw new RuntimeError('stack expects a non-empty TensorList', { kind: 'argument' });
+  const first = xs[0]!.shape;
+  xs.forEach((x, i) => {
+    if (!sameShape(x.shape, first)) {
+      throw new RuntimeError(`stack expects each tensor to be equal size, but got [${first.join(', ')}] at entry 0 and [${x.shape.join(', ')}] at entry ${i}`, { kind: 'mismatch' });
+    }
+  });
+  const d = normDim(dim, first.length + 1);
+  return cat(xs.map((x) => unsqueeze(x, d)), d);
+}
+
 /** x[..., start:end:step, ...] along `dim` (PyTorch's `narrow`/slicing; clamps like Python). */
 export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1): Tensor {
   assertTensor(x, 'slice: input');

@@ -47,6 +47,20 @@ export function optimizerOptions<O>(where: string, opts: number | Partial<O> | u
   return checkOptions(where, opts, spec, { position: 2 });
 }
 
+/** What `stateDict()` returns: PyTorch's layout and key names. */
+export interface OptimizerStateDict {
+  state: Record<number, Record<string, unknown>>;
+  param_groups: ({ params: number[] } & Record<string, unknown>)[];
+}
+
+function snakeCase(k: string): string {
+  return k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+function camelCase(k: string): string {
+  return k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
 export abstract class Optimizer<O extends GroupOptions, S = unknown> {
   readonly paramGroups: ParamGroup<O>[] = [];
   readonly defaults: O;
@@ -112,6 +126,82 @@ export abstract class Optimizer<O extends GroupOptions, S = unknown> {
         else p.grad.data.fill(0);
       }
     }
+  }
+
+  /**
+   * PyTorch's `optimizer.state_dict()`: `{ state: { 0: { exp_avg, step, ... } },
+   * param_groups: [{ lr, weight_decay, ..., params: [0, 1] }] }`, parameters
+   * numbered in group order, keys spelled as PyTorch's (snake_case), buffers as
+   * tensors (copies: later steps do not change a saved dict). Only parameters
+   * that have taken a step have state, as in PyTorch.
+   */
+  stateDict(): OptimizerStateDict {
+    const index = new Map<Tensor, number>();
+    const paramGroups = this.paramGroups.map((g) => {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(g)) if (k !== 'params') out[snakeCase(k)] = Array.isArray(v) ? [...(v as unknown[])] : v;
+      out['params'] = g.params.map((p) => {
+        const i = index.size;
+        index.set(p, i);
+        return i;
+      });
+      return out as OptimizerStateDict['param_groups'][number];
+    });
+    const state: Record<number, Record<string, unknown>> = {};
+    for (const [p, st] of this.state) {
+      const i = index.get(p);
+      if (i === undefined) continue;
+      const entry: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(st as object)) {
+        entry[snakeCase(k)] = v instanceof Float32Array ? new Tensor(Float32Array.from(v), p.shape) : v;
+      }
+      state[i] = entry;
+    }
+    return { state, param_groups: paramGroups };
+  }
+
+  /**
+   * PyTorch's `optimizer.load_state_dict(d)`: the groups' hyperparameters and
+   * the per-parameter state come from `d` (copied), the parameters stay this
+   * optimizer's own, matched by position. Raises PyTorch's ValueErrors when the
+   * groups do not match.
+   */
+  loadStateDict(dict: OptimizerStateDict): void {
+    if (dict === null || typeof dict !== 'object' || !Array.isArray(dict.param_groups) || dict.state === null || typeof dict.state !== 'object') {
+      throw new TypeError(`loadStateDict: expected { state, param_groups } as stateDict() returns, got ${pyTypeName(dict)}`, { kind: 'argument' });
+    }
+    const saved = dict.param_groups;
+    if (saved.length !== this.paramGroups.length) throw new ValueError('loaded state dict has a different number of parameter groups');
+    saved.forEach((sg, gi) => {
+      if (!Array.isArray(sg.params) || sg.params.length !== this.paramGroups[gi]!.params.length) {
+        throw new ValueError("loaded state dict contains a parameter group that doesn't match the size of optimizer's group");
+      }
+    });
+    const byIndex = new Map<number, Tensor>();
+    saved.forEach((sg, gi) => sg.params.forEach((id, k) => byIndex.set(id, this.paramGroups[gi]!.params[k]!)));
+    const newState = new Map<Tensor, S>();
+    for (const [key, entry] of Object.entries(dict.state)) {
+      const p = byIndex.get(Number(key));
+      if (p === undefined) continue; // PyTorch ignores state of unknown ids too
+      const st: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(entry)) {
+        if (v instanceof Tensor) {
+          if (v.numel() !== p.numel()) throw new ValueError(`loadStateDict: state '${k}' of parameter ${key} has ${v.numel()} values, the parameter has ${p.numel()}`);
+          st[camelCase(k)] = Float32Array.from(v.data);
+        } else st[camelCase(k)] = Array.isArray(v) ? [...(v as unknown[])] : v;
+      }
+      newState.set(p, st as S);
+    }
+    const groups = saved.map((sg, gi) => {
+      const g = this.paramGroups[gi]!;
+      const opts: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(sg)) if (k !== 'params') opts[camelCase(k)] = Array.isArray(v) ? [...(v as unknown[])] : v;
+      return { ...g, ...opts, params: g.params } as ParamGroup<O>;
+    });
+    for (const g of groups) this.validate(g);
+    this.paramGroups.splice(0, this.paramGroups.length, ...groups);
+    this.state.clear();
+    for (const [p, st] of newState) this.state.set(p, st);
   }
 
   /** One update of every parameter that has a gradient. */

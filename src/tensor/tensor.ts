@@ -86,7 +86,13 @@ export class Tensor {
     return this.shape.length;
   }
 
-  get dim(): number {
+  /** PyTorch's `x.dim()`: the number of dimensions (the same as `ndim`). */
+  dim(): number {
+    return this.shape.length;
+  }
+
+  /** PyTorch's alias of `dim()`. */
+  ndimension(): number {
     return this.shape.length;
   }
 
