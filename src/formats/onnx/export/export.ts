@@ -213,17 +213,15 @@ function moduleNode(e: Exporter, n: GraphNode, x: string, out: string, rank: num
       const r1 = e.emit(s, 'Reshape', [x, e.constant('Reshape', 'int64', [3], [0, G, -1])]);
       const inorm = e.emit(s, 'InstanceNormalization', [r1, e.constant('InstanceNormalization', 'float32', [G], new Float32Array(G).fill(1)), e.constant('InstanceNormalization', 'float32', [G], new Float32Array(G).fill(0))], { epsilon: f(eps) });
       const shape = e.emit(s, 'Shape', [x]);
-      const affine = a['affine'] !== false;
-      const r2 = e.emit(s, 'Reshape', [inorm, shape], {}, affine ? undefined : out);
-      if (affine) {
-        const ones = new Array<number>(sp).fill(1);
-        const w = P('weight')!;
-        const b = P('bias')!;
-        const wi = e.constant('Mul', 'float32', [C, ...ones], w.data);
-        const bi = e.constant('Add', 'float32', [C, ...ones], b.data);
-        const mul = e.emit(s, 'Mul', [r2, wi]);
-        e.emit(s, 'Add', [mul, bi], {}, out);
-      }
+      const r2 = e.emit(s, 'Reshape', [inorm, shape]);
+      // the per-channel affine as a [C, 1, ...] Mul and Add (ones and zeros without affine, so the channel count stays in the file)
+      const ones = new Array<number>(sp).fill(1);
+      const w = P('weight');
+      const b = P('bias');
+      const wi = e.constant('Mul', 'float32', [C, ...ones], w ? w.data : new Float32Array(C).fill(1));
+      const bi = e.constant('Add', 'float32', [C, ...ones], b ? b.data : new Float32Array(C));
+      const mul = e.emit(s, 'Mul', [r2, wi]);
+      e.emit(s, 'Add', [mul, bi], {}, out);
       return rank;
     }
     case 'LayerNorm': {
@@ -320,9 +318,11 @@ function moduleNode(e: Exporter, n: GraphNode, x: string, out: string, rank: num
       const attrs: Record<string, Attr> =
         mode === 'nearest'
           ? { coordinate_transformation_mode: 'asymmetric', cubic_coeff_a: f(-0.75), mode: 'nearest', nearest_mode: 'floor' }
-          : mode === 'bilinear' || mode === 'linear' || mode === 'trilinear'
-            ? { coordinate_transformation_mode: align ? 'align_corners' : 'pytorch_half_pixel', cubic_coeff_a: f(-0.75), mode: 'linear', nearest_mode: 'floor' }
-            : unsupported(n, `mode '${mode}'`);
+          : mode === 'nearest-exact'
+            ? { coordinate_transformation_mode: 'half_pixel', cubic_coeff_a: f(-0.75), mode: 'nearest', nearest_mode: 'round_prefer_ceil' }
+            : mode === 'bilinear' || mode === 'linear' || mode === 'trilinear'
+              ? { coordinate_transformation_mode: align ? 'align_corners' : 'pytorch_half_pixel', cubic_coeff_a: f(-0.75), mode: 'linear', nearest_mode: 'floor' }
+              : unsupported(n, `mode '${mode}'`);
       e.emit(s, 'Resize', [x, '', e.constant('Resize', 'float32', [rank], scales)], attrs, out);
       return rank;
     }
