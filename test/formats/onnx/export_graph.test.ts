@@ -77,3 +77,31 @@ test('toOnnx names the node it cannot write and the inputs it lacks', () => {
   assert.throws(() => toOnnx(graph, { inputs: { x: [1, 4, 4, 4] } }), (e: unknown) => e instanceof OnnxError && /chunk/.test(e.message) && /parts/.test(e.message));
   assert.throws(() => toOnnx(graph, { inputs: { y: [1, 4, 4, 4] } }), (e: unknown) => e instanceof OnnxError && /'x'/.test(e.message));
 });
+
+test('a module called twice (shared weights) writes its initializers once', async () => {
+  manualSeed(6);
+  const { graph } = graphFromGeneral({
+    inputs: { x: [1, 2, 6, 6] },
+    nodes: [
+      { name: 'conv', module: 'Conv2d', args: { in_channels: 2, out_channels: 2, kernel_size: 3, padding: 1 }, inputs: ['x'] },
+      { name: 'again', call: 'conv', inputs: ['conv'] },
+    ],
+    outputs: ['again'],
+  });
+  const bytes = toOnnx(graph, { inputs: { x: [1, 2, 6, 6] } });
+  const m = decodeModel(bytes);
+  assert.deepEqual(m.graph!.initializer.map((t) => t.name).sort(), ['conv.bias', 'conv.weight']);
+  assert.equal(m.graph!.node.filter((n) => n.opType === 'Conv').length, 2);
+  const x = randn([1, 2, 6, 6]);
+  const [want] = noGrad(() => runGraph(graph, { x }, { training: false }));
+  const [got] = runGraph(importOnnx(bytes).graph, { x }, { training: false });
+  assert.ok(worst(got!.data, want!.data) <= 1e-5);
+  if (ortOrNull === null) return;
+  const s = await ortOrNull.InferenceSession.create(bytes, { graphOptimizationLevel: 'disabled', intraOpNumThreads: 1 });
+  try {
+    const r = await s.run({ x: new ortOrNull.Tensor('float32', Float32Array.from(x.data), x.shape) });
+    assert.ok(worst(r['output']!.data as ArrayLike<number>, want!.data) <= 1e-4);
+  } finally {
+    await s.release();
+  }
+});

@@ -58,6 +58,7 @@ class Exporter {
   private readonly usedNames = new Set<string>();
   private readonly usedValues = new Set<string>();
   private counter = 0;
+  private readonly written = new Map<string, Tensor | null>();
 
   constructor(readonly opset: number) {}
 
@@ -116,6 +117,13 @@ class Exporter {
 
   /** A float32 initializer (copied). */
   init(name: string, t: Tensor | null | undefined, fallback?: { shape: number[]; fill: number }): string {
+    // a module called twice (shared weights) writes its initializers once
+    const seen = this.written.get(name);
+    if (seen !== undefined) {
+      if (seen === (t ?? null)) return name;
+      throw new OnnxError('', `two different tensors would be the initializer '${name}'`);
+    }
+    this.written.set(name, t ?? null);
     if (t == null) {
       if (fallback === undefined) throw new OnnxError('', `${name}: missing`);
       const n = fallback.shape.reduce((a, b) => a * b, 1);
