@@ -46,13 +46,13 @@ const SPEC = {
   outputs: ['probs', 'sg'],
 };
 
-test('toOnnx of a general-form graph: onnxruntime and the re-import give normkit\'s two outputs', async () => {
+for (const opset of [17, 18, 13]) test(`toOnnx of a general-form graph at opset ${opset}: onnxruntime and the re-import give normkit's two outputs`, async () => {
   manualSeed(5);
   const { graph } = graphFromGeneral(SPEC);
   const x = randn([2, 3, 8, 8]);
   const c = randn([2, 4]);
   const want = noGrad(() => runGraph(graph, { x, c }, { training: false }));
-  const bytes = toOnnx(graph, { inputs: { x: ['N', 3, 'H', 'W'], c: ['N', 4] }, outputNames: ['probs', 'features'] });
+  const bytes = toOnnx(graph, { inputs: { x: ['N', 3, 'H', 'W'], c: ['N', 4] }, outputNames: ['probs', 'features'], opset });
   const m = decodeModel(bytes);
   assert.deepEqual(m.graph!.input.map((i) => i.name), ['x', 'c']);
   assert.deepEqual(m.graph!.output.map((o) => o.name), ['probs', 'features']);

@@ -58,10 +58,10 @@ function build(spec: unknown, shape: number[]): { model: Module; x: Tensor; y: T
   return { model, x, y: noGrad(() => model.call(x)) };
 }
 
-for (const [name, spec, shape] of CASES) {
-  test(`toOnnx ${name}: onnxruntime and the re-imported graph give normkit's output`, async () => {
+for (const [name, spec, shape] of CASES) for (const opset of [17, 18]) {
+  test(`toOnnx ${name} (opset ${opset}): onnxruntime and the re-imported graph give normkit's output`, async () => {
     const { model, x, y } = build(spec, shape);
-    const bytes = toOnnx(model, { inputs: { input: shape } });
+    const bytes = toOnnx(model, { inputs: { input: shape }, opset });
     const { graph } = importOnnx(bytes);
     const [z] = runGraph(graph, { input: x }, { training: false });
     assert.deepEqual(z!.shape, y.shape);

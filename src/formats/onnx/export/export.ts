@@ -17,7 +17,7 @@ import type { Tensor } from '../../../tensor/tensor.js';
 export interface ExportOptions {
   /** Graph inputs by name: shape with numbers or dim names (`{ input: ['N', 3, 'H', 'W'] }`). */
   inputs: Record<string, readonly (number | string)[]>;
-  /** Default-domain opset: 13–17 (default 17; LayerNorm needs 17). */
+  /** Default-domain opset: 13–18 (default 17; LayerNorm needs 17 or later). */
   opset?: number;
   /** Names of the graph outputs (default: `output`, `output_1`, ...). */
   outputNames?: readonly string[];
@@ -26,7 +26,7 @@ export interface ExportOptions {
 }
 
 export const EXPORT_MIN_OPSET = 13;
-export const EXPORT_MAX_OPSET = 17;
+export const EXPORT_MAX_OPSET = 18;
 
 type Attr = number | string | number[] | { floats: number[] } | { float: number };
 
@@ -426,6 +426,7 @@ function functionNode(e: Exporter, n: GraphNode, ins: string[], out: string, ran
       const axes = (a['dim'] as number[]).map((d) => norm(d, r0));
       const keep = a['keepdim'] === true ? 1 : 0;
       if (n.op === 'sum') e.emit(s, 'ReduceSum', [ins[0]!, e.constant('ReduceSum', 'int64', [axes.length], axes)], { keepdims: keep }, out);
+      else if (e.opset >= 18) e.emit(s, 'ReduceMean', [ins[0]!, e.constant('ReduceMean', 'int64', [axes.length], axes)], { keepdims: keep }, out);
       else e.emit(s, 'ReduceMean', ins, { axes, keepdims: keep }, out);
       return keep ? r0 : r0 - axes.length;
     }
