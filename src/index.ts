@@ -45,3 +45,4 @@ export {
 export { setConvPath, getConvPath, type ConvPathName } from './kernels/conv_fwd.js';
 export { setGemmBackend, type GemmBackendName } from './kernels/gemm.js';
 export { importOnnx, OnnxError, type ImportInfo, type ImportOptions, type ImportResult } from './formats/onnx/index.js';
+export { toOnnx, type ExportOptions } from './formats/onnx/index.js';

@@ -41,3 +41,4 @@ export function decodeTensor(bytes: Uint8Array, options?: DecodeOptions): Tensor
 }
 export { importOnnx, supportedOnnxOps, MIN_OPSET, MAX_OPSET, type ImportInfo, type ImportOptions, type ImportResult, type NodeNote } from './import/import.js';
 export { scopeFromNodeName, joinSegments } from './import/names.js';
+export { toOnnx, exportableModules, exportableFunctions, EXPORT_MIN_OPSET, EXPORT_MAX_OPSET, type ExportOptions } from './export/export.js';
