@@ -119,7 +119,8 @@ export const functionalOps: FunctionOp[] = [
     'pad',
     [1, 1],
     (a) => ({ pad: a.ints('pad'), mode: a.str('mode', ['constant', 'reflect', 'replicate', 'circular'] as const, 'constant'), value: a.float('value', 0) }),
-    (xs, at) => pad(xs[0]!, at['pad'] as number[], at['mode'] as PadMode, at['value'] as number),
+    // F.pad takes a value only in constant mode (reflect/replicate refuse one).
+    (xs, at) => (at['mode'] === 'constant' ? pad(xs[0]!, at['pad'] as number[], 'constant', at['value'] as number) : pad(xs[0]!, at['pad'] as number[], at['mode'] as PadMode)),
   ),
   fn('matmul', [2, 2], noArgs, (xs) => matmul(xs[0]!, xs[1]!)),
   unary('relu', relu),
