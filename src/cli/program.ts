@@ -7,6 +7,7 @@ import '../ops/methods.js';
 import { jsonHeader, registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
 import { registerRun } from './run.js';
+import { registerExport } from './export.js';
 import { registerTrain } from './train.js';
 import { toolVersion } from './version.js';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr });
   registerCheck(program);
   registerRun(program);
+  registerExport(program);
   registerDemo(program);
   registerTrain(program);
   // One prefix style for every message: `normkit check: unknown option '--foo'`.

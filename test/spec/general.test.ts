@@ -125,3 +125,10 @@ test('a graph is ordered by its data flow, not by the order nodes are written in
   const m = fromSpec({ inputs: { x: [1, 3, 4, 4] }, nodes: [relu('b', ['a']), relu('a', ['x'])], outputs: ['b'] }) as GraphModule;
   assert.deepEqual(m.graph.nodes.map((n) => n.name), ['a', 'b']);
 });
+
+test('the pad function takes every mode (a value only in constant mode, as F.pad)', () => {
+  for (const mode of ['constant', 'reflect', 'replicate']) {
+    const m = fromSpec({ inputs: { x: [1, 2, 4, 4] }, nodes: [{ name: 'p', op: 'pad', args: { pad: [1, 1, 1, 1], mode }, inputs: ['x'] }] });
+    assert.deepEqual(m.call(randn([1, 2, 4, 4])).shape, [1, 2, 6, 6], mode);
+  }
+});
