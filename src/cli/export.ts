@@ -9,11 +9,10 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { graphOf } from '../analysis/analyze.js';
-import { NormkitError, SpecError } from '../errors.js';
 import { toOnnx } from '../formats/onnx/index.js';
 import { loadFile } from '../io/file.js';
 import { manualSeed } from '../tensor/random.js';
-import { loadModel, loadSource, parseInputs, resolveInputs, UsageError } from './model_source.js';
+import { loadModel, loadSource, parseInputs, resolveInputs, usageExit, UsageError } from './model_source.js';
 
 export interface ExportCliOptions {
   input?: string;
@@ -62,9 +61,7 @@ export function runExport(modelArg: string, outFile: string, opts: ExportCliOpti
     io.out(`normkit export ${src.name}: wrote ${outFile} (${(bytes.length / 1024).toFixed(1)} KB, opset ${opset}, input ${text}, eval mode)\n`);
     return 0;
   } catch (e) {
-    if (!(e instanceof UsageError) && !(e instanceof NormkitError)) throw e;
-    io.err(`normkit export: ${e instanceof SpecError || e instanceof UsageError ? '' : `${(e as NormkitError).type}: `}${e.message}\n`);
-    return 2;
+    return usageExit('export', e, io.err);
   }
 }
 

@@ -19,6 +19,16 @@ import { withMetaParameters } from '../tensor/meta_mode.js';
 /** A problem with the command line or the model file: exit code 2. */
 export class UsageError extends Error {}
 
+/**
+ * A command's one-line message for bad usage or a typed error (`normkit run: ...`),
+ * returning exit code 2; anything else is a bug and is thrown on.
+ */
+export function usageExit(command: string, e: unknown, err: (text: string) => void): number {
+  if (!(e instanceof UsageError) && !(e instanceof NormkitError)) throw e;
+  err(`normkit ${command}: ${e instanceof SpecError || e instanceof UsageError ? '' : `${(e as NormkitError).type}: `}${e.message}\n`);
+  return 2;
+}
+
 function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);

@@ -7,7 +7,6 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { NormkitError, SpecError } from '../errors.js';
 import { graphOf } from '../analysis/analyze.js';
 import { interpret } from '../graph/interpret.js';
 import { loadFile, saveFile } from '../io/file.js';
@@ -16,7 +15,7 @@ import { noGrad } from '../tensor/grad_mode.js';
 import { randn } from '../tensor/creation.js';
 import { manualSeed } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { inputText, loadModel, loadSource, parseInputs, parseMode, resolveInputs, UsageError } from './model_source.js';
+import { inputText, loadModel, loadSource, parseInputs, parseMode, resolveInputs, usageExit, UsageError } from './model_source.js';
 
 export interface RunOptions {
   input?: string;
@@ -111,9 +110,7 @@ export function runRun(modelArg: string, opts: RunOptions, io: RunIO): number {
     }
     return 0;
   } catch (e) {
-    if (!(e instanceof UsageError) && !(e instanceof NormkitError)) throw e;
-    io.err(`normkit run: ${e instanceof SpecError || e instanceof UsageError ? '' : `${(e as NormkitError).type}: `}${e.message}\n`);
-    return 2;
+    return usageExit('run', e, io.err);
   }
 }
 
