@@ -17,7 +17,9 @@ import { fromSpec } from '../spec/spec.js';
 import { withMetaParameters } from '../tensor/meta_mode.js';
 
 /** A problem with the command line or the model file: exit code 2. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 export interface Source {
   name: string;
@@ -95,13 +97,13 @@ export const inputText = (shapes: Record<string, number[]>) => {
   return entries.length === 1 && (entries[0]![0] === 'input' || entries[0]![0] === '') ? entries[0]![1].join('x') : entries.map(([k, v]) => `${k}=${v.join('x')}`).join(', ');
 };
 
-export function parseRange(text: string): [number, number] {
+export function parseRange(text: string, what = '--sweep'): [number, number] {
   const m = /^\s*(\d+)\s*(?:\.\.|-|:)\s*(\d+)\s*$/.exec(text);
-  if (!m) throw new UsageError(`--sweep must be a range like 1..128, got '${text}'`);
+  if (!m) throw new UsageError(`${what} must be a range like 1..128, got '${text}'`);
   const a = Number(m[1]);
   const b = Number(m[2]);
-  if (a < 1 || b < a) throw new UsageError(`--sweep range must satisfy 1 <= from <= to, got '${text}'`);
-  if (b - a > 4096) throw new UsageError(`--sweep covers at most 4097 sizes, got '${text}'`);
+  if (a < 1 || b < a) throw new UsageError(`${what} range must satisfy 1 <= from <= to, got '${text}'`);
+  if (b - a > 4096) throw new UsageError(`${what} covers at most 4097 sizes, got '${text}'`);
   return [a, b];
 }
 

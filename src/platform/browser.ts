@@ -12,6 +12,8 @@
  * - Workers: none. The kernels' pool keeps a synchronous API by blocking in
  *   Atomics.wait, which a page's main thread may not do (and SharedArrayBuffer
  *   needs a cross-origin-isolated page), so browsers run single-threaded.
+ * - Files by path (io.saveFile, io.loadFile): none; io.saveSafetensors and
+ *   io.loadSafetensors work on bytes.
  * - Warnings: console.warn.
  */
 import type { HostWorker, Platform } from './types.js';
@@ -44,6 +46,12 @@ export const platform: Platform = {
   },
   startWorker(): HostWorker {
     throw new Error('normkit runs single-threaded in the browser (its kernels block in Atomics.wait, which a page may not)');
+  },
+  readFile() {
+    throw new Error('there is no file system in a browser: read the bytes (a File, fetch) and use io.loadSafetensors(bytes)');
+  },
+  writeFile() {
+    throw new Error('there is no file system in a browser: use io.saveSafetensors(...) and offer the bytes as a download');
   },
   warn: (message, code) => g.console.warn(`NormkitWarning [${code}]: ${message}`),
 };

@@ -1,5 +1,5 @@
 /** The Node host (see types.ts): process.env, node:os, node:fs, node:worker_threads, process.emitWarning. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -30,5 +30,7 @@ export const platform: Platform = {
     worker.on('exit', fail);
     return worker;
   },
+  readFile: (path) => readFileSync(path),
+  writeFile: (path, bytes) => writeFileSync(path, bytes),
   warn: (message, code) => process.emitWarning(message, { type: 'NormkitWarning', code }),
 };

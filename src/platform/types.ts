@@ -4,7 +4,8 @@
  * worker threads and a warning sink. Node's implementation is node.ts, the
  * browsers' browser.ts; package.json's `imports` picks one for `#platform`
  * (`browser` condition: bundlers targeting the web; `default`: Node), so no
- * other file reads `process` or imports `node:` modules on the library's path.
+ * other file reads `process` or imports `node:` modules on the library's path
+ * (the CLI, the report's PNG writer and the training demo are Node-only).
  */
 
 /** A started worker (Node: a worker thread). */
@@ -35,6 +36,10 @@ export interface Platform {
    * if it errors or exits. Throws where workers cannot start.
    */
   startWorker(url: URL, data: unknown, onFailure: () => void): HostWorker;
+  /** A file's bytes, by path (io.loadFile); throws where there is no file system (browsers). */
+  readFile(path: string): Uint8Array;
+  /** Writes a file (io.saveFile); throws where there is no file system. */
+  writeFile(path: string, bytes: Uint8Array): void;
   /** Reports a normkit warning no listener took (Node: process.emitWarning; browsers: console.warn). */
   warn(message: string, code: string): void;
 }

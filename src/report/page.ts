@@ -93,6 +93,8 @@ export function reportCss(): string {
 export interface HtmlOptions {
   /** The command that produced the report, shown in the page. */
   command?: string;
+  /** Include the theme button in the toolbar (default true; the web app has its own). */
+  themeButton?: boolean;
 }
 
 export function reportVerdict(m: ReportModel): 'raises' | 'degenerate' | 'fallback' | 'ok' {
@@ -101,6 +103,9 @@ export function reportVerdict(m: ReportModel): 'raises' | 'degenerate' | 'fallba
   if (s.degenerate) return 'degenerate';
   return Object.values(s.nodes).some((n) => n.verdict === 'fallback') ? 'fallback' : 'ok';
 }
+
+/** The button that cycles the colour theme (auto, light, dark): client/view.ts's `themeButton`. */
+export const THEME_BUTTON = '<button type="button" id="theme" title="Colour theme: follows the system, light or dark">Theme: auto</button>';
 
 /** The report's body (what the page script, client/view.ts, brings to life). */
 export function reportBody(m: ReportModel, opts: HtmlOptions = {}): string {
@@ -136,7 +141,7 @@ ${m.description ? `<p class="desc">${esc(m.description)}</p>` : ''}
 <p class="banner verdict-${verdict}" id="banner">${esc(banner)}</p>${opts.command ? `<p class="hint cmd">${esc(opts.command)}</p>` : ''}</header>
 <div class="toolbar" role="toolbar"><label for="search">Find module</label><input id="search" type="search" placeholder="path or class, e.g. 13 or Conv2d" autocomplete="off"><span id="search-info" class="hint" aria-live="polite"></span>
 <button type="button" id="fit">Fit</button><button type="button" id="collapse-all">Collapse containers</button><button type="button" id="expand-all">Expand all</button>
-<span class="legend-verdicts">${legend}</span><button type="button" id="theme" title="Colour theme: follows the system, light or dark">Theme: auto</button></div>
+<span class="legend-verdicts">${legend}</span>${opts.themeButton === false ? '' : THEME_BUTTON}</div>
 <main><div id="graph" aria-label="model graph">${d.svg}</div>
 <aside><p class="hint">Wheel: zoom. Drag: pan. Tab: next node. Enter: focus a node, collapse or expand a container (or click its header). +, -, 0: zoom in, out, fit.</p><h2>Selected</h2><div id="details"><p class="hint">Click or Tab to a node.</p></div>
 ${failure}${fixes}<div id="fix-result" class="result" aria-live="polite"></div></aside></main>

@@ -40,6 +40,22 @@ export function applyTheme(t: Theme, store = true): void {
   }
 }
 
+/** Makes `button` cycle the theme (auto, light, dark), showing the current one; starts from the remembered one. */
+export function wireThemeButton(button: HTMLButtonElement): void {
+  let theme = storedTheme();
+  const show = (): void => {
+    button.textContent = `Theme: ${theme}`;
+    button.setAttribute('aria-label', `colour theme: ${theme} (press to change)`);
+  };
+  applyTheme(theme, false);
+  show();
+  button.addEventListener('click', () => {
+    theme = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length]!;
+    applyTheme(theme);
+    show();
+  });
+}
+
 export function mountReport(root: ParentNode, model: ReportModel, hooks: ReportHooks = {}): () => void {
   const $ = (sel: string): HTMLElement => {
     const el = root.querySelector<HTMLElement>(sel);
@@ -304,19 +320,7 @@ export function mountReport(root: ParentNode, model: ReportModel, hooks: ReportH
 
 
   const themeButton = root.querySelector<HTMLButtonElement>('#theme');
-  let theme = storedTheme();
-  const showTheme = (): void => {
-    if (!themeButton) return;
-    themeButton.textContent = `Theme: ${theme}`;
-    themeButton.setAttribute('aria-label', `colour theme: ${theme} (press to change)`);
-  };
-  applyTheme(theme, false);
-  showTheme();
-  themeButton?.addEventListener('click', () => {
-    theme = THEMES[(THEMES.indexOf(theme) + 1) % THEMES.length]!;
-    applyTheme(theme);
-    showTheme();
-  });
+  if (themeButton) wireThemeButton(themeButton);
 
   render(false);
   showState(null);
