@@ -22,7 +22,7 @@ export interface InputField {
   name: string;
   /** The declared shape (ONNX: names for dynamic dims), or null when the model declares none. */
   declared: (number | string)[] | null;
-  /** The declared dims that are names (dynamic). */
+  /** The names of the declared dims that are dynamic (each once). */
   dynamic: string[];
   /** What the field starts with: the check file's size, else the declared size when it is all numbers, else ''. */
   value: string;
@@ -68,7 +68,7 @@ export function openFile(name: string, bytes: Uint8Array, opts: { bundled?: bool
   const inputs = graph.inputs.map((gi): InputField => {
     const given = src.input?.[gi.name] ?? (graph.inputs.length === 1 ? src.input?.[''] : undefined);
     const declared = gi.shape;
-    const dynamic = (declared ?? []).filter((d): d is string => typeof d === 'string');
+    const dynamic = [...new Set((declared ?? []).filter((d): d is string => typeof d === 'string'))];
     const staticShape = declared !== null && dynamic.length === 0 ? (declared as number[]) : null;
     const value = given ? given.join('x') : staticShape ? staticShape.join('x') : '';
     const placeholder = declared ? declared.join(' x ') : 'e.g. 2x3x64x64';

@@ -30,7 +30,7 @@ const APP_CSS = `
 .examples .label{color:var(--muted);font-size:12px;margin-right:4px}
 .examples button{font-size:12px;padding:2px 8px}
 .examples button[aria-current="true"]{border-color:var(--accent);box-shadow:inset 0 -2px 0 var(--accent)}
-#intro{padding:22px 18px;max-width:62em}
+#intro{margin:18px;padding:14px 18px;max-width:62em;border:2px dashed var(--line);border-radius:10px}
 #intro p{margin:6px 0}
 #drop-overlay{position:fixed;inset:0;display:none;align-items:center;justify-content:center;background:rgba(28,126,214,.16);border:4px dashed var(--accent);font-size:22px;font-weight:600;z-index:10;pointer-events:none}
 body.dragging #drop-overlay{display:flex}
