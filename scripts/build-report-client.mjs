@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Part of `npm run build`: type-checks the report page's script (DOM types,
-// tsconfig.client.json) and bundles it with esbuild into
-// dist/src/report/client.js, which `normkit check --html` inlines into the page.
+// Part of `npm run build`: type-checks the page scripts (the report's and the
+// web app's: DOM types, tsconfig.client.json) and bundles the report's with
+// esbuild into dist/src/report/client.js, which `normkit check --html` inlines
+// into the page (the web app's is bundled by build-web.mjs).
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';

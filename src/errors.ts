@@ -4,6 +4,8 @@
  * Every error can carry the offending input size and, when raised inside a model,
  * the PyTorch-style dotted path of the module that raised it.
  */
+import { typeNameOf } from './type_name.js';
+
 /**
  * What an error says about the model, for the shape-flow doctor: set where the
  * check throws, never recovered from the message.
@@ -25,6 +27,7 @@ export interface ErrorOptions {
 }
 
 export class NormkitError extends Error {
+  static readonly typeName: string = 'NormkitError';
   /** Size of the input that triggered the error, when there is one. */
   inputSize?: number[];
   /** What the error says about the model (set by the check that throws). */
@@ -36,7 +39,8 @@ export class NormkitError extends Error {
 
   constructor(message: string, options?: ErrorOptions) {
     super(message);
-    this.name = new.target.name;
+    // The class's declared name: a minifier may have renamed the class itself.
+    this.name = typeNameOf(new.target);
     this.kind = options?.kind ?? 'other';
     if (options?.inputSize) this.inputSize = [...options.inputSize];
   }
@@ -48,28 +52,43 @@ export class NormkitError extends Error {
 }
 
 /** PyTorch's ValueError (bad sizes for statistics, wrong input rank for norm layers). */
-export class ValueError extends NormkitError {}
+export class ValueError extends NormkitError {
+  static readonly typeName: string = 'ValueError';
+}
 
 /** PyTorch's RuntimeError (shape mismatches, impossible kernel sizes). */
-export class RuntimeError extends NormkitError {}
+export class RuntimeError extends NormkitError {
+  static readonly typeName: string = 'RuntimeError';
+}
 
 /** PyTorch's TypeError (an argument of the wrong kind, e.g. not a tensor). */
-export class TypeError extends NormkitError {}
+export class TypeError extends NormkitError {
+  static readonly typeName: string = 'TypeError';
+}
 
 /** PyTorch's IndexError (dimension out of range). */
-export class IndexError extends NormkitError {}
+export class IndexError extends NormkitError {
+  static readonly typeName: string = 'IndexError';
+}
 
 /** Python's KeyError (a missing `ModuleDict` key, an invalid module name). */
-export class KeyError extends NormkitError {}
+export class KeyError extends NormkitError {
+  static readonly typeName: string = 'KeyError';
+}
 
 /** PyTorch's NotImplementedError (e.g. an interpolation mode that does not fit the input's rank). */
-export class NotImplementedError extends NormkitError {}
+export class NotImplementedError extends NormkitError {
+  static readonly typeName: string = 'NotImplementedError';
+}
 
 /** Python's ZeroDivisionError (PyTorch's F.group_norm with num_groups=0). */
-export class ZeroDivisionError extends NormkitError {}
+export class ZeroDivisionError extends NormkitError {
+  static readonly typeName: string = 'ZeroDivisionError';
+}
 
 /** A JSON model spec, a safetensors file or a CLI argument that cannot be used. */
 export class SpecError extends NormkitError {
+  static readonly typeName: string = 'SpecError';
   /** Path of the offending node in the spec, PyTorch style (`3.body.1`); "" for the root. */
   nodePath: string;
   constructor(nodePath: string, message: string) {
@@ -146,8 +165,9 @@ export function pyTypeName(v: unknown): string {
   if (Array.isArray(v)) return 'list';
   if (typeof v === 'function') return 'function';
   if (typeof v === 'object') {
-    const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
-    return typeof name === 'string' && name !== 'Object' ? name : 'dict';
+    const ctor = (v as { constructor?: unknown }).constructor;
+    const name = typeof ctor === 'function' ? typeNameOf(ctor) : undefined;
+    return name !== undefined && name !== 'Object' ? name : 'dict';
   }
   return typeof v;
 }

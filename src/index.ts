@@ -42,6 +42,7 @@ export {
   type NormBackendName,
   type NormBackendInfo,
 } from './kernels/backend.js';
+export { initWasm, type WasmInit } from './kernels/wasm_init.js';
 export { setConvPath, getConvPath, type ConvPathName } from './kernels/conv_fwd.js';
 export { setGemmBackend, type GemmBackendName } from './kernels/gemm.js';
 export { importOnnx, OnnxError, type ImportInfo, type ImportOptions, type ImportResult } from './formats/onnx/index.js';

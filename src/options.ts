@@ -12,6 +12,7 @@
  *     // TypeError: InstanceNorm2d: unknown option 'track_running_stats' (did you mean trackRunningStats?)
  */
 import { TypeError } from './errors.js';
+import { typeNameOf } from './type_name.js';
 
 /** What an option takes. `int`: an integer; `ints`: an integer or an array of them; `any`: not checked here. */
 export type OptionKind = 'number' | 'int' | 'ints' | 'boolean' | 'string' | 'numbers' | 'any';
@@ -73,7 +74,7 @@ export function describeValue(v: unknown): string {
     case 'function':
       return 'a function';
     case 'object':
-      return `an object (${(v as object).constructor?.name ?? 'no prototype'})`;
+      return `an object (${(v as object).constructor ? typeNameOf((v as object).constructor) : 'no prototype'})`;
     default:
       return String(v);
   }

@@ -18,19 +18,18 @@
  */
 import type { Command } from 'commander';
 import picocolors from 'picocolors';
-import { analyze, graphOf } from '../analysis/analyze.js';
-import { suggestFixes } from '../analysis/fixes.js';
+import { graphOf } from '../analysis/analyze.js';
 import { renderReport } from '../analysis/report.js';
 import { renderSummary, summarize } from '../analysis/summary.js';
-import { sweep } from '../analysis/sweep.js';
-import type { Analysis, Mode, SweepAxis, SweepResult } from '../analysis/types.js';
+import type { Analysis, Mode, SweepResult } from '../analysis/types.js';
+import { checkGraph, reportInputOf } from '../doctor/check.js';
 import type { ImportInfo } from '../formats/onnx/index.js';
 import { NormkitError, SpecError } from '../errors.js';
 import type { Graph } from '../graph/graph.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyFix } from './apply_fix.js';
+import { applyFix } from '../doctor/apply_fix.js';
 import { JSON_SCHEMA_VERSION, toolVersion } from './version.js';
 import { inputText, listExamples, loadModel, loadSource, parseInputs, parseMode, parseRange, resolveInputs, UsageError } from './model_source.js';
 import { writeReportFiles } from '../report/cli.js';
@@ -96,10 +95,6 @@ function onnxLines(info: ImportInfo, a: Analysis, mode: Mode, c: ReturnType<type
   return lines;
 }
 
-function defaultAxis(shape: readonly number[]): SweepAxis {
-  return shape.length === 3 ? 'length' : shape.length >= 4 ? 'square' : 'batch';
-}
-
 /** Runs the check; returns the exit code. */
 export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: CheckIO): number {
   const c = picocolors.createColors(io.color);
@@ -114,17 +109,10 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     const input = Object.values(shapes)[0]!;
     const mode = parseMode(opts.mode, src.mode ?? 'train');
     const range = opts.sweep !== undefined ? parseRange(opts.sweep) : undefined;
-    const axis = (opts.axis ?? defaultAxis(input)) as SweepAxis;
-    if (!['square', 'length', 'batch'].includes(axis)) throw new UsageError(`--axis must be square, length or batch, got '${opts.axis}'`);
-    if (axis !== 'batch' && input.length < 3) throw new UsageError(`--axis ${axis}: a ${axis} sweep needs an input with spatial dims, got ${input.join('x')}`);
-
-    const a = analyze(model, shapes, { mode });
+    const checked = checkGraph(model, shapes, { mode, fixes: opts.fixes !== false, ...(range ? { sweep: range } : {}), ...(opts.axis !== undefined ? { axis: opts.axis } : {}) });
+    const { analysis: a, fixes, verdict, fallbacks } = checked;
+    const swept: SweepResult | undefined = checked.sweep;
     const layerSummary = summarize(model, a);
-    const fixes = opts.fixes === false ? null : suggestFixes(model, a);
-    const swept: SweepResult | undefined = range ? sweep(model, axis, range, { mode, baseShape: shapes }) : undefined;
-    const fallbacks = a.norms.filter((n) => n.verdict === 'fallback').map((n) => n.path);
-    // A FlexibleInstanceNorm that passes its input through is a finding too: that layer does not normalize.
-    const verdict = a.failure ? 'raises' : a.degenerate ? 'degenerate' : fallbacks.length ? 'fallback' : 'ok';
     let applied: { rank: number; out: string } | undefined;
     if (opts.apply !== undefined) {
       if (src.onnx !== undefined) throw new UsageError('--apply writes a fixed JSON spec; an ONNX model cannot be written back (apply the fix in your PyTorch code and export again)');
@@ -138,7 +126,7 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     const code = verdict === 'ok' || showcase ? 0 : 1;
     if (opts.html !== undefined || opts.svg !== undefined || opts.png !== undefined) {
       const files = { ...(opts.html !== undefined ? { html: opts.html } : {}), ...(opts.svg !== undefined ? { svg: opts.svg } : {}), ...(opts.png !== undefined ? { png: opts.png } : {}) };
-      const report = { name: src.name, ...(src.description ? { description: src.description } : {}), graph: model, analysis: a, fixes, ...(swept ? { sweep: swept } : {}) };
+      const report = reportInputOf(src.name, src.description, model, checked);
       for (const line of writeReportFiles(files, report, `normkit check ${src.name} --input ${inputText(shapes)} --mode ${mode}${opts.sweep !== undefined ? ` --sweep ${opts.sweep}` : ''}`)) io.err(line + '\n');
     }
 

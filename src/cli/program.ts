@@ -7,6 +7,7 @@ import '../ops/methods.js';
 import { jsonHeader, registerCheck } from './check.js';
 import { registerDemo } from './demo.js';
 import { registerRun } from './run.js';
+import { registerServe } from './serve.js';
 import { registerExport } from './export.js';
 import { registerTrain } from './train.js';
 import { toolVersion } from './version.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerExport(program);
   registerDemo(program);
   registerTrain(program);
+  registerServe(program);
   // One prefix style for every message: `normkit check: unknown option '--foo'`.
   for (const cmd of program.commands) {
     cmd.configureOutput({ writeErr, outputError: (str, write) => write(`normkit ${cmd.name()}: ${str.replace(/^error: /, '')}`) });

@@ -2,7 +2,7 @@
  * Safetensors files on disk: save a module's state dict (or any tensor map),
  * load one, or load one into a module with PyTorch's `load_state_dict` rules.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { platform } from '#platform';
 import { Module, type LoadResult } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { SafetensorsError, loadSafetensors, saveSafetensors, type SafetensorsContents, type SaveOptions } from './safetensors.js';
@@ -20,7 +20,7 @@ export function saveFile(
 ): void {
   const bytes = saveSafetensors(source instanceof Module ? source.stateDict() : source, metadata, opts);
   try {
-    writeFileSync(path, bytes);
+    platform.writeFile(path, bytes);
   } catch (e) {
     throw ioError('write', path, e);
   }
@@ -30,7 +30,7 @@ export function saveFile(
 export function loadFile(path: string): SafetensorsContents {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = platform.readFile(path);
   } catch (e) {
     throw ioError('read', path, e);
   }

@@ -53,6 +53,7 @@ export type SafetensorsErrorKind =
 
 /** A safetensors file (or a state dict to save) that cannot be used. */
 export class SafetensorsError extends NormkitError {
+  static readonly typeName: string = 'SafetensorsError';
   /** The reference implementation's error variant. */
   readonly reason: SafetensorsErrorKind;
   constructor(reason: SafetensorsErrorKind, message: string) {

@@ -4,11 +4,10 @@
  * TypeScript reference; both give bit-identical results) and spreads large
  * calls over worker threads.
  *
- * Environment: NORMKIT_NO_WASM=1 forces the TypeScript kernels;
- * NORMKIT_THREADS=n caps the threads (1 = never use workers).
+ * Environment (through the host, #platform): NORMKIT_NO_WASM=1 forces the
+ * TypeScript kernels; NORMKIT_THREADS=n caps the threads (1 = never use workers).
  */
-import { availableParallelism } from 'node:os';
-import { isMainThread } from 'node:worker_threads';
+import { platform } from '#platform';
 import { RuntimeError } from '../errors.js';
 import * as drivers from './norm.js';
 import type { NormExecutor, NormLayout, NormNeed } from './norm.js';
@@ -16,14 +15,31 @@ import { bulkElements, type KernelArgs, type KernelName, type NormKernels } from
 import { jsKernels } from './norm_js.js';
 import { NormPool } from './norm_pool.js';
 import { allocStorage } from '../tensor/storage.js';
-import { loadWasmKernels } from './norm_wasm.js';
+import { loadWasmKernels, type WasmLoad } from './norm_wasm.js';
 
 export type NormBackendName = 'wasm' | 'js';
 
-const wasm = process.env.NORMKIT_NO_WASM === '1' ? { kernels: null, error: 'disabled by NORMKIT_NO_WASM=1' } : loadWasmKernels();
+const wasmDisabled = platform.env('NORMKIT_NO_WASM') === '1';
+let wasm: WasmLoad = wasmDisabled ? { kernels: null, error: 'disabled by NORMKIT_NO_WASM=1' } : loadWasmKernels();
 
 let backend: NormBackendName = wasm.kernels ? 'wasm' : 'js';
 let kernels: NormKernels = wasm.kernels ?? jsKernels;
+/** Whether the user picked the backend (then a late WebAssembly load does not switch it). */
+let chosen = false;
+
+/**
+ * Kernels that loaded after import (browsers: `initWasm()`): used from now on,
+ * as they would have been from the start had they loaded synchronously.
+ */
+export function adoptWasmKernels(load: WasmLoad): NormBackendName {
+  if (wasmDisabled || wasm.kernels) return backend;
+  wasm = load;
+  if (load.kernels && !chosen) {
+    kernels = load.kernels;
+    backend = 'wasm';
+  }
+  return backend;
+}
 
 /**
  * Calls writing fewer float32 elements than this stay on one thread. Below
@@ -36,16 +52,16 @@ let kernels: NormKernels = wasm.kernels ?? jsKernels;
 let threshold = 1 << 23;
 
 function defaultThreads(): number {
-  const env = Number.parseInt(process.env.NORMKIT_THREADS ?? '', 10);
-  const cores = typeof availableParallelism === 'function' ? availableParallelism() : 1;
+  const env = Number.parseInt(platform.env('NORMKIT_THREADS') ?? '', 10);
+  const cores = platform.cores();
   return Math.max(1, Math.min(Number.isFinite(env) && env > 0 ? env : cores, 8));
 }
 
 let threads = defaultThreads();
 let pool: NormPool | null = null;
 
-/** Threads can be used at all here (not inside a worker, shared memory present). */
-const threadsPossible = isMainThread && typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object';
+/** Threads can be used at all here (not inside a worker, shared memory present; never in a browser). */
+const threadsPossible = platform.canUseWorkers;
 
 function poolFor(outElements: number): NormPool | null {
   if (threads < 2 || !threadsPossible || outElements < threshold) return null;
@@ -95,6 +111,7 @@ export function setNormBackend(name: NormBackendName): void {
     throw new RuntimeError(`unknown normalization backend '${String(name)}' (expected 'wasm' or 'js')`);
   }
   backend = name;
+  chosen = true;
 }
 
 export function getNormBackend(): NormBackendName {

@@ -21,6 +21,7 @@
  * else wasm, and js when the WebAssembly gemm is off (NORMKIT_NO_WASM=1,
  * NORMKIT_GEMM=js). A forced path that does not apply runs wasm.
  */
+import { platform } from '#platform';
 import { RuntimeError } from '../errors.js';
 import { chunkRows, im2col, type ConvGeom2d } from './conv.js';
 import { gemm, gemmBackend, wasmGemm } from './gemm.js';
@@ -40,7 +41,7 @@ export interface ConvDims {
 const PATHS: readonly ConvPathName[] = ['auto', 'js', 'wasm', 'winograd', 'direct'];
 
 function envPath(): ConvPathName {
-  const v = process.env.NORMKIT_CONV;
+  const v = platform.env('NORMKIT_CONV');
   return v !== undefined && (PATHS as readonly string[]).includes(v) ? (v as ConvPathName) : 'auto';
 }
 

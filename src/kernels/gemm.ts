@@ -11,8 +11,9 @@
  * NORMKIT_NO_WASM=1 (as for the normalization kernels) or NORMKIT_GEMM=js
  * selects the JavaScript path at startup; `setGemmBackend` switches at run time.
  */
+import { platform } from '#platform';
 import { RuntimeError } from '../errors.js';
-import { loadWasmGemm, type WasmGemm } from './gemm_wasm.js';
+import { loadWasmGemm, type WasmGemm, type WasmGemmLoad } from './gemm_wasm.js';
 
 const KC = 256;
 const MC = 64;
@@ -37,9 +38,9 @@ const packedA = new Float64Array(MC * KC);
 const packedB = new Float64Array((NC + 4) * KC);
 const edge = new Float64Array(16);
 const wasmLoad = loadWasmGemm();
-/** The WebAssembly gemm of this thread (null when it did not load). */
-export const wasmGemm: WasmGemm | null = wasmLoad.gemm;
-export const wasmGemmError: string | null = wasmLoad.error;
+/** The WebAssembly gemm of this thread (null when it did not load; browsers: until `initWasm()`). */
+export let wasmGemm: WasmGemm | null = wasmLoad.gemm;
+export let wasmGemmError: string | null = wasmLoad.error;
 
 type Buf = Float32Array | Float64Array;
 
@@ -234,14 +235,27 @@ export function gemmScalar(
 
 export type GemmBackendName = 'wasm-simd' | 'scalar';
 
-const envScalar = process.env.NORMKIT_NO_WASM === '1' || process.env.NORMKIT_GEMM === 'js';
+const envScalar = platform.env('NORMKIT_NO_WASM') === '1' || platform.env('NORMKIT_GEMM') === 'js';
 
 /** Which micro-kernel `gemm` runs (a live binding: see setGemmBackend). */
 export let gemmBackend: GemmBackendName = wasmGemm === null || envScalar ? 'scalar' : 'wasm-simd';
+
+/** Whether the user picked the backend (then a late WebAssembly load does not switch it). */
+let gemmChosen = false;
 
 /** Selects gemm's kernels: 'wasm-simd' (throws if they did not load) or 'scalar'. */
 export function setGemmBackend(name: GemmBackendName): void {
   if (name === 'wasm-simd' && wasmGemm === null) throw new RuntimeError(`the WebAssembly gemm is unavailable: ${wasmGemmError}`);
   if (name !== 'wasm-simd' && name !== 'scalar') throw new RuntimeError(`unknown gemm backend '${String(name)}' (expected 'wasm-simd' or 'scalar')`);
   gemmBackend = name;
+  gemmChosen = true;
+}
+
+/** A gemm that loaded after import (browsers: `initWasm()`), used from now on as it would have been from the start. */
+export function adoptWasmGemm(load: WasmGemmLoad): GemmBackendName {
+  if (wasmGemm !== null) return gemmBackend;
+  wasmGemm = load.gemm;
+  wasmGemmError = load.error;
+  if (wasmGemm !== null && !envScalar && !gemmChosen) gemmBackend = 'wasm-simd';
+  return gemmBackend;
 }

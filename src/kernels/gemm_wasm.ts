@@ -1,23 +1,19 @@
 /**
  * Loads the WebAssembly SIMD gemm (asm/gemm.ts, compiled by the build to
- * gemm.wasm next to this file) synchronously, one instance per thread.
+ * gemm.wasm next to this file; wasm_load.ts: synchronously in Node,
+ * asynchronously in browsers), one instance per thread.
  *
  * Callers place operands in the module's memory through a bump allocator
  * (`reset`, `alloc`), fill them through `f32()` (re-read after every `alloc`:
  * growing the memory replaces the buffer), run kernels on float offsets and
  * copy results out.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { instantiateWasm, instantiateWasmSync, type WasmLoad } from './wasm_load.js';
 
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-};
 
 interface Exports {
   memory: WasmMemory;
@@ -133,14 +129,16 @@ export interface WasmGemmLoad {
   error: string | null;
 }
 
-/** Compiles and instantiates gemm.wasm; never throws (null with the reason when SIMD or the file is missing). */
+const GEMM_WASM = () => new URL('./gemm.wasm', import.meta.url);
+
+const wrap = (m: WasmLoad<Exports>): WasmGemmLoad => (m.exports === null ? { gemm: null, error: m.error } : { gemm: new WasmGemm(m.exports), error: null });
+
+/** Compiles and instantiates gemm.wasm synchronously (where the host can); never throws (null with the reason when SIMD or the file is missing). */
 export function loadWasmGemm(): WasmGemmLoad {
-  try {
-    if (typeof WebAssembly === 'undefined') return { gemm: null, error: 'WebAssembly is not available' };
-    const bytes = readFileSync(fileURLToPath(new URL('./gemm.wasm', import.meta.url)));
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    return { gemm: new WasmGemm(instance.exports as Exports), error: null };
-  } catch (err) {
-    return { gemm: null, error: (err as Error).message };
-  }
+  return wrap(instantiateWasmSync<Exports>(GEMM_WASM));
+}
+
+/** The same, asynchronously (browsers); never rejects. */
+export async function loadWasmGemmAsync(): Promise<WasmGemmLoad> {
+  return wrap(await instantiateWasm<Exports>(GEMM_WASM));
 }

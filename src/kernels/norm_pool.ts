@@ -16,7 +16,7 @@
  *
  * The share of work each worker gets adapts to the measured speeds.
  */
-import { Worker } from 'node:worker_threads';
+import { platform, type HostWorker } from '#platform';
 import { sliceArgs, specs, type KernelArgs, type KernelName, type NormKernels } from './norm_calls.js';
 import { isShared } from '../tensor/storage.js';
 
@@ -59,7 +59,7 @@ function deadlineMs(bulk: number): number {
 }
 
 class PoolWorker {
-  readonly worker: Worker;
+  readonly worker: HostWorker;
   readonly ctrl: Int32Array;
   readonly time: Float64Array;
   staging: SharedArrayBuffer = new SharedArrayBuffer(0);
@@ -70,15 +70,10 @@ class PoolWorker {
     const buf = new SharedArrayBuffer(CTRL.bytes);
     this.ctrl = new Int32Array(buf);
     this.time = new Float64Array(buf, CTRL.timeByteOffset, 1);
-    // No inherited flags: under `node -e`, say, they would make the worker run the eval'd script.
-    this.worker = new Worker(new URL('./norm_worker.js', import.meta.url), { workerData: { ctrl: buf }, execArgv: [] });
-    this.worker.unref();
-    const fail = (): void => {
+    this.worker = platform.startWorker(new URL('./norm_worker.js', import.meta.url), { ctrl: buf }, () => {
       this.failed = true;
       onFail();
-    };
-    this.worker.on('error', fail);
-    this.worker.on('exit', fail);
+    });
   }
 
   get ready(): boolean {

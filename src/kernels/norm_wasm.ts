@@ -1,26 +1,22 @@
 /**
  * Loads the WebAssembly SIMD normalization kernels (asm/norm.ts, compiled by
- * the build to norm.wasm next to this file) synchronously, and wraps them in
- * the NormKernels interface of norm_js.ts.
+ * the build to norm.wasm next to this file; wasm_load.ts: synchronously in
+ * Node, asynchronously in browsers), and wraps them in the NormKernels
+ * interface of norm_js.ts.
  *
  * WebAssembly sees only its own memory, so each call copies its data in and
  * out in chunks of whole units (~384 KB of input): a chunk is read from main
  * memory once, the statistics and the output pass then run on it while it sits
  * in the core's cache, and the output goes back in place of the input.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { specs, type KernelArgs, type KernelName, type NormKernels } from './norm_calls.js';
 
-// The WebAssembly global, typed here (the project's lib settings do not include it).
+import { instantiateWasm, instantiateWasmSync, type WasmLoad as ModuleLoad } from './wasm_load.js';
+
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
 }
-declare const WebAssembly: {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { exports: unknown };
-};
 
 const CHUNK_BYTES = 384 * 1024;
 const PAGE = 65536;
@@ -125,19 +121,23 @@ export interface WasmLoad {
   error: string | null;
 }
 
-/** Compiles and instantiates norm.wasm synchronously; never throws. */
+const NORM_WASM = () => new URL('./norm.wasm', import.meta.url);
+
+function wrap(m: ModuleLoad<Exports>): WasmLoad {
+  if (m.exports === null) return { kernels: null, error: m.error };
+  const w = new WasmNorm(m.exports);
+  const kernels = Object.fromEntries(
+    (Object.keys(specs) as KernelName[]).map((k) => [k, (a: KernelArgs[typeof k]) => w.call(k, a)]),
+  ) as NormKernels;
+  return { kernels, error: null };
+}
+
+/** Compiles and instantiates norm.wasm synchronously (where the host can); never throws. */
 export function loadWasmKernels(): WasmLoad {
-  try {
-    if (typeof WebAssembly === 'undefined') return { kernels: null, error: 'WebAssembly is not available' };
-    const bytes = readFileSync(fileURLToPath(new URL('./norm.wasm', import.meta.url)));
-    // Compiling fails here when the engine lacks SIMD.
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-    const w = new WasmNorm(instance.exports as unknown as Exports);
-    const kernels = Object.fromEntries(
-      (Object.keys(specs) as KernelName[]).map((k) => [k, (a: KernelArgs[typeof k]) => w.call(k, a)]),
-    ) as NormKernels;
-    return { kernels, error: null };
-  } catch (err) {
-    return { kernels: null, error: (err as Error).message };
-  }
+  return wrap(instantiateWasmSync<Exports>(NORM_WASM));
+}
+
+/** The same, asynchronously (browsers); never rejects. */
+export async function loadWasmKernelsAsync(): Promise<WasmLoad> {
+  return wrap(await instantiateWasm<Exports>(NORM_WASM));
 }

@@ -9,6 +9,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { py } from './py_repr.js';
 import { checkOptions } from '../options.js';
+import { typeNameOf } from '../type_name.js';
 
 const INPLACE = { inplace: 'boolean' } as const;
 
@@ -17,11 +18,12 @@ interface InplaceOption {
 }
 
 export class ReLU extends Module {
+  static readonly typeName: string = 'ReLU';
   readonly inplace: boolean;
 
   constructor(o: InplaceOption = {}) {
     super();
-    checkOptions(new.target.name, o, INPLACE, { position: 1, positional: 'inplace' });
+    checkOptions(typeNameOf(new.target), o, INPLACE, { position: 1, positional: 'inplace' });
     this.inplace = o.inplace ?? false;
   }
 
@@ -35,6 +37,7 @@ export class ReLU extends Module {
 }
 
 export class LeakyReLU extends Module {
+  static readonly typeName: string = 'LeakyReLU';
   readonly negativeSlope: number;
   readonly inplace: boolean;
 
@@ -55,12 +58,14 @@ export class LeakyReLU extends Module {
 }
 
 export class Tanh extends Module {
+  static readonly typeName: string = 'Tanh';
   forward(x: Tensor): Tensor {
     return tanh(x);
   }
 }
 
 export class Sigmoid extends Module {
+  static readonly typeName: string = 'Sigmoid';
   forward(x: Tensor): Tensor {
     return sigmoid(x);
   }
@@ -68,6 +73,7 @@ export class Sigmoid extends Module {
 
 /** GELU, exact (erf) by default or `{ approximate: 'tanh' }`. */
 export class GELU extends Module {
+  static readonly typeName: string = 'GELU';
   readonly approximate: GeluApproximate;
 
   constructor(o: { approximate?: GeluApproximate } = {}) {
@@ -86,6 +92,7 @@ export class GELU extends Module {
 }
 
 export class ELU extends Module {
+  static readonly typeName: string = 'ELU';
   readonly alpha: number;
   readonly inplace: boolean;
 
@@ -122,6 +129,7 @@ abstract class InplaceActivation extends Module {
 
 /** min(max(x, 0), 6). */
 export class ReLU6 extends InplaceActivation {
+  static readonly typeName: string = 'ReLU6';
   forward(x: Tensor): Tensor {
     return relu6(x);
   }
@@ -129,6 +137,7 @@ export class ReLU6 extends InplaceActivation {
 
 /** Scaled ELU with PyTorch's fixed alpha (1.6733) and scale (1.0507). */
 export class SELU extends InplaceActivation {
+  static readonly typeName: string = 'SELU';
   forward(x: Tensor): Tensor {
     return selu(x);
   }
@@ -136,6 +145,7 @@ export class SELU extends InplaceActivation {
 
 /** x * sigmoid(x). */
 export class SiLU extends InplaceActivation {
+  static readonly typeName: string = 'SiLU';
   forward(x: Tensor): Tensor {
     return silu(x);
   }
@@ -143,6 +153,7 @@ export class SiLU extends InplaceActivation {
 
 /** x * relu6(x + 3) / 6 (PyTorch's repr never shows `inplace` for it). */
 export class Hardswish extends InplaceActivation {
+  static readonly typeName: string = 'Hardswish';
   protected override readonly showInplace = false;
 
   forward(x: Tensor): Tensor {
@@ -152,6 +163,7 @@ export class Hardswish extends InplaceActivation {
 
 /** log(1 + exp(beta x)) / beta, linear where beta x > threshold. */
 export class Softplus extends Module {
+  static readonly typeName: string = 'Softplus';
   readonly beta: number;
   readonly threshold: number;
 

@@ -13,6 +13,7 @@ import { Module } from './module.js';
 import { fmtFloat } from './norm_base.js';
 
 export class AdaIN extends Module {
+  static readonly typeName: string = 'AdaIN';
   readonly eps: number;
 
   constructor(o: { eps?: number } = {}) {

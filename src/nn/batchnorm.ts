@@ -12,12 +12,13 @@ import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { NormBase, plural, type NormOptions, type NormStatistics } from './norm_base.js';
 import { checkOptions } from '../options.js';
+import { typeNameOf } from '../type_name.js';
 
 export abstract class BatchNormNd extends NormBase {
   protected abstract readonly allowedDims: readonly number[];
 
   constructor(numFeatures: number, o: NormOptions = {}) {
-    checkOptions(new.target.name, o, { eps: 'number', momentum: 'number|null', affine: 'boolean', trackRunningStats: 'boolean' }, { position: 2, positional: 'eps' });
+    checkOptions(typeNameOf(new.target), o, { eps: 'number', momentum: 'number|null', affine: 'boolean', trackRunningStats: 'boolean' }, { position: 2, positional: 'eps' });
     super(numFeatures, o, { affine: true, track: true });
   }
 
@@ -74,13 +75,16 @@ export abstract class BatchNormNd extends NormBase {
 }
 
 export class BatchNorm1d extends BatchNormNd {
+  static readonly typeName: string = 'BatchNorm1d';
   protected readonly allowedDims = [2, 3] as const;
 }
 
 export class BatchNorm2d extends BatchNormNd {
+  static readonly typeName: string = 'BatchNorm2d';
   protected readonly allowedDims = [4] as const;
 }
 
 export class BatchNorm3d extends BatchNormNd {
+  static readonly typeName: string = 'BatchNorm3d';
   protected readonly allowedDims = [5] as const;
 }

@@ -17,6 +17,7 @@ function checkModule(m: unknown): asserts m is Module {
  * recursing per layer.
  */
 export class Sequential extends Module {
+  static readonly typeName: string = 'Sequential';
   constructor(...layers: Module[] | [readonly Module[]]) {
     super();
     const list = (layers.length === 1 && Array.isArray(layers[0]) ? layers[0] : layers) as readonly unknown[];
@@ -50,6 +51,7 @@ export class Sequential extends Module {
 
 /** `x + body(x)`: the skip connection of residual blocks. */
 export class Residual extends Module {
+  static readonly typeName: string = 'Residual';
   constructor(body: Module) {
     super();
     this.registerModule('body', body);
@@ -72,6 +74,7 @@ export class Residual extends Module {
  * PyTorch does.
  */
 export class ModuleList extends Module {
+  static readonly typeName: string = 'ModuleList';
   constructor(modules: Iterable<Module> = []) {
     super();
     if (modules === null || typeof modules !== 'object' || typeof (modules as Iterable<Module>)[Symbol.iterator] !== 'function' || modules instanceof Module) {
@@ -151,6 +154,7 @@ function checkModuleName(key: unknown): asserts key is string {
  * Python. Paths in `namedModules`/`stateDict` are the keys (`blocks.conv.weight`).
  */
 export class ModuleDict extends Module {
+  static readonly typeName: string = 'ModuleDict';
   constructor(modules: Record<string, Module> | Iterable<readonly [string, Module]> = {}) {
     super();
     this.update(modules);
@@ -249,6 +253,7 @@ export function numParameters(module: Module, opts: { trainable?: boolean } = {}
 
 /** `cat([branch(x) for branch in branches], dim)`. */
 export class Concat extends Module {
+  static readonly typeName: string = 'Concat';
   readonly dimension: number;
 
   constructor(branches: Module[], dim = 1) {

@@ -19,6 +19,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { resetLayerParameters } from './init.js';
 import { Module, Parameter } from './module.js';
 import { py } from './py_repr.js';
+import { typeNameOf } from '../type_name.js';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 const PADDING_MODES: readonly string[] = ['zeros', 'reflect', 'replicate', 'circular'];
@@ -169,8 +170,9 @@ abstract class ConvForward extends ConvNd {
 
 /** 1-D convolution over [N, C_in, L] (or [C_in, L]). */
 export class Conv1d extends ConvForward {
+  static readonly typeName: string = 'Conv1d';
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvModuleOptions = {}) {
-    checkOptions(new.target.name, o, CONV_OPTIONS, { position: 4, positional: 'stride' });
+    checkOptions(typeNameOf(new.target), o, CONV_OPTIONS, { position: 4, positional: 'stride' });
     super(1, inChannels, outChannels, kernelSize, o, false);
   }
 
@@ -181,8 +183,9 @@ export class Conv1d extends ConvForward {
 
 /** 2-D convolution over [N, C_in, H, W] (or [C_in, H, W]). */
 export class Conv2d extends ConvForward {
+  static readonly typeName: string = 'Conv2d';
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvModuleOptions = {}) {
-    checkOptions(new.target.name, o, CONV_OPTIONS, { position: 4, positional: 'stride' });
+    checkOptions(typeNameOf(new.target), o, CONV_OPTIONS, { position: 4, positional: 'stride' });
     super(2, inChannels, outChannels, kernelSize, o, false);
   }
 
@@ -193,8 +196,9 @@ export class Conv2d extends ConvForward {
 
 /** 3-D convolution over [N, C_in, D, H, W] (or [C_in, D, H, W]). */
 export class Conv3d extends ConvForward {
+  static readonly typeName: string = 'Conv3d';
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvModuleOptions = {}) {
-    checkOptions(new.target.name, o, CONV_OPTIONS, { position: 4, positional: 'stride' });
+    checkOptions(typeNameOf(new.target), o, CONV_OPTIONS, { position: 4, positional: 'stride' });
     super(3, inChannels, outChannels, kernelSize, o, false);
   }
 
@@ -228,6 +232,7 @@ abstract class ConvTransposeNd extends ConvNd {
 
 /** Transposed 1-D convolution over [N, C_in, L] (or [C_in, L]). */
 export class ConvTranspose1d extends ConvTransposeNd {
+  static readonly typeName: string = 'ConvTranspose1d';
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvTransposeModuleOptions = {}) {
     super(1, inChannels, outChannels, kernelSize, o);
   }
@@ -239,6 +244,7 @@ export class ConvTranspose1d extends ConvTransposeNd {
 
 /** Transposed 2-D convolution ("deconvolution"), the adjoint of Conv2d's input gradient. */
 export class ConvTranspose2d extends ConvTransposeNd {
+  static readonly typeName: string = 'ConvTranspose2d';
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvTransposeModuleOptions = {}) {
     super(2, inChannels, outChannels, kernelSize, o);
   }
@@ -250,6 +256,7 @@ export class ConvTranspose2d extends ConvTransposeNd {
 
 /** Transposed 3-D convolution over [N, C_in, D, H, W] (or [C_in, D, H, W]). */
 export class ConvTranspose3d extends ConvTransposeNd {
+  static readonly typeName: string = 'ConvTranspose3d';
   constructor(inChannels: number, outChannels: number, kernelSize: IntOrTuple, o: ConvTransposeModuleOptions = {}) {
     super(3, inChannels, outChannels, kernelSize, o);
   }

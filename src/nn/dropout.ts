@@ -12,6 +12,7 @@ import { emitWarning } from './warnings.js';
 import { py } from './py_repr.js';
 
 export class Dropout extends Module {
+  static readonly typeName: string = 'Dropout';
   readonly p: number;
   /** Accepted for PyTorch compatibility; normkit never modifies its inputs. */
   readonly inplace: boolean;
@@ -43,6 +44,7 @@ export class Dropout extends Module {
 
 /** Zeroes whole channels x[n, c] with probability p in training (a 3-D input is [N, C, L], as in PyTorch 1.13). */
 export class Dropout2d extends Module {
+  static readonly typeName: string = 'Dropout2d';
   readonly p: number;
   /** Accepted for PyTorch compatibility; normkit never modifies its inputs. */
   readonly inplace: boolean;

@@ -5,6 +5,7 @@ import { Module } from './module.js';
 import { checkOptions } from '../options.js';
 
 export class Flatten extends Module {
+  static readonly typeName: string = 'Flatten';
   readonly startDim: number;
   readonly endDim: number;
 

@@ -28,6 +28,7 @@ export interface FlexibleInstanceNormOptions extends InstanceNormOptions {
 }
 
 export class FlexibleInstanceNorm extends InstanceNorm2d {
+  static readonly typeName: string = 'FlexibleInstanceNorm';
   readonly condition: FallbackCondition;
   readonly fallback: 'identity';
   /** How many forward calls returned their input unchanged. */

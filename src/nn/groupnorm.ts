@@ -15,6 +15,7 @@ import { Module, Parameter } from './module.js';
 import { fmtFloat, plural, pyBool, type Normalization, type NormStatistics } from './norm_base.js';
 
 export class GroupNorm extends Module implements Normalization {
+  static readonly typeName: string = 'GroupNorm';
   readonly numGroups: number;
   readonly numChannels: number;
   readonly eps: number;

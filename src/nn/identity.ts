@@ -3,6 +3,7 @@ import { Module } from './module.js';
 
 /** Returns its input unchanged (PyTorch's `nn.Identity`; constructor arguments are ignored). */
 export class Identity extends Module {
+  static readonly typeName: string = 'Identity';
   forward(x: Tensor): Tensor {
     return x;
   }

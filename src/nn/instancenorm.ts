@@ -17,6 +17,7 @@ import { squeeze, unsqueeze } from '../ops/shape_ops.js';
 import { numel } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { NormBase, plural, type NormOptions, type NormStatistics } from './norm_base.js';
+import { typeNameOf } from '../type_name.js';
 
 export interface InstanceNormOptions extends NormOptions {
   momentum?: number;
@@ -30,7 +31,7 @@ export abstract class InstanceNormNd extends NormBase {
   protected abstract readonly noBatchDim: number;
 
   constructor(numFeatures: number, o: InstanceNormOptions = {}) {
-    checkOptions(new.target.name, o, INSTANCE_NORM_OPTIONS, { position: 2, positional: 'eps' });
+    checkOptions(typeNameOf(new.target), o, INSTANCE_NORM_OPTIONS, { position: 2, positional: 'eps' });
     if (o.momentum === null) throw new TypeError("instance_norm(): argument 'momentum' must be float, not None");
     super(numFeatures, o, { affine: false, track: false });
   }
@@ -90,13 +91,16 @@ export abstract class InstanceNormNd extends NormBase {
 }
 
 export class InstanceNorm1d extends InstanceNormNd {
+  static readonly typeName: string = 'InstanceNorm1d';
   protected readonly noBatchDim = 2;
 }
 
 export class InstanceNorm2d extends InstanceNormNd {
+  static readonly typeName: string = 'InstanceNorm2d';
   protected readonly noBatchDim = 3;
 }
 
 export class InstanceNorm3d extends InstanceNormNd {
+  static readonly typeName: string = 'InstanceNorm3d';
   protected readonly noBatchDim = 4;
 }

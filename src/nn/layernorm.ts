@@ -16,6 +16,7 @@ import { Module, Parameter } from './module.js';
 import { fmtFloat, pyBool, type Normalization, type NormStatistics } from './norm_base.js';
 
 export class LayerNorm extends Module implements Normalization {
+  static readonly typeName: string = 'LayerNorm';
   readonly normalizedShape: readonly number[];
   readonly eps: number;
   readonly elementwiseAffine: boolean;

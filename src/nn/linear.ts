@@ -11,6 +11,7 @@ import { Module, Parameter } from './module.js';
 import { py } from './py_repr.js';
 
 export class Linear extends Module {
+  static readonly typeName: string = 'Linear';
   readonly inFeatures: number;
   readonly outFeatures: number;
 

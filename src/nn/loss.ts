@@ -15,6 +15,7 @@ import { RuntimeError } from '../errors.js';
 import { checkOptions, type OptionSpec } from '../options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
+import { typeNameOf } from '../type_name.js';
 
 function needTarget(name: string, target: Tensor | undefined): Tensor {
   if (target === undefined) throw new RuntimeError(`${name}.forward() missing 1 required positional argument: 'target'`);
@@ -26,13 +27,14 @@ abstract class Loss extends Module {
   /** `spec`: the options a subclass takes besides reduction. */
   constructor(opts: { reduction?: Reduction } = {}, spec: OptionSpec = {}) {
     super();
-    checkOptions(new.target.name, opts, { reduction: 'string', ...spec }, { position: 1, positional: 'reduction' });
+    checkOptions(typeNameOf(new.target), opts, { reduction: 'string', ...spec }, { position: 1, positional: 'reduction' });
     this.reduction = checkReduction(opts.reduction ?? 'mean');
   }
 }
 
 /** Mean squared error: `mean((input - target)^2)` (or its sum, or per element). */
 export class MSELoss extends Loss {
+  static readonly typeName: string = 'MSELoss';
   forward(input: Tensor, target?: Tensor): Tensor {
     return mseLoss(input, needTarget(this.typeName, target), { reduction: this.reduction });
   }
@@ -40,6 +42,7 @@ export class MSELoss extends Loss {
 
 /** Mean absolute error: `mean(|input - target|)`. */
 export class L1Loss extends Loss {
+  static readonly typeName: string = 'L1Loss';
   forward(input: Tensor, target?: Tensor): Tensor {
     return l1Loss(input, needTarget(this.typeName, target), { reduction: this.reduction });
   }
@@ -57,6 +60,7 @@ export interface CrossEntropyLossOptions {
  * floats) or class probabilities; see `F.crossEntropy`.
  */
 export class CrossEntropyLoss extends Loss {
+  static readonly typeName: string = 'CrossEntropyLoss';
   readonly ignoreIndex: number;
   readonly labelSmoothing: number;
 
@@ -85,6 +89,7 @@ export interface BCEWithLogitsLossOptions {
 
 /** Sigmoid + binary cross entropy in one stable expression; see `F.binaryCrossEntropyWithLogits`. */
 export class BCEWithLogitsLoss extends Loss {
+  static readonly typeName: string = 'BCEWithLogitsLoss';
   constructor(opts: BCEWithLogitsLossOptions = {}) {
     super(opts, { weight: 'any', posWeight: 'any' });
     this.registerBuffer('weight', opts.weight ?? null);

@@ -7,6 +7,7 @@ import { NormkitError, RuntimeError, TypeError, fmtSize, pyTypeName } from '../e
 // Layers use tensor methods (x.add, x.mean): make sure they are attached whatever the entry point.
 import '../ops/methods.js';
 import { sameShape } from '../tensor/shape.js';
+import { typeNameOf } from '../type_name.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 
 export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Tensor) => void;
@@ -32,9 +33,13 @@ export abstract class Module {
   private readonly _hooks: ForwardHook[] = [];
   private readonly _preHooks: ForwardPreHook[] = [];
 
-  /** PyTorch's class name (`InstanceNorm2d`), used in paths, specs and messages. */
+  /**
+   * PyTorch's class name (`InstanceNorm2d`), used in reprs, specs, the
+   * analyzer and messages: the class's static `typeName` (minification-proof),
+   * or the class name of a user's subclass that declares none.
+   */
   get typeName(): string {
-    return this.constructor.name;
+    return typeNameOf(this.constructor);
   }
 
   abstract forward(input: Tensor, ...rest: Tensor[]): Tensor;

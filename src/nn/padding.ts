@@ -32,6 +32,7 @@ abstract class ModePad extends PadNd {
 }
 
 export class ReflectionPad1d extends ModePad {
+  static readonly typeName: string = 'ReflectionPad1d';
   protected readonly mode = 'reflect';
   constructor(padding: number | readonly number[]) {
     super(padding, 2);
@@ -40,6 +41,7 @@ export class ReflectionPad1d extends ModePad {
 
 /** Mirrors the map at its borders (the border row itself is not repeated); padding must be < the size. */
 export class ReflectionPad2d extends ModePad {
+  static readonly typeName: string = 'ReflectionPad2d';
   protected readonly mode = 'reflect';
   constructor(padding: number | readonly number[]) {
     super(padding, 4);
@@ -47,6 +49,7 @@ export class ReflectionPad2d extends ModePad {
 }
 
 export class ReplicationPad1d extends ModePad {
+  static readonly typeName: string = 'ReplicationPad1d';
   protected readonly mode = 'replicate';
   constructor(padding: number | readonly number[]) {
     super(padding, 2);
@@ -55,6 +58,7 @@ export class ReplicationPad1d extends ModePad {
 
 /** Repeats the border rows and columns. */
 export class ReplicationPad2d extends ModePad {
+  static readonly typeName: string = 'ReplicationPad2d';
   protected readonly mode = 'replicate';
   constructor(padding: number | readonly number[]) {
     super(padding, 4);
@@ -80,12 +84,14 @@ abstract class ConstantPadNd extends PadNd {
 }
 
 export class ConstantPad1d extends ConstantPadNd {
+  static readonly typeName: string = 'ConstantPad1d';
   constructor(padding: number | readonly number[], value: number) {
     super(padding, value, 2);
   }
 }
 
 export class ConstantPad2d extends ConstantPadNd {
+  static readonly typeName: string = 'ConstantPad2d';
   constructor(padding: number | readonly number[], value: number) {
     super(padding, value, 4);
   }
@@ -93,6 +99,7 @@ export class ConstantPad2d extends ConstantPadNd {
 
 /** Pads with zeros. */
 export class ZeroPad2d extends ConstantPadNd {
+  static readonly typeName: string = 'ZeroPad2d';
   constructor(padding: number | readonly number[]) {
     super(padding, 0, 4);
   }

@@ -8,6 +8,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 
 export class PixelShuffle extends Module {
+  static readonly typeName: string = 'PixelShuffle';
   readonly upscaleFactor: number;
 
   constructor(upscaleFactor: number) {
@@ -25,6 +26,7 @@ export class PixelShuffle extends Module {
 }
 
 export class PixelUnshuffle extends Module {
+  static readonly typeName: string = 'PixelUnshuffle';
   readonly downscaleFactor: number;
 
   constructor(downscaleFactor: number) {

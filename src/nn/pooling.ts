@@ -22,6 +22,7 @@ export interface MaxPool2dModuleOptions {
 }
 
 export class MaxPool2d extends Module {
+  static readonly typeName: string = 'MaxPool2d';
   readonly kernelSize: IntOrTuple;
   readonly stride: IntOrTuple;
   readonly padding: IntOrTuple;
@@ -56,6 +57,7 @@ export interface AvgPool2dModuleOptions {
 }
 
 export class AvgPool2d extends Module {
+  static readonly typeName: string = 'AvgPool2d';
   readonly kernelSize: IntOrTuple;
   readonly stride: IntOrTuple;
   readonly padding: IntOrTuple;
@@ -118,10 +120,12 @@ abstract class AdaptivePool2d extends Module {
 
 /** Average over PyTorch's adaptive windows so that the output is `outputSize` (null keeps that input size). */
 export class AdaptiveAvgPool2d extends AdaptivePool2d {
+  static readonly typeName: string = 'AdaptiveAvgPool2d';
   protected readonly op = adaptiveAvgPool2d;
 }
 
 /** Maximum over PyTorch's adaptive windows so that the output is `outputSize` (null keeps that input size). */
 export class AdaptiveMaxPool2d extends AdaptivePool2d {
+  static readonly typeName: string = 'AdaptiveMaxPool2d';
   protected readonly op = adaptiveMaxPool2d;
 }

@@ -20,6 +20,7 @@ export interface MaxPool1dModuleOptions {
 }
 
 export class MaxPool1d extends Module {
+  static readonly typeName: string = 'MaxPool1d';
   readonly kernelSize: IntOrTuple;
   readonly stride: IntOrTuple;
   readonly padding: IntOrTuple;
@@ -55,6 +56,7 @@ export interface AvgPool1dModuleOptions {
 const single = (v: IntOrTuple): number[] => (typeof v === 'number' ? [v] : [...v]);
 
 export class AvgPool1d extends Module {
+  static readonly typeName: string = 'AvgPool1d';
   readonly kernelSize: number[];
   readonly stride: number[];
   readonly padding: number[];
@@ -81,6 +83,7 @@ export class AvgPool1d extends Module {
 
 /** Average over PyTorch's adaptive windows so that the output length is `outputSize`. */
 export class AdaptiveAvgPool1d extends Module {
+  static readonly typeName: string = 'AdaptiveAvgPool1d';
   readonly outputSize: IntOrTuple;
 
   constructor(outputSize: IntOrTuple) {

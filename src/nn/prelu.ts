@@ -12,6 +12,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { Module, Parameter } from './module.js';
 
 export class PReLU extends Module {
+  static readonly typeName: string = 'PReLU';
   readonly numParameters: number;
   /** The initial slope (the weight itself is learned). */
   readonly init: number;

@@ -39,6 +39,7 @@ function pyTuple(items: readonly string[]): string {
  * @example new Upsample({ scaleFactor: 2, mode: 'nearest' }).call(x)   // [2, 3, 4, 4] -> [2, 3, 8, 8]
  */
 export class Upsample extends Module {
+  static readonly typeName: string = 'Upsample';
   readonly size: number | readonly number[] | undefined;
   readonly scaleFactor: number | readonly number[] | undefined;
   readonly mode: string;
@@ -89,6 +90,7 @@ export class Upsample extends Module {
 
 /** `Upsample` with mode 'nearest' (PyTorch's deprecated `nn.UpsamplingNearest2d`). */
 export class UpsamplingNearest2d extends Upsample {
+  static readonly typeName: string = 'UpsamplingNearest2d';
   constructor(opts: Pick<UpsampleOptions, 'size' | 'scaleFactor'> = {}) {
     checkOptions('UpsamplingNearest2d', opts, { size: 'ints', scaleFactor: 'numbers' }, { position: 1, positional: 'size' });
     super({ size: opts.size, scaleFactor: opts.scaleFactor, mode: 'nearest' });
@@ -97,6 +99,7 @@ export class UpsamplingNearest2d extends Upsample {
 
 /** `Upsample` with mode 'bilinear' and align_corners=True (PyTorch's deprecated `nn.UpsamplingBilinear2d`). */
 export class UpsamplingBilinear2d extends Upsample {
+  static readonly typeName: string = 'UpsamplingBilinear2d';
   constructor(opts: Pick<UpsampleOptions, 'size' | 'scaleFactor'> = {}) {
     checkOptions('UpsamplingBilinear2d', opts, { size: 'ints', scaleFactor: 'numbers' }, { position: 1, positional: 'size' });
     super({ size: opts.size, scaleFactor: opts.scaleFactor, mode: 'bilinear', alignCorners: true });

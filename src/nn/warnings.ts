@@ -1,9 +1,12 @@
 /**
  * normkit's warning channel. Fallbacks and other silent-in-PyTorch behaviour
- * are reported here: by default through Node's `process.emitWarning` (type
- * `NormkitWarning`, shown once on stderr); subscribe with `onWarning` to
- * collect them instead (then nothing is printed).
+ * are reported here: by default through the host's warning sink (#platform:
+ * Node's `process.emitWarning`, type `NormkitWarning`, on stderr; a browser's
+ * console.warn); subscribe with `onWarning` to collect them instead (then
+ * nothing is printed).
  */
+import { platform } from '#platform';
+
 export interface NormkitWarning {
   /** Stable identifier, e.g. `NK_FLEXIBLE_FALLBACK`. */
   code: string;
@@ -28,5 +31,5 @@ export function emitWarning(w: NormkitWarning): void {
     for (const l of listeners) l(w);
     return;
   }
-  process.emitWarning(w.message, { type: 'NormkitWarning', code: w.code });
+  platform.warn(w.message, w.code);
 }

@@ -8,6 +8,7 @@ import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { OptionSpec } from '../options.js';
 import { Optimizer, optimizerOptions, pyFloat, type ParamGroup, type ParamsInput } from './optimizer.js';
+import { typeNameOf } from '../type_name.js';
 
 /** The options Adam and AdamW take (PyTorch's keyword arguments, camelCase). */
 export const ADAM_OPTIONS: OptionSpec = { lr: 'number', betas: 'numbers', eps: 'number', weightDecay: 'number', amsgrad: 'boolean', maximize: 'boolean' };
@@ -31,12 +32,13 @@ export interface AdamState {
 }
 
 export class Adam extends Optimizer<AdamOptions, AdamState> {
+  static readonly typeName: string = 'Adam';
   /** AdamW: weight decay shrinks the parameter (p *= 1 - lr * wd) instead of adding to the gradient. */
   protected readonly decoupledWeightDecay: boolean = false;
 
   /** `new Adam(params)`, `new Adam(params, { lr: 0.01, betas: [0.9, 0.99] })`, or PyTorch's positional `new Adam(params, 0.01)`. */
   constructor(params: ParamsInput<AdamOptions>, opts: number | Partial<AdamOptions> = {}, ...extra: never[]) {
-    const o = optimizerOptions<AdamOptions>(new.target.name, opts, ADAM_OPTIONS, extra);
+    const o = optimizerOptions<AdamOptions>(typeNameOf(new.target), opts, ADAM_OPTIONS, extra);
     super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...o });
   }
 

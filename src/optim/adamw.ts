@@ -7,6 +7,7 @@ import { ADAM_OPTIONS, Adam, type AdamOptions } from './adam.js';
 import { optimizerOptions, type ParamsInput } from './optimizer.js';
 
 export class AdamW extends Adam {
+  static readonly typeName: string = 'AdamW';
   protected override readonly decoupledWeightDecay: boolean = true;
 
   /** As Adam's; the default weight decay is 0.01. */

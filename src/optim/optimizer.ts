@@ -8,6 +8,7 @@ import { noGrad } from '../tensor/grad_mode.js';
 import { TypeError, ValueError, pyTypeName } from '../errors.js';
 import { checkOptions, describeValue, type OptionSpec } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
+import { typeNameOf } from '../type_name.js';
 
 /** A group's hyperparameters (every optimizer has a learning rate). */
 export interface GroupOptions {
@@ -75,10 +76,15 @@ export abstract class Optimizer<O extends GroupOptions, S = unknown> {
     for (const g of groups) this.addParamGroup(g);
   }
 
+  /** PyTorch's class name (`Adam`): the class's static `typeName` (minification-proof), or a user subclass's class name. */
+  get typeName(): string {
+    return typeNameOf(this.constructor);
+  }
+
   /** Adds a group; missing hyperparameters come from the defaults. */
   addParamGroup(group: ParamGroupInput<O>): void {
     const spec = Object.fromEntries(['params', ...Object.keys(this.defaults)].map((k) => [k, 'any' as const]));
-    checkOptions(`${this.constructor.name} parameter group`, group, spec);
+    checkOptions(`${this.typeName} parameter group`, group, spec);
     const params = group.params;
     if (!Array.isArray(params)) throw new TypeError('a parameter group needs "params": a list of Tensors');
     for (const p of params) {

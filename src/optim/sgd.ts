@@ -25,6 +25,7 @@ interface SGDState {
 }
 
 export class SGD extends Optimizer<SGDOptions, SGDState> {
+  static readonly typeName: string = 'SGD';
   /** `new SGD(params, { lr: 0.1, momentum: 0.9 })`, or PyTorch's positional `new SGD(params, 0.1)`. */
   constructor(params: ParamsInput<SGDOptions>, opts: number | (Partial<SGDOptions> & { lr: number }), ...extra: never[]) {
     const o = optimizerOptions<SGDOptions>('SGD', opts, { lr: 'number', momentum: 'number', dampening: 'number', weightDecay: 'number', nesterov: 'boolean', maximize: 'boolean' }, extra);

@@ -1,6 +1,6 @@
 /** `normkit check --html FILE --svg FILE`: writes the report's pictures. */
 import { writeFileSync } from 'node:fs';
-import { UsageError } from '../cli/model_source.js';
+import { UsageError } from '../doctor/source.js';
 import { renderFlatSvg, renderHtml, renderSvg } from './html.js';
 import { renderPng } from './png.js';
 import type { ReportInput } from './model.js';

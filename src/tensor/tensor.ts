@@ -20,6 +20,7 @@ export interface MetaFacts {
  * shape and autograd bookkeeping only.
  */
 export class Tensor {
+  static readonly typeName: string = 'Tensor';
   readonly shape: readonly number[];
   /** Storage; `null` for a meta tensor. */
   readonly #data: Float32Array | null;

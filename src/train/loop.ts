@@ -71,7 +71,9 @@ export interface TrainResult {
 }
 
 /** The loss became NaN or infinite (usually: the learning rate is too high). */
-export class TrainingDiverged extends RuntimeError {}
+export class TrainingDiverged extends RuntimeError {
+  static readonly typeName: string = 'TrainingDiverged';
+}
 
 const LOSSES = { mse: mseLoss, l1: l1Loss } as const;
 

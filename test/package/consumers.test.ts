@@ -12,7 +12,7 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -80,7 +80,7 @@ after(() => {
 
 test('the tarball holds the built library, its sources, docs and licence, and no tests or oracle runner', () => {
   const files = new Set(packed.files.map((f) => f.path));
-  for (const f of ['package.json', 'LICENSE', 'README.md', 'docs/model-spec.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/kernels/norm.wasm', 'examples/collapsing-encoder.json']) {
+  for (const f of ['package.json', 'LICENSE', 'README.md', 'docs/model-spec.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/kernels/norm.wasm', 'examples/collapsing-encoder.json', 'dist/web/index.html', 'dist/web/normkit-analyzer.js']) {
     assert.ok(files.has(f), `${f} is missing`);
   }
   const unwanted = [...files].filter((f) => /^(test|bench|asm|dist\/test|dist\/bench)\/|(^|\/)oracle\/|\.tgz$|^\.npmrc$/.test(f));
@@ -193,4 +193,40 @@ test('the normkit bin runs', () => {
   const r = spawnSync(join(app, 'node_modules', '.bin', 'normkit'), ['check', 'healthy-classifier'], { cwd: app, encoding: 'utf8', env: cleanEnv() });
   assert.equal(r.status, 0, r.stdout + r.stderr);
   assert.match(r.stdout, /InstanceNorm|BatchNorm|ok/);
+});
+
+test('a browser bundler (esbuild, platform browser) takes the browser host through package.json imports, and the bundle works', async () => {
+  const dir = variant('browser', {
+    'package.json': JSON.stringify({ name: 'browser', type: 'module' }),
+    'index.js': `import { nn, analyze, fromSpec, normBackendInfo } from 'normkit';
+const m = fromSpec({ module: 'Sequential', layers: [{ module: 'Conv2d', args: { in_channels: 3, out_channels: 4, kernel_size: 3, stride: 2 } }, { module: 'InstanceNorm2d', args: { num_features: 4 } }] });
+const a = analyze(m, [1, 3, 4, 4]);
+console.log(JSON.stringify({ type: new nn.InstanceNorm2d(2).typeName, failure: a.failure && a.failure.error.type, backend: normBackendInfo().backend, threads: normBackendInfo().threadsPossible }));
+`,
+  });
+  const esbuild = createRequire(join(ROOT, 'package.json'))('esbuild') as typeof import('esbuild');
+  const r = await esbuild.build({ absWorkingDir: dir, entryPoints: ['index.js'], bundle: true, minify: true, platform: 'browser', format: 'esm', outfile: 'out.js', metafile: true, logLevel: 'silent' });
+  const inputs = Object.keys(r.metafile.inputs);
+  assert.ok(inputs.some((f) => f.endsWith('node_modules/normkit/dist/src/platform/browser.js')), 'the browser host');
+  assert.ok(!inputs.some((f) => f.endsWith('platform/node.js')), 'not the Node one');
+  // Minified, browser host, run here: the names survive, the kernels are the TypeScript ones, one thread.
+  assert.deepEqual(JSON.parse(run(process.execPath, ['out.js'], dir)), { type: 'InstanceNorm2d', failure: 'ValueError', backend: 'js', threads: false });
+});
+
+test('normkit serve from the installed package serves its web app', async () => {
+  const child = spawn(join(app, 'node_modules', '.bin', 'normkit'), ['serve', '--port', '0'], { cwd: app, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (c: Buffer) => {
+        out += c.toString();
+        const m = /(http:\/\/127\.0\.0\.1:\d+\/)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    assert.match(await (await fetch(url)).text(), /<title>normkit doctor<\/title>/);
+  } finally {
+    child.kill('SIGTERM');
+  }
 });

@@ -7,6 +7,7 @@
 import { NormkitError } from '../../errors.js';
 
 export class OnnxError extends NormkitError {
+  static readonly typeName: string = 'OnnxError';
   /** Where in the model the problem is (`ModelProto.graph.node[3]`); "" when not known. */
   readonly at: string;
   constructor(at: string, message: string) {

@@ -9,7 +9,7 @@ import { withNode } from '../analysis/spec_edit.js';
 import type { Fix } from '../analysis/types.js';
 import { isGeneralSpec } from '../spec/general.js';
 import type { SpecNode } from '../spec/spec.js';
-import { UsageError } from './model_source.js';
+import { UsageError } from './source.js';
 
 const TREE_KEYS = ['module', 'args', 'layers', 'body', 'branches', 'dim'];
 

@@ -1,0 +1,45 @@
+/**
+ * What the library needs from its host, in one place: environment settings,
+ * the core count, files shipped beside the code (the WebAssembly kernels),
+ * worker threads and a warning sink. Node's implementation is node.ts, the
+ * browsers' browser.ts; package.json's `imports` picks one for `#platform`
+ * (`browser` condition: bundlers targeting the web; `default`: Node), so no
+ * other file reads `process` or imports `node:` modules on the library's path
+ * (the CLI, the report's PNG writer and the training demo are Node-only).
+ */
+
+/** A started worker (Node: a worker thread). */
+export interface HostWorker {
+  postMessage(message: unknown): void;
+  /** Stops it; resolves once it is gone. */
+  terminate(): Promise<unknown>;
+}
+
+export interface Platform {
+  readonly name: 'node' | 'browser';
+  /** A setting such as NORMKIT_THREADS (Node: the process environment). */
+  env(name: string): string | undefined;
+  /** Cores worth spreading work over. */
+  cores(): number;
+  /**
+   * Whether this thread may start workers and block waiting for them (the
+   * pool's synchronous API waits in Atomics.wait, which a browser's main
+   * thread forbids). False means single-threaded kernels.
+   */
+  readonly canUseWorkers: boolean;
+  /** The bytes of a file shipped beside the code, read synchronously; null where only asynchronous reads exist (browsers). */
+  readAssetSync(url: URL): Uint8Array | null;
+  /** The bytes of a file shipped beside the code (browsers: fetched from the same place as the script). */
+  readAsset(url: URL): Promise<Uint8Array>;
+  /**
+   * Starts the worker module at `url` with `data`; `onFailure` is called once
+   * if it errors or exits. Throws where workers cannot start.
+   */
+  startWorker(url: URL, data: unknown, onFailure: () => void): HostWorker;
+  /** A file's bytes, by path (io.loadFile); throws where there is no file system (browsers). */
+  readFile(path: string): Uint8Array;
+  /** Writes a file (io.saveFile); throws where there is no file system. */
+  writeFile(path: string, bytes: Uint8Array): void;
+  /** Reports a normkit warning no listener took (Node: process.emitWarning; browsers: console.warn). */
+  warn(message: string, code: string): void;
+}

@@ -1,0 +1,99 @@
+/**
+ * The host seam (#platform): the browser implementation, exercised in Node
+ * (settings from globalThis.NORMKIT_ENV, no synchronous files, no workers,
+ * warnings to console.warn, no file system), the Node one, and the one
+ * WebAssembly loader both kernel families use (sync and async, its reasons
+ * when a module cannot load). Node keeps its behaviour: NORMKIT_NO_WASM and
+ * NORMKIT_GEMM in a child process.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { platform as browser } from '../../src/platform/browser.js';
+import { platform as node } from '../../src/platform/node.js';
+import { instantiateWasm, instantiateWasmSync } from '../../src/kernels/wasm_load.js';
+import { initWasm } from '../../src/kernels/wasm_init.js';
+import { onWarning, emitWarning } from '../../src/nn/warnings.js';
+
+const ROOT = new URL('../../../', import.meta.url).pathname;
+const normWasm = () => new URL('../../src/kernels/norm.wasm', import.meta.url);
+
+test('browser host: settings from NORMKIT_ENV, asynchronous files only, single-threaded, console warnings', async () => {
+  const g = globalThis as { NORMKIT_ENV?: Record<string, unknown> };
+  assert.equal(browser.name, 'browser');
+  assert.equal(browser.env('NORMKIT_THREADS'), undefined);
+  g.NORMKIT_ENV = { NORMKIT_THREADS: 3, NORMKIT_NO_WASM: '1' };
+  try {
+    assert.equal(browser.env('NORMKIT_THREADS'), '3');
+    assert.equal(browser.env('NORMKIT_NO_WASM'), '1');
+  } finally {
+    delete g.NORMKIT_ENV;
+  }
+  assert.ok(browser.cores() >= 1);
+  assert.equal(browser.canUseWorkers, false);
+  assert.equal(browser.readAssetSync(normWasm()), null);
+  assert.throws(() => browser.startWorker(new URL('file:///x.js'), {}, () => undefined), /single-threaded in the browser/);
+  assert.throws(() => browser.readFile('/etc/hostname'), /no file system in a browser/);
+  assert.throws(() => browser.writeFile('/tmp/x', new Uint8Array(1)), /no file system in a browser/);
+  // Assets are fetched (Node's fetch has no file: URLs, so here it fails the way a missing file would).
+  await assert.rejects(browser.readAsset(normWasm()), /fetch failed/);
+  const seen: unknown[][] = [];
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => void seen.push(a);
+  try {
+    browser.warn('layer 3 falls back', 'NK_FLEXIBLE_FALLBACK');
+  } finally {
+    console.warn = warn;
+  }
+  assert.deepEqual(seen, [['NormkitWarning [NK_FLEXIBLE_FALLBACK]: layer 3 falls back']]);
+});
+
+test('node host: the process environment, files beside the code, worker threads', () => {
+  assert.equal(node.name, 'node');
+  process.env['NORMKIT_TEST_SETTING'] = 'x';
+  try {
+    assert.equal(node.env('NORMKIT_TEST_SETTING'), 'x');
+  } finally {
+    delete process.env['NORMKIT_TEST_SETTING'];
+  }
+  assert.equal(node.canUseWorkers, true);
+  const bytes = node.readAssetSync(normWasm());
+  assert.ok(bytes !== null);
+  assert.deepEqual([...bytes.subarray(0, 4)], [0, 0x61, 0x73, 0x6d]);
+});
+
+test('the WebAssembly loader: sync and async give the same module; a missing file or a bad URL is a reason, not a throw', async () => {
+  const s = instantiateWasmSync<{ heapBase(): number }>(normWasm);
+  assert.equal(s.error, null);
+  const a = await instantiateWasm<{ heapBase(): number }>(normWasm);
+  assert.equal(a.error, null);
+  assert.equal(s.exports!.heapBase(), a.exports!.heapBase());
+  const missing = instantiateWasmSync(() => new URL('../../src/kernels/none.wasm', import.meta.url));
+  assert.equal(missing.exports, null);
+  assert.match(missing.error!, /ENOENT/);
+  const noBase = instantiateWasmSync(() => new URL('./norm.wasm', undefined as unknown as string));
+  assert.match(noBase.error!, /Invalid URL/);
+  assert.deepEqual(await initWasm(), { norm: 'wasm', gemm: 'wasm-simd', normError: null, gemmError: null });
+});
+
+test('warnings with no listener go to the host sink; with one, only to it', () => {
+  const got: string[] = [];
+  const off = onWarning((w) => got.push(`${w.code}: ${w.message}`));
+  emitWarning({ code: 'NK_TEST', message: 'm', module: 'X' });
+  off();
+  assert.deepEqual(got, ['NK_TEST: m']);
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `const { emitWarning } = await import(${JSON.stringify(join(ROOT, 'dist/src/nn/warnings.js'))}); emitWarning({ code: 'NK_TEST', message: 'to stderr', module: 'X' });`], { encoding: 'utf8' });
+  assert.match(r.stderr, /NormkitWarning: to stderr/);
+});
+
+test('Node behaviour kept: NORMKIT_NO_WASM=1 and NORMKIT_GEMM=js pick the JavaScript kernels, and initWasm() respects them', () => {
+  const probe = `const m = await import(${JSON.stringify(join(ROOT, 'dist/src/index.js'))}); const i = m.normBackendInfo(); console.log(JSON.stringify({ backend: i.backend, error: i.wasmError, threads: i.threads, init: await m.initWasm() }));`;
+  const run = (env: Record<string, string>) => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { encoding: 'utf8', env: { ...process.env, ...env } });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout);
+  };
+  assert.deepEqual(run({ NORMKIT_NO_WASM: '1', NORMKIT_THREADS: '3' }), { backend: 'js', error: 'disabled by NORMKIT_NO_WASM=1', threads: 3, init: { norm: 'js', gemm: 'scalar', normError: 'disabled by NORMKIT_NO_WASM=1', gemmError: null } });
+  assert.deepEqual(run({ NORMKIT_GEMM: 'js', NORMKIT_THREADS: '1' }), { backend: 'wasm', error: null, threads: 1, init: { norm: 'wasm', gemm: 'scalar', normError: null, gemmError: null } });
+});
