@@ -8,6 +8,7 @@ import { noGrad } from '../tensor/grad_mode.js';
 import { TypeError, ValueError, pyTypeName } from '../errors.js';
 import { checkOptions, describeValue, type OptionSpec } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
+import { emitWarning } from '../nn/warnings.js';
 
 /** A group's hyperparameters (every optimizer has a learning rate). */
 export interface GroupOptions {
@@ -86,10 +87,19 @@ export abstract class Optimizer<O extends GroupOptions, S = unknown> {
       if (!p.isLeaf) throw new ValueError("can't optimize a non-leaf Tensor");
     }
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
-    if (params.some((p) => seen.has(p)) || new Set(params).size !== params.length) {
-      throw new ValueError('some parameters appear in more than one parameter group');
+    if (params.some((p) => seen.has(p))) throw new ValueError('some parameters appear in more than one parameter group');
+    const unique = [...new Set(params)];
+    if (unique.length !== params.length) {
+      // PyTorch 1.13 warns and then steps such a parameter once per listing; normkit keeps it once
+      emitWarning({
+        code: 'NK_OPTIM_DUPLICATE_PARAMS',
+        module: this.constructor.name,
+        message:
+          'optimizer contains a parameter group with duplicate parameters; in future, this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information ' +
+          `(normkit keeps each parameter once: ${params.length - unique.length} duplicate${params.length - unique.length === 1 ? '' : 's'} dropped)`,
+      });
     }
-    const full = { ...this.defaults, ...group, params: [...params] } as ParamGroup<O>;
+    const full = { ...this.defaults, ...group, params: unique } as ParamGroup<O>;
     // Every hyperparameter has its default's type (a number, a boolean, a list of numbers), before validate compares values.
     for (const [k, d] of Object.entries(this.defaults)) {
       const v: unknown = (full as unknown as Record<string, unknown>)[k];
