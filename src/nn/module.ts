@@ -3,7 +3,8 @@
  * with PyTorch's names, forward hooks, and the error annotation that tells
  * which module (by its dotted `named_modules()` path) raised.
  */
-import { NormkitError, RuntimeError, TypeError, fmtSize, pyTypeName } from '../errors.js';
+import { NormkitError, RuntimeError, TypeError, ValueError, fmtSize, pyTypeName } from '../errors.js';
+import { checkOptions } from '../options.js';
 // Layers use tensor methods (x.add, x.mean): make sure they are attached whatever the entry point.
 import '../ops/methods.js';
 import { sameShape } from '../tensor/shape.js';
@@ -129,6 +130,7 @@ export abstract class Module {
   }
 
   train(mode = true): this {
+    if (typeof mode !== 'boolean') throw new ValueError('training mode is expected to be boolean', { kind: 'argument' });
     this.training = mode;
     for (const m of this._modules.values()) {
       // Leaves directly (no call per layer of a 100,000-layer Sequential); subclasses that override train keep their hook.
@@ -248,8 +250,9 @@ export abstract class Module {
    * attached). With `strict` (default), missing or unexpected keys raise like
    * PyTorch's `load_state_dict`; shapes must match either way.
    */
-  loadStateDict(state: Map<string, Tensor> | Record<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
-    const strict = opts?.strict ?? true;
+  loadStateDict(state: Map<string, Tensor> | Record<string, Tensor>, opts: { strict?: boolean } | boolean = {}): LoadResult {
+    // PyTorch's positional `load_state_dict(sd, False)` or `{ strict: false }`
+    const strict = typeof opts === 'boolean' ? opts : checkOptions('loadStateDict', opts, { strict: 'boolean' }, { position: 2, positional: 'strict' }).strict ?? true;
     if (state === null || typeof state !== 'object') {
       throw new TypeError(`Expected state_dict to be dict-like, got ${pyTypeName(state)}.`, { kind: 'argument' });
     }
