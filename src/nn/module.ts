@@ -140,7 +140,8 @@ export abstract class Module {
     return this;
   }
 
-  eval(): this {
+  eval(...args: never[]): this {
+    if (args.length > 0) throw new TypeError(`eval() takes no arguments (${args.length} given); for a mode, call train(mode)`, { kind: 'argument' });
     return this.train(false);
   }
 

@@ -10,7 +10,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { F, NormkitError, TypeError, ValueError, full, manualSeed, nn, ones, optim, randn, tensor, zeros, zerosLike, onesLike } from '../../src/index.js';
+import { F, NormkitError, TypeError, ValueError, analyze, full, importOnnx, manualSeed, nn, ones, optim, randn, tensor, toOnnx, zeros, zerosLike, onesLike } from '../../src/index.js';
 import '../../src/ops/methods.js';
 
 function raises(f: () => unknown, message: RegExp): void {
@@ -192,4 +192,21 @@ test('tensor factories check their options: tensor, full, zerosLike, onesLike', 
   raises(() => loose(zerosLike)([1, 2]), /zeros_like\(\): input/);
   // optimizers and schedulers were checked already; one more: a scheduler's snake_case key
   raises(() => new optim.StepLR(new optim.SGD([ones(1).requiresGrad_()], 0.1), js({ step_size: 2 })), /StepLR: unknown option 'step_size' \(did you mean stepSize\?\)/);
+});
+
+test('tensor methods, toOnnx, importOnnx, analyze, numParameters, eval: PyTorch\'s keywords work, typos and wrong kinds raise', () => {
+  const x = tensor([1, 2]);
+  const y = tensor([10, 20]);
+  assert.deepEqual(Array.from(x.add(y, { alpha: 2 }).data), [21, 42]);
+  assert.deepEqual(Array.from(x.sub(y, { alpha: 0.5 }).data), [-4, -8]);
+  assert.deepEqual(Array.from(x.add(3, { alpha: 2 }).data), [7, 8]);
+  raises(() => x.add(y, js({ aplha: 2 })), /add: unknown option 'aplha' \(did you mean alpha\?\)/);
+  raises(() => x.add(y, js(2)), /add: argument 2 .*PyTorch's positional alpha\? Pass it by name: \{ alpha: 2 \}/);
+  raises(() => randn(2).requiresGrad_(js('yes')), /requires_grad_\(\): argument 'requires_grad' \(position 1\) must be bool, not str/);
+  const relu = new nn.ReLU();
+  raises(() => toOnnx(relu, js({ inputs: { input: [1, 2] }, opst: 13 })), /toOnnx: unknown option 'opst' \(did you mean opset\?\)/);
+  raises(() => importOnnx(toOnnx(relu, { inputs: { input: [1, 2] } }), js({ constnts: {} })), /importOnnx: unknown option 'constnts' \(did you mean constants\?\)/);
+  raises(() => analyze(relu, { input: [1, 2] }, js({ mod: 'eval' })), /analyze: unknown option 'mod' \(did you mean mode\?\)/);
+  raises(() => nn.numParameters(new nn.Linear(2, 2), js({ trainabel: true })), /numParameters: unknown option 'trainabel' \(did you mean trainable\?\)/);
+  raises(() => loose(relu.eval.bind(relu))(false), /eval\(\) takes no arguments \(1 given\); for a mode, call train\(mode\)/);
 });

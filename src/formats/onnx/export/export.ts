@@ -7,6 +7,7 @@
  * module paths. The model is exported in eval mode (running statistics).
  */
 import { OnnxError } from '../errors.js';
+import { checkOptions, isOptionsObject } from '../../../options.js';
 import { encodeModel, type DeepPartial } from '../encode.js';
 import { DataType, type ValueInfoProto } from '../proto.js';
 import { lowerModule } from '../../../graph/lower.js';
@@ -42,6 +43,8 @@ export const EXPORT_MAX_OPSET = 18;
  * graph keeps its own. Unsupported nodes raise an OnnxError naming them.
  */
 export function toOnnx(model: Module | Graph, opts: ExportOptions): Uint8Array {
+  checkOptions('toOnnx', opts, { inputs: 'any', opset: 'int', outputNames: 'any', producerName: 'string' }, { position: 2 });
+  if (opts === undefined || !isOptionsObject(opts.inputs)) throw new OnnxError('', 'toOnnx needs the input shapes: toOnnx(model, { inputs: { input: [1, 3, 64, 64] } })');
   const opset = opts.opset ?? 17;
   if (!Number.isInteger(opset) || opset < EXPORT_MIN_OPSET || opset > EXPORT_MAX_OPSET) {
     throw new OnnxError('', `opset ${opset} is not supported for export (${EXPORT_MIN_OPSET}–${EXPORT_MAX_OPSET})`);

@@ -16,6 +16,7 @@
  * Every problem is an OnnxError; unsupported ops are reported all at once.
  */
 import { NormkitError } from '../../../errors.js';
+import { checkOptions } from '../../../options.js';
 import { GraphBuilder } from '../../../graph/builder.js';
 import type { Graph } from '../../../graph/graph.js';
 import '../../../graph/ops/index.js';
@@ -232,7 +233,7 @@ export function supportedOnnxOps(): string[] {
 /** Decodes and imports an ONNX model. */
 export function importOnnx(bytes: Uint8Array | ModelProto, opts: ImportOptions = {}): ImportResult {
   const model = bytes instanceof Uint8Array ? decodeModelProto(bytes) : bytes;
-  return new Importer(model, opts).run();
+  return new Importer(model, checkOptions('importOnnx', opts, { constants: 'any' }, { position: 2 })).run();
 }
 
 class Importer {
