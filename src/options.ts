@@ -13,9 +13,10 @@
  */
 import { TypeError } from './errors.js';
 import { typeNameOf } from './type_name.js';
+import { Tensor } from './tensor/tensor.js';
 
-/** What an option takes. `int`: an integer; `ints`: an integer or an array of them; `any`: not checked here. */
-export type OptionKind = 'number' | 'int' | 'ints' | 'boolean' | 'string' | 'numbers' | 'any';
+/** What an option takes. `int`: an integer; `ints`: an integer or an array of them; `tensor`: a Tensor; `any`: not checked here. */
+export type OptionKind = 'number' | 'int' | 'ints' | 'boolean' | 'string' | 'numbers' | 'tensor' | 'any';
 
 /** Known keys and their kinds; `|null` accepts null too (PyTorch's None). */
 export type OptionSpec = Readonly<Record<string, OptionKind | `${OptionKind}|null`>>;
@@ -100,6 +101,8 @@ function kindMatches(kind: OptionKind, v: unknown): boolean {
       return typeof v === 'boolean';
     case 'string':
       return typeof v === 'string';
+    case 'tensor':
+      return v instanceof Tensor;
     case 'any':
       return true;
   }
@@ -112,6 +115,7 @@ const KIND_WORDS: Record<OptionKind, string> = {
   numbers: 'a number or an array of numbers',
   boolean: 'a boolean',
   string: 'a string',
+  tensor: 'a Tensor',
   any: 'anything',
 };
 
@@ -137,10 +141,11 @@ export interface CheckOptionsContext {
 export function checkOptions<T extends object>(where: string, options: T | undefined, spec: OptionSpec, ctx: CheckOptionsContext = {}): T {
   if (options === undefined) return {} as T;
   const at = ctx.position === undefined ? 'the options' : `argument ${ctx.position}`;
-  if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof Map) {
+  if (!isOptionsObject(options)) {
+    const shown = options instanceof Tensor ? 'tensor' : typeof options === 'string' ? JSON.stringify(options) : String(options);
     const hint =
-      ctx.positional && options !== null && typeof options !== 'object'
-        ? ` (PyTorch's positional ${ctx.positional}? Pass it by name: { ${ctx.positional}: ${typeof options === 'string' ? JSON.stringify(options) : String(options)} })`
+      ctx.positional && options !== null && (typeof options !== 'object' || options instanceof Tensor)
+        ? ` (PyTorch's positional ${ctx.positional}? Pass it by name: { ${ctx.positional}: ${shown} })`
         : '';
     throw argumentError(`${where}: ${at} must be an options object such as { ${Object.keys(spec).slice(0, 2).join(', ')} }, got ${describeValue(options)}${hint}`);
   }
@@ -161,7 +166,51 @@ export function checkOptions<T extends object>(where: string, options: T | undef
   return options;
 }
 
-/** Checks a positional argument's kind: `Linear: in_features must be an integer, got the string "3"`. */
-export function checkArgument(where: string, name: string, value: unknown, kind: OptionKind): void {
-  if (!kindMatches(kind, value)) throw argumentError(`${where}: ${name} must be ${KIND_WORDS[kind]}, got ${describeValue(value)}`);
+/** A plain object (`{ ... }`, no class instance such as a Tensor, a Map or an array): what an options argument must be. */
+export function isOptionsObject(v: unknown): v is Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * Checks a positional argument's kind: `Linear: in_features must be an
+ * integer, got the string "3"`; `|null` accepts null. An options object where
+ * a value belongs says that this argument goes by position.
+ */
+export function checkArgument(where: string, name: string, value: unknown, kind: OptionKind | `${OptionKind}|null`): void {
+  const [base, nullable] = kind.endsWith('|null') ? [kind.slice(0, -5) as OptionKind, true] : [kind as OptionKind, false];
+  if (value === null ? nullable : kindMatches(base, value)) return;
+  const hint = isOptionsObject(value) ? ` (${name} goes by position here, as PyTorch's positional argument)` : '';
+  throw argumentError(`${where}: ${name} must be ${KIND_WORDS[base]}${nullable ? ' or null' : ''}, got ${describeValue(value)}${hint}`);
+}
+
+/** One of a function's trailing arguments: a value by PyTorch's name and kind, and its default. */
+export type Trailing = readonly [name: string, kind: OptionKind | `${OptionKind}|null`, dflt: unknown];
+
+/**
+ * PyTorch's positional-or-keyword trailing arguments in JavaScript: either
+ * the values by position (`leakyRelu(x, 0.2)`, PyTorch's
+ * `leaky_relu(x, 0.2)`) or one options object by their camelCase names
+ * (`leakyRelu(x, { negativeSlope: 0.2 })`, PyTorch's
+ * `leaky_relu(x, negative_slope=0.2)`). Checks kinds and keys (a
+ * TypeError naming the argument); returns the values in order, defaults
+ * filled in. `position` is the first trailing argument's (for messages).
+ */
+export function trailingArgs(where: string, given: readonly unknown[], params: readonly Trailing[], position: number): unknown[] {
+  if (given.length === 1 && isOptionsObject(given[0])) {
+    const spec: Record<string, OptionKind | `${OptionKind}|null`> = {};
+    for (const [name, kind] of params) spec[camelCase(name)] = kind;
+    const o = checkOptions(where, given[0], spec, { position });
+    return params.map(([name, , d]) => (o[camelCase(name)] === undefined ? d : o[camelCase(name)]));
+  }
+  if (given.length > params.length) {
+    throw argumentError(`${where}: takes ${params.length} argument${params.length === 1 ? '' : 's'} after the input (${params.map(([n]) => n).join(', ')}), got ${given.length}`);
+  }
+  return params.map(([name, kind, d], i) => {
+    const v = given[i];
+    if (v === undefined) return d;
+    checkArgument(where, name, v, kind);
+    return v;
+  });
 }

@@ -17,6 +17,7 @@ import { producers, type Graph, type GraphNode } from '../graph/graph.js';
 import { lowerModule } from '../graph/lower.js';
 import { withTraining } from '../graph/interpret.js';
 import { Module } from '../nn/module.js';
+import { checkOptions } from '../options.js';
 import { causeChain, chainBlocks } from './cause.js';
 import { shapesByName, traceGraph, type InputShapes, type Trace } from './trace.js';
 import type { Analysis, CauseStep, Failure, FailureKind, ModuleRecord, Mode, NormReport } from './types.js';
@@ -200,7 +201,7 @@ export function analyzeIfHealthy(g: Graph, shapes: Record<string, number[]>, mod
 }
 
 export function analyze(model: Module | Graph, inputShape: InputShapes, opts: AnalyzeOptions = {}): Analysis {
-  const mode = opts.mode ?? 'train';
+  const mode = checkOptions('analyze', opts, { mode: 'string' }, { position: 3, positional: 'mode' }).mode ?? 'train';
   checkMode(mode);
   if (Array.isArray(inputShape)) checkInputShape(inputShape as number[]);
   return analyzeGraph(graphOf(model), inputShape, mode);

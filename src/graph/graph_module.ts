@@ -57,7 +57,7 @@ export class GraphModule extends Module {
     const parts = path.split('.');
     let holder: Module = this;
     for (const part of parts.slice(0, -1)) {
-      let next = [...holder.namedChildren()].find(([n]) => n === part)?.[1];
+      let next = [...holder.childEntries()].find(([n]) => n === part)?.[1];
       if (next === undefined) {
         next = new Namespace('Module');
         holder.registerModule(part, next);

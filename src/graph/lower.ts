@@ -56,7 +56,7 @@ export function lowerInto(b: GraphBuilder, m: Module, path: string, inputs: stri
   const step = (mod: Module, at: string, xs: string[], done: Done, leafName?: string): void => {
     if (mod instanceof Sequential) {
       const scope = b.openScope(at, mod.typeName, xs);
-      const children = [...mod.namedChildren()].map(([n, c]) => [join(at, n), c] as [string, Module]);
+      const children = [...mod.childEntries()].map(([n, c]) => [join(at, n), c] as [string, Module]);
       inOrder(children, xs, false, (all) => {
         scope.outputs = all.length ? all[all.length - 1]! : xs;
         done(scope.outputs);
@@ -74,7 +74,7 @@ export function lowerInto(b: GraphBuilder, m: Module, path: string, inputs: stri
     if (mod instanceof Concat) {
       const scope = b.openScope(at, mod.typeName, xs);
       const list = mod.getSubmodule('branches') as ModuleList;
-      const children = [...list.namedChildren()].map(([n, c]) => [join(at, `branches.${n}`), c] as [string, Module]);
+      const children = [...list.childEntries()].map(([n, c]) => [join(at, `branches.${n}`), c] as [string, Module]);
       inOrder(children, xs, true, (all) => {
         scope.outputs = b.node('cat', all.map((o) => o[0]!), { scope: at, attrs: { dim: mod.dimension } });
         done(scope.outputs);

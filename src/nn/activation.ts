@@ -8,7 +8,7 @@ import { elu, gelu, hardswish, leakyRelu, relu, relu6, selu, sigmoid, silu, soft
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { py } from './py_repr.js';
-import { checkOptions } from '../options.js';
+import { checkArgument, checkOptions, isOptionsObject } from '../options.js';
 import { typeNameOf } from '../type_name.js';
 
 const INPLACE = { inplace: 'boolean' } as const;
@@ -36,16 +36,32 @@ export class ReLU extends Module {
   }
 }
 
+/**
+ * A first argument by position (`new LeakyReLU(0.2)`, PyTorch's
+ * `LeakyReLU(0.2)`) or all of them as PyTorch's keywords
+ * (`new LeakyReLU({ negativeSlope: 0.2, inplace: true })`); kinds checked.
+ */
+function firstOrKeywords<K extends string>(where: string, first: unknown, rest: object, name: K, spec: Record<K | 'inplace', 'number' | 'boolean'>, dflt: number): { value: number; inplace: boolean } {
+  if (isOptionsObject(first)) {
+    const o = checkOptions(where, first as Record<string, unknown>, spec, { position: 1 });
+    return { value: (o[name] as number | undefined) ?? dflt, inplace: (o['inplace'] as boolean | undefined) ?? false };
+  }
+  checkArgument(where, name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), first, 'number');
+  const o = checkOptions(where, rest as InplaceOption, INPLACE, { position: 2, positional: 'inplace' });
+  return { value: first as number, inplace: o.inplace ?? false };
+}
+
 export class LeakyReLU extends Module {
   static readonly typeName: string = 'LeakyReLU';
   readonly negativeSlope: number;
   readonly inplace: boolean;
 
-  constructor(negativeSlope = 0.01, o: InplaceOption = {}) {
+  /** `new LeakyReLU(0.2)`, `new LeakyReLU(0.2, { inplace })` or `new LeakyReLU({ negativeSlope: 0.2 })`. */
+  constructor(negativeSlope: number | { negativeSlope?: number; inplace?: boolean } = 0.01, o: InplaceOption = {}) {
     super();
-    checkOptions('LeakyReLU', o, INPLACE, { position: 2, positional: 'inplace' });
-    this.negativeSlope = negativeSlope;
-    this.inplace = o.inplace ?? false;
+    const a = firstOrKeywords('LeakyReLU', negativeSlope, o, 'negativeSlope', { negativeSlope: 'number', inplace: 'boolean' }, 0.01);
+    this.negativeSlope = a.value;
+    this.inplace = a.inplace;
   }
 
   forward(x: Tensor): Tensor {
@@ -96,11 +112,12 @@ export class ELU extends Module {
   readonly alpha: number;
   readonly inplace: boolean;
 
-  constructor(alpha = 1, o: InplaceOption = {}) {
+  /** `new ELU(0.5)`, `new ELU(0.5, { inplace })` or `new ELU({ alpha: 0.5 })`. */
+  constructor(alpha: number | { alpha?: number; inplace?: boolean } = 1, o: InplaceOption = {}) {
     super();
-    checkOptions('ELU', o, INPLACE, { position: 2, positional: 'inplace' });
-    this.alpha = alpha;
-    this.inplace = o.inplace ?? false;
+    const a = firstOrKeywords('ELU', alpha, o, 'alpha', { alpha: 'number', inplace: 'boolean' }, 1);
+    this.alpha = a.value;
+    this.inplace = a.inplace;
   }
 
   forward(x: Tensor): Tensor {
@@ -119,6 +136,7 @@ abstract class InplaceActivation extends Module {
 
   constructor(o: InplaceOption = {}) {
     super();
+    checkOptions(new.target.name, o, INPLACE, { position: 1, positional: 'inplace' });
     this.inplace = o.inplace ?? false;
   }
 
@@ -167,9 +185,16 @@ export class Softplus extends Module {
   readonly beta: number;
   readonly threshold: number;
 
-  constructor(beta = 1, threshold = 20) {
+  /** `new Softplus(2, 10)` (PyTorch's positional beta, threshold) or `new Softplus({ beta: 2, threshold: 10 })`. */
+  constructor(beta: number | { beta?: number; threshold?: number } = 1, threshold = 20) {
     super();
-    this.beta = beta;
+    if (isOptionsObject(beta)) {
+      const o = checkOptions('Softplus', beta as { beta?: number; threshold?: number }, { beta: 'number', threshold: 'number' }, { position: 1 });
+      [beta, threshold] = [o.beta ?? 1, o.threshold ?? 20];
+    }
+    checkArgument('Softplus', 'beta', beta, 'number');
+    checkArgument('Softplus', 'threshold', threshold, 'number');
+    this.beta = beta as number;
     this.threshold = threshold;
   }
 

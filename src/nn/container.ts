@@ -3,6 +3,7 @@ import { add } from '../ops/elementwise.js';
 import { cat } from '../ops/shape_ops.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { IndexError, KeyError, RuntimeError, TypeError, pyTypeName } from '../errors.js';
+import { checkOptions } from '../options.js';
 import { Module } from './module.js';
 
 /** PyTorch's TypeError for a container member that is not a module. */
@@ -240,6 +241,7 @@ export class ModuleDict extends Module {
  */
 export function numParameters(module: Module, opts: { trainable?: boolean } = {}): number {
   if (!(module instanceof Module)) throw new TypeError(`numParameters: expected a Module, got ${pyTypeName(module)}`, { kind: 'argument' });
+  checkOptions('numParameters', opts, { trainable: 'boolean' }, { position: 2, positional: 'trainable' });
   const seen = new Set<Tensor>();
   let n = 0;
   for (const p of module.parameters()) {

@@ -11,7 +11,7 @@
 import { ValueError, fmtValue } from '../errors.js';
 import { conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvPadding, type ConvTransposeOptions } from '../ops/conv.js';
 import { conv3d, convTranspose3d } from '../ops/conv3d.js';
-import { checkOptions, type OptionSpec } from '../options.js';
+import { checkArgument, checkOptions, type OptionSpec } from '../options.js';
 import { pad, type PadMode } from '../ops/pad.js';
 import { expandParam, type IntOrTuple } from '../ops/window_args.js';
 import { zeros } from '../tensor/creation.js';
@@ -78,9 +78,12 @@ export abstract class ConvNd extends Module {
     transposed: boolean,
   ) {
     super();
+    const cls = new.target.name;
     for (const [name, v] of [['in_channels', inChannels], ['out_channels', outChannels]] as const) {
+      checkArgument(cls, name, v, 'int');
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new ValueError(`${name} must be a non-negative integer, got ${fmtValue(v)}`, { kind: 'argument' });
     }
+    if (typeof kernelSize !== 'number' && !Array.isArray(kernelSize)) checkArgument(cls, 'kernel_size', kernelSize, 'ints');
     const groups = o.groups ?? 1;
     if (!Number.isInteger(groups) || groups <= 0) throw new ValueError('groups must be a positive integer', { kind: 'argument' });
     if (inChannels % groups !== 0) throw new ValueError('in_channels must be divisible by groups', { kind: 'argument' });

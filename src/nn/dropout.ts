@@ -5,11 +5,26 @@
  * PyTorch it warns (once per layer, through `onWarning`) about inputs that are not 4-D.
  */
 import { checkDropoutP, dropout, dropout2d } from '../ops/dropout.js';
-import { checkOptions } from '../options.js';
+import { checkArgument, checkOptions, isOptionsObject } from '../options.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
 import { emitWarning } from './warnings.js';
 import { py } from './py_repr.js';
+
+/** (p, inplace) from the positional form or PyTorch's keywords; p's kind and range checked. */
+function dropoutArgs(where: string, pOrOptions: number | { p?: number; inplace?: boolean }, o: { inplace?: boolean }): [number, boolean] {
+  let p: unknown;
+  if (isOptionsObject(pOrOptions)) {
+    o = checkOptions(where, pOrOptions, { p: 'number', inplace: 'boolean' }, { position: 1 });
+    p = pOrOptions.p ?? 0.5;
+  } else {
+    checkOptions(where, o, { inplace: 'boolean' }, { position: 2, positional: 'inplace' });
+    p = pOrOptions;
+  }
+  checkArgument(where, 'p', p, 'number');
+  checkDropoutP(p as number);
+  return [p as number, o.inplace ?? false];
+}
 
 export class Dropout extends Module {
   static readonly typeName: string = 'Dropout';
@@ -20,17 +35,7 @@ export class Dropout extends Module {
   /** `new Dropout(0.2)`, `new Dropout(0.2, { inplace })` or, as PyTorch's keywords, `new Dropout({ p: 0.2 })`. */
   constructor(pOrOptions: number | { p?: number; inplace?: boolean } = 0.5, o: { inplace?: boolean } = {}) {
     super();
-    let p: number;
-    if (typeof pOrOptions === 'object' && pOrOptions !== null && !Array.isArray(pOrOptions)) {
-      o = checkOptions('Dropout', pOrOptions, { p: 'number', inplace: 'boolean' }, { position: 1 });
-      p = pOrOptions.p ?? 0.5;
-    } else {
-      checkOptions('Dropout', o, { inplace: 'boolean' }, { position: 2, positional: 'inplace' });
-      p = pOrOptions as number;
-    }
-    checkDropoutP(p);
-    this.p = p;
-    this.inplace = o.inplace ?? false;
+    [this.p, this.inplace] = dropoutArgs('Dropout', pOrOptions, o);
   }
 
   forward(x: Tensor): Tensor {
@@ -49,11 +54,10 @@ export class Dropout2d extends Module {
   /** Accepted for PyTorch compatibility; normkit never modifies its inputs. */
   readonly inplace: boolean;
 
-  constructor(p = 0.5, o: { inplace?: boolean } = {}) {
+  /** `new Dropout2d(0.2)`, `new Dropout2d(0.2, { inplace })` or, as PyTorch's keywords, `new Dropout2d({ p: 0.2 })`. */
+  constructor(pOrOptions: number | { p?: number; inplace?: boolean } = 0.5, o: { inplace?: boolean } = {}) {
     super();
-    checkDropoutP(p);
-    this.p = p;
-    this.inplace = o.inplace ?? false;
+    [this.p, this.inplace] = dropoutArgs('Dropout2d', pOrOptions, o);
   }
 
   /** Whether this layer has already passed on PyTorch's warning about its input's rank. */

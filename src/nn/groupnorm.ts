@@ -5,7 +5,7 @@
  * Shape: (N, C, *).
  */
 import { ValueError, fmtValue } from '../errors.js';
-import { checkOptions } from '../options.js';
+import { checkArgument, checkOptions } from '../options.js';
 import { checkFiniteOption, checkGroupNorm } from '../ops/norm/checks.js';
 import { groupNorm } from '../ops/norm/group_norm.js';
 import { ones, zeros } from '../tensor/creation.js';
@@ -24,6 +24,8 @@ export class GroupNorm extends Module implements Normalization {
   constructor(numGroups: number, numChannels: number, o: { eps?: number; affine?: boolean } = {}) {
     super();
     checkOptions('GroupNorm', o, { eps: 'number', affine: 'boolean' }, { position: 3, positional: 'eps' });
+    checkArgument('GroupNorm', 'num_groups', numGroups, 'int');
+    checkArgument('GroupNorm', 'num_channels', numChannels, 'int');
     if (!Number.isInteger(numGroups) || numGroups <= 0) throw new ValueError(`num_groups must be a positive integer, got ${numGroups}`);
     if (typeof numChannels !== 'number' || !Number.isInteger(numChannels) || numChannels < 0) {
       throw new ValueError(`num_channels must be a non-negative integer, got ${fmtValue(numChannels)}`, { kind: 'argument' });

@@ -5,8 +5,8 @@
  *
  * Shape: (*, *normalizedShape).
  */
-import { ValueError, pyTypeName } from '../errors.js';
-import { checkOptions } from '../options.js';
+import { TypeError, ValueError } from '../errors.js';
+import { checkArgument, checkOptions, describeValue } from '../options.js';
 import { checkFiniteOption, checkLayerNormShape } from '../ops/norm/checks.js';
 import { layerNorm } from '../ops/norm/layer_norm.js';
 import { ones, zeros } from '../tensor/creation.js';
@@ -25,9 +25,10 @@ export class LayerNorm extends Module implements Normalization {
     super();
     checkOptions('LayerNorm', o, { eps: 'number', elementwiseAffine: 'boolean' }, { position: 2, positional: 'eps' });
     if (typeof normalizedShape !== 'number' && !Array.isArray(normalizedShape)) {
-      throw new ValueError(`normalized_shape must be an int or a list of ints, got ${pyTypeName(normalizedShape)}`, { kind: 'argument' });
+      throw new TypeError(`LayerNorm: normalized_shape must be an int or a list of ints, got ${describeValue(normalizedShape)}`, { kind: 'argument' });
     }
     const ns = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
+    checkArgument('LayerNorm', 'normalized_shape', ns, 'ints');
     if (!ns.every((d) => Number.isInteger(d) && d >= 0)) throw new ValueError(`normalized_shape must hold non-negative integers, got [${ns.join(', ')}]`, { kind: 'argument' });
     this.normalizedShape = ns;
     this.eps = o.eps ?? 1e-5;

@@ -3,7 +3,7 @@
  * [*, in_features]; weight [out, in] and bias initialized as PyTorch does.
  */
 import { linear } from '../ops/linear.js';
-import { checkOptions } from '../options.js';
+import { checkArgument, checkOptions } from '../options.js';
 import { zeros } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { resetLayerParameters } from './init.js';
@@ -18,6 +18,8 @@ export class Linear extends Module {
   constructor(inFeatures: number, outFeatures: number, o: { bias?: boolean } = {}) {
     super();
     checkOptions('Linear', o, { bias: 'boolean' }, { position: 3, positional: 'bias' });
+    checkArgument('Linear', 'in_features', inFeatures, 'int');
+    checkArgument('Linear', 'out_features', outFeatures, 'int');
     this.inFeatures = inFeatures;
     this.outFeatures = outFeatures;
     const weight = Parameter(zeros([outFeatures, inFeatures]));

@@ -3,7 +3,8 @@
  * with PyTorch's names, forward hooks, and the error annotation that tells
  * which module (by its dotted `named_modules()` path) raised.
  */
-import { NormkitError, RuntimeError, TypeError, fmtSize, pyTypeName } from '../errors.js';
+import { NormkitError, RuntimeError, TypeError, ValueError, fmtSize, pyTypeName } from '../errors.js';
+import { checkOptions } from '../options.js';
 // Layers use tensor methods (x.add, x.mean): make sure they are attached whatever the entry point.
 import '../ops/methods.js';
 import { sameShape } from '../tensor/shape.js';
@@ -134,6 +135,7 @@ export abstract class Module {
   }
 
   train(mode = true): this {
+    if (typeof mode !== 'boolean') throw new ValueError('training mode is expected to be boolean', { kind: 'argument' });
     this.training = mode;
     for (const m of this._modules.values()) {
       // Leaves directly (no call per layer of a 100,000-layer Sequential); subclasses that override train keep their hook.
@@ -143,23 +145,47 @@ export abstract class Module {
     return this;
   }
 
-  eval(): this {
+  eval(...args: never[]): this {
+    if (args.length > 0) throw new TypeError(`eval() takes no arguments (${args.length} given); for a mode, call train(mode)`, { kind: 'argument' });
     return this.train(false);
   }
 
-  *namedChildren(): Generator<[string, Module]> {
+  /**
+   * Every registered child by name, a module registered twice under both
+   * names (PyTorch's `_modules.items()`): what a container's forward runs.
+   */
+  *childEntries(): Generator<[string, Module]> {
     yield* this._modules.entries();
   }
 
-  children(): Module[] {
-    return [...this._modules.values()];
+  /** PyTorch's `named_children()`: a module registered under two names is listed once, under the first. */
+  *namedChildren(): Generator<[string, Module]> {
+    const seen = new Set<Module>();
+    for (const [name, m] of this._modules) {
+      if (seen.has(m)) continue;
+      seen.add(m);
+      yield [name, m];
+    }
   }
 
-  /** Pre-order, as PyTorch's `named_modules()`; an explicit stack, no recursion (deep or long models). */
-  *namedModules(prefix = ''): Generator<[string, Module]> {
+  children(): Module[] {
+    return [...this.namedChildren()].map(([, m]) => m);
+  }
+
+  /**
+   * Pre-order, as PyTorch's `named_modules()`: with `removeDuplicate` (the
+   * default, as PyTorch's) a module reachable under several paths is listed
+   * once, at the first. An explicit stack, no recursion (deep or long models).
+   */
+  *namedModules(prefix = '', removeDuplicate = true): Generator<[string, Module]> {
+    const seen = new Set<Module>();
     const stack: [string, Module][] = [[prefix, this]];
     while (stack.length > 0) {
       const [path, m] = stack.pop()!;
+      if (removeDuplicate) {
+        if (seen.has(m)) continue;
+        seen.add(m);
+      }
       yield [path, m];
       const kids = [...m._modules];
       for (let i = kids.length - 1; i >= 0; i--) {
@@ -173,9 +199,15 @@ export abstract class Module {
     return [...this.namedModules()].map(([, m]) => m);
   }
 
+  /** PyTorch's `named_parameters()`: each parameter once, under its first name (a shared module or a tied weight is not listed twice). */
   *namedParameters(prefix = ''): Generator<[string, Tensor]> {
+    const seen = new Set<Tensor>();
     for (const [path, m] of this.namedModules(prefix)) {
-      for (const [name, p] of m._parameters) if (p !== null) yield [path === '' ? name : `${path}.${name}`, p];
+      for (const [name, p] of m._parameters) {
+        if (p === null || seen.has(p)) continue;
+        seen.add(p);
+        yield [path === '' ? name : `${path}.${name}`, p];
+      }
     }
   }
 
@@ -183,9 +215,15 @@ export abstract class Module {
     return [...this.namedParameters()].map(([, p]) => p);
   }
 
+  /** PyTorch's `named_buffers()`: each buffer once, under its first name. */
   *namedBuffers(prefix = ''): Generator<[string, Tensor]> {
+    const seen = new Set<Tensor>();
     for (const [path, m] of this.namedModules(prefix)) {
-      for (const [name, b] of m._buffers) if (b !== null) yield [path === '' ? name : `${path}.${name}`, b];
+      for (const [name, b] of m._buffers) {
+        if (b === null || seen.has(b)) continue;
+        seen.add(b);
+        yield [path === '' ? name : `${path}.${name}`, b];
+      }
     }
   }
 
@@ -198,10 +236,14 @@ export abstract class Module {
     for (const p of this.parameters()) p.grad = null;
   }
 
-  /** Parameters and buffers by PyTorch's state_dict names, in registration order. */
+  /**
+   * Parameters and buffers by PyTorch's state_dict names, in registration
+   * order. As PyTorch's `state_dict()`, a shared module or parameter is listed
+   * under every name it has (the same tensor each time).
+   */
   stateDict(): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
-    for (const [path, m] of this.namedModules()) {
+    for (const [path, m] of this.namedModules('', false)) {
       const key = (n: string) => (path === '' ? n : `${path}.${n}`);
       for (const [n, p] of m._parameters) if (p !== null) out.set(key(n), p);
       for (const [n, b] of m._buffers) if (b !== null) out.set(key(n), b);
@@ -214,8 +256,9 @@ export abstract class Module {
    * attached). With `strict` (default), missing or unexpected keys raise like
    * PyTorch's `load_state_dict`; shapes must match either way.
    */
-  loadStateDict(state: Map<string, Tensor> | Record<string, Tensor>, opts: { strict?: boolean } = {}): LoadResult {
-    const strict = opts?.strict ?? true;
+  loadStateDict(state: Map<string, Tensor> | Record<string, Tensor>, opts: { strict?: boolean } | boolean = {}): LoadResult {
+    // PyTorch's positional `load_state_dict(sd, False)` or `{ strict: false }`
+    const strict = typeof opts === 'boolean' ? opts : checkOptions('loadStateDict', opts, { strict: 'boolean' }, { position: 2, positional: 'strict' }).strict ?? true;
     if (state === null || typeof state !== 'object') {
       throw new TypeError(`Expected state_dict to be dict-like, got ${pyTypeName(state)}.`, { kind: 'argument' });
     }

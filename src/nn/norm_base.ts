@@ -4,6 +4,7 @@
  */
 import { ValueError } from '../errors.js';
 import { checkFiniteOption } from '../ops/norm/checks.js';
+import { checkArgument } from '../options.js';
 import { full, ones, zeros } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module, Parameter } from './module.js';
@@ -57,6 +58,7 @@ export abstract class NormBase extends Module implements Normalization {
 
   constructor(numFeatures: number, o: NormOptions, defaults: { affine: boolean; track: boolean }) {
     super();
+    checkArgument(new.target.name, 'num_features', numFeatures, 'int');
     if (!Number.isInteger(numFeatures) || numFeatures < 0) {
       throw new ValueError(`num_features must be a non-negative integer, got ${numFeatures}`);
     }

@@ -7,6 +7,7 @@
  */
 import { pad, type PadMode } from '../ops/pad.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkArgument } from '../options.js';
 import { Module } from './module.js';
 import { py } from './py_repr.js';
 
@@ -17,6 +18,7 @@ abstract class PadNd extends Module {
 
   constructor(padding: number | readonly number[], sides: number) {
     super();
+    checkArgument(new.target.name, 'padding', padding, 'ints');
     this.padding = typeof padding === 'number' ? new Array<number>(sides).fill(padding) : [...padding];
   }
 
@@ -71,6 +73,7 @@ abstract class ConstantPadNd extends PadNd {
 
   constructor(padding: number | readonly number[], value: number, sides: number) {
     super(padding, sides);
+    checkArgument(new.target.name, 'value', value, 'number');
     this.value = value;
   }
 

@@ -5,8 +5,8 @@
  *
  *     new nn.MaxPool2d(2).call(randn([1, 8, 32, 32])).shape; // [1, 8, 16, 16]
  */
-import { ValueError, fmtValue } from '../errors.js';
-import { checkOptions } from '../options.js';
+import { TypeError, ValueError, fmtValue } from '../errors.js';
+import { checkArgument, checkOptions, describeValue, isOptionsObject } from '../options.js';
 import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d, type AdaptiveSize } from '../ops/pool.js';
 import type { IntOrTuple } from '../ops/window_args.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -31,6 +31,7 @@ export class MaxPool2d extends Module {
 
   constructor(kernelSize: IntOrTuple, o: MaxPool2dModuleOptions = {}) {
     super();
+    checkArgument('MaxPool2d', 'kernel_size', kernelSize, 'ints');
     checkOptions('MaxPool2d', o, { stride: 'ints|null', padding: 'ints', dilation: 'ints', ceilMode: 'boolean' }, { position: 2, positional: 'stride' });
     this.kernelSize = kernelSize;
     this.stride = o.stride ?? kernelSize;
@@ -67,6 +68,7 @@ export class AvgPool2d extends Module {
 
   constructor(kernelSize: IntOrTuple, o: AvgPool2dModuleOptions = {}) {
     super();
+    checkArgument('AvgPool2d', 'kernel_size', kernelSize, 'ints');
     checkOptions('AvgPool2d', o, { stride: 'ints|null', padding: 'ints', ceilMode: 'boolean', countIncludePad: 'boolean', divisorOverride: 'int|null' }, { position: 2, positional: 'stride' });
     this.kernelSize = kernelSize;
     this.stride = o.stride ?? kernelSize;
@@ -91,7 +93,10 @@ export class AvgPool2d extends Module {
   }
 }
 
-function checkOutputSize(outputSize: AdaptiveSize): void {
+function checkOutputSize(where: string, outputSize: AdaptiveSize): void {
+  if (typeof outputSize !== 'number' && !Array.isArray(outputSize)) {
+    throw new TypeError(`${where}: output_size must be an integer, null or an array of them, got ${describeValue(outputSize)}`, { kind: 'argument' });
+  }
   const list = typeof outputSize === 'number' ? [outputSize] : outputSize;
   if (!list.every((v) => v === null || (Number.isInteger(v) && v >= 0))) {
     throw new ValueError(`output_size must be a non-negative integer, None, or a list of them, got ${fmtValue(outputSize)}`);
@@ -103,10 +108,12 @@ abstract class AdaptivePool2d extends Module {
   readonly outputSize: AdaptiveSize;
   protected abstract readonly op: (x: Tensor, outputSize: AdaptiveSize) => Tensor;
 
-  constructor(outputSize: AdaptiveSize) {
+  /** `new AdaptiveAvgPool2d(1)`, `new AdaptiveAvgPool2d([4, null])` or, as PyTorch's keyword, `new AdaptiveAvgPool2d({ outputSize: 1 })`. */
+  constructor(outputSize: AdaptiveSize | { outputSize: AdaptiveSize }) {
     super();
-    checkOutputSize(outputSize);
-    this.outputSize = outputSize;
+    if (isOptionsObject(outputSize)) outputSize = checkOptions(new.target.name, outputSize, { outputSize: 'any' }, { position: 1 }).outputSize as AdaptiveSize;
+    checkOutputSize(new.target.name, outputSize as AdaptiveSize);
+    this.outputSize = outputSize as AdaptiveSize;
   }
 
   forward(x: Tensor): Tensor {

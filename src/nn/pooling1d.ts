@@ -8,6 +8,7 @@
 import { adaptiveAvgPool1d, avgPool1d, maxPool1d } from '../ops/pool1d.js';
 import type { IntOrTuple } from '../ops/window_args.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { checkArgument, checkOptions, isOptionsObject } from '../options.js';
 import { Module } from './module.js';
 import { py } from './py_repr.js';
 
@@ -29,6 +30,8 @@ export class MaxPool1d extends Module {
 
   constructor(kernelSize: IntOrTuple, o: MaxPool1dModuleOptions = {}) {
     super();
+    checkArgument('MaxPool1d', 'kernel_size', kernelSize, 'ints');
+    checkOptions('MaxPool1d', o, { stride: 'ints|null', padding: 'ints', dilation: 'ints', ceilMode: 'boolean' }, { position: 2, positional: 'stride' });
     this.kernelSize = kernelSize;
     this.stride = o.stride ?? kernelSize;
     this.padding = o.padding ?? 0;
@@ -65,6 +68,8 @@ export class AvgPool1d extends Module {
 
   constructor(kernelSize: IntOrTuple, o: AvgPool1dModuleOptions = {}) {
     super();
+    checkArgument('AvgPool1d', 'kernel_size', kernelSize, 'ints');
+    checkOptions('AvgPool1d', o, { stride: 'ints|null', padding: 'ints', ceilMode: 'boolean', countIncludePad: 'boolean' }, { position: 2, positional: 'stride' });
     this.kernelSize = single(kernelSize);
     this.stride = single(o.stride === null || o.stride === undefined || (Array.isArray(o.stride) && o.stride.length === 0) ? kernelSize : o.stride);
     this.padding = single(o.padding ?? 0);
@@ -86,9 +91,12 @@ export class AdaptiveAvgPool1d extends Module {
   static readonly typeName: string = 'AdaptiveAvgPool1d';
   readonly outputSize: IntOrTuple;
 
-  constructor(outputSize: IntOrTuple) {
+  /** `new AdaptiveAvgPool1d(4)` or, as PyTorch's keyword, `new AdaptiveAvgPool1d({ outputSize: 4 })`. */
+  constructor(outputSize: IntOrTuple | { outputSize: IntOrTuple }) {
     super();
-    this.outputSize = outputSize;
+    if (isOptionsObject(outputSize)) outputSize = checkOptions('AdaptiveAvgPool1d', outputSize, { outputSize: 'ints' }, { position: 1 }).outputSize as IntOrTuple;
+    checkArgument('AdaptiveAvgPool1d', 'output_size', outputSize, 'ints');
+    this.outputSize = outputSize as IntOrTuple;
   }
 
   forward(x: Tensor): Tensor {

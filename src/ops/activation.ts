@@ -6,7 +6,8 @@
  */
 import { checkNumberArg } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
-import { RuntimeError } from '../errors.js';
+import { RuntimeError, TypeError, pyTypeName } from '../errors.js';
+import { checkOptions, isOptionsObject, type OptionSpec } from '../options.js';
 import { reluBackward, reluForward } from '../kernels/relu.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { propagateElementwiseFacts } from './meta_facts.js';
@@ -55,8 +56,18 @@ export function relu(x: Tensor): Tensor {
   return record(out, [x], 'relu', (g) => [new Tensor(reluBackward(od, g.data), x.shape)]);
 }
 
-/** x for x > 0, else negativeSlope * x (the slope also applies at 0 in the gradient). */
-export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
+/** PyTorch's keyword form as an options object: `leakyRelu(x, { negativeSlope: 0.2 })`. */
+function keywords<T extends object>(where: string, v: unknown, spec: OptionSpec): T | undefined {
+  return isOptionsObject(v) ? checkOptions(where, v as T, spec, { position: 2 }) : undefined;
+}
+
+/**
+ * x for x > 0, else negativeSlope * x (the slope also applies at 0 in the
+ * gradient). `leakyRelu(x, 0.2)` or, as PyTorch's keywords, `leakyRelu(x, { negativeSlope: 0.2 })`.
+ */
+export function leakyRelu(x: Tensor, negativeSlope: number | { negativeSlope?: number; inplace?: boolean } = 0.01): Tensor {
+  const kw = keywords<{ negativeSlope?: number }>('leaky_relu', negativeSlope, { negativeSlope: 'number', inplace: 'boolean' });
+  if (kw) negativeSlope = kw.negativeSlope ?? 0.01;
   checkNumberArg(negativeSlope, 'leaky_relu', 'negative_slope', 2);
   return pointwise('leaky_relu', x, (v) => (v > 0 ? v : v * negativeSlope), (v) => (v > 0 ? 1 : negativeSlope));
 }
@@ -80,7 +91,11 @@ const GELU_C = 0.044715;
  * GELU: x * Phi(x) with Phi the standard normal CDF, 0.5 * (1 + erf(x / sqrt 2));
  * `approximate: 'tanh'` uses 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
  */
-export function gelu(x: Tensor, approximate: GeluApproximate = 'none'): Tensor {
+export function gelu(x: Tensor, approximate: GeluApproximate | { approximate?: GeluApproximate } = 'none'): Tensor {
+  // PyTorch's approximate is keyword-only: `gelu(x, { approximate: 'tanh' })`; the string alone works too
+  const kw = keywords<{ approximate?: GeluApproximate }>('gelu', approximate, { approximate: 'string' });
+  if (kw) approximate = kw.approximate ?? 'none';
+  if (typeof approximate !== 'string') throw new TypeError(`gelu(): argument 'approximate' must be str, not ${pyTypeName(approximate)}`, { kind: 'argument' });
   if (approximate === 'tanh') {
     return pointwise(
       'gelu',
@@ -101,8 +116,10 @@ export function gelu(x: Tensor, approximate: GeluApproximate = 'none'): Tensor {
   );
 }
 
-/** x for x > 0, else alpha * (exp(x) - 1); gradient alpha * exp(x) for x <= 0. */
-export function elu(x: Tensor, alpha = 1): Tensor {
+/** x for x > 0, else alpha * (exp(x) - 1); gradient alpha * exp(x) for x <= 0. `elu(x, 0.5)` or `elu(x, { alpha: 0.5 })`. */
+export function elu(x: Tensor, alpha: number | { alpha?: number; inplace?: boolean } = 1): Tensor {
+  const kw = keywords<{ alpha?: number }>('elu', alpha, { alpha: 'number', inplace: 'boolean' });
+  if (kw) alpha = kw.alpha ?? 1;
   checkNumberArg(alpha, 'elu', 'alpha', 2);
   return pointwise('elu', x, (v) => (v > 0 ? v : alpha * Math.expm1(v)), (v) => (v > 0 ? 1 : alpha * Math.exp(v)));
 }
@@ -152,14 +169,20 @@ export function hardswish(x: Tensor): Tensor {
  * log(1 + exp(beta x)) / beta, or x itself where beta x > threshold (PyTorch's
  * linear regime); gradient sigmoid(beta x) there, 1 beyond the threshold.
  */
-export function softplus(x: Tensor, beta = 1, threshold = 20): Tensor {
+export function softplus(x: Tensor, beta: number | { beta?: number; threshold?: number } = 1, threshold = 20): Tensor {
+  const kw = keywords<{ beta?: number; threshold?: number }>('softplus', beta, { beta: 'number', threshold: 'number' });
+  if (kw) [beta, threshold] = [kw.beta ?? 1, kw.threshold ?? 20];
+  checkNumberArg(beta, 'softplus', 'beta', 2);
+  checkNumberArg(threshold, 'softplus', 'threshold', 3);
+  const b = beta;
+  const t = threshold;
   return pointwise(
     'softplus',
     x,
-    (v) => (v * beta > threshold ? v : Math.log1p(Math.exp(v * beta)) / beta),
+    (v) => (v * b > t ? v : Math.log1p(Math.exp(v * b)) / b),
     (v) => {
-      if (v * beta > threshold) return 1;
-      const z = Math.exp(v * beta);
+      if (v * b > t) return 1;
+      const z = Math.exp(v * b);
       return z / (z + 1);
     },
   );

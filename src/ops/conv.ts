@@ -99,6 +99,7 @@ export function convTranspose2d(x: Tensor, weight: Tensor, bias: Tensor | null =
  */
 export function convTranspose1d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTransposeOptions = {}): Tensor {
   checkTensors(x, weight, bias);
+  checkOptions('conv_transpose1d', opts, { stride: 'ints', padding: 'ints', outputPadding: 'ints', groups: 'int', dilation: 'ints' }, { position: 4, positional: 'stride' });
   const outShape = convTranspose1dOutputShape(x.shape, weight.shape, opts, bias?.shape);
   const y = convTranspose2d(reshape(x, lift1d(x.shape)), reshape(weight, lift1d(weight.shape)), bias, liftTransposeOptions(opts));
   return reshape(y, outShape);

@@ -8,6 +8,7 @@ import { record } from '../autograd/record.js';
 import { addBias, biasGrad } from '../kernels/conv.js';
 import { col2vol, vol2col, type ConvGeom3d } from '../kernels/conv3d.js';
 import { gemm } from '../kernels/gemm.js';
+import { checkOptions } from '../options.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { conv3dOutputShape, convTranspose3dOutputShape, type ConvOptions, type ConvTransposeOptions } from './conv.js';
 import { expandParam, windowedFacts } from './window_args.js';
@@ -128,6 +129,7 @@ function convTransposeForward3d(x: Tensor, weight: Tensor, bias: Tensor | null, 
  */
 export function conv3d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvOptions = {}): Tensor {
   checkTensors(x, weight, bias);
+  checkOptions('conv3d', opts, { stride: 'ints', padding: 'any', dilation: 'ints', groups: 'int' }, { position: 4, positional: 'stride' });
   const outShape = conv3dOutputShape(x.shape, weight.shape, opts, bias?.shape);
   const unpadded = opts.padding === 'valid' || (typeof opts.padding !== 'string' && expandParam(opts.padding ?? 0, 3, 'padding').every((v) => v === 0));
   if (x.isMeta || weight.isMeta || bias?.isMeta) return Tensor.meta(outShape, windowedFacts(x, outShape, 3, unpadded));
@@ -154,6 +156,7 @@ export function conv3d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
  */
 export function convTranspose3d(x: Tensor, weight: Tensor, bias: Tensor | null = null, opts: ConvTransposeOptions = {}): Tensor {
   checkTensors(x, weight, bias);
+  checkOptions('conv_transpose3d', opts, { stride: 'ints', padding: 'ints', outputPadding: 'ints', groups: 'int', dilation: 'ints' }, { position: 4, positional: 'stride' });
   const outShape = convTranspose3dOutputShape(x.shape, weight.shape, opts, bias?.shape);
   if (x.isMeta || weight.isMeta || bias?.isMeta) return Tensor.meta(outShape, windowedFacts(x, outShape, 3, false));
   const xb = batched(x.shape);

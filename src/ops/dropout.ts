@@ -4,7 +4,9 @@
  * 1 / (1 - p); otherwise the input is returned unchanged.
  */
 import { record } from '../autograd/record.js';
-import { RuntimeError, ValueError } from '../errors.js';
+import { RuntimeError, TypeError, ValueError, pyTypeName } from '../errors.js';
+import { checkOptions, isOptionsObject } from '../options.js';
+import { checkNumberArg } from '../tensor/shape.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 
@@ -12,8 +14,29 @@ export function checkDropoutP(p: number): void {
   if (!(p >= 0 && p <= 1)) throw new ValueError(`dropout probability has to be between 0 and 1, but got ${p}`, { kind: 'argument' });
 }
 
-export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
+/** PyTorch's keyword arguments of F.dropout / F.dropout2d, as an options object. */
+export interface DropoutFnOptions {
+  p?: number;
+  training?: boolean;
+  /** Accepted for PyTorch compatibility; normkit never modifies its inputs. */
+  inplace?: boolean;
+  generator?: Generator;
+}
+
+/** (p, training, generator) from the positional form or PyTorch's keywords (`dropout(x, { p: 0.2, training: false })`), kinds checked as PyTorch's. */
+function dropoutArgs(fn: string, p: number | DropoutFnOptions, training: boolean, generator: Generator): [number, boolean, Generator] {
+  if (isOptionsObject(p)) {
+    const o = checkOptions<DropoutFnOptions>(fn, p, { p: 'number', training: 'boolean', inplace: 'boolean', generator: 'any' }, { position: 2 });
+    [p, training, generator] = [o.p ?? 0.5, o.training ?? true, o.generator ?? defaultGenerator];
+  }
+  checkNumberArg(p, fn, 'p', 2);
+  if (typeof training !== 'boolean') throw new TypeError(`${fn}(): argument 'train' (position 3) must be bool, not ${pyTypeName(training)}`, { kind: 'argument' });
+  return [p, training, generator];
+}
+
+export function dropout(x: Tensor, pOrOptions: number | DropoutFnOptions = 0.5, trainingArg = true, generatorArg: Generator = defaultGenerator): Tensor {
   assertTensor(x, 'input');
+  const [p, training, generator] = dropoutArgs('dropout', pOrOptions, trainingArg, generatorArg);
   checkDropoutP(p);
   if (!training || p === 0 || x.numel() === 0) return x;
   // A random mask breaks any spatial constancy.
@@ -40,8 +63,9 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
  * along dims 0 and 1. Identity in eval. A kept or zeroed plane is one scalar
  * times its input plane, so meta execution keeps the input's facts.
  */
-export function dropout2d(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
+export function dropout2d(x: Tensor, pOrOptions: number | DropoutFnOptions = 0.5, trainingArg = true, generatorArg: Generator = defaultGenerator): Tensor {
   assertTensor(x, 'input');
+  const [p, training, generator] = dropoutArgs('dropout2d', pOrOptions, trainingArg, generatorArg);
   checkDropoutP(p);
   if (!training) return x;
   if (x.ndim < 2) throw new RuntimeError('Feature dropout requires at least 2 dimensions in the input', { inputSize: x.shape, kind: 'rank' });

@@ -12,6 +12,7 @@ import { emitWarning } from '../nn/warnings.js';
 import { isGradEnabled, noGrad as withoutGrad } from '../tensor/grad_mode.js';
 import { RuntimeError, TypeError, pyTypeName } from '../errors.js';
 import type { TensorLike } from './util.js';
+import { checkOptions } from '../options.js';
 import { formatTensor } from '../tensor/print.js';
 import { checkSizeArg } from '../tensor/shape.js';
 import { Tensor, assertTensorArg } from '../tensor/tensor.js';
@@ -19,8 +20,10 @@ import type { NestedArray } from '../tensor/creation.js';
 
 declare module '../tensor/tensor.js' {
   interface Tensor {
-    add(other: TensorLike): Tensor;
-    sub(other: TensorLike): Tensor;
+    /** `this + alpha * other` (PyTorch's keyword-only alpha: `x.add(y, { alpha: 2 })`). */
+    add(other: TensorLike, opts?: { alpha?: number }): Tensor;
+    /** `this - alpha * other`. */
+    sub(other: TensorLike, opts?: { alpha?: number }): Tensor;
     mul(other: TensorLike): Tensor;
     div(other: TensorLike): Tensor;
     pow(other: TensorLike): Tensor;
@@ -87,8 +90,14 @@ function dimsArg(args: number[] | [readonly number[]], fn?: string, name = 'size
 }
 
 const P = Tensor.prototype;
-P.add = function (o) { return ew.add(this, o); };
-P.sub = function (o) { return ew.sub(this, o); };
+/** PyTorch's keyword-only `alpha` of add/sub: other scaled first. */
+function scaled(fn: string, o: TensorLike, opts: { alpha?: number } | undefined): TensorLike {
+  const alpha = checkOptions(fn, opts, { alpha: 'number' }, { position: 2, positional: 'alpha' }).alpha ?? 1;
+  if (alpha === 1) return o;
+  return typeof o === 'number' ? o * alpha : ew.mul(o, alpha);
+}
+P.add = function (o, opts) { return ew.add(this, scaled('add', o, opts)); };
+P.sub = function (o, opts) { return ew.sub(this, scaled('sub', o, opts)); };
 P.mul = function (o) { return ew.mul(this, o); };
 P.div = function (o) { return ew.div(this, o); };
 P.pow = function (o) { return ew.pow(this, o); };

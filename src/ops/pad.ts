@@ -9,6 +9,7 @@ import { record } from '../autograd/record.js';
 import { NotImplementedError, RuntimeError, TypeError, fmtSize, fmtValue, pyTypeName } from '../errors.js';
 import { gatherPad, scatterPadGrad } from '../kernels/pad.js';
 import type { Shape } from '../tensor/shape.js';
+import { checkOptions, isOptionsObject } from '../options.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { windowedFacts } from './window_args.js';
 
@@ -107,8 +108,17 @@ function indexMap(size: number, before: number, outSize: number, mode: PadMode):
  * Pads (or crops, with negative amounts) the last `pad.length / 2` dims.
  * `value` fills constant padding (default 0); other modes take no value.
  */
-export function pad(x: Tensor, padding: readonly number[], mode: PadMode = 'constant', value?: number): Tensor {
+export function pad(x: Tensor, padding: readonly number[], modeArg: PadMode | { mode?: PadMode; value?: number | null } = 'constant', value?: number): Tensor {
   assertTensor(x, 'input');
+  // PyTorch's keywords as an options object: pad(x, [1, 1], { mode: 'reflect' })
+  let mode = modeArg as PadMode;
+  if (isOptionsObject(modeArg)) {
+    const o = checkOptions('pad', modeArg as { mode?: PadMode; value?: number | null }, { mode: 'string', value: 'number|null' }, { position: 3, positional: 'mode' });
+    mode = o.mode ?? 'constant';
+    value = o.value ?? undefined;
+  } else if (typeof modeArg !== 'string') {
+    throw new TypeError(`pad(): argument 'mode' (position 3) must be str, not ${pyTypeName(modeArg)}`, { kind: 'argument' });
+  }
   if (value !== undefined && value !== null && typeof value !== 'number') {
     throw new TypeError(`pad(): argument 'value' (position 4) must be float, not ${pyTypeName(value)}`, { kind: 'argument' });
   }

@@ -13,7 +13,8 @@
  * come from layers with parameters).
  */
 import { isGradEnabled } from '../tensor/grad_mode.js';
-import { NormkitError, RuntimeError, TypeError, fmtSize } from '../errors.js';
+import { NormkitError, RuntimeError, TypeError, fmtSize, pyTypeName } from '../errors.js';
+import { checkOptions } from '../options.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { adaptiveAvgPool2d, adaptivePool2dOutputShape, avgPool2d, avgPool2dOutputShape, maxPool2d, maxPool2dOutputShape, poolOutputSize } from './pool.js';
@@ -150,6 +151,7 @@ export function maxPool1dOutputShape(input: Shape, kernelSize: IntOrTuple, opts:
 /** 1-D max pooling (PyTorch's `F.max_pool1d`); the gradient goes to each window's first maximum. */
 export function maxPool1d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPool1dOptions = {}): Tensor {
   assertTensor(x, 'input');
+  checkOptions('max_pool1d', opts, { stride: 'ints|null', padding: 'ints', dilation: 'ints', ceilMode: 'boolean' }, { position: 3, positional: 'stride' });
   const gradPath = takesGradPath(x);
   const outShape = maxPool1dOutputShape(x.shape, kernelSize, opts, gradPath);
   if (outShape[outShape.length - 1] === 0 && !gradPath) return x.isMeta ? Tensor.meta(outShape) : new Tensor(new Float32Array(0), outShape);
@@ -180,6 +182,7 @@ export function avgPool1dOutputShape(input: Shape, kernelSize: IntOrTuple, opts:
 /** 1-D average pooling (PyTorch's `F.avg_pool1d`): avg_pool2d over the height-1 map. */
 export function avgPool1d(x: Tensor, kernelSize: IntOrTuple, opts: AvgPool1dOptions = {}): Tensor {
   assertTensor(x, 'input');
+  checkOptions('avg_pool1d', opts, { stride: 'ints|null', padding: 'ints', ceilMode: 'boolean', countIncludePad: 'boolean' }, { position: 3, positional: 'stride' });
   const q = checkAvgPool1d(x.shape, kernelSize, opts);
   const y = as1d(x.shape, () => avgPool2d(reshape(x, lift(x.shape)), [1, q.k], q.o2d));
   return reshape(y, unlift(y.shape));
@@ -187,8 +190,8 @@ export function avgPool1d(x: Tensor, kernelSize: IntOrTuple, opts: AvgPool1dOpti
 
 function adaptiveTarget(input: Shape, outputSize: IntOrTuple | null): number {
   const op = 'adaptive_avg_pool1d';
-  if (outputSize === null || outputSize === undefined) {
-    throw new TypeError(`${op}(): argument 'output_size' (position 2) must be tuple of ints, not NoneType`, { inputSize: input, kind: 'argument' });
+  if (typeof outputSize !== 'number' && !Array.isArray(outputSize)) {
+    throw new TypeError(`${op}(): argument 'output_size' (position 2) must be tuple of ints, not ${pyTypeName(outputSize)}`, { inputSize: input, kind: 'argument' });
   }
   checkDims23(input, op);
   return one(op, 'output_size', outputSize, input);

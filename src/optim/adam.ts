@@ -1,17 +1,23 @@
 /**
  * Adam (PyTorch's `torch.optim.Adam`), with L2 weight decay added to the
- * gradient; AdamW (adamw.ts) reuses it with decoupled decay. Per step t:
+ * gradient; AdamW (adamw.ts) shares its update with decoupled decay. Per step t:
  *   m = b1 m + (1 - b1) g,  v = b2 v + (1 - b2) g^2   (v_max = max(v_max, v) with amsgrad)
  *   p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
  */
-import { ValueError } from '../errors.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { RuntimeError, ValueError, pyTypeName } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
 import type { OptionSpec } from '../options.js';
 import { Optimizer, optimizerOptions, pyFloat, type ParamGroup, type ParamsInput } from './optimizer.js';
 import { typeNameOf } from '../type_name.js';
 
-/** The options Adam and AdamW take (PyTorch's keyword arguments, camelCase). */
-export const ADAM_OPTIONS: OptionSpec = { lr: 'number', betas: 'numbers', eps: 'number', weightDecay: 'number', amsgrad: 'boolean', maximize: 'boolean' };
+/** The options Adam takes (PyTorch 1.13's keyword arguments, camelCase). */
+export const ADAM_OPTIONS: OptionSpec = {
+  lr: 'number', betas: 'numbers', eps: 'number', weightDecay: 'number', amsgrad: 'boolean', maximize: 'boolean',
+  foreach: 'boolean|null', capturable: 'boolean', differentiable: 'boolean', fused: 'boolean',
+};
+
+/** AdamW's: PyTorch 1.13's AdamW has no `differentiable` or `fused`. */
+export const ADAMW_OPTIONS: OptionSpec = { lr: 'number', betas: 'numbers', eps: 'number', weightDecay: 'number', amsgrad: 'boolean', foreach: 'boolean|null', maximize: 'boolean', capturable: 'boolean' };
 
 export interface AdamOptions {
   lr: number;
@@ -21,6 +27,14 @@ export interface AdamOptions {
   amsgrad: boolean;
   /** Ascend instead of descend. */
   maximize: boolean;
+  /** PyTorch's choice of implementation (null: its default); normkit's one loop gives the same result either way. */
+  foreach: boolean | null;
+  /** CUDA graph capture: PyTorch 1.13 then needs CUDA tensors at step(); so does normkit, which has none. */
+  capturable: boolean;
+  /** Autograd through the step (Adam only): PyTorch 1.13 then raises on leaf parameters at step(), as normkit does. */
+  differentiable: boolean;
+  /** The fused CUDA kernel (Adam only): refused, as PyTorch refuses it for CPU tensors. */
+  fused: boolean;
 }
 
 export interface AdamState {
@@ -31,15 +45,17 @@ export interface AdamState {
   maxExpAvgSq: Float32Array | null;
 }
 
-export class Adam extends Optimizer<AdamOptions, AdamState> {
-  static readonly typeName: string = 'Adam';
+/** Adam's update; AdamW's decay is decoupled. Both keep PyTorch 1.13's state_dict layout (`step` a float32 scalar tensor). */
+export abstract class AdamFamily extends Optimizer<AdamOptions, AdamState> {
   /** AdamW: weight decay shrinks the parameter (p *= 1 - lr * wd) instead of adding to the gradient. */
-  protected readonly decoupledWeightDecay: boolean = false;
+  protected abstract readonly decoupledWeightDecay: boolean;
 
-  /** `new Adam(params)`, `new Adam(params, { lr: 0.01, betas: [0.9, 0.99] })`, or PyTorch's positional `new Adam(params, 0.01)`. */
-  constructor(params: ParamsInput<AdamOptions>, opts: number | Partial<AdamOptions> = {}, ...extra: never[]) {
-    const o = optimizerOptions<AdamOptions>(typeNameOf(new.target), opts, ADAM_OPTIONS, extra);
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, ...o });
+  protected constructor(params: ParamsInput<AdamOptions>, defaults: AdamOptions) {
+    super(params, defaults);
+    if (defaults.fused) {
+      if (defaults.differentiable) throw new RuntimeError('`fused` cannot be `differentiable`');
+      throw new RuntimeError('FusedAdam requires all the params to be CUDA, floating point');
+    }
   }
 
   protected validate(g: ParamGroup<AdamOptions>): void {
@@ -55,6 +71,27 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
   protected initState(p: Tensor, g: ParamGroup<AdamOptions>): AdamState {
     const n = p.numel();
     return { step: 0, expAvg: new Float32Array(n), expAvgSq: new Float32Array(n), maxExpAvgSq: g.amsgrad ? new Float32Array(n) : null };
+  }
+
+  /** PyTorch 1.13 keeps `step` as a float32 scalar tensor, and `max_exp_avg_sq` only with amsgrad. */
+  protected override saveState(p: Tensor, st: AdamState): Record<string, unknown> {
+    const entry: Record<string, unknown> = {
+      step: new Tensor(Float32Array.of(st.step), []),
+      exp_avg: new Tensor(Float32Array.from(st.expAvg), p.shape),
+      exp_avg_sq: new Tensor(Float32Array.from(st.expAvgSq), p.shape),
+    };
+    if (st.maxExpAvgSq !== null) entry['max_exp_avg_sq'] = new Tensor(Float32Array.from(st.maxExpAvgSq), p.shape);
+    return entry;
+  }
+
+  /** Takes PyTorch 1.13's layout (`step` a tensor) and the older one (`step` a number). */
+  protected override loadState(p: Tensor, key: string, entry: Record<string, unknown>): AdamState {
+    const { step, ...rest } = entry;
+    const st = super.loadState(p, key, rest) as Partial<AdamState>;
+    const n = step instanceof Tensor ? (step.numel() === 1 ? step.data[0]! : NaN) : step;
+    if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) throw new ValueError(`loadStateDict: state 'step' of parameter ${key} must be a number or a one-value tensor, got ${pyTypeName(step)}`);
+    if (!(st.expAvg instanceof Float32Array) || !(st.expAvgSq instanceof Float32Array)) throw new ValueError(`loadStateDict: state of parameter ${key} needs exp_avg and exp_avg_sq tensors`);
+    return { step: n, expAvg: st.expAvg, expAvgSq: st.expAvgSq, maxExpAvgSq: st.maxExpAvgSq ?? null };
   }
 
   protected update(p: Float32Array, grad: Float32Array, g: ParamGroup<AdamOptions>, s: AdamState): void {
@@ -84,5 +121,17 @@ export class Adam extends Optimizer<AdamOptions, AdamState> {
       }
       p[i] = p[i]! - (stepSize * m[i]!) / (Math.sqrt(vi) / bc2Sqrt + eps);
     }
+  }
+}
+
+export class Adam extends AdamFamily {
+  static readonly typeName: string = 'Adam';
+  protected readonly decoupledWeightDecay: boolean = false;
+
+  /** `new Adam(params)`, `new Adam(params, { lr: 0.01, betas: [0.9, 0.99] })`, or PyTorch's positional `new Adam(params, 0.01)`. */
+  constructor(params: ParamsInput<AdamOptions>, opts: number | Partial<AdamOptions> = {}, ...extra: never[]) {
+    const o = optimizerOptions<AdamOptions>(typeNameOf(new.target), opts, ADAM_OPTIONS, extra);
+    // PyTorch 1.13's defaults, in its param_group order
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, foreach: null, capturable: false, differentiable: false, fused: false, ...o });
   }
 }

@@ -15,7 +15,12 @@ import { Optimizer } from './optimizer.js';
 type AnyOptimizer = Optimizer<any, any>;
 type Group = { lr: number } & Record<string, unknown>;
 
-/** PyTorch's `_LRScheduler`: `lastEpoch` counts `step()` calls (0 after construction), `baseLrs` are the groups' initial lrs. */
+/**
+ * PyTorch's `_LRScheduler`: `lastEpoch` counts `step()` calls (0 after
+ * construction), `baseLrs` are the groups' initial lrs. As PyTorch's, it
+ * records them in the optimizer's groups (`initialLr`, `initial_lr` in the
+ * optimizer's stateDict), keeping one an earlier scheduler recorded.
+ */
 export abstract class LRScheduler {
   readonly optimizer: AnyOptimizer;
   lastEpoch = -1;
@@ -25,7 +30,8 @@ export abstract class LRScheduler {
   constructor(optimizer: AnyOptimizer, initialLrs?: readonly number[]) {
     if (!(optimizer instanceof Optimizer)) throw new TypeError(`${pyTypeName(optimizer)} is not an Optimizer`, { kind: 'argument' });
     this.optimizer = optimizer;
-    this.baseLrs = initialLrs ? [...initialLrs] : this.groups.map((g) => g.lr);
+    for (const g of this.groups) if (g['initialLr'] === undefined) g['initialLr'] = g.lr;
+    this.baseLrs = initialLrs ? [...initialLrs] : this.groups.map((g) => g['initialLr'] as number);
   }
 
   protected get groups(): Group[] {
@@ -202,6 +208,12 @@ export class OneCycleLR extends LRScheduler {
       const initial = max / divFactor;
       return { initial, max, min: initial / finalDiv };
     });
+    // PyTorch's OneCycleLR writes them into the groups (initial_lr, max_lr, min_lr in the optimizer's state_dict)
+    groups.forEach((g, i) => {
+      g['initialLr'] = lrs[i]!.initial;
+      g['maxLr'] = lrs[i]!.max;
+      g['minLr'] = lrs[i]!.min;
+    });
     super(optimizer, lrs.map((l) => l.initial));
     this.totalSteps = total;
     this.#lrs = lrs;
@@ -228,6 +240,8 @@ export class OneCycleLR extends LRScheduler {
       groups.forEach((g, i) => {
         this.#momentums.push({ max: maxM[i]!, base: baseM[i]! });
         this.#setMomentum(g, maxM[i]!);
+        g['maxMomentum'] = maxM[i]!;
+        g['baseMomentum'] = baseM[i]!;
       });
     }
     this.step();

@@ -5,10 +5,11 @@
  * so modules and other references see the new values).
  */
 import { noGrad } from '../tensor/grad_mode.js';
-import { TypeError, ValueError, pyTypeName } from '../errors.js';
+import { RuntimeError, TypeError, ValueError, pyTypeName } from '../errors.js';
 import { checkOptions, describeValue, type OptionSpec } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { typeNameOf } from '../type_name.js';
+import { emitWarning } from '../nn/warnings.js';
 
 /** A group's hyperparameters (every optimizer has a learning rate). */
 export interface GroupOptions {
@@ -92,17 +93,29 @@ export abstract class Optimizer<O extends GroupOptions, S = unknown> {
       if (!p.isLeaf) throw new ValueError("can't optimize a non-leaf Tensor");
     }
     const seen = new Set(this.paramGroups.flatMap((g) => g.params));
-    if (params.some((p) => seen.has(p)) || new Set(params).size !== params.length) {
-      throw new ValueError('some parameters appear in more than one parameter group');
+    if (params.some((p) => seen.has(p))) throw new ValueError('some parameters appear in more than one parameter group');
+    const unique = [...new Set(params)];
+    if (unique.length !== params.length) {
+      // PyTorch 1.13 warns and then steps such a parameter once per listing; normkit keeps it once
+      emitWarning({
+        code: 'NK_OPTIM_DUPLICATE_PARAMS',
+        module: this.constructor.name,
+        message:
+          'optimizer contains a parameter group with duplicate parameters; in future, this will cause an error; see github.com/pytorch/pytorch/issues/40967 for more information ' +
+          `(normkit keeps each parameter once: ${params.length - unique.length} duplicate${params.length - unique.length === 1 ? '' : 's'} dropped)`,
+      });
     }
-    const full = { ...this.defaults, ...group, params: [...params] } as ParamGroup<O>;
-    // Every hyperparameter has its default's type (a number, a boolean, a list of numbers), before validate compares values.
+    const full = { ...this.defaults, ...group, params: unique } as ParamGroup<O>;
+    // Every hyperparameter has its default's type (a number, a boolean, a list of numbers; `foreach`'s None default: a boolean or null), before validate compares values.
     for (const [k, d] of Object.entries(this.defaults)) {
       const v: unknown = (full as unknown as Record<string, unknown>)[k];
       const ok = Array.isArray(d)
         ? Array.isArray(v) && v.every((x) => typeof x === 'number')
-        : typeof v === typeof d;
-      if (!ok) throw new TypeError(`optimizer: ${k} must be ${Array.isArray(d) ? 'a list of numbers' : `a ${typeof d}`}, not ${pyTypeName(v)}`, { kind: 'argument' });
+        : d === null
+          ? v === null || typeof v === 'boolean'
+          : typeof v === typeof d;
+      const want = Array.isArray(d) ? 'a list of numbers' : d === null ? 'a boolean or null' : `a ${typeof d}`;
+      if (!ok) throw new TypeError(`optimizer: ${k} must be ${want}, not ${pyTypeName(v)}`, { kind: 'argument' });
     }
     this.validate(full);
     this.paramGroups.push(full);
@@ -157,13 +170,28 @@ export abstract class Optimizer<O extends GroupOptions, S = unknown> {
     for (const [p, st] of this.state) {
       const i = index.get(p);
       if (i === undefined) continue;
-      const entry: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(st as object)) {
-        entry[snakeCase(k)] = v instanceof Float32Array ? new Tensor(Float32Array.from(v), p.shape) : v;
-      }
-      state[i] = entry;
+      state[i] = this.saveState(p, st);
     }
     return { state, param_groups: paramGroups };
+  }
+
+  /** A parameter's state as PyTorch's state_dict holds it: snake_case names, buffers as tensor copies of the parameter's shape. */
+  protected saveState(p: Tensor, st: S): Record<string, unknown> {
+    const entry: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(st as object)) entry[snakeCase(k)] = v instanceof Float32Array ? new Tensor(Float32Array.from(v), p.shape) : v;
+    return entry;
+  }
+
+  /** The inverse of saveState: tensors (of the parameter's size) to copied buffers, names to camelCase. */
+  protected loadState(p: Tensor, key: string, entry: Record<string, unknown>): S {
+    const st: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(entry)) {
+      if (v instanceof Tensor) {
+        if (v.numel() !== p.numel()) throw new ValueError(`loadStateDict: state '${k}' of parameter ${key} has ${v.numel()} values, the parameter has ${p.numel()}`);
+        st[camelCase(k)] = Float32Array.from(v.data);
+      } else st[camelCase(k)] = Array.isArray(v) ? [...(v as unknown[])] : v;
+    }
+    return st as S;
   }
 
   /**
@@ -189,14 +217,7 @@ export abstract class Optimizer<O extends GroupOptions, S = unknown> {
     for (const [key, entry] of Object.entries(dict.state)) {
       const p = byIndex.get(Number(key));
       if (p === undefined) continue; // PyTorch ignores state of unknown ids too
-      const st: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(entry)) {
-        if (v instanceof Tensor) {
-          if (v.numel() !== p.numel()) throw new ValueError(`loadStateDict: state '${k}' of parameter ${key} has ${v.numel()} values, the parameter has ${p.numel()}`);
-          st[camelCase(k)] = Float32Array.from(v.data);
-        } else st[camelCase(k)] = Array.isArray(v) ? [...(v as unknown[])] : v;
-      }
-      newState.set(p, st as S);
+      newState.set(p, this.loadState(p, key, entry));
     }
     const groups = saved.map((sg, gi) => {
       const g = this.paramGroups[gi]!;
@@ -212,6 +233,13 @@ export abstract class Optimizer<O extends GroupOptions, S = unknown> {
 
   /** One update of every parameter that has a gradient. */
   step(): void {
+    for (const group of this.paramGroups) {
+      const g = group as unknown as Record<string, unknown>;
+      // PyTorch 1.13's errors for the flags that need what normkit does not have (CUDA tensors, autograd through the step)
+      if (!group.params.some((p) => p.grad !== null)) continue;
+      if (g['capturable'] === true) throw new RuntimeError('If capturable=True, params and state_steps must be CUDA tensors.');
+      if (g['differentiable'] === true) throw new RuntimeError('a leaf Variable that requires grad is being used in an in-place operation.');
+    }
     noGrad(() => {
       for (const group of this.paramGroups) {
         for (const p of group.params) {

@@ -17,7 +17,14 @@ export interface SGDOptions {
   nesterov: boolean;
   /** Ascend instead of descend. */
   maximize: boolean;
+  /** PyTorch's choice of implementation (null: its default); normkit's one loop gives the same result either way. */
+  foreach: boolean | null;
+  /** Autograd through the step: PyTorch 1.13 then raises on leaf parameters at step(), as normkit does. */
+  differentiable: boolean;
 }
+
+/** The options SGD takes (PyTorch 1.13's keyword arguments, camelCase). */
+export const SGD_OPTIONS = { lr: 'number', momentum: 'number', dampening: 'number', weightDecay: 'number', nesterov: 'boolean', maximize: 'boolean', foreach: 'boolean|null', differentiable: 'boolean' } as const;
 
 interface SGDState {
   /** null until the first step with momentum (PyTorch initializes it to the first gradient). */
@@ -28,11 +35,13 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
   static readonly typeName: string = 'SGD';
   /** `new SGD(params, { lr: 0.1, momentum: 0.9 })`, or PyTorch's positional `new SGD(params, 0.1)`. */
   constructor(params: ParamsInput<SGDOptions>, opts: number | (Partial<SGDOptions> & { lr: number }), ...extra: never[]) {
-    const o = optimizerOptions<SGDOptions>('SGD', opts, { lr: 'number', momentum: 'number', dampening: 'number', weightDecay: 'number', nesterov: 'boolean', maximize: 'boolean' }, extra);
-    super(params, { momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, ...o } as SGDOptions);
+    const o = optimizerOptions<SGDOptions>('SGD', opts, SGD_OPTIONS, extra);
+    // PyTorch 1.13's defaults, in its param_group order
+    super(params, { lr: o.lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, foreach: null, differentiable: false, ...o } as SGDOptions);
   }
 
   protected validate(g: ParamGroup<SGDOptions>): void {
+    if (g.lr === undefined) throw new ValueError("parameter group didn't specify a value of required optimization parameter lr");
     if (!(g.lr >= 0)) throw new ValueError(`Invalid learning rate: ${pyFloat(g.lr)}`);
     if (!(g.momentum >= 0)) throw new ValueError(`Invalid momentum value: ${pyFloat(g.momentum)}`);
     if (!(g.weightDecay >= 0)) throw new ValueError(`Invalid weight_decay value: ${pyFloat(g.weightDecay)}`);

@@ -108,10 +108,10 @@ function fromTree(spec: unknown, path: string, depth: number): Module {
 /** Writes a model back as a spec (the inverse of `fromSpec`): a tree node, or the general form of a GraphModule. */
 export function toSpec(m: Module, path = ''): SpecNode {
   if (m instanceof GraphModule) return graphToGeneral(m.graph) as unknown as SpecNode;
-  if (m instanceof Sequential) return { module: 'Sequential', layers: [...m.namedChildren()].map(([n, c]) => toSpec(c, join(path, n))) };
+  if (m instanceof Sequential) return { module: 'Sequential', layers: [...m.childEntries()].map(([n, c]) => toSpec(c, join(path, n))) };
   if (m instanceof Residual) return { module: 'Residual', body: toSpec(m.body, join(path, 'body')) };
   if (m instanceof Concat) {
-    const branches = [...m.getSubmodule('branches').namedChildren()].map(([n, c]) => toSpec(c, join(path, `branches.${n}`)));
+    const branches = [...m.getSubmodule('branches').childEntries()].map(([n, c]) => toSpec(c, join(path, `branches.${n}`)));
     return { module: 'Concat', branches, dim: m.dimension };
   }
   const builder = builderFor(m);

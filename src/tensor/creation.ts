@@ -2,7 +2,7 @@ import { RuntimeError, TypeError, ValueError, fmtValue, pyTypeName } from '../er
 import { checkOptions, describeValue, type OptionSpec } from '../options.js';
 import { defaultGenerator, type Generator } from './random.js';
 import { checkIntArg, checkNumberArg, checkNumel, checkSizeArg, numel, type Shape } from './shape.js';
-import { Tensor } from './tensor.js';
+import { Tensor, assertTensor } from './tensor.js';
 import { metaParametersActive } from './meta_mode.js';
 
 export type NestedArray = number | readonly NestedArray[];
@@ -78,7 +78,7 @@ export function tensor(
   opts?: CreateOptions,
 ): Tensor {
   const shapeArg = Array.isArray(shapeOrOpts) ? (shapeOrOpts as Shape) : undefined;
-  const options = Array.isArray(shapeOrOpts) ? opts : (shapeOrOpts as CreateOptions | undefined) ?? opts;
+  const options = checkOptions('tensor', Array.isArray(shapeOrOpts) ? opts : (shapeOrOpts as CreateOptions | undefined) ?? opts, CREATE_OPTIONS, { position: 2 });
   if (shapeArg !== undefined) checkSizeArg(shapeArg, 'tensor');
   if (values instanceof Float32Array || values instanceof Float64Array) {
     const shape = shapeArg ?? [values.length];
@@ -140,6 +140,7 @@ const RAND_OPTIONS: OptionSpec = { requiresGrad: 'boolean', generator: 'any' };
 export function full(shape: Shape, value: number, opts?: CreateOptions): Tensor {
   checkSizeArg(shape, 'full');
   checkNumberArg(value, 'full', 'fill_value', 2);
+  checkOptions('full', opts, CREATE_OPTIONS, { position: 3 });
   if (metaParametersActive()) return finish(meta(shape, 'full'), opts);
   return finish(new Tensor(storage(shape, 'full').fill(value), shape), opts);
 }
@@ -157,12 +158,16 @@ export function ones(...args: SizeArgs<CreateOptions>): Tensor {
   return full(shape, 1, opts);
 }
 
-export function zerosLike(t: Tensor): Tensor {
-  return zeros(t.shape);
+/** PyTorch's `zeros_like(t)`: zeros of t's shape (`{ requiresGrad }` as PyTorch's keyword). */
+export function zerosLike(t: Tensor, opts?: CreateOptions): Tensor {
+  assertTensor(t, 'zeros_like(): input');
+  return zeros(t.shape, checkOptions('zeros_like', opts, CREATE_OPTIONS, { position: 2 }));
 }
 
-export function onesLike(t: Tensor): Tensor {
-  return ones(t.shape);
+/** PyTorch's `ones_like(t)`: ones of t's shape (`{ requiresGrad }` as PyTorch's keyword). */
+export function onesLike(t: Tensor, opts?: CreateOptions): Tensor {
+  assertTensor(t, 'ones_like(): input');
+  return ones(t.shape, checkOptions('ones_like', opts, CREATE_OPTIONS, { position: 2 }));
 }
 
 /** `arange(end)`, `arange(start, end, step = 1)`. */

@@ -119,6 +119,7 @@ export class Tensor {
 
   /** Marks a leaf as requiring a gradient (in place, returns this). */
   requiresGrad_(flag = true): this {
+    if (typeof flag !== 'boolean') throw new TypeError(`requires_grad_(): argument 'requires_grad' (position 1) must be bool, not ${pyTypeName(flag)}`, { kind: 'argument' });
     if (this.gradNode !== null && !flag) {
       throw new RuntimeError("you can only change requires_grad flags of leaf variables.");
     }

@@ -27,10 +27,15 @@ test('Adam stateDict has PyTorch\'s layout, names and values', () => {
   const sd = o.stateDict();
   assert.deepEqual(Object.keys(sd), ['state', 'param_groups']);
   assert.deepEqual(sd.param_groups.map((g) => g.params), [[0], [1]]);
-  assert.deepEqual(sd.param_groups[1], { lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.1, amsgrad: false, maximize: false, params: [1] });
-  // PyTorch 1.13: state 0 {step: 1, exp_avg: [0.11, 0.12], exp_avg_sq: [0.00121, 0.00144]}, state 1 exp_avg [[0.205]].
+  assert.deepEqual(sd.param_groups[1], {
+    lr: 0.1, betas: [0.9, 0.999], eps: 1e-8, weight_decay: 0.1, amsgrad: false, maximize: false,
+    foreach: null, capturable: false, differentiable: false, fused: false, params: [1],
+  });
+  // PyTorch 1.13: state 0 {step: tensor(1.), exp_avg: [0.11, 0.12], exp_avg_sq: [0.00121, 0.00144]}, state 1 exp_avg [[0.205]].
   const s0 = sd.state[0]!;
-  assert.equal(s0['step'], 1);
+  assert.ok(s0['step'] instanceof Tensor);
+  assert.deepEqual((s0['step'] as Tensor).shape, []);
+  assert.equal((s0['step'] as Tensor).item(), 1);
   assertClose(s0['exp_avg'] as Tensor, [0.11, 0.12]);
   assertClose(s0['exp_avg_sq'] as Tensor, [0.00121, 0.00144], 1e-7);
   assert.deepEqual((sd.state[1]!['exp_avg'] as Tensor).shape, [1, 1]);

@@ -206,7 +206,8 @@ export function makeTensor(
     const x = values[i]!;
     if (dtype === 'float32') v.setFloat32(4 * i, x, true);
     else if (dtype === 'float64') v.setFloat64(8 * i, x, true);
-    else if (dtype === 'int64') v.setBigInt64(8 * i, BigInt(x), true);
+    // 2^63 (a double cannot hold INT64_MAX) is torch's "to the end": it saturates.
+    else if (dtype === 'int64') v.setBigInt64(8 * i, x >= 2 ** 63 ? 2n ** 63n - 1n : x <= -(2 ** 63) ? -(2n ** 63n) : BigInt(x), true);
     else if (dtype === 'int32') v.setInt32(4 * i, x, true);
     else if (dtype === 'int8') v.setInt8(i, x);
     else v.setUint8(i, dtype === 'bool' ? (x ? 1 : 0) : x);

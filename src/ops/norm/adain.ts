@@ -4,6 +4,7 @@
  * eps added to the variance: (content - mean_c) / std_c * std_s + mean_s.
  */
 import { ValueError, fmtSize } from '../../errors.js';
+import { checkArgument } from '../../options.js';
 import { broadcastShapes, numel } from '../../tensor/shape.js';
 import { Tensor, assertTensor } from '../../tensor/tensor.js';
 import { add, div, mul, sqrt, sub } from '../elementwise.js';
@@ -40,6 +41,7 @@ function stats(t: Tensor, eps: number, rank: number): { mu: Tensor; sigma: Tenso
 export function adaptiveInstanceNorm(content: Tensor, style: Tensor, eps = 1e-5): Tensor {
   assertTensor(content, 'adaptive_instance_norm: content');
   assertTensor(style, 'adaptive_instance_norm: style');
+  checkArgument('adaptive_instance_norm', 'eps', eps, 'number');
   const outShape = checkAdain(content, style);
   checkFiniteOption('eps', eps);
   if (content.isMeta || style.isMeta) return Tensor.meta(outShape);

@@ -5,6 +5,7 @@
  */
 import { normStats } from '../../kernels/backend.js';
 import { RuntimeError } from '../../errors.js';
+import { checkOptions, type OptionSpec } from '../../options.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
 import { checkStatistics, type WarnSite } from './stat_warnings.js';
 import { applyNorm, emptyNormOutput, layoutOf, normMetaOutput, rstdOf } from './core.js';
@@ -36,8 +37,13 @@ export function checkBatchNorm(input: Tensor, runningMean: Tensor | null, runnin
   checkNoChannelsAffine(C, !!(o.weight || o.bias), shape);
 }
 
+/** The options F.batchNorm takes after the running statistics (PyTorch's keyword arguments, camelCase). */
+const BATCH_NORM_FN_OPTIONS: OptionSpec = { weight: 'any', bias: 'any', training: 'boolean', momentum: 'number', eps: 'number', warnSite: 'any' };
+
 export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOptions = {}): Tensor {
   assertTensor(input, 'batch_norm: input');
+  // PyTorch's F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps): the rest by name here
+  checkOptions('batch_norm', o, BATCH_NORM_FN_OPTIONS, { position: 4, positional: 'weight' });
   checkOptionalTensor(runningMean, 'batch_norm', 'running_mean');
   checkOptionalTensor(runningVar, 'batch_norm', 'running_var');
   checkOptionalTensor(o.weight, 'batch_norm', 'weight');

@@ -1,4 +1,5 @@
 /** `groupNorm`: statistics per (instance, group of C/G channels); affine per channel. */
+import { checkOptions } from '../../options.js';
 import { type Tensor, assertTensor } from '../../tensor/tensor.js';
 import { checkStatistics, type WarnSite } from './stat_warnings.js';
 import { layoutOf, normalizeWithInputStats, normMetaOutput } from './core.js';
@@ -14,6 +15,8 @@ export interface GroupNormOptions {
 
 export function groupNorm(input: Tensor, numGroups: number, o: GroupNormOptions = {}): Tensor {
   assertTensor(input, 'group_norm: input');
+  // PyTorch's F.group_norm(input, num_groups, weight, bias, eps): the rest by name here
+  checkOptions('group_norm', o, { weight: 'any', bias: 'any', eps: 'number', warnSite: 'any' }, { position: 3, positional: 'weight' });
   checkOptionalTensor(o.weight, 'group_norm', 'weight');
   checkOptionalTensor(o.bias, 'group_norm', 'bias');
   checkGroupNorm(input.shape, numGroups, o.weight?.numel(), o.bias?.numel());

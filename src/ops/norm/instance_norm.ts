@@ -9,6 +9,7 @@ import { checkStatistics, type WarnSite } from './stat_warnings.js';
 import { applyNorm, emptyNormOutput, layoutOf, normalizeWithInputStats, normMetaOutput, rstdOf } from './core.js';
 import { checkAtLeast2d, checkFeatureCount, checkFiniteOption, checkNoChannelsAffine, checkOptionalTensor, verifySpatialSize } from './checks.js';
 import { RuntimeError } from '../../errors.js';
+import { checkOptions, type OptionSpec } from '../../options.js';
 
 export interface InstanceNormOptions {
   runningMean?: Tensor | null;
@@ -40,8 +41,13 @@ export function checkInstanceNorm(input: Tensor, o: InstanceNormOptions): void {
   checkNoChannelsAffine(N * C, !!(o.weight || o.bias), shape);
 }
 
+/** The options F.instanceNorm takes (PyTorch's keyword arguments, camelCase; tensors' kinds are checked with PyTorch's words). */
+const INSTANCE_NORM_FN_OPTIONS: OptionSpec = { runningMean: 'any', runningVar: 'any', weight: 'any', bias: 'any', useInputStats: 'boolean', momentum: 'number', eps: 'number', warnSite: 'any' };
+
 export function instanceNorm(input: Tensor, o: InstanceNormOptions = {}): Tensor {
   assertTensor(input, 'instance_norm: input');
+  // PyTorch's F.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): by name here
+  checkOptions('instance_norm', o, INSTANCE_NORM_FN_OPTIONS, { position: 2, positional: 'runningMean' });
   for (const k of ['runningMean', 'runningVar', 'weight', 'bias'] as const) checkOptionalTensor(o[k], 'instance_norm', k);
   checkInstanceNorm(input, o);
   if (o.eps !== undefined) checkFiniteOption('eps', o.eps);

@@ -1,6 +1,7 @@
 /** `layerNorm`: statistics over the trailing `normalizedShape` dims; affine per element. */
 import { record } from '../../autograd/record.js';
 import { layerNormBackward, layerNormForward } from '../../kernels/backend.js';
+import { checkOptions } from '../../options.js';
 import { checkSizeArg, numel } from '../../tensor/shape.js';
 import { Tensor, assertTensor } from '../../tensor/tensor.js';
 import { checkStatistics, type WarnSite } from './stat_warnings.js';
@@ -17,6 +18,8 @@ export interface LayerNormOptions {
 
 export function layerNorm(input: Tensor, normalizedShape: readonly number[] | number, o: LayerNormOptions = {}): Tensor {
   assertTensor(input, 'layer_norm: input');
+  // PyTorch's F.layer_norm(input, normalized_shape, weight, bias, eps): the rest by name here
+  checkOptions('layer_norm', o, { weight: 'any', bias: 'any', eps: 'number', warnSite: 'any' }, { position: 3, positional: 'weight' });
   const ns = typeof normalizedShape === 'number' ? [normalizedShape] : normalizedShape;
   checkSizeArg(ns, 'layer_norm', { name: 'normalized_shape', pos: 2 });
   checkOptionalTensor(o.weight, 'layer_norm', 'weight');

@@ -47,7 +47,7 @@ function compareEntry(a: Analysis, want: SweepEntry): string | null {
 
 export function runShapeFlowCase(c: ShapeFlowCase): CaseResult {
   const model = withMetaParameters(() => fromSpec(c.spec));
-  const types = new Map([...model.namedModules()].map(([p, m]) => [p, m.typeName]));
+  const types = new Map([...model.namedModules('', false)].map(([p, m]) => [p, m.typeName]));
   for (const [path, type] of Object.entries(c.modules)) {
     if (types.get(path) !== type) return { status: 'fail', worst: Infinity, reason: `module '${path}' is ${types.get(path) ?? 'missing'}, PyTorch ${type}` };
   }

@@ -73,8 +73,11 @@ for (const opset of [17, 18, 13]) test(`toOnnx of a general-form graph at opset 
 });
 
 test('toOnnx names the node it cannot write and the inputs it lacks', () => {
-  const { graph } = graphFromGeneral({ inputs: { x: [1, 4, 4, 4] }, nodes: [{ name: 'parts', op: 'chunk', args: { chunks: 2, dim: 1 }, inputs: ['x'], outputs: ['a', 'b'] }], outputs: ['a', 'b'] });
-  assert.throws(() => toOnnx(graph, { inputs: { x: [1, 4, 4, 4] } }), (e: unknown) => e instanceof OnnxError && /chunk/.test(e.message) && /parts/.test(e.message));
+  const { graph } = graphFromGeneral({ inputs: { x: [1, 4, 4, 4] }, nodes: [{ name: 'pool', module: 'AvgPool2d', args: { kernel_size: 2, divisor_override: 3 }, inputs: ['x'] }], outputs: ['pool'] });
+  assert.throws(
+    () => toOnnx(graph, { inputs: { x: [1, 4, 4, 4] } }),
+    (e: unknown) => e instanceof OnnxError && /cannot export AvgPool2d at 'pool'/.test(e.message) && /divisor_override/.test(e.message),
+  );
   assert.throws(() => toOnnx(graph, { inputs: { y: [1, 4, 4, 4] } }), (e: unknown) => e instanceof OnnxError && /'x'/.test(e.message));
 });
 

@@ -16,6 +16,7 @@
  * Every problem is an OnnxError; unsupported ops are reported all at once.
  */
 import { NormkitError } from '../../../errors.js';
+import { checkOptions } from '../../../options.js';
 import { GraphBuilder } from '../../../graph/builder.js';
 import type { Graph } from '../../../graph/graph.js';
 import '../../../graph/ops/index.js';
@@ -232,7 +233,7 @@ export function supportedOnnxOps(): string[] {
 /** Decodes and imports an ONNX model. */
 export function importOnnx(bytes: Uint8Array | ModelProto, opts: ImportOptions = {}): ImportResult {
   const model = bytes instanceof Uint8Array ? decodeModelProto(bytes) : bytes;
-  return new Importer(model, opts).run();
+  return new Importer(model, checkOptions('importOnnx', opts, { constants: 'any' }, { position: 2 })).run();
 }
 
 class Importer {
@@ -624,6 +625,7 @@ class Importer {
     this.layerNormPatterns(producer, consumers, only, constant);
     this.linearPatterns(only, constant);
     this.activationPatterns(consumers, only, constant);
+    this.reshapePatterns(producer, only, constant);
     this.avgPoolPatterns(producer, only, constant);
     this.trackedInstanceNormPatterns(producer, only, constant);
     for (const inorm of this.nodes) {
@@ -779,6 +781,83 @@ class Importer {
       if ((consumers.get(x) ?? []).filter((c) => c === div || c === mul).length !== 2) continue;
       for (const g of [div, erf, add, mul]) this.skip.add(g);
       this.patterns.set(half, () => void this.moduleNode(div, 'GELU', {}, x, {}, this.values.get(x)?.rank, half.proto.output[0]!, this.patternName(div, 'GELU'), div.scope));
+    }
+  }
+
+  /**
+   * What torch writes with shape arithmetic for one module, one scope each:
+   * nn.Hardswish below opset 14 (HardSigmoid(x, 1/6) → Mul(x, ·)),
+   * nn.PixelUnshuffle (Reshape [-1, C, h, r, w, r] → Transpose [0,1,3,5,2,4] →
+   * Reshape [-1, C·r², h, w]; with dynamic sizes Unsqueeze → Reshape → Reshape →
+   * Transpose → Reshape → Squeeze), and nn.Upsample / F.interpolate with a
+   * constant size (Resize to Concat(Shape(x)[0:2], size)).
+   */
+  private reshapePatterns(producer: Map<string, Node>, only: (v: string) => Node | undefined, constant: (n: string | undefined) => Tensor | undefined): void {
+    const same = (n: Node | undefined, op: string, scope: string): n is Node => n !== undefined && n.op === op && n.scope === scope && !this.skip.has(n);
+    const ints = (name: string | undefined) => {
+      const t = constant(name);
+      return t === undefined || t.isMeta ? undefined : Array.from(valuesOf(t), Math.trunc);
+    };
+    const axesOf = (n: Node) => (this.opset >= 13 ? ints(n.proto.input[1]) : n.ints('axes'));
+    const eq = (a: number[] | undefined, b: number[]) => a !== undefined && a.length === b.length && a.every((v, i) => v === b[i]);
+    for (const hs of this.nodes) {
+      if (hs.op !== 'HardSigmoid' || this.skip.has(hs) || Math.abs(hs.float('alpha', 0.2) - 1 / 6) > 1e-6 || Math.abs(hs.float('beta', 0.5) - 0.5) > 1e-6) continue;
+      const x = hs.proto.input[0]!;
+      const mul = only(hs.proto.output[0]!);
+      if (!same(mul, 'Mul', hs.scope) || !mul.proto.input.includes(x) || scopeFromNodeName(hs.name) === null) continue;
+      this.skip.add(hs);
+      this.patterns.set(mul, () => void this.moduleNode(hs, 'Hardswish', {}, x, {}, this.values.get(x)?.rank, mul.proto.output[0]!, this.patternName(hs, 'Hardswish'), hs.scope));
+    }
+    for (const t of this.nodes) {
+      if (t.op !== 'Transpose' || this.skip.has(t) || !eq(t.ints('perm'), [0, 1, 3, 5, 2, 4])) continue;
+      const r1 = producer.get(t.proto.input[0]!);
+      const r2 = only(t.proto.output[0]!);
+      if (!same(r1, 'Reshape', t.scope) || !same(r2, 'Reshape', t.scope) || only(r1.proto.output[0]!) !== t) continue;
+      const a = ints(r1.proto.input[1]);
+      const b = ints(r2.proto.input[1]);
+      if (a === undefined || b === undefined) continue;
+      let x: string;
+      let last: Node = r2;
+      let r: number;
+      const group: Node[] = [r1, t];
+      if (a.length === 6 && b.length === 4 && a[3] === a[5] && a[3]! > 0 && b[1] === a[1]! * a[3]! * a[3]! && b[2] === a[2] && b[3] === a[4]) {
+        x = r1.proto.input[0]!;
+        r = a[3]!;
+      } else if (eq(a.slice(0, 5), [0, 0, 0, 0, -1]) && a.length === 6 && eq(b, [0, -1, 1, 1, 0, 0])) {
+        r = a[5]!;
+        const r0 = producer.get(r1.proto.input[0]!);
+        const u = r0 && producer.get(r0.proto.input[0]!);
+        const sq = only(r2.proto.output[0]!);
+        if (!same(r0, 'Reshape', t.scope) || !eq(ints(r0.proto.input[1]), [0, 0, -1, r, 0]) || !same(u, 'Unsqueeze', t.scope) || !eq(axesOf(u), [3])) continue;
+        if (!same(sq, 'Squeeze', t.scope) || !eq(axesOf(sq), [2, 3]) || only(u.proto.output[0]!) !== r0 || only(r0.proto.output[0]!) !== r1) continue;
+        x = u.proto.input[0]!;
+        group.unshift(u, r0);
+        group.push(r2);
+        last = sq;
+      } else continue;
+      for (const g of group) this.skip.add(g);
+      const anchor = group[0]!;
+      this.patterns.set(last, () => void this.moduleNode(anchor, 'PixelUnshuffle', { downscale_factor: r }, x, {}, 4, last.proto.output[0]!, this.patternName(anchor, 'PixelUnshuffle'), anchor.scope));
+    }
+    for (const rs of this.nodes) {
+      if (rs.op !== 'Resize' || this.opset < 11 || rs.proto.input.length < 4 || this.skip.has(rs)) continue;
+      const x = rs.proto.input[0]!;
+      const cat = producer.get(rs.proto.input[3]!);
+      if (!same(cat, 'Concat', rs.scope) || cat.proto.input.length !== 2 || only(cat.proto.output[0]!) !== rs) continue;
+      const sl = producer.get(cat.proto.input[0]!);
+      const sh = sl && producer.get(sl.proto.input[0]!);
+      if (!same(sl, 'Slice', rs.scope) || !same(sh, 'Shape', rs.scope) || sh.proto.input[0] !== x || sh.attrs.size > 0 || only(sl.proto.output[0]!) !== cat || only(sh.proto.output[0]!) !== sl) continue;
+      if (!eq(ints(sl.proto.input[1]), [0]) || !eq(ints(sl.proto.input[2]), [2]) || !eq(ints(sl.proto.input[3]) ?? [0], [0]) || (sl.proto.input[4] ?? '') !== '') continue;
+      const group = [sh, sl, cat];
+      for (const g of group) this.skip.add(g);
+      const sizeName = cat.proto.input[1]!;
+      this.patterns.set(rs, () => {
+        // the size is known once what it is computed from is folded (torch's recompute_scale_factor arithmetic)
+        const size = this.values.get(sizeName)?.const;
+        if (size !== undefined && !size.isMeta) return this.resize(rs, Array.from(valuesOf(size), Math.trunc));
+        for (const g of group) this.convert(g);
+        this.resize(rs);
+      });
     }
   }
 
@@ -1345,7 +1424,8 @@ class Importer {
     this.note(n, 'onnxruntime may return an empty map where the window does not fit; normkit raises as PyTorch does (Output size is too small)');
   }
 
-  private resize(n: Node): void {
+  /** `spatialSize`: the output's spatial size, from torch's Concat(Shape(x)[0:2], size) (reshapePatterns). */
+  private resize(n: Node, spatialSize?: number[]): void {
     const upsample = n.op === 'Upsample';
     let mode = n.str('mode', 'nearest');
     let coord = n.str('coordinate_transformation_mode', 'half_pixel');
@@ -1363,7 +1443,8 @@ class Importer {
         scales = new Tensor(Float32Array.from(sc!), [sc!.length]);
       } else scales = this.needConst(n, 1, 'scales');
     } else {
-      if (this.has(n, 3)) {
+      if (spatialSize !== undefined) sizes = new Tensor(Float32Array.from([0, 0, ...spatialSize]), [spatialSize.length + 2]);
+      else if (this.has(n, 3)) {
         sizes = this.constOf(n, 3);
         if (sizes === undefined) sizesInput = 3;
       } else scales = this.needConst(n, 2, 'scales');
@@ -1409,7 +1490,7 @@ class Importer {
       args['scale_factor'] = sp.every((v) => v === sp[0]) ? sp[0] : sp;
     } else {
       args['size'] = Array.from(sizes!.data).slice(2);
-      this.note(n, 'Resize to constant sizes: the batch and channel sizes are taken as unchanged');
+      if (spatialSize === undefined) this.note(n, 'Resize to constant sizes: the batch and channel sizes are taken as unchanged');
     }
     this.moduleNode(n, 'Upsample', args, n.proto.input[0]!, {}, rank);
   }
