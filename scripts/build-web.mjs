@@ -4,8 +4,10 @@
 //   index.html             the web app: one self-contained page (script,
 //                          styles and the bundled examples inline)
 //   normkit-analyzer.js    the shape-flow doctor alone (ES module)
-//   lib/normkit.js         the whole library (ES module), with norm.wasm and
-//                          gemm.wasm beside it and demo.html using it
+//   lib/normkit.js         the whole library (ES module), with norm.wasm,
+//                          gemm.wasm and its pool's worker script
+//                          (norm_worker.js, its own bundle) beside it;
+//                          demo.html and threads.html use it
 // and prints each bundle's size, raw and gzipped (also written to
 // dist/web/sizes.json). A bundle that would pull in a Node module fails the
 // build: nothing of the browser's path may import node:*.
@@ -75,14 +77,17 @@ const lib = await esbuild.build({ ...common, entryPoints: [join(root, 'dist/src/
 noNode('the library', lib);
 for (const f of lib.outputFiles) writeFileSync(f.path, f.contents);
 for (const w of ['norm.wasm', 'gemm.wasm']) copyFileSync(join(root, 'dist/src/kernels', w), join(out, 'lib', w));
-const demo = await esbuild.build({
-  ...common,
-  entryPoints: [join(root, 'src/web/client/lib_demo.ts')],
-  format: 'esm',
-  outfile: join(out, 'lib/demo.js'),
-  plugins: [{ name: 'the-library-bundle', setup: (b) => b.onResolve({ filter: /\/index\.js$/ }, () => ({ path: './normkit.js', external: true })) }],
-});
-for (const f of demo.outputFiles) writeFileSync(f.path, f.contents);
+// The pool's worker: the pool starts `new URL('./norm_worker.js', import.meta.url)`, i.e. beside lib/normkit.js.
+const worker = await esbuild.build({ ...common, entryPoints: [join(root, 'dist/src/kernels/norm_worker.js')], format: 'esm', outfile: join(out, 'lib/norm_worker.js') });
+noNode('the pool worker', worker);
+for (const f of worker.outputFiles) writeFileSync(f.path, f.contents);
+// Pages using the library bundle (their imports of the library's index.js point at ./normkit.js).
+const onLibrary = { name: 'the-library-bundle', setup: (b) => b.onResolve({ filter: /\/index\.js$/ }, () => ({ path: './normkit.js', external: true })) };
+for (const [entry, file] of [['lib_demo.ts', 'demo.js'], ['threads_demo.ts', 'threads.js'], ['threads_worker.ts', 'threads_worker.js']]) {
+  const page = await esbuild.build({ ...common, entryPoints: [join(root, 'src/web/client', entry)], format: 'esm', outfile: join(out, 'lib', file), plugins: [onLibrary] });
+  noNode(file, page);
+  for (const f of page.outputFiles) writeFileSync(f.path, f.contents);
+}
 writeFileSync(
   join(out, 'lib/demo.html'),
   `<!doctype html>
@@ -92,6 +97,15 @@ writeFileSync(
 <pre id="out">running…</pre><script type="module" src="./demo.js"></script></body></html>
 `,
 );
+writeFileSync(
+  join(out, 'lib/threads.html'),
+  `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>normkit on two threads in the browser</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'">
+</head><body><h1>normkit on two threads in the browser</h1><p>InstanceNorm2d and Conv2d in a dedicated Worker with <code>setNumThreads(2)</code> (the page must be cross-origin isolated: <code>normkit serve</code> sends the headers), then on the page's main thread, which stays on one.</p>
+<pre id="out">running…</pre><script type="module" src="./threads.js"></script></body></html>
+`,
+);
 
 // Sizes.
 const rows = [
@@ -99,6 +113,7 @@ const rows = [
   ['  of which the app script', null, appJs],
   ['normkit-analyzer.js (analyzer + ONNX reader)', join(out, 'normkit-analyzer.js')],
   ['lib/normkit.js (the library)', join(out, 'lib/normkit.js')],
+  ['lib/norm_worker.js (its pool worker)', join(out, 'lib/norm_worker.js')],
   ['lib/norm.wasm', join(out, 'lib/norm.wasm')],
   ['lib/gemm.wasm', join(out, 'lib/gemm.wasm')],
 ];

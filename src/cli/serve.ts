@@ -3,7 +3,12 @@
  * (dist/web, built by `npm run build`) with node:http on 127.0.0.1, at port
  * 8080 or the next free one (an explicit --port must be free), and prints its
  * URL. GET and HEAD of the app's own files only; nothing else is answered,
- * and the app itself makes no requests.
+ * and the app itself makes no requests. Every answer carries the headers that
+ * make its pages cross-origin isolated (Cross-Origin-Opener-Policy:
+ * same-origin, Cross-Origin-Embedder-Policy: require-corp, and
+ * Cross-Origin-Resource-Policy: same-origin so the files may load under
+ * them): there SharedArrayBuffer exists, and the library run in a page's
+ * dedicated Worker may use threads (lib/threads.html).
  */
 import type { Command } from 'commander';
 import { spawn } from 'node:child_process';
@@ -85,7 +90,14 @@ export async function startServer(opts: { root?: string; port?: number; host?: s
   if (!existsSync(join(root, 'index.html'))) throw new UsageError(`the web app is not built (no ${join(root, 'index.html')}): run npm run build`);
   const host = opts.host ?? '127.0.0.1';
   const server = createServer((req, res) => {
-    const head = { 'X-Content-Type-Options': 'nosniff', 'Cache-Control': 'no-cache', 'Referrer-Policy': 'no-referrer' };
+    const head = {
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'no-cache',
+      'Referrer-Policy': 'no-referrer',
+      'Cross-Origin-Opener-Policy': 'same-origin',
+      'Cross-Origin-Embedder-Policy': 'require-corp',
+      'Cross-Origin-Resource-Policy': 'same-origin',
+    };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...head, Allow: 'GET, HEAD', 'Content-Type': 'text/plain; charset=utf-8' }).end('method not allowed\n');
       return;

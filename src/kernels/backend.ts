@@ -60,7 +60,12 @@ function defaultThreads(): number {
 let threads = defaultThreads();
 let pool: NormPool | null = null;
 
-/** Threads can be used at all here (not inside a worker, shared memory present; never in a browser). */
+/**
+ * Threads can be used at all here: shared memory, and a thread that may block
+ * (Node: the main thread; browsers: a dedicated Worker of a cross-origin-isolated
+ * page). Otherwise setNumThreads still sets the cap, calls stay on this thread,
+ * and normBackendInfo().threadsUnavailable says why.
+ */
 const threadsPossible = platform.canUseWorkers;
 
 function poolFor(outElements: number): NormPool | null {
@@ -153,6 +158,11 @@ export function setNumThreads(n: number): void {
   setNormThreads(n);
 }
 
+/** Workers started before `initWasm()` get its modules too. */
+export function shareWasmWithThreads(): void {
+  pool?.shareWasm();
+}
+
 /** Starts the worker threads now (normally started by the first large call) and resolves once they can be used. */
 export async function warmNormThreads(): Promise<boolean> {
   if (threads < 2 || !threadsPossible) return false;
@@ -164,8 +174,13 @@ export interface NormBackendInfo {
   backend: NormBackendName;
   wasmAvailable: boolean;
   wasmError: string | null;
+  /** The thread cap (setNumThreads, NORMKIT_THREADS). */
   threads: number;
   threadsPossible: boolean;
+  /** Why large calls stay on this thread whatever the cap (null when workers can be used). */
+  threadsUnavailable: string | null;
+  /** Threads large calls are split over now: the pool's workers and this thread once the pool is ready, else 1. */
+  threadsInUse: number;
   poolReady: boolean;
   minElements: number;
   sharedOutputBytes: number;
@@ -180,6 +195,8 @@ export function normBackendInfo(): NormBackendInfo {
     wasmError: wasm.error,
     threads,
     threadsPossible,
+    threadsUnavailable: platform.workersUnavailable,
+    threadsInUse: pool?.ready ? pool.size + 1 : 1,
     poolReady: pool?.ready ?? false,
     minElements: threshold,
     sharedOutputBytes: sharedMinBytes,

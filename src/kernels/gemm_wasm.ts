@@ -8,7 +8,7 @@
  * growing the memory replaces the buffer), run kernels on float offsets and
  * copy results out.
  */
-import { instantiateWasm, instantiateWasmSync, type WasmLoad } from './wasm_load.js';
+import { instantiateWasm, instantiateWasmModule, instantiateWasmSync, type WasmLoad, type WasmModule } from './wasm_load.js';
 
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -141,4 +141,9 @@ export function loadWasmGemm(): WasmGemmLoad {
 /** The same, asynchronously (browsers); never rejects. */
 export async function loadWasmGemmAsync(): Promise<WasmGemmLoad> {
   return wrap(await instantiateWasm<Exports>(GEMM_WASM));
+}
+
+/** From a module another thread compiled (the pool's workers); never throws. */
+export function loadWasmGemmFrom(module: WasmModule): WasmGemmLoad {
+  return wrap(instantiateWasmModule<Exports>(module));
 }

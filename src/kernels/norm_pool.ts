@@ -19,6 +19,7 @@
 import { platform, type HostWorker } from '#platform';
 import { sliceArgs, specs, type KernelArgs, type KernelName, type NormKernels } from './norm_calls.js';
 import { isShared } from '../tensor/storage.js';
+import { compiledWasm, type WasmModule } from './wasm_load.js';
 
 /**
  * Int32 indices of a worker's control buffer, and the Float64 slot for its time.
@@ -48,6 +49,17 @@ export interface TaskMessage {
   args: Record<string, unknown>;
 }
 
+/** What a worker starts with: its control words and the WebAssembly modules compiled so far (by file name). */
+export interface WorkerData {
+  ctrl: SharedArrayBuffer;
+  wasm?: Record<string, WasmModule>;
+}
+
+/** Modules compiled after the workers started (browsers: `initWasm()`), for those that lack them. */
+export interface WasmMessage {
+  wasm: Record<string, WasmModule>;
+}
+
 type Arr = Float32Array | Float64Array;
 
 /** Input bytes per staged piece: small enough to start a worker early, large enough to amortize the wake-ups. */
@@ -70,7 +82,8 @@ class PoolWorker {
     const buf = new SharedArrayBuffer(CTRL.bytes);
     this.ctrl = new Int32Array(buf);
     this.time = new Float64Array(buf, CTRL.timeByteOffset, 1);
-    this.worker = platform.startWorker(new URL('./norm_worker.js', import.meta.url), { ctrl: buf }, () => {
+    const data: WorkerData = { ctrl: buf, wasm: compiledWasm() };
+    this.worker = platform.startWorker(new URL('./norm_worker.js', import.meta.url), data, () => {
       this.failed = true;
       onFail();
     });
@@ -160,6 +173,13 @@ export class NormPool {
       w.failed = true;
       void w.worker.terminate().catch(() => undefined);
     }
+  }
+
+  /** Sends the workers the WebAssembly modules compiled since they started (they take what they lack). */
+  shareWasm(): void {
+    if (this.#dead) return;
+    const m: WasmMessage = { wasm: compiledWasm() };
+    for (const w of this.#workers) if (!w.failed) w.worker.postMessage(m);
   }
 
   /** Resolves when the workers are ready (true) or the pool has failed (false). */

@@ -11,7 +11,7 @@
  */
 import { specs, type KernelArgs, type KernelName, type NormKernels } from './norm_calls.js';
 
-import { instantiateWasm, instantiateWasmSync, type WasmLoad as ModuleLoad } from './wasm_load.js';
+import { instantiateWasm, instantiateWasmModule, instantiateWasmSync, type WasmLoad as ModuleLoad, type WasmModule } from './wasm_load.js';
 
 interface WasmMemory {
   readonly buffer: ArrayBuffer;
@@ -140,4 +140,9 @@ export function loadWasmKernels(): WasmLoad {
 /** The same, asynchronously (browsers); never rejects. */
 export async function loadWasmKernelsAsync(): Promise<WasmLoad> {
   return wrap(await instantiateWasm<Exports>(NORM_WASM));
+}
+
+/** From a module another thread compiled (the pool's workers); never throws. */
+export function loadWasmKernelsFrom(module: WasmModule): WasmLoad {
+  return wrap(instantiateWasmModule<Exports>(module));
 }

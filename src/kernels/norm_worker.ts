@@ -3,18 +3,41 @@
  * kernel call per message, in pieces as the main thread stages the inputs,
  * and reports through shared control words, since the main thread is blocked
  * in Atomics.wait and cannot receive messages.
+ *
+ * Its data and messages come through the host (#platform: Node's workerData
+ * and parentPort, a Web Worker's messages). The WebAssembly kernels: its own
+ * where the host loads them synchronously (Node), else the modules the main
+ * thread compiled, sent with the data or later (browsers, after initWasm()).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { platform } from '#platform';
 import { sliceArgs, type KernelArgs, type KernelName } from './norm_calls.js';
 import { jsKernels } from './norm_js.js';
-import { loadWasmKernels } from './norm_wasm.js';
-import { CTRL, type JobMessage, type TaskMessage } from './norm_pool.js';
+import { loadWasmKernels, loadWasmKernelsFrom, type WasmLoad } from './norm_wasm.js';
+import { CTRL, type JobMessage, type TaskMessage, type WasmMessage, type WorkerData } from './norm_pool.js';
+import { adoptWasmGemm, wasmGemm } from './gemm.js';
+import { loadWasmGemmFrom } from './gemm_wasm.js';
 import { runTask } from './tasks.js';
+import type { WasmModule } from './wasm_load.js';
 
-const buf = (workerData as { ctrl: SharedArrayBuffer }).ctrl;
+const port = await platform.workerPort();
+const buf = (port.data as WorkerData).ctrl;
 const ctrl = new Int32Array(buf);
 const time = new Float64Array(buf, CTRL.timeByteOffset, 1);
-const wasm = loadWasmKernels();
+let wasm: WasmLoad = loadWasmKernels();
+
+/** Takes the main thread's compiled modules for whatever did not load here. */
+function adoptModules(modules: Record<string, WasmModule> | undefined): void {
+  const norm = modules?.['norm.wasm'];
+  const gemm = modules?.['gemm.wasm'];
+  if (!wasm.kernels && norm) wasm = loadWasmKernelsFrom(norm);
+  if (wasmGemm === null && gemm) adoptWasmGemm(loadWasmGemmFrom(gemm));
+}
+adoptModules((port.data as WorkerData).wasm);
+
+/** The kernels this worker has (for inspection: a browser test asks a pool worker through its devtools). */
+export function workerKernels(): { norm: 'wasm' | 'js'; gemm: 'wasm-simd' | 'scalar' } {
+  return { norm: wasm.kernels ? 'wasm' : 'js', gemm: wasmGemm ? 'wasm-simd' : 'scalar' };
+}
 
 /** Makes a change visible to the main thread, which waits on the signal word. */
 function signal(): void {
@@ -22,7 +45,12 @@ function signal(): void {
   Atomics.notify(ctrl, CTRL.signal);
 }
 
-parentPort!.on('message', (m: JobMessage | TaskMessage) => {
+port.onMessage((message) => {
+  const m = message as JobMessage | TaskMessage | WasmMessage;
+  if ('wasm' in m) {
+    adoptModules(m.wasm);
+    return;
+  }
   const t0 = performance.now();
   let status = 0;
   if ('task' in m) {

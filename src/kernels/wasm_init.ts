@@ -5,11 +5,12 @@
  * script) and switches the normalization and gemm kernels to them, as Node
  * would have chosen (NORMKIT_NO_WASM, NORMKIT_GEMM and a backend set by
  * setNormBackend/setGemmBackend are respected). Until then, and wherever they
- * fail to load, the TypeScript kernels run: same results, slower. The
- * shape-flow analyzer needs none of this.
+ * fail to load, the TypeScript kernels run: same results, slower. Worker
+ * threads already started get the compiled modules (the ones started later
+ * get them with their data). The shape-flow analyzer needs none of this.
  */
 import { platform } from '#platform';
-import { adoptWasmKernels, getNormBackend, normBackendInfo, type NormBackendName } from './backend.js';
+import { adoptWasmKernels, getNormBackend, normBackendInfo, shareWasmWithThreads, type NormBackendName } from './backend.js';
 import { adoptWasmGemm, gemmBackend, wasmGemm, wasmGemmError, type GemmBackendName } from './gemm.js';
 import { loadWasmGemmAsync } from './gemm_wasm.js';
 import { loadWasmKernelsAsync } from './norm_wasm.js';
@@ -29,6 +30,7 @@ export function initWasm(): Promise<WasmInit> {
     const disabled = platform.env('NORMKIT_NO_WASM') === '1';
     if (!disabled && !normBackendInfo().wasmAvailable) adoptWasmKernels(await loadWasmKernelsAsync());
     if (!disabled && wasmGemm === null) adoptWasmGemm(await loadWasmGemmAsync());
+    shareWasmWithThreads();
     return { norm: getNormBackend(), gemm: gemmBackend, normError: normBackendInfo().wasmError, gemmError: wasmGemmError };
   })();
   return pending;

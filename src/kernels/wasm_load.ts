@@ -4,7 +4,8 @@
  * where the host reads files synchronously (Node, at import), else
  * asynchronously (browsers: `initWasm()`). Never throws: a module that cannot
  * load (no file, no SIMD in this engine) comes back with the reason, and the
- * TypeScript kernels are used.
+ * TypeScript kernels are used. The compiled modules are kept for the pool's
+ * workers, which instantiate them rather than fetch and compile their own.
  */
 import { platform } from '#platform';
 
@@ -12,12 +13,26 @@ import { platform } from '#platform';
 declare const WebAssembly: {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
-  instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: unknown } }>;
+  compile(bytes: Uint8Array): Promise<object>;
+  instantiate(module: object, imports: object): Promise<{ exports: unknown }>;
 };
 
 export type WasmLoad<E> = { exports: E; error: null } | { exports: null; error: string };
 
+/** A compiled WebAssembly.Module (structured-cloneable: workers instantiate it without fetching or compiling). */
+export type WasmModule = object;
+
 const fail = (error: string) => ({ exports: null, error }) as const;
+
+/** The modules this thread compiled, by file name ('norm.wasm'), for the pool's workers. */
+const compiled: Record<string, WasmModule> = {};
+
+const fileName = (url: URL): string => url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
+
+/** The WebAssembly modules compiled so far, by file name. */
+export function compiledWasm(): Record<string, WasmModule> {
+  return { ...compiled };
+}
 
 /**
  * Instantiates the module at `url()` now, or says why it cannot (browsers: it
@@ -27,10 +42,13 @@ const fail = (error: string) => ({ exports: null, error }) as const;
 export function instantiateWasmSync<E>(url: () => URL): WasmLoad<E> {
   try {
     if (typeof WebAssembly === 'undefined') return fail('WebAssembly is not available');
-    const bytes = platform.readAssetSync(url());
+    const u = url();
+    const bytes = platform.readAssetSync(u);
     if (bytes === null) return fail('WebAssembly loads asynchronously here: await initWasm()');
     // Compiling fails here when the engine lacks SIMD.
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
+    const module = new WebAssembly.Module(bytes);
+    const instance = new WebAssembly.Instance(module, {});
+    compiled[fileName(u)] = module;
     return { exports: instance.exports as E, error: null };
   } catch (err) {
     return fail((err as Error).message);
@@ -41,8 +59,21 @@ export function instantiateWasmSync<E>(url: () => URL): WasmLoad<E> {
 export async function instantiateWasm<E>(url: () => URL): Promise<WasmLoad<E>> {
   try {
     if (typeof WebAssembly === 'undefined') return fail('WebAssembly is not available');
-    const { instance } = await WebAssembly.instantiate(await platform.readAsset(url()), {});
+    const u = url();
+    const module = await WebAssembly.compile(await platform.readAsset(u));
+    const instance = await WebAssembly.instantiate(module, {});
+    compiled[fileName(u)] = module;
     return { exports: instance.exports as E, error: null };
+  } catch (err) {
+    return fail((err as Error).message);
+  }
+}
+
+/** Instantiates a module another thread compiled (a worker: synchronously, as workers may); never throws. */
+export function instantiateWasmModule<E>(module: WasmModule): WasmLoad<E> {
+  try {
+    if (typeof WebAssembly === 'undefined') return fail('WebAssembly is not available');
+    return { exports: new WebAssembly.Instance(module, {}).exports as E, error: null };
   } catch (err) {
     return fail((err as Error).message);
   }

@@ -3,16 +3,27 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { isMainThread, Worker } from 'node:worker_threads';
-import type { HostWorker, Platform } from './types.js';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import type { HostWorker, Platform, WorkerPort } from './types.js';
 
-export type { HostWorker, Platform } from './types.js';
+export type { HostWorker, Platform, WorkerPort } from './types.js';
+
+/** Why this thread runs the kernels alone (null: it may start the pool). */
+function workersUnavailable(): string | null {
+  if (typeof SharedArrayBuffer !== 'function' || typeof Atomics !== 'object') return 'there is no SharedArrayBuffer or Atomics here';
+  // One pool per process, started from the main thread (its workers do not start their own).
+  if (!isMainThread) return 'this is a worker thread: normkit starts its workers from the main thread only';
+  return null;
+}
+
+const unavailable = workersUnavailable();
 
 export const platform: Platform = {
   name: 'node',
   env: (name) => process.env[name],
   cores: () => (typeof availableParallelism === 'function' ? availableParallelism() : 1),
-  canUseWorkers: isMainThread && typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object',
+  canUseWorkers: unavailable === null,
+  workersUnavailable: unavailable,
   readAssetSync: (url) => readFileSync(fileURLToPath(url)),
   readAsset: async (url) => readFile(fileURLToPath(url)),
   startWorker(url, data, onFailure): HostWorker {
@@ -29,6 +40,12 @@ export const platform: Platform = {
     worker.on('error', fail);
     worker.on('exit', fail);
     return worker;
+  },
+  async workerPort(): Promise<WorkerPort> {
+    const port = parentPort;
+    if (port === null) throw new Error('workerPort: this is not a worker thread');
+    // A MessagePort queues messages until its first listener.
+    return { data: workerData, onMessage: (handler) => void port.on('message', handler) };
   },
   readFile: (path) => readFileSync(path),
   writeFile: (path, bytes) => writeFileSync(path, bytes),

@@ -8,11 +8,18 @@
  * (the CLI, the report's PNG writer and the training demo are Node-only).
  */
 
-/** A started worker (Node: a worker thread). */
+/** A started worker (Node: a worker thread; browsers: a module Web Worker). */
 export interface HostWorker {
   postMessage(message: unknown): void;
   /** Stops it; resolves once it is gone. */
   terminate(): Promise<unknown>;
+}
+
+/** The worker's side of `startWorker`: the data it was started with, then its messages. */
+export interface WorkerPort {
+  readonly data: unknown;
+  /** Receives the messages posted to this worker after its data, in order (none are lost before this is called). */
+  onMessage(handler: (message: unknown) => void): void;
 }
 
 export interface Platform {
@@ -27,6 +34,8 @@ export interface Platform {
    * thread forbids). False means single-threaded kernels.
    */
   readonly canUseWorkers: boolean;
+  /** Why canUseWorkers is false, in words (null when it is true). */
+  readonly workersUnavailable: string | null;
   /** The bytes of a file shipped beside the code, read synchronously; null where only asynchronous reads exist (browsers). */
   readAssetSync(url: URL): Uint8Array | null;
   /** The bytes of a file shipped beside the code (browsers: fetched from the same place as the script). */
@@ -36,6 +45,12 @@ export interface Platform {
    * if it errors or exits. Throws where workers cannot start.
    */
   startWorker(url: URL, data: unknown, onFailure: () => void): HostWorker;
+  /**
+   * Inside a worker `startWorker` started: its data (Node: workerData;
+   * browsers: the first message) and its later messages. Call it during the
+   * worker module's first evaluation (before any await), so no message is missed.
+   */
+  workerPort(): Promise<WorkerPort>;
   /** A file's bytes, by path (io.loadFile); throws where there is no file system (browsers). */
   readFile(path: string): Uint8Array;
   /** Writes a file (io.saveFile); throws where there is no file system. */

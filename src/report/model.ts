@@ -132,8 +132,11 @@ export function stateOf(g: Graph, a: Analysis, title: string, changed: string[] 
     if (f.node !== undefined && byName.has(f.node)) failing = f.node;
     else failing = g.nodes.find((n) => n.scope === f.path && nodes[n.name]?.status === 'raised')?.name ?? g.nodes.find((n) => n.scope === f.path)?.name ?? null;
   }
-  // A functional node a container runs (Concat's cat) has no row of its own: it raised all the same.
-  if (failing !== null && nodes[failing]!.status === 'unreached') nodes[failing] = { ...nodes[failing]!, status: 'raised', inputShape: f?.inputShape ?? null, outputShape: null };
+  // A functional node a container runs (Concat's cat) has no row of its own: it raised all the same,
+  // named as the CLI names it (the failure's module type, Concat, not the op).
+  if (failing !== null && nodes[failing]!.status === 'unreached') {
+    nodes[failing] = { ...nodes[failing]!, type: f!.type, status: 'raised', inputShape: f!.inputShape, outputShape: null };
+  }
   const chain = (f?.chain ?? []).flatMap((c) => {
     const n = g.nodes.find((x) => x.scope === c.path && x.module !== undefined) ?? g.nodes.find((x) => x.scope === c.path);
     return n ? [{ id: n.name, because: c.because.join(', '), before: c.before, after: c.after }] : [];

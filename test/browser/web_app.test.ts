@@ -7,7 +7,8 @@
  * the cause chain, the fixes, a fix's edited model and verdict, a sweep's
  * plot — checked against `normkit check` run in Node on the same file. Every
  * page asserts no console error and no request leaving it (only the app's
- * own origin, data: and blob:). Also: the app from file://, bad files shown
+ * own origin, data: and blob:); served, the page is cross-origin isolated
+ * (normkit serve's headers), from file:// not. Also: the app from file://, bad files shown
  * as errors, the theme button, and the library itself (lib/demo.html)
  * switching to the WebAssembly kernels with initWasm(). Screenshots go to
  * test-artifacts/ (gitignored).
@@ -115,6 +116,7 @@ describe('the web app in Chromium', { skip: skip ?? false }, () => {
     const truth = cliCheck(file, { sweep: '1..96' });
     const { page, errors, blocked } = await open(browser, server.url, ours);
     try {
+      assert.equal(await page.evaluate(() => (globalThis as any).crossOriginIsolated), true, "normkit serve's headers isolate the app");
       await drop(page, 'collapsing-encoder.json', readFileSync(file));
       // The check file's input (2x3x32x32) and mode (train) are known: it checks at once.
       await checksDone(page, 1);
@@ -301,12 +303,13 @@ describe('the web app in Chromium', { skip: skip ?? false }, () => {
         assert.equal(await page.$eval(`button[data-example="${name}"]`, (e: any) => e.getAttribute('aria-current')), 'true');
         assert.equal(await page.$eval('#banner', (e: any) => e.className.replace('banner verdict-', '')), truth.verdict, name);
         assert.equal(await page.$$eval('#fixes li.fix', (e: any[]) => e.length), truth.fixes.length, name);
-        // The failing node, drawn at the failure's module path (a container that raises in its own op, Concat's cat, is drawn as that op).
+        // The failing node, drawn at the failure's module path and named as the CLI names it (a container raising in its own op: Concat, not cat).
         const raised = await texts(page, '#graph .node.failing .label');
         const f = truth.analysis.failure;
         assert.equal(raised.length, f ? 1 : 0, name);
         if (f) {
-          assert.ok(raised[0]!.startsWith(`${f.path} `), `${name}: ${raised[0]} at ${f.path}`);
+          assert.equal(raised[0], `${f.path} ${f.type}`, name);
+          assert.ok((await text(page, '#banner')).includes(`${f.type} at ${f.path}`), name);
           assert.ok((await text(page, '#report p.error')).startsWith(`${f.error.type}: ${f.error.message}`), name);
         }
       }
@@ -350,6 +353,7 @@ describe('the web app in Chromium', { skip: skip ?? false }, () => {
       await checksDone(page, 1);
       assert.equal(await page.$eval('#banner', (e: any) => e.className), `banner verdict-${cliCheck('resnet-generator').verdict}`);
       assert.deepEqual(requests, [url], 'the page itself, nothing else');
+      assert.equal(await page.evaluate(() => (globalThis as any).crossOriginIsolated), false, 'no headers from file://: not isolated (the library would stay on one thread)');
       assert.deepEqual(errors, []);
       assert.deepEqual(blocked, []);
     } finally {

@@ -3,12 +3,12 @@
  * the library bundle and its WebAssembly with their content types; nothing
  * outside dist/web (.. and encoded ..), no other method; a taken port moves
  * to the next one unless it was asked for; the command prints its URL and
- * stops on SIGTERM.
+ * stops on SIGTERM. Every answer carries the cross-origin isolation headers.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { request } from 'node:http';
+import { request, type IncomingHttpHeaders } from 'node:http';
 import { join } from 'node:path';
 import { startServer, webRoot } from '../../src/cli/serve.js';
 import { UsageError } from '../../src/doctor/source.js';
@@ -17,12 +17,12 @@ const ROOT = new URL('../../../', import.meta.url).pathname;
 const MAIN = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
 /** A raw request (the path sent as written: fetch would normalize `..`). */
-function get(port: number, path: string, method = 'GET'): Promise<{ status: number; type: string; body: Buffer }> {
+function get(port: number, path: string, method = 'GET'): Promise<{ status: number; type: string; headers: IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: Buffer.concat(chunks) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), headers: res.headers, body: Buffer.concat(chunks) }));
     });
     req.on('error', reject);
     req.end();
@@ -42,6 +42,14 @@ test('serves dist/web: the page, the library, its wasm; nothing outside it; GET 
     assert.equal(wasm.type, 'application/wasm');
     assert.deepEqual([...wasm.body.subarray(0, 4)], [0, 0x61, 0x73, 0x6d]);
     assert.equal((await get(s.port, '/lib/normkit.js?v=1')).type, 'text/javascript; charset=utf-8');
+    const worker = await get(s.port, '/lib/norm_worker.js');
+    assert.equal(worker.status, 200, 'the pool worker beside the library');
+    // Cross-origin isolation (SharedArrayBuffer, threads in a page's Worker), on every answer.
+    for (const r of [page, wasm, worker, await get(s.port, '/nope.html')]) {
+      assert.equal(r.headers['cross-origin-opener-policy'], 'same-origin');
+      assert.equal(r.headers['cross-origin-embedder-policy'], 'require-corp');
+      assert.equal(r.headers['cross-origin-resource-policy'], 'same-origin');
+    }
     for (const p of ['/../package.json', '/%2e%2e/package.json', '/lib/../../src/index.js', '/nope.html', '/lib/', '/%00']) assert.equal((await get(s.port, p)).status, 404, p);
     assert.equal((await get(s.port, '/', 'POST')).status, 405);
     const head = await get(s.port, '/index.html', 'HEAD');

@@ -80,7 +80,7 @@ after(() => {
 
 test('the tarball holds the built library, its sources, docs and licence, and no tests or oracle runner', () => {
   const files = new Set(packed.files.map((f) => f.path));
-  for (const f of ['package.json', 'LICENSE', 'README.md', 'docs/model-spec.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/kernels/norm.wasm', 'examples/collapsing-encoder.json', 'dist/web/index.html', 'dist/web/normkit-analyzer.js']) {
+  for (const f of ['package.json', 'LICENSE', 'README.md', 'docs/model-spec.md', 'dist/src/index.js', 'dist/src/index.d.ts', 'dist/src/cli/main.js', 'dist/src/kernels/norm.wasm', 'examples/collapsing-encoder.json', 'dist/web/index.html', 'dist/web/normkit-analyzer.js', 'dist/web/lib/norm_worker.js', 'dist/web/lib/threads.html']) {
     assert.ok(files.has(f), `${f} is missing`);
   }
   const unwanted = [...files].filter((f) => /^(test|bench|asm|dist\/test|dist\/bench)\/|(^|\/)oracle\/|\.tgz$|^\.npmrc$/.test(f));

@@ -1,18 +1,22 @@
 /**
  * The host seam (#platform): the browser implementation, exercised in Node
- * (settings from globalThis.NORMKIT_ENV, no synchronous files, no workers,
- * warnings to console.warn, no file system), the Node one, and the one
- * WebAssembly loader both kernel families use (sync and async, its reasons
- * when a module cannot load). Node keeps its behaviour: NORMKIT_NO_WASM and
+ * (settings from globalThis.NORMKIT_ENV, no synchronous files, no workers
+ * outside a cross-origin-isolated page, warnings to console.warn, no file
+ * system), the Node one (its worker side too), and the one WebAssembly loader
+ * both kernel families use (sync and async, its reasons when a module cannot
+ * load, the compiled modules it keeps for the pool's workers). Node keeps its behaviour: NORMKIT_NO_WASM and
  * NORMKIT_GEMM in a child process.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { platform as browser } from '../../src/platform/browser.js';
 import { platform as node } from '../../src/platform/node.js';
-import { instantiateWasm, instantiateWasmSync } from '../../src/kernels/wasm_load.js';
+import { compiledWasm, instantiateWasm, instantiateWasmModule, instantiateWasmSync } from '../../src/kernels/wasm_load.js';
 import { initWasm } from '../../src/kernels/wasm_init.js';
 import { onWarning, emitWarning } from '../../src/nn/warnings.js';
 
@@ -31,9 +35,12 @@ test('browser host: settings from NORMKIT_ENV, asynchronous files only, single-t
     delete g.NORMKIT_ENV;
   }
   assert.ok(browser.cores() >= 1);
+  // Node is no cross-origin-isolated page (the browser tests see the other cases: test/browser/threads.test.ts).
   assert.equal(browser.canUseWorkers, false);
+  assert.match(browser.workersUnavailable!, /^the page is not cross-origin isolated \(serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp/);
   assert.equal(browser.readAssetSync(normWasm()), null);
-  assert.throws(() => browser.startWorker(new URL('file:///x.js'), {}, () => undefined), /single-threaded in the browser/);
+  assert.throws(() => browser.startWorker(new URL('file:///x.js'), {}, () => undefined), /normkit runs single-threaded here: the page is not cross-origin isolated/);
+  await assert.rejects(browser.workerPort(), /not a worker/);
   assert.throws(() => browser.readFile('/etc/hostname'), /no file system in a browser/);
   assert.throws(() => browser.writeFile('/tmp/x', new Uint8Array(1)), /no file system in a browser/);
   // Assets are fetched (Node's fetch has no file: URLs, so here it fails the way a missing file would).
@@ -49,7 +56,7 @@ test('browser host: settings from NORMKIT_ENV, asynchronous files only, single-t
   assert.deepEqual(seen, [['NormkitWarning [NK_FLEXIBLE_FALLBACK]: layer 3 falls back']]);
 });
 
-test('node host: the process environment, files beside the code, worker threads', () => {
+test('node host: the process environment, files beside the code, worker threads', async () => {
   assert.equal(node.name, 'node');
   process.env['NORMKIT_TEST_SETTING'] = 'x';
   try {
@@ -58,6 +65,23 @@ test('node host: the process environment, files beside the code, worker threads'
     delete process.env['NORMKIT_TEST_SETTING'];
   }
   assert.equal(node.canUseWorkers, true);
+  assert.equal(node.workersUnavailable, null);
+  await assert.rejects(node.workerPort(), /not a worker thread/);
+  // In a worker thread: no pool of its own, and it says why; its port gives the data, then the messages.
+  const w = new Worker(
+    `import('${pathToFileURL(join(ROOT, 'dist/src/platform/node.js')).href}').then(async ({ platform }) => {
+      const port = await platform.workerPort();
+      port.onMessage((m) => require('node:worker_threads').parentPort.postMessage({ data: port.data, m, can: platform.canUseWorkers, why: platform.workersUnavailable }));
+    });`,
+    { eval: true, workerData: { n: 7 } },
+  );
+  try {
+    w.postMessage('hello');
+    const [r] = (await once(w, 'message')) as [{ data: unknown; m: unknown; can: boolean; why: string }];
+    assert.deepEqual(r, { data: { n: 7 }, m: 'hello', can: false, why: 'this is a worker thread: normkit starts its workers from the main thread only' });
+  } finally {
+    await w.terminate();
+  }
   const bytes = node.readAssetSync(normWasm());
   assert.ok(bytes !== null);
   assert.deepEqual([...bytes.subarray(0, 4)], [0, 0x61, 0x73, 0x6d]);
@@ -75,6 +99,12 @@ test('the WebAssembly loader: sync and async give the same module; a missing fil
   const noBase = instantiateWasmSync(() => new URL('./norm.wasm', undefined as unknown as string));
   assert.match(noBase.error!, /Invalid URL/);
   assert.deepEqual(await initWasm(), { norm: 'wasm', gemm: 'wasm-simd', normError: null, gemmError: null });
+  // Kept for the workers, which instantiate them (structured-cloneable) rather than compile their own.
+  const kept = compiledWasm();
+  assert.deepEqual(Object.keys(kept).sort(), ['gemm.wasm', 'norm.wasm']);
+  const again = instantiateWasmModule<{ heapBase(): number }>(kept['norm.wasm']!);
+  assert.equal(again.exports!.heapBase(), s.exports!.heapBase());
+  assert.match(instantiateWasmModule({}).error!, /Argument 0 must be a WebAssembly.Module|WebAssembly\.Module/);
 });
 
 test('warnings with no listener go to the host sink; with one, only to it', () => {

@@ -84,6 +84,22 @@ test('containers are clusters; a collapsed one is drawn as one node', () => {
   assert.doesNotMatch(shut.svg, /data-cluster="3.branches.1"/);
 });
 
+test('a container raising in its own op (Concat\'s cat) is named as the CLI names it', () => {
+  const src = loadSource('unet-level');
+  const g = graphOf(build(src.spec));
+  const a = analyze(g, resolveInputs(g, src.input, src.name), { mode: 'train' });
+  assert.equal(a.failure?.type, 'Concat');
+  const m = buildReportModel({ name: src.name, graph: g, analysis: a, fixes: null });
+  const id = m.base.failing!;
+  assert.equal(m.nodes.find((n) => n.id === id)!.kind, 'function');
+  assert.equal(m.base.nodes[id]!.type, 'Concat');
+  assert.equal(m.base.nodes[id]!.status, 'raised');
+  assert.match(draw(m, m.base).svg, />3 Concat</);
+  const html = join(dir, 'unet-level-banner.html');
+  runCheck('unet-level', { html, fixes: false }, { out: () => {}, err: () => {}, color: false });
+  assert.match(readFileSync(html, 'utf8'), /Raises at 2x1x30x30: Concat at 3/);
+});
+
 test('a sweep adds the plot: values per statistic against size, the working sizes shaded', () => {
   const html = join(dir, 'sweep.html');
   runCheck('collapsing-encoder', { html, sweep: '8..64' }, { out: () => {}, err: () => {}, color: false });
