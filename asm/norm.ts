@@ -500,9 +500,40 @@ export function planeScale(dy: usize, dx: usize, S: i32, planes: i32, r: usize, 
   }
 }
 
+/** A layer-norm row in float32: f32(f32(f32(f32(x - M) * A) * w[i]) + b[i]) (w, b optional). */
+function rowAffine32(src: usize, dst: usize, D: i32, M: f32, A: f32, w: usize, b: usize): void {
+  const MV = f32x4.splat(M);
+  const AV = f32x4.splat(A);
+  const n16 = <usize>(D & ~15) << 2;
+  const end = <usize>D << 2;
+  let i: usize = 0;
+  if (w && b) {
+    for (; i < n16; i += 64) {
+      v128.store(dst + i, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(src + i), MV), AV), v128.load(w + i)), v128.load(b + i)));
+      v128.store(dst + i, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(src + i, 16), MV), AV), v128.load(w + i, 16)), v128.load(b + i, 16)), 16);
+      v128.store(dst + i, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(src + i, 32), MV), AV), v128.load(w + i, 32)), v128.load(b + i, 32)), 32);
+      v128.store(dst + i, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(src + i, 48), MV), AV), v128.load(w + i, 48)), v128.load(b + i, 48)), 48);
+    }
+  } else if (!w && !b) {
+    for (; i < n16; i += 64) {
+      v128.store(dst + i, f32x4.mul(f32x4.sub(v128.load(src + i), MV), AV));
+      v128.store(dst + i, f32x4.mul(f32x4.sub(v128.load(src + i, 16), MV), AV), 16);
+      v128.store(dst + i, f32x4.mul(f32x4.sub(v128.load(src + i, 32), MV), AV), 32);
+      v128.store(dst + i, f32x4.mul(f32x4.sub(v128.load(src + i, 48), MV), AV), 48);
+    }
+  }
+  for (; i < end; i += 4) {
+    let u = (load<f32>(src + i) - M) * A;
+    if (w) u = u * load<f32>(w + i);
+    if (b) u = u + load<f32>(b + i);
+    store<f32>(dst + i, u);
+  }
+}
+
 /**
  * Layer norm forward over `rows` rows of D floats: mean, biased variance,
- * rstd (float64 per row) and out = f32(xhat * w[i] + b[i]) with
+ * rstd (float64 per row) and the output, in float32 where rowFloat32 of
+ * norm_js.ts allows (rowAffine32), else out = f32(xhat * w[i] + b[i]) with
  * xhat = (x - mean) * rstd, all in float64.
  */
 export function rowForward(
@@ -535,6 +566,13 @@ export function rowForward(
     const dst = out + <usize>k * row;
     const mu = load<f64>(mean + (<usize>k << 3));
     const r = load<f64>(rstd + (<usize>k << 3));
+    const M = <f32>mu;
+    const A = <f32>r;
+    // The float32 form (see rowFloat32 in norm_js.ts): |f32(mean) * f32(rstd)| <= 16, variance > eps.
+    if (load<f64>(variance + (<usize>k << 3)) > eps && abs(<f64>M * <f64>A) <= 16) {
+      rowAffine32(src, dst, D, M, A, w, b);
+      continue;
+    }
     const MU = f64x2.splat(mu);
     const RS = f64x2.splat(r);
     let i: usize = 0;

@@ -304,8 +304,11 @@ export function rowStats(x: Float32Array, rows: number, D: number, exec: NormExe
 }
 
 /**
- * Layer norm forward over rows of D: statistics as normStats, then
- * out = f32(xhat * w[i] + b[i]) with xhat = (x - mean) * rstd in float64.
+ * Layer norm forward over rows of D: statistics as normStats, then per row
+ * u = f32(f32(x - f32(mean)) * f32(rstd)), out = f32(f32(u * w[i]) + b[i])
+ * in float32 where that stays within about 1e-6 (plus 2^-22 relative) of the
+ * float64 form (rowFloat32 in norm_js.ts: most rows), else the float64 form
+ * out = f32(xhat * w[i] + b[i]) with xhat = (x - mean) * rstd.
  */
 export function layerNormForward(
   x: Float32Array,

@@ -112,6 +112,19 @@ function fusedNeeded(v: number, eps: number, K: number, maxSq: number, A: number
 }
 
 /**
+ * Whether a layer-norm row is normalized in float32, u = f32(f32(x - M) * A)
+ * then f32(u * w) and f32(+ b) with M = f32(mean), A = f32(rstd), rather than
+ * in float64. The float32 form is off the float64 one by the rounding of M,
+ * at most 2^-24 * |M * A| in xhat (kept <= 16: about 1e-6), and by relative
+ * roundings of each step (2^-22 of |xhat * w| at most). Near-constant rows
+ * (variance <= eps: rounding residue) and NaN or infinities keep the float64
+ * form.
+ */
+function rowFloat32(v: number, eps: number, M: number, A: number): boolean {
+  return v > eps && Math.abs(M * A) <= 16;
+}
+
+/**
  * Float32 sums as ATen's AVX2 `reduce_all` adds them: R1 = sum(dy),
  * R2 = sum(f32(f32(x - mu) * dy)) over [o, o + n). Eight float32 lanes
  * start from the first eight values, take each further block of eight, then
@@ -303,6 +316,17 @@ export const jsKernels: NormKernels = {
       mean[k] = mu;
       variance[k] = v;
       rstd[k] = rs;
+      const M = f(mu);
+      const A = f(rs);
+      if (rowFloat32(v, eps, M, A)) {
+        for (let i = 0; i < D; i++) {
+          let u = f(f(x[base + i]! - M) * A);
+          if (weight) u = f(u * weight[i]!);
+          if (bias) u = f(u + bias[i]!);
+          out[base + i] = u;
+        }
+        continue;
+      }
       for (let i = 0; i < D; i++) {
         const xhat = (x[base + i]! - mu) * rs;
         out[base + i] = (weight ? xhat * weight[i]! : xhat) + (bias ? bias[i]! : 0);
