@@ -42,7 +42,8 @@ export interface NormLayout {
 
 /** Runs kernels and allocates their bulk outputs (which may live in shared memory). */
 export interface NormExecutor {
-  alloc(n: number): Float32Array;
+  /** The output of the next `run` of `kernel`. */
+  alloc(n: number, kernel: KernelName): Float32Array;
   run<K extends KernelName>(kernel: K, a: KernelArgs[K]): void;
 }
 
@@ -131,7 +132,7 @@ export function normForward(
 ): NormForward {
   if (!l.perSample) throw new RuntimeError('normForward: per-sample layouts only (use normStats + normApply)');
   const groups = statCount(l);
-  const out = exec.alloc(x.length);
+  const out = exec.alloc(x.length, 'groupForward');
   const mean = new Float64Array(groups);
   const variance = new Float64Array(groups);
   const rstd = new Float64Array(groups);
@@ -165,7 +166,7 @@ export function normApply(
       beta[n * C + c] = f((bias ? bias[c]! : 0) - f(mean[st]!) * a);
     }
   }
-  const out = exec.alloc(x.length);
+  const out = exec.alloc(x.length, 'planeAffine');
   exec.run('planeAffine', { x, out, S, planes: N * C, alpha, beta });
   return out;
 }
@@ -216,7 +217,7 @@ export function normBackward(
   const sdyx = new Float64Array(P);
   let gradInput: Float32Array | null = null;
   if (statsFromInput && l.perSample) {
-    gradInput = need.input ? exec.alloc(x.length) : null;
+    gradInput = need.input ? exec.alloc(x.length, 'groupBackward') : null;
     exec.run('groupBackward', {
       x, dy, dx: gradInput, S, gs: l.groupSize, C, c0: 0, groups: k,
       mean: Float64Array.from(mean), rstd: Float64Array.from(rstd), weight, gn: gn ? 1 : 0, sdy, sdyx,
@@ -236,7 +237,7 @@ export function normBackward(
     dotp[st]! += sdyx[p]!;
   }
   if (need.input && !gradInput) {
-    gradInput = exec.alloc(x.length);
+    gradInput = exec.alloc(x.length, statsFromInput ? 'planeBackApply' : 'planeScale');
     const m = statSize(l);
     const mu = new Float32Array(P);
     const gm = new Float32Array(P);
@@ -319,7 +320,7 @@ export function layerNormForward(
   bias: Float32Array | null,
   exec: NormExecutor = referenceExecutor,
 ): NormForward {
-  const out = exec.alloc(x.length);
+  const out = exec.alloc(x.length, 'rowForward');
   const mean = new Float64Array(rows);
   const variance = new Float64Array(rows);
   const rstd = new Float64Array(rows);
@@ -340,7 +341,7 @@ export function layerNormBackward(
 ): NormGrads {
   const gw = need.weight ? new Float64Array(D) : null;
   const gb = need.bias ? new Float64Array(D) : null;
-  const gradInput = need.input ? exec.alloc(x.length) : null;
+  const gradInput = need.input ? exec.alloc(x.length, 'rowBackward') : null;
   exec.run('rowBackward', {
     x, dy, dx: gradInput, D, rows, mean: Float64Array.from(mean), rstd: Float64Array.from(rstd), weight, gw, gb,
   });

@@ -91,6 +91,11 @@ export function allocStorage(n: number, shared = false): Float32Array {
   return a;
 }
 
+/** Whether allocStorage(n, shared) would be served from the free lists (memory already paged in). */
+export function hasCachedStorage(n: number, shared = false): boolean {
+  return (free.get(keyOf(n, shared))?.length ?? 0) > 0;
+}
+
 /**
  * Hands back an array from allocStorage that no tensor was made on (an op's
  * scratch): recycled like a disposed output when it is recyclable.
