@@ -337,23 +337,31 @@ export function groupForward(
   }
 }
 
-/** Per-plane shifted sums; shift, s1, s2 are float64 per plane. */
-export function planeSums(x: usize, S: i32, planes: i32, shift: usize, s1: usize, s2: usize): void {
+/** Per-plane shifted sums; shift, s1, s2 and mx (max (x - shift)^2, see sumsAbout) are float64 per plane. */
+export function planeSums(x: usize, S: i32, planes: i32, shift: usize, s1: usize, s2: usize, mx: usize): void {
   const plane = <usize>S << 2;
   for (let j = 0; j < planes; j++) {
     const o = <usize>j << 3;
     sumsAbout(x + <usize>j * plane, S, <f32>load<f64>(shift + o));
     store<f64>(s1 + o, R1);
     store<f64>(s2 + o, R2);
+    store<f64>(mx + o, <f64>MX);
   }
 }
 
-/** out = x * alpha + beta per plane; alpha, beta float32 per plane. */
-export function planeAffine(x: usize, out: usize, S: i32, planes: i32, alpha: usize, beta: usize): void {
+/**
+ * out = x * alpha + beta per plane; alpha, beta float32 per plane; fused
+ * (float32 per plane) non-zero: ATen's fused multiply-add, zero: the float32
+ * multiply and add (see fusedNeeded).
+ */
+export function planeAffine(x: usize, out: usize, S: i32, planes: i32, alpha: usize, beta: usize, fused: usize): void {
   const plane = <usize>S << 2;
   for (let j = 0; j < planes; j++) {
     const o = <usize>j << 2;
-    affineRun(x + <usize>j * plane, out + <usize>j * plane, S, load<f32>(alpha + o), load<f32>(beta + o));
+    const src = x + <usize>j * plane;
+    const dst = out + <usize>j * plane;
+    if (load<f32>(fused + o) != 0) affineRun(src, dst, S, load<f32>(alpha + o), load<f32>(beta + o));
+    else affineRun32(src, dst, S, load<f32>(alpha + o), load<f32>(beta + o));
   }
 }
 

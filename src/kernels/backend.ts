@@ -268,7 +268,7 @@ export function normBackendInfo(): NormBackendInfo {
 }
 
 // The drivers, on this backend.
-export const normStats = (x: Float32Array, l: NormLayout): drivers.NormStats => drivers.normStats(x, l, normExecutor);
+export const normStats = (x: Float32Array, l: NormLayout): drivers.NormStats & drivers.StatBounds => drivers.normStats(x, l, normExecutor);
 
 export const normForward = (x: Float32Array, l: NormLayout, eps: number, weight: Float32Array | null, bias: Float32Array | null): drivers.NormForward =>
   drivers.normForward(x, l, eps, weight, bias, normExecutor);
@@ -280,7 +280,8 @@ export const normApply = (
   rstd: ArrayLike<number>,
   weight: Float32Array | null,
   bias: Float32Array | null,
-): Float32Array => drivers.normApply(x, l, mean, rstd, weight, bias, normExecutor);
+  bounds?: drivers.ApplyBounds,
+): Float32Array => drivers.normApply(x, l, mean, rstd, weight, bias, normExecutor, bounds);
 
 export const normBackward = (
   x: Float32Array,

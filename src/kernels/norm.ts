@@ -28,7 +28,7 @@
  */
 import { RuntimeError } from '../errors.js';
 import type { KernelArgs, KernelName } from './norm_calls.js';
-import { jsKernels } from './norm_js.js';
+import { fusedNeeded, jsKernels } from './norm_js.js';
 
 export interface NormLayout {
   N: number;
@@ -72,8 +72,16 @@ export interface NormStats {
   variance: Float64Array;
 }
 
-/** Per-stat mean and biased variance. */
-export function normStats(x: Float32Array, l: NormLayout, exec: NormExecutor = referenceExecutor): NormStats {
+/** What normStats also knows of each statistic's values, for normApply's choice of output form. */
+export interface StatBounds {
+  /** The shift: the stat's first value. */
+  K: Float64Array;
+  /** max f32(x - K)^2 over the stat's values (an upper bound; NaN when a value is). */
+  maxSq: Float64Array;
+}
+
+/** Per-stat mean and biased variance (and the bounds normApply may use). */
+export function normStats(x: Float32Array, l: NormLayout, exec: NormExecutor = referenceExecutor): NormStats & StatBounds {
   const { N, C, S } = l;
   const P = N * C;
   const shift = new Float64Array(P);
@@ -86,17 +94,22 @@ export function normStats(x: Float32Array, l: NormLayout, exec: NormExecutor = r
   }
   const ps1 = new Float64Array(P);
   const ps2 = new Float64Array(P);
-  exec.run('planeSums', { x, S, planes: P, shift, s1: ps1, s2: ps2 });
+  const pmx = new Float64Array(P);
+  exec.run('planeSums', { x, S, planes: P, shift, s1: ps1, s2: ps2, mx: pmx });
   const k = statCount(l);
   const s1 = new Float64Array(k);
   const s2 = new Float64Array(k);
   const K = new Float64Array(k);
+  const maxSq = new Float64Array(k);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const st = statIndex(l, n, c);
       K[st] = shift[n * C + c]!;
       s1[st]! += ps1[n * C + c]!;
       s2[st]! += ps2[n * C + c]!;
+      const m = pmx[n * C + c]!;
+      // NaN sticks (the fused form is then kept).
+      if (!(m <= maxSq[st]!)) maxSq[st] = m;
     }
   }
   const inv = 1 / statSize(l);
@@ -107,7 +120,7 @@ export function normStats(x: Float32Array, l: NormLayout, exec: NormExecutor = r
     mean[i] = K[i]! + dm;
     variance[i] = Math.max(0, s2[i]! * inv - dm * dm);
   }
-  return { mean, variance };
+  return { mean, variance, K, maxSq };
 }
 
 export interface NormForward extends NormStats {
@@ -141,9 +154,18 @@ export function normForward(
   return { out, mean, variance, rstd };
 }
 
+/** Statistics from the input, with what normApply needs to use the float32 output form safely. */
+export interface ApplyBounds extends StatBounds {
+  variance: ArrayLike<number>;
+  eps: number;
+}
+
 /**
  * out = x * alpha + beta with alpha = f32(rstd) * w[c], beta = f32(b[c] - f32(mean) * alpha):
- * batch and instance norm (group norm goes through normForward).
+ * batch and instance norm (group norm goes through normForward). As ATen's
+ * fused multiply-add, or with `bounds` (statistics of x itself) as a float32
+ * multiply and add on the planes where fusedNeeded allows (within about 1e-6
+ * of the fused form, as normForward's output).
  */
 export function normApply(
   x: Float32Array,
@@ -153,21 +175,24 @@ export function normApply(
   weight: Float32Array | null,
   bias: Float32Array | null,
   exec: NormExecutor = referenceExecutor,
+  bounds?: ApplyBounds,
 ): Float32Array {
   const f = Math.fround;
   const { N, C, S } = l;
   const alpha = new Float32Array(N * C);
   const beta = new Float32Array(N * C);
+  const fused = new Float32Array(N * C).fill(1);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const st = statIndex(l, n, c);
       const a = f(f(rstd[st]!) * (weight ? weight[c]! : 1));
       alpha[n * C + c] = a;
       beta[n * C + c] = f((bias ? bias[c]! : 0) - f(mean[st]!) * a);
+      if (bounds && !fusedNeeded(bounds.variance[st]!, bounds.eps, f(bounds.K[st]!), bounds.maxSq[st]!, a)) fused[n * C + c] = 0;
     }
   }
   const out = exec.alloc(x.length, 'planeAffine');
-  exec.run('planeAffine', { x, out, S, planes: N * C, alpha, beta });
+  exec.run('planeAffine', { x, out, S, planes: N * C, alpha, beta, fused });
   return out;
 }
 

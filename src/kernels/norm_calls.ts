@@ -14,8 +14,8 @@ export interface GroupForwardArgs {
   x: F32; out: F32; S: number; gs: number; C: number; c0: number; groups: number; eps: number; gn: number;
   weight: F32 | null; bias: F32 | null; mean: F64; variance: F64; rstd: F64;
 }
-export interface PlaneSumsArgs { x: F32; S: number; planes: number; shift: F64; s1: F64; s2: F64 }
-export interface PlaneAffineArgs { x: F32; out: F32; S: number; planes: number; alpha: F32; beta: F32 }
+export interface PlaneSumsArgs { x: F32; S: number; planes: number; shift: F64; s1: F64; s2: F64; mx: F64 }
+export interface PlaneAffineArgs { x: F32; out: F32; S: number; planes: number; alpha: F32; beta: F32; fused: F32 }
 export interface GroupBackwardArgs {
   x: F32; dy: F32; dx: F32 | null; S: number; gs: number; C: number; c0: number; groups: number;
   mean: F64; rstd: F64; weight: F32 | null; gn: number; sdy: F64; sdyx: F64;
@@ -102,6 +102,7 @@ export const specs: { [K in KernelName]: KernelSpec } = {
       { name: 'shift', role: 'param', type: 'f64', per: one },
       { name: 's1', role: 'result', type: 'f64', per: one },
       { name: 's2', role: 'result', type: 'f64', per: one },
+      { name: 'mx', role: 'result', type: 'f64', per: one },
     ],
   },
   planeAffine: {
@@ -113,6 +114,7 @@ export const specs: { [K in KernelName]: KernelSpec } = {
       sc('S'), sc('planes'),
       { name: 'alpha', role: 'param', type: 'f32', per: one },
       { name: 'beta', role: 'param', type: 'f32', per: one },
+      { name: 'fused', role: 'param', type: 'f32', per: one },
     ],
   },
   groupBackward: {

@@ -107,7 +107,7 @@ function fold(L: Float32Array): number {
  * planes (a nearest-upsampled 1x1 map), whose output is rounding residue, keep
  * PyTorch's residue bit for bit. NaN and infinities fail the test.
  */
-function fusedNeeded(v: number, eps: number, K: number, maxSq: number, A: number): boolean {
+export function fusedNeeded(v: number, eps: number, K: number, maxSq: number, A: number): boolean {
   return !(v > eps && Math.abs(K * A) <= 8 && maxSq * (A * A) <= 64);
 }
 
@@ -214,19 +214,22 @@ export const jsKernels: NormKernels = {
     }
   },
 
-  planeSums({ x, S, planes, shift, s1, s2 }) {
+  planeSums({ x, S, planes, shift, s1, s2, mx }) {
     for (let j = 0; j < planes; j++) {
       sumsAbout(x, j * S, S, f(shift[j]!));
       s1[j] = R1;
       s2[j] = R2;
+      mx[j] = MX;
     }
   },
 
-  planeAffine({ x, out, S, planes, alpha, beta }) {
+  planeAffine({ x, out, S, planes, alpha, beta, fused }) {
     for (let j = 0; j < planes; j++) {
       const a = alpha[j]!;
       const b = beta[j]!;
-      for (let i = j * S, end = i + S; i < end; i++) out[i] = x[i]! * a + b;
+      const end = (j + 1) * S;
+      if (fused[j] !== 0) for (let i = j * S; i < end; i++) out[i] = x[i]! * a + b;
+      else for (let i = j * S; i < end; i++) out[i] = f(x[i]! * a) + b;
     }
   },
 

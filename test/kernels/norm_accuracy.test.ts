@@ -124,6 +124,38 @@ for (const backend of ['js', 'wasm'] as const) {
 }
 
 for (const backend of ['js', 'wasm'] as const) {
+  test(`batch norm's apply with the input's bounds stays within 1e-6 of ATen's fused multiply-add, equal on near-constant channels (${backend} kernels)`, () => {
+    be.setNormBackend(backend);
+    try {
+      fc.assert(
+        fc.property(planeArb, fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -2, max: 2, noNaN: true }), (p, w, b) => {
+          // Two samples of two channels: each channel's statistic spans two planes.
+          const [N, C] = [2, 2];
+          const x = planes(p.S, N * C, p, p.seed);
+          const l: NormLayout = { N, C, S: p.S, perSample: false, groupSize: 1 };
+          const st = be.normStats(x, l);
+          const rstd = st.variance.map((v) => 1 / Math.sqrt(v + EPS));
+          const weight = Float32Array.of(w, -w);
+          const bias = Float32Array.of(b, b);
+          const out = be.normApply(x, l, st.mean, rstd, weight, bias, { variance: st.variance, eps: EPS, K: st.K, maxSq: st.maxSq });
+          for (let q = 0; q < N * C; q++) {
+            const c = q % C;
+            const alpha = f(f(rstd[c]!) * weight[c]!);
+            const beta = f(bias[c]! - f(st.mean[c]!) * alpha);
+            for (let i = q * p.S; i < (q + 1) * p.S; i++) {
+              const want = f(x[i]! * alpha + beta);
+              if (st.variance[c]! <= EPS) assert.ok(Object.is(out[i], want), `near-constant channel ${c}[${i}]: ${out[i]} vs ${want}`);
+              else assert.ok(Math.abs(out[i]! - want) <= 1e-6 + 2 ** -23 * Math.abs(want), `channel ${c}[${i}]: ${out[i]} vs ${want} (S ${p.S}, offset ${p.offset}, scale ${p.scale})`);
+            }
+          }
+        }),
+        { numRuns: 120, seed: 14 },
+      );
+    } finally {
+      be.setNormBackend('wasm');
+    }
+  });
+
   test(`layer norm: the float32 output form stays within its bound of the float64 one, and is taken on ordinary rows (${backend} kernels)`, () => {
     be.setNormBackend(backend);
     try {

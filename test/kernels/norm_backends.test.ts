@@ -177,8 +177,13 @@ test('channel norms: wasm and js kernels give identical statistics, outputs and 
         assertSame(sj.mean, sw.mean, `${name} mean`);
         assertSame(sj.variance, sw.variance, `${name} variance`);
         const rstd = sj.variance.map((v) => 1 / Math.sqrt(v + EPS));
+        assertSame(sj.maxSq, sw.maxSq, `${name} bounds`);
         const [aj, aw] = onBoth(() => be.normApply(x, l, sj.mean, rstd, weight, bias));
         assertSame(aj, aw, `${name} apply`);
+        // With the input's bounds: the float32 form where it is close enough (as batch norm in training).
+        const bounds = { variance: sj.variance, eps: EPS, K: sj.K, maxSq: sj.maxSq };
+        const [bj, bw] = onBoth(() => be.normApply(x, l, sj.mean, rstd, weight, bias, bounds));
+        assertSame(bj, bw, `${name} apply with bounds`);
         if (l.perSample) {
           const [fj, fw] = onBoth(() => be.normForward(x, l, EPS, weight, bias));
           assertSame(fj.out, fw.out, `${name} fused forward`);

@@ -66,6 +66,9 @@ test('threads: every driver gives the one-thread result, bit for bit', async () 
       const rstd = s1.variance.map((v) => 1 / Math.sqrt(v + EPS));
       const [a1, an] = oneThenMany(() => be.normApply(x, l, s1.mean, rstd, w, b));
       assertSame(a1, an, `${backend} ${name} apply`);
+      const bounds = { variance: s1.variance, eps: EPS, K: s1.K, maxSq: s1.maxSq };
+      const [b1, bn] = oneThenMany(() => be.normApply(x, l, s1.mean, rstd, w, b, bounds));
+      assertSame(b1, bn, `${backend} ${name} apply with bounds`);
       assert.equal(an.buffer instanceof SharedArrayBuffer, sharedOutputBytes === 0, 'output memory kind');
       if (l.perSample) {
         const [f1, fn] = oneThenMany(() => be.normForward(x, l, EPS, w, b));
@@ -101,7 +104,7 @@ test('a pool that is shut down computes everything on the calling thread', async
   assert.ok(await pool.whenReady(), 'worker did not start');
   const S = 50;
   const x = data(4 * S, 9);
-  const args = () => ({ x, S, planes: 4, shift: new Float64Array(4), s1: new Float64Array(4), s2: new Float64Array(4) });
+  const args = () => ({ x, S, planes: 4, shift: new Float64Array(4), s1: new Float64Array(4), s2: new Float64Array(4), mx: new Float64Array(4) });
   const ref = args();
   jsKernels.planeSums(ref);
   const viaPool = args();
