@@ -66,9 +66,11 @@ export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: C
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(result, inputs, 'conv', (gOut) => {
     const gd = gOut.data;
-    const gx = x.requiresGrad ? new Float32Array(x.numel()) : null;
+    const wasm = convPath(dims) !== 'js';
+    // Recyclable storage (a backward pass frees it once summed: autograd/backward.ts); the wasm path writes it whole.
+    const gx = x.requiresGrad ? (wasm ? allocStorage(x.numel()) : allocStorage(x.numel()).fill(0)) : null;
     const gw = weight.requiresGrad ? new Float32Array(weight.numel()) : null;
-    if (convPath(dims) !== 'js') {
+    if (wasm) {
       if (gx || gw) convBackwardWasm(dims, xd, wd, gd, gx, gw);
       const wgrads: (Tensor | null)[] = [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape)];
       if (bias) wgrads.push(bias.requiresGrad ? new Tensor(biasGrad(gd, N, Cout, L), bias.shape) : null);

@@ -20,6 +20,12 @@
  *   an interpreter's `stopAfter` callback (the planner is off then).
  * Views share their storage, which counts its live tensors: disposing a
  * reshaped intermediate while its view lives leaves the memory in use.
+ *
+ * A backward pass (autograd/backward.ts) does the same with the gradients it
+ * makes: each node's output gradient is freed once the node has run, unless
+ * the node passed it on or it is a leaf's. The forward activations of a
+ * training step are not planned: autograd's record() pins every input and
+ * output of a recorded op (it does not know which ones the backward reads).
  */
 import { isGradEnabled } from './grad_mode.js';
 import { isRecyclable } from './storage.js';
@@ -29,7 +35,7 @@ let enabled = true;
 const kept = new WeakSet<Tensor>();
 const trusted = new Set<unknown>();
 
-/** Turns the planner on (default) or off; off, intermediates are left to the garbage collector. */
+/** Turns the planner (and the backward pass's freeing of spent gradients) on (default) or off; off, intermediates are left to the garbage collector. */
 export function setMemoryPlanning(on: boolean): void {
   enabled = on;
 }

@@ -289,6 +289,44 @@ test('training is unchanged: gradients identical with planning on and off, and a
   got.forEach((a, k) => same(a, want[k]!, `gradient ${k}`));
 });
 
+test('a training step frees spent gradients for the next arrays of their size', () => {
+  const steps = (planned: boolean) => {
+    manualSeed(8);
+    const model = new nn.Sequential(
+      new nn.Conv2d(C, C, 3, { padding: 1 }),
+      new nn.InstanceNorm2d(C, { affine: true }),
+      new nn.ReLU(),
+      new nn.Residual(new nn.Sequential(new nn.Conv2d(C, C, 3, { padding: 1 }), new nn.InstanceNorm2d(C), new nn.ReLU())),
+      new nn.Conv2d(C, C, 1),
+    );
+    const x = randn(SHAPE);
+    const target = randn(SHAPE);
+    emptyStorageCache();
+    const backward: number[] = [];
+    const step: number[] = [];
+    const grads: Float32Array[] = [];
+    for (let i = 0; i < 3; i++) {
+      model.zeroGrad();
+      const s0 = storageInfo().allocated;
+      const loss = mseLoss(model.call(x), target);
+      const b0 = storageInfo().allocated;
+      if (planned) loss.backward();
+      else withoutPlanning(() => loss.backward());
+      backward.push(storageInfo().allocated - b0);
+      step.push(storageInfo().allocated - s0);
+      grads.push(...model.parameters().map((p) => Float32Array.from(p.grad!.data)));
+    }
+    return { backward, step, grads };
+  };
+  const off = steps(false);
+  const on = steps(true);
+  on.grads.forEach((g, k) => same(g, off.grads[k]!, `gradient ${k}`));
+  // A pass reuses its own spent gradients; the next step's forward takes what is left over
+  // (its activations are recorded, so they are never freed: see tensor/plan.ts).
+  const msg = `fresh arrays per backward ${on.backward.join(', ')} (not planned ${off.backward.join(', ')}), per step ${on.step.join(', ')} (${off.step.join(', ')})`;
+  for (let i = 0; i < 3; i++) assert.ok(on.backward[i]! < off.backward[i]! && on.step[i]! < off.step[i]!, msg);
+});
+
 test('stopAfter: the run is not planned (the callback sees every value)', () => {
   manualSeed(5);
   const model = new nn.Sequential(new nn.Conv2d(C, C, 1), new nn.ReLU(), new nn.Conv2d(C, C, 1), new nn.Tanh()).eval();
