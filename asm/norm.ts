@@ -491,6 +491,46 @@ export function planeBackApply(
   }
 }
 
+/**
+ * Batch norm's backward with statistics from the input, a channel at a time
+ * (planeBackSums, then planeBackApply, on its N planes while they are in
+ * cache): channel j's planes are at (n * channels + j) * S; mean and rstd
+ * float64 per channel; sdy = sum(dy), sdyx = sum(f32(x - mu) * dy) per
+ * channel (float64, planes in n order); when dx is non-zero, the input gradient.
+ */
+export function channelBackward(
+  x: usize, dy: usize, dx: usize, S: i32, N: i32, C: i32, c0: i32, channels: i32,
+  mean: usize, rstd: usize, w: usize, sdy: usize, sdyx: usize,
+): void {
+  const plane = <usize>S << 2;
+  const stride = <usize>channels * plane;
+  const m = <f64>N * <f64>S;
+  for (let j = 0; j < channels; j++) {
+    const o = <usize>j << 3;
+    const mu = <f32>load<f64>(mean + o);
+    const first = <usize>j * plane;
+    let s1: f64 = 0;
+    let s2: f64 = 0;
+    for (let n = 0; n < N; n++) {
+      const p = first + <usize>n * stride;
+      laneSums(x + p, dy + p, S, mu);
+      s1 += R1;
+      s2 += R2;
+    }
+    store<f64>(sdy + o, s1);
+    store<f64>(sdyx + o, s2);
+    if (!dx) continue;
+    const rs = <f32>load<f64>(rstd + o);
+    const gm = <f32>(s1 / m);
+    const kk = <f32>(<f64>(<f32>s2 * rs * rs) / m);
+    const wc = param(w, (c0 + j) % C, 1);
+    for (let n = 0; n < N; n++) {
+      const p = first + <usize>n * stride;
+      backApplyRun(x + p, dy + p, dx + p, S, mu, gm, kk, rs, wc);
+    }
+  }
+}
+
 /** dx = f32(f32(dy * r) * w) per plane (statistics not from the input). */
 export function planeScale(dy: usize, dx: usize, S: i32, planes: i32, r: usize, w: usize): void {
   const plane = <usize>S << 2;

@@ -148,7 +148,7 @@ export const normExecutor: NormExecutor = {
       plans.set(a, { key: '', threaded: true });
       return a;
     }
-    if (n < threshold || !threadsPossible) return allocStorage(n);
+    if (n < threshold || !threadsPossible || specs[kernel].count === 'channels') return allocStorage(n);
     // Recycled memory (ordinary first) is measured apart from fresh memory, which the pool pages in faster.
     // One thread's speed is measured on one thread too, so that a switch to more threads starts informed.
     const plain = hasCachedStorage(n, false);
@@ -165,6 +165,11 @@ export const normExecutor: NormExecutor = {
     const plan = out ? plans.get(out) : undefined;
     if (plan) plans.delete(out!);
     const fn = kernels[kernel] as (a: KernelArgs[K]) => void;
+    // A channel's planes are strided: the pool cannot split such calls (see KernelSpec).
+    if (specs[kernel].count === 'channels') {
+      fn(a);
+      return;
+    }
     if (threshold === 0) {
       const p = poolFor(bulk.out);
       if (p) p.run(kernel, a, kernels, backend, bulk.all);

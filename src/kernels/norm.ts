@@ -238,9 +238,19 @@ export function normBackward(
   const gn = l.groupNorm === true || l.groupSize !== 1;
   if (gn && !(statsFromInput && l.perSample)) throw new RuntimeError('normBackward: group norm uses statistics from the input');
   // Per-plane float32 lane sums: sdy = sum(dy); sdyx = sum(f32(x - mean) * dy), or sum(dy * x) for group norm.
+  let gradInput: Float32Array | null = null;
+  if (statsFromInput && !l.perSample && !gn) {
+    // Batch norm: sums and input gradient a channel at a time (one pass over x and dy from memory).
+    const sumDy = new Float64Array(C);
+    const dotp = new Float64Array(C);
+    gradInput = need.input ? exec.alloc(x.length, 'channelBackward') : null;
+    exec.run('channelBackward', {
+      x, dy, dx: gradInput, S, N, C, c0: 0, channels: C, mean: Float64Array.from(mean), rstd: Float64Array.from(rstd), weight, sdy: sumDy, sdyx: dotp,
+    });
+    return channelParamGrads(C, k, rstd, sumDy, dotp, need, gradInput);
+  }
   const sdy = new Float64Array(P);
   const sdyx = new Float64Array(P);
-  let gradInput: Float32Array | null = null;
   if (statsFromInput && l.perSample) {
     gradInput = need.input ? exec.alloc(x.length, 'groupBackward') : null;
     exec.run('groupBackward', {
@@ -282,6 +292,20 @@ export function normBackward(
     if (statsFromInput) exec.run('planeBackApply', { x, dy, dx: gradInput, S, planes: P, mu, gm, kk, r, w });
     else exec.run('planeScale', { dy, dx: gradInput, S, planes: P, r, w });
   }
+  return channelParamGrads(C, k, rstd, sumDy, dotp, need, gradInput);
+}
+
+/** Batch/instance norm's weight and bias gradients from the per-statistic sums (float64, statistics in order). */
+function channelParamGrads(
+  C: number,
+  k: number,
+  rstd: ArrayLike<number>,
+  sumDy: Float64Array,
+  dotp: Float64Array,
+  need: NormNeed,
+  gradInput: Float32Array | null,
+): NormGrads {
+  const f = Math.fround;
   const gw = need.weight ? new Float32Array(C) : null;
   const gb = need.bias ? new Float32Array(C) : null;
   if (gw || gb) {

@@ -298,6 +298,29 @@ export const jsKernels: NormKernels = {
     for (let j = 0; j < planes; j++) backApply(x, dy, dx, j * S, S, mu[j]!, gm[j]!, kk[j]!, r[j]!, w[j]!);
   },
 
+  channelBackward({ x, dy, dx, S, N, C, c0, channels, mean, rstd, weight, sdy, sdyx }) {
+    // planeBackSums and planeBackApply of one channel's planes (n ascending) while they are in cache.
+    const m = N * S;
+    for (let j = 0; j < channels; j++) {
+      const mu = f(mean[j]!);
+      let s1 = 0;
+      let s2 = 0;
+      for (let n = 0; n < N; n++) {
+        laneSums(x, dy, (n * channels + j) * S, S, mu);
+        s1 += R1;
+        s2 += R2;
+      }
+      sdy[j] = s1;
+      sdyx[j] = s2;
+      if (!dx) continue;
+      const rs = f(rstd[j]!);
+      const gm = f(s1 / m);
+      const kk = f(f(f(f(s2) * rs) * rs) / m);
+      const w = weight ? weight[(c0 + j) % C]! : 1;
+      for (let n = 0; n < N; n++) backApply(x, dy, dx, (n * channels + j) * S, S, mu, gm, kk, rs, w);
+    }
+  },
+
   planeScale({ dy, dx, S, planes, r, w }) {
     for (let j = 0; j < planes; j++) {
       const rj = r[j]!;
