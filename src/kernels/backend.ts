@@ -27,12 +27,13 @@ let kernels: NormKernels = wasm.kernels ?? jsKernels;
 
 /**
  * Calls writing fewer float32 elements than this stay on one thread: posting
- * a worker its share and staging its inputs cost more than the second core
- * saves. Larger calls use the pool only while it measures faster than one
+ * a worker its share and staging its inputs cost about what the second core
+ * saves (measured on 2 cores at 2M elements: the pool 1.1-2.2x slower, see
+ * bench/). Larger calls use the pool only while it measures faster than one
  * thread (see `choose`); 0 (tests) sends every call, even those without
  * outputs, to the pool, unmeasured.
  */
-let threshold = 1 << 20;
+let threshold = 1 << 23;
 
 function defaultThreads(): number {
   const env = Number.parseInt(process.env.NORMKIT_THREADS ?? '', 10);
@@ -71,7 +72,7 @@ function resizePool(): void {
  * in ordinary memory; the workers' share of those is copied back from their
  * staging buffers.
  */
-let sharedMinBytes = 4 << 20;
+let sharedMinBytes = 32 << 20;
 
 /**
  * Measured speed (elements per ms, moving averages) of each kernel, size
