@@ -83,13 +83,16 @@ let sharedMinBytes = 32 << 20;
  * recycled memory leaves only the arithmetic and the workers' staging copies
  * (a call on data in cache or at the memory's bandwidth gains nothing). So
  * each call takes the path measured faster (the pool only when at least 10%
- * faster), after one measurement of each, and now and then (every 16th call
+ * faster), after a measurement of each (past a first, warm-up run), and now and then (every 16th call
  * of that kind, up to every 256th while the choice holds) the other path, to
  * follow the machine's load.
  */
 interface Speed {
   single?: number;
   threaded?: number;
+  /** Whether each path has run once: that first run (cold code, the workers' staging memory) is not counted. */
+  warmSingle: boolean;
+  warmThreaded: boolean;
   calls: number;
   every: number;
 }
@@ -110,13 +113,18 @@ function choose(key: string): boolean {
 
 function speedOf(key: string): Speed {
   let s = speeds.get(key);
-  if (!s) speeds.set(key, (s = { calls: 0, every: 16 }));
+  if (!s) speeds.set(key, (s = { warmSingle: false, warmThreaded: false, calls: 0, every: 16 }));
   return s;
 }
 
 function observe(key: string, threaded: boolean, rate: number): void {
   if (!Number.isFinite(rate) || rate <= 0) return;
   const s = speedOf(key);
+  if (threaded ? !s.warmThreaded : !s.warmSingle) {
+    if (threaded) s.warmThreaded = true;
+    else s.warmSingle = true;
+    return;
+  }
   const before = prefersPool(s);
   const avg = (old: number | undefined): number => (old === undefined ? rate : 0.7 * old + 0.3 * rate);
   if (threaded) s.threaded = avg(s.threaded);
@@ -131,8 +139,21 @@ export function resetNormThreadSpeeds(): void {
   speeds.clear();
 }
 
-/** What alloc decided for an output it handed out, for the run that writes it. */
-const plans = new WeakMap<Float32Array, { key: string; threaded: boolean }>();
+/** The measured speeds (elements per ms) by `kernel sizeClass memory`, and whether the pool is preferred. */
+export function normThreadSpeeds(): Record<string, { single?: number; threaded?: number; pool: boolean }> {
+  const r: Record<string, { single?: number; threaded?: number; pool: boolean }> = {};
+  for (const [k, s] of speeds) r[k] = { ...(s.single !== undefined ? { single: s.single } : {}), ...(s.threaded !== undefined ? { threaded: s.threaded } : {}), pool: prefersPool(s) };
+  return r;
+}
+
+/**
+ * What alloc decided for an output it handed out, for the run that writes it:
+ * the measurement key, whether the pool runs it, and when it was allocated
+ * (a call is timed from its output's allocation to the end of the run that
+ * writes it, which covers a driver's passes in between, such as batch
+ * norm's sums before its pooled input gradient).
+ */
+const plans = new WeakMap<Float32Array, { key: string; threaded: boolean; t0: number }>();
 
 /** The array a kernel call writes in bulk (its first output), if any. */
 function outputOf<K extends KernelName>(kernel: K, a: KernelArgs[K]): Float32Array | null {
@@ -146,10 +167,10 @@ export const normExecutor: NormExecutor = {
   alloc(n, kernel) {
     if (threshold === 0) {
       const a = allocStorage(n, poolFor(n) !== null && n * 4 >= sharedMinBytes);
-      plans.set(a, { key: '', threaded: true });
+      plans.set(a, { key: '', threaded: true, t0: 0 });
       return a;
     }
-    if (n < threshold || !threadsPossible || specs[kernel].count === 'channels') return allocStorage(n);
+    if (n < threshold || !threadsPossible) return allocStorage(n);
     // Recycled memory (ordinary first) is measured apart from fresh memory, which the pool pages in faster.
     // One thread's speed is measured on one thread too, so that a switch to more threads starts informed.
     const plain = hasCachedStorage(n, false);
@@ -157,9 +178,10 @@ export const normExecutor: NormExecutor = {
     const key = `${kernel} ${31 - Math.clz32(n)} ${memory}`;
     const threaded = poolFor(n) !== null && choose(key);
     const a = allocStorage(n, memory === 'rs' || (memory === 'f' && threaded && n * 4 >= sharedMinBytes));
-    plans.set(a, { key, threaded });
+    plans.set(a, { key, threaded, t0: performance.now() });
     return a;
   },
+  pooled: (out) => plans.get(out)?.threaded === true,
   run<K extends KernelName>(kernel: K, a: KernelArgs[K]): void {
     const bulk = bulkElements(kernel, a as unknown as Record<string, unknown>);
     const out = outputOf(kernel, a);
@@ -167,22 +189,18 @@ export const normExecutor: NormExecutor = {
     if (plan) plans.delete(out!);
     const fn = kernels[kernel] as (a: KernelArgs[K]) => void;
     // A channel's planes are strided: the pool cannot split such calls (see KernelSpec).
-    if (specs[kernel].count === 'channels') {
-      fn(a);
-      return;
-    }
+    const poolable = specs[kernel].count !== 'channels';
     if (threshold === 0) {
-      const p = poolFor(bulk.out);
+      const p = poolable ? poolFor(bulk.out) : null;
       if (p) p.run(kernel, a, kernels, backend, bulk.all);
       else fn(a);
       return;
     }
     // Calls without a planned output (statistics, arrays not from alloc) stay on this thread.
-    const p = plan?.threaded ? poolFor(bulk.out) : null;
-    const t0 = performance.now();
+    const p = plan?.threaded && poolable ? poolFor(bulk.out) : null;
     if (p) p.run(kernel, a, kernels, backend, bulk.all);
     else fn(a);
-    if (plan) observe(plan.key, p !== null, bulk.all / (performance.now() - t0));
+    if (plan) observe(plan.key, p !== null, bulk.all / (performance.now() - plan.t0));
   },
 };
 

@@ -44,6 +44,8 @@ export interface NormLayout {
 export interface NormExecutor {
   /** The output of the next `run` of `kernel`. */
   alloc(n: number, kernel: KernelName): Float32Array;
+  /** Whether the call writing `out` (from alloc) is to be split over worker threads. */
+  pooled?(out: Float32Array): boolean;
   run<K extends KernelName>(kernel: K, a: KernelArgs[K]): void;
 }
 
@@ -239,11 +241,14 @@ export function normBackward(
   if (gn && !(statsFromInput && l.perSample)) throw new RuntimeError('normBackward: group norm uses statistics from the input');
   // Per-plane float32 lane sums: sdy = sum(dy); sdyx = sum(f32(x - mean) * dy), or sum(dy * x) for group norm.
   let gradInput: Float32Array | null = null;
-  if (statsFromInput && !l.perSample && !gn) {
-    // Batch norm: sums and input gradient a channel at a time (one pass over x and dy from memory).
+  const channelWise = statsFromInput && !l.perSample && !gn;
+  if (channelWise) gradInput = need.input ? exec.alloc(x.length, 'channelBackward') : null;
+  // Batch norm: sums and input gradient a channel at a time (one pass over x and dy from memory), on
+  // this thread; or, where the executor measured its worker threads faster (fresh outputs, whose page
+  // faults the threads share), the two passes below split over them.
+  if (channelWise && !(gradInput && exec.pooled?.(gradInput))) {
     const sumDy = new Float64Array(C);
     const dotp = new Float64Array(C);
-    gradInput = need.input ? exec.alloc(x.length, 'channelBackward') : null;
     exec.run('channelBackward', {
       x, dy, dx: gradInput, S, N, C, c0: 0, channels: C, mean: Float64Array.from(mean), rstd: Float64Array.from(rstd), weight, sdy: sumDy, sdyx: dotp,
     });
@@ -271,8 +276,8 @@ export function normBackward(
     sumDy[st]! += sdy[p]!;
     dotp[st]! += sdyx[p]!;
   }
-  if (need.input && !gradInput) {
-    gradInput = exec.alloc(x.length, statsFromInput ? 'planeBackApply' : 'planeScale');
+  if (need.input && (!gradInput || channelWise)) {
+    gradInput ??= exec.alloc(x.length, statsFromInput ? 'planeBackApply' : 'planeScale');
     const m = statSize(l);
     const mu = new Float32Array(P);
     const gm = new Float32Array(P);
