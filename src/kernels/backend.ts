@@ -83,9 +83,9 @@ let sharedMinBytes = 32 << 20;
  * recycled memory leaves only the arithmetic and the workers' staging copies
  * (a call on data in cache or at the memory's bandwidth gains nothing). So
  * each call takes the path measured faster (the pool only when at least 10%
- * faster), after a measurement of each (past a first, warm-up run), and now and then (every 16th call
- * of that kind, up to every 256th while the choice holds) the other path, to
- * follow the machine's load.
+ * faster), after a measurement of each (past a first, warm-up run), and now
+ * and then (every 16th call of that kind, up to every 256th while the choice
+ * holds) the other path, to follow the machine's load.
  */
 interface Speed {
   single?: number;
