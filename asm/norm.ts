@@ -337,23 +337,31 @@ export function groupForward(
   }
 }
 
-/** Per-plane shifted sums; shift, s1, s2 are float64 per plane. */
-export function planeSums(x: usize, S: i32, planes: i32, shift: usize, s1: usize, s2: usize): void {
+/** Per-plane shifted sums; shift, s1, s2 and mx (max (x - shift)^2, see sumsAbout) are float64 per plane. */
+export function planeSums(x: usize, S: i32, planes: i32, shift: usize, s1: usize, s2: usize, mx: usize): void {
   const plane = <usize>S << 2;
   for (let j = 0; j < planes; j++) {
     const o = <usize>j << 3;
     sumsAbout(x + <usize>j * plane, S, <f32>load<f64>(shift + o));
     store<f64>(s1 + o, R1);
     store<f64>(s2 + o, R2);
+    store<f64>(mx + o, <f64>MX);
   }
 }
 
-/** out = x * alpha + beta per plane; alpha, beta float32 per plane. */
-export function planeAffine(x: usize, out: usize, S: i32, planes: i32, alpha: usize, beta: usize): void {
+/**
+ * out = x * alpha + beta per plane; alpha, beta float32 per plane; fused
+ * (float32 per plane) non-zero: ATen's fused multiply-add, zero: the float32
+ * multiply and add (see fusedNeeded).
+ */
+export function planeAffine(x: usize, out: usize, S: i32, planes: i32, alpha: usize, beta: usize, fused: usize): void {
   const plane = <usize>S << 2;
   for (let j = 0; j < planes; j++) {
     const o = <usize>j << 2;
-    affineRun(x + <usize>j * plane, out + <usize>j * plane, S, load<f32>(alpha + o), load<f32>(beta + o));
+    const src = x + <usize>j * plane;
+    const dst = out + <usize>j * plane;
+    if (load<f32>(fused + o) != 0) affineRun(src, dst, S, load<f32>(alpha + o), load<f32>(beta + o));
+    else affineRun32(src, dst, S, load<f32>(alpha + o), load<f32>(beta + o));
   }
 }
 
@@ -483,6 +491,46 @@ export function planeBackApply(
   }
 }
 
+/**
+ * Batch norm's backward with statistics from the input, a channel at a time
+ * (planeBackSums, then planeBackApply, on its N planes while they are in
+ * cache): channel j's planes are at (n * channels + j) * S; mean and rstd
+ * float64 per channel; sdy = sum(dy), sdyx = sum(f32(x - mu) * dy) per
+ * channel (float64, planes in n order); when dx is non-zero, the input gradient.
+ */
+export function channelBackward(
+  x: usize, dy: usize, dx: usize, S: i32, N: i32, C: i32, c0: i32, channels: i32,
+  mean: usize, rstd: usize, w: usize, sdy: usize, sdyx: usize,
+): void {
+  const plane = <usize>S << 2;
+  const stride = <usize>channels * plane;
+  const m = <f64>N * <f64>S;
+  for (let j = 0; j < channels; j++) {
+    const o = <usize>j << 3;
+    const mu = <f32>load<f64>(mean + o);
+    const first = <usize>j * plane;
+    let s1: f64 = 0;
+    let s2: f64 = 0;
+    for (let n = 0; n < N; n++) {
+      const p = first + <usize>n * stride;
+      laneSums(x + p, dy + p, S, mu);
+      s1 += R1;
+      s2 += R2;
+    }
+    store<f64>(sdy + o, s1);
+    store<f64>(sdyx + o, s2);
+    if (!dx) continue;
+    const rs = <f32>load<f64>(rstd + o);
+    const gm = <f32>(s1 / m);
+    const kk = <f32>(<f64>(<f32>s2 * rs * rs) / m);
+    const wc = param(w, (c0 + j) % C, 1);
+    for (let n = 0; n < N; n++) {
+      const p = first + <usize>n * stride;
+      backApplyRun(x + p, dy + p, dx + p, S, mu, gm, kk, rs, wc);
+    }
+  }
+}
+
 /** dx = f32(f32(dy * r) * w) per plane (statistics not from the input). */
 export function planeScale(dy: usize, dx: usize, S: i32, planes: i32, r: usize, w: usize): void {
   const plane = <usize>S << 2;
@@ -500,9 +548,40 @@ export function planeScale(dy: usize, dx: usize, S: i32, planes: i32, r: usize, 
   }
 }
 
+/** A layer-norm row in float32: f32(f32(f32(f32(x - M) * A) * w[i]) + b[i]) (w, b optional). */
+function rowAffine32(src: usize, dst: usize, D: i32, M: f32, A: f32, w: usize, b: usize): void {
+  const MV = f32x4.splat(M);
+  const AV = f32x4.splat(A);
+  const n16 = <usize>(D & ~15) << 2;
+  const end = <usize>D << 2;
+  let i: usize = 0;
+  if (w && b) {
+    for (; i < n16; i += 64) {
+      v128.store(dst + i, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(src + i), MV), AV), v128.load(w + i)), v128.load(b + i)));
+      v128.store(dst + i, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(src + i, 16), MV), AV), v128.load(w + i, 16)), v128.load(b + i, 16)), 16);
+      v128.store(dst + i, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(src + i, 32), MV), AV), v128.load(w + i, 32)), v128.load(b + i, 32)), 32);
+      v128.store(dst + i, f32x4.add(f32x4.mul(f32x4.mul(f32x4.sub(v128.load(src + i, 48), MV), AV), v128.load(w + i, 48)), v128.load(b + i, 48)), 48);
+    }
+  } else if (!w && !b) {
+    for (; i < n16; i += 64) {
+      v128.store(dst + i, f32x4.mul(f32x4.sub(v128.load(src + i), MV), AV));
+      v128.store(dst + i, f32x4.mul(f32x4.sub(v128.load(src + i, 16), MV), AV), 16);
+      v128.store(dst + i, f32x4.mul(f32x4.sub(v128.load(src + i, 32), MV), AV), 32);
+      v128.store(dst + i, f32x4.mul(f32x4.sub(v128.load(src + i, 48), MV), AV), 48);
+    }
+  }
+  for (; i < end; i += 4) {
+    let u = (load<f32>(src + i) - M) * A;
+    if (w) u = u * load<f32>(w + i);
+    if (b) u = u + load<f32>(b + i);
+    store<f32>(dst + i, u);
+  }
+}
+
 /**
  * Layer norm forward over `rows` rows of D floats: mean, biased variance,
- * rstd (float64 per row) and out = f32(xhat * w[i] + b[i]) with
+ * rstd (float64 per row) and the output, in float32 where rowFloat32 of
+ * norm_js.ts allows (rowAffine32), else out = f32(xhat * w[i] + b[i]) with
  * xhat = (x - mean) * rstd, all in float64.
  */
 export function rowForward(
@@ -535,6 +614,13 @@ export function rowForward(
     const dst = out + <usize>k * row;
     const mu = load<f64>(mean + (<usize>k << 3));
     const r = load<f64>(rstd + (<usize>k << 3));
+    const M = <f32>mu;
+    const A = <f32>r;
+    // The float32 form (see rowFloat32 in norm_js.ts): |f32(mean) * f32(rstd)| <= 16, variance > eps.
+    if (load<f64>(variance + (<usize>k << 3)) > eps && abs(<f64>M * <f64>A) <= 16) {
+      rowAffine32(src, dst, D, M, A, w, b);
+      continue;
+    }
     const MU = f64x2.splat(mu);
     const RS = f64x2.splat(r);
     let i: usize = 0;

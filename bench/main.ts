@@ -108,7 +108,7 @@ async function main(): Promise<number> {
   const info = normBackendInfo();
   const machine = `${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GB, Node ${process.version}`;
   console.log(`normkit bench${o.quick ? ' (quick)' : ''} on ${machine}`);
-  console.log(`normkit kernels: ${info.backend}${info.wasmAvailable ? '' : ` (wasm unavailable: ${info.wasmError})`}; the second thread from ${info.minElements} output elements`);
+  console.log(`normkit kernels: ${info.backend}${info.wasmAvailable ? '' : ` (wasm unavailable: ${info.wasmError})`}; the second thread considered from ${info.minElements} output elements, taken where it measures faster`);
   console.log(`each result is checked first against normkit's reference path (TypeScript kernels, one thread): max |diff| <= ${TOL} x max(1, max |ref|) per array`);
   if (!info.wasmAvailable) console.log('warning: timing the TypeScript fallback (run `npm run build` to compile norm.wasm)');
 

@@ -4,6 +4,7 @@ import './ops/methods.js';
 export * from './errors.js';
 export { Tensor, isTensor, type MetaFacts } from './tensor/tensor.js';
 export { tidy } from './tensor/tidy.js';
+export { setMemoryPlanning, memoryPlanning } from './tensor/plan.js';
 export { setStorageCacheLimit, emptyStorageCache, storageInfo, type StorageInfo } from './tensor/storage.js';
 export * from './tensor/creation.js';
 export { Generator, manualSeed, defaultGenerator } from './tensor/random.js';

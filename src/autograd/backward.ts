@@ -1,9 +1,10 @@
 import { RuntimeError, TypeError, fmtSize, pyTypeName } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, tensorCount } from '../tensor/tensor.js';
 import type { GradNode } from '../tensor/grad_node.js';
 import { noGrad } from '../tensor/grad_mode.js';
-import { pinStorage } from '../tensor/storage.js';
+import { allocStorage, pinStorage } from '../tensor/storage.js';
+import { memoryPlanning } from '../tensor/plan.js';
 
 function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
@@ -32,13 +33,25 @@ function topoOrder(root: Tensor): Tensor[] {
 
 /**
  * A pending gradient. `owned`: this pass made the array and nothing else holds
- * it, so it may be summed into in place or handed to a leaf as is. Arrays a
- * backward closure received (and may have passed through, like reshape's) or
- * returned twice are shared: they are copied before anything writes to them.
+ * it, so it may be summed into in place, handed to a leaf as is, or freed for
+ * the next gradient of its size once its node has run (`tensors`: the
+ * tensors this pass holds on it, disposed then). Arrays a backward closure
+ * received (and may have passed through, like reshape's) or returned twice
+ * are shared: they are copied before anything writes to them, and left to
+ * the garbage collector.
  */
 interface Pending {
   data: Float32Array;
   owned: boolean;
+  tensors: Tensor[];
+}
+
+/** Tensor serial at the start of the running pass: only tensors it made are ever disposed. */
+let passStart = 0;
+
+/** Gives an owned gradient's memory back (tensor/storage.ts recycles it when it was made under noGrad, as backward's are). */
+function release(p: Pending): void {
+  if (p.owned && memoryPlanning()) for (const t of p.tensors) if (t.serial >= passStart) t.dispose();
 }
 
 function accumulate(into: Map<Tensor, Pending>, t: Tensor, g: Tensor, owned: boolean): void {
@@ -50,15 +63,18 @@ function accumulate(into: Map<Tensor, Pending>, t: Tensor, g: Tensor, owned: boo
   const prev = into.get(t);
   const gd = g.data;
   if (prev === undefined) {
-    into.set(t, { data: gd, owned });
+    into.set(t, { data: gd, owned, tensors: [g] });
   } else if (prev.owned) {
     const pd = prev.data;
     for (let i = 0; i < pd.length; i++) pd[i] = pd[i]! + gd[i]!;
+    release({ data: gd, owned, tensors: [g] });
   } else {
     const pd = prev.data;
-    const sum = new Float32Array(pd.length);
+    const sum = allocStorage(pd.length);
     for (let i = 0; i < pd.length; i++) sum[i] = pd[i]! + gd[i]!;
-    into.set(t, { data: sum, owned: true });
+    release({ data: gd, owned, tensors: [g] });
+    const st = new Tensor(sum, t.shape);
+    into.set(t, { data: sum, owned: true, tensors: [st] });
   }
 }
 
@@ -131,8 +147,9 @@ export function backward(root: Tensor, gradient?: Tensor | null, opts: BackwardO
     seed = given0;
   }
   const grads = new Map<Tensor, Pending>();
+  passStart = tensorCount();
   // The caller's gradient is never written to.
-  grads.set(root, { data: seed.data, owned: given0 === undefined });
+  grads.set(root, { data: seed.data, owned: given0 === undefined, tensors: [] });
   // Every array a closure was given: a closure may return it (or a view of it) unchanged.
   const given = new Set<ArrayBufferLike>([seed.data.buffer]);
   // Leaf gradients are applied once every node has run (all or nothing).
@@ -151,7 +168,9 @@ export function backward(root: Tensor, gradient?: Tensor | null, opts: BackwardO
       given.add(g.data.buffer);
       if (node.freed) freedBackward();
       visited.push(node);
-      const inGrads = node.backward(new Tensor(g.data, t.shape));
+      const gt = new Tensor(g.data, t.shape);
+      g.tensors.push(gt);
+      const inGrads = node.backward(gt);
       const seen = new Set<ArrayBufferLike>();
       const twice = new Set<ArrayBufferLike>();
       for (const ig of inGrads) if (ig) (seen.has(ig.data.buffer) ? twice : seen).add(ig.data.buffer);
@@ -162,6 +181,8 @@ export function backward(root: Tensor, gradient?: Tensor | null, opts: BackwardO
         accumulate(grads, inp, ig, !given.has(buf) && !twice.has(buf));
         given.add(buf);
       });
+      // This node's output gradient is spent, unless a closure passed it on (reshape's, add's).
+      if (!seen.has(g.data.buffer)) release(g);
     }
     // Every gradient is computed: now (and only now) the leaves' .grad change.
     for (const [t, g] of leaves) {

@@ -90,7 +90,7 @@ export function runRun(modelArg: string, opts: RunOptions, io: RunIO): number {
     const inputs: Record<string, Tensor> = {};
     for (const [name, shape] of Object.entries(shapes)) inputs[name] = fromFile ?? randn(shape);
     const t0 = performance.now();
-    const r = noGrad(() => interpret(graph, inputs, { training: mode === 'train' }));
+    const r = noGrad(() => interpret(graph, inputs, { training: mode === 'train', freeIntermediates: true }));
     const ms = performance.now() - t0;
     const used = Object.entries(inputs).map(([k, t]) => `${k}=${t.shape.join('x')}`).join(', ');
     io.out(`normkit run ${src.name}  input ${opts.from ? `${inputText(shapes)} from ${opts.from}` : `${inputText(shapes)} (random, seed ${seed})`}, ${mode} mode\n`);

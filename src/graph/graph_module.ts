@@ -9,6 +9,7 @@ import { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 import type { Graph } from './graph.js';
 import { runGraph } from './interpret.js';
+import { trustModuleClass } from '../tensor/plan.js';
 
 /** Holds submodules by name; a path segment of a graph's module tree. */
 class Namespace extends Module {
@@ -81,3 +82,6 @@ export class GraphModule extends Module {
     return this.forwardAll(...inputs);
   }
 }
+
+// runGraph plans the intermediates; nothing keeps them.
+trustModuleClass(GraphModule);

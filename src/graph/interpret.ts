@@ -6,7 +6,8 @@
  */
 import { NormkitError, SpecError } from '../errors.js';
 import type { Module } from '../nn/module.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { tensorCount, type Tensor } from '../tensor/tensor.js';
+import { planning, releaseIntermediate } from '../tensor/plan.js';
 import type { Graph, GraphNode } from './graph.js';
 import './ops/index.js';
 import { runNode } from './registry.js';
@@ -51,6 +52,14 @@ export interface InterpretOptions {
   facts?: boolean;
   /** Called after each node that ran; returning true stops the run there (`stopped` in the result). */
   stopAfter?: (run: NodeRun) => boolean;
+  /**
+   * Under noGrad, dispose each intermediate value once its last consumer has
+   * run, so that its memory serves the next outputs (tensor/plan.ts): the
+   * graph's inputs, initializers and outputs are kept; `values` and `runs`
+   * then hold disposed tensors for the rest. Ignored with `stopAfter` or
+   * `facts`. runGraph's default; interpret's is off.
+   */
+  freeIntermediates?: boolean;
 }
 
 const join = (a: string, b: string) => (a === '' ? b : b === '' ? a : `${a}.${b}`);
@@ -121,14 +130,68 @@ export function withTraining<T>(g: Graph, training: boolean, fn: () => T): T {
 export function interpret(g: Graph, inputs: readonly Tensor[] | Record<string, Tensor>, opts: InterpretOptions = {}): Execution {
   const training = opts.training ?? true;
   const values = bindInputs(g, inputs);
-  return withTraining(g, training, () => run(g, values, training, opts.facts === true, opts.stopAfter));
+  const free = opts.freeIntermediates === true && opts.stopAfter === undefined && opts.facts !== true && planning();
+  return withTraining(g, training, () => run(g, values, training, opts.facts === true, opts.stopAfter, free ? new Planner(g, values) : null));
 }
 
-function run(g: Graph, values: Map<string, Tensor>, training: boolean, facts: boolean, stopAfter?: (run: NodeRun) => boolean): Execution {
+/**
+ * Which values die where: each is disposed after the last node that reads it
+ * (a value no node reads, right after its node), unless it is a graph input,
+ * an initializer or a graph output. One tensor can be bound to several names
+ * (a node returning its input): it is freed when the last of them dies.
+ */
+class Planner {
+  readonly #lastUse = new Map<string, number>();
+  readonly #pinned = new Set<Tensor>();
+  readonly #live = new Map<Tensor, number>();
+  readonly #outputs: Set<string>;
+  readonly #since = tensorCount();
+
+  constructor(g: Graph, bound: Map<string, Tensor>) {
+    g.nodes.forEach((n, i) => {
+      for (const name of n.inputs) this.#lastUse.set(name, i);
+    });
+    this.#outputs = new Set(g.outputs);
+    for (const t of bound.values()) this.#pinned.add(t);
+  }
+
+  /** Node `i` ran, reading `xs` by `node.inputs` and giving `ys`. */
+  after(i: number, node: GraphNode, xs: readonly Tensor[], ys: readonly Tensor[]): void {
+    const dead: Tensor[] = [];
+    node.outputs.forEach((name, k) => {
+      const t = ys[k]!;
+      if (this.#outputs.has(name)) this.#pinned.add(t);
+      else if (this.#lastUse.has(name)) this.#live.set(t, (this.#live.get(t) ?? 0) + 1);
+      else dead.push(t);
+    });
+    const seen = new Set<string>();
+    node.inputs.forEach((name, k) => {
+      if (seen.has(name) || this.#lastUse.get(name) !== i) return;
+      seen.add(name);
+      const t = xs[k]!;
+      const c = (this.#live.get(t) ?? 0) - 1;
+      if (c > 0) this.#live.set(t, c);
+      else {
+        this.#live.delete(t);
+        dead.push(t);
+      }
+    });
+    for (const t of dead) if (!this.#pinned.has(t) && !this.#live.has(t)) releaseIntermediate(t, this.#since);
+  }
+}
+
+function run(
+  g: Graph,
+  values: Map<string, Tensor>,
+  training: boolean,
+  facts: boolean,
+  stopAfter: ((run: NodeRun) => boolean) | undefined,
+  planner: Planner | null,
+): Execution {
   const runs: NodeRun[] = [];
   let error: NormkitError | null = null;
   let stopped = false;
-  for (const node of g.nodes) {
+  for (const [i, node] of g.nodes.entries()) {
     const xs = node.inputs.map((name) => {
       const v = values.get(name);
       if (v === undefined) throw new SpecError(node.name, `input '${name}' is not defined before this node`);
@@ -155,6 +218,7 @@ function run(g: Graph, values: Map<string, Tensor>, training: boolean, facts: bo
     if (facts) nodeFacts(node, xs, ys);
     run.outputs = ys;
     node.outputs.forEach((name, k) => values.set(name, ys[k]!));
+    planner?.after(i, node, xs, ys);
     if (stopAfter?.(run)) {
       stopped = true;
       break;
@@ -199,7 +263,7 @@ function watchInner(node: GraphNode, run: NodeRun): () => void {
 
 /** The graph's outputs for these inputs (throws what real execution throws). */
 export function runGraph(g: Graph, inputs: readonly Tensor[] | Record<string, Tensor>, opts: InterpretOptions = {}): Tensor[] {
-  const r = interpret(g, inputs, opts);
+  const r = interpret(g, inputs, { ...opts, freeIntermediates: opts.freeIntermediates ?? true });
   if (r.error) throw r.error;
   return r.outputs!;
 }

@@ -11,10 +11,10 @@ import { platform } from '#platform';
 import { RuntimeError } from '../errors.js';
 import * as drivers from './norm.js';
 import type { NormExecutor, NormLayout, NormNeed } from './norm.js';
-import { bulkElements, type KernelArgs, type KernelName, type NormKernels } from './norm_calls.js';
+import { bulkElements, specs, type KernelArgs, type KernelName, type NormKernels } from './norm_calls.js';
 import { jsKernels } from './norm_js.js';
 import { NormPool } from './norm_pool.js';
-import { allocStorage } from '../tensor/storage.js';
+import { allocStorage, hasCachedStorage } from '../tensor/storage.js';
 import { loadWasmKernels, type WasmLoad } from './norm_wasm.js';
 
 export type NormBackendName = 'wasm' | 'js';
@@ -42,12 +42,12 @@ export function adoptWasmKernels(load: WasmLoad): NormBackendName {
 }
 
 /**
- * Calls writing fewer float32 elements than this stay on one thread. Below
- * it, staging a worker's share of the inputs and copying its output back cost
- * about what the second core saves; from 32 MB of output (which the allocator
- * maps fresh) the cores also split the page faults of the new output, which
- * dominate there. Calls that only read (statistics) never pay: staging costs
- * more than their arithmetic. Measured on 2 cores (see bench/).
+ * Calls writing fewer float32 elements than this stay on one thread: posting
+ * a worker its share and staging its inputs cost about what the second core
+ * saves (measured on 2 cores at 2M elements: the pool 1.1-2.2x slower, see
+ * bench/). Larger calls use the pool only while it measures faster than one
+ * thread (see `choose`); 0 (tests) sends every call, even those without
+ * outputs, to the pool, unmeasured.
  */
 let threshold = 1 << 23;
 
@@ -68,6 +68,7 @@ let pool: NormPool | null = null;
  */
 const threadsPossible = platform.canUseWorkers;
 
+/** The pool, if a call writing `outElements` may use it (starting it on the first such call). */
 function poolFor(outElements: number): NormPool | null {
   if (threads < 2 || !threadsPossible || outElements < threshold) return null;
   if (!pool) pool = new NormPool(threads - 1);
@@ -87,21 +88,140 @@ function resizePool(): void {
 }
 
 /**
- * Outputs at least this large go to shared memory when the pool runs, so the
- * workers write (and page in) their share themselves. Smaller ones stay in
- * ordinary memory (cheaper to allocate); the workers' share of those is copied
- * back from their staging buffers.
+ * Outputs at least this large that the pool writes go to shared memory, so
+ * the workers write (and page in) their share themselves. Smaller ones stay
+ * in ordinary memory; the workers' share of those is copied back from their
+ * staging buffers.
  */
 let sharedMinBytes = 32 << 20;
 
+/**
+ * Measured speed (elements per ms, moving averages) of each kernel, size
+ * class (a power of two of output elements) and output memory (fresh,
+ * recycled, recycled shared) on one thread and on the pool. Whether the pool
+ * pays depends on all three, and on how busy the machine is: fresh output
+ * memory costs a page fault per 4 KB, which the pool's threads share, while
+ * recycled memory leaves only the arithmetic and the workers' staging copies
+ * (a call on data in cache or at the memory's bandwidth gains nothing). So
+ * each call takes the path measured faster (the pool only when at least 10%
+ * faster), after a measurement of each (past a first, warm-up run), and now
+ * and then (every 16th call of that kind, up to every 256th while the choice
+ * holds) the other path, to follow the machine's load.
+ */
+interface Speed {
+  single?: number;
+  threaded?: number;
+  /** Whether each path has run once: that first run (cold code, the workers' staging memory) is not counted. */
+  warmSingle: boolean;
+  warmThreaded: boolean;
+  calls: number;
+  every: number;
+}
+const speeds = new Map<string, Speed>();
+
+function prefersPool(s: Speed): boolean {
+  return s.threaded !== undefined && s.single !== undefined && s.threaded > 1.1 * s.single;
+}
+
+/** Whether the next call of this kind goes to the pool. */
+function choose(key: string): boolean {
+  const s = speedOf(key);
+  if (s.single === undefined) return false;
+  if (s.threaded === undefined) return true;
+  const pref = prefersPool(s);
+  return ++s.calls % s.every === 0 ? !pref : pref;
+}
+
+function speedOf(key: string): Speed {
+  let s = speeds.get(key);
+  if (!s) speeds.set(key, (s = { warmSingle: false, warmThreaded: false, calls: 0, every: 16 }));
+  return s;
+}
+
+function observe(key: string, threaded: boolean, rate: number): void {
+  if (!Number.isFinite(rate) || rate <= 0) return;
+  const s = speedOf(key);
+  if (threaded ? !s.warmThreaded : !s.warmSingle) {
+    if (threaded) s.warmThreaded = true;
+    else s.warmSingle = true;
+    return;
+  }
+  const before = prefersPool(s);
+  const avg = (old: number | undefined): number => (old === undefined ? rate : 0.7 * old + 0.3 * rate);
+  if (threaded) s.threaded = avg(s.threaded);
+  else s.single = avg(s.single);
+  // A probe that confirmed the choice makes the next one rarer; a changed choice starts over.
+  if (prefersPool(s) !== before) s.every = 16;
+  else if (threaded !== before) s.every = Math.min(256, s.every * 2);
+}
+
+/** Forgets the measured speeds. */
+export function resetNormThreadSpeeds(): void {
+  speeds.clear();
+}
+
+/** The measured speeds (elements per ms) by `kernel sizeClass memory`, and whether the pool is preferred. */
+export function normThreadSpeeds(): Record<string, { single?: number; threaded?: number; pool: boolean }> {
+  const r: Record<string, { single?: number; threaded?: number; pool: boolean }> = {};
+  for (const [k, s] of speeds) r[k] = { ...(s.single !== undefined ? { single: s.single } : {}), ...(s.threaded !== undefined ? { threaded: s.threaded } : {}), pool: prefersPool(s) };
+  return r;
+}
+
+/**
+ * What alloc decided for an output it handed out, for the run that writes it:
+ * the measurement key, whether the pool runs it, and when it was allocated
+ * (a call is timed from its output's allocation to the end of the run that
+ * writes it, which covers a driver's passes in between, such as batch
+ * norm's sums before its pooled input gradient).
+ */
+const plans = new WeakMap<Float32Array, { key: string; threaded: boolean; t0: number }>();
+
+/** The array a kernel call writes in bulk (its first output), if any. */
+function outputOf<K extends KernelName>(kernel: K, a: KernelArgs[K]): Float32Array | null {
+  const r = a as unknown as Record<string, unknown>;
+  for (const arg of specs[kernel].args) if (arg.role === 'out' && r[arg.name]) return r[arg.name] as Float32Array;
+  return null;
+}
+
 export const normExecutor: NormExecutor = {
   // Outputs come from tensor storage (recycled when disposed under noGrad; see tensor/storage.ts).
-  alloc: (n) => allocStorage(n, n * 4 >= sharedMinBytes && poolFor(n) !== null),
+  alloc(n, kernel) {
+    if (threshold === 0) {
+      const a = allocStorage(n, poolFor(n) !== null && n * 4 >= sharedMinBytes);
+      plans.set(a, { key: '', threaded: true, t0: 0 });
+      return a;
+    }
+    if (n < threshold || !threadsPossible) return allocStorage(n);
+    // Recycled memory (ordinary first) is measured apart from fresh memory, which the pool pages in faster.
+    // One thread's speed is measured on one thread too, so that a switch to more threads starts informed.
+    const plain = hasCachedStorage(n, false);
+    const memory = plain ? 'r' : hasCachedStorage(n, true) ? 'rs' : 'f';
+    const key = `${kernel} ${31 - Math.clz32(n)} ${memory}`;
+    const threaded = poolFor(n) !== null && choose(key);
+    const a = allocStorage(n, memory === 'rs' || (memory === 'f' && threaded && n * 4 >= sharedMinBytes));
+    plans.set(a, { key, threaded, t0: performance.now() });
+    return a;
+  },
+  pooled: (out) => plans.get(out)?.threaded === true,
   run<K extends KernelName>(kernel: K, a: KernelArgs[K]): void {
     const bulk = bulkElements(kernel, a as unknown as Record<string, unknown>);
-    const p = poolFor(bulk.out);
+    const out = outputOf(kernel, a);
+    const plan = out ? plans.get(out) : undefined;
+    if (plan) plans.delete(out!);
+    const fn = kernels[kernel] as (a: KernelArgs[K]) => void;
+    // A channel's planes are strided: the pool cannot split such calls (see KernelSpec).
+    const poolable = specs[kernel].count !== 'channels';
+    if (threshold === 0) {
+      const p = poolable ? poolFor(bulk.out) : null;
+      if (p) p.run(kernel, a, kernels, backend, bulk.all);
+      else fn(a);
+      return;
+    }
+    // Calls without a planned output (statistics, arrays not from alloc) stay on this thread.
+    const p = plan?.threaded && poolable ? poolFor(bulk.out) : null;
     if (p) p.run(kernel, a, kernels, backend, bulk.all);
-    else (kernels[kernel] as (a: KernelArgs[K]) => void)(a);
+    else fn(a);
+    if (plan) observe(plan.key, p !== null, bulk.all / (performance.now() - plan.t0));
   },
 };
 
@@ -126,9 +246,10 @@ export function getNormBackend(): NormBackendName {
 /**
  * Caps the threads large normalization calls use (1 = this thread only).
  * `tuning` moves the thresholds (mainly for tests): `minElements`, the
- * output elements a call needs to use the workers (0: every call, even those
- * without outputs), and `sharedOutputBytes`, the size from which outputs go
- * to shared memory.
+ * output elements a call needs to be considered for the workers (0: every
+ * call goes to them, even those without outputs, unmeasured), and
+ * `sharedOutputBytes`, the size from which outputs the workers write go to
+ * shared memory.
  */
 export function setNormThreads(n: number, tuning: { minElements?: number; sharedOutputBytes?: number } = {}): void {
   if (!Number.isInteger(n) || n < 1) throw new RuntimeError(`setNormThreads: expected a positive integer, got ${n}`);
@@ -205,7 +326,7 @@ export function normBackendInfo(): NormBackendInfo {
 }
 
 // The drivers, on this backend.
-export const normStats = (x: Float32Array, l: NormLayout): drivers.NormStats => drivers.normStats(x, l, normExecutor);
+export const normStats = (x: Float32Array, l: NormLayout): drivers.NormStats & drivers.StatBounds => drivers.normStats(x, l, normExecutor);
 
 export const normForward = (x: Float32Array, l: NormLayout, eps: number, weight: Float32Array | null, bias: Float32Array | null): drivers.NormForward =>
   drivers.normForward(x, l, eps, weight, bias, normExecutor);
@@ -217,7 +338,8 @@ export const normApply = (
   rstd: ArrayLike<number>,
   weight: Float32Array | null,
   bias: Float32Array | null,
-): Float32Array => drivers.normApply(x, l, mean, rstd, weight, bias, normExecutor);
+  bounds?: drivers.ApplyBounds,
+): Float32Array => drivers.normApply(x, l, mean, rstd, weight, bias, normExecutor, bounds);
 
 export const normBackward = (
   x: Float32Array,

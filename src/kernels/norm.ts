@@ -28,7 +28,7 @@
  */
 import { RuntimeError } from '../errors.js';
 import type { KernelArgs, KernelName } from './norm_calls.js';
-import { jsKernels } from './norm_js.js';
+import { fusedNeeded, jsKernels } from './norm_js.js';
 
 export interface NormLayout {
   N: number;
@@ -42,7 +42,10 @@ export interface NormLayout {
 
 /** Runs kernels and allocates their bulk outputs (which may live in shared memory). */
 export interface NormExecutor {
-  alloc(n: number): Float32Array;
+  /** The output of the next `run` of `kernel`. */
+  alloc(n: number, kernel: KernelName): Float32Array;
+  /** Whether the call writing `out` (from alloc) is to be split over worker threads. */
+  pooled?(out: Float32Array): boolean;
   run<K extends KernelName>(kernel: K, a: KernelArgs[K]): void;
 }
 
@@ -71,8 +74,16 @@ export interface NormStats {
   variance: Float64Array;
 }
 
-/** Per-stat mean and biased variance. */
-export function normStats(x: Float32Array, l: NormLayout, exec: NormExecutor = referenceExecutor): NormStats {
+/** What normStats also knows of each statistic's values, for normApply's choice of output form. */
+export interface StatBounds {
+  /** The shift: the stat's first value. */
+  K: Float64Array;
+  /** max f32(x - K)^2 over the stat's values (an upper bound; NaN when a value is). */
+  maxSq: Float64Array;
+}
+
+/** Per-stat mean and biased variance (and the bounds normApply may use). */
+export function normStats(x: Float32Array, l: NormLayout, exec: NormExecutor = referenceExecutor): NormStats & StatBounds {
   const { N, C, S } = l;
   const P = N * C;
   const shift = new Float64Array(P);
@@ -85,17 +96,22 @@ export function normStats(x: Float32Array, l: NormLayout, exec: NormExecutor = r
   }
   const ps1 = new Float64Array(P);
   const ps2 = new Float64Array(P);
-  exec.run('planeSums', { x, S, planes: P, shift, s1: ps1, s2: ps2 });
+  const pmx = new Float64Array(P);
+  exec.run('planeSums', { x, S, planes: P, shift, s1: ps1, s2: ps2, mx: pmx });
   const k = statCount(l);
   const s1 = new Float64Array(k);
   const s2 = new Float64Array(k);
   const K = new Float64Array(k);
+  const maxSq = new Float64Array(k);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const st = statIndex(l, n, c);
       K[st] = shift[n * C + c]!;
       s1[st]! += ps1[n * C + c]!;
       s2[st]! += ps2[n * C + c]!;
+      const m = pmx[n * C + c]!;
+      // NaN sticks (the fused form is then kept).
+      if (!(m <= maxSq[st]!)) maxSq[st] = m;
     }
   }
   const inv = 1 / statSize(l);
@@ -106,7 +122,7 @@ export function normStats(x: Float32Array, l: NormLayout, exec: NormExecutor = r
     mean[i] = K[i]! + dm;
     variance[i] = Math.max(0, s2[i]! * inv - dm * dm);
   }
-  return { mean, variance };
+  return { mean, variance, K, maxSq };
 }
 
 export interface NormForward extends NormStats {
@@ -131,7 +147,7 @@ export function normForward(
 ): NormForward {
   if (!l.perSample) throw new RuntimeError('normForward: per-sample layouts only (use normStats + normApply)');
   const groups = statCount(l);
-  const out = exec.alloc(x.length);
+  const out = exec.alloc(x.length, 'groupForward');
   const mean = new Float64Array(groups);
   const variance = new Float64Array(groups);
   const rstd = new Float64Array(groups);
@@ -140,9 +156,18 @@ export function normForward(
   return { out, mean, variance, rstd };
 }
 
+/** Statistics from the input, with what normApply needs to use the float32 output form safely. */
+export interface ApplyBounds extends StatBounds {
+  variance: ArrayLike<number>;
+  eps: number;
+}
+
 /**
  * out = x * alpha + beta with alpha = f32(rstd) * w[c], beta = f32(b[c] - f32(mean) * alpha):
- * batch and instance norm (group norm goes through normForward).
+ * batch and instance norm (group norm goes through normForward). As ATen's
+ * fused multiply-add, or with `bounds` (statistics of x itself) as a float32
+ * multiply and add on the planes where fusedNeeded allows (within about 1e-6
+ * of the fused form, as normForward's output).
  */
 export function normApply(
   x: Float32Array,
@@ -152,21 +177,24 @@ export function normApply(
   weight: Float32Array | null,
   bias: Float32Array | null,
   exec: NormExecutor = referenceExecutor,
+  bounds?: ApplyBounds,
 ): Float32Array {
   const f = Math.fround;
   const { N, C, S } = l;
   const alpha = new Float32Array(N * C);
   const beta = new Float32Array(N * C);
+  const fused = new Float32Array(N * C).fill(1);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       const st = statIndex(l, n, c);
       const a = f(f(rstd[st]!) * (weight ? weight[c]! : 1));
       alpha[n * C + c] = a;
       beta[n * C + c] = f((bias ? bias[c]! : 0) - f(mean[st]!) * a);
+      if (bounds && !fusedNeeded(bounds.variance[st]!, bounds.eps, f(bounds.K[st]!), bounds.maxSq[st]!, a)) fused[n * C + c] = 0;
     }
   }
-  const out = exec.alloc(x.length);
-  exec.run('planeAffine', { x, out, S, planes: N * C, alpha, beta });
+  const out = exec.alloc(x.length, 'planeAffine');
+  exec.run('planeAffine', { x, out, S, planes: N * C, alpha, beta, fused });
   return out;
 }
 
@@ -212,11 +240,24 @@ export function normBackward(
   const gn = l.groupNorm === true || l.groupSize !== 1;
   if (gn && !(statsFromInput && l.perSample)) throw new RuntimeError('normBackward: group norm uses statistics from the input');
   // Per-plane float32 lane sums: sdy = sum(dy); sdyx = sum(f32(x - mean) * dy), or sum(dy * x) for group norm.
+  let gradInput: Float32Array | null = null;
+  const channelWise = statsFromInput && !l.perSample && !gn;
+  if (channelWise) gradInput = need.input ? exec.alloc(x.length, 'channelBackward') : null;
+  // Batch norm: sums and input gradient a channel at a time (one pass over x and dy from memory), on
+  // this thread; or, where the executor measured its worker threads faster (fresh outputs, whose page
+  // faults the threads share), the two passes below split over them.
+  if (channelWise && !(gradInput && exec.pooled?.(gradInput))) {
+    const sumDy = new Float64Array(C);
+    const dotp = new Float64Array(C);
+    exec.run('channelBackward', {
+      x, dy, dx: gradInput, S, N, C, c0: 0, channels: C, mean: Float64Array.from(mean), rstd: Float64Array.from(rstd), weight, sdy: sumDy, sdyx: dotp,
+    });
+    return channelParamGrads(C, k, rstd, sumDy, dotp, need, gradInput);
+  }
   const sdy = new Float64Array(P);
   const sdyx = new Float64Array(P);
-  let gradInput: Float32Array | null = null;
   if (statsFromInput && l.perSample) {
-    gradInput = need.input ? exec.alloc(x.length) : null;
+    gradInput = need.input ? exec.alloc(x.length, 'groupBackward') : null;
     exec.run('groupBackward', {
       x, dy, dx: gradInput, S, gs: l.groupSize, C, c0: 0, groups: k,
       mean: Float64Array.from(mean), rstd: Float64Array.from(rstd), weight, gn: gn ? 1 : 0, sdy, sdyx,
@@ -235,8 +276,8 @@ export function normBackward(
     sumDy[st]! += sdy[p]!;
     dotp[st]! += sdyx[p]!;
   }
-  if (need.input && !gradInput) {
-    gradInput = exec.alloc(x.length);
+  if (need.input && (!gradInput || channelWise)) {
+    gradInput ??= exec.alloc(x.length, statsFromInput ? 'planeBackApply' : 'planeScale');
     const m = statSize(l);
     const mu = new Float32Array(P);
     const gm = new Float32Array(P);
@@ -256,6 +297,20 @@ export function normBackward(
     if (statsFromInput) exec.run('planeBackApply', { x, dy, dx: gradInput, S, planes: P, mu, gm, kk, r, w });
     else exec.run('planeScale', { dy, dx: gradInput, S, planes: P, r, w });
   }
+  return channelParamGrads(C, k, rstd, sumDy, dotp, need, gradInput);
+}
+
+/** Batch/instance norm's weight and bias gradients from the per-statistic sums (float64, statistics in order). */
+function channelParamGrads(
+  C: number,
+  k: number,
+  rstd: ArrayLike<number>,
+  sumDy: Float64Array,
+  dotp: Float64Array,
+  need: NormNeed,
+  gradInput: Float32Array | null,
+): NormGrads {
+  const f = Math.fround;
   const gw = need.weight ? new Float32Array(C) : null;
   const gb = need.bias ? new Float32Array(C) : null;
   if (gw || gb) {
@@ -304,8 +359,11 @@ export function rowStats(x: Float32Array, rows: number, D: number, exec: NormExe
 }
 
 /**
- * Layer norm forward over rows of D: statistics as normStats, then
- * out = f32(xhat * w[i] + b[i]) with xhat = (x - mean) * rstd in float64.
+ * Layer norm forward over rows of D: statistics as normStats, then per row
+ * u = f32(f32(x - f32(mean)) * f32(rstd)), out = f32(f32(u * w[i]) + b[i])
+ * in float32 where that stays within about 1e-6 (plus 2^-22 relative) of the
+ * float64 form (rowFloat32 in norm_js.ts: most rows), else the float64 form
+ * out = f32(xhat * w[i] + b[i]) with xhat = (x - mean) * rstd.
  */
 export function layerNormForward(
   x: Float32Array,
@@ -316,7 +374,7 @@ export function layerNormForward(
   bias: Float32Array | null,
   exec: NormExecutor = referenceExecutor,
 ): NormForward {
-  const out = exec.alloc(x.length);
+  const out = exec.alloc(x.length, 'rowForward');
   const mean = new Float64Array(rows);
   const variance = new Float64Array(rows);
   const rstd = new Float64Array(rows);
@@ -337,7 +395,7 @@ export function layerNormBackward(
 ): NormGrads {
   const gw = need.weight ? new Float64Array(D) : null;
   const gb = need.bias ? new Float64Array(D) : null;
-  const gradInput = need.input ? exec.alloc(x.length) : null;
+  const gradInput = need.input ? exec.alloc(x.length, 'rowBackward') : null;
   exec.run('rowBackward', {
     x, dy, dx: gradInput, D, rows, mean: Float64Array.from(mean), rstd: Float64Array.from(rstd), weight, gw, gb,
   });

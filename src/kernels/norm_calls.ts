@@ -14,8 +14,8 @@ export interface GroupForwardArgs {
   x: F32; out: F32; S: number; gs: number; C: number; c0: number; groups: number; eps: number; gn: number;
   weight: F32 | null; bias: F32 | null; mean: F64; variance: F64; rstd: F64;
 }
-export interface PlaneSumsArgs { x: F32; S: number; planes: number; shift: F64; s1: F64; s2: F64 }
-export interface PlaneAffineArgs { x: F32; out: F32; S: number; planes: number; alpha: F32; beta: F32 }
+export interface PlaneSumsArgs { x: F32; S: number; planes: number; shift: F64; s1: F64; s2: F64; mx: F64 }
+export interface PlaneAffineArgs { x: F32; out: F32; S: number; planes: number; alpha: F32; beta: F32; fused: F32 }
 export interface GroupBackwardArgs {
   x: F32; dy: F32; dx: F32 | null; S: number; gs: number; C: number; c0: number; groups: number;
   mean: F64; rstd: F64; weight: F32 | null; gn: number; sdy: F64; sdyx: F64;
@@ -25,6 +25,10 @@ export interface PlaneBackApplyArgs {
   x: F32; dy: F32; dx: F32; S: number; planes: number; mu: F32; gm: F32; kk: F32; r: F32; w: F32;
 }
 export interface PlaneScaleArgs { dy: F32; dx: F32; S: number; planes: number; r: F32; w: F32 }
+export interface ChannelBackwardArgs {
+  x: F32; dy: F32; dx: F32 | null; S: number; N: number; C: number; c0: number; channels: number;
+  mean: F64; rstd: F64; weight: F32 | null; sdy: F64; sdyx: F64;
+}
 export interface RowForwardArgs {
   x: F32; out: F32; D: number; rows: number; eps: number; weight: F32 | null; bias: F32 | null; mean: F64; variance: F64; rstd: F64;
 }
@@ -40,6 +44,7 @@ export interface KernelArgs {
   planeBackSums: PlaneBackSumsArgs;
   planeBackApply: PlaneBackApplyArgs;
   planeScale: PlaneScaleArgs;
+  channelBackward: ChannelBackwardArgs;
   rowForward: RowForwardArgs;
   rowBackward: RowBackwardArgs;
 }
@@ -63,7 +68,14 @@ export interface ArgSpec {
   reuse?: string;
 }
 export interface KernelSpec {
-  count: 'groups' | 'planes' | 'rows';
+  /**
+   * What a unit is. A channel (batch norm's statistic) is N planes strided
+   * C planes apart: its bulk arrays are not one contiguous run, so such
+   * kernels never go to the worker pool, and the WebAssembly loader gathers
+   * a chunk of channels into [N][chunk][S] (the kernel takes `channels` as
+   * both its count and its stride between samples).
+   */
+  count: 'groups' | 'planes' | 'rows' | 'channels';
   /** Planes per unit, for the channel of a sub-range's first plane (kernels with C and c0). */
   planesPerUnit: (a: Record<string, unknown>) => number;
   /** In the order of the WebAssembly export's parameters. */
@@ -74,6 +86,7 @@ const num = (a: Record<string, unknown>, k: string): number => a[k] as number;
 const groupElems = (a: Record<string, unknown>): number => num(a, 'gs') * num(a, 'S');
 const planeElems = (a: Record<string, unknown>): number => num(a, 'S');
 const rowElems = (a: Record<string, unknown>): number => num(a, 'D');
+const channelElems = (a: Record<string, unknown>): number => num(a, 'N') * num(a, 'S');
 const one = (): number => 1;
 const gsPer = (a: Record<string, unknown>): number => num(a, 'gs');
 const sc = (name: string): ArgSpec => ({ name, role: 'scalar' });
@@ -102,6 +115,7 @@ export const specs: { [K in KernelName]: KernelSpec } = {
       { name: 'shift', role: 'param', type: 'f64', per: one },
       { name: 's1', role: 'result', type: 'f64', per: one },
       { name: 's2', role: 'result', type: 'f64', per: one },
+      { name: 'mx', role: 'result', type: 'f64', per: one },
     ],
   },
   planeAffine: {
@@ -113,6 +127,7 @@ export const specs: { [K in KernelName]: KernelSpec } = {
       sc('S'), sc('planes'),
       { name: 'alpha', role: 'param', type: 'f32', per: one },
       { name: 'beta', role: 'param', type: 'f32', per: one },
+      { name: 'fused', role: 'param', type: 'f32', per: one },
     ],
   },
   groupBackward: {
@@ -163,6 +178,21 @@ export const specs: { [K in KernelName]: KernelSpec } = {
       sc('S'), sc('planes'),
       { name: 'r', role: 'param', type: 'f32', per: one },
       { name: 'w', role: 'param', type: 'f32', per: one },
+    ],
+  },
+  channelBackward: {
+    count: 'channels',
+    planesPerUnit: one,
+    args: [
+      { name: 'x', role: 'in', type: 'f32', per: channelElems },
+      { name: 'dy', role: 'in', type: 'f32', per: channelElems },
+      { name: 'dx', role: 'out', type: 'f32', per: channelElems, reuse: 'dy', optional: true },
+      sc('S'), sc('N'), sc('C'), sc('c0'), sc('channels'),
+      { name: 'mean', role: 'param', type: 'f64', per: one },
+      { name: 'rstd', role: 'param', type: 'f64', per: one },
+      { name: 'weight', role: 'whole', type: 'f32', optional: true },
+      { name: 'sdy', role: 'result', type: 'f64', per: one },
+      { name: 'sdyx', role: 'result', type: 'f64', per: one },
     ],
   },
   rowForward: {

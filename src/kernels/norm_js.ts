@@ -107,8 +107,21 @@ function fold(L: Float32Array): number {
  * planes (a nearest-upsampled 1x1 map), whose output is rounding residue, keep
  * PyTorch's residue bit for bit. NaN and infinities fail the test.
  */
-function fusedNeeded(v: number, eps: number, K: number, maxSq: number, A: number): boolean {
+export function fusedNeeded(v: number, eps: number, K: number, maxSq: number, A: number): boolean {
   return !(v > eps && Math.abs(K * A) <= 8 && maxSq * (A * A) <= 64);
+}
+
+/**
+ * Whether a layer-norm row is normalized in float32, u = f32(f32(x - M) * A)
+ * then f32(u * w) and f32(+ b) with M = f32(mean), A = f32(rstd), rather than
+ * in float64. The float32 form is off the float64 one by the rounding of M,
+ * at most 2^-24 * |M * A| in xhat (kept <= 16: about 1e-6), and by relative
+ * roundings of each step (2^-22 of |xhat * w| at most). Near-constant rows
+ * (variance <= eps: rounding residue) and NaN or infinities keep the float64
+ * form.
+ */
+function rowFloat32(v: number, eps: number, M: number, A: number): boolean {
+  return v > eps && Math.abs(M * A) <= 16;
 }
 
 /**
@@ -201,19 +214,22 @@ export const jsKernels: NormKernels = {
     }
   },
 
-  planeSums({ x, S, planes, shift, s1, s2 }) {
+  planeSums({ x, S, planes, shift, s1, s2, mx }) {
     for (let j = 0; j < planes; j++) {
       sumsAbout(x, j * S, S, f(shift[j]!));
       s1[j] = R1;
       s2[j] = R2;
+      mx[j] = MX;
     }
   },
 
-  planeAffine({ x, out, S, planes, alpha, beta }) {
+  planeAffine({ x, out, S, planes, alpha, beta, fused }) {
     for (let j = 0; j < planes; j++) {
       const a = alpha[j]!;
       const b = beta[j]!;
-      for (let i = j * S, end = i + S; i < end; i++) out[i] = x[i]! * a + b;
+      const end = (j + 1) * S;
+      if (fused[j] !== 0) for (let i = j * S; i < end; i++) out[i] = x[i]! * a + b;
+      else for (let i = j * S; i < end; i++) out[i] = f(x[i]! * a) + b;
     }
   },
 
@@ -282,6 +298,29 @@ export const jsKernels: NormKernels = {
     for (let j = 0; j < planes; j++) backApply(x, dy, dx, j * S, S, mu[j]!, gm[j]!, kk[j]!, r[j]!, w[j]!);
   },
 
+  channelBackward({ x, dy, dx, S, N, C, c0, channels, mean, rstd, weight, sdy, sdyx }) {
+    // planeBackSums and planeBackApply of one channel's planes (n ascending) while they are in cache.
+    const m = N * S;
+    for (let j = 0; j < channels; j++) {
+      const mu = f(mean[j]!);
+      let s1 = 0;
+      let s2 = 0;
+      for (let n = 0; n < N; n++) {
+        laneSums(x, dy, (n * channels + j) * S, S, mu);
+        s1 += R1;
+        s2 += R2;
+      }
+      sdy[j] = s1;
+      sdyx[j] = s2;
+      if (!dx) continue;
+      const rs = f(rstd[j]!);
+      const gm = f(s1 / m);
+      const kk = f(f(f(f(s2) * rs) * rs) / m);
+      const w = weight ? weight[(c0 + j) % C]! : 1;
+      for (let n = 0; n < N; n++) backApply(x, dy, dx, (n * channels + j) * S, S, mu, gm, kk, rs, w);
+    }
+  },
+
   planeScale({ dy, dx, S, planes, r, w }) {
     for (let j = 0; j < planes; j++) {
       const rj = r[j]!;
@@ -303,6 +342,17 @@ export const jsKernels: NormKernels = {
       mean[k] = mu;
       variance[k] = v;
       rstd[k] = rs;
+      const M = f(mu);
+      const A = f(rs);
+      if (rowFloat32(v, eps, M, A)) {
+        for (let i = 0; i < D; i++) {
+          let u = f(f(x[base + i]! - M) * A);
+          if (weight) u = f(u * weight[i]!);
+          if (bias) u = f(u + bias[i]!);
+          out[base + i] = u;
+        }
+        continue;
+      }
       for (let i = 0; i < D; i++) {
         const xhat = (x[base + i]! - mu) * rs;
         out[base + i] = (weight ? xhat * weight[i]! : xhat) + (bias ? bias[i]! : 0);

@@ -200,7 +200,8 @@ export class NormPool {
     const units = src[spec.count] as number;
     const k = this.#workers.length;
     const share = this.#share.get(kernel) ?? 1 / (k + 1);
-    const perWorker = Math.floor(units * share);
+    // A call the pool takes gives each worker at least one unit (and this thread one).
+    const perWorker = units > k ? Math.max(1, Math.min(Math.floor(units * share), Math.floor((units - 1) / k))) : 0;
     const mainUnits = units - k * perWorker;
     const fn = kernels[kernel] as (a: KernelArgs[K]) => void;
     if (perWorker === 0 || !this.ready) {

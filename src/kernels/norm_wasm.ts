@@ -75,7 +75,12 @@ class WasmNorm {
       if (v && (arg.role === 'whole' || arg.role === 'accum')) view(arg.type).set(v, ptr[arg.name]! >> shift(arg.type));
     }
     // Per-chunk work, resolved once: copies in, copies out, and the parameter slots that change.
-    interface Copy { v: Arr; mem: Arr; at: number; per: number }
+    // Channel units: a chunk of channels is N runs, gathered into [N][chunk][S] (see KernelSpec).
+    const strided = spec.count === 'channels';
+    const N = strided ? (a.N as number) : 1;
+    const S = strided ? (a.S as number) : 0;
+    const C = strided ? (a.C as number) : 0;
+    interface Copy { v: Arr; mem: Arr; at: number; per: number; bulk: boolean }
     const copyIn: Copy[] = [];
     const copyOut: Copy[] = [];
     const params = new Array<number>(spec.args.length);
@@ -91,7 +96,8 @@ class WasmNorm {
       params[i] = ptr[arg.name]!;
       const v = a[arg.name] as Arr | null;
       if (!v) return;
-      const c = { v, mem: view(arg.type), at: ptr[arg.name]! >> shift(arg.type), per: arg.per ? arg.per(a) : 0 };
+      const bulk = strided && (arg.role === 'in' || arg.role === 'out');
+      const c = { v, mem: view(arg.type), at: ptr[arg.name]! >> shift(arg.type), per: arg.per ? arg.per(a) : 0, bulk };
       if (arg.role === 'in' || arg.role === 'param') copyIn.push(c);
       else if (arg.role === 'out' || arg.role === 'result') copyOut.push(c);
     });
@@ -99,11 +105,18 @@ class WasmNorm {
     const ppu = spec.planesPerUnit(a);
     for (let u0 = 0; u0 < units; u0 += chunk) {
       const u1 = Math.min(units, u0 + chunk);
-      for (const c of copyIn) c.mem.set(c.v.subarray(u0 * c.per, u1 * c.per), c.at);
+      const run = (u1 - u0) * S;
+      for (const c of copyIn) {
+        if (!c.bulk) c.mem.set(c.v.subarray(u0 * c.per, u1 * c.per), c.at);
+        else for (let n = 0; n < N; n++) c.mem.set(c.v.subarray((n * C + u0) * S, (n * C + u1) * S), c.at + n * run);
+      }
       params[countSlot] = u1 - u0;
       if (c0Slot >= 0) params[c0Slot] = ((a.c0 as number) + u0 * ppu) % (a.C as number);
       fn(...params);
-      for (const c of copyOut) c.v.set(c.mem.subarray(c.at, c.at + (u1 - u0) * c.per), u0 * c.per);
+      for (const c of copyOut) {
+        if (!c.bulk) c.v.set(c.mem.subarray(c.at, c.at + (u1 - u0) * c.per), u0 * c.per);
+        else for (let n = 0; n < N; n++) c.v.set(c.mem.subarray(c.at + n * run, c.at + (n + 1) * run), (n * C + u0) * S);
+      }
     }
     for (const arg of spec.args) {
       const v = a[arg.name] as Arr | null;

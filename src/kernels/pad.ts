@@ -5,6 +5,7 @@
  * scatter-add. No shape semantics here.
  */
 import { numel, stridesOf, type Shape } from '../tensor/shape.js';
+import { allocStorage } from '../tensor/storage.js';
 
 /** Input offset of each outer index (every dim but the last two; -1 where a padded outer dim reads the fill), in output order. */
 function outerOffsets(inShape: Shape, maps: readonly Int32Array[], outShape: Shape): Int32Array {
@@ -36,8 +37,9 @@ function identityRun(map: Int32Array): [number, number] {
   return best;
 }
 
+/** Writes every element of its (recyclable: tensor/storage.ts) output. */
 export function gatherPad(x: Float32Array, inShape: Shape, maps: readonly Int32Array[], outShape: Shape, fill: number): Float32Array {
-  const out = new Float32Array(numel(outShape));
+  const out = allocStorage(numel(outShape));
   if (out.length === 0) return out;
   const rank = outShape.length;
   if (rank < 2) return gatherPadRec(out, x, inShape, maps, outShape, fill);

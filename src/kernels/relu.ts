@@ -6,13 +6,15 @@
  * gradient 0 where the output is <= 0.
  */
 import { gemmBackend, wasmGemm } from './gemm.js';
+import { allocStorage } from '../tensor/storage.js';
 
 /** Floats per pass through wasm memory: in cache, and few calls. */
 const CHUNK = 1 << 16;
 
+// Outputs are recyclable storage (tensor/storage.ts): both paths write every element.
 export function reluForward(x: Float32Array): Float32Array {
   const n = x.length;
-  const out = new Float32Array(n);
+  const out = allocStorage(n);
   const w = wasmGemm;
   if (w === null || gemmBackend !== 'wasm-simd' || n < 64) {
     for (let i = 0; i < n; i++) {
@@ -36,7 +38,7 @@ export function reluForward(x: Float32Array): Float32Array {
 
 export function reluBackward(y: Float32Array, g: Float32Array): Float32Array {
   const n = y.length;
-  const out = new Float32Array(n);
+  const out = allocStorage(n);
   const w = wasmGemm;
   if (w === null || gemmBackend !== 'wasm-simd' || n < 64) {
     for (let i = 0; i < n; i++) out[i] = y[i]! <= 0 ? 0 : g[i]!;

@@ -1,7 +1,8 @@
 /** Containers: `Sequential`, `Residual` (x + body(x)) and `Concat` (cat of branches). */
 import { add } from '../ops/elementwise.js';
 import { cat } from '../ops/shape_ops.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { tensorCount, type Tensor } from '../tensor/tensor.js';
+import { planning, releaseIntermediate, trustModuleClass } from '../tensor/plan.js';
 import { IndexError, KeyError, RuntimeError, TypeError, pyTypeName } from '../errors.js';
 import { checkOptions } from '../options.js';
 import { Module } from './module.js';
@@ -43,9 +44,16 @@ export class Sequential extends Module {
     return this;
   }
 
+  /** Under noGrad each layer's output is disposed once the next layer has read it (tensor/plan.ts). */
   forward(x: Tensor): Tensor {
+    const plan = planning();
+    const since = tensorCount();
     let y = x;
-    for (const [name, m] of this._modules) y = this.callChildModule(name, m, y);
+    for (const [name, m] of this._modules) {
+      const prev = y;
+      y = this.callChildModule(name, m, y);
+      if (plan && prev !== x && prev !== y) releaseIntermediate(prev, since);
+    }
     return y;
   }
 }
@@ -63,7 +71,11 @@ export class Residual extends Module {
   }
 
   forward(x: Tensor): Tensor {
-    return add(x, this.callChild('body', x));
+    const since = tensorCount();
+    const body = this.callChild('body', x);
+    const out = add(x, body);
+    if (body !== x && planning()) releaseIntermediate(body, since);
+    return out;
   }
 }
 
@@ -266,11 +278,17 @@ export class Concat extends Module {
 
   forward(x: Tensor): Tensor {
     const n = (this.getSubmodule('branches') as ModuleList).length;
+    const since = tensorCount();
     const outs = Array.from({ length: n }, (_, i) => this.callChild(`branches.${i}`, x));
-    return cat(outs, this.dimension);
+    const out = cat(outs, this.dimension);
+    if (planning()) for (const o of outs) if (o !== x && o !== out) releaseIntermediate(o, since);
+    return out;
   }
 
   extraRepr(): string {
     return `dim=${this.dimension}`;
   }
 }
+
+// Their forwards keep no reference to what flows through them (the planner frees it).
+for (const cls of [Sequential, Residual, Concat, ModuleList, ModuleDict]) trustModuleClass(cls);

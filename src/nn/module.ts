@@ -10,6 +10,7 @@ import '../ops/methods.js';
 import { sameShape } from '../tensor/shape.js';
 import { typeNameOf } from '../type_name.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
+import { isTrustedModule, keepTensor, planning } from '../tensor/plan.js';
 
 export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Tensor) => void;
 /** Runs before `forward` with the inputs (PyTorch's `register_forward_pre_hook`). */
@@ -56,6 +57,10 @@ export abstract class Module {
       for (const h of this._preHooks) h(this, [input, ...rest]);
       const out = this.forward(input, ...rest);
       for (const h of this._hooks) h(this, [input, ...rest], out);
+      // A hook, or a forward normkit does not know, may hold on to these: the memory planner leaves them be.
+      if ((this._hooks.length > 0 || this._preHooks.length > 0 || !isTrustedModule(this)) && planning()) {
+        for (const t of [input, ...rest, out]) if (t instanceof Tensor) keepTensor(t);
+      }
       return out;
     } catch (err) {
       if (err instanceof NormkitError && err.moduleType === undefined) {

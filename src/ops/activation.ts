@@ -10,6 +10,7 @@ import { RuntimeError, TypeError, pyTypeName } from '../errors.js';
 import { checkOptions, isOptionsObject, type OptionSpec } from '../options.js';
 import { reluBackward, reluForward } from '../kernels/relu.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
+import { allocStorage } from '../tensor/storage.js';
 import { propagateElementwiseFacts } from './meta_facts.js';
 
 /** erf in float64: the positive-term series 2/sqrt(pi) e^{-x^2} sum (2x^2)^n x / (2n+1)!! (no cancellation). */
@@ -36,12 +37,12 @@ function pointwise(name: string, x: Tensor, f: (v: number) => number, df: (v: nu
   assertTensor(x, 'input');
   if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
   const xd = x.data;
-  const od = new Float32Array(xd.length);
+  const od = allocStorage(xd.length);
   for (let i = 0; i < xd.length; i++) od[i] = f(xd[i]!);
   const out = new Tensor(od, x.shape);
   return record(out, [x], name, (g) => {
     const gd = g.data;
-    const gx = new Float32Array(xd.length);
+    const gx = allocStorage(xd.length);
     for (let i = 0; i < xd.length; i++) gx[i] = gd[i]! * df(xd[i]!, od[i]!);
     return [new Tensor(gx, x.shape)];
   });

@@ -66,9 +66,11 @@ export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: C
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(result, inputs, 'conv', (gOut) => {
     const gd = gOut.data;
-    const gx = x.requiresGrad ? new Float32Array(x.numel()) : null;
+    const wasm = convPath(dims) !== 'js';
+    // Recyclable storage (a backward pass frees it once summed: autograd/backward.ts); the wasm path writes it whole.
+    const gx = x.requiresGrad ? (wasm ? allocStorage(x.numel()) : allocStorage(x.numel()).fill(0)) : null;
     const gw = weight.requiresGrad ? new Float32Array(weight.numel()) : null;
-    if (convPath(dims) !== 'js') {
+    if (wasm) {
       if (gx || gw) convBackwardWasm(dims, xd, wd, gd, gx, gw);
       const wgrads: (Tensor | null)[] = [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape)];
       if (bias) wgrads.push(bias.requiresGrad ? new Tensor(biasGrad(gd, N, Cout, L), bias.shape) : null);
@@ -126,17 +128,20 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
   const HWout = g.H * g.W;
   const xd = x.data;
   const wd = weight.data;
-  const out = new Float32Array(checkNumel(N * Cout * HWout, outShape));
+  const useWasm = wasmConvEnabled();
+  // Recyclable storage (see tensor/storage.ts); the JavaScript path adds into it, the wasm one writes it whole.
+  const out = allocStorage(checkNumel(N * Cout * HWout, outShape));
+  if (!useWasm) out.fill(0);
   // Chunks of input rows (the window positions) keep each column matrix cache-sized.
   const rows = chunkRows(Cout * g.kh * g.kw, g.outW, g.outH);
-  const col = new Float32Array(checkNumel(Cout * g.kh * g.kw * rows * g.outW));
+  const colLen = checkNumel(Cout * g.kh * g.kw * rows * g.outW);
+  const col = useWasm ? new Float32Array(0) : new Float32Array(colLen);
   const forChunks = (f: (r0: number, r1: number, Lc: number) => void) => {
     for (let r0 = 0; r0 < g.outH; r0 += rows) {
       const r1 = Math.min(g.outH, r0 + rows);
       f(r0, r1, (r1 - r0) * g.outW);
     }
   };
-  const useWasm = wasmConvEnabled();
   if (useWasm) convTransposeForwardWasm({ N, C: Cin, Cout, G, g }, xd, wd, bias ? bias.data : null, out);
   for (let n = 0; n < N && !useWasm; n++) {
     forChunks((r0, r1, Lc) => {
@@ -159,7 +164,7 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
     const gd = gOut.data;
     const gx = x.requiresGrad ? new Float32Array(x.numel()) : null;
     const gw = weight.requiresGrad ? new Float32Array(weight.numel()) : null;
-    const gcol = new Float32Array(col.length);
+    const gcol = new Float32Array(colLen);
     for (let n = 0; n < N; n++) {
       forChunks((r0, r1, Lc) => {
         im2col(gd, n * Cout * HWout, Cout, g, gcol, 0, r0, r1);

@@ -4,6 +4,7 @@
  * from `builders/<family>.ts`.
  */
 import type { Module } from '../nn/module.js';
+import { trustModuleClass } from '../tensor/plan.js';
 import type { ArgReader } from './args.js';
 import { builders as normBuilders } from './builders/norms.js';
 import { builders as layerBuilders } from './builders/layers.js';
@@ -21,7 +22,11 @@ export interface ModuleBuilder {
 }
 
 const table = new Map<string, ModuleBuilder>();
-for (const b of [...normBuilders, ...layerBuilders, ...extraLayerBuilders]) table.set(b.name, b);
+for (const b of [...normBuilders, ...layerBuilders, ...extraLayerBuilders]) {
+  table.set(b.name, b);
+  // normkit's layers keep no reference to their inputs or output: the memory planner may free them.
+  trustModuleClass(b.cls);
+}
 
 export function getBuilder(name: string): ModuleBuilder | undefined {
   return table.get(name);

@@ -38,6 +38,7 @@ const free = new Map<string, Float32Array[]>();
 let freeBytes = 0;
 let limitBytes = 256 * 1024 * 1024;
 let reused = 0;
+let allocated = 0;
 
 /** Whether `v` lives in a SharedArrayBuffer (worker threads can use it in place). */
 export const isShared = (v: ArrayBufferView): boolean =>
@@ -85,8 +86,25 @@ export function allocStorage(n: number, shared = false): Float32Array {
     }
   }
   const a = fresh(n, shared);
+  if (n >= MIN_RECYCLED) allocated++;
   if (recyclable) owned.set(a.buffer, { array: a, refs: 0 });
   return a;
+}
+
+/** Whether allocStorage(n, shared) would be served from the free lists (memory already paged in). */
+export function hasCachedStorage(n: number, shared = false): boolean {
+  return (free.get(keyOf(n, shared))?.length ?? 0) > 0;
+}
+
+/**
+ * Hands back an array from allocStorage that no tensor was made on (an op's
+ * scratch): recycled like a disposed output when it is recyclable.
+ */
+export function freeScratch(a: Float32Array): void {
+  const o = owned.get(a.buffer);
+  if (o === undefined || o.refs !== 0 || o.array !== a) return;
+  o.refs = 1;
+  releaseStorage(a);
 }
 
 /** Open tidy() scopes: the tensors made in each on recyclable storage. */
@@ -165,8 +183,10 @@ export interface StorageInfo {
   limitBytes: number;
   /** Allocations served from the free lists so far. */
   reused: number;
+  /** Arrays of a recyclable size (64 KB and more) that had to come fresh from the engine so far. */
+  allocated: number;
 }
 
 export function storageInfo(): StorageInfo {
-  return { cachedBytes: freeBytes, limitBytes, reused };
+  return { cachedBytes: freeBytes, limitBytes, reused, allocated };
 }

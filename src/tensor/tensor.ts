@@ -14,6 +14,14 @@ export interface MetaFacts {
   constantSince?: string;
 }
 
+/** Tensors made so far: each tensor's `serial` is its place in that count. */
+let made = 0;
+
+/** The serial the next tensor will get: a forward that starts here made exactly the tensors with `serial >= tensorCount()`. */
+export function tensorCount(): number {
+  return made;
+}
+
 /**
  * A float32, contiguous, row-major tensor, or a meta tensor (shape only, no data).
  * Ops are attached as methods by `ops/methods.ts`; the class itself holds storage,
@@ -32,6 +40,8 @@ export class Tensor {
   gradNode: GradNode | null = null;
   /** Facts carried by meta tensors through shape-only execution. */
   facts: MetaFacts = {};
+  /** Creation order (see tensorCount): the memory planner only frees tensors made during the forward it plans. */
+  readonly serial: number = made++;
 
   constructor(data: Float32Array | null, shape: Shape) {
     if (!Array.isArray(shape)) throw new TypeError(`Tensor: shape must be a list of sizes, not ${pyTypeName(shape)}`, { kind: 'argument' });

@@ -123,6 +123,81 @@ for (const backend of ['js', 'wasm'] as const) {
   });
 }
 
+for (const backend of ['js', 'wasm'] as const) {
+  test(`batch norm's apply with the input's bounds stays within 1e-6 of ATen's fused multiply-add, equal on near-constant channels (${backend} kernels)`, () => {
+    be.setNormBackend(backend);
+    try {
+      fc.assert(
+        fc.property(planeArb, fc.double({ min: -3, max: 3, noNaN: true }), fc.double({ min: -2, max: 2, noNaN: true }), (p, w, b) => {
+          // Two samples of two channels: each channel's statistic spans two planes.
+          const [N, C] = [2, 2];
+          const x = planes(p.S, N * C, p, p.seed);
+          const l: NormLayout = { N, C, S: p.S, perSample: false, groupSize: 1 };
+          const st = be.normStats(x, l);
+          const rstd = st.variance.map((v) => 1 / Math.sqrt(v + EPS));
+          const weight = Float32Array.of(w, -w);
+          const bias = Float32Array.of(b, b);
+          const out = be.normApply(x, l, st.mean, rstd, weight, bias, { variance: st.variance, eps: EPS, K: st.K, maxSq: st.maxSq });
+          for (let q = 0; q < N * C; q++) {
+            const c = q % C;
+            const alpha = f(f(rstd[c]!) * weight[c]!);
+            const beta = f(bias[c]! - f(st.mean[c]!) * alpha);
+            for (let i = q * p.S; i < (q + 1) * p.S; i++) {
+              const want = f(x[i]! * alpha + beta);
+              if (st.variance[c]! <= EPS) assert.ok(Object.is(out[i], want), `near-constant channel ${c}[${i}]: ${out[i]} vs ${want}`);
+              else assert.ok(Math.abs(out[i]! - want) <= 1e-6 + 2 ** -23 * Math.abs(want), `channel ${c}[${i}]: ${out[i]} vs ${want} (S ${p.S}, offset ${p.offset}, scale ${p.scale})`);
+            }
+          }
+        }),
+        { numRuns: 120, seed: 14 },
+      );
+    } finally {
+      be.setNormBackend('wasm');
+    }
+  });
+
+  test(`layer norm: the float32 output form stays within its bound of the float64 one, and is taken on ordinary rows (${backend} kernels)`, () => {
+    be.setNormBackend(backend);
+    try {
+      fc.assert(
+        fc.property(planeArb, fc.boolean(), (p, affine) => {
+          const rows = 3;
+          const D = p.S;
+          const x = planes(D, rows, p, p.seed);
+          const wb = noise(2 * D, p.seed + 7);
+          const weight = affine ? Float32Array.from({ length: D }, (_, i) => 1 + 0.5 * wb[i]!) : null;
+          const bias = affine ? Float32Array.from({ length: D }, (_, i) => 0.3 * wb[D + i]!) : null;
+          const { out, mean, variance, rstd } = be.layerNormForward(x, rows, D, EPS, weight, bias);
+          for (let k = 0; k < rows; k++) {
+            const M = f(mean[k]!);
+            const A = f(rstd[k]!);
+            const ordinary = variance[k]! > EPS && Math.abs(M * A) <= 16;
+            for (let i = 0; i < D; i++) {
+              const xi = x[k * D + i]!;
+              const w = weight ? weight[i]! : 1;
+              const xhat = (xi - mean[k]!) * rstd[k]!;
+              const want = f(xhat * w + (bias ? bias[i]! : 0));
+              const got = out[k * D + i]!;
+              // The rounding of f32(mean) (2^-24 |M * A| in xhat), then relative roundings of each float32 step.
+              const tol = 2 ** -24 * (Math.abs(M * A) + 5 * Math.abs(xhat)) * Math.abs(w) + 2 ** -23 * Math.abs(want) + 1e-30;
+              assert.ok(Math.abs(got - want) <= tol, `row ${k}[${i}]: ${got} vs ${want} (D ${D}, offset ${p.offset}, scale ${p.scale})`);
+              if (ordinary) {
+                let u = f(f(xi - M) * A);
+                if (weight) u = f(u * w);
+                if (bias) u = f(u + bias[i]!);
+                assert.ok(Object.is(got, u), `ordinary row ${k}[${i}] in float32: ${got} vs ${u}`);
+              } else assert.ok(Object.is(got, want), `row ${k}[${i}] in float64: ${got} vs ${want}`);
+            }
+          }
+        }),
+        { numRuns: 120, seed: 13 },
+      );
+    } finally {
+      be.setNormBackend('wasm');
+    }
+  });
+}
+
 test('a first value far from the rest of a long plane does not cost the variance its digits', () => {
   // One value at 1e3, 2^16 values around 0 with unit spread: summing float32 (x - x[0])^2
   // alone would lose about four digits of the variance to cancellation.

@@ -177,8 +177,13 @@ test('channel norms: wasm and js kernels give identical statistics, outputs and 
         assertSame(sj.mean, sw.mean, `${name} mean`);
         assertSame(sj.variance, sw.variance, `${name} variance`);
         const rstd = sj.variance.map((v) => 1 / Math.sqrt(v + EPS));
+        assertSame(sj.maxSq, sw.maxSq, `${name} bounds`);
         const [aj, aw] = onBoth(() => be.normApply(x, l, sj.mean, rstd, weight, bias));
         assertSame(aj, aw, `${name} apply`);
+        // With the input's bounds: the float32 form where it is close enough (as batch norm in training).
+        const bounds = { variance: sj.variance, eps: EPS, K: sj.K, maxSq: sj.maxSq };
+        const [bj, bw] = onBoth(() => be.normApply(x, l, sj.mean, rstd, weight, bias, bounds));
+        assertSame(bj, bw, `${name} apply with bounds`);
         if (l.perSample) {
           const [fj, fw] = onBoth(() => be.normForward(x, l, EPS, weight, bias));
           assertSame(fj.out, fw.out, `${name} fused forward`);
@@ -195,6 +200,40 @@ test('channel norms: wasm and js kernels give identical statistics, outputs and 
     }),
     { numRuns: 60, seed: 5 },
   );
+});
+
+test('batch norm backward over several wasm chunks of channels (gathered [N][chunk][S]): wasm = js', () => {
+  // 2 x 4 x 4096 floats of x and dy per channel: three channels per 384 KB chunk, so 7 channels take three chunks.
+  const [N, C, S] = [4, 7, 4096];
+  manualSeed(21);
+  const x = randn([N * C * S]).data;
+  const dy = randn([N * C * S]).data;
+  const w = randn([C]).data;
+  const l: NormLayout = { N, C, S, perSample: false, groupSize: 1 };
+  const st = be.normStats(x, l);
+  const rstd = st.variance.map((v) => 1 / Math.sqrt(v + EPS));
+  for (const need of [{ input: true, weight: true, bias: true }, { input: false, weight: true, bias: false }]) {
+    const [gj, gw] = onBoth(() => be.normBackward(x, dy, l, st.mean, rstd, w, true, need));
+    assertSame(gj.gradInput, gw.gradInput, 'grad input');
+    assertSame(gj.gradWeight, gw.gradWeight, 'grad weight');
+    assertSame(gj.gradBias, gw.gradBias, 'grad bias');
+  }
+  // And against the formula, on one channel: dx = (dy - mean(dy) - (x - mean) * k) * rstd * w.
+  const [g] = onBoth(() => be.normBackward(x, dy, l, st.mean, rstd, w, true, { input: true, weight: false, bias: false }));
+  const c = 5;
+  let sdy = 0;
+  let sdx = 0;
+  for (let n = 0; n < N; n++) for (let i = 0; i < S; i++) {
+    const q = (n * C + c) * S + i;
+    sdy += dy[q]!;
+    sdx += (x[q]! - st.mean[c]!) * dy[q]!;
+  }
+  const m = N * S;
+  const k = (sdx / m) * rstd[c]! * rstd[c]!;
+  for (const q of [(0 * C + c) * S + 7, (3 * C + c) * S + 4095]) {
+    const want = (dy[q]! - sdy / m - (x[q]! - st.mean[c]!) * k) * rstd[c]! * w[c]!;
+    assert.ok(Math.abs(g.gradInput![q]! - want) <= 1e-5 * (1 + Math.abs(want)), `dx[${q}]: ${g.gradInput![q]} vs ${want}`);
+  }
 });
 
 test('layer norm: wasm and js kernels give identical outputs and gradients', () => {

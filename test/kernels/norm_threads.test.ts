@@ -29,14 +29,14 @@ function assertSame(a: ArrayLike<number> | null, b: ArrayLike<number> | null, wh
   for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) assert.fail(`${what}[${i}]: one thread ${a[i]} vs threads ${b[i]}`);
 }
 
-/** Runs `f` on one thread, then with the pool taking every call (and checks it did). */
-function oneThenMany<T>(f: () => T): [T, T] {
+/** Runs `f` on one thread, then with the pool taking every call (and checks it did, unless `pooled` is false). */
+function oneThenMany<T>(f: () => T, pooled = true): [T, T] {
   be.setNormThreads(1);
   const a = f();
   be.setNormThreads(2, { minElements: 0 });
   const before = be.normBackendInfo().threadedCalls;
   const b = f();
-  assert.ok(be.normBackendInfo().threadedCalls > before, 'the call did not go through the worker pool');
+  if (pooled) assert.ok(be.normBackendInfo().threadedCalls > before, 'the call did not go through the worker pool');
   return [a, b];
 }
 
@@ -66,6 +66,9 @@ test('threads: every driver gives the one-thread result, bit for bit', async () 
       const rstd = s1.variance.map((v) => 1 / Math.sqrt(v + EPS));
       const [a1, an] = oneThenMany(() => be.normApply(x, l, s1.mean, rstd, w, b));
       assertSame(a1, an, `${backend} ${name} apply`);
+      const bounds = { variance: s1.variance, eps: EPS, K: s1.K, maxSq: s1.maxSq };
+      const [b1, bn] = oneThenMany(() => be.normApply(x, l, s1.mean, rstd, w, b, bounds));
+      assertSame(b1, bn, `${backend} ${name} apply with bounds`);
       assert.equal(an.buffer instanceof SharedArrayBuffer, sharedOutputBytes === 0, 'output memory kind');
       if (l.perSample) {
         const [f1, fn] = oneThenMany(() => be.normForward(x, l, EPS, w, b));
@@ -73,7 +76,8 @@ test('threads: every driver gives the one-thread result, bit for bit', async () 
         assertSame(f1.variance, fn.variance, `${backend} ${name} fused variance`);
       }
       for (const fromInput of l.perSample ? [true] : [true, false]) {
-        const [g1, gn] = oneThenMany(() => be.normBackward(x, dy, l, s1.mean, rstd, w, fromInput, need));
+        // Batch norm's backward with batch statistics runs a channel at a time, on this thread.
+        const [g1, gn] = oneThenMany(() => be.normBackward(x, dy, l, s1.mean, rstd, w, fromInput, need), l.perSample || !fromInput);
         assertSame(g1.gradInput, gn.gradInput, `${backend} ${name} grad input`);
         assertSame(g1.gradWeight, gn.gradWeight, `${backend} ${name} grad weight`);
         assertSame(g1.gradBias, gn.gradBias, `${backend} ${name} grad bias`);
@@ -101,7 +105,7 @@ test('a pool that is shut down computes everything on the calling thread', async
   assert.ok(await pool.whenReady(), 'worker did not start');
   const S = 50;
   const x = data(4 * S, 9);
-  const args = () => ({ x, S, planes: 4, shift: new Float64Array(4), s1: new Float64Array(4), s2: new Float64Array(4) });
+  const args = () => ({ x, S, planes: 4, shift: new Float64Array(4), s1: new Float64Array(4), s2: new Float64Array(4), mx: new Float64Array(4) });
   const ref = args();
   jsKernels.planeSums(ref);
   const viaPool = args();

@@ -62,7 +62,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     const mean = Float64Array.from(runningMean!.data);
     return applyNorm('batch_norm', input, layout, mean, rstdOf(runningVar!.data, eps), o.weight ?? null, o.bias ?? null, false);
   }
-  const { mean, variance } = normStats(input.data, layout);
+  const { mean, variance, K, maxSq } = normStats(input.data, layout);
   const n = layout.N * layout.S;
   checkStatistics('batch_norm', o.warnSite, input, variance, n);
   if (runningMean) {
@@ -74,5 +74,5 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     const bessel = n / (n - 1);
     for (let c = 0; c < d.length; c++) d[c] = (1 - momentum) * d[c]! + momentum * variance[c]! * bessel;
   }
-  return applyNorm('batch_norm', input, layout, mean, rstdOf(variance, eps), o.weight ?? null, o.bias ?? null, true);
+  return applyNorm('batch_norm', input, layout, mean, rstdOf(variance, eps), o.weight ?? null, o.bias ?? null, true, { variance, eps, K, maxSq });
 }

@@ -4,7 +4,7 @@
  */
 import { record } from '../../autograd/record.js';
 import { normApply, normBackward, normForward } from '../../kernels/backend.js';
-import type { NormGrads, NormLayout } from '../../kernels/norm.js';
+import type { ApplyBounds, NormGrads, NormLayout } from '../../kernels/norm.js';
 import { numel, type Shape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
 
@@ -26,7 +26,8 @@ export function rstdOf(variance: ArrayLike<number>, eps: number, floatEps = fals
 
 /**
  * out = (x - mean) * rstd * weight + bias, differentiable in x (through the
- * statistics too when `statsFromInput`), weight and bias.
+ * statistics too when `statsFromInput`), weight and bias. `bounds`: those
+ * statistics' bounds on x (normStats), for the float32 output form.
  */
 export function applyNorm(
   name: string,
@@ -37,8 +38,9 @@ export function applyNorm(
   weight: Tensor | null,
   bias: Tensor | null,
   statsFromInput: boolean,
+  bounds?: ApplyBounds,
 ): Tensor {
-  const out = normApply(input.data, layout, mean, rstd, weight?.data ?? null, bias?.data ?? null);
+  const out = normApply(input.data, layout, mean, rstd, weight?.data ?? null, bias?.data ?? null, bounds);
   return recordNorm(name, input, out, layout, mean, rstd, weight, bias, statsFromInput);
 }
 

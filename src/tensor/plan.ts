@@ -1,0 +1,74 @@
+/**
+ * Memory planning for inference: under `noGrad`, a container's forward
+ * (Sequential, Residual, Concat, a graph run by runGraph/GraphModule) disposes
+ * each intermediate once its last consumer has run, so the next output of its
+ * size takes its memory (tensor/storage.ts) without the caller disposing
+ * anything. The planners themselves live with the containers
+ * (nn/container.ts, graph/interpret.ts); this module holds the rule they share.
+ *
+ * An intermediate is disposed only if all of these hold:
+ * - it was made during the forward being planned (`serial >= since`): never a
+ *   user's input, a parameter, a buffer or a constant made before;
+ * - it is not a container's input or output, nor bound to a value still to be
+ *   read (the planners check that: a module may return its input, Identity or
+ *   Dropout in eval);
+ * - its storage is recyclable (made under noGrad, never captured by autograd:
+ *   see pinStorage), so disposing it buys memory;
+ * - nobody else was shown it: the inputs and output of a module with forward
+ *   hooks, and of a module whose class normkit does not know (a custom forward
+ *   may keep a reference), are kept (`keepTensor`), and so are those handed to
+ *   an interpreter's `stopAfter` callback (the planner is off then).
+ * Views share their storage, which counts its live tensors: disposing a
+ * reshaped intermediate while its view lives leaves the memory in use.
+ *
+ * A backward pass (autograd/backward.ts) does the same with the gradients it
+ * makes: each node's output gradient is freed once the node has run, unless
+ * the node passed it on or it is a leaf's. The forward activations of a
+ * training step are not planned: autograd's record() pins every input and
+ * output of a recorded op (it does not know which ones the backward reads).
+ */
+import { isGradEnabled } from './grad_mode.js';
+import { isRecyclable } from './storage.js';
+import type { Tensor } from './tensor.js';
+
+let enabled = true;
+const kept = new WeakSet<Tensor>();
+const trusted = new Set<unknown>();
+
+/** Turns the planner (and the backward pass's freeing of spent gradients) on (default) or off; off, intermediates are left to the garbage collector. */
+export function setMemoryPlanning(on: boolean): void {
+  enabled = on;
+}
+
+export function memoryPlanning(): boolean {
+  return enabled;
+}
+
+/** Whether a forward starting now is planned: planning on and gradients off. */
+export function planning(): boolean {
+  return enabled && !isGradEnabled();
+}
+
+/** `t` was shown to code that may hold it (a hook, a custom module): the planner never disposes it. */
+export function keepTensor(t: Tensor): void {
+  kept.add(t);
+}
+
+/**
+ * Marks a module class as one whose forward keeps no reference to its inputs
+ * or output (normkit's own layers and containers). Exactly that class:
+ * a subclass (which may override forward) is not trusted.
+ */
+export function trustModuleClass(cls: abstract new (...args: never[]) => unknown): void {
+  trusted.add(cls);
+}
+
+export function isTrustedModule(m: object): boolean {
+  return trusted.has(m.constructor);
+}
+
+/** Disposes intermediate `t` of a forward that began at tensor serial `since`, if the rule above allows. */
+export function releaseIntermediate(t: Tensor, since: number): void {
+  if (t.serial < since || t.isDisposed || t.isMeta || kept.has(t) || !isRecyclable(t.data)) return;
+  t.dispose();
+}
