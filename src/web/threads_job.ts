@@ -15,8 +15,14 @@ export interface JobResult {
   threadedCalls: { norm: number; conv: number };
 }
 
-/** Builds the layers and inputs from seed 0 and runs them; the convolution runs `convRuns` times (its pool is tried from the second large call of a size). */
-export function runThreadsJob(convRuns = 1): JobResult {
+/**
+ * Builds the layers and inputs from seed 0 and runs them, each `runs` times:
+ * both kernel families choose between one thread and the pool by measuring
+ * (the convolution tries its pool from the second large call of a size; a
+ * normalization kernel runs twice on one thread, then on the pool: see
+ * kernels/backend.ts), so four runs reach the pool in both.
+ */
+export function runThreadsJob(runs = 1): JobResult {
   manualSeed(0);
   const norm = new nn.InstanceNorm2d(32, { affine: true });
   const conv = new nn.Conv2d(16, 32, 3, { padding: 1 });
@@ -25,10 +31,17 @@ export function runThreadsJob(convRuns = 1): JobResult {
   const calls = () => normBackendInfo().threadedCalls;
   return noGrad(() => {
     const c0 = calls();
-    const y = norm.call(x);
+    let y = norm.call(x);
+    for (let k = 1; k < runs; k++) {
+      y.dispose();
+      y = norm.call(x);
+    }
     const c1 = calls();
     let c = conv.call(img);
-    for (let k = 1; k < convRuns; k++) c = conv.call(img);
+    for (let k = 1; k < runs; k++) {
+      c.dispose();
+      c = conv.call(img);
+    }
     return { norm: y, conv: c, threadedCalls: { norm: c1 - c0, conv: calls() - c1 } };
   });
 }

@@ -88,7 +88,7 @@ describe('the kernels on two threads in a page', { skip: skip ?? false }, () => 
   let origin = '';
   const served: string[] = [];
   // Node's run of the same job: the bits every thread count and host must give.
-  const node = runThreadsJob(2);
+  const node = runThreadsJob(4);
   const truth = { norm: bitsHash(node.norm), conv: bitsHash(node.conv) };
   node.norm.dispose();
   node.conv.dispose();

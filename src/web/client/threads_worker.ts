@@ -21,10 +21,10 @@ async function run(wasmFirst: boolean): Promise<Record<string, unknown>> {
   setNumThreads(2);
   const warmed = await warmNormThreads();
   const init = await initWasm();
-  const threaded = runThreadsJob(2);
+  const threaded = runThreadsJob(4);
   const info = normBackendInfo();
   setNumThreads(1);
-  const single = runThreadsJob(2);
+  const single = runThreadsJob(4);
   return {
     crossOriginIsolated: scope.crossOriginIsolated,
     threadsPossible: before.threadsPossible,
