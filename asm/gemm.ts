@@ -271,142 +271,8 @@ export function im2col(
   }
 }
 
-// ---- Winograd F(2x2, 3x3): Y = A^T [sum_c (G g G^T) . (B^T d B)] A ----
-
-/**
- * U[e][co][ci] (e = 4x4 transform entry) = (G g G^T)[e] for each 3x3 filter
- * g = w[co][ci], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
- */
-export function wgWeight(w: usize, Cout: i32, Cin: i32, U: usize): void {
-  const plane = <usize>(Cout * Cin * 4);
-  for (let f = 0; f < Cout * Cin; f++) {
-    const g = w + <usize>(f * 36);
-    // t = G g (4 x 3), rows of g are g0..g2.
-    const g00 = load<f32>(g), g01 = load<f32>(g, 4), g02 = load<f32>(g, 8);
-    const g10 = load<f32>(g, 12), g11 = load<f32>(g, 16), g12 = load<f32>(g, 20);
-    const g20 = load<f32>(g, 24), g21 = load<f32>(g, 28), g22 = load<f32>(g, 32);
-    const t00 = g00, t01 = g01, t02 = g02;
-    const t10 = <f32>0.5 * (g00 + g10 + g20), t11 = <f32>0.5 * (g01 + g11 + g21), t12 = <f32>0.5 * (g02 + g12 + g22);
-    const t20 = <f32>0.5 * (g00 - g10 + g20), t21 = <f32>0.5 * (g01 - g11 + g21), t22 = <f32>0.5 * (g02 - g12 + g22);
-    const t30 = g20, t31 = g21, t32 = g22;
-    // u = t G^T (4 x 4).
-    let o = U + <usize>(f * 4);
-    store<f32>(o, t00); o += plane;
-    store<f32>(o, <f32>0.5 * (t00 + t01 + t02)); o += plane;
-    store<f32>(o, <f32>0.5 * (t00 - t01 + t02)); o += plane;
-    store<f32>(o, t02); o += plane;
-    store<f32>(o, t10); o += plane;
-    store<f32>(o, <f32>0.5 * (t10 + t11 + t12)); o += plane;
-    store<f32>(o, <f32>0.5 * (t10 - t11 + t12)); o += plane;
-    store<f32>(o, t12); o += plane;
-    store<f32>(o, t20); o += plane;
-    store<f32>(o, <f32>0.5 * (t20 + t21 + t22)); o += plane;
-    store<f32>(o, <f32>0.5 * (t20 - t21 + t22)); o += plane;
-    store<f32>(o, t22); o += plane;
-    store<f32>(o, t30); o += plane;
-    store<f32>(o, <f32>0.5 * (t30 + t31 + t32)); o += plane;
-    store<f32>(o, <f32>0.5 * (t30 - t31 + t32)); o += plane;
-    store<f32>(o, t32);
-  }
-}
-
 @inline function px(plane: usize, H: i32, W: i32, r: i32, c: i32): f32 {
   return r >= 0 && r < H && c >= 0 && c < W ? load<f32>(plane + <usize>((r * W + c) * 4)) : 0;
-}
-
-/**
- * V[e][c][t] = (B^T d B)[e] for the 4x4 input tile d under output tile
- * t = (tr - tr0) * tilesW + tc, tile rows [tr0, tr1); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
- */
-export function wgInput(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, tilesW: i32, tr0: i32, tr1: i32, V: usize): void {
-  const T = (tr1 - tr0) * tilesW;
-  const plane = <usize>(C * T * 4);
-  for (let c = 0; c < C; c++) {
-    const xp = x + <usize>(c * H * W * 4);
-    let t = 0;
-    for (let tr = tr0; tr < tr1; tr++) {
-      const r0 = tr * 2 - ph;
-      for (let tc = 0; tc < tilesW; tc++, t++) {
-        const c0 = tc * 2 - pw;
-        // Rows of B^T d: s_k = combination of input rows, per column.
-        let d00: f32, d01: f32, d02: f32, d03: f32, d10: f32, d11: f32, d12: f32, d13: f32;
-        let d20: f32, d21: f32, d22: f32, d23: f32, d30: f32, d31: f32, d32: f32, d33: f32;
-        if (r0 >= 0 && r0 + 3 < H && c0 >= 0 && c0 + 3 < W) {
-          let p = xp + <usize>((r0 * W + c0) * 4);
-          const rs = <usize>(W * 4);
-          d00 = load<f32>(p); d01 = load<f32>(p, 4); d02 = load<f32>(p, 8); d03 = load<f32>(p, 12); p += rs;
-          d10 = load<f32>(p); d11 = load<f32>(p, 4); d12 = load<f32>(p, 8); d13 = load<f32>(p, 12); p += rs;
-          d20 = load<f32>(p); d21 = load<f32>(p, 4); d22 = load<f32>(p, 8); d23 = load<f32>(p, 12); p += rs;
-          d30 = load<f32>(p); d31 = load<f32>(p, 4); d32 = load<f32>(p, 8); d33 = load<f32>(p, 12);
-        } else {
-          d00 = px(xp, H, W, r0, c0); d01 = px(xp, H, W, r0, c0 + 1); d02 = px(xp, H, W, r0, c0 + 2); d03 = px(xp, H, W, r0, c0 + 3);
-          d10 = px(xp, H, W, r0 + 1, c0); d11 = px(xp, H, W, r0 + 1, c0 + 1); d12 = px(xp, H, W, r0 + 1, c0 + 2); d13 = px(xp, H, W, r0 + 1, c0 + 3);
-          d20 = px(xp, H, W, r0 + 2, c0); d21 = px(xp, H, W, r0 + 2, c0 + 1); d22 = px(xp, H, W, r0 + 2, c0 + 2); d23 = px(xp, H, W, r0 + 2, c0 + 3);
-          d30 = px(xp, H, W, r0 + 3, c0); d31 = px(xp, H, W, r0 + 3, c0 + 1); d32 = px(xp, H, W, r0 + 3, c0 + 2); d33 = px(xp, H, W, r0 + 3, c0 + 3);
-        }
-        // s = B^T d
-        const s00 = d00 - d20, s01 = d01 - d21, s02 = d02 - d22, s03 = d03 - d23;
-        const s10 = d10 + d20, s11 = d11 + d21, s12 = d12 + d22, s13 = d13 + d23;
-        const s20 = d20 - d10, s21 = d21 - d11, s22 = d22 - d12, s23 = d23 - d13;
-        const s30 = d10 - d30, s31 = d11 - d31, s32 = d12 - d32, s33 = d13 - d33;
-        // v = s B
-        let o = V + <usize>((c * T + t) * 4);
-        store<f32>(o, s00 - s02); o += plane;
-        store<f32>(o, s01 + s02); o += plane;
-        store<f32>(o, s02 - s01); o += plane;
-        store<f32>(o, s01 - s03); o += plane;
-        store<f32>(o, s10 - s12); o += plane;
-        store<f32>(o, s11 + s12); o += plane;
-        store<f32>(o, s12 - s11); o += plane;
-        store<f32>(o, s11 - s13); o += plane;
-        store<f32>(o, s20 - s22); o += plane;
-        store<f32>(o, s21 + s22); o += plane;
-        store<f32>(o, s22 - s21); o += plane;
-        store<f32>(o, s21 - s23); o += plane;
-        store<f32>(o, s30 - s32); o += plane;
-        store<f32>(o, s31 + s32); o += plane;
-        store<f32>(o, s32 - s31); o += plane;
-        store<f32>(o, s31 - s33);
-      }
-    }
-  }
-}
-
-/**
- * y[co] tile rows [tr0, tr1) = A^T m A (+ bias) from M[e][co][t], A^T = [1 1 1 0; 0 1 -1 -1];
- * the 2x2 outputs past outH / outW are dropped.
- */
-export function wgOutput(Mp: usize, Cout: i32, tilesW: i32, tr0: i32, tr1: i32, y: usize, outH: i32, outW: i32, bias: usize): void {
-  const T = (tr1 - tr0) * tilesW;
-  const plane = <usize>(Cout * T * 4);
-  for (let co = 0; co < Cout; co++) {
-    const bv: f32 = bias !== 0 ? load<f32>(bias + <usize>(co * 4)) : 0;
-    const yp = y + <usize>(co * outH * outW * 4);
-    let t = 0;
-    for (let tr = tr0; tr < tr1; tr++) {
-      const r = tr * 2;
-      for (let tc = 0; tc < tilesW; tc++, t++) {
-        let o = Mp + <usize>((co * T + t) * 4);
-        const m00 = load<f32>(o); o += plane; const m01 = load<f32>(o); o += plane; const m02 = load<f32>(o); o += plane; const m03 = load<f32>(o); o += plane;
-        const m10 = load<f32>(o); o += plane; const m11 = load<f32>(o); o += plane; const m12 = load<f32>(o); o += plane; const m13 = load<f32>(o); o += plane;
-        const m20 = load<f32>(o); o += plane; const m21 = load<f32>(o); o += plane; const m22 = load<f32>(o); o += plane; const m23 = load<f32>(o); o += plane;
-        const m30 = load<f32>(o); o += plane; const m31 = load<f32>(o); o += plane; const m32 = load<f32>(o); o += plane; const m33 = load<f32>(o);
-        // q = A^T m (2 x 4)
-        const q00 = m00 + m10 + m20, q01 = m01 + m11 + m21, q02 = m02 + m12 + m22, q03 = m03 + m13 + m23;
-        const q10 = m10 - m20 - m30, q11 = m11 - m21 - m31, q12 = m12 - m22 - m32, q13 = m13 - m23 - m33;
-        const c = tc * 2;
-        const p = yp + <usize>((r * outW + c) * 4);
-        const right = c + 1 < outW;
-        store<f32>(p, q00 + q01 + q02 + bv);
-        if (right) store<f32>(p, q01 - q02 - q03 + bv, 4);
-        if (r + 1 < outH) {
-          const p1 = p + <usize>(outW * 4);
-          store<f32>(p1, q10 + q11 + q12 + bv);
-          if (right) store<f32>(p1, q11 - q12 - q13 + bv, 4);
-        }
-      }
-    }
-  }
 }
 
 /** The adjoint of im2col: x[c, ih, iw] += col[(c*kh + i)*kw + j][(oh - oh0)*outW + ow] over window rows [oh0, oh1). */
@@ -463,39 +329,373 @@ export function reluGrad(y: usize, g: usize, out: usize, n: i32): void {
   for (; i < end; i += 4) store<f32>(out + i, load<f32>(y + i) <= 0 ? 0 : load<f32>(g + i));
 }
 
+// ---- Implicit-gemm (direct) convolution over a padded, polyphase copy of the image ----
+
 /**
- * Direct stride-1, dilation-1 convolution for few output channels (where an
- * im2col gemm would spend its time packing a column matrix that each value of
- * serves only Cout products): y[co][oh][ow] += sum over ci, i, j (in that
- * order, as the gemm sums its K) of w[co][ci][i][j] * xp[ci][oh + i][ow + j],
- * for output rows [r0, r1), over a zero-padded input xp (C x Hp x Wp,
- * Hp = outH + kh - 1, Wp = outW + kw - 1). Four outputs per f32x4 accumulator
- * kept in a register across a kernel row's taps.
+ * out[c][p][hp][q] = x[c][hp - ph][q*s + p - pw] (0 in the padding) for padded
+ * rows hp in [hp0, hp1): the image zero-padded and split into its s column
+ * phases (s = the stride along W), so that the taps of consecutive outputs
+ * are consecutive floats of one phase plane. Wq >= the phase planes' width;
+ * planes are `qPlane` floats apart (see directLayout: never a multiple of 4 KB).
  */
-export function directConv(xp: usize, C: i32, Hp: i32, Wp: i32, w: usize, Cout: i32, kh: i32, kw: i32, outH: i32, outW: i32, r0: i32, r1: i32, y: usize): void {
-  const full = outW & ~3;
-  for (let co = 0; co < Cout; co++) {
-    for (let ci = 0; ci < C; ci++) {
-      for (let i = 0; i < kh; i++) {
-        const wr = w + <usize>((((co * C + ci) * kh + i) * kw) * 4);
-        for (let oh = r0; oh < r1; oh++) {
-          const rin = xp + <usize>(((ci * Hp + oh + i) * Wp) * 4);
-          const rout = y + <usize>(((co * outH + oh) * outW) * 4);
-          let ow = 0;
-          for (; ow < full; ow += 4) {
-            const o = rout + <usize>(ow * 4);
-            let acc = v128.load(o);
-            const src = rin + <usize>(ow * 4);
-            for (let j = 0; j < kw; j++) {
-              acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(wr + <usize>(j * 4)), v128.load(src + <usize>(j * 4))));
-            }
-            v128.store(o, acc);
+export function polyPad(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, s: i32, Hp: i32, Wq: i32, qPlane: i32, hp0: i32, hp1: i32, out: usize): void {
+  const rowBytes = <usize>(Wq * 4);
+  for (let c = 0; c < C; c++) {
+    const plane = x + <usize>(c * H * W * 4);
+    for (let p = 0; p < s; p++) {
+      // Phase columns q whose image column q*s + p - pw lies in [0, W).
+      let q0 = pw - p <= 0 ? 0 : (pw - p + s - 1) / s;
+      let q1 = W - 1 + pw - p < 0 ? 0 : (W - 1 + pw - p) / s + 1;
+      if (q1 > Wq) q1 = Wq;
+      if (q0 > q1) q0 = q1;
+      let dst = out + <usize>(((c * s + p) * qPlane + hp0 * Wq) * 4);
+      for (let hp = hp0; hp < hp1; hp++, dst += rowBytes) {
+        const h = hp - ph;
+        if (h < 0 || h >= H) {
+          memory.fill(dst, 0, rowBytes);
+          continue;
+        }
+        if (q0 > 0) memory.fill(dst, 0, <usize>(q0 * 4));
+        if (q1 < Wq) memory.fill(dst + <usize>(q1 * 4), 0, <usize>((Wq - q1) * 4));
+        const src = plane + <usize>((h * W + p - pw) * 4);
+        if (s === 1) {
+          memory.copy(dst + <usize>(q0 * 4), src + <usize>(q0 * 4), <usize>((q1 - q0) * 4));
+        } else if (s === 2) {
+          let q = q0;
+          // Lanes 0, 2, 4, 6 of 8 consecutive floats, all inside the row.
+          for (; q + 4 <= q1 && (q + 3) * 2 + 1 < W + pw - p; q += 4) {
+            const a = v128.load(src + <usize>(q * 8));
+            const b = v128.load(src + <usize>(q * 8), 16);
+            v128.store(dst + <usize>(q * 4), v128.shuffle<f32>(a, b, 0, 2, 4, 6));
           }
-          for (; ow < outW; ow++) {
-            const o = rout + <usize>(ow * 4);
-            let acc = load<f32>(o);
-            for (let j = 0; j < kw; j++) acc += load<f32>(wr + <usize>(j * 4)) * load<f32>(rin + <usize>((ow + j) * 4));
-            store<f32>(o, acc);
+          for (; q < q1; q++) store<f32>(dst + <usize>(q * 4), load<f32>(src + <usize>(q * 8)));
+        } else {
+          for (let q = q0; q < q1; q++) store<f32>(dst + <usize>(q * 4), load<f32>(src + <usize>(q * s * 4)));
+        }
+      }
+    }
+  }
+}
+
+/** wp[co / 4][k][co % 4] = w[co][k] for Cout x K weights (zeros past Cout in the last block): dconv's A operand. */
+export function dpackW(w: usize, Cout: i32, K: i32, wp: usize): void {
+  const blocks = (Cout + 3) >> 2;
+  memory.fill(wp, 0, <usize>(blocks * K * 16));
+  for (let co = 0; co < Cout; co++) {
+    let src = w + <usize>(co * K * 4);
+    let dst = wp + <usize>(((co >> 2) * K * 4 + (co & 3)) * 4);
+    for (let k = 0; k < K; k++, src += 4, dst += 16) store<f32>(dst, load<f32>(src));
+  }
+}
+
+/** y (+ bias, max 0) for one row of a tile: `vecs` f32x4 at yb. */
+@inline function dput(yb: usize, v: v128, bias: usize, relu: bool): void {
+  if (bias !== 0) v = f32x4.add(v, v128.load32_splat(bias));
+  if (relu) v = f32x4.max(v, f32x4.splat(0));
+  v128.store(yb, v);
+}
+
+/** A 4-channel x 8-position tile of dconv: the whole K in registers, then bias, ReLU, the `n` valid channels stored. */
+@inline function dtile8(K: i32, offs: usize, w: usize, xb: usize, yb: usize, planeB: usize, n: i32, bias: usize, relu: bool): void {
+  let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+  const end = offs + <usize>(K * 4);
+  for (let o = offs; o < end; o += 4, w += 16) {
+    const p = xb + <usize>load<i32>(o);
+    const x0 = v128.load(p);
+    const x1 = v128.load(p, 16);
+    let s = v128.load32_splat(w);
+    a0 = f32x4.add(a0, f32x4.mul(s, x0));
+    a1 = f32x4.add(a1, f32x4.mul(s, x1));
+    s = v128.load32_splat(w, 4);
+    b0 = f32x4.add(b0, f32x4.mul(s, x0));
+    b1 = f32x4.add(b1, f32x4.mul(s, x1));
+    s = v128.load32_splat(w, 8);
+    c0 = f32x4.add(c0, f32x4.mul(s, x0));
+    c1 = f32x4.add(c1, f32x4.mul(s, x1));
+    s = v128.load32_splat(w, 12);
+    d0 = f32x4.add(d0, f32x4.mul(s, x0));
+    d1 = f32x4.add(d1, f32x4.mul(s, x1));
+  }
+  dput(yb, a0, bias, relu);
+  dput(yb + 16, a1, bias, relu);
+  if (n < 2) return;
+  yb += planeB;
+  const b1p = bias !== 0 ? bias + 4 : 0;
+  dput(yb, b0, b1p, relu);
+  dput(yb + 16, b1, b1p, relu);
+  if (n < 3) return;
+  yb += planeB;
+  const b2p = bias !== 0 ? bias + 8 : 0;
+  dput(yb, c0, b2p, relu);
+  dput(yb + 16, c1, b2p, relu);
+  if (n < 4) return;
+  yb += planeB;
+  const b3p = bias !== 0 ? bias + 12 : 0;
+  dput(yb, d0, b3p, relu);
+  dput(yb + 16, d1, b3p, relu);
+}
+
+/** dtile8 for the last 4 positions of a row. */
+@inline function dtile4(K: i32, offs: usize, w: usize, xb: usize, yb: usize, planeB: usize, n: i32, bias: usize, relu: bool): void {
+  let a0 = f32x4.splat(0), b0 = a0, c0 = a0, d0 = a0;
+  const end = offs + <usize>(K * 4);
+  for (let o = offs; o < end; o += 4, w += 16) {
+    const x0 = v128.load(xb + <usize>load<i32>(o));
+    a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(w), x0));
+    b0 = f32x4.add(b0, f32x4.mul(v128.load32_splat(w, 4), x0));
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(w, 8), x0));
+    d0 = f32x4.add(d0, f32x4.mul(v128.load32_splat(w, 12), x0));
+  }
+  dput(yb, a0, bias, relu);
+  if (n < 2) return;
+  dput(yb + planeB, b0, bias !== 0 ? bias + 4 : 0, relu);
+  if (n < 3) return;
+  dput(yb + 2 * planeB, c0, bias !== 0 ? bias + 8 : 0, relu);
+  if (n < 4) return;
+  dput(yb + 3 * planeB, d0, bias !== 0 ? bias + 12 : 0, relu);
+}
+
+/**
+ * Convolution as an implicit gemm (no column matrix): for output rows
+ * [r0, r1) and positions [0, outWp) (a multiple of 4),
+ * y[co][oh][ow] = act(bias[co] + sum_k wp[co / 4][k][co % 4] * xq[oh * rowStep + offs[k] + ow])
+ * (byte offsets; k over the K taps in the gemm's order, so the sums are the
+ * im2col path's, rounded alike). xq is polyPad's layout, offs[k] a tap's byte
+ * offset in it, wp the weights packed 4 output channels at a time (zeros past
+ * Cout). y is Cout planes of yPlane floats, rows outWp floats apart.
+ */
+export function dconv(
+  xq: usize, offs: usize, K: i32, wp: usize, Cout: i32, bias: usize, relu: bool,
+  rowStep: i32, r0: i32, r1: i32, outWp: i32, y: usize, yPlane: i32,
+): void {
+  const planeB = <usize>(yPlane * 4);
+  for (let oh = r0; oh < r1; oh++) {
+    const xrow = xq + <usize>(oh * rowStep);
+    const yrow = y + <usize>(oh * outWp * 4);
+    for (let co = 0; co < Cout; co += 4) {
+      const w = wp + <usize>(co * K * 4);
+      const n = min(4, Cout - co);
+      const b = bias !== 0 ? bias + <usize>(co * 4) : 0;
+      const yc = yrow + <usize>co * planeB;
+      let ow = 0;
+      for (; ow + 8 <= outWp; ow += 8) dtile8(K, offs, w, xrow + <usize>(ow * 4), yc + <usize>(ow * 4), planeB, n, b, relu);
+      if (ow < outWp) dtile4(K, offs, w, xrow + <usize>(ow * 4), yc + <usize>(ow * 4), planeB, n, b, relu);
+    }
+  }
+}
+
+// ---- Winograd F(4x4, 3x3): Y = A^T [sum_c (G g G^T) . (B^T d B)] A, 6x6 tiles ----
+//
+// Interpolation points 0, 1, -1, 1/2, -2 and infinity (Barabasz et al. 2019:
+// ~3x less float32 error than the usual 0, +-1, +-2, measured here too):
+// A^T = [1 1 1 1 1 0; 0 1 -1 1/2 -2 0; 0 1 1 1/4 4 0; 0 1 -1 1/8 -8 1]
+// G   = [1 0 0; 1/3 1/3 1/3; -1/3 1/3 -1/3; -16/15 -8/15 -4/15; 1/15 -2/15 4/15; 0 0 1]
+// B^T = [1 -3/2 -2 3/2 1 0; 0 -1 1/2 5/2 1 0; 0 1 -5/2 1/2 1 0;
+//        0 -2 -1 2 1 0; 0 1/2 -1 -1/2 1 0; 0 1 -3/2 -2 3/2 1]
+//
+// The 36 products (one per transform entry e) are gemms of Cout x C by
+// C x tiles on operands laid out as the gemm's packed panels: U[e][co/4][ci][4]
+// (zeros past Cout) and V[e][t/8][ci][8], so no packing pass runs.
+
+/**
+ * Floats between consecutive entries' planes of U, V and M: a plane of
+ * `floats` rounded up to 4 KB plus one cache line, so the 36 entries of a tile
+ * fall in 36 different cache sets (at multiples of 4 KB they all share one set
+ * of the 12-way L1 and evict each other: measured ~10x slower transforms).
+ */
+export function wg4Plane(floats: i32): i32 {
+  return ((floats + 1023) & ~1023) + 16;
+}
+
+/** G applied to one column (g0, g1, g2), in float64 (the weights are transformed once per call). */
+@inline function wg4g(g0: f64, g1: f64, g2: f64, out: usize): void {
+  store<f64>(out, g0);
+  store<f64>(out, (g0 + g1 + g2) / 3, 8);
+  store<f64>(out, (g1 - g0 - g2) / 3, 16);
+  store<f64>(out, -(16 * g0 + 8 * g1 + 4 * g2) / 15, 24);
+  store<f64>(out, (g0 - 2 * g1 + 4 * g2) / 15, 32);
+  store<f64>(out, g2, 40);
+}
+
+/**
+ * U[e = 6i + j][co / 4][ci][co % 4] = (G w[co][ci] G^T)[i][j], computed in
+ * float64 and rounded once; `tmp` holds 36 + 18 float64 (8-byte aligned).
+ * Coutp = Cout rounded up to 4 (the extra rows zero).
+ */
+export function wg4Weight(w: usize, Cout: i32, Cin: i32, U: usize, tmp: usize): void {
+  const Coutp = (Cout + 3) & ~3;
+  const eStride = <usize>(wg4Plane(Coutp * Cin) * 4);
+  memory.fill(U, 0, eStride * 36);
+  const col = tmp + 288;
+  for (let co = 0; co < Cout; co++) {
+    for (let ci = 0; ci < Cin; ci++) {
+      const g = w + <usize>(((co * Cin + ci) * 9) * 4);
+      // t = G g: 6 x 3, t[r][c] at tmp + (c*6 + r)*8 (column c of g -> column c of t).
+      for (let c = 0; c < 3; c++) wg4g(<f64>load<f32>(g + <usize>(c * 4)), <f64>load<f32>(g + <usize>((3 + c) * 4)), <f64>load<f32>(g + <usize>((6 + c) * 4)), tmp + <usize>(c * 48));
+      // u = t G^T: row r of u = G applied to row r of t.
+      const dst = U + <usize>((((co >> 2) * Cin + ci) * 4 + (co & 3)) * 4);
+      for (let r = 0; r < 6; r++) {
+        wg4g(load<f64>(tmp + <usize>(r * 8)), load<f64>(tmp + <usize>(48 + r * 8)), load<f64>(tmp + <usize>(96 + r * 8)), col);
+        for (let j = 0; j < 6; j++) store<f32>(dst + <usize>(r * 6 + j) * eStride, <f32>load<f64>(col + <usize>(j * 8)));
+      }
+    }
+  }
+}
+
+/** B^T applied to 6 values (a column or a row of a tile). */
+@inline function wg4b(d0: f32, d1: f32, d2: f32, d3: f32, d4: f32, d5: f32, out: usize, stride: usize): void {
+  store<f32>(out, (d0 - <f32>2 * d2) + (d4 + <f32>1.5 * (d3 - d1)));
+  store<f32>(out + stride, (d4 - d1) + (<f32>0.5 * d2 + <f32>2.5 * d3));
+  store<f32>(out + 2 * stride, (d4 + d1) - (<f32>2.5 * d2 - <f32>0.5 * d3));
+  store<f32>(out + 3 * stride, (d4 - d2) + <f32>2 * (d3 - d1));
+  store<f32>(out + 4 * stride, (d4 - d2) + <f32>0.5 * (d1 - d3));
+  store<f32>(out + 5 * stride, (d5 - <f32>2 * d3) + (d1 + <f32>1.5 * (d4 - d2)));
+}
+
+/**
+ * V[e][t / 8][c][t % 8] = (B^T d B)[e] for the 6x6 input tile d (rows from
+ * 4 tr - ph, columns from 4 tc - pw; zeros outside the image) of each tile
+ * t = (tr - tr0) * tilesW + tc of tile rows [tr0, tr1); tiles past the last in
+ * its strip of 8 are zero. `tmp` holds 36 floats.
+ */
+export function wg4Input(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, tilesW: i32, tr0: i32, tr1: i32, V: usize, tmp: usize): void {
+  const T = (tr1 - tr0) * tilesW;
+  const strips = (T + 7) >> 3;
+  const eStride = <usize>(wg4Plane(strips * C * 8) * 4);
+  const tail = T & 7;
+  if (tail !== 0) {
+    // Zero the unused tiles of the last strip, for every entry and channel.
+    for (let e = 0; e < 36; e++) {
+      for (let c = 0; c < C; c++) memory.fill(V + <usize>e * eStride + <usize>((((strips - 1) * C + c) * 8 + tail) * 4), 0, <usize>((8 - tail) * 4));
+    }
+  }
+  const rs = <usize>(W * 4);
+  for (let c = 0; c < C; c++) {
+    const xp = x + <usize>(c * H * W * 4);
+    let t = 0;
+    for (let tr = tr0; tr < tr1; tr++) {
+      const r0 = tr * 4 - ph;
+      for (let tc = 0; tc < tilesW; tc++, t++) {
+        const c0 = tc * 4 - pw;
+        // s = B^T d, column by column, into tmp (s[k][col] at tmp + (k*6 + col)*4).
+        if (r0 >= 0 && r0 + 5 < H && c0 >= 0 && c0 + 5 < W) {
+          const p = xp + <usize>((r0 * W + c0) * 4);
+          for (let col = 0; col < 6; col++) {
+            const q = p + <usize>(col * 4);
+            wg4b(load<f32>(q), load<f32>(q + rs), load<f32>(q + 2 * rs), load<f32>(q + 3 * rs), load<f32>(q + 4 * rs), load<f32>(q + 5 * rs), tmp + <usize>(col * 4), 24);
+          }
+        } else {
+          for (let col = 0; col < 6; col++) {
+            const cc = c0 + col;
+            wg4b(px(xp, H, W, r0, cc), px(xp, H, W, r0 + 1, cc), px(xp, H, W, r0 + 2, cc), px(xp, H, W, r0 + 3, cc), px(xp, H, W, r0 + 4, cc), px(xp, H, W, r0 + 5, cc), tmp + <usize>(col * 4), 24);
+          }
+        }
+        // v = s B: row k of v = B^T applied to row k of s.
+        const dst = V + <usize>((((t >> 3) * C + c) * 8 + (t & 7)) * 4);
+        for (let k = 0; k < 6; k++) {
+          const s = tmp + <usize>(k * 24);
+          wg4b(load<f32>(s), load<f32>(s, 4), load<f32>(s, 8), load<f32>(s, 12), load<f32>(s, 16), load<f32>(s, 20), dst + <usize>(k * 6) * eStride, eStride);
+        }
+      }
+    }
+  }
+}
+
+/** A 4x8 tile of M = U_e V_e over K = C: contiguous panels, no packing. */
+@inline function wg4tile(K: i32, a: usize, b: usize, c: usize, ldc: usize): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (let p = 0; p < K; p++, a += 16, b += 32) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let s = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(s, b0));
+    c01 = f32x4.add(c01, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(s, b0));
+    c11 = f32x4.add(c11, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(s, b0));
+    c21 = f32x4.add(c21, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(s, b0));
+    c31 = f32x4.add(c31, f32x4.mul(s, b1));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
+  v128.store(c, c30); v128.store(c, c31, 16);
+}
+
+/** M[e][co][t] (rows of strips*8 floats) = sum_c U[e][co][c] V[e][c][t] for the 36 entries. */
+export function wg4Gemm(U: usize, V: usize, M: usize, Coutp: i32, C: i32, strips: i32): void {
+  const Tp = strips * 8;
+  const ldc = <usize>(Tp * 4);
+  const uE = <usize>(wg4Plane(Coutp * C) * 4);
+  const vE = <usize>(wg4Plane(strips * C * 8) * 4);
+  const mE = <usize>(wg4Plane(Coutp * Tp) * 4);
+  for (let e = 0; e < 36; e++) {
+    const u = U + <usize>e * uE;
+    const v = V + <usize>e * vE;
+    const m = M + <usize>e * mE;
+    for (let s = 0; s < strips; s++) {
+      const b = v + <usize>(s * C * 32);
+      for (let cb = 0; cb < Coutp; cb += 4) wg4tile(C, u + <usize>(cb * C * 4), b, m + <usize>(cb * Tp * 4 + s * 32), ldc);
+    }
+  }
+}
+
+/** A^T applied to 6 values: 4 results. */
+@inline function wg4a0(m0: f32, m1: f32, m2: f32, m3: f32, m4: f32): f32 { return m0 + (m1 + m2) + (m3 + m4); }
+@inline function wg4a1(m1: f32, m2: f32, m3: f32, m4: f32): f32 { return (m1 - m2) + (<f32>0.5 * m3 - <f32>2 * m4); }
+@inline function wg4a2(m1: f32, m2: f32, m3: f32, m4: f32): f32 { return (m1 + m2) + (<f32>0.25 * m3 + <f32>4 * m4); }
+@inline function wg4a3(m1: f32, m2: f32, m3: f32, m4: f32, m5: f32): f32 { return (m1 - m2) + (<f32>0.125 * m3 - <f32>8 * m4) + m5; }
+
+/**
+ * y[co] for tile rows [tr0, tr1) = A^T m A (+ bias, then max 0 when relu)
+ * from M[e][co][t] (rows of Tp floats); outputs past outH / outW are dropped.
+ * `tmp` holds 24 floats.
+ */
+export function wg4Output(M: usize, Cout: i32, Coutp: i32, Tp: i32, tilesW: i32, tr0: i32, tr1: i32, y: usize, outH: i32, outW: i32, bias: usize, relu: bool, tmp: usize): void {
+  const eStride = <usize>(wg4Plane(Coutp * Tp) * 4);
+  for (let co = 0; co < Cout; co++) {
+    const bv: f32 = bias !== 0 ? load<f32>(bias + <usize>(co * 4)) : 0;
+    const yp = y + <usize>(co * outH * outW * 4);
+    let t = 0;
+    for (let tr = tr0; tr < tr1; tr++) {
+      const r = tr * 4;
+      const rows = min(4, outH - r);
+      for (let tc = 0; tc < tilesW; tc++, t++) {
+        const mp = M + <usize>((co * Tp + t) * 4);
+        // q = A^T m (4 x 6), column by column: q[i][col] at tmp + (i*6 + col)*4.
+        for (let col = 0; col < 6; col++) {
+          const o = mp + <usize>col * eStride;
+          const m0 = load<f32>(o), m1 = load<f32>(o + 6 * eStride), m2 = load<f32>(o + 12 * eStride);
+          const m3 = load<f32>(o + 18 * eStride), m4 = load<f32>(o + 24 * eStride), m5 = load<f32>(o + 30 * eStride);
+          const q = tmp + <usize>(col * 4);
+          store<f32>(q, wg4a0(m0, m1, m2, m3, m4));
+          store<f32>(q, wg4a1(m1, m2, m3, m4), 24);
+          store<f32>(q, wg4a2(m1, m2, m3, m4), 48);
+          store<f32>(q, wg4a3(m1, m2, m3, m4, m5), 72);
+        }
+        const c = tc * 4;
+        const cols = min(4, outW - c);
+        for (let i = 0; i < rows; i++) {
+          const q = tmp + <usize>(i * 24);
+          const m0 = load<f32>(q), m1 = load<f32>(q, 4), m2 = load<f32>(q, 8), m3 = load<f32>(q, 12), m4 = load<f32>(q, 16), m5 = load<f32>(q, 20);
+          let v0 = wg4a0(m0, m1, m2, m3, m4) + bv;
+          let v1 = wg4a1(m1, m2, m3, m4) + bv;
+          let v2 = wg4a2(m1, m2, m3, m4) + bv;
+          let v3 = wg4a3(m1, m2, m3, m4, m5) + bv;
+          if (relu) {
+            v0 = max(v0, <f32>0); v1 = max(v1, <f32>0); v2 = max(v2, <f32>0); v3 = max(v3, <f32>0);
+          }
+          const p = yp + <usize>(((r + i) * outW + c) * 4);
+          if (cols === 4) {
+            store<f32>(p, v0); store<f32>(p, v1, 4); store<f32>(p, v2, 8); store<f32>(p, v3, 12);
+          } else {
+            store<f32>(p, v0);
+            if (cols > 1) store<f32>(p, v1, 4);
+            if (cols > 2) store<f32>(p, v2, 8);
           }
         }
       }

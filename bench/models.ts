@@ -75,11 +75,141 @@ interface Opts {
   quick: boolean;
   json: string | null;
   exportFixtures: boolean;
+  profile: boolean;
 }
 
 function parseArgs(argv: string[]): Opts {
   const i = argv.indexOf('--json');
-  return { quick: argv.includes('--quick'), json: i >= 0 ? argv[i + 1] ?? null : null, exportFixtures: argv.includes('--export') };
+  return { quick: argv.includes('--quick'), json: i >= 0 ? argv[i + 1] ?? null : null, exportFixtures: argv.includes('--export'), profile: argv.includes('--profile') };
+}
+
+/**
+ * `--profile`: the resnet-generator forward at 1x3x256x256, timed per leaf
+ * module (forward pre/post hooks; everything runs synchronously) at 1 and 2
+ * threads, runs interleaved (1T, 2T, 1T, ...) and medians per module. Prints
+ * each op family's share and, from the 1- and 2-thread totals, Amdahl's
+ * parallel fraction p = (1 - T2/T1) * 2.
+ */
+async function profileGenerator(quick: boolean): Promise<void> {
+  manualSeed(7);
+  const gen = model(RESNET_SPEC, RESNET_WEIGHTS).eval();
+  const x = randn(RESNET_SHAPE);
+  const leaves = [...gen.namedModules()].filter(([, m]) => m.children().length === 0);
+  const times = new Map<string, number>();
+  let start = 0;
+  for (const [path, m] of leaves) {
+    m.registerForwardPreHook(() => void (start = performance.now()));
+    m.registerForwardHook((_m, _in, out) => {
+      const key = `${path} ${m.typeName} -> [${out.shape.join(', ')}]`;
+      times.set(key, (times.get(key) ?? 0) + performance.now() - start);
+    });
+  }
+  const runs = quick ? 5 : 15;
+  const per = new Map<number, { total: number[]; ops: Map<string, number[]> }>();
+  for (const t of THREADS) per.set(t, { total: [], ops: new Map() });
+  for (const t of THREADS) {
+    setNumThreads(t);
+    if (t > 1) await warmNormThreads();
+    for (let i = 0; i < 2; i++) noGrad(() => gen.call(x));
+  }
+  for (let r = 0; r < runs; r++) {
+    for (const t of THREADS) {
+      setNumThreads(t);
+      if (t > 1) await warmNormThreads();
+      times.clear();
+      const t0 = performance.now();
+      noGrad(() => gen.call(x)).dispose();
+      const p = per.get(t)!;
+      p.total.push(performance.now() - t0);
+      for (const [k, v] of times) p.ops.set(k, [...(p.ops.get(k) ?? []), v]);
+    }
+  }
+  setNumThreads(1);
+  const keys = [...per.get(1)!.ops.keys()];
+  const fam = (k: string): string => k.split(' ')[1]!;
+  const cols = THREADS.map((t) => per.get(t)!);
+  const lines: string[][] = [['module', ...THREADS.map((t) => `${t}T ms`), 'speedup']];
+  const famSum = new Map<string, number[]>();
+  for (const k of keys) {
+    const ms = cols.map((c) => median(c.ops.get(k) ?? [0]));
+    lines.push([k, ...ms.map((v) => v.toFixed(2)), (ms[0]! / ms[1]!).toFixed(2)]);
+    const f = famSum.get(fam(k)) ?? THREADS.map(() => 0);
+    ms.forEach((v, i) => (f[i]! += v));
+    famSum.set(fam(k), f);
+  }
+  const totals = cols.map((c) => median(c.total));
+  const inOps = THREADS.map((_, i) => [...famSum.values()].reduce((a, f) => a + f[i]!, 0));
+  lines.push(['(between modules)', ...totals.map((v, i) => (v - inOps[i]!).toFixed(2)), '']);
+  lines.push(['total', ...totals.map((v) => v.toFixed(2)), (totals[0]! / totals[1]!).toFixed(2)]);
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  console.log(`resnet-generator forward 1x3x256x256, per module (median of ${runs} interleaved runs); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  for (const l of lines) console.log(l.map((v, i) => v.padEnd(widths[i]!)).join('  '));
+  console.log('\nby op family (share of the 1-thread total):');
+  for (const [f, ms] of [...famSum].sort((a, b) => b[1][0]! - a[1][0]!)) {
+    console.log(`  ${f.padEnd(18)} ${ms.map((v) => v.toFixed(2).padStart(8)).join(' ')}  ${((100 * ms[0]!) / totals[0]!).toFixed(1).padStart(5)}%  speedup ${(ms[0]! / ms[1]!).toFixed(2)}`);
+  }
+  const p = (1 - totals[1]! / totals[0]!) * 2;
+  console.log(`Amdahl: 2-thread speedup ${(totals[0]! / totals[1]!).toFixed(2)}x; parallel fraction p = ${p.toFixed(2)} (1 / (1 - p/2))`);
+  profileTraining(quick);
+}
+
+/**
+ * The style_net training step on one thread, by part: forward per module
+ * family, backward per autograd node (each node's closure wrapped after the
+ * forward), the optimizer step; medians over runs.
+ */
+function profileTraining(quick: boolean): void {
+  setNumThreads(1);
+  manualSeed(8);
+  const xs = randn(STYLE_SHAPE);
+  const net = model(STYLE_SPEC, STYLE_WEIGHTS).train();
+  const target = randn(noGrad(() => net.call(xs)).shape);
+  const opt = new Adam(net.parameters(), { lr: 1e-3 });
+  const acc = new Map<string, number>();
+  const add = (k: string, ms: number): void => void acc.set(k, (acc.get(k) ?? 0) + ms);
+  let start = 0;
+  for (const [, m] of net.namedModules()) {
+    if (m.children().length) continue;
+    m.registerForwardPreHook(() => void (start = performance.now()));
+    m.registerForwardHook(() => add(`fwd ${m.typeName}`, performance.now() - start));
+  }
+  const runs: Map<string, number>[] = [];
+  for (let r = 0; r < (quick ? 7 : 21); r++) {
+    acc.clear();
+    const t0 = performance.now();
+    opt.zeroGrad(true);
+    const loss = mseLoss(net.call(xs), target);
+    const t1 = performance.now();
+    const seen = new Set<unknown>();
+    const stack: Tensor[] = [loss];
+    while (stack.length) {
+      const t = stack.pop()!;
+      const node = t.gradNode;
+      if (!node || seen.has(node)) continue;
+      seen.add(node);
+      const inner = node.backward.bind(node);
+      (node as { backward: typeof inner }).backward = (g) => {
+        const b0 = performance.now();
+        const out = inner(g);
+        add(`bwd ${node.name}`, performance.now() - b0);
+        return out;
+      };
+      stack.push(...node.inputs);
+    }
+    const t2 = performance.now();
+    loss.backward();
+    const t3 = performance.now();
+    opt.step();
+    const t4 = performance.now();
+    add('forward (all)', t1 - t0);
+    add('backward (all)', t3 - t2);
+    add('optimizer step', t4 - t3);
+    add('total', t4 - t0);
+    if (r >= 2) runs.push(new Map(acc));
+  }
+  const keys = [...runs[0]!.keys()].sort((a, b) => median(runs.map((m) => m.get(b) ?? 0)) - median(runs.map((m) => m.get(a) ?? 0)));
+  console.log(`\nstyle_net training step 8x3x32x32, one thread, by part (median ms of ${runs.length} runs):`);
+  for (const k of keys) console.log(`  ${k.padEnd(24)} ${median(runs.map((m) => m.get(k) ?? 0)).toFixed(2).padStart(8)}`);
 }
 
 const median = (a: number[]): number => {
@@ -172,6 +302,10 @@ async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   if (o.exportFixtures) {
     exportFixtures();
+    return 0;
+  }
+  if (o.profile) {
+    await profileGenerator(o.quick);
     return 0;
   }
   const it = o.quick ? { warmup: 1, iters: 3, slowIters: 3 } : { warmup: 3, iters: 15, slowIters: 7 };

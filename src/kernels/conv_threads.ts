@@ -1,6 +1,6 @@
 /**
  * Convolution forward on every core: the work is cut into pieces (images, or
- * blocks of an even number of output rows when there are fewer images than
+ * blocks of a multiple of 4 output rows when there are fewer images than
  * pieces wanted) that this thread and the workers of the shared pool
  * (backend.ts's, the normalization kernels' pool) claim from a shared counter
  * until none are left. This thread never waits for a worker that has claimed
@@ -85,15 +85,15 @@ function shared(a: Float32Array, role: string): Float32Array {
   return view;
 }
 
-/** Pieces of work for `threads` threads: [n, r0, r1] triples (one image, an even number of output rows). */
+/** Pieces of work for `threads` threads: [n, r0, r1] triples (one image, a multiple of 4 output rows). */
 function pieces(d: ConvDims, threads: number): number[][] {
   const want = 4 * threads;
   const { N } = d;
   const { outH, outW } = d.g;
-  // Blocks of an even number of output rows (whole Winograd tile rows), at least ~256 positions each.
-  const minRows = Math.max(2, Math.ceil(256 / outW / 2) * 2);
+  // Blocks of a multiple of 4 output rows (whole Winograd tile rows), at least ~256 positions each.
+  const minRows = Math.max(4, Math.ceil(256 / outW / 4) * 4);
   const blocks = N >= want ? 1 : Math.max(1, Math.min(Math.ceil(want / N), Math.floor(outH / minRows)));
-  const per = Math.ceil(outH / blocks / 2) * 2;
+  const per = Math.ceil(outH / blocks / 4) * 4;
   const out: number[][] = [];
   for (let n = 0; n < N; n++) for (let r = 0; r < outH; r += per) out.push([n, r, Math.min(outH, r + per)]);
   return out;

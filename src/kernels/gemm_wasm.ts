@@ -33,10 +33,13 @@ interface Exports {
     ph: number, pw: number, dh: number, dw: number, outW: number, oh0: number, oh1: number, x: number,
   ): void;
   reluGrad(y: number, g: number, out: number, n: number): void;
-  directConv(xp: number, C: number, Hp: number, Wp: number, w: number, Cout: number, kh: number, kw: number, outH: number, outW: number, r0: number, r1: number, y: number): void;
-  wgWeight(w: number, Cout: number, Cin: number, U: number): void;
-  wgInput(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number): void;
-  wgOutput(M: number, Cout: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number): void;
+  polyPad(x: number, C: number, H: number, W: number, ph: number, pw: number, s: number, Hp: number, Wq: number, plane: number, hp0: number, hp1: number, out: number): void;
+  dpackW(w: number, Cout: number, K: number, wp: number): void;
+  dconv(xq: number, offs: number, K: number, wp: number, Cout: number, bias: number, relu: number, rowStep: number, r0: number, r1: number, outWp: number, y: number, yPlane: number): void;
+  wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number): void;
+  wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number): void;
+  wg4Gemm(U: number, V: number, M: number, Coutp: number, C: number, strips: number): void;
+  wg4Output(M: number, Cout: number, Coutp: number, Tp: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number, relu: number, tmp: number): void;
 }
 
 const PAGE = 65536;
@@ -95,9 +98,24 @@ export class WasmGemm {
     this.#ex.biasAct(out * 4, bias < 0 ? 0 : bias * 4, planes, C, len, stride, relu ? 1 : 0);
   }
 
-  /** Direct stride-1 convolution over a zero-padded input, output rows [r0, r1) (asm/gemm.ts; float offsets). */
-  directConv(xp: number, C: number, Hp: number, Wp: number, w: number, Cout: number, kh: number, kw: number, outH: number, outW: number, r0: number, r1: number, y: number): void {
-    this.#ex.directConv(xp * 4, C, Hp, Wp, w * 4, Cout, kh, kw, outH, outW, r0, r1, y * 4);
+  /** The image (C x H x W at x) zero-padded into s column phases `plane` floats apart, padded rows [hp0, hp1) (asm/gemm.ts polyPad; float offsets). */
+  polyPad(x: number, C: number, H: number, W: number, ph: number, pw: number, s: number, Hp: number, Wq: number, plane: number, hp0: number, hp1: number, out: number): void {
+    this.#ex.polyPad(x * 4, C, H, W, ph, pw, s, Hp, Wq, plane, hp0, hp1, out * 4);
+  }
+
+  /** Cout x K weights (at w) packed 4 output channels at a time for dconv (float offsets). */
+  dpackW(w: number, Cout: number, K: number, wp: number): void {
+    this.#ex.dpackW(w * 4, Cout, K, wp * 4);
+  }
+
+  /** Implicit-gemm convolution (asm/gemm.ts dconv): float offsets except `offs`' entries and rowStep (bytes); bias < 0: none. */
+  dconv(xq: number, offs: number, K: number, wp: number, Cout: number, bias: number, relu: boolean, rowStep: number, r0: number, r1: number, outWp: number, y: number, yPlane: number): void {
+    this.#ex.dconv(xq * 4, offs * 4, K, wp * 4, Cout, bias < 0 ? 0 : bias * 4, relu ? 1 : 0, rowStep, r0, r1, outWp, y * 4, yPlane);
+  }
+
+  /** The memory as int32 (valid until the next `alloc`). */
+  i32(): Int32Array {
+    return new Int32Array(this.#view.buffer);
   }
 
   /** out = (y <= 0 ? 0 : g) over n floats (float offsets). */
@@ -110,17 +128,21 @@ export class WasmGemm {
     this.#ex.col2im(col * 4, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.outW, oh0, oh1, x * 4);
   }
 
-  /** Winograd F(2x2, 3x3) transforms (asm/gemm.ts); offsets in floats, bias < 0: none. */
-  wgWeight(w: number, Cout: number, Cin: number, U: number): void {
-    this.#ex.wgWeight(w * 4, Cout, Cin, U * 4);
+  /** Winograd F(4x4, 3x3) stages (asm/gemm.ts wg4*); offsets in floats, bias < 0: none. */
+  wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number): void {
+    this.#ex.wg4Weight(w * 4, Cout, Cin, U * 4, tmp * 4);
   }
 
-  wgInput(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number): void {
-    this.#ex.wgInput(x * 4, C, H, W, ph, pw, tilesW, tr0, tr1, V * 4);
+  wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number): void {
+    this.#ex.wg4Input(x * 4, C, H, W, ph, pw, tilesW, tr0, tr1, V * 4, tmp * 4);
   }
 
-  wgOutput(M: number, Cout: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number): void {
-    this.#ex.wgOutput(M * 4, Cout, tilesW, tr0, tr1, y * 4, outH, outW, bias < 0 ? 0 : bias * 4);
+  wg4Gemm(U: number, V: number, M: number, Coutp: number, C: number, strips: number): void {
+    this.#ex.wg4Gemm(U * 4, V * 4, M * 4, Coutp, C, strips);
+  }
+
+  wg4Output(M: number, Cout: number, Coutp: number, Tp: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number, relu: boolean, tmp: number): void {
+    this.#ex.wg4Output(M * 4, Cout, Coutp, Tp, tilesW, tr0, tr1, y * 4, outH, outW, bias < 0 ? 0 : bias * 4, relu ? 1 : 0, tmp * 4);
   }
 
   im2col(x: number, C: number, g: import('./conv.js').ConvGeom2d, oh0: number, oh1: number, col: number): void {

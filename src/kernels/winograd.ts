@@ -1,16 +1,18 @@
 /**
- * Winograd F(2x2, 3x3) forward for 3x3, stride-1, dilation-1, ungrouped
- * convolutions (Lavin & Gray 2015): each 2x2 output tile is
- * A^T [sum_c (G g G^T) . (B^T d B)] A over its 4x4 input tile d, i.e. 16
- * gemms (one per transform entry) of Cout x Cin by Cin x tiles, 2.25x fewer
- * multiplies than im2col. Transforms and gemms run in WebAssembly
- * (asm/gemm.ts); tiles are processed in chunks of tile rows so the transformed
- * input stays cache-sized.
+ * Winograd F(4x4, 3x3) forward for 3x3, stride-1, dilation-1, ungrouped
+ * convolutions (Lavin & Gray 2015): each 4x4 output tile is
+ * A^T [sum_c (G g G^T) . (B^T d B)] A over its 6x6 input tile d: 36 products
+ * per tile and channel pair instead of 144, i.e. 36 gemms (one per transform
+ * entry) of Cout x C by C x tiles. The transforms write the gemms' operands
+ * directly in the micro-kernel's panel layout (asm/gemm.ts wg4*), so nothing
+ * is packed; the output transform adds the bias (and applies ReLU when asked).
+ * Tiles run in chunks of tile rows so that the transformed input and the
+ * products stay cache-sized.
  *
- * Rounding differs from the direct sum (the transforms add and halve inputs
- * and weights first): errors stay within a few float32 ulps of the output's
- * scale, inside the oracle's tolerance; the tests compare it with the direct
- * path on every oracle case and on random layers.
+ * Rounding differs from the direct sum: the input transform scales by up to 5
+ * and the weight transform by 1/24..1/4, so errors are a few times F(2x2)'s,
+ * ~1e-6 of the output's scale on unit-variance data at 64 channels; the tests
+ * hold it to the oracle's tolerances on every oracle case and random layers.
  */
 import { copyImageRows, type Commit, type ConvDims } from './conv_fwd.js';
 import { wasmGemm } from './gemm.js';
@@ -21,15 +23,24 @@ export function winogradApplies(d: ConvDims): boolean {
   return d.G === 1 && g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1;
 }
 
-/** Enough channels for the 16 small gemms to beat one im2col gemm (measured: see bench/conv.ts). */
+/**
+ * Enough channels for the transforms to cost less than the 4x fewer
+ * multiplies save (measured against the implicit gemm: 16 -> 16 channels
+ * pays, 3 -> 16 does not), and enough tiles per call for the weight transform
+ * (once per call) to be amortized (a batch of four 4x4 maps lost).
+ */
 export function winogradPays(d: ConvDims): boolean {
-  return d.C >= 16 && d.Cout >= 16 && d.g.outH * d.g.outW >= 64;
+  const tiles = d.N * Math.ceil(d.g.outH / 4) * Math.ceil(d.g.outW / 4);
+  return d.C >= 16 && d.Cout >= 8 && tiles >= 16;
 }
 
-/** Transformed-input floats per chunk (16 x C x tiles): ~2 MB. */
-const CHUNK_FLOATS = 1 << 19;
+/** asm/gemm.ts wg4Plane: floats between the 36 entries' planes (4 KB-rounded plus a cache line, against cache-set conflicts). */
+export const wg4Plane = (floats: number): number => Math.ceil(floats / 1024) * 1024 + 16;
 
-/** Output rows [r0, r1) of images [n0, n1); r0 is even (pieces are whole tile rows). */
+/** Floats of transformed input (or products) per chunk: 36 x channels x tiles, ~1 MB. */
+const CHUNK_FLOATS = 1 << 18;
+
+/** Output rows [r0, r1) of images [n0, n1); r0 is a multiple of 4 (pieces are whole tile rows). */
 export function winogradForward(
   d: ConvDims,
   xd: Float32Array,
@@ -42,36 +53,39 @@ export function winogradForward(
   r1: number,
   key: number | null,
   commit: Commit,
+  relu = false,
 ): void {
   const w = wasmGemm!;
   const { C, Cout, g } = d;
   const { H, W, outH, outW } = g;
-  const tilesW = Math.ceil(outW / 2);
-  const t0 = r0 >> 1;
-  const t1 = Math.ceil(r1 / 2);
-  const rowsMax = Math.max(1, Math.min(Math.ceil(outH / 2), Math.floor(CHUNK_FLOATS / (16 * Math.max(C, Cout) * tilesW))));
+  const Coutp = Math.ceil(Cout / 4) * 4;
+  const tilesW = Math.ceil(outW / 4);
+  const t0 = r0 >> 2;
+  const t1 = Math.ceil(r1 / 4);
+  const rowsMax = Math.max(1, Math.min(Math.ceil(outH / 4), Math.floor(CHUNK_FLOATS / (36 * Math.max(C, Coutp) * tilesW))));
   const rows = Math.min(rowsMax, t1 - t0);
   // Sized for the whole image, so that every piece of a call allocates alike.
-  const Tmax = rowsMax * tilesW;
+  const Tmax = Math.ceil((rowsMax * tilesW) / 8) * 8;
   const HW = H * W;
   const L = outH * outW;
-  // Input rows the tiles read (a last odd row's tile reads one more, for the dropped output row).
-  const ih0 = Math.max(0, 2 * t0 - g.ph);
-  const ih1 = Math.max(ih0, Math.min(H, 2 * t1 - g.ph + 2));
+  // Input rows the tiles read (a last partial tile reads past the dropped output rows).
+  const ih0 = Math.max(0, 4 * t0 - g.ph);
+  const ih1 = Math.max(ih0, Math.min(H, 4 * t1 - g.ph + 2));
   const keep = key !== null && w.owner === key;
   w.reset(key);
   const wOff = w.alloc(wd.length);
-  const uOff = w.alloc(16 * Cout * C);
-  const xOff = w.alloc(C * HW);
-  const vOff = w.alloc(16 * C * Tmax);
-  const mOff = w.alloc(16 * Cout * Tmax);
-  const yOff = w.alloc(Cout * L);
+  const uOff = w.alloc(36 * wg4Plane(Coutp * C));
+  const tmp = w.alloc(128);
   const bOff = bd ? w.alloc(Cout) : -1;
+  const xOff = w.alloc(C * HW);
+  const vOff = w.alloc(36 * wg4Plane(C * Tmax));
+  const mOff = w.alloc(36 * wg4Plane(Coutp * Tmax));
+  const yOff = w.alloc(Cout * L);
   let F = w.f32();
   if (!keep) {
     F.set(wd, wOff);
     if (bd) F.set(bd, bOff);
-    w.wgWeight(wOff, Cout, C, uOff);
+    w.wg4Weight(wOff, Cout, C, uOff, tmp);
   }
   const whole = r0 === 0 && r1 === outH;
   const len = (r1 - r0) * outW;
@@ -80,15 +94,13 @@ export function winogradForward(
     copyImageRows(F, xOff, xd, n, C, g, ih0, ih1);
     for (let tr0 = t0; tr0 < t1; tr0 += rows) {
       const tr1 = Math.min(t1, tr0 + rows);
-      const T = (tr1 - tr0) * tilesW;
-      w.wgInput(xOff, C, H, W, g.ph, g.pw, tilesW, tr0, tr1, vOff);
-      for (let e = 0; e < 16; e++) {
-        w.gemm(Cout, T, C, uOff + e * Cout * C, C, false, vOff + e * C * T, T, false, mOff + e * Cout * T, T, false);
-      }
-      w.wgOutput(mOff, Cout, tilesW, tr0, tr1, yOff, outH, outW, bOff);
+      const strips = Math.ceil(((tr1 - tr0) * tilesW) / 8);
+      w.wg4Input(xOff, C, H, W, g.ph, g.pw, tilesW, tr0, tr1, vOff, tmp);
+      w.wg4Gemm(uOff, vOff, mOff, Coutp, C, strips);
+      w.wg4Output(mOff, Cout, Coutp, strips * 8, tilesW, tr0, tr1, yOff, outH, outW, bOff, relu, tmp);
     }
-    F = w.f32();
     if (commit && !commit(n)) continue;
+    F = w.f32();
     if (whole) out.set(F.subarray(yOff, yOff + Cout * L), n * Cout * L);
     else {
       for (let c = 0; c < Cout; c++) {

@@ -90,12 +90,14 @@ for (const l of LAYERS) {
   });
 }
 
-test('winograd runs where it applies and pays, im2col elsewhere', () => {
+test('auto: winograd where it applies and pays, the implicit gemm on rows of 8 or more, the gemm elsewhere', () => {
   const g = { H: 16, W: 16, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, outH: 16, outW: 16 };
   assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g }), 'winograd');
-  assert.equal(convPath({ N: 1, C: 3, Cout: 64, G: 1, g }), 'wasm');
-  assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g: { ...g, sh: 2, sw: 2, outH: 8, outW: 8 } }), 'wasm');
+  assert.equal(convPath({ N: 1, C: 3, Cout: 64, G: 1, g }), 'direct');
+  assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g: { ...g, sh: 2, sw: 2, outH: 8, outW: 8 } }), 'direct');
   assert.equal(convPath({ N: 1, C: 16, Cout: 3, G: 1, g: { ...g, kh: 7, kw: 7, ph: 3, pw: 3 } }), 'direct');
+  assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g: { ...g, H: 4, W: 4, outH: 4, outW: 4 } }), 'wasm');
+  assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g: { ...g, kh: 1, kw: 1, ph: 0, pw: 0 } }), 'wasm');
 });
 
 // ---- threads: every path on two threads gives the one-thread result, bit for bit ----
