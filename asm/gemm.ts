@@ -702,3 +702,153 @@ export function wg4Output(M: usize, Cout: i32, Coutp: i32, Tp: i32, tilesW: i32,
     }
   }
 }
+
+/**
+ * Weight gradient as an implicit gemm, accumulating into acc[co][k] (four
+ * float lanes each, summed by dgradWFinish): for output rows [r0, r1),
+ * acc[co][k] += sum over positions ow < outW of gy[co][oh][ow] * xq[oh * rowStep + offs[k] + ow]
+ * (xq, offs, rowStep as for dconv; gy is Coutp planes of gyPlane floats, rows
+ * gyRow floats apart; the results of planes past Cout are dropped). Positions run four at a time,
+ * the last outW % 4 one by one (into lane 0): no position past outW is read,
+ * so a non-finite input value no valid window sees cannot leak in. K is even
+ * (the table padded with a repeated tap whose results are dropped).
+ */
+export function dgradW(xq: usize, offs: usize, K: i32, gy: usize, Coutp: i32, gyPlane: i32, gyRow: i32, outW: i32, rowStep: i32, r0: i32, r1: i32, acc: usize): void {
+  const planeB = <usize>(gyPlane * 4);
+  const full = outW & ~3;
+  for (let co = 0; co < Coutp; co += 4) {
+    const g0base = gy + <usize>co * planeB;
+    for (let k = 0; k < K; k += 2) {
+      const o0 = <usize>load<i32>(offs + <usize>(k * 4));
+      const o1 = <usize>load<i32>(offs + <usize>(k * 4), 4);
+      const ap = acc + <usize>((co * K + k) * 16);
+      const kB = <usize>(K * 16);
+      let a00 = v128.load(ap), a01 = v128.load(ap, 16);
+      let a10 = v128.load(ap + kB), a11 = v128.load(ap + kB, 16);
+      let a20 = v128.load(ap + 2 * kB), a21 = v128.load(ap + 2 * kB, 16);
+      let a30 = v128.load(ap + 3 * kB), a31 = v128.load(ap + 3 * kB, 16);
+      for (let oh = r0; oh < r1; oh++) {
+        const xr = xq + <usize>(oh * rowStep);
+        const x0r = xr + o0;
+        const x1r = xr + o1;
+        const gr = g0base + <usize>(oh * gyRow * 4);
+        for (let ow = 0; ow < full; ow += 4) {
+          const b = <usize>(ow * 4);
+          const x0 = v128.load(x0r + b);
+          const x1 = v128.load(x1r + b);
+          let g = v128.load(gr + b);
+          a00 = f32x4.add(a00, f32x4.mul(g, x0));
+          a01 = f32x4.add(a01, f32x4.mul(g, x1));
+          g = v128.load(gr + planeB + b);
+          a10 = f32x4.add(a10, f32x4.mul(g, x0));
+          a11 = f32x4.add(a11, f32x4.mul(g, x1));
+          g = v128.load(gr + 2 * planeB + b);
+          a20 = f32x4.add(a20, f32x4.mul(g, x0));
+          a21 = f32x4.add(a21, f32x4.mul(g, x1));
+          g = v128.load(gr + 3 * planeB + b);
+          a30 = f32x4.add(a30, f32x4.mul(g, x0));
+          a31 = f32x4.add(a31, f32x4.mul(g, x1));
+        }
+        for (let ow = full; ow < outW; ow++) {
+          const b = <usize>(ow * 4);
+          // Lane 0 only: the other lanes add 0 * 0.
+          const z = f32x4.splat(0);
+          const x0 = f32x4.replace_lane(z, 0, load<f32>(x0r + b));
+          const x1 = f32x4.replace_lane(z, 0, load<f32>(x1r + b));
+          let g = f32x4.replace_lane(z, 0, load<f32>(gr + b));
+          a00 = f32x4.add(a00, f32x4.mul(g, x0));
+          a01 = f32x4.add(a01, f32x4.mul(g, x1));
+          g = f32x4.replace_lane(z, 0, load<f32>(gr + planeB + b));
+          a10 = f32x4.add(a10, f32x4.mul(g, x0));
+          a11 = f32x4.add(a11, f32x4.mul(g, x1));
+          g = f32x4.replace_lane(z, 0, load<f32>(gr + 2 * planeB + b));
+          a20 = f32x4.add(a20, f32x4.mul(g, x0));
+          a21 = f32x4.add(a21, f32x4.mul(g, x1));
+          g = f32x4.replace_lane(z, 0, load<f32>(gr + 3 * planeB + b));
+          a30 = f32x4.add(a30, f32x4.mul(g, x0));
+          a31 = f32x4.add(a31, f32x4.mul(g, x1));
+        }
+      }
+      v128.store(ap, a00); v128.store(ap, a01, 16);
+      v128.store(ap + kB, a10); v128.store(ap + kB, a11, 16);
+      v128.store(ap + 2 * kB, a20); v128.store(ap + 2 * kB, a21, 16);
+      v128.store(ap + 3 * kB, a30); v128.store(ap + 3 * kB, a31, 16);
+    }
+  }
+}
+
+/** gw[co * Kw + k] (+)= the four lanes of acc[co][k] ((0 + 1) + (2 + 3)), co < Cout, k < Kw (acc rows K apart). */
+export function dgradWFinish(acc: usize, Cout: i32, K: i32, Kw: i32, gw: usize, accumulate: bool): void {
+  for (let co = 0; co < Cout; co++) {
+    for (let k = 0; k < Kw; k++) {
+      const a = acc + <usize>((co * K + k) * 16);
+      const v: f32 = (load<f32>(a) + load<f32>(a, 4)) + (load<f32>(a, 8) + load<f32>(a, 12));
+      const o = gw + <usize>((co * Kw + k) * 4);
+      store<f32>(o, accumulate ? load<f32>(o) + v : v);
+    }
+  }
+}
+
+/** out[c][a + sh*u][b + sw*v] = Y[c][u][v] (rows Vp floats apart) for u in [u0, u1), v < V: one phase of a sub-pixel convolution back into its image. */
+export function unphase(Y: usize, C: i32, yPlane: i32, Vp: i32, u0: i32, u1: i32, V: i32, out: usize, H: i32, W: i32, a: i32, b: i32, sh: i32, sw: i32): void {
+  for (let c = 0; c < C; c++) {
+    const yp = Y + <usize>(c * yPlane * 4);
+    const op = out + <usize>(c * H * W * 4);
+    for (let u = u0; u < u1; u++) {
+      const src = yp + <usize>(u * Vp * 4);
+      const dst = op + <usize>(((a + sh * u) * W + b) * 4);
+      if (sw === 1) memory.copy(dst, src, <usize>(V * 4));
+      else for (let v = 0; v < V; v++) store<f32>(dst + <usize>(v * sw * 4), load<f32>(src + <usize>(v * 4)));
+    }
+  }
+}
+
+/**
+ * unphase for two column phases at once (sw = 2): out[c][a + sh*u][2v + b]
+ * = Yb[c][u][v] for b = 0, 1, interleaved with shuffles (rows Vp floats
+ * apart in both; V0 = ceil(W / 2) and V1 = floor(W / 2) values per row).
+ */
+export function unphase2(Y0: usize, Y1: usize, C: i32, yPlane: i32, Vp: i32, u0: i32, u1: i32, out: usize, H: i32, W: i32, a: i32, sh: i32): void {
+  const V1 = W >> 1;
+  const full = V1 & ~3;
+  for (let c = 0; c < C; c++) {
+    const p0 = Y0 + <usize>(c * yPlane * 4);
+    const p1 = Y1 + <usize>(c * yPlane * 4);
+    const op = out + <usize>(c * H * W * 4);
+    for (let u = u0; u < u1; u++) {
+      const s0 = p0 + <usize>(u * Vp * 4);
+      const s1 = p1 + <usize>(u * Vp * 4);
+      const dst = op + <usize>((a + sh * u) * W * 4);
+      let v = 0;
+      for (; v < full; v += 4) {
+        const e = v128.load(s0 + <usize>(v * 4));
+        const o = v128.load(s1 + <usize>(v * 4));
+        v128.store(dst + <usize>(v * 8), v128.shuffle<f32>(e, o, 0, 4, 1, 5));
+        v128.store(dst + <usize>(v * 8), v128.shuffle<f32>(e, o, 2, 6, 3, 7), 16);
+      }
+      for (; v < V1; v++) {
+        store<f32>(dst + <usize>(v * 8), load<f32>(s0 + <usize>(v * 4)));
+        store<f32>(dst + <usize>(v * 8), load<f32>(s1 + <usize>(v * 4)), 4);
+      }
+      if (W & 1) store<f32>(dst + <usize>(V1 * 8), load<f32>(s0 + <usize>(V1 * 4)));
+    }
+  }
+}
+
+/** Whether the n floats at p are all finite (x - x is 0 for finite x, NaN for Inf and NaN). */
+export function allFinite(p: usize, n: i32): bool {
+  const end = p + <usize>(n * 4);
+  let acc = f32x4.splat(0);
+  let q = p;
+  for (; q + 16 <= end; q += 16) {
+    const v = v128.load(q);
+    acc = f32x4.add(acc, f32x4.sub(v, v));
+  }
+  let s: f32 = 0;
+  for (; q < end; q += 4) {
+    const v = load<f32>(q);
+    s += v - v;
+  }
+  // NaN lanes compare unequal to themselves.
+  return s === s && f32x4.extract_lane(acc, 0) === f32x4.extract_lane(acc, 0) && f32x4.extract_lane(acc, 1) === f32x4.extract_lane(acc, 1) && f32x4.extract_lane(acc, 2) === f32x4.extract_lane(acc, 2) && f32x4.extract_lane(acc, 3) === f32x4.extract_lane(acc, 3);
+}

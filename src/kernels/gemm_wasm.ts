@@ -35,6 +35,11 @@ interface Exports {
   reluGrad(y: number, g: number, out: number, n: number): void;
   polyPad(x: number, C: number, H: number, W: number, ph: number, pw: number, s: number, Hp: number, Wq: number, plane: number, hp0: number, hp1: number, out: number): void;
   dpackW(w: number, Cout: number, K: number, wp: number): void;
+  dgradW(xq: number, offs: number, K: number, gy: number, Coutp: number, gyPlane: number, gyRow: number, outW: number, rowStep: number, r0: number, r1: number, acc: number): void;
+  dgradWFinish(acc: number, Cout: number, K: number, Kw: number, gw: number, accumulate: number): void;
+  unphase(Y: number, C: number, yPlane: number, Vp: number, u0: number, u1: number, V: number, out: number, H: number, W: number, a: number, b: number, sh: number, sw: number): void;
+  unphase2(Y0: number, Y1: number, C: number, yPlane: number, Vp: number, u0: number, u1: number, out: number, H: number, W: number, a: number, sh: number): void;
+  allFinite(p: number, n: number): number;
   dconv(xq: number, offs: number, K: number, wp: number, Cout: number, bias: number, relu: number, rowStep: number, r0: number, r1: number, outWp: number, y: number, yPlane: number): void;
   wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number): void;
   wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number): void;
@@ -111,6 +116,31 @@ export class WasmGemm {
   /** Implicit-gemm convolution (asm/gemm.ts dconv): float offsets except `offs`' entries and rowStep (bytes); bias < 0: none. */
   dconv(xq: number, offs: number, K: number, wp: number, Cout: number, bias: number, relu: boolean, rowStep: number, r0: number, r1: number, outWp: number, y: number, yPlane: number): void {
     this.#ex.dconv(xq * 4, offs * 4, K, wp * 4, Cout, bias < 0 ? 0 : bias * 4, relu ? 1 : 0, rowStep, r0, r1, outWp, y * 4, yPlane);
+  }
+
+  /** Weight-gradient accumulation (asm/gemm.ts dgradW): float offsets except `offs`' entries and rowStep (bytes). */
+  dgradW(xq: number, offs: number, K: number, gy: number, Coutp: number, gyPlane: number, gyRow: number, outW: number, rowStep: number, r0: number, r1: number, acc: number): void {
+    this.#ex.dgradW(xq * 4, offs * 4, K, gy * 4, Coutp, gyPlane, gyRow, outW, rowStep, r0, r1, acc * 4);
+  }
+
+  /** gw (+)= the lane sums of dgradW's accumulators (float offsets). */
+  dgradWFinish(acc: number, Cout: number, K: number, Kw: number, gw: number, accumulate: boolean): void {
+    this.#ex.dgradWFinish(acc * 4, Cout, K, Kw, gw * 4, accumulate ? 1 : 0);
+  }
+
+  /** One phase of a sub-pixel convolution written back into its image (asm/gemm.ts unphase; float offsets). */
+  unphase(Y: number, C: number, yPlane: number, Vp: number, u0: number, u1: number, V: number, out: number, H: number, W: number, a: number, b: number, sh: number, sw: number): void {
+    this.#ex.unphase(Y * 4, C, yPlane, Vp, u0, u1, V, out * 4, H, W, a, b, sh, sw);
+  }
+
+  /** Both column phases of a stride-2 sub-pixel convolution interleaved back into its image (asm/gemm.ts unphase2; float offsets). */
+  unphase2(Y0: number, Y1: number, C: number, yPlane: number, Vp: number, u0: number, u1: number, out: number, H: number, W: number, a: number, sh: number): void {
+    this.#ex.unphase2(Y0 * 4, Y1 * 4, C, yPlane, Vp, u0, u1, out * 4, H, W, a, sh);
+  }
+
+  /** Whether the n floats at float offset p are all finite. */
+  allFinite(p: number, n: number): boolean {
+    return this.#ex.allFinite(p * 4, n) !== 0;
   }
 
   /** The memory as int32 (valid until the next `alloc`). */

@@ -14,6 +14,7 @@
  * ~1e-6 of the output's scale on unit-variance data at 64 channels; the tests
  * hold it to the oracle's tolerances on every oracle case and random layers.
  */
+import { forwardDirect } from './conv_direct.js';
 import { copyImageRows, type Commit, type ConvDims } from './conv_fwd.js';
 import { wasmGemm } from './gemm.js';
 
@@ -39,6 +40,12 @@ export const wg4Plane = (floats: number): number => Math.ceil(floats / 1024) * 1
 
 /** Floats of transformed input (or products) per chunk: 36 x channels x tiles, ~1 MB. */
 const CHUNK_FLOATS = 1 << 18;
+
+/** Whether rows [ih0, ih1) of every channel plane (C planes of HW floats at xOff) are finite. */
+function rowsFinite(w: NonNullable<typeof wasmGemm>, xOff: number, C: number, HW: number, W: number, ih0: number, ih1: number): boolean {
+  for (let c = 0; c < C; c++) if (!w.allFinite(xOff + c * HW + ih0 * W, (ih1 - ih0) * W)) return false;
+  return true;
+}
 
 /** Output rows [r0, r1) of images [n0, n1); r0 is a multiple of 4 (pieces are whole tile rows). */
 export function winogradForward(
@@ -92,6 +99,12 @@ export function winogradForward(
   for (let n = n0; n < n1; n++) {
     F = w.f32();
     copyImageRows(F, xOff, xd, n, C, g, ih0, ih1);
+    // The transforms spread a non-finite input over its whole 4x4 tile (as NaN): such images take the direct path.
+    if (!rowsFinite(w, xOff, C, HW, W, ih0, ih1)) {
+      forwardDirect(d, xd, wd, bd, out, n, n + 1, r0, r1, null, commit, relu);
+      w.reset(null);
+      return winogradForward(d, xd, wd, bd, out, n + 1, n1, r0, r1, null, commit, relu);
+    }
     for (let tr0 = t0; tr0 < t1; tr0 += rows) {
       const tr1 = Math.min(t1, tr0 + rows);
       const strips = Math.ceil(((tr1 - tr0) * tilesW) / 8);

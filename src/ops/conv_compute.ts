@@ -6,8 +6,9 @@
  */
 import { record } from '../autograd/record.js';
 import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
-import { convPath, convTransposeForwardWasm, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
-import { convBackwardWasm } from '../kernels/conv_bwd.js';
+import { convForwardImages, convPath, convTransposeForwardWasm, getConvPath, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
+import { convBackwardDirect, convBackwardWasm } from '../kernels/conv_bwd.js';
+import { transposedDirect, weightGradDirect } from '../kernels/conv_direct.js';
 import { convForwardAll } from '../kernels/conv_threads.js';
 import { gemm } from '../kernels/gemm.js';
 import { checkNumel, type Shape } from '../tensor/shape.js';
@@ -68,8 +69,10 @@ export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: C
     const gd = gOut.data;
     const gx = x.requiresGrad ? new Float32Array(x.numel()) : null;
     const gw = weight.requiresGrad ? new Float32Array(weight.numel()) : null;
-    if (convPath(dims) !== 'js') {
-      if (gx || gw) convBackwardWasm(dims, xd, wd, gd, gx, gw);
+    const path = convPath(dims);
+    if (path !== 'js') {
+      if (path === 'wasm') convBackwardWasm(dims, xd, wd, gd, gx, gw);
+      else convBackwardDirect(dims, xd, wd, gd, gx, gw, getConvPath() === 'winograd');
       const wgrads: (Tensor | null)[] = [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape)];
       if (bias) wgrads.push(bias.requiresGrad ? new Tensor(biasGrad(gd, N, Cout, L), bias.shape) : null);
       return wgrads;
@@ -129,7 +132,7 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
   const out = new Float32Array(checkNumel(N * Cout * HWout, outShape));
   // Chunks of input rows (the window positions) keep each column matrix cache-sized.
   const rows = chunkRows(Cout * g.kh * g.kw, g.outW, g.outH);
-  const col = new Float32Array(checkNumel(Cout * g.kh * g.kw * rows * g.outW));
+  const colSize = checkNumel(Cout * g.kh * g.kw * rows * g.outW);
   const forChunks = (f: (r0: number, r1: number, Lc: number) => void) => {
     for (let r0 = 0; r0 < g.outH; r0 += rows) {
       const r1 = Math.min(g.outH, r0 + rows);
@@ -137,7 +140,12 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
     }
   };
   const useWasm = wasmConvEnabled();
-  if (useWasm) convTransposeForwardWasm({ N, C: Cin, Cout, G, g }, xd, wd, bias ? bias.data : null, out);
+  const dims: ConvDims = { N, C: Cin, Cout, G, g };
+  // The gemm + col2im driver only when forced (NORMKIT_CONV=wasm); else sub-pixel implicit gemms.
+  const direct = useWasm && getConvPath() !== 'wasm';
+  if (direct) transposedDirect(dims, xd, wd, bias ? bias.data : null, out, 0, N);
+  else if (useWasm) convTransposeForwardWasm(dims, xd, wd, bias ? bias.data : null, out);
+  const col = useWasm ? new Float32Array(0) : new Float32Array(colSize);
   for (let n = 0; n < N && !useWasm; n++) {
     forChunks((r0, r1, Lc) => {
       for (let grp = 0; grp < G; grp++) {
@@ -159,7 +167,18 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
     const gd = gOut.data;
     const gx = x.requiresGrad ? new Float32Array(x.numel()) : null;
     const gw = weight.requiresGrad ? new Float32Array(weight.numel()) : null;
-    const gcol = new Float32Array(col.length);
+    if (direct) {
+      // The adjoint of a transposed convolution is the convolution: gx from the forward
+      // kernels (weights [Cin][Cout/G] read as a convolution's [out][in/G]), gw as a
+      // convolution's weight gradient with the roles of image and positions swapped.
+      const adj: ConvDims = { N, C: Cout, Cout: Cin, G, g };
+      if (gx) convForwardImages(convPath(adj), adj, gd, wd, null, gx, 0, N);
+      if (gw) weightGradDirect(adj, gd, xd, gw);
+      const dgrads: (Tensor | null)[] = [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape)];
+      if (bias) dgrads.push(bias.requiresGrad ? new Tensor(biasGrad(gd, N, Cout, HWout), bias.shape) : null);
+      return dgrads;
+    }
+    const gcol = new Float32Array(colSize);
     for (let n = 0; n < N; n++) {
       forChunks((r0, r1, Lc) => {
         im2col(gd, n * Cout * HWout, Cout, g, gcol, 0, r0, r1);

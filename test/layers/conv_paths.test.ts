@@ -141,7 +141,7 @@ test('conv forward on two threads (images split, rows split) equals one thread o
 // ---- backward: the wasm drivers against the JavaScript ones ----
 
 for (const l of LAYERS) {
-  test(`conv2d gradients on the wasm path match the js path: ${JSON.stringify(l)}`, () => {
+  test(`conv2d gradients on the wasm, direct and winograd paths match the js path: ${JSON.stringify(l)}`, () => {
     manualSeed(11);
     const x = randn(l.x);
     const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
@@ -154,10 +154,71 @@ for (const l of LAYERS) {
         return [xs!.grad!, ws!.grad!, bs!.grad!];
       });
     const ref = grads(SETTINGS[0]!);
-    const got = grads(SETTINGS[2]!);
-    ['grad input', 'grad weight', 'grad bias'].forEach((what, i) => assertClose(got[i]!, ref[i]!.data, 1e-4, 1e-4, what));
+    for (const s of SETTINGS.slice(2)) {
+      const got = grads(s);
+      ['grad input', 'grad weight', 'grad bias'].forEach((what, i) => assertClose(got[i]!, ref[i]!.data, 1e-4, 1e-4, `${s.name}: ${what}`));
+    }
   });
 }
+
+test('winograd leaves a non-finite input to the outputs that see it (the image falls back to the direct path)', () => {
+  manualSeed(15);
+  const x = randn([2, 16, 12, 12]);
+  x.data[16 * 144 + 5 * 12 + 5] = Infinity; // image 1, channel 0, row 5, column 5
+  const w = randn([8, 16, 3, 3]).mul(0.1);
+  const run = (s: PathSetting) => withPath(s, () => noGrad(() => conv2d(x, w, null, { padding: 1 })));
+  const ref = run(SETTINGS[0]!);
+  const got = run(SETTINGS[3]!);
+  for (let i = 0; i < ref.data.length; i++) {
+    const [a, b] = [got.data[i]!, ref.data[i]!];
+    assert.ok(Number.isFinite(b) ? Math.abs(a - b) <= 1e-4 + 1e-4 * Math.abs(b) : Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)), `[${i}] ${a} vs ${b}`);
+  }
+});
+
+// Non-finite inputs: a value no window reads (the stride leaves the last column out) must not reach the weight gradient.
+test('an Inf outside every window leaves the weight gradient finite on every path', () => {
+  manualSeed(12);
+  const x = randn([1, 2, 6, 8]);
+  x.data[7] = Infinity; // row 0, column 7: windows of 3 at stride 2 cover columns 0-6 only
+  const w = randn([5, 2, 3, 3]);
+  for (const s of SETTINGS) {
+    const [ws] = withPath(s, () => {
+      const wg = randn(w.shape).mul(0).add(w).requiresGrad_();
+      conv2d(x, wg, null, { stride: 2 }).sum().backward();
+      return [wg.grad!];
+    });
+    assert.ok(ws!.data.every(Number.isFinite), `${s.name}: ${Array.from(ws!.data).join(', ')}`);
+  }
+});
+
+test('conv_transpose2d forward and gradients on the direct (sub-pixel) path match the js path', async () => {
+  const { convTranspose2d } = await import('../../src/ops/conv.js');
+  for (const l of [
+    { x: [2, 6, 5, 4], cout: 4, k: 3, opts: { stride: 2, padding: 1, outputPadding: 1 } },
+    { x: [1, 4, 3, 3], cout: 6, k: 4, opts: { stride: 2, padding: 1, groups: 2 } },
+    { x: [1, 3, 4, 4], cout: 2, k: 3, opts: { dilation: 2 } },
+    { x: [1, 8, 6, 5], cout: 5, k: 3, opts: { stride: 3, padding: 2, outputPadding: 1 } },
+    { x: [2, 16, 8, 8], cout: 16, k: 3, opts: { stride: 1, padding: 1 } },
+    { x: [1, 4, 5, 5], cout: 3, k: 1, opts: { stride: 2 } },
+    { x: [2, 3, 4, 3], cout: 5, k: 3, opts: { stride: 2, padding: 1 } },
+    { x: [1, 2, 3, 9], cout: 2, k: 5, opts: { stride: [1, 2], padding: [2, 1], outputPadding: [0, 1] } },
+  ]) {
+    manualSeed(14);
+    const x = randn(l.x);
+    const w = randn([l.x[1]!, l.cout / (l.opts.groups ?? 1), l.k, l.k]);
+    const b = randn([l.cout]);
+    const run = (s: PathSetting) =>
+      withPath(s, () => {
+        const [xs, ws, bs] = [x, w, b].map((t) => randn(t.shape).mul(0).add(t).requiresGrad_());
+        const y = convTranspose2d(xs!, ws!, bs!, l.opts);
+        y.backward(y.detach().mul(0.5));
+        return [y, xs!.grad!, ws!.grad!, bs!.grad!];
+      });
+    const ref = run(SETTINGS[0]!);
+    const got = run(SETTINGS[4]!);
+    ['output', 'grad input', 'grad weight', 'grad bias'].forEach((what, i) => assertClose(got[i]!, ref[i]!.data, 1e-4, 1e-4, `${JSON.stringify(l)} ${what}`));
+  }
+});
 
 test('conv_transpose2d forward on the wasm path matches the js path', async () => {
   const { convTranspose2d } = await import('../../src/ops/conv.js');
