@@ -7,10 +7,11 @@
  * JavaScript drivers on the wasm gemm.
  */
 import { chunkRows } from './conv.js';
-import { transposedDirect, weightGradDirect } from './conv_direct.js';
+import { allocStorage } from '../tensor/storage.js';
 import { isPointwise, type ConvDims } from './conv_fwd.js';
+import { convForwardAll, convTransposeAll, convWeightGradAll } from './conv_threads.js';
 import { wasmGemm } from './gemm.js';
-import { winogradApplies, winogradForward, winogradPays } from './winograd.js';
+import { winogradApplies, winogradPays } from './winograd.js';
 
 export function convBackwardWasm(d: ConvDims, xd: Float32Array, wd: Float32Array, gd: Float32Array, gx: Float32Array | null, gw: Float32Array | null): void {
   const w = wasmGemm!;
@@ -66,16 +67,23 @@ export function convBackwardWasm(d: ConvDims, xd: Float32Array, wd: Float32Array
 }
 
 /**
- * The backward on the implicit-gemm kernels (conv_direct.ts): the input
- * gradient is the transposed convolution of gy (sub-pixel dconv), or for 3x3
- * stride-1 layers the Winograd convolution of gy with the flipped, transposed
- * kernel where that pays (or `winograd` is forced); the weight gradient is
- * dgradW over the forward's padded image. Sums run in other orders than the
- * gemm drivers': results agree within rounding, not bit for bit.
+ * The backward on the implicit-gemm kernels, threaded (conv_threads.ts): the
+ * input gradient is the transposed convolution of gy (sub-pixel dconv), or for
+ * 3x3 stride-1 layers the Winograd convolution of gy with the flipped,
+ * transposed kernel where that pays (or `winograd` is forced); the weight
+ * gradient is dgradW over the forward's padded image. Sums run in other
+ * orders than the gemm drivers': results agree within rounding, not bit for bit.
  */
-export function convBackwardDirect(d: ConvDims, xd: Float32Array, wd: Float32Array, gd: Float32Array, gx: Float32Array | null, gw: Float32Array | null, forceWinograd = false): void {
-  if (gx) inputGrad(d, wd, gd, gx, forceWinograd);
-  if (gw) weightGradDirect(d, xd, gd, gw);
+export function convBackwardDirect(
+  d: ConvDims,
+  xd: Float32Array,
+  wd: Float32Array,
+  gd: Float32Array,
+  needX: boolean,
+  needW: boolean,
+  forceWinograd = false,
+): { gx: Float32Array | null; gw: Float32Array | null } {
+  return { gx: needX ? inputGrad(d, wd, gd, forceWinograd) : null, gw: needW ? convWeightGradAll(d, xd, gd) : null };
 }
 
 /** The geometry and sizes of the input gradient as a forward convolution of gy (3x3, stride 1 only). */
@@ -97,14 +105,11 @@ export function flipKernel(wd: Float32Array, Cout: number, C: number): Float32Ar
   return f;
 }
 
-function inputGrad(d: ConvDims, wd: Float32Array, gd: Float32Array, gx: Float32Array, forceWinograd: boolean): void {
+function inputGrad(d: ConvDims, wd: Float32Array, gd: Float32Array, forceWinograd: boolean): Float32Array {
   const { N, C, Cout, G, g } = d;
   if (winogradApplies(d)) {
     const dT = inputGradAsConv(d);
-    if (forceWinograd || winogradPays(dT)) {
-      winogradForward(dT, gd, flipKernel(wd, Cout, C), null, gx, 0, N, 0, g.H, null, null);
-      return;
-    }
+    if (forceWinograd || winogradPays(dT)) return convForwardAll(dT, gd, flipKernel(wd, Cout, C), null, allocStorage, false, 'winograd');
   }
-  transposedDirect({ N, C: Cout, Cout: C, G, g }, gd, wd, null, gx, 0, N);
+  return convTransposeAll({ N, C: Cout, Cout: C, G, g }, gd, wd, null);
 }

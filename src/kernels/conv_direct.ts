@@ -337,10 +337,10 @@ export function transposedDirect(
  * gy[co][pos] * x[ci][pos*s - p + (i, j)*d] as an implicit gemm (dgradW) over
  * the forward's padded, phase-split image: four-lane partial sums per weight,
  * added lane-wise at the end (pairwise: (0 + 1) + (2 + 3)). Output channels
- * [c0, c1) of every group (multiples of 4 but the last), written into gw
- * (Cout x C/G*kh*kw) with `accumulate` adding to what it holds.
+ * [c0, c1) of every group (c0 a multiple of 4), written into gw
+ * (Cout x C/G*kh*kw) once `commit` (if any) agrees.
  */
-export function weightGradDirect(d: ConvDims, xd: Float32Array, gd: Float32Array, gw: Float32Array, c0 = 0, c1 = d.Cout / d.G, key: number | null = null): void {
+export function weightGradDirect(d: ConvDims, xd: Float32Array, gd: Float32Array, gw: Float32Array, c0 = 0, c1 = d.Cout / d.G, key: number | null = null, commit: Commit = null): void {
   const w = wasmGemm!;
   const { N, C, Cout, G, g } = d;
   const Cig = C / G;
@@ -377,6 +377,7 @@ export function weightGradDirect(d: ConvDims, xd: Float32Array, gd: Float32Array
     }
   }
   for (let grp = 0; grp < G; grp++) w.dgradWFinish(accOff + grp * n4 * Kp * 4, c1 - c0, Kp, K, gwOff + grp * (c1 - c0) * K, false);
+  if (commit && !commit(0)) return;
   F = w.f32();
   for (let grp = 0; grp < G; grp++) {
     gw.set(F.subarray(gwOff + grp * (c1 - c0) * K, gwOff + (grp + 1) * (c1 - c0) * K), (grp * Cog + c0) * K);

@@ -112,12 +112,13 @@ export function convForwardImages(
   r1 = d.g.outH,
   key: number | null = null,
   commit: Commit = null,
+  relu = false,
 ): void {
   if (n1 <= n0 || r1 <= r0) return;
-  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit);
-  else if (path === 'direct') forwardDirect(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit);
-  else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit);
-  else forwardJs(d, xd, wd, bd, out, n0, n1, r0, r1);
+  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu);
+  else if (path === 'direct') forwardDirect(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu);
+  else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu);
+  else forwardJs(d, xd, wd, bd, out, n0, n1, r0, r1, relu);
 }
 
 /** Input rows [ih0, ih1) that output rows [r0, r1) read (clipped to the image). */
@@ -140,7 +141,7 @@ export function copyImageRows(F: Float32Array, xOff: number, xd: Float32Array, n
   }
 }
 
-function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, r0: number, r1: number): void {
+function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, r0: number, r1: number, relu: boolean): void {
   const { C, Cout, G, g } = d;
   const Cig = C / G;
   const Cog = Cout / G;
@@ -175,6 +176,16 @@ function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32A
         for (let i = o + r0 * g.outW; i < o + r1 * g.outW; i++) out[i] = out[i]! + b;
       }
     }
+    if (relu) {
+      // max(v, 0) with NaN kept and -0 -> 0, as the ReLU op.
+      for (let c = 0; c < Cout; c++) {
+        const o = (n * Cout + c) * L;
+        for (let i = o + r0 * g.outW; i < o + r1 * g.outW; i++) {
+          const v = out[i]!;
+          out[i] = v <= 0 ? 0 : v;
+        }
+      }
+    }
   }
 }
 
@@ -190,6 +201,7 @@ function forwardWasm(
   r1: number,
   key: number | null,
   commit: Commit,
+  relu: boolean,
 ): void {
   const w = wasmGemm!;
   const { C, Cout, G, g } = d;
@@ -229,7 +241,7 @@ function forwardWasm(
       }
     }
     const len = (r1 - r0) * g.outW;
-    if (bd) w.biasAct(yOff + r0 * g.outW, bOff, Cout, Cout, len, L, false);
+    if (bd || relu) w.biasAct(yOff + r0 * g.outW, bd ? bOff : -1, Cout, Cout, len, L, relu);
     F = w.f32();
     if (commit && !commit(n)) continue;
     if (whole) out.set(F.subarray(yOff, yOff + Cout * L), n * Cout * L);

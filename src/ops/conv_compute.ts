@@ -6,10 +6,9 @@
  */
 import { record } from '../autograd/record.js';
 import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
-import { convForwardImages, convPath, convTransposeForwardWasm, getConvPath, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
+import { convPath, convTransposeForwardWasm, getConvPath, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
 import { convBackwardDirect, convBackwardWasm } from '../kernels/conv_bwd.js';
-import { transposedDirect, weightGradDirect } from '../kernels/conv_direct.js';
-import { convForwardAll } from '../kernels/conv_threads.js';
+import { convForwardAll, convTransposeAll, convWeightGradAll } from '../kernels/conv_threads.js';
 import { gemm } from '../kernels/gemm.js';
 import { checkNumel, type Shape } from '../tensor/shape.js';
 import { allocStorage } from '../tensor/storage.js';
@@ -67,12 +66,17 @@ export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: C
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(result, inputs, 'conv', (gOut) => {
     const gd = gOut.data;
+    const path = convPath(dims);
+    if (path === 'direct' || path === 'winograd') {
+      const r = convBackwardDirect(dims, xd, wd, gd, x.requiresGrad, weight.requiresGrad, getConvPath() === 'winograd');
+      const dgrads: (Tensor | null)[] = [r.gx && new Tensor(r.gx, x.shape), r.gw && new Tensor(r.gw, weight.shape)];
+      if (bias) dgrads.push(bias.requiresGrad ? new Tensor(biasGrad(gd, N, Cout, L), bias.shape) : null);
+      return dgrads;
+    }
     const gx = x.requiresGrad ? new Float32Array(x.numel()) : null;
     const gw = weight.requiresGrad ? new Float32Array(weight.numel()) : null;
-    const path = convPath(dims);
-    if (path !== 'js') {
-      if (path === 'wasm') convBackwardWasm(dims, xd, wd, gd, gx, gw);
-      else convBackwardDirect(dims, xd, wd, gd, gx, gw, getConvPath() === 'winograd');
+    if (path === 'wasm') {
+      convBackwardWasm(dims, xd, wd, gd, gx, gw);
       const wgrads: (Tensor | null)[] = [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape)];
       if (bias) wgrads.push(bias.requiresGrad ? new Tensor(biasGrad(gd, N, Cout, L), bias.shape) : null);
       return wgrads;
@@ -129,7 +133,7 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
   const HWout = g.H * g.W;
   const xd = x.data;
   const wd = weight.data;
-  const out = new Float32Array(checkNumel(N * Cout * HWout, outShape));
+  checkNumel(N * Cout * HWout, outShape);
   // Chunks of input rows (the window positions) keep each column matrix cache-sized.
   const rows = chunkRows(Cout * g.kh * g.kw, g.outW, g.outH);
   const colSize = checkNumel(Cout * g.kh * g.kw * rows * g.outW);
@@ -143,8 +147,8 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
   const dims: ConvDims = { N, C: Cin, Cout, G, g };
   // The gemm + col2im driver only when forced (NORMKIT_CONV=wasm); else sub-pixel implicit gemms.
   const direct = useWasm && getConvPath() !== 'wasm';
-  if (direct) transposedDirect(dims, xd, wd, bias ? bias.data : null, out, 0, N);
-  else if (useWasm) convTransposeForwardWasm(dims, xd, wd, bias ? bias.data : null, out);
+  const out = direct ? convTransposeAll(dims, xd, wd, bias ? bias.data : null) : new Float32Array(N * Cout * HWout);
+  if (!direct && useWasm) convTransposeForwardWasm(dims, xd, wd, bias ? bias.data : null, out);
   const col = useWasm ? new Float32Array(0) : new Float32Array(colSize);
   for (let n = 0; n < N && !useWasm; n++) {
     forChunks((r0, r1, Lc) => {
@@ -165,19 +169,19 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(result, inputs, 'conv_transpose', (gOut) => {
     const gd = gOut.data;
-    const gx = x.requiresGrad ? new Float32Array(x.numel()) : null;
-    const gw = weight.requiresGrad ? new Float32Array(weight.numel()) : null;
     if (direct) {
       // The adjoint of a transposed convolution is the convolution: gx from the forward
       // kernels (weights [Cin][Cout/G] read as a convolution's [out][in/G]), gw as a
       // convolution's weight gradient with the roles of image and positions swapped.
       const adj: ConvDims = { N, C: Cout, Cout: Cin, G, g };
-      if (gx) convForwardImages(convPath(adj), adj, gd, wd, null, gx, 0, N);
-      if (gw) weightGradDirect(adj, gd, xd, gw);
+      const gx = x.requiresGrad ? convForwardAll(adj, gd, wd, null, allocStorage) : null;
+      const gw = weight.requiresGrad ? convWeightGradAll(adj, gd, xd) : null;
       const dgrads: (Tensor | null)[] = [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape)];
       if (bias) dgrads.push(bias.requiresGrad ? new Tensor(biasGrad(gd, N, Cout, HWout), bias.shape) : null);
       return dgrads;
     }
+    const gx = x.requiresGrad ? new Float32Array(x.numel()) : null;
+    const gw = weight.requiresGrad ? new Float32Array(weight.numel()) : null;
     const gcol = new Float32Array(colSize);
     for (let n = 0; n < N; n++) {
       forChunks((r0, r1, Lc) => {

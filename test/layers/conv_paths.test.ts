@@ -116,12 +116,20 @@ test('conv forward on two threads (images split, rows split) equals one thread o
         const x = randn(l.x);
         const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
         const b = randn([l.cout]);
-        const two = withPath(s, () => noGrad(() => conv2d(x, w, b, l.opts)));
+        // Forward, and both gradients (the backward kernels thread as well).
+        const run = () =>
+          withPath(s, () => {
+            const [xs, ws, bs] = [x, w, b].map((t) => randn(t.shape).mul(0).add(t).requiresGrad_());
+            const y = conv2d(xs!, ws!, bs!, l.opts);
+            y.backward(y.detach().mul(0.5));
+            return [y.data, xs!.grad!.data, ws!.grad!.data, bs!.grad!.data];
+          });
+        const two = run();
         be.setNumThreads(1);
-        const one = withPath(s, () => noGrad(() => conv2d(x, w, b, l.opts)));
+        const one = run();
         be.setNumThreads(2);
         assert.ok(await be.warmNormThreads());
-        assert.deepEqual(two.data, one.data, `${s.name} ${JSON.stringify(l)}`);
+        ['output', 'grad input', 'grad weight', 'grad bias'].forEach((what, i) => assert.deepEqual(two[i], one[i], `${s.name} ${JSON.stringify(l)} ${what}`));
       }
       const failures = withPath(s, () =>
         convCases.flatMap((c) => {
@@ -130,6 +138,26 @@ test('conv forward on two threads (images split, rows split) equals one thread o
         }),
       );
       assert.deepEqual(failures, [], `oracle on ${s.name}, two threads`);
+    }
+    // Transposed convolution forward and backward (rows and channel pieces).
+    const { convTranspose2d } = await import('../../src/ops/conv.js');
+    for (const l of [{ x: [2, 12, 9, 7], cout: 10, k: 3, opts: { stride: 2, padding: 1, outputPadding: 1 } }, { x: [1, 16, 12, 12], cout: 8, k: 3, opts: { padding: 1 } }]) {
+      manualSeed(6);
+      const x = randn(l.x);
+      const w = randn([l.x[1]!, l.cout, l.k, l.k]).mul(0.2);
+      const b = randn([l.cout]);
+      const run = () => {
+        const [xs, ws, bs] = [x, w, b].map((t) => randn(t.shape).mul(0).add(t).requiresGrad_());
+        const y = convTranspose2d(xs!, ws!, bs!, l.opts);
+        y.backward(y.detach().mul(0.5));
+        return [y.data, xs!.grad!.data, ws!.grad!.data, bs!.grad!.data];
+      };
+      const two = run();
+      be.setNumThreads(1);
+      const one = run();
+      be.setNumThreads(2);
+      assert.ok(await be.warmNormThreads());
+      ['output', 'grad input', 'grad weight', 'grad bias'].forEach((what, i) => assert.deepEqual(two[i], one[i], `conv_transpose2d ${JSON.stringify(l)} ${what}`));
     }
     assert.ok(be.normBackendInfo().threadedCalls > runsBefore, 'the workers took part');
   } finally {
