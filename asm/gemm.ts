@@ -552,11 +552,26 @@ export function wg4Weight(w: usize, Cout: i32, Cin: i32, U: usize, tmp: usize): 
   store<f32>(out + 5 * stride, (d5 - <f32>2 * d3) + (d1 + <f32>1.5 * (d4 - d2)));
 }
 
+/** wg4b on four tiles at once (one per lane), the same operations in the same order. */
+@inline function wg4bv(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, out: usize, stride: usize): void {
+  const h = f32x4.splat(0.5), two = f32x4.splat(2), onehalf = f32x4.splat(1.5), twohalf = f32x4.splat(2.5);
+  v128.store(out, f32x4.add(f32x4.sub(d0, f32x4.mul(two, d2)), f32x4.add(d4, f32x4.mul(onehalf, f32x4.sub(d3, d1)))));
+  v128.store(out + stride, f32x4.add(f32x4.sub(d4, d1), f32x4.add(f32x4.mul(h, d2), f32x4.mul(twohalf, d3))));
+  v128.store(out + 2 * stride, f32x4.sub(f32x4.add(d4, d1), f32x4.sub(f32x4.mul(twohalf, d2), f32x4.mul(h, d3))));
+  v128.store(out + 3 * stride, f32x4.add(f32x4.sub(d4, d2), f32x4.mul(two, f32x4.sub(d3, d1))));
+  v128.store(out + 4 * stride, f32x4.add(f32x4.sub(d4, d2), f32x4.mul(h, f32x4.sub(d1, d3))));
+  v128.store(out + 5 * stride, f32x4.add(f32x4.sub(d5, f32x4.mul(two, d3)), f32x4.add(d1, f32x4.mul(onehalf, f32x4.sub(d4, d2)))));
+}
+
 /**
  * V[e][t / 8][c][t % 8] = (B^T d B)[e] for the 6x6 input tile d (rows from
  * 4 tr - ph, columns from 4 tc - pw; zeros outside the image) of each tile
  * t = (tr - tr0) * tilesW + tc of tile rows [tr0, tr1); tiles past the last in
- * its strip of 8 are zero. `tmp` holds 36 floats.
+ * its strip of 8 are zero. Each row of d is transformed first (d B), then
+ * each column: four horizontally adjacent tiles at once in f32x4 lanes where
+ * tilesW is a multiple of 4 and their 6 x 18 patch lies inside the image
+ * (the loads may read two floats past it), one by one otherwise, with the
+ * same operations. `tmp` holds 144 floats (16-byte aligned).
  */
 export function wg4Input(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, tilesW: i32, tr0: i32, tr1: i32, V: usize, tmp: usize): void {
   const T = (tr1 - tr0) * tilesW;
@@ -569,33 +584,54 @@ export function wg4Input(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, til
       for (let c = 0; c < C; c++) memory.fill(V + <usize>e * eStride + <usize>((((strips - 1) * C + c) * 8 + tail) * 4), 0, <usize>((8 - tail) * 4));
     }
   }
-  const rs = <usize>(W * 4);
+  const quads = (tilesW & 3) === 0;
   for (let c = 0; c < C; c++) {
     const xp = x + <usize>(c * H * W * 4);
     let t = 0;
     for (let tr = tr0; tr < tr1; tr++) {
       const r0 = tr * 4 - ph;
-      for (let tc = 0; tc < tilesW; tc++, t++) {
+      const rowsIn = r0 >= 0 && r0 + 5 < H;
+      for (let tc = 0; tc < tilesW; ) {
         const c0 = tc * 4 - pw;
-        // s = B^T d, column by column, into tmp (s[k][col] at tmp + (k*6 + col)*4).
-        if (r0 >= 0 && r0 + 5 < H && c0 >= 0 && c0 + 5 < W) {
-          const p = xp + <usize>((r0 * W + c0) * 4);
-          for (let col = 0; col < 6; col++) {
-            const q = p + <usize>(col * 4);
-            wg4b(load<f32>(q), load<f32>(q + rs), load<f32>(q + 2 * rs), load<f32>(q + 3 * rs), load<f32>(q + 4 * rs), load<f32>(q + 5 * rs), tmp + <usize>(col * 4), 24);
-          }
-        } else {
-          for (let col = 0; col < 6; col++) {
-            const cc = c0 + col;
-            wg4b(px(xp, H, W, r0, cc), px(xp, H, W, r0 + 1, cc), px(xp, H, W, r0 + 2, cc), px(xp, H, W, r0 + 3, cc), px(xp, H, W, r0 + 4, cc), px(xp, H, W, r0 + 5, cc), tmp + <usize>(col * 4), 24);
-          }
-        }
-        // v = s B: row k of v = B^T applied to row k of s.
         const dst = V + <usize>((((t >> 3) * C + c) * 8 + (t & 7)) * 4);
-        for (let k = 0; k < 6; k++) {
-          const s = tmp + <usize>(k * 24);
-          wg4b(load<f32>(s), load<f32>(s, 4), load<f32>(s, 8), load<f32>(s, 12), load<f32>(s, 16), load<f32>(s, 20), dst + <usize>(k * 6) * eStride, eStride);
+        if (quads && rowsIn && c0 >= 0 && c0 + 17 < W) {
+          for (let r = 0; r < 6; r++) {
+            const p = xp + <usize>(((r0 + r) * W + c0) * 4);
+            const A0 = v128.load(p), A1 = v128.load(p, 16), A2 = v128.load(p, 32), A3 = v128.load(p, 48), A4 = v128.load(p, 64);
+            const t0 = v128.shuffle<f32>(A0, A1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(A2, A3, 0, 4, 1, 5);
+            const t2 = v128.shuffle<f32>(A0, A1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(A2, A3, 2, 6, 3, 7);
+            const u0 = v128.shuffle<f32>(A1, A2, 0, 4, 1, 5), u1 = v128.shuffle<f32>(A3, A4, 0, 4, 1, 5);
+            wg4bv(
+              v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7),
+              v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), v128.shuffle<f32>(t2, t3, 2, 3, 6, 7),
+              v128.shuffle<f32>(u0, u1, 0, 1, 4, 5), v128.shuffle<f32>(u0, u1, 2, 3, 6, 7),
+              tmp + <usize>(r * 96), 16,
+            );
+          }
+          for (let l = 0; l < 6; l++) {
+            const q = tmp + <usize>(l * 16);
+            wg4bv(v128.load(q), v128.load(q, 96), v128.load(q, 192), v128.load(q, 288), v128.load(q, 384), v128.load(q, 480), dst + <usize>l * eStride, 6 * eStride);
+          }
+          tc += 4;
+          t += 4;
+          continue;
         }
+        // One tile: e = d B row by row (e[r][l] at tmp + (r*6 + l)*4), then B^T e column by column.
+        for (let r = 0; r < 6; r++) {
+          const rr = r0 + r;
+          if (rowsIn && c0 >= 0 && c0 + 5 < W) {
+            const p = xp + <usize>((rr * W + c0) * 4);
+            wg4b(load<f32>(p), load<f32>(p, 4), load<f32>(p, 8), load<f32>(p, 12), load<f32>(p, 16), load<f32>(p, 20), tmp + <usize>(r * 24), 4);
+          } else {
+            wg4b(px(xp, H, W, rr, c0), px(xp, H, W, rr, c0 + 1), px(xp, H, W, rr, c0 + 2), px(xp, H, W, rr, c0 + 3), px(xp, H, W, rr, c0 + 4), px(xp, H, W, rr, c0 + 5), tmp + <usize>(r * 24), 4);
+          }
+        }
+        for (let l = 0; l < 6; l++) {
+          const q = tmp + <usize>(l * 4);
+          wg4b(load<f32>(q), load<f32>(q, 24), load<f32>(q, 48), load<f32>(q, 72), load<f32>(q, 96), load<f32>(q, 120), dst + <usize>l * eStride, 6 * eStride);
+        }
+        tc++;
+        t++;
       }
     }
   }
@@ -645,27 +681,73 @@ export function wg4Gemm(U: usize, V: usize, M: usize, Coutp: i32, C: i32, strips
 }
 
 /** A^T applied to 6 values: 4 results. */
-@inline function wg4a0(m0: f32, m1: f32, m2: f32, m3: f32, m4: f32): f32 { return m0 + (m1 + m2) + (m3 + m4); }
+@inline function wg4a0(m0: f32, m1: f32, m2: f32, m3: f32, m4: f32): f32 { return (m0 + (m1 + m2)) + (m3 + m4); }
 @inline function wg4a1(m1: f32, m2: f32, m3: f32, m4: f32): f32 { return (m1 - m2) + (<f32>0.5 * m3 - <f32>2 * m4); }
 @inline function wg4a2(m1: f32, m2: f32, m3: f32, m4: f32): f32 { return (m1 + m2) + (<f32>0.25 * m3 + <f32>4 * m4); }
 @inline function wg4a3(m1: f32, m2: f32, m3: f32, m4: f32, m5: f32): f32 { return (m1 - m2) + (<f32>0.125 * m3 - <f32>8 * m4) + m5; }
 
+/** A^T on four tiles at once: the same operations as wg4a0..3, lane-wise. */
+@inline function wg4av(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, out: usize, stride: usize): void {
+  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
+  v128.store(out, f32x4.add(f32x4.add(m0, s12), f32x4.add(m3, m4)));
+  v128.store(out + stride, f32x4.add(d12, f32x4.sub(f32x4.mul(f32x4.splat(0.5), m3), f32x4.mul(f32x4.splat(2), m4))));
+  v128.store(out + 2 * stride, f32x4.add(s12, f32x4.add(f32x4.mul(f32x4.splat(0.25), m3), f32x4.mul(f32x4.splat(4), m4))));
+  v128.store(out + 3 * stride, f32x4.add(f32x4.add(d12, f32x4.sub(f32x4.mul(f32x4.splat(0.125), m3), f32x4.mul(f32x4.splat(8), m4))), m5));
+}
+
+/** + bias, max 0 when relu, on one vector. */
+@inline function biasRelu(v: v128, b: v128, relu: bool): v128 {
+  v = f32x4.add(v, b);
+  return relu ? f32x4.max(v, f32x4.splat(0)) : v;
+}
+
 /**
  * y[co] for tile rows [tr0, tr1) = A^T m A (+ bias, then max 0 when relu)
  * from M[e][co][t] (rows of Tp floats); outputs past outH / outW are dropped.
- * `tmp` holds 24 floats.
+ * Four horizontally adjacent tiles at once in f32x4 lanes (transposed back
+ * into rows for the stores) where tilesW is a multiple of 4 and their 4 x 16
+ * outputs are all inside, one by one otherwise, with the same operations.
+ * `tmp` holds 96 floats (16-byte aligned).
  */
 export function wg4Output(M: usize, Cout: i32, Coutp: i32, Tp: i32, tilesW: i32, tr0: i32, tr1: i32, y: usize, outH: i32, outW: i32, bias: usize, relu: bool, tmp: usize): void {
   const eStride = <usize>(wg4Plane(Coutp * Tp) * 4);
+  const quads = (tilesW & 3) === 0;
   for (let co = 0; co < Cout; co++) {
     const bv: f32 = bias !== 0 ? load<f32>(bias + <usize>(co * 4)) : 0;
+    const bvv = f32x4.splat(bv);
     const yp = y + <usize>(co * outH * outW * 4);
     let t = 0;
     for (let tr = tr0; tr < tr1; tr++) {
       const r = tr * 4;
       const rows = min(4, outH - r);
-      for (let tc = 0; tc < tilesW; tc++, t++) {
+      for (let tc = 0; tc < tilesW; ) {
         const mp = M + <usize>((co * Tp + t) * 4);
+        const c = tc * 4;
+        if (quads && rows === 4 && c + 16 <= outW) {
+          // q = A^T m (4 x 6 vectors at tmp + (i*6 + col)*16), then y = q A row by row.
+          for (let col = 0; col < 6; col++) {
+            const o = mp + <usize>col * eStride;
+            wg4av(v128.load(o), v128.load(o + 6 * eStride), v128.load(o + 12 * eStride), v128.load(o + 18 * eStride), v128.load(o + 24 * eStride), v128.load(o + 30 * eStride), tmp + <usize>(col * 16), 96);
+          }
+          for (let i = 0; i < 4; i++) {
+            const q = tmp + <usize>(i * 96);
+            const yq = tmp + 384;
+            wg4av(v128.load(q), v128.load(q, 16), v128.load(q, 32), v128.load(q, 48), v128.load(q, 64), v128.load(q, 80), yq, 16);
+            const y0 = biasRelu(v128.load(yq), bvv, relu), y1 = biasRelu(v128.load(yq, 16), bvv, relu);
+            const y2 = biasRelu(v128.load(yq, 32), bvv, relu), y3 = biasRelu(v128.load(yq, 48), bvv, relu);
+            // Lanes are tiles: transpose so each tile's row of 4 is one vector.
+            const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5), a1 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
+            const a2 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7), a3 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+            const p = yp + <usize>(((r + i) * outW + c) * 4);
+            v128.store(p, v128.shuffle<f32>(a0, a1, 0, 1, 4, 5));
+            v128.store(p, v128.shuffle<f32>(a0, a1, 2, 3, 6, 7), 16);
+            v128.store(p, v128.shuffle<f32>(a2, a3, 0, 1, 4, 5), 32);
+            v128.store(p, v128.shuffle<f32>(a2, a3, 2, 3, 6, 7), 48);
+          }
+          tc += 4;
+          t += 4;
+          continue;
+        }
         // q = A^T m (4 x 6), column by column: q[i][col] at tmp + (i*6 + col)*4.
         for (let col = 0; col < 6; col++) {
           const o = mp + <usize>col * eStride;
@@ -677,7 +759,6 @@ export function wg4Output(M: usize, Cout: i32, Coutp: i32, Tp: i32, tilesW: i32,
           store<f32>(q, wg4a2(m1, m2, m3, m4), 48);
           store<f32>(q, wg4a3(m1, m2, m3, m4, m5), 72);
         }
-        const c = tc * 4;
         const cols = min(4, outW - c);
         for (let i = 0; i < rows; i++) {
           const q = tmp + <usize>(i * 24);
@@ -698,6 +779,8 @@ export function wg4Output(M: usize, Cout: i32, Coutp: i32, Tp: i32, tilesW: i32,
             if (cols > 2) store<f32>(p, v2, 8);
           }
         }
+        tc++;
+        t++;
       }
     }
   }

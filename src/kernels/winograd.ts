@@ -82,7 +82,7 @@ export function winogradForward(
   w.reset(key);
   const wOff = w.alloc(wd.length);
   const uOff = w.alloc(36 * wg4Plane(Coutp * C));
-  const tmp = w.alloc(128);
+  const tmp = w.alloc(160);
   const bOff = bd ? w.alloc(Cout) : -1;
   const xOff = w.alloc(C * HW);
   const vOff = w.alloc(36 * wg4Plane(C * Tmax));
