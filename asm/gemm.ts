@@ -935,3 +935,13 @@ export function allFinite(p: usize, n: i32): bool {
   // NaN lanes compare unequal to themselves.
   return s === s && f32x4.extract_lane(acc, 0) === f32x4.extract_lane(acc, 0) && f32x4.extract_lane(acc, 1) === f32x4.extract_lane(acc, 1) && f32x4.extract_lane(acc, 2) === f32x4.extract_lane(acc, 2) && f32x4.extract_lane(acc, 3) === f32x4.extract_lane(acc, 3);
 }
+
+/** dst[p][r][0:cols] = src[p][r][0:cols] for `planes` planes of `rows` rows (src contiguous; dst rows dstRow floats apart, planes dstPlane apart; the rest of dst untouched). */
+export function spreadRows(src: usize, planes: i32, rows: i32, cols: i32, dstRow: i32, dstPlane: i32, dst: usize): void {
+  const len = <usize>(cols * 4);
+  for (let p = 0; p < planes; p++) {
+    let s = src + <usize>(p * rows * cols * 4);
+    let d = dst + <usize>(p * dstPlane * 4);
+    for (let r = 0; r < rows; r++, s += len, d += <usize>(dstRow * 4)) memory.copy(d, s, len);
+  }
+}

@@ -39,6 +39,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 import '../src/ops/methods.js';
 import type { Module } from '../src/nn/module.js';
 import { buildModel, ortRunner } from './onnx.js';
+import { cpuMHz, measuredMHz } from './clock.js';
 
 const PYTHON = '/usr/bin/python3';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -167,23 +168,33 @@ function profileTraining(quick: boolean): void {
   const opt = new Adam(net.parameters(), { lr: 1e-3 });
   const acc = new Map<string, number>();
   const add = (k: string, ms: number): void => void acc.set(k, (acc.get(k) ?? 0) + ms);
-  let start = 0;
+  // Exclusive time per module type: a stack of (start, time spent in children).
+  const stack: [number, number][] = [];
   for (const [, m] of net.namedModules()) {
-    if (m.children().length) continue;
-    m.registerForwardPreHook(() => void (start = performance.now()));
-    m.registerForwardHook(() => add(`fwd ${m.typeName}`, performance.now() - start));
+    m.registerForwardPreHook(() => void stack.push([performance.now(), 0]));
+    m.registerForwardHook(() => {
+      const [t0, inner] = stack.pop()!;
+      const total = performance.now() - t0;
+      add(`fwd ${m.typeName}`, total - inner);
+      if (stack.length) stack[stack.length - 1]![1] += total;
+    });
   }
   const runs: Map<string, number>[] = [];
   for (let r = 0; r < (quick ? 7 : 21); r++) {
     acc.clear();
     const t0 = performance.now();
     opt.zeroGrad(true);
-    const loss = mseLoss(net.call(xs), target);
+    const tz = performance.now();
+    const y = net.call(xs);
+    const ty = performance.now();
+    const loss = mseLoss(y, target);
     const t1 = performance.now();
+    add('zeroGrad', tz - t0);
+    add('fwd mseLoss', t1 - ty);
     const seen = new Set<unknown>();
-    const stack: Tensor[] = [loss];
-    while (stack.length) {
-      const t = stack.pop()!;
+    const todo: Tensor[] = [loss];
+    while (todo.length) {
+      const t = todo.pop()!;
       const node = t.gradNode;
       if (!node || seen.has(node)) continue;
       seen.add(node);
@@ -194,7 +205,7 @@ function profileTraining(quick: boolean): void {
         add(`bwd ${node.name}`, performance.now() - b0);
         return out;
       };
-      stack.push(...node.inputs);
+      todo.push(...node.inputs);
     }
     const t2 = performance.now();
     loss.backward();
@@ -263,39 +274,6 @@ function exportFixtures(): void {
   const r = spawnSync(PYTHON, [TORCH_SCRIPT, '--export', RESNET_SPEC, RESNET_WEIGHTS, RESNET_ONNX, ...RESNET_SHAPE.map(String)], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`export failed: ${r.stderr.slice(-3000)}`);
   console.error(`wrote ${RESNET_WEIGHTS}, ${STYLE_WEIGHTS}, ${RESNET_ONNX}`);
-}
-
-/**
- * The clock actually running, estimated from a chain of dependent int32 adds
- * and xors (1 cycle each) timed by CPU time: /proc/cpuinfo shows the nominal
- * clock, not the boost clock a busy core runs at.
- */
-function measuredMHz(): number {
-  const chain = (n: number, a: number, b: number): number => {
-    let x = a | 0;
-    for (let i = 0; i < n; i++) {
-      x = ((x + b) | 0) ^ a;
-      x = ((x + b) | 0) ^ a;
-      x = ((x + b) | 0) ^ a;
-      x = ((x + b) | 0) ^ a;
-    }
-    return x;
-  };
-  chain(1e6, 3, 5);
-  const rates: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    const n = 2e7;
-    const c0 = process.cpuUsage();
-    if (chain(n, r, 7) === 0.5) console.log('');
-    const c = process.cpuUsage(c0);
-    rates.push((8 * n) / ((c.user + c.system) / 1e6) / 1e6);
-  }
-  return Math.max(...rates);
-}
-
-function cpuMHz(): number {
-  const m = /cpu MHz\s*:\s*([\d.]+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-  return m ? Number(m[1]) : cpus()[0]?.speed ?? 0;
 }
 
 async function main(): Promise<number> {

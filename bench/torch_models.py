@@ -91,12 +91,32 @@ def task_runner(t):
 
         return run, run().reshape(1)
     if t["kind"] == "conv":
+        # conv2d, or conv_transpose2d (t["transposed"]); forward only, or forward and
+        # backward of sum(y * gy) (t["backward"]); the result is the forward's output.
         w = load_f32(t["w"], t["wShape"])
-        b = load_f32(t["b"], [t["wShape"][0]])
+        transposed = t.get("transposed", False)
+        b = load_f32(t["b"], [t["wShape"][1] if transposed else t["wShape"][0]])
+
+        def fwd(x, w, b):
+            if transposed:
+                return F.conv_transpose2d(x, w, b, stride=t["stride"], padding=t["pad"], output_padding=t.get("outputPadding", 0))
+            return F.conv2d(x, w, b, stride=t["stride"], padding=t["pad"])
+
+        if t.get("backward", False):
+            xg, wg, bg = (v.clone().requires_grad_() for v in (x, w, b))
+            gy = load_f32(t["gy"], t["gyShape"])
+
+            def run():
+                xg.grad = wg.grad = bg.grad = None
+                y = fwd(xg, wg, bg)
+                y.backward(gy)
+                return y
+
+            return run, run()
 
         def run():
             with torch.no_grad():
-                return F.conv2d(x, w, b, stride=t["stride"], padding=t["pad"])
+                return fwd(x, w, b)
 
         return run, run()
     raise ValueError(t["kind"])

@@ -336,8 +336,13 @@ export function transposedDirect(
  * The weight gradient gw[co][ci][i][j] = sum over images and positions of
  * gy[co][pos] * x[ci][pos*s - p + (i, j)*d] as an implicit gemm (dgradW) over
  * the forward's padded, phase-split image: four-lane partial sums per weight,
- * added lane-wise at the end (pairwise: (0 + 1) + (2 + 3)). Output channels
- * [c0, c1) of every group (c0 a multiple of 4), written into gw
+ * added lane-wise at the end (pairwise: (0 + 1) + (2 + 3)). With stride 1
+ * down the rows and a finite image, the positions run as one flat range over
+ * whole padded rows (gy spread to the padded row length, zeros in the extra
+ * columns, whose products with finite values are zero): one long loop
+ * instead of a short one per row. Otherwise row by row, never past a row's
+ * last output (a non-finite value no window reads cannot reach gw). Output
+ * channels [c0, c1) of every group (c0 a multiple of 4), written into gw
  * (Cout x C/G*kh*kw) once `commit` (if any) agrees.
  */
 export function weightGradDirect(d: ConvDims, xd: Float32Array, gd: Float32Array, gw: Float32Array, c0 = 0, c1 = d.Cout / d.G, key: number | null = null, commit: Commit = null): void {
@@ -353,27 +358,41 @@ export function weightGradDirect(d: ConvDims, xd: Float32Array, gd: Float32Array
   const L = outH * outW;
   const n4 = Math.ceil((c1 - c0) / 4) * 4;
   const groupIn = Cig * s * lay.plane;
+  const canFlat = g.sh === 1;
+  const P = outH * Wq;
   w.reset(key);
   const offOff = w.alloc(Kp);
   const accOff = w.alloc(G * n4 * Kp * 4);
   const gwOff = w.alloc(G * (c1 - c0) * K);
   const xOff = w.alloc(C * H * W);
-  const xqOff = w.alloc(G * groupIn + 8);
+  // A padded row of slack: the flat range's last positions read up to a row past the last plane.
+  const xqOff = w.alloc(G * groupIn + Wq + 8);
   // Three planes of slack: the last group's 4-channel block may run past Cout (its sums are dropped).
   const gOff = w.alloc((Cout + 3) * L);
+  const gqOff = canFlat ? w.alloc((Cout + 3) * P) : -1;
   let F = w.f32();
   const I = w.i32();
   I.set(lay.offs, offOff);
   if (Kp > K) I[offOff + K] = lay.offs[K - 1]!;
   F.fill(0, accOff, accOff + G * n4 * Kp * 4);
   F.fill(0, gOff + Cout * L, gOff + (Cout + 3) * L);
+  // Zeros in the planes' gaps and the slack (read by the flat range), and in gy's extra columns.
+  if (canFlat) {
+    F.fill(0, xqOff, xqOff + G * groupIn + Wq + 8);
+    F.fill(0, gqOff, gqOff + (Cout + 3) * P);
+  }
   for (let n = 0; n < N; n++) {
     F = w.f32();
     F.set(xd.subarray(n * C * H * W, (n + 1) * C * H * W), xOff);
     F.set(gd.subarray(n * Cout * L, (n + 1) * Cout * L), gOff);
     w.polyPad(xOff, C, H, W, g.ph, g.pw, s, Hp, Wq, lay.plane, 0, Hp, xqOff);
+    const flat = canFlat && w.allFinite(xOff, C * H * W);
+    if (flat) w.spreadRows(gOff, Cout, outH, outW, Wq, P, gqOff);
     for (let grp = 0; grp < G; grp++) {
-      w.dgradW(xqOff + grp * groupIn, offOff, Kp, gOff + (grp * Cog + c0) * L, n4, L, outW, outW, lay.rowStep, 0, outH, accOff + grp * n4 * Kp * 4);
+      const acc = accOff + grp * n4 * Kp * 4;
+      const xg = xqOff + grp * groupIn;
+      if (flat) w.dgradW(xg, offOff, Kp, gqOff + (grp * Cog + c0) * P, n4, P, 0, P, 0, 0, 1, acc);
+      else w.dgradW(xg, offOff, Kp, gOff + (grp * Cog + c0) * L, n4, L, outW, outW, lay.rowStep, 0, outH, acc);
     }
   }
   for (let grp = 0; grp < G; grp++) w.dgradWFinish(accOff + grp * n4 * Kp * 4, c1 - c0, Kp, K, gwOff + grp * (c1 - c0) * K, false);

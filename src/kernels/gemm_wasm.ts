@@ -40,6 +40,7 @@ interface Exports {
   unphase(Y: number, C: number, yPlane: number, Vp: number, u0: number, u1: number, V: number, out: number, H: number, W: number, a: number, b: number, sh: number, sw: number): void;
   unphase2(Y0: number, Y1: number, C: number, yPlane: number, Vp: number, u0: number, u1: number, out: number, H: number, W: number, a: number, sh: number): void;
   allFinite(p: number, n: number): number;
+  spreadRows(src: number, planes: number, rows: number, cols: number, dstRow: number, dstPlane: number, dst: number): void;
   dconv(xq: number, offs: number, K: number, wp: number, Cout: number, bias: number, relu: number, rowStep: number, r0: number, r1: number, outWp: number, y: number, yPlane: number): void;
   wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number): void;
   wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number): void;
@@ -141,6 +142,11 @@ export class WasmGemm {
   /** Whether the n floats at float offset p are all finite. */
   allFinite(p: number, n: number): boolean {
     return this.#ex.allFinite(p * 4, n) !== 0;
+  }
+
+  /** Rows of `planes` contiguous planes copied to a wider row and plane stride (asm/gemm.ts spreadRows; float offsets). */
+  spreadRows(src: number, planes: number, rows: number, cols: number, dstRow: number, dstPlane: number, dst: number): void {
+    this.#ex.spreadRows(src * 4, planes, rows, cols, dstRow, dstPlane, dst * 4);
   }
 
   /** The memory as int32 (valid until the next `alloc`). */
