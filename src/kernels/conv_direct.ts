@@ -59,6 +59,25 @@ export function directLayout(Cig: number, g: ConvGeom2d): DirectLayout {
   return { outWp, Hp, Wq, s, plane, offs, rowStep: g.sh * Wq * 4 };
 }
 
+/**
+ * Whether the padded layout's rows are the image's own (stride 1 along W, no
+ * padding, rows as long as the image's: an unpadded layer after an explicit
+ * ReflectionPad2d): then the image's rows go straight into the planes, with
+ * no polyPad pass.
+ */
+function samePlanes(lay: DirectLayout, g: ConvGeom2d): boolean {
+  return lay.s === 1 && g.ph === 0 && g.pw === 0 && lay.Wq === g.W && lay.Hp <= g.H;
+}
+
+/** Rows [ih0, ih1) of each channel of image n into planes `plane` floats apart at xqOff. */
+function copyPlanes(F: Float32Array, xqOff: number, plane: number, xd: Float32Array, n: number, C: number, g: ConvGeom2d, ih0: number, ih1: number): void {
+  const HW = g.H * g.W;
+  for (let c = 0; c < C; c++) {
+    const src = (n * C + c) * HW;
+    F.set(xd.subarray(src + ih0 * g.W, src + ih1 * g.W), xqOff + c * plane + ih0 * g.W);
+  }
+}
+
 /** Output rows [r0, r1) of images [n0, n1) (see convForwardImages). */
 export function forwardDirect(
   d: ConvDims,
@@ -111,8 +130,11 @@ export function forwardDirect(
   const whole = r0 === 0 && r1 === outH && outWp === outW;
   for (let n = n0; n < n1; n++) {
     F = w.f32();
-    copyImageRows(F, xOff, xd, n, C, g, ih0, ih1);
-    w.polyPad(xOff, C, H, W, g.ph, g.pw, s, Hp, Wq, lay.plane, hp0, hp1, xqOff);
+    if (samePlanes(lay, g)) copyPlanes(F, xqOff, lay.plane, xd, n, C, g, ih0, ih1);
+    else {
+      copyImageRows(F, xOff, xd, n, C, g, ih0, ih1);
+      w.polyPad(xOff, C, H, W, g.ph, g.pw, s, Hp, Wq, lay.plane, hp0, hp1, xqOff);
+    }
     for (let grp = 0; grp < G; grp++) {
       w.dconv(xqOff + grp * groupIn, offOff, K, wpOff + grp * wBlock, Cog, bd ? bOff + grp * Cog : -1, relu, lay.rowStep, r0, r1, outWp, yOff + grp * Cog * plane, plane);
     }
@@ -383,10 +405,18 @@ export function weightGradDirect(d: ConvDims, xd: Float32Array, gd: Float32Array
   }
   for (let n = 0; n < N; n++) {
     F = w.f32();
-    F.set(xd.subarray(n * C * H * W, (n + 1) * C * H * W), xOff);
     F.set(gd.subarray(n * Cout * L, (n + 1) * Cout * L), gOff);
-    w.polyPad(xOff, C, H, W, g.ph, g.pw, s, Hp, Wq, lay.plane, 0, Hp, xqOff);
-    const flat = canFlat && w.allFinite(xOff, C * H * W);
+    let finite: boolean;
+    if (samePlanes(lay, g)) {
+      copyPlanes(F, xqOff, lay.plane, xd, n, C, g, 0, Hp);
+      finite = true;
+      for (let c = 0; c < C && finite; c++) finite = w.allFinite(xqOff + c * lay.plane, Hp * Wq);
+    } else {
+      F.set(xd.subarray(n * C * H * W, (n + 1) * C * H * W), xOff);
+      w.polyPad(xOff, C, H, W, g.ph, g.pw, s, Hp, Wq, lay.plane, 0, Hp, xqOff);
+      finite = w.allFinite(xOff, C * H * W);
+    }
+    const flat = canFlat && finite;
     if (flat) w.spreadRows(gOff, Cout, outH, outW, Wq, P, gqOff);
     for (let grp = 0; grp < G; grp++) {
       const acc = accOff + grp * n4 * Kp * 4;

@@ -25,8 +25,14 @@ import { transposedDirect, weightGradDirect } from './conv_direct.js';
 import { gemmBackend } from './gemm.js';
 import { OWNER, SLOT, computePiece, now, runConvPiece, workPieces, type ConvTask, type ConvTaskKind } from './tasks.js';
 
-/** Multiply-adds x 2 below which a convolution stays on one thread. */
-let minFlops = 2e8;
+/**
+ * Multiply-adds x 2 (of the direct convolution) below which a call stays on
+ * one thread: ~1 ms of work at the implicit gemm's ~45 GFLOP/s, where waking
+ * a worker (~0.1 ms) and the copies into shared memory still leave most of
+ * the second core's share. Winograd does the same layer in about a third of
+ * the time, so its calls count a third of their flops.
+ */
+let minFlops = 4e7;
 
 /** Whether the pool is used only while it measures faster (off in tests that must exercise it). */
 let adapt = true;
@@ -161,7 +167,8 @@ interface Work {
 /** Runs `work` on as many threads as pay, into a new output from `alloc(n, shared)`. */
 function run(work: Work, alloc: (n: number, shared: boolean) => Float32Array): Float32Array {
   const threads = threadCount();
-  const pool = threads >= 2 && work.flops >= minFlops ? taskPool() : null;
+  const cost = work.path === 'winograd' ? work.flops / 3 : work.flops;
+  const pool = threads >= 2 && cost >= minFlops ? taskPool() : null;
   // Speeds are kept per kind, path and size class (powers of two of flops).
   const cls = `${work.kind}:${work.path}:${Math.round(Math.log2(work.flops))}`;
   const list = pool && worthThreads(cls) ? work.pieces(Math.min(threads, pool.size + 1)) : [];
