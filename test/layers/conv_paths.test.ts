@@ -92,6 +92,29 @@ for (const l of LAYERS) {
   });
 }
 
+test('the fused ReLU of every forward path equals relu(conv) bit for bit', async () => {
+  const { convForwardAll } = await import('../../src/kernels/conv_threads.js');
+  for (const l of [LAYERS[0]!, LAYERS[4]!, LAYERS[7]!, LAYERS[3]!]) {
+    manualSeed(16);
+    const x = randn(l.x);
+    const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
+    const b = randn([l.cout]);
+    for (const s of SETTINGS) {
+      withPath(s, () => {
+        const y = noGrad(() => conv2d(x, w, b, l.opts));
+        const [N, C, H, W] = l.x as [number, number, number, number];
+        const [, Cout, outH, outW] = y.shape as [number, number, number, number];
+        const st = l.opts.stride ?? 1;
+        const p = l.opts.padding ?? 0;
+        const dl = l.opts.dilation ?? 1;
+        const g = { H, W, kh: l.k, kw: l.k, sh: st, sw: st, ph: p, pw: p, dh: dl, dw: dl, outH, outW };
+        const fused = convForwardAll({ N, C, Cout, G: l.opts.groups ?? 1, g }, x.data, w.data, b.data, (n) => new Float32Array(n), true);
+        assert.deepEqual(fused, y.data.map((v) => (v <= 0 ? 0 : v)), `${s.name} ${JSON.stringify(l)}`);
+      });
+    }
+  }
+});
+
 test('auto: winograd where it applies and pays, the implicit gemm on rows of 8 or more, the gemm elsewhere', () => {
   const g = { H: 16, W: 16, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, outH: 16, outW: 16 };
   assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g }), 'winograd');
