@@ -78,6 +78,8 @@ const LAYERS: { x: number[]; cout: number; k: number; opts: { stride?: number; p
   { x: [1, 5, 6, 9], cout: 2, k: 3, opts: {} },
   // Unpadded, rows a multiple of 4 after the kernel: the direct path copies the image's rows straight into its planes.
   { x: [2, 8, 10, 10], cout: 5, k: 3, opts: {} },
+  // Padding past the kernel: the input gradient as a convolution has negative padding (it crops).
+  { x: [1, 16, 6, 7], cout: 16, k: 3, opts: { padding: 3 } },
 ];
 
 for (const l of LAYERS) {
