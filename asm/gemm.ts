@@ -552,6 +552,17 @@ export function wg4Weight(w: usize, Cout: i32, Cin: i32, U: usize, tmp: usize): 
   store<f32>(out + 5 * stride, (d5 - <f32>2 * d3) + (d1 + <f32>1.5 * (d4 - d2)));
 }
 
+/**
+ * The column of tile (row tr of the chunk's rowsT, column tc) in V and M:
+ * each row's first Q4 tiles (a multiple of 4) in order, row after row, then
+ * the rows' last R = tilesW - Q4 tiles; so every group of four that the
+ * f32x4 paths transform together starts on a multiple of 4 (one vector of a
+ * strip of 8), whatever the row length.
+ */
+@inline function wg4Tile(tr: i32, tc: i32, Q4: i32, R: i32, rowsT: i32): i32 {
+  return tc < Q4 ? tr * Q4 + tc : rowsT * Q4 + tr * R + (tc - Q4);
+}
+
 /** wg4b on four tiles at once (one per lane), the same operations in the same order. */
 @inline function wg4bv(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, out: usize, stride: usize): void {
   const h = f32x4.splat(0.5), two = f32x4.splat(2), onehalf = f32x4.splat(1.5), twohalf = f32x4.splat(2.5);
@@ -566,12 +577,13 @@ export function wg4Weight(w: usize, Cout: i32, Cin: i32, U: usize, tmp: usize): 
 /**
  * V[e][t / 8][c][t % 8] = (B^T d B)[e] for the 6x6 input tile d (rows from
  * 4 tr - ph, columns from 4 tc - pw; zeros outside the image) of each tile
- * t = (tr - tr0) * tilesW + tc of tile rows [tr0, tr1); tiles past the last in
+ * tile (tr, tc) of tile rows [tr0, tr1) (column t = wg4Tile(tr - tr0, tc)); columns past the last in
  * its strip of 8 are zero. Each row of d is transformed first (d B), then
  * each column: four horizontally adjacent tiles at once in f32x4 lanes where
- * tilesW is a multiple of 4 and their 6 x 18 patch lies inside the image
- * (the loads may read two floats past it), one by one otherwise, with the
- * same operations. `tmp` holds 144 floats (16-byte aligned).
+ * their 6 x 18 patch lies inside the image (the loads may read two floats
+ * past it), one by one otherwise (each row's last tilesW % 4, and at the
+ * borders of an unpadded image), with the same operations. Tiles are
+ * numbered by wg4Tile. `tmp` holds 144 floats (16-byte aligned).
  */
 export function wg4Input(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, tilesW: i32, tr0: i32, tr1: i32, V: usize, tmp: usize): void {
   const T = (tr1 - tr0) * tilesW;
@@ -584,17 +596,19 @@ export function wg4Input(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, til
       for (let c = 0; c < C; c++) memory.fill(V + <usize>e * eStride + <usize>((((strips - 1) * C + c) * 8 + tail) * 4), 0, <usize>((8 - tail) * 4));
     }
   }
-  const quads = (tilesW & 3) === 0;
+  const Q4 = tilesW & ~3;
+  const R = tilesW - Q4;
+  const rowsT = tr1 - tr0;
   for (let c = 0; c < C; c++) {
     const xp = x + <usize>(c * H * W * 4);
-    let t = 0;
     for (let tr = tr0; tr < tr1; tr++) {
       const r0 = tr * 4 - ph;
       const rowsIn = r0 >= 0 && r0 + 5 < H;
       for (let tc = 0; tc < tilesW; ) {
         const c0 = tc * 4 - pw;
+        const t = wg4Tile(tr - tr0, tc, Q4, R, rowsT);
         const dst = V + <usize>((((t >> 3) * C + c) * 8 + (t & 7)) * 4);
-        if (quads && rowsIn && c0 >= 0 && c0 + 17 < W) {
+        if (tc < Q4 && rowsIn && c0 >= 0 && c0 + 17 < W) {
           for (let r = 0; r < 6; r++) {
             const p = xp + <usize>(((r0 + r) * W + c0) * 4);
             const A0 = v128.load(p), A1 = v128.load(p, 16), A2 = v128.load(p, 32), A3 = v128.load(p, 48), A4 = v128.load(p, 64);
@@ -613,7 +627,6 @@ export function wg4Input(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, til
             wg4bv(v128.load(q), v128.load(q, 96), v128.load(q, 192), v128.load(q, 288), v128.load(q, 384), v128.load(q, 480), dst + <usize>l * eStride, 6 * eStride);
           }
           tc += 4;
-          t += 4;
           continue;
         }
         // One tile: e = d B row by row (e[r][l] at tmp + (r*6 + l)*4), then B^T e column by column.
@@ -631,7 +644,6 @@ export function wg4Input(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, til
           wg4b(load<f32>(q), load<f32>(q, 24), load<f32>(q, 48), load<f32>(q, 72), load<f32>(q, 96), load<f32>(q, 120), dst + <usize>l * eStride, 6 * eStride);
         }
         tc++;
-        t++;
       }
     }
   }
@@ -705,31 +717,33 @@ export function wg4Gemm(U: usize, V: usize, M: usize, Coutp: i32, C: i32, strips
  * y[co] for tile rows [tr0, tr1) = A^T m A (+ bias, then max 0 when relu)
  * from M[e][co][t] (rows of Tp floats); outputs past outH / outW are dropped.
  * Four horizontally adjacent tiles at once in f32x4 lanes (transposed back
- * into rows for the stores) where tilesW is a multiple of 4 and their 4 x 16
- * outputs are all inside, one by one otherwise, with the same operations.
+ * into rows for the stores) where their 16 columns are all inside, one by
+ * one otherwise (each row's last tilesW % 4), with the same operations.
  * `tmp` holds 96 floats (16-byte aligned).
  */
 export function wg4Output(M: usize, Cout: i32, Coutp: i32, Tp: i32, tilesW: i32, tr0: i32, tr1: i32, y: usize, outH: i32, outW: i32, bias: usize, relu: bool, tmp: usize): void {
   const eStride = <usize>(wg4Plane(Coutp * Tp) * 4);
-  const quads = (tilesW & 3) === 0;
+  const Q4 = tilesW & ~3;
+  const R = tilesW - Q4;
+  const rowsT = tr1 - tr0;
   for (let co = 0; co < Cout; co++) {
     const bv: f32 = bias !== 0 ? load<f32>(bias + <usize>(co * 4)) : 0;
     const bvv = f32x4.splat(bv);
     const yp = y + <usize>(co * outH * outW * 4);
-    let t = 0;
     for (let tr = tr0; tr < tr1; tr++) {
       const r = tr * 4;
       const rows = min(4, outH - r);
       for (let tc = 0; tc < tilesW; ) {
+        const t = wg4Tile(tr - tr0, tc, Q4, R, rowsT);
         const mp = M + <usize>((co * Tp + t) * 4);
         const c = tc * 4;
-        if (quads && rows === 4 && c + 16 <= outW) {
+        if (tc < Q4 && c + 16 <= outW) {
           // q = A^T m (4 x 6 vectors at tmp + (i*6 + col)*16), then y = q A row by row.
           for (let col = 0; col < 6; col++) {
             const o = mp + <usize>col * eStride;
             wg4av(v128.load(o), v128.load(o + 6 * eStride), v128.load(o + 12 * eStride), v128.load(o + 18 * eStride), v128.load(o + 24 * eStride), v128.load(o + 30 * eStride), tmp + <usize>(col * 16), 96);
           }
-          for (let i = 0; i < 4; i++) {
+          for (let i = 0; i < rows; i++) {
             const q = tmp + <usize>(i * 96);
             const yq = tmp + 384;
             wg4av(v128.load(q), v128.load(q, 16), v128.load(q, 32), v128.load(q, 48), v128.load(q, 64), v128.load(q, 80), yq, 16);
@@ -745,7 +759,6 @@ export function wg4Output(M: usize, Cout: i32, Coutp: i32, Tp: i32, tilesW: i32,
             v128.store(p, v128.shuffle<f32>(a2, a3, 2, 3, 6, 7), 48);
           }
           tc += 4;
-          t += 4;
           continue;
         }
         // q = A^T m (4 x 6), column by column: q[i][col] at tmp + (i*6 + col)*4.
@@ -780,7 +793,6 @@ export function wg4Output(M: usize, Cout: i32, Coutp: i32, Tp: i32, tilesW: i32,
           }
         }
         tc++;
-        t++;
       }
     }
   }

@@ -78,6 +78,13 @@ export function winogradForward(
   // Input rows the tiles read (a last partial tile reads past the dropped output rows).
   const ih0 = Math.max(0, 4 * t0 - g.ph);
   const ih1 = Math.max(ih0, Math.min(H, 4 * t1 - g.ph + 2));
+  // Tiles past the image's edges read zeros: with padding (or a short last row) the image is
+  // first copied into a zero-padded frame the tiles all fit in, so every group of four takes the
+  // f32x4 transform (unpadded layers after an explicit ReflectionPad2d already fit).
+  const tilesH = Math.ceil(outH / 4);
+  const Hq = 4 * tilesH + 2;
+  const Wq = 4 * tilesW + 2;
+  const framed = g.ph !== 0 || g.pw !== 0 || H < Hq || W < Wq;
   const keep = key !== null && w.owner === key;
   w.reset(key);
   const wOff = w.alloc(wd.length);
@@ -88,6 +95,8 @@ export function winogradForward(
   const vOff = w.alloc(36 * wg4Plane(C * Tmax));
   const mOff = w.alloc(36 * wg4Plane(Coutp * Tmax));
   const yOff = w.alloc(Cout * L);
+  // The last row's f32x4 loads may read two floats past it.
+  const fOff = framed ? w.alloc(C * Hq * Wq + 4) : -1;
   let F = w.f32();
   if (!keep) {
     F.set(wd, wOff);
@@ -105,10 +114,12 @@ export function winogradForward(
       w.reset(null);
       return winogradForward(d, xd, wd, bd, out, n + 1, n1, r0, r1, null, commit, relu);
     }
+    if (framed) w.polyPad(xOff, C, H, W, g.ph, g.pw, 1, Hq, Wq, Hq * Wq, 4 * t0, Math.min(Hq, 4 * t1 + 2), fOff);
     for (let tr0 = t0; tr0 < t1; tr0 += rows) {
       const tr1 = Math.min(t1, tr0 + rows);
       const strips = Math.ceil(((tr1 - tr0) * tilesW) / 8);
-      w.wg4Input(xOff, C, H, W, g.ph, g.pw, tilesW, tr0, tr1, vOff, tmp);
+      if (framed) w.wg4Input(fOff, C, Hq, Wq, 0, 0, tilesW, tr0, tr1, vOff, tmp);
+      else w.wg4Input(xOff, C, H, W, g.ph, g.pw, tilesW, tr0, tr1, vOff, tmp);
       w.wg4Gemm(uOff, vOff, mOff, Coutp, C, strips);
       w.wg4Output(mOff, Cout, Coutp, strips * 8, tilesW, tr0, tr1, yOff, outH, outW, bOff, relu, tmp);
     }

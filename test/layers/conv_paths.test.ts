@@ -80,6 +80,10 @@ const LAYERS: { x: number[]; cout: number; k: number; opts: { stride?: number; p
   { x: [2, 8, 10, 10], cout: 5, k: 3, opts: {} },
   // Padding past the kernel: the input gradient as a convolution has negative padding (it crops).
   { x: [1, 16, 6, 7], cout: 16, k: 3, opts: { padding: 3 } },
+  // Winograd's f32x4 transforms on rows of 6 tiles (one group of four, two alone), a partial last
+  // tile row, and a group of four whose last tile is partial (30 columns).
+  { x: [1, 16, 10, 22], cout: 8, k: 3, opts: { padding: 1 } },
+  { x: [1, 16, 9, 32], cout: 12, k: 3, opts: {} },
 ];
 
 for (const l of LAYERS) {
