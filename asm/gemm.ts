@@ -957,3 +957,21 @@ export function spreadRows(src: usize, planes: i32, rows: i32, cols: i32, dstRow
     for (let r = 0; r < rows; r++, s += len, d += <usize>(dstRow * 4)) memory.copy(d, s, len);
   }
 }
+
+/** out[p] (float64) = the sum of plane p's `len` floats, for `planes` planes: four float64 lanes, then ((0 + 1) + (2 + 3)). */
+export function planeSums(x: usize, planes: i32, len: i32, out: usize): void {
+  const full = len & ~3;
+  for (let p = 0; p < planes; p++) {
+    const base = x + <usize>(p * len * 4);
+    let lo = f64x2.splat(0);
+    let hi = f64x2.splat(0);
+    for (let i = 0; i < full; i += 4) {
+      const v = v128.load(base + <usize>(i * 4));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+    }
+    let s = (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
+    for (let i = full; i < len; i++) s += <f64>load<f32>(base + <usize>(i * 4));
+    store<f64>(out + <usize>(p * 8), s);
+  }
+}

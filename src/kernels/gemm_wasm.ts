@@ -41,6 +41,7 @@ interface Exports {
   unphase2(Y0: number, Y1: number, C: number, yPlane: number, Vp: number, u0: number, u1: number, out: number, H: number, W: number, a: number, sh: number): void;
   allFinite(p: number, n: number): number;
   spreadRows(src: number, planes: number, rows: number, cols: number, dstRow: number, dstPlane: number, dst: number): void;
+  planeSums(x: number, planes: number, len: number, out: number): void;
   dconv(xq: number, offs: number, K: number, wp: number, Cout: number, bias: number, relu: number, rowStep: number, r0: number, r1: number, outWp: number, y: number, yPlane: number): void;
   wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number): void;
   wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number): void;
@@ -147,6 +148,11 @@ export class WasmGemm {
   /** Rows of `planes` contiguous planes copied to a wider row and plane stride (asm/gemm.ts spreadRows; float offsets). */
   spreadRows(src: number, planes: number, rows: number, cols: number, dstRow: number, dstPlane: number, dst: number): void {
     this.#ex.spreadRows(src * 4, planes, rows, cols, dstRow, dstPlane, dst * 4);
+  }
+
+  /** Float64 sums of `planes` planes of `len` floats at float offset x, written as float64s at float offset `out` (8-byte aligned; asm/gemm.ts planeSums). */
+  planeSums(x: number, planes: number, len: number, out: number): void {
+    this.#ex.planeSums(x * 4, planes, len, out * 4);
   }
 
   /** The memory as int32 (valid until the next `alloc`). */
