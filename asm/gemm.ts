@@ -583,14 +583,19 @@ export function wg4Weight(w: usize, Cout: i32, Cin: i32, U: usize, tmp: usize): 
  * their 6 x 18 patch lies inside the image (the loads may read two floats
  * past it), one by one otherwise (each row's last tilesW % 4, and at the
  * borders of an unpadded image), with the same operations. Tiles are
- * numbered by wg4Tile. `tmp` holds 144 floats (16-byte aligned).
+ * numbered by wg4Tile. `tmp` holds 144 floats (16-byte aligned). Tp > 0
+ * selects the weight gradient's layout V[e][c][tBase + t] (rows of Tp tiles:
+ * several images' tiles side by side) instead.
  */
-export function wg4Input(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, tilesW: i32, tr0: i32, tr1: i32, V: usize, tmp: usize): void {
+export function wg4Input(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, tilesW: i32, tr0: i32, tr1: i32, V: usize, tmp: usize, Tp: i32, tBase: i32): void {
   const T = (tr1 - tr0) * tilesW;
   const strips = (T + 7) >> 3;
-  const eStride = <usize>(wg4Plane(strips * C * 8) * 4);
+  const eStride = <usize>(wg4Plane(Tp !== 0 ? C * Tp : strips * C * 8) * 4);
   const tail = T & 7;
-  if (tail !== 0) {
+  if (Tp !== 0) {
+    // Rows layout (the weight gradient's): V[e][c][tBase + t]; the caller zeros what no tile fills.
+    V += <usize>(tBase * 4);
+  } else if (tail !== 0) {
     // Zero the unused tiles of the last strip, for every entry and channel.
     for (let e = 0; e < 36; e++) {
       for (let c = 0; c < C; c++) memory.fill(V + <usize>e * eStride + <usize>((((strips - 1) * C + c) * 8 + tail) * 4), 0, <usize>((8 - tail) * 4));
@@ -607,7 +612,7 @@ export function wg4Input(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, til
       for (let tc = 0; tc < tilesW; ) {
         const c0 = tc * 4 - pw;
         const t = wg4Tile(tr - tr0, tc, Q4, R, rowsT);
-        const dst = V + <usize>((((t >> 3) * C + c) * 8 + (t & 7)) * 4);
+        const dst = V + <usize>((Tp !== 0 ? c * Tp + t : ((t >> 3) * C + c) * 8 + (t & 7)) * 4);
         if (tc < Q4 && rowsIn && c0 >= 0 && c0 + 17 < W) {
           for (let r = 0; r < 6; r++) {
             const p = xp + <usize>(((r0 + r) * W + c0) * 4);
@@ -975,3 +980,154 @@ export function planeSums(x: usize, planes: i32, len: i32, out: usize): void {
     store<f64>(out + <usize>(p * 8), s);
   }
 }
+
+// ---- Winograd F(4x4, 3x3) weight gradient: gw = G^T [sum_tiles (A gy A^T) . (B^T d B)] G ----
+//
+// The transposition of the forward's identity: for each 4x4 tile of the
+// output gradient and the 6x6 input tile under it, the 3x3 correlation
+// gw[i][j] += sum_ab gy[a][b] d[a + i][b + j] is G^T [(A gy A^T) . (B^T d B)] G
+// with the forward's A, B, G. The input transform is wg4Input's; the
+// products are reduced over tiles (wg4GemmT) and transformed once at the end.
+
+/** A (6 x 4, the transpose of A^T) applied to 4 values. */
+@inline function wg4at(g0: f32, g1: f32, g2: f32, g3: f32, out: usize, stride: usize): void {
+  store<f32>(out, g0);
+  store<f32>(out + stride, (g0 + g2) + (g1 + g3));
+  store<f32>(out + 2 * stride, (g0 + g2) - (g1 + g3));
+  store<f32>(out + 3 * stride, (g0 + <f32>0.25 * g2) + (<f32>0.5 * g1 + <f32>0.125 * g3));
+  store<f32>(out + 4 * stride, (g0 + <f32>4 * g2) - (<f32>2 * g1 + <f32>8 * g3));
+  store<f32>(out + 5 * stride, g3);
+}
+
+/**
+ * Ug[e][co][tBase + t] (rows of Tp tiles) = (A gy A^T)[e] for the 4x4
+ * output-gradient tile of each tile (tr, tc) of tile rows [tr0, tr1) (zeros
+ * past outH / outW), tiles numbered as wg4Input's (wg4Tile); the caller zeros
+ * what no tile fills. gy is Cout planes of outH x outW; `tmp` holds 24 floats.
+ */
+export function wg4GyT(gy: usize, Cout: i32, Coutp: i32, outH: i32, outW: i32, tilesW: i32, tr0: i32, tr1: i32, Ug: usize, tmp: usize, Tp: i32, tBase: i32): void {
+  const eStride = <usize>(wg4Plane(Coutp * Tp) * 4);
+  Ug += <usize>(tBase * 4);
+  const Q4 = tilesW & ~3;
+  const R = tilesW - Q4;
+  const rowsT = tr1 - tr0;
+  for (let co = 0; co < Cout; co++) {
+    const gp = gy + <usize>(co * outH * outW * 4);
+    for (let tr = tr0; tr < tr1; tr++) {
+      const r0 = tr * 4;
+      for (let tc = 0; tc < tilesW; tc++) {
+        const c0 = tc * 4;
+        const t = wg4Tile(tr - tr0, tc, Q4, R, rowsT);
+        // e = A g row by row (e[r][l] at tmp + (l*4 + r)*4), then A on each column.
+        for (let r = 0; r < 4; r++) {
+          const rr = r0 + r;
+          let g0: f32 = 0, g1: f32 = 0, g2: f32 = 0, g3: f32 = 0;
+          if (rr < outH) {
+            const p = gp + <usize>((rr * outW + c0) * 4);
+            if (c0 + 3 < outW) {
+              g0 = load<f32>(p); g1 = load<f32>(p, 4); g2 = load<f32>(p, 8); g3 = load<f32>(p, 12);
+            } else {
+              g0 = load<f32>(p);
+              if (c0 + 1 < outW) g1 = load<f32>(p, 4);
+              if (c0 + 2 < outW) g2 = load<f32>(p, 8);
+            }
+          }
+          wg4at(g0, g1, g2, g3, tmp + <usize>(r * 4), 16);
+        }
+        const dst = Ug + <usize>((co * Tp + t) * 4);
+        for (let l = 0; l < 6; l++) {
+          const q = tmp + <usize>(l * 16);
+          wg4at(load<f32>(q), load<f32>(q, 4), load<f32>(q, 8), load<f32>(q, 12), dst + <usize>l * eStride, 6 * eStride);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Acc[co][e][ci][lane] += sum over tiles t = 4k + lane of Ug[e][co][t] * V[e][ci][t]
+ * (rows of Tp tiles, a multiple of 4), for 4 output by 2 input channels at a
+ * time (Cp, the input channels, even: an odd last pair repeats its channel,
+ * whose sums land in the dropped padding column). An output channel's
+ * accumulators are contiguous (36 * Cp * 16 bytes), so wg4GradFinish reads
+ * them in order.
+ */
+export function wg4GemmT(Ug: usize, V: usize, Acc: usize, Coutp: i32, C: i32, Cp: i32, Tp: i32): void {
+  const uE = <usize>(wg4Plane(Coutp * Tp) * 4);
+  const vE = <usize>(wg4Plane(C * Tp) * 4);
+  const row = <usize>(Tp * 4);
+  const coB = <usize>(36 * Cp * 16);
+  for (let e = 0; e < 36; e++) {
+    const ue = Ug + <usize>e * uE;
+    const ve = V + <usize>e * vE;
+    const ae = Acc + <usize>(e * Cp * 16);
+    for (let co = 0; co < Coutp; co += 4) {
+      const u0 = ue + <usize>co * row;
+      for (let ci = 0; ci < Cp; ci += 2) {
+        const v0 = ve + <usize>ci * row;
+        const v1 = ve + <usize>min(ci + 1, C - 1) * row;
+        const ap = ae + <usize>co * coB + <usize>(ci * 16);
+        let a00 = v128.load(ap), a01 = v128.load(ap, 16);
+        let a10 = v128.load(ap + coB), a11 = v128.load(ap + coB, 16);
+        let a20 = v128.load(ap + 2 * coB), a21 = v128.load(ap + 2 * coB, 16);
+        let a30 = v128.load(ap + 3 * coB), a31 = v128.load(ap + 3 * coB, 16);
+        for (let t: usize = 0; t < row; t += 16) {
+          const p = v128.load(v0 + t);
+          const q = v128.load(v1 + t);
+          let g = v128.load(u0 + t);
+          a00 = f32x4.add(a00, f32x4.mul(g, p));
+          a01 = f32x4.add(a01, f32x4.mul(g, q));
+          g = v128.load(u0 + row + t);
+          a10 = f32x4.add(a10, f32x4.mul(g, p));
+          a11 = f32x4.add(a11, f32x4.mul(g, q));
+          g = v128.load(u0 + 2 * row + t);
+          a20 = f32x4.add(a20, f32x4.mul(g, p));
+          a21 = f32x4.add(a21, f32x4.mul(g, q));
+          g = v128.load(u0 + 3 * row + t);
+          a30 = f32x4.add(a30, f32x4.mul(g, p));
+          a31 = f32x4.add(a31, f32x4.mul(g, q));
+        }
+        v128.store(ap, a00); v128.store(ap, a01, 16);
+        v128.store(ap + coB, a10); v128.store(ap + coB, a11, 16);
+        v128.store(ap + 2 * coB, a20); v128.store(ap + 2 * coB, a21, 16);
+        v128.store(ap + 3 * coB, a30); v128.store(ap + 3 * coB, a31, 16);
+      }
+    }
+  }
+}
+
+/**
+ * gw[co][ci][k] = sum_e coef[e][k] m_e[co][ci] for co < Cout, ci < C (k = 3i + j,
+ * coef[e = 6a + b][3i + j] = G[a][i] G[b][j], float64, from the caller), m_e the
+ * lane sum of Acc[co][e][ci] ((0 + 1) + (2 + 3)): G^T m G accumulated entry by
+ * entry in float64 into acc (C * 9 float64, one output channel at a time, in
+ * cache), rounded once into gw.
+ */
+export function wg4GradFinish(Acc: usize, Cout: i32, C: i32, Cp: i32, coef: usize, acc: usize, gw: usize): void {
+  const eS = <usize>(Cp * 16);
+  for (let co = 0; co < Cout; co++) {
+    memory.fill(acc, 0, <usize>(C * 72));
+    for (let e = 0; e < 36; e++) {
+      const cf = coef + <usize>(e * 72);
+      const c0 = load<f64>(cf), c1 = load<f64>(cf, 8), c2 = load<f64>(cf, 16), c3 = load<f64>(cf, 24), c4 = load<f64>(cf, 32);
+      const c5 = load<f64>(cf, 40), c6 = load<f64>(cf, 48), c7 = load<f64>(cf, 56), c8 = load<f64>(cf, 64);
+      let p = Acc + <usize>(co * 36 + e) * eS;
+      let o = acc;
+      for (let ci = 0; ci < C; ci++, p += 16, o += 72) {
+        const m = (<f64>load<f32>(p) + <f64>load<f32>(p, 4)) + (<f64>load<f32>(p, 8) + <f64>load<f32>(p, 12));
+        store<f64>(o, load<f64>(o) + c0 * m);
+        store<f64>(o, load<f64>(o, 8) + c1 * m, 8);
+        store<f64>(o, load<f64>(o, 16) + c2 * m, 16);
+        store<f64>(o, load<f64>(o, 24) + c3 * m, 24);
+        store<f64>(o, load<f64>(o, 32) + c4 * m, 32);
+        store<f64>(o, load<f64>(o, 40) + c5 * m, 40);
+        store<f64>(o, load<f64>(o, 48) + c6 * m, 48);
+        store<f64>(o, load<f64>(o, 56) + c7 * m, 56);
+        store<f64>(o, load<f64>(o, 64) + c8 * m, 64);
+      }
+    }
+    const dst = gw + <usize>(co * C * 36);
+    for (let i = 0; i < C * 9; i++) store<f32>(dst + <usize>(i * 4), <f32>load<f64>(acc + <usize>(i * 8)));
+  }
+}
+

@@ -71,7 +71,8 @@ export function convBackwardWasm(d: ConvDims, xd: Float32Array, wd: Float32Array
  * input gradient is the transposed convolution of gy (sub-pixel dconv), or for
  * 3x3 stride-1 layers the Winograd convolution of gy with the flipped,
  * transposed kernel where that pays (or `winograd` is forced); the weight
- * gradient is dgradW over the forward's padded image. Sums run in other
+ * gradient likewise by Winograd (winogradWeightGrad) or dgradW over the
+ * forward's padded image. Sums run in other
  * orders than the gemm drivers': results agree within rounding, not bit for bit.
  */
 export function convBackwardDirect(
@@ -83,7 +84,8 @@ export function convBackwardDirect(
   needW: boolean,
   forceWinograd = false,
 ): { gx: Float32Array | null; gw: Float32Array | null } {
-  return { gx: needX ? inputGrad(d, wd, gd, forceWinograd) : null, gw: needW ? convWeightGradAll(d, xd, gd) : null };
+  const winogradW = winogradApplies(d) && (forceWinograd || winogradPays(d));
+  return { gx: needX ? inputGrad(d, wd, gd, forceWinograd) : null, gw: needW ? convWeightGradAll(d, xd, gd, allocStorage, winogradW) : null };
 }
 
 /** The geometry and sizes of the input gradient as a forward convolution of gy (3x3, stride 1 only). */

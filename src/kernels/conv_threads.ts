@@ -23,6 +23,7 @@ import { taskPool, threadCount } from './backend.js';
 import { convForwardImages, convPath, type ConvDims, type ConvPathName } from './conv_fwd.js';
 import { transposedDirect, weightGradDirect } from './conv_direct.js';
 import { gemmBackend } from './gemm.js';
+import { winogradApplies, winogradPays, winogradWeightGrad } from './winograd.js';
 import { OWNER, SLOT, computePiece, now, runConvPiece, workPieces, type ConvTask, type ConvTaskKind } from './tasks.js';
 
 /**
@@ -269,13 +270,24 @@ export function convTransposeAll(d: ConvDims, xd: Float32Array, wd: Float32Array
   );
 }
 
-/** A convolution's weight gradient (Cout x C/G*kh*kw) from its input and output gradient, threaded by output channels. */
-export function convWeightGradAll(d: ConvDims, xd: Float32Array, gd: Float32Array, alloc: (n: number, shared: boolean) => Float32Array = allocStorage): Float32Array {
+/**
+ * A convolution's weight gradient (Cout x C/G*kh*kw) from its input and
+ * output gradient, threaded by output channels: Winograd where the forward
+ * would use it (or `winograd` forces it), else the implicit gemm.
+ */
+export function convWeightGradAll(
+  d: ConvDims,
+  xd: Float32Array,
+  gd: Float32Array,
+  alloc: (n: number, shared: boolean) => Float32Array = allocStorage,
+  winograd = winogradApplies(d) && winogradPays(d),
+): Float32Array {
   const { C, Cout, G, g } = d;
+  const path = winograd ? 'winograd' : 'direct';
   return run(
     {
       kind: 'gw',
-      path: 'direct',
+      path,
       d,
       x: xd,
       w: gd,
@@ -284,7 +296,9 @@ export function convWeightGradAll(d: ConvDims, xd: Float32Array, gd: Float32Arra
       flops: convFlops(d),
       size: Cout * (C / G) * g.kh * g.kw,
       pieces: (t) => channelPieces(Cout / G, t),
-      single: (out) => weightGradDirect(d, xd, gd, out),
+      single: (out) => {
+        if (!winograd || !winogradWeightGrad(d, xd, gd, out)) weightGradDirect(d, xd, gd, out);
+      },
     },
     alloc,
   );

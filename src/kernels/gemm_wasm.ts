@@ -42,9 +42,12 @@ interface Exports {
   allFinite(p: number, n: number): number;
   spreadRows(src: number, planes: number, rows: number, cols: number, dstRow: number, dstPlane: number, dst: number): void;
   planeSums(x: number, planes: number, len: number, out: number): void;
+  wg4GyT(gy: number, Cout: number, Coutp: number, outH: number, outW: number, tilesW: number, tr0: number, tr1: number, Ug: number, tmp: number, Tp: number, tBase: number): void;
+  wg4GemmT(Ug: number, V: number, Acc: number, Coutp: number, C: number, Cp: number, Tp: number): void;
+  wg4GradFinish(Acc: number, Cout: number, C: number, Cp: number, coef: number, acc: number, gw: number): void;
   dconv(xq: number, offs: number, K: number, wp: number, Cout: number, bias: number, relu: number, rowStep: number, r0: number, r1: number, outWp: number, y: number, yPlane: number): void;
   wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number): void;
-  wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number): void;
+  wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number, Tp: number, tBase: number): void;
   wg4Gemm(U: number, V: number, M: number, Coutp: number, C: number, strips: number): void;
   wg4Output(M: number, Cout: number, Coutp: number, Tp: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number, relu: number, tmp: number): void;
 }
@@ -170,13 +173,26 @@ export class WasmGemm {
     this.#ex.col2im(col * 4, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.outW, oh0, oh1, x * 4);
   }
 
+  /** Winograd F(4x4, 3x3) weight-gradient stages (asm/gemm.ts wg4GyT, wg4GemmT, wg4GradFinish); offsets in floats. */
+  wg4GyT(gy: number, Cout: number, Coutp: number, outH: number, outW: number, tilesW: number, tr0: number, tr1: number, Ug: number, tmp: number, Tp: number, tBase: number): void {
+    this.#ex.wg4GyT(gy * 4, Cout, Coutp, outH, outW, tilesW, tr0, tr1, Ug * 4, tmp * 4, Tp, tBase);
+  }
+
+  wg4GemmT(Ug: number, V: number, Acc: number, Coutp: number, C: number, Cp: number, Tp: number): void {
+    this.#ex.wg4GemmT(Ug * 4, V * 4, Acc * 4, Coutp, C, Cp, Tp);
+  }
+
+  wg4GradFinish(Acc: number, Cout: number, C: number, Cp: number, coef: number, acc: number, gw: number): void {
+    this.#ex.wg4GradFinish(Acc * 4, Cout, C, Cp, coef * 4, acc * 4, gw * 4);
+  }
+
   /** Winograd F(4x4, 3x3) stages (asm/gemm.ts wg4*); offsets in floats, bias < 0: none. */
   wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number): void {
     this.#ex.wg4Weight(w * 4, Cout, Cin, U * 4, tmp * 4);
   }
 
-  wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number): void {
-    this.#ex.wg4Input(x * 4, C, H, W, ph, pw, tilesW, tr0, tr1, V * 4, tmp * 4);
+  wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number, Tp = 0, tBase = 0): void {
+    this.#ex.wg4Input(x * 4, C, H, W, ph, pw, tilesW, tr0, tr1, V * 4, tmp * 4, Tp, tBase);
   }
 
   wg4Gemm(U: number, V: number, M: number, Coutp: number, C: number, strips: number): void {

@@ -10,14 +10,17 @@
  * - `tfwd`: a transposed convolution forward, i.e. also a convolution's input
  *   gradient (conv_direct.transposedDirect); pieces [n, r0, r1] of the output
  *   image's rows.
- * - `gw`: a convolution's weight gradient (conv_direct.weightGradDirect) over
- *   the whole batch; pieces [0, c0, c1]: output channels [c0, c1) of every
- *   group (c0 a multiple of 4). `x` is the forward's input, `w` the output
- *   gradient.
+ * - `gw`: a convolution's weight gradient over the whole batch
+ *   (winograd.winogradWeightGrad on the `winograd` path, which hands images
+ *   with non-finite values to conv_direct.weightGradDirect, the kernel of
+ *   every other path); pieces [0, c0, c1]: output channels [c0, c1) of
+ *   every group (c0 a multiple of 4). `x` is the forward's input, `w` the
+ *   output gradient.
  */
 import { transposedDirect, weightGradDirect } from './conv_direct.js';
 import { convForwardImages, type ConvDims, type ConvPathName } from './conv_fwd.js';
 import { setGemmBackend, type GemmBackendName } from './gemm.js';
+import { winogradWeightGrad } from './winograd.js';
 
 /**
  * Int32 slots of a task's control array: next piece to claim, pieces written;
@@ -31,7 +34,7 @@ export type ConvTaskKind = 'fwd' | 'tfwd' | 'gw';
 
 export interface ConvTask {
   kind: ConvTaskKind;
-  /** The forward path (`fwd`; the others run the implicit-gemm kernels). */
+  /** The forward path (`fwd`); `winograd` or `direct` for `gw`; `direct` for `tfwd`. */
   path: Exclude<ConvPathName, 'auto'>;
   gemm: GemmBackendName;
   d: ConvDims;
@@ -58,7 +61,7 @@ export function computePiece(t: ConvTask, i: number, commit: ((n: number) => boo
   const [a, b, c] = [p[3 * i]!, p[3 * i + 1]!, p[3 * i + 2]!];
   if (t.kind === 'fwd') convForwardImages(t.path, t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu);
   else if (t.kind === 'tfwd') transposedDirect(t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu);
-  else weightGradDirect(t.d, t.x, t.w, t.out, b, c, t.key, commit);
+  else if (t.path !== 'winograd' || !winogradWeightGrad(t.d, t.x, t.w, t.out, b, c, t.key, commit)) weightGradDirect(t.d, t.x, t.w, t.out, b, c, t.key, commit);
 }
 
 /**

@@ -234,6 +234,23 @@ test('winograd leaves a non-finite input to the outputs that see it (the image f
   }
 });
 
+test('winograd weight gradient with a non-finite input gives the direct kernel\'s values (it hands the call over)', () => {
+  manualSeed(17);
+  const x = randn([2, 16, 10, 10]);
+  x.data[100 + 3 * 10 + 4] = -Infinity; // image 0, channel 1
+  const w = randn([8, 16, 3, 3]).mul(0.1);
+  const gw = (s: PathSetting) =>
+    withPath(s, () => {
+      const wg = randn(w.shape).mul(0).add(w).requiresGrad_();
+      conv2d(x, wg, null, { padding: 1 }).sum().backward();
+      return wg.grad!.data;
+    });
+  const ref = gw(SETTINGS[4]!); // direct
+  const got = gw(SETTINGS[3]!); // winograd
+  assert.deepEqual(got, ref);
+  assert.ok(ref.some((v) => !Number.isFinite(v)) && ref.some(Number.isFinite));
+});
+
 // Non-finite inputs: a value no window reads (the stride leaves the last column out) must not reach the weight gradient.
 test('an Inf outside every window leaves the weight gradient finite on every path', () => {
   manualSeed(12);
