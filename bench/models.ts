@@ -106,8 +106,8 @@ async function profileGenerator(quick: boolean): Promise<void> {
     });
   }
   const runs = quick ? 5 : 15;
-  const per = new Map<number, { total: number[]; ops: Map<string, number[]> }>();
-  for (const t of THREADS) per.set(t, { total: [], ops: new Map() });
+  const per = new Map<number, { total: number[]; between: number[]; ops: Map<string, number[]> }>();
+  for (const t of THREADS) per.set(t, { total: [], between: [], ops: new Map() });
   for (const t of THREADS) {
     setNumThreads(t);
     if (t > 1) await warmNormThreads();
@@ -121,7 +121,10 @@ async function profileGenerator(quick: boolean): Promise<void> {
       const t0 = performance.now();
       noGrad(() => gen.call(x)).dispose();
       const p = per.get(t)!;
-      p.total.push(performance.now() - t0);
+      const total = performance.now() - t0;
+      p.total.push(total);
+      // Time outside every leaf module in this run (Residual's add, Sequential, GC pauses there).
+      p.between.push(total - [...times.values()].reduce((a, b) => a + b, 0));
       for (const [k, v] of times) p.ops.set(k, [...(p.ops.get(k) ?? []), v]);
     }
   }
@@ -139,13 +142,14 @@ async function profileGenerator(quick: boolean): Promise<void> {
     famSum.set(fam(k), f);
   }
   const totals = cols.map((c) => median(c.total));
-  const inOps = THREADS.map((_, i) => [...famSum.values()].reduce((a, f) => a + f[i]!, 0));
-  lines.push(['(between modules)', ...totals.map((v, i) => (v - inOps[i]!).toFixed(2)), '']);
+  const between = cols.map((c) => median(c.between));
+  lines.push(['(between modules)', ...between.map((v) => v.toFixed(2)), (between[0]! / between[1]!).toFixed(2)]);
   lines.push(['total', ...totals.map((v) => v.toFixed(2)), (totals[0]! / totals[1]!).toFixed(2)]);
   const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
   console.log(`resnet-generator forward 1x3x256x256, per module (median of ${runs} interleaved runs); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
   for (const l of lines) console.log(l.map((v, i) => v.padEnd(widths[i]!)).join('  '));
   console.log('\nby op family (share of the 1-thread total):');
+  famSum.set('(between modules)', between);
   for (const [f, ms] of [...famSum].sort((a, b) => b[1][0]! - a[1][0]!)) {
     console.log(`  ${f.padEnd(18)} ${ms.map((v) => v.toFixed(2).padStart(8)).join(' ')}  ${((100 * ms[0]!) / totals[0]!).toFixed(1).padStart(5)}%  speedup ${(ms[0]! / ms[1]!).toFixed(2)}`);
   }
