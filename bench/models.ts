@@ -20,10 +20,11 @@
  * `--export` rebuilds the fixtures (needs PyTorch). Medians; ratio = peer / normkit
  * at equal threads (above 1: normkit is faster).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { noGrad } from '../src/tensor/grad_mode.js';
 import { saveSafetensors, loadSafetensors } from '../src/io/safetensors.js';
@@ -77,11 +78,154 @@ interface Opts {
   json: string | null;
   exportFixtures: boolean;
   profile: boolean;
+  /** Rounds of --interleave (0: off). */
+  interleave: number;
 }
 
 function parseArgs(argv: string[]): Opts {
   const i = argv.indexOf('--json');
-  return { quick: argv.includes('--quick'), json: i >= 0 ? argv[i + 1] ?? null : null, exportFixtures: argv.includes('--export'), profile: argv.includes('--profile') };
+  const k = argv.indexOf('--interleave');
+  const rounds = k >= 0 ? Number.parseInt(argv[k + 1] ?? '', 10) : 0;
+  return {
+    quick: argv.includes('--quick'),
+    json: i >= 0 ? argv[i + 1] ?? null : null,
+    exportFixtures: argv.includes('--export'),
+    profile: argv.includes('--profile'),
+    interleave: k < 0 ? 0 : Number.isFinite(rounds) && rounds > 0 ? rounds : 8,
+  };
+}
+
+/**
+ * `--interleave [ROUNDS]` (default 8): the whole-model tasks only, with the
+ * implementations taking turns (normkit, onnxruntime, PyTorch: a few runs
+ * each, ROUNDS times, at 1 then 2 threads; PyTorch in one long-lived
+ * process, bench/torch_models.py --serve) so that a shared machine's load
+ * falls on all of them alike; medians over every run. The peers' pool
+ * threads do not spin between turns (OMP_WAIT_POLICY=PASSIVE, onnxruntime's
+ * allow_spinning 0), or they would take the CPU from the next turn. On a
+ * 2-core machine shared with other work this is the only comparison worth
+ * reading.
+ */
+async function interleaved(rounds: number): Promise<void> {
+  const per = 3;
+  manualSeed(7);
+  const gen = model(RESNET_SPEC, RESNET_WEIGHTS).eval();
+  const xr = randn(RESNET_SHAPE);
+  const yr = noGrad(() => gen.call(xr)).data;
+  manualSeed(8);
+  const xs = randn(STYLE_SHAPE);
+  const target = randn(noGrad(() => model(STYLE_SPEC, STYLE_WEIGHTS).call(xs)).shape);
+  const net = model(STYLE_SPEC, STYLE_WEIGHTS).train();
+  const opt = new Adam(net.parameters(), { lr: 1e-3 });
+  const step = (): Tensor => {
+    opt.zeroGrad(true);
+    const loss = mseLoss(net.call(xs), target);
+    loss.backward();
+    opt.step();
+    return loss;
+  };
+  const loss0 = Float32Array.from(step().data);
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'normkit-inter-'));
+  const put = (name: string, a: Float32Array): string => {
+    const f = join(dir, name);
+    writeFileSync(f, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return f;
+  };
+  const GEN = 'resnet-generator forward 1x3x256x256';
+  const TRAIN = 'style_net train step 8x3x32x32 (Adam, MSE)';
+  const samples = new Map<string, number[]>();
+  const add = (k: string, v: number[]): void => void samples.set(k, [...(samples.get(k) ?? []), ...v]);
+  const runs = async (f: () => unknown, n: number): Promise<number[]> => {
+    const t: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await f();
+      t.push(performance.now() - t0);
+    }
+    return t;
+  };
+  const loads: string[] = [readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')];
+  try {
+    // PyTorch: one process serving timed runs on request.
+    const torch = torchAvailable();
+    let ask: ((name: string, threads: number, n: number) => Promise<number[]>) | null = null;
+    let child: ReturnType<typeof spawn> | null = null;
+    if (torch !== null) {
+      const tasks = [
+        { name: GEN, kind: 'forward', spec: RESNET_SPEC, weights: RESNET_WEIGHTS, input: put('xr.f32', xr.data), shape: RESNET_SHAPE, result: join(dir, 'r0.f32') },
+        { name: TRAIN, kind: 'train', spec: STYLE_SPEC, weights: STYLE_WEIGHTS, input: put('xs.f32', xs.data), shape: STYLE_SHAPE, target: put('ts.f32', target.data), targetShape: target.shape, lr: 1e-3, result: join(dir, 'r1.f32') },
+      ];
+      writeFileSync(join(dir, 'job.json'), JSON.stringify({ tasks }));
+      // Passive OpenMP threads: spinning after each request, they would take the CPU from the next library's turn.
+      child = spawn(PYTHON, [TORCH_SCRIPT, '--serve', join(dir, 'job.json')], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+      const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      const next = async (): Promise<string> => {
+        const r = await lines.next();
+        if (r.done) throw new Error('the PyTorch server exited');
+        return r.value as string;
+      };
+      if ((await next()) !== 'ready') throw new Error('the PyTorch server did not start');
+      const check = (f: string, want: Float32Array, tol: number, what: string): boolean => {
+        const raw = readFileSync(f);
+        const err = maxRelError(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)), want);
+        if (!(err <= tol)) console.error(`PyTorch's ${what} differs (${err.toExponential(2)}): its times are left out`);
+        return err <= tol;
+      };
+      const ok = check(tasks[0]!.result, yr, 1e-3, 'generator output') && check(tasks[1]!.result, loss0, 1e-4, 'first loss');
+      ask = ok
+        ? async (name, threads, n) => {
+            child!.stdin!.write(`${name}\t${threads}\t${n}\n`);
+            return JSON.parse(await next()) as number[];
+          }
+        : null;
+    }
+    const genModel = new Uint8Array(readFileSync(RESNET_ONNX));
+    const ort = new Map<number, Awaited<ReturnType<typeof ortRunner>>>();
+    for (const t of THREADS) {
+      const r = await ortRunner(genModel, xr.data, RESNET_SHAPE, t, false);
+      const err = maxRelError(await r.run(), yr);
+      if (err <= 1e-3) ort.set(t, r);
+      else console.error(`onnxruntime's generator output differs (${err.toExponential(2)}): its times are left out`);
+    }
+    for (const t of THREADS) {
+      setNumThreads(t);
+      if (t > 1) await warmNormThreads();
+      for (let i = 0; i < 2; i++) noGrad(() => gen.call(xr)), step();
+      for (let r = 0; r < rounds; r++) {
+        add(`${GEN}|normkit|${t}`, await runs(() => noGrad(() => gen.call(xr)), per));
+        const o = ort.get(t);
+        if (o) add(`${GEN}|onnxruntime|${t}`, await runs(() => o.run(), per));
+        if (ask) add(`${GEN}|pytorch|${t}`, await ask(GEN, t, per));
+        add(`${TRAIN}|normkit|${t}`, await runs(step, per));
+        if (ask) add(`${TRAIN}|pytorch|${t}`, await ask(TRAIN, t, per));
+      }
+      console.error(`${t}T done`);
+    }
+    setNumThreads(1);
+    for (const o of ort.values()) await o.release();
+    child?.stdin?.end();
+    loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '));
+    const cell = (task: string, impl: string, t: number): string => {
+      const v = samples.get(`${task}|${impl}|${t}`);
+      if (!v) return impl === 'onnxruntime' && task === TRAIN ? 'no training' : '-';
+      const m = median(v);
+      const nk = median(samples.get(`${task}|normkit|${t}`)!);
+      return impl === 'normkit' ? m.toFixed(2) : `${m.toFixed(2)} (${(m / nk).toFixed(2)}x)`;
+    };
+    const header = ['task', ...THREADS.flatMap((t) => [`normkit ${t}T`, `onnxruntime ${t}T`, `PyTorch ${t}T`]), 'normkit 2T/1T'];
+    const rows = [GEN, TRAIN].map((task) => [
+      task,
+      ...THREADS.flatMap((t) => ['normkit', 'onnxruntime', 'pytorch'].map((impl) => cell(task, impl, t))),
+      (median(samples.get(`${task}|normkit|1`)!) / median(samples.get(`${task}|normkit|2`)!)).toFixed(2),
+    ]);
+    const table = [header, ...rows];
+    const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+    console.log(`${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}, PyTorch ${torch ?? 'absent'}; load average ${loads.join(' -> ')}`);
+    console.log(`Interleaved: ${rounds} rounds of ${per} runs per implementation and thread count; medians of all runs; (ratio) = peer / normkit at equal threads (above 1: normkit is faster); last column: normkit's 2-thread speedup.`);
+    for (const r of table) console.log(r.map((v, i) => v.padEnd(widths[i]!)).join('  '));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -288,6 +432,10 @@ async function main(): Promise<number> {
   }
   if (o.profile) {
     await profileGenerator(o.quick);
+    return 0;
+  }
+  if (o.interleave > 0) {
+    await interleaved(o.interleave);
     return 0;
   }
   const it = o.quick ? { warmup: 1, iters: 3, slowIters: 3 } : { warmup: 3, iters: 15, slowIters: 7 };
