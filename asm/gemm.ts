@@ -435,6 +435,36 @@ export function dpackW(w: usize, Cout: i32, K: i32, wp: usize): void {
   dput(yb + 16, d1, b3p, relu);
 }
 
+/** dtile8 for exactly 3 output channels (an RGB head): the fourth row of accumulators, always dropped, is not computed. */
+@inline function dtile3x8(K: i32, offs: usize, w: usize, xb: usize, yb: usize, planeB: usize, bias: usize, relu: bool): void {
+  let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0;
+  const end = offs + <usize>(K * 4);
+  for (let o = offs; o < end; o += 4, w += 16) {
+    const p = xb + <usize>load<i32>(o);
+    const x0 = v128.load(p);
+    const x1 = v128.load(p, 16);
+    let s = v128.load32_splat(w);
+    a0 = f32x4.add(a0, f32x4.mul(s, x0));
+    a1 = f32x4.add(a1, f32x4.mul(s, x1));
+    s = v128.load32_splat(w, 4);
+    b0 = f32x4.add(b0, f32x4.mul(s, x0));
+    b1 = f32x4.add(b1, f32x4.mul(s, x1));
+    s = v128.load32_splat(w, 8);
+    c0 = f32x4.add(c0, f32x4.mul(s, x0));
+    c1 = f32x4.add(c1, f32x4.mul(s, x1));
+  }
+  dput(yb, a0, bias, relu);
+  dput(yb + 16, a1, bias, relu);
+  yb += planeB;
+  const b1p = bias !== 0 ? bias + 4 : 0;
+  dput(yb, b0, b1p, relu);
+  dput(yb + 16, b1, b1p, relu);
+  yb += planeB;
+  const b2p = bias !== 0 ? bias + 8 : 0;
+  dput(yb, c0, b2p, relu);
+  dput(yb + 16, c1, b2p, relu);
+}
+
 /** dtile8 for the last 4 positions of a row. */
 @inline function dtile4(K: i32, offs: usize, w: usize, xb: usize, yb: usize, planeB: usize, n: i32, bias: usize, relu: bool): void {
   let a0 = f32x4.splat(0), b0 = a0, c0 = a0, d0 = a0;
@@ -478,6 +508,7 @@ export function dconv(
       const b = bias !== 0 ? bias + <usize>(co * 4) : 0;
       const yc = yrow + <usize>co * planeB;
       let ow = 0;
+      if (n === 3) for (; ow + 8 <= outWp; ow += 8) dtile3x8(K, offs, w, xrow + <usize>(ow * 4), yc + <usize>(ow * 4), planeB, b, relu);
       for (; ow + 8 <= outWp; ow += 8) dtile8(K, offs, w, xrow + <usize>(ow * 4), yc + <usize>(ow * 4), planeB, n, b, relu);
       if (ow < outWp) dtile4(K, offs, w, xrow + <usize>(ow * 4), yc + <usize>(ow * 4), planeB, n, b, relu);
     }
