@@ -271,142 +271,8 @@ export function im2col(
   }
 }
 
-// ---- Winograd F(2x2, 3x3): Y = A^T [sum_c (G g G^T) . (B^T d B)] A ----
-
-/**
- * U[e][co][ci] (e = 4x4 transform entry) = (G g G^T)[e] for each 3x3 filter
- * g = w[co][ci], G = [1 0 0; .5 .5 .5; .5 -.5 .5; 0 0 1].
- */
-export function wgWeight(w: usize, Cout: i32, Cin: i32, U: usize): void {
-  const plane = <usize>(Cout * Cin * 4);
-  for (let f = 0; f < Cout * Cin; f++) {
-    const g = w + <usize>(f * 36);
-    // t = G g (4 x 3), rows of g are g0..g2.
-    const g00 = load<f32>(g), g01 = load<f32>(g, 4), g02 = load<f32>(g, 8);
-    const g10 = load<f32>(g, 12), g11 = load<f32>(g, 16), g12 = load<f32>(g, 20);
-    const g20 = load<f32>(g, 24), g21 = load<f32>(g, 28), g22 = load<f32>(g, 32);
-    const t00 = g00, t01 = g01, t02 = g02;
-    const t10 = <f32>0.5 * (g00 + g10 + g20), t11 = <f32>0.5 * (g01 + g11 + g21), t12 = <f32>0.5 * (g02 + g12 + g22);
-    const t20 = <f32>0.5 * (g00 - g10 + g20), t21 = <f32>0.5 * (g01 - g11 + g21), t22 = <f32>0.5 * (g02 - g12 + g22);
-    const t30 = g20, t31 = g21, t32 = g22;
-    // u = t G^T (4 x 4).
-    let o = U + <usize>(f * 4);
-    store<f32>(o, t00); o += plane;
-    store<f32>(o, <f32>0.5 * (t00 + t01 + t02)); o += plane;
-    store<f32>(o, <f32>0.5 * (t00 - t01 + t02)); o += plane;
-    store<f32>(o, t02); o += plane;
-    store<f32>(o, t10); o += plane;
-    store<f32>(o, <f32>0.5 * (t10 + t11 + t12)); o += plane;
-    store<f32>(o, <f32>0.5 * (t10 - t11 + t12)); o += plane;
-    store<f32>(o, t12); o += plane;
-    store<f32>(o, t20); o += plane;
-    store<f32>(o, <f32>0.5 * (t20 + t21 + t22)); o += plane;
-    store<f32>(o, <f32>0.5 * (t20 - t21 + t22)); o += plane;
-    store<f32>(o, t22); o += plane;
-    store<f32>(o, t30); o += plane;
-    store<f32>(o, <f32>0.5 * (t30 + t31 + t32)); o += plane;
-    store<f32>(o, <f32>0.5 * (t30 - t31 + t32)); o += plane;
-    store<f32>(o, t32);
-  }
-}
-
 @inline function px(plane: usize, H: i32, W: i32, r: i32, c: i32): f32 {
   return r >= 0 && r < H && c >= 0 && c < W ? load<f32>(plane + <usize>((r * W + c) * 4)) : 0;
-}
-
-/**
- * V[e][c][t] = (B^T d B)[e] for the 4x4 input tile d under output tile
- * t = (tr - tr0) * tilesW + tc, tile rows [tr0, tr1); B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
- */
-export function wgInput(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, tilesW: i32, tr0: i32, tr1: i32, V: usize): void {
-  const T = (tr1 - tr0) * tilesW;
-  const plane = <usize>(C * T * 4);
-  for (let c = 0; c < C; c++) {
-    const xp = x + <usize>(c * H * W * 4);
-    let t = 0;
-    for (let tr = tr0; tr < tr1; tr++) {
-      const r0 = tr * 2 - ph;
-      for (let tc = 0; tc < tilesW; tc++, t++) {
-        const c0 = tc * 2 - pw;
-        // Rows of B^T d: s_k = combination of input rows, per column.
-        let d00: f32, d01: f32, d02: f32, d03: f32, d10: f32, d11: f32, d12: f32, d13: f32;
-        let d20: f32, d21: f32, d22: f32, d23: f32, d30: f32, d31: f32, d32: f32, d33: f32;
-        if (r0 >= 0 && r0 + 3 < H && c0 >= 0 && c0 + 3 < W) {
-          let p = xp + <usize>((r0 * W + c0) * 4);
-          const rs = <usize>(W * 4);
-          d00 = load<f32>(p); d01 = load<f32>(p, 4); d02 = load<f32>(p, 8); d03 = load<f32>(p, 12); p += rs;
-          d10 = load<f32>(p); d11 = load<f32>(p, 4); d12 = load<f32>(p, 8); d13 = load<f32>(p, 12); p += rs;
-          d20 = load<f32>(p); d21 = load<f32>(p, 4); d22 = load<f32>(p, 8); d23 = load<f32>(p, 12); p += rs;
-          d30 = load<f32>(p); d31 = load<f32>(p, 4); d32 = load<f32>(p, 8); d33 = load<f32>(p, 12);
-        } else {
-          d00 = px(xp, H, W, r0, c0); d01 = px(xp, H, W, r0, c0 + 1); d02 = px(xp, H, W, r0, c0 + 2); d03 = px(xp, H, W, r0, c0 + 3);
-          d10 = px(xp, H, W, r0 + 1, c0); d11 = px(xp, H, W, r0 + 1, c0 + 1); d12 = px(xp, H, W, r0 + 1, c0 + 2); d13 = px(xp, H, W, r0 + 1, c0 + 3);
-          d20 = px(xp, H, W, r0 + 2, c0); d21 = px(xp, H, W, r0 + 2, c0 + 1); d22 = px(xp, H, W, r0 + 2, c0 + 2); d23 = px(xp, H, W, r0 + 2, c0 + 3);
-          d30 = px(xp, H, W, r0 + 3, c0); d31 = px(xp, H, W, r0 + 3, c0 + 1); d32 = px(xp, H, W, r0 + 3, c0 + 2); d33 = px(xp, H, W, r0 + 3, c0 + 3);
-        }
-        // s = B^T d
-        const s00 = d00 - d20, s01 = d01 - d21, s02 = d02 - d22, s03 = d03 - d23;
-        const s10 = d10 + d20, s11 = d11 + d21, s12 = d12 + d22, s13 = d13 + d23;
-        const s20 = d20 - d10, s21 = d21 - d11, s22 = d22 - d12, s23 = d23 - d13;
-        const s30 = d10 - d30, s31 = d11 - d31, s32 = d12 - d32, s33 = d13 - d33;
-        // v = s B
-        let o = V + <usize>((c * T + t) * 4);
-        store<f32>(o, s00 - s02); o += plane;
-        store<f32>(o, s01 + s02); o += plane;
-        store<f32>(o, s02 - s01); o += plane;
-        store<f32>(o, s01 - s03); o += plane;
-        store<f32>(o, s10 - s12); o += plane;
-        store<f32>(o, s11 + s12); o += plane;
-        store<f32>(o, s12 - s11); o += plane;
-        store<f32>(o, s11 - s13); o += plane;
-        store<f32>(o, s20 - s22); o += plane;
-        store<f32>(o, s21 + s22); o += plane;
-        store<f32>(o, s22 - s21); o += plane;
-        store<f32>(o, s21 - s23); o += plane;
-        store<f32>(o, s30 - s32); o += plane;
-        store<f32>(o, s31 + s32); o += plane;
-        store<f32>(o, s32 - s31); o += plane;
-        store<f32>(o, s31 - s33);
-      }
-    }
-  }
-}
-
-/**
- * y[co] tile rows [tr0, tr1) = A^T m A (+ bias) from M[e][co][t], A^T = [1 1 1 0; 0 1 -1 -1];
- * the 2x2 outputs past outH / outW are dropped.
- */
-export function wgOutput(Mp: usize, Cout: i32, tilesW: i32, tr0: i32, tr1: i32, y: usize, outH: i32, outW: i32, bias: usize): void {
-  const T = (tr1 - tr0) * tilesW;
-  const plane = <usize>(Cout * T * 4);
-  for (let co = 0; co < Cout; co++) {
-    const bv: f32 = bias !== 0 ? load<f32>(bias + <usize>(co * 4)) : 0;
-    const yp = y + <usize>(co * outH * outW * 4);
-    let t = 0;
-    for (let tr = tr0; tr < tr1; tr++) {
-      const r = tr * 2;
-      for (let tc = 0; tc < tilesW; tc++, t++) {
-        let o = Mp + <usize>((co * T + t) * 4);
-        const m00 = load<f32>(o); o += plane; const m01 = load<f32>(o); o += plane; const m02 = load<f32>(o); o += plane; const m03 = load<f32>(o); o += plane;
-        const m10 = load<f32>(o); o += plane; const m11 = load<f32>(o); o += plane; const m12 = load<f32>(o); o += plane; const m13 = load<f32>(o); o += plane;
-        const m20 = load<f32>(o); o += plane; const m21 = load<f32>(o); o += plane; const m22 = load<f32>(o); o += plane; const m23 = load<f32>(o); o += plane;
-        const m30 = load<f32>(o); o += plane; const m31 = load<f32>(o); o += plane; const m32 = load<f32>(o); o += plane; const m33 = load<f32>(o);
-        // q = A^T m (2 x 4)
-        const q00 = m00 + m10 + m20, q01 = m01 + m11 + m21, q02 = m02 + m12 + m22, q03 = m03 + m13 + m23;
-        const q10 = m10 - m20 - m30, q11 = m11 - m21 - m31, q12 = m12 - m22 - m32, q13 = m13 - m23 - m33;
-        const c = tc * 2;
-        const p = yp + <usize>((r * outW + c) * 4);
-        const right = c + 1 < outW;
-        store<f32>(p, q00 + q01 + q02 + bv);
-        if (right) store<f32>(p, q01 - q02 - q03 + bv, 4);
-        if (r + 1 < outH) {
-          const p1 = p + <usize>(outW * 4);
-          store<f32>(p1, q10 + q11 + q12 + bv);
-          if (right) store<f32>(p1, q11 - q12 - q13 + bv, 4);
-        }
-      }
-    }
-  }
 }
 
 /** The adjoint of im2col: x[c, ih, iw] += col[(c*kh + i)*kw + j][(oh - oh0)*outW + ow] over window rows [oh0, oh1). */
@@ -463,42 +329,836 @@ export function reluGrad(y: usize, g: usize, out: usize, n: i32): void {
   for (; i < end; i += 4) store<f32>(out + i, load<f32>(y + i) <= 0 ? 0 : load<f32>(g + i));
 }
 
+// ---- Implicit-gemm (direct) convolution over a padded, polyphase copy of the image ----
+
 /**
- * Direct stride-1, dilation-1 convolution for few output channels (where an
- * im2col gemm would spend its time packing a column matrix that each value of
- * serves only Cout products): y[co][oh][ow] += sum over ci, i, j (in that
- * order, as the gemm sums its K) of w[co][ci][i][j] * xp[ci][oh + i][ow + j],
- * for output rows [r0, r1), over a zero-padded input xp (C x Hp x Wp,
- * Hp = outH + kh - 1, Wp = outW + kw - 1). Four outputs per f32x4 accumulator
- * kept in a register across a kernel row's taps.
+ * out[c][p][hp][q] = x[c][hp - ph][q*s + p - pw] (0 in the padding) for padded
+ * rows hp in [hp0, hp1): the image zero-padded and split into its s column
+ * phases (s = the stride along W), so that the taps of consecutive outputs
+ * are consecutive floats of one phase plane. Wq >= the phase planes' width;
+ * planes are `qPlane` floats apart (see directLayout: never a multiple of 4 KB).
  */
-export function directConv(xp: usize, C: i32, Hp: i32, Wp: i32, w: usize, Cout: i32, kh: i32, kw: i32, outH: i32, outW: i32, r0: i32, r1: i32, y: usize): void {
-  const full = outW & ~3;
-  for (let co = 0; co < Cout; co++) {
-    for (let ci = 0; ci < C; ci++) {
-      for (let i = 0; i < kh; i++) {
-        const wr = w + <usize>((((co * C + ci) * kh + i) * kw) * 4);
-        for (let oh = r0; oh < r1; oh++) {
-          const rin = xp + <usize>(((ci * Hp + oh + i) * Wp) * 4);
-          const rout = y + <usize>(((co * outH + oh) * outW) * 4);
-          let ow = 0;
-          for (; ow < full; ow += 4) {
-            const o = rout + <usize>(ow * 4);
-            let acc = v128.load(o);
-            const src = rin + <usize>(ow * 4);
-            for (let j = 0; j < kw; j++) {
-              acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(wr + <usize>(j * 4)), v128.load(src + <usize>(j * 4))));
-            }
-            v128.store(o, acc);
+export function polyPad(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, s: i32, Hp: i32, Wq: i32, qPlane: i32, hp0: i32, hp1: i32, out: usize): void {
+  const rowBytes = <usize>(Wq * 4);
+  for (let c = 0; c < C; c++) {
+    const plane = x + <usize>(c * H * W * 4);
+    for (let p = 0; p < s; p++) {
+      // Phase columns q whose image column q*s + p - pw lies in [0, W).
+      let q0 = pw - p <= 0 ? 0 : (pw - p + s - 1) / s;
+      let q1 = W - 1 + pw - p < 0 ? 0 : (W - 1 + pw - p) / s + 1;
+      if (q1 > Wq) q1 = Wq;
+      if (q0 > q1) q0 = q1;
+      let dst = out + <usize>(((c * s + p) * qPlane + hp0 * Wq) * 4);
+      for (let hp = hp0; hp < hp1; hp++, dst += rowBytes) {
+        const h = hp - ph;
+        if (h < 0 || h >= H) {
+          memory.fill(dst, 0, rowBytes);
+          continue;
+        }
+        if (q0 > 0) memory.fill(dst, 0, <usize>(q0 * 4));
+        if (q1 < Wq) memory.fill(dst + <usize>(q1 * 4), 0, <usize>((Wq - q1) * 4));
+        const src = plane + <usize>((h * W + p - pw) * 4);
+        if (s === 1) {
+          memory.copy(dst + <usize>(q0 * 4), src + <usize>(q0 * 4), <usize>((q1 - q0) * 4));
+        } else if (s === 2) {
+          let q = q0;
+          // Lanes 0, 2, 4, 6 of 8 consecutive floats, all inside the row.
+          for (; q + 4 <= q1 && (q + 3) * 2 + 1 < W + pw - p; q += 4) {
+            const a = v128.load(src + <usize>(q * 8));
+            const b = v128.load(src + <usize>(q * 8), 16);
+            v128.store(dst + <usize>(q * 4), v128.shuffle<f32>(a, b, 0, 2, 4, 6));
           }
-          for (; ow < outW; ow++) {
-            const o = rout + <usize>(ow * 4);
-            let acc = load<f32>(o);
-            for (let j = 0; j < kw; j++) acc += load<f32>(wr + <usize>(j * 4)) * load<f32>(rin + <usize>((ow + j) * 4));
-            store<f32>(o, acc);
-          }
+          for (; q < q1; q++) store<f32>(dst + <usize>(q * 4), load<f32>(src + <usize>(q * 8)));
+        } else {
+          for (let q = q0; q < q1; q++) store<f32>(dst + <usize>(q * 4), load<f32>(src + <usize>(q * s * 4)));
         }
       }
     }
   }
 }
+
+/** wp[co / 4][k][co % 4] = w[co][k] for Cout x K weights (zeros past Cout in the last block): dconv's A operand. */
+export function dpackW(w: usize, Cout: i32, K: i32, wp: usize): void {
+  const blocks = (Cout + 3) >> 2;
+  memory.fill(wp, 0, <usize>(blocks * K * 16));
+  for (let co = 0; co < Cout; co++) {
+    let src = w + <usize>(co * K * 4);
+    let dst = wp + <usize>(((co >> 2) * K * 4 + (co & 3)) * 4);
+    for (let k = 0; k < K; k++, src += 4, dst += 16) store<f32>(dst, load<f32>(src));
+  }
+}
+
+/** y (+ bias, max 0) for one row of a tile: `vecs` f32x4 at yb. */
+@inline function dput(yb: usize, v: v128, bias: usize, relu: bool): void {
+  if (bias !== 0) v = f32x4.add(v, v128.load32_splat(bias));
+  if (relu) v = f32x4.max(v, f32x4.splat(0));
+  v128.store(yb, v);
+}
+
+/** A 4-channel x 8-position tile of dconv: the whole K in registers, then bias, ReLU, the `n` valid channels stored. */
+@inline function dtile8(K: i32, offs: usize, w: usize, xb: usize, yb: usize, planeB: usize, n: i32, bias: usize, relu: bool): void {
+  let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0, d0 = a0, d1 = a0;
+  const end = offs + <usize>(K * 4);
+  for (let o = offs; o < end; o += 4, w += 16) {
+    const p = xb + <usize>load<i32>(o);
+    const x0 = v128.load(p);
+    const x1 = v128.load(p, 16);
+    let s = v128.load32_splat(w);
+    a0 = f32x4.add(a0, f32x4.mul(s, x0));
+    a1 = f32x4.add(a1, f32x4.mul(s, x1));
+    s = v128.load32_splat(w, 4);
+    b0 = f32x4.add(b0, f32x4.mul(s, x0));
+    b1 = f32x4.add(b1, f32x4.mul(s, x1));
+    s = v128.load32_splat(w, 8);
+    c0 = f32x4.add(c0, f32x4.mul(s, x0));
+    c1 = f32x4.add(c1, f32x4.mul(s, x1));
+    s = v128.load32_splat(w, 12);
+    d0 = f32x4.add(d0, f32x4.mul(s, x0));
+    d1 = f32x4.add(d1, f32x4.mul(s, x1));
+  }
+  dput(yb, a0, bias, relu);
+  dput(yb + 16, a1, bias, relu);
+  if (n < 2) return;
+  yb += planeB;
+  const b1p = bias !== 0 ? bias + 4 : 0;
+  dput(yb, b0, b1p, relu);
+  dput(yb + 16, b1, b1p, relu);
+  if (n < 3) return;
+  yb += planeB;
+  const b2p = bias !== 0 ? bias + 8 : 0;
+  dput(yb, c0, b2p, relu);
+  dput(yb + 16, c1, b2p, relu);
+  if (n < 4) return;
+  yb += planeB;
+  const b3p = bias !== 0 ? bias + 12 : 0;
+  dput(yb, d0, b3p, relu);
+  dput(yb + 16, d1, b3p, relu);
+}
+
+/** dtile8 for exactly 3 output channels (an RGB head): the fourth row of accumulators, always dropped, is not computed. */
+@inline function dtile3x8(K: i32, offs: usize, w: usize, xb: usize, yb: usize, planeB: usize, bias: usize, relu: bool): void {
+  let a0 = f32x4.splat(0), a1 = a0, b0 = a0, b1 = a0, c0 = a0, c1 = a0;
+  const end = offs + <usize>(K * 4);
+  for (let o = offs; o < end; o += 4, w += 16) {
+    const p = xb + <usize>load<i32>(o);
+    const x0 = v128.load(p);
+    const x1 = v128.load(p, 16);
+    let s = v128.load32_splat(w);
+    a0 = f32x4.add(a0, f32x4.mul(s, x0));
+    a1 = f32x4.add(a1, f32x4.mul(s, x1));
+    s = v128.load32_splat(w, 4);
+    b0 = f32x4.add(b0, f32x4.mul(s, x0));
+    b1 = f32x4.add(b1, f32x4.mul(s, x1));
+    s = v128.load32_splat(w, 8);
+    c0 = f32x4.add(c0, f32x4.mul(s, x0));
+    c1 = f32x4.add(c1, f32x4.mul(s, x1));
+  }
+  dput(yb, a0, bias, relu);
+  dput(yb + 16, a1, bias, relu);
+  yb += planeB;
+  const b1p = bias !== 0 ? bias + 4 : 0;
+  dput(yb, b0, b1p, relu);
+  dput(yb + 16, b1, b1p, relu);
+  yb += planeB;
+  const b2p = bias !== 0 ? bias + 8 : 0;
+  dput(yb, c0, b2p, relu);
+  dput(yb + 16, c1, b2p, relu);
+}
+
+/** dtile8 for the last 4 positions of a row. */
+@inline function dtile4(K: i32, offs: usize, w: usize, xb: usize, yb: usize, planeB: usize, n: i32, bias: usize, relu: bool): void {
+  let a0 = f32x4.splat(0), b0 = a0, c0 = a0, d0 = a0;
+  const end = offs + <usize>(K * 4);
+  for (let o = offs; o < end; o += 4, w += 16) {
+    const x0 = v128.load(xb + <usize>load<i32>(o));
+    a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(w), x0));
+    b0 = f32x4.add(b0, f32x4.mul(v128.load32_splat(w, 4), x0));
+    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(w, 8), x0));
+    d0 = f32x4.add(d0, f32x4.mul(v128.load32_splat(w, 12), x0));
+  }
+  dput(yb, a0, bias, relu);
+  if (n < 2) return;
+  dput(yb + planeB, b0, bias !== 0 ? bias + 4 : 0, relu);
+  if (n < 3) return;
+  dput(yb + 2 * planeB, c0, bias !== 0 ? bias + 8 : 0, relu);
+  if (n < 4) return;
+  dput(yb + 3 * planeB, d0, bias !== 0 ? bias + 12 : 0, relu);
+}
+
+/**
+ * Convolution as an implicit gemm (no column matrix): for output rows
+ * [r0, r1) and positions [0, outWp) (a multiple of 4),
+ * y[co][oh][ow] = act(bias[co] + sum_k wp[co / 4][k][co % 4] * xq[oh * rowStep + offs[k] + ow])
+ * (byte offsets; k over the K taps in the gemm's order, so the sums are the
+ * im2col path's, rounded alike). xq is polyPad's layout, offs[k] a tap's byte
+ * offset in it, wp the weights packed 4 output channels at a time (zeros past
+ * Cout). y is Cout planes of yPlane floats, rows outWp floats apart.
+ */
+export function dconv(
+  xq: usize, offs: usize, K: i32, wp: usize, Cout: i32, bias: usize, relu: bool,
+  rowStep: i32, r0: i32, r1: i32, outWp: i32, y: usize, yPlane: i32,
+): void {
+  const planeB = <usize>(yPlane * 4);
+  for (let oh = r0; oh < r1; oh++) {
+    const xrow = xq + <usize>(oh * rowStep);
+    const yrow = y + <usize>(oh * outWp * 4);
+    for (let co = 0; co < Cout; co += 4) {
+      const w = wp + <usize>(co * K * 4);
+      const n = min(4, Cout - co);
+      const b = bias !== 0 ? bias + <usize>(co * 4) : 0;
+      const yc = yrow + <usize>co * planeB;
+      let ow = 0;
+      if (n === 3) for (; ow + 8 <= outWp; ow += 8) dtile3x8(K, offs, w, xrow + <usize>(ow * 4), yc + <usize>(ow * 4), planeB, b, relu);
+      for (; ow + 8 <= outWp; ow += 8) dtile8(K, offs, w, xrow + <usize>(ow * 4), yc + <usize>(ow * 4), planeB, n, b, relu);
+      if (ow < outWp) dtile4(K, offs, w, xrow + <usize>(ow * 4), yc + <usize>(ow * 4), planeB, n, b, relu);
+    }
+  }
+}
+
+// ---- Winograd F(4x4, 3x3): Y = A^T [sum_c (G g G^T) . (B^T d B)] A, 6x6 tiles ----
+//
+// Interpolation points 0, 1, -1, 1/2, -2 and infinity (Barabasz et al. 2019:
+// ~3x less float32 error than the usual 0, +-1, +-2, measured here too):
+// A^T = [1 1 1 1 1 0; 0 1 -1 1/2 -2 0; 0 1 1 1/4 4 0; 0 1 -1 1/8 -8 1]
+// G   = [1 0 0; 1/3 1/3 1/3; -1/3 1/3 -1/3; -16/15 -8/15 -4/15; 1/15 -2/15 4/15; 0 0 1]
+// B^T = [1 -3/2 -2 3/2 1 0; 0 -1 1/2 5/2 1 0; 0 1 -5/2 1/2 1 0;
+//        0 -2 -1 2 1 0; 0 1/2 -1 -1/2 1 0; 0 1 -3/2 -2 3/2 1]
+//
+// The 36 products (one per transform entry e) are gemms of Cout x C by
+// C x tiles on operands laid out as the gemm's packed panels: U[e][co/4][ci][4]
+// (zeros past Cout) and V[e][t/8][ci][8], so no packing pass runs.
+
+/**
+ * Floats between consecutive entries' planes of U, V and M: a plane of
+ * `floats` rounded up to 4 KB plus one cache line, so the 36 entries of a tile
+ * fall in 36 different cache sets (at multiples of 4 KB they all share one set
+ * of the 12-way L1 and evict each other: measured ~10x slower transforms).
+ */
+export function wg4Plane(floats: i32): i32 {
+  return ((floats + 1023) & ~1023) + 16;
+}
+
+/** G applied to one column (g0, g1, g2), in float64 (the weights are transformed once per call). */
+@inline function wg4g(g0: f64, g1: f64, g2: f64, out: usize): void {
+  store<f64>(out, g0);
+  store<f64>(out, (g0 + g1 + g2) / 3, 8);
+  store<f64>(out, (g1 - g0 - g2) / 3, 16);
+  store<f64>(out, -(16 * g0 + 8 * g1 + 4 * g2) / 15, 24);
+  store<f64>(out, (g0 - 2 * g1 + 4 * g2) / 15, 32);
+  store<f64>(out, g2, 40);
+}
+
+/**
+ * U[e = 6i + j][co / 4][ci][co % 4] = (G w[co][ci] G^T)[i][j], computed in
+ * float64 and rounded once; `tmp` holds 36 + 18 float64 (8-byte aligned).
+ * Coutp = Cout rounded up to 4 (the extra rows zero).
+ */
+export function wg4Weight(w: usize, Cout: i32, Cin: i32, U: usize, tmp: usize): void {
+  const Coutp = (Cout + 3) & ~3;
+  const eStride = <usize>(wg4Plane(Coutp * Cin) * 4);
+  memory.fill(U, 0, eStride * 36);
+  const col = tmp + 288;
+  for (let co = 0; co < Cout; co++) {
+    for (let ci = 0; ci < Cin; ci++) {
+      const g = w + <usize>(((co * Cin + ci) * 9) * 4);
+      // t = G g: 6 x 3, t[r][c] at tmp + (c*6 + r)*8 (column c of g -> column c of t).
+      for (let c = 0; c < 3; c++) wg4g(<f64>load<f32>(g + <usize>(c * 4)), <f64>load<f32>(g + <usize>((3 + c) * 4)), <f64>load<f32>(g + <usize>((6 + c) * 4)), tmp + <usize>(c * 48));
+      // u = t G^T: row r of u = G applied to row r of t.
+      const dst = U + <usize>((((co >> 2) * Cin + ci) * 4 + (co & 3)) * 4);
+      for (let r = 0; r < 6; r++) {
+        wg4g(load<f64>(tmp + <usize>(r * 8)), load<f64>(tmp + <usize>(48 + r * 8)), load<f64>(tmp + <usize>(96 + r * 8)), col);
+        for (let j = 0; j < 6; j++) store<f32>(dst + <usize>(r * 6 + j) * eStride, <f32>load<f64>(col + <usize>(j * 8)));
+      }
+    }
+  }
+}
+
+/** B^T applied to 6 values (a column or a row of a tile). */
+@inline function wg4b(d0: f32, d1: f32, d2: f32, d3: f32, d4: f32, d5: f32, out: usize, stride: usize): void {
+  store<f32>(out, (d0 - <f32>2 * d2) + (d4 + <f32>1.5 * (d3 - d1)));
+  store<f32>(out + stride, (d4 - d1) + (<f32>0.5 * d2 + <f32>2.5 * d3));
+  store<f32>(out + 2 * stride, (d4 + d1) - (<f32>2.5 * d2 - <f32>0.5 * d3));
+  store<f32>(out + 3 * stride, (d4 - d2) + <f32>2 * (d3 - d1));
+  store<f32>(out + 4 * stride, (d4 - d2) + <f32>0.5 * (d1 - d3));
+  store<f32>(out + 5 * stride, (d5 - <f32>2 * d3) + (d1 + <f32>1.5 * (d4 - d2)));
+}
+
+/**
+ * The column of tile (row tr of the chunk's rowsT, column tc) in V and M:
+ * each row's first Q4 tiles (a multiple of 4) in order, row after row, then
+ * the rows' last R = tilesW - Q4 tiles; so every group of four that the
+ * f32x4 paths transform together starts on a multiple of 4 (one vector of a
+ * strip of 8), whatever the row length.
+ */
+@inline function wg4Tile(tr: i32, tc: i32, Q4: i32, R: i32, rowsT: i32): i32 {
+  return tc < Q4 ? tr * Q4 + tc : rowsT * Q4 + tr * R + (tc - Q4);
+}
+
+/** wg4b on four tiles at once (one per lane), the same operations in the same order. */
+@inline function wg4bv(d0: v128, d1: v128, d2: v128, d3: v128, d4: v128, d5: v128, out: usize, stride: usize): void {
+  const h = f32x4.splat(0.5), two = f32x4.splat(2), onehalf = f32x4.splat(1.5), twohalf = f32x4.splat(2.5);
+  v128.store(out, f32x4.add(f32x4.sub(d0, f32x4.mul(two, d2)), f32x4.add(d4, f32x4.mul(onehalf, f32x4.sub(d3, d1)))));
+  v128.store(out + stride, f32x4.add(f32x4.sub(d4, d1), f32x4.add(f32x4.mul(h, d2), f32x4.mul(twohalf, d3))));
+  v128.store(out + 2 * stride, f32x4.sub(f32x4.add(d4, d1), f32x4.sub(f32x4.mul(twohalf, d2), f32x4.mul(h, d3))));
+  v128.store(out + 3 * stride, f32x4.add(f32x4.sub(d4, d2), f32x4.mul(two, f32x4.sub(d3, d1))));
+  v128.store(out + 4 * stride, f32x4.add(f32x4.sub(d4, d2), f32x4.mul(h, f32x4.sub(d1, d3))));
+  v128.store(out + 5 * stride, f32x4.add(f32x4.sub(d5, f32x4.mul(two, d3)), f32x4.add(d1, f32x4.mul(onehalf, f32x4.sub(d4, d2)))));
+}
+
+/**
+ * V[e][t / 8][c][t % 8] = (B^T d B)[e] for the 6x6 input tile d (rows from
+ * 4 tr - ph, columns from 4 tc - pw; zeros outside the image) of each tile
+ * tile (tr, tc) of tile rows [tr0, tr1) (column t = wg4Tile(tr - tr0, tc)); columns past the last in
+ * its strip of 8 are zero. Each row of d is transformed first (d B), then
+ * each column: four horizontally adjacent tiles at once in f32x4 lanes where
+ * their 6 x 18 patch lies inside the image (the loads may read two floats
+ * past it), one by one otherwise (each row's last tilesW % 4, and at the
+ * borders of an unpadded image), with the same operations. Tiles are
+ * numbered by wg4Tile. `tmp` holds 144 floats (16-byte aligned). Tp > 0
+ * selects the weight gradient's layout V[e][c][tBase + t] (rows of Tp tiles:
+ * several images' tiles side by side) instead.
+ */
+export function wg4Input(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, tilesW: i32, tr0: i32, tr1: i32, V: usize, tmp: usize, Tp: i32, tBase: i32): void {
+  const T = (tr1 - tr0) * tilesW;
+  const strips = (T + 7) >> 3;
+  const eStride = <usize>(wg4Plane(Tp !== 0 ? C * Tp : strips * C * 8) * 4);
+  const tail = T & 7;
+  if (Tp !== 0) {
+    // Rows layout (the weight gradient's): V[e][c][tBase + t]; the caller zeros what no tile fills.
+    V += <usize>(tBase * 4);
+  } else if (tail !== 0) {
+    // Zero the unused tiles of the last strip, for every entry and channel.
+    for (let e = 0; e < 36; e++) {
+      for (let c = 0; c < C; c++) memory.fill(V + <usize>e * eStride + <usize>((((strips - 1) * C + c) * 8 + tail) * 4), 0, <usize>((8 - tail) * 4));
+    }
+  }
+  const Q4 = tilesW & ~3;
+  const R = tilesW - Q4;
+  const rowsT = tr1 - tr0;
+  for (let c = 0; c < C; c++) {
+    const xp = x + <usize>(c * H * W * 4);
+    for (let tr = tr0; tr < tr1; tr++) {
+      const r0 = tr * 4 - ph;
+      const rowsIn = r0 >= 0 && r0 + 5 < H;
+      for (let tc = 0; tc < tilesW; ) {
+        const c0 = tc * 4 - pw;
+        const t = wg4Tile(tr - tr0, tc, Q4, R, rowsT);
+        const dst = V + <usize>((Tp !== 0 ? c * Tp + t : ((t >> 3) * C + c) * 8 + (t & 7)) * 4);
+        if (tc < Q4 && rowsIn && c0 >= 0 && c0 + 17 < W) {
+          for (let r = 0; r < 6; r++) {
+            const p = xp + <usize>(((r0 + r) * W + c0) * 4);
+            const A0 = v128.load(p), A1 = v128.load(p, 16), A2 = v128.load(p, 32), A3 = v128.load(p, 48), A4 = v128.load(p, 64);
+            const t0 = v128.shuffle<f32>(A0, A1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(A2, A3, 0, 4, 1, 5);
+            const t2 = v128.shuffle<f32>(A0, A1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(A2, A3, 2, 6, 3, 7);
+            const u0 = v128.shuffle<f32>(A1, A2, 0, 4, 1, 5), u1 = v128.shuffle<f32>(A3, A4, 0, 4, 1, 5);
+            wg4bv(
+              v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7),
+              v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), v128.shuffle<f32>(t2, t3, 2, 3, 6, 7),
+              v128.shuffle<f32>(u0, u1, 0, 1, 4, 5), v128.shuffle<f32>(u0, u1, 2, 3, 6, 7),
+              tmp + <usize>(r * 96), 16,
+            );
+          }
+          for (let l = 0; l < 6; l++) {
+            const q = tmp + <usize>(l * 16);
+            wg4bv(v128.load(q), v128.load(q, 96), v128.load(q, 192), v128.load(q, 288), v128.load(q, 384), v128.load(q, 480), dst + <usize>l * eStride, 6 * eStride);
+          }
+          tc += 4;
+          continue;
+        }
+        // One tile: e = d B row by row (e[r][l] at tmp + (r*6 + l)*4), then B^T e column by column.
+        for (let r = 0; r < 6; r++) {
+          const rr = r0 + r;
+          if (rowsIn && c0 >= 0 && c0 + 5 < W) {
+            const p = xp + <usize>((rr * W + c0) * 4);
+            wg4b(load<f32>(p), load<f32>(p, 4), load<f32>(p, 8), load<f32>(p, 12), load<f32>(p, 16), load<f32>(p, 20), tmp + <usize>(r * 24), 4);
+          } else {
+            wg4b(px(xp, H, W, rr, c0), px(xp, H, W, rr, c0 + 1), px(xp, H, W, rr, c0 + 2), px(xp, H, W, rr, c0 + 3), px(xp, H, W, rr, c0 + 4), px(xp, H, W, rr, c0 + 5), tmp + <usize>(r * 24), 4);
+          }
+        }
+        for (let l = 0; l < 6; l++) {
+          const q = tmp + <usize>(l * 4);
+          wg4b(load<f32>(q), load<f32>(q, 24), load<f32>(q, 48), load<f32>(q, 72), load<f32>(q, 96), load<f32>(q, 120), dst + <usize>l * eStride, 6 * eStride);
+        }
+        tc++;
+      }
+    }
+  }
+}
+
+/** A 4x8 tile of M = U_e V_e over K = C: contiguous panels, no packing. */
+@inline function wg4tile(K: i32, a: usize, b: usize, c: usize, ldc: usize): void {
+  let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+  for (let p = 0; p < K; p++, a += 16, b += 32) {
+    const b0 = v128.load(b);
+    const b1 = v128.load(b, 16);
+    let s = v128.load32_splat(a);
+    c00 = f32x4.add(c00, f32x4.mul(s, b0));
+    c01 = f32x4.add(c01, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 4);
+    c10 = f32x4.add(c10, f32x4.mul(s, b0));
+    c11 = f32x4.add(c11, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 8);
+    c20 = f32x4.add(c20, f32x4.mul(s, b0));
+    c21 = f32x4.add(c21, f32x4.mul(s, b1));
+    s = v128.load32_splat(a, 12);
+    c30 = f32x4.add(c30, f32x4.mul(s, b0));
+    c31 = f32x4.add(c31, f32x4.mul(s, b1));
+  }
+  v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
+  v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
+  v128.store(c, c20); v128.store(c, c21, 16); c += ldc;
+  v128.store(c, c30); v128.store(c, c31, 16);
+}
+
+/** M[e][co][t] (rows of strips*8 floats) = sum_c U[e][co][c] V[e][c][t] for the 36 entries. */
+export function wg4Gemm(U: usize, V: usize, M: usize, Coutp: i32, C: i32, strips: i32): void {
+  const Tp = strips * 8;
+  const ldc = <usize>(Tp * 4);
+  const uE = <usize>(wg4Plane(Coutp * C) * 4);
+  const vE = <usize>(wg4Plane(strips * C * 8) * 4);
+  const mE = <usize>(wg4Plane(Coutp * Tp) * 4);
+  for (let e = 0; e < 36; e++) {
+    const u = U + <usize>e * uE;
+    const v = V + <usize>e * vE;
+    const m = M + <usize>e * mE;
+    for (let s = 0; s < strips; s++) {
+      const b = v + <usize>(s * C * 32);
+      for (let cb = 0; cb < Coutp; cb += 4) wg4tile(C, u + <usize>(cb * C * 4), b, m + <usize>(cb * Tp * 4 + s * 32), ldc);
+    }
+  }
+}
+
+/** A^T applied to 6 values: 4 results. */
+@inline function wg4a0(m0: f32, m1: f32, m2: f32, m3: f32, m4: f32): f32 { return (m0 + (m1 + m2)) + (m3 + m4); }
+@inline function wg4a1(m1: f32, m2: f32, m3: f32, m4: f32): f32 { return (m1 - m2) + (<f32>0.5 * m3 - <f32>2 * m4); }
+@inline function wg4a2(m1: f32, m2: f32, m3: f32, m4: f32): f32 { return (m1 + m2) + (<f32>0.25 * m3 + <f32>4 * m4); }
+@inline function wg4a3(m1: f32, m2: f32, m3: f32, m4: f32, m5: f32): f32 { return (m1 - m2) + (<f32>0.125 * m3 - <f32>8 * m4) + m5; }
+
+/** A^T on four tiles at once: the same operations as wg4a0..3, lane-wise. */
+@inline function wg4av(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, out: usize, stride: usize): void {
+  const s12 = f32x4.add(m1, m2), d12 = f32x4.sub(m1, m2);
+  v128.store(out, f32x4.add(f32x4.add(m0, s12), f32x4.add(m3, m4)));
+  v128.store(out + stride, f32x4.add(d12, f32x4.sub(f32x4.mul(f32x4.splat(0.5), m3), f32x4.mul(f32x4.splat(2), m4))));
+  v128.store(out + 2 * stride, f32x4.add(s12, f32x4.add(f32x4.mul(f32x4.splat(0.25), m3), f32x4.mul(f32x4.splat(4), m4))));
+  v128.store(out + 3 * stride, f32x4.add(f32x4.add(d12, f32x4.sub(f32x4.mul(f32x4.splat(0.125), m3), f32x4.mul(f32x4.splat(8), m4))), m5));
+}
+
+/** + bias, max 0 when relu, on one vector. */
+@inline function biasRelu(v: v128, b: v128, relu: bool): v128 {
+  v = f32x4.add(v, b);
+  return relu ? f32x4.max(v, f32x4.splat(0)) : v;
+}
+
+/**
+ * y[co] for tile rows [tr0, tr1) = A^T m A (+ bias, then max 0 when relu)
+ * from M[e][co][t] (rows of Tp floats); outputs past outH / outW are dropped.
+ * Four horizontally adjacent tiles at once in f32x4 lanes (transposed back
+ * into rows for the stores) where their 16 columns are all inside, one by
+ * one otherwise (each row's last tilesW % 4), with the same operations.
+ * `tmp` holds 96 floats (16-byte aligned).
+ */
+export function wg4Output(M: usize, Cout: i32, Coutp: i32, Tp: i32, tilesW: i32, tr0: i32, tr1: i32, y: usize, outH: i32, outW: i32, bias: usize, relu: bool, tmp: usize): void {
+  const eStride = <usize>(wg4Plane(Coutp * Tp) * 4);
+  const Q4 = tilesW & ~3;
+  const R = tilesW - Q4;
+  const rowsT = tr1 - tr0;
+  for (let co = 0; co < Cout; co++) {
+    const bv: f32 = bias !== 0 ? load<f32>(bias + <usize>(co * 4)) : 0;
+    const bvv = f32x4.splat(bv);
+    const yp = y + <usize>(co * outH * outW * 4);
+    for (let tr = tr0; tr < tr1; tr++) {
+      const r = tr * 4;
+      const rows = min(4, outH - r);
+      for (let tc = 0; tc < tilesW; ) {
+        const t = wg4Tile(tr - tr0, tc, Q4, R, rowsT);
+        const mp = M + <usize>((co * Tp + t) * 4);
+        const c = tc * 4;
+        if (tc < Q4 && c + 16 <= outW) {
+          // q = A^T m (4 x 6 vectors at tmp + (i*6 + col)*16), then y = q A row by row.
+          for (let col = 0; col < 6; col++) {
+            const o = mp + <usize>col * eStride;
+            wg4av(v128.load(o), v128.load(o + 6 * eStride), v128.load(o + 12 * eStride), v128.load(o + 18 * eStride), v128.load(o + 24 * eStride), v128.load(o + 30 * eStride), tmp + <usize>(col * 16), 96);
+          }
+          for (let i = 0; i < rows; i++) {
+            const q = tmp + <usize>(i * 96);
+            const yq = tmp + 384;
+            wg4av(v128.load(q), v128.load(q, 16), v128.load(q, 32), v128.load(q, 48), v128.load(q, 64), v128.load(q, 80), yq, 16);
+            const y0 = biasRelu(v128.load(yq), bvv, relu), y1 = biasRelu(v128.load(yq, 16), bvv, relu);
+            const y2 = biasRelu(v128.load(yq, 32), bvv, relu), y3 = biasRelu(v128.load(yq, 48), bvv, relu);
+            // Lanes are tiles: transpose so each tile's row of 4 is one vector.
+            const a0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5), a1 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5);
+            const a2 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7), a3 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+            const p = yp + <usize>(((r + i) * outW + c) * 4);
+            v128.store(p, v128.shuffle<f32>(a0, a1, 0, 1, 4, 5));
+            v128.store(p, v128.shuffle<f32>(a0, a1, 2, 3, 6, 7), 16);
+            v128.store(p, v128.shuffle<f32>(a2, a3, 0, 1, 4, 5), 32);
+            v128.store(p, v128.shuffle<f32>(a2, a3, 2, 3, 6, 7), 48);
+          }
+          tc += 4;
+          continue;
+        }
+        // q = A^T m (4 x 6), column by column: q[i][col] at tmp + (i*6 + col)*4.
+        for (let col = 0; col < 6; col++) {
+          const o = mp + <usize>col * eStride;
+          const m0 = load<f32>(o), m1 = load<f32>(o + 6 * eStride), m2 = load<f32>(o + 12 * eStride);
+          const m3 = load<f32>(o + 18 * eStride), m4 = load<f32>(o + 24 * eStride), m5 = load<f32>(o + 30 * eStride);
+          const q = tmp + <usize>(col * 4);
+          store<f32>(q, wg4a0(m0, m1, m2, m3, m4));
+          store<f32>(q, wg4a1(m1, m2, m3, m4), 24);
+          store<f32>(q, wg4a2(m1, m2, m3, m4), 48);
+          store<f32>(q, wg4a3(m1, m2, m3, m4, m5), 72);
+        }
+        const cols = min(4, outW - c);
+        for (let i = 0; i < rows; i++) {
+          const q = tmp + <usize>(i * 24);
+          const m0 = load<f32>(q), m1 = load<f32>(q, 4), m2 = load<f32>(q, 8), m3 = load<f32>(q, 12), m4 = load<f32>(q, 16), m5 = load<f32>(q, 20);
+          let v0 = wg4a0(m0, m1, m2, m3, m4) + bv;
+          let v1 = wg4a1(m1, m2, m3, m4) + bv;
+          let v2 = wg4a2(m1, m2, m3, m4) + bv;
+          let v3 = wg4a3(m1, m2, m3, m4, m5) + bv;
+          if (relu) {
+            v0 = max(v0, <f32>0); v1 = max(v1, <f32>0); v2 = max(v2, <f32>0); v3 = max(v3, <f32>0);
+          }
+          const p = yp + <usize>(((r + i) * outW + c) * 4);
+          if (cols === 4) {
+            store<f32>(p, v0); store<f32>(p, v1, 4); store<f32>(p, v2, 8); store<f32>(p, v3, 12);
+          } else {
+            store<f32>(p, v0);
+            if (cols > 1) store<f32>(p, v1, 4);
+            if (cols > 2) store<f32>(p, v2, 8);
+          }
+        }
+        tc++;
+      }
+    }
+  }
+}
+
+/**
+ * Weight gradient as an implicit gemm, accumulating into acc[co][k] (four
+ * float lanes each, summed by dgradWFinish): for output rows [r0, r1),
+ * acc[co][k] += sum over positions ow < outW of gy[co][oh][ow] * xq[oh * rowStep + offs[k] + ow]
+ * (xq, offs, rowStep as for dconv; gy is Coutp planes of gyPlane floats, rows
+ * gyRow floats apart; the results of planes past Cout are dropped). Positions run four at a time,
+ * the last outW % 4 one by one (into lane 0): no position past outW is read,
+ * so a non-finite input value no valid window sees cannot leak in. K is even
+ * (the table padded with a repeated tap whose results are dropped).
+ */
+export function dgradW(xq: usize, offs: usize, K: i32, gy: usize, Coutp: i32, gyPlane: i32, gyRow: i32, outW: i32, rowStep: i32, r0: i32, r1: i32, acc: usize): void {
+  const planeB = <usize>(gyPlane * 4);
+  const full = outW & ~3;
+  for (let co = 0; co < Coutp; co += 4) {
+    const g0base = gy + <usize>co * planeB;
+    for (let k = 0; k < K; k += 2) {
+      const o0 = <usize>load<i32>(offs + <usize>(k * 4));
+      const o1 = <usize>load<i32>(offs + <usize>(k * 4), 4);
+      const ap = acc + <usize>((co * K + k) * 16);
+      const kB = <usize>(K * 16);
+      let a00 = v128.load(ap), a01 = v128.load(ap, 16);
+      let a10 = v128.load(ap + kB), a11 = v128.load(ap + kB, 16);
+      let a20 = v128.load(ap + 2 * kB), a21 = v128.load(ap + 2 * kB, 16);
+      let a30 = v128.load(ap + 3 * kB), a31 = v128.load(ap + 3 * kB, 16);
+      for (let oh = r0; oh < r1; oh++) {
+        const xr = xq + <usize>(oh * rowStep);
+        const x0r = xr + o0;
+        const x1r = xr + o1;
+        const gr = g0base + <usize>(oh * gyRow * 4);
+        for (let ow = 0; ow < full; ow += 4) {
+          const b = <usize>(ow * 4);
+          const x0 = v128.load(x0r + b);
+          const x1 = v128.load(x1r + b);
+          let g = v128.load(gr + b);
+          a00 = f32x4.add(a00, f32x4.mul(g, x0));
+          a01 = f32x4.add(a01, f32x4.mul(g, x1));
+          g = v128.load(gr + planeB + b);
+          a10 = f32x4.add(a10, f32x4.mul(g, x0));
+          a11 = f32x4.add(a11, f32x4.mul(g, x1));
+          g = v128.load(gr + 2 * planeB + b);
+          a20 = f32x4.add(a20, f32x4.mul(g, x0));
+          a21 = f32x4.add(a21, f32x4.mul(g, x1));
+          g = v128.load(gr + 3 * planeB + b);
+          a30 = f32x4.add(a30, f32x4.mul(g, x0));
+          a31 = f32x4.add(a31, f32x4.mul(g, x1));
+        }
+        for (let ow = full; ow < outW; ow++) {
+          const b = <usize>(ow * 4);
+          // Lane 0 only: the other lanes add 0 * 0.
+          const z = f32x4.splat(0);
+          const x0 = f32x4.replace_lane(z, 0, load<f32>(x0r + b));
+          const x1 = f32x4.replace_lane(z, 0, load<f32>(x1r + b));
+          let g = f32x4.replace_lane(z, 0, load<f32>(gr + b));
+          a00 = f32x4.add(a00, f32x4.mul(g, x0));
+          a01 = f32x4.add(a01, f32x4.mul(g, x1));
+          g = f32x4.replace_lane(z, 0, load<f32>(gr + planeB + b));
+          a10 = f32x4.add(a10, f32x4.mul(g, x0));
+          a11 = f32x4.add(a11, f32x4.mul(g, x1));
+          g = f32x4.replace_lane(z, 0, load<f32>(gr + 2 * planeB + b));
+          a20 = f32x4.add(a20, f32x4.mul(g, x0));
+          a21 = f32x4.add(a21, f32x4.mul(g, x1));
+          g = f32x4.replace_lane(z, 0, load<f32>(gr + 3 * planeB + b));
+          a30 = f32x4.add(a30, f32x4.mul(g, x0));
+          a31 = f32x4.add(a31, f32x4.mul(g, x1));
+        }
+      }
+      v128.store(ap, a00); v128.store(ap, a01, 16);
+      v128.store(ap + kB, a10); v128.store(ap + kB, a11, 16);
+      v128.store(ap + 2 * kB, a20); v128.store(ap + 2 * kB, a21, 16);
+      v128.store(ap + 3 * kB, a30); v128.store(ap + 3 * kB, a31, 16);
+    }
+  }
+}
+
+/** gw[co * Kw + k] (+)= the four lanes of acc[co][k] ((0 + 1) + (2 + 3)), co < Cout, k < Kw (acc rows K apart). */
+export function dgradWFinish(acc: usize, Cout: i32, K: i32, Kw: i32, gw: usize, accumulate: bool): void {
+  for (let co = 0; co < Cout; co++) {
+    for (let k = 0; k < Kw; k++) {
+      const a = acc + <usize>((co * K + k) * 16);
+      const v: f32 = (load<f32>(a) + load<f32>(a, 4)) + (load<f32>(a, 8) + load<f32>(a, 12));
+      const o = gw + <usize>((co * Kw + k) * 4);
+      store<f32>(o, accumulate ? load<f32>(o) + v : v);
+    }
+  }
+}
+
+/** out[c][a + sh*u][b + sw*v] = Y[c][u][v] (rows Vp floats apart) for u in [u0, u1), v < V: one phase of a sub-pixel convolution back into its image. */
+export function unphase(Y: usize, C: i32, yPlane: i32, Vp: i32, u0: i32, u1: i32, V: i32, out: usize, H: i32, W: i32, a: i32, b: i32, sh: i32, sw: i32): void {
+  for (let c = 0; c < C; c++) {
+    const yp = Y + <usize>(c * yPlane * 4);
+    const op = out + <usize>(c * H * W * 4);
+    for (let u = u0; u < u1; u++) {
+      const src = yp + <usize>(u * Vp * 4);
+      const dst = op + <usize>(((a + sh * u) * W + b) * 4);
+      if (sw === 1) memory.copy(dst, src, <usize>(V * 4));
+      else for (let v = 0; v < V; v++) store<f32>(dst + <usize>(v * sw * 4), load<f32>(src + <usize>(v * 4)));
+    }
+  }
+}
+
+/**
+ * unphase for two column phases at once (sw = 2): out[c][a + sh*u][2v + b]
+ * = Yb[c][u][v] for b = 0, 1, interleaved with shuffles (rows Vp floats
+ * apart in both; V0 = ceil(W / 2) and V1 = floor(W / 2) values per row).
+ */
+export function unphase2(Y0: usize, Y1: usize, C: i32, yPlane: i32, Vp: i32, u0: i32, u1: i32, out: usize, H: i32, W: i32, a: i32, sh: i32): void {
+  const V1 = W >> 1;
+  const full = V1 & ~3;
+  for (let c = 0; c < C; c++) {
+    const p0 = Y0 + <usize>(c * yPlane * 4);
+    const p1 = Y1 + <usize>(c * yPlane * 4);
+    const op = out + <usize>(c * H * W * 4);
+    for (let u = u0; u < u1; u++) {
+      const s0 = p0 + <usize>(u * Vp * 4);
+      const s1 = p1 + <usize>(u * Vp * 4);
+      const dst = op + <usize>((a + sh * u) * W * 4);
+      let v = 0;
+      for (; v < full; v += 4) {
+        const e = v128.load(s0 + <usize>(v * 4));
+        const o = v128.load(s1 + <usize>(v * 4));
+        v128.store(dst + <usize>(v * 8), v128.shuffle<f32>(e, o, 0, 4, 1, 5));
+        v128.store(dst + <usize>(v * 8), v128.shuffle<f32>(e, o, 2, 6, 3, 7), 16);
+      }
+      for (; v < V1; v++) {
+        store<f32>(dst + <usize>(v * 8), load<f32>(s0 + <usize>(v * 4)));
+        store<f32>(dst + <usize>(v * 8), load<f32>(s1 + <usize>(v * 4)), 4);
+      }
+      if (W & 1) store<f32>(dst + <usize>(V1 * 8), load<f32>(s0 + <usize>(V1 * 4)));
+    }
+  }
+}
+
+/** Whether the n floats at p are all finite (x - x is 0 for finite x, NaN for Inf and NaN). */
+export function allFinite(p: usize, n: i32): bool {
+  const end = p + <usize>(n * 4);
+  let acc = f32x4.splat(0);
+  let q = p;
+  for (; q + 16 <= end; q += 16) {
+    const v = v128.load(q);
+    acc = f32x4.add(acc, f32x4.sub(v, v));
+  }
+  let s: f32 = 0;
+  for (; q < end; q += 4) {
+    const v = load<f32>(q);
+    s += v - v;
+  }
+  // NaN lanes compare unequal to themselves.
+  return s === s && f32x4.extract_lane(acc, 0) === f32x4.extract_lane(acc, 0) && f32x4.extract_lane(acc, 1) === f32x4.extract_lane(acc, 1) && f32x4.extract_lane(acc, 2) === f32x4.extract_lane(acc, 2) && f32x4.extract_lane(acc, 3) === f32x4.extract_lane(acc, 3);
+}
+
+/** dst[p][r][0:cols] = src[p][r][0:cols] for `planes` planes of `rows` rows (src contiguous; dst rows dstRow floats apart, planes dstPlane apart; the rest of dst untouched). */
+export function spreadRows(src: usize, planes: i32, rows: i32, cols: i32, dstRow: i32, dstPlane: i32, dst: usize): void {
+  const len = <usize>(cols * 4);
+  for (let p = 0; p < planes; p++) {
+    let s = src + <usize>(p * rows * cols * 4);
+    let d = dst + <usize>(p * dstPlane * 4);
+    for (let r = 0; r < rows; r++, s += len, d += <usize>(dstRow * 4)) memory.copy(d, s, len);
+  }
+}
+
+/** out[p] (float64) = the sum of plane p's `len` floats, for `planes` planes: four float64 lanes, then ((0 + 1) + (2 + 3)). */
+export function planeSums(x: usize, planes: i32, len: i32, out: usize): void {
+  const full = len & ~3;
+  for (let p = 0; p < planes; p++) {
+    const base = x + <usize>(p * len * 4);
+    let lo = f64x2.splat(0);
+    let hi = f64x2.splat(0);
+    for (let i = 0; i < full; i += 4) {
+      const v = v128.load(base + <usize>(i * 4));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1)));
+    }
+    let s = (f64x2.extract_lane(lo, 0) + f64x2.extract_lane(lo, 1)) + (f64x2.extract_lane(hi, 0) + f64x2.extract_lane(hi, 1));
+    for (let i = full; i < len; i++) s += <f64>load<f32>(base + <usize>(i * 4));
+    store<f64>(out + <usize>(p * 8), s);
+  }
+}
+
+// ---- Winograd F(4x4, 3x3) weight gradient: gw = G^T [sum_tiles (A gy A^T) . (B^T d B)] G ----
+//
+// The transposition of the forward's identity: for each 4x4 tile of the
+// output gradient and the 6x6 input tile under it, the 3x3 correlation
+// gw[i][j] += sum_ab gy[a][b] d[a + i][b + j] is G^T [(A gy A^T) . (B^T d B)] G
+// with the forward's A, B, G. The input transform is wg4Input's; the
+// products are reduced over tiles (wg4GemmT) and transformed once at the end.
+
+/** A (6 x 4, the transpose of A^T) applied to 4 values. */
+@inline function wg4at(g0: f32, g1: f32, g2: f32, g3: f32, out: usize, stride: usize): void {
+  store<f32>(out, g0);
+  store<f32>(out + stride, (g0 + g2) + (g1 + g3));
+  store<f32>(out + 2 * stride, (g0 + g2) - (g1 + g3));
+  store<f32>(out + 3 * stride, (g0 + <f32>0.25 * g2) + (<f32>0.5 * g1 + <f32>0.125 * g3));
+  store<f32>(out + 4 * stride, (g0 + <f32>4 * g2) - (<f32>2 * g1 + <f32>8 * g3));
+  store<f32>(out + 5 * stride, g3);
+}
+
+/**
+ * Ug[e][co][tBase + t] (rows of Tp tiles) = (A gy A^T)[e] for the 4x4
+ * output-gradient tile of each tile (tr, tc) of tile rows [tr0, tr1) (zeros
+ * past outH / outW), tiles numbered as wg4Input's (wg4Tile); the caller zeros
+ * what no tile fills. gy is Cout planes of outH x outW; `tmp` holds 24 floats.
+ */
+export function wg4GyT(gy: usize, Cout: i32, Coutp: i32, outH: i32, outW: i32, tilesW: i32, tr0: i32, tr1: i32, Ug: usize, tmp: usize, Tp: i32, tBase: i32): void {
+  const eStride = <usize>(wg4Plane(Coutp * Tp) * 4);
+  Ug += <usize>(tBase * 4);
+  const Q4 = tilesW & ~3;
+  const R = tilesW - Q4;
+  const rowsT = tr1 - tr0;
+  for (let co = 0; co < Cout; co++) {
+    const gp = gy + <usize>(co * outH * outW * 4);
+    for (let tr = tr0; tr < tr1; tr++) {
+      const r0 = tr * 4;
+      for (let tc = 0; tc < tilesW; tc++) {
+        const c0 = tc * 4;
+        const t = wg4Tile(tr - tr0, tc, Q4, R, rowsT);
+        // e = A g row by row (e[r][l] at tmp + (l*4 + r)*4), then A on each column.
+        for (let r = 0; r < 4; r++) {
+          const rr = r0 + r;
+          let g0: f32 = 0, g1: f32 = 0, g2: f32 = 0, g3: f32 = 0;
+          if (rr < outH) {
+            const p = gp + <usize>((rr * outW + c0) * 4);
+            if (c0 + 3 < outW) {
+              g0 = load<f32>(p); g1 = load<f32>(p, 4); g2 = load<f32>(p, 8); g3 = load<f32>(p, 12);
+            } else {
+              g0 = load<f32>(p);
+              if (c0 + 1 < outW) g1 = load<f32>(p, 4);
+              if (c0 + 2 < outW) g2 = load<f32>(p, 8);
+            }
+          }
+          wg4at(g0, g1, g2, g3, tmp + <usize>(r * 4), 16);
+        }
+        const dst = Ug + <usize>((co * Tp + t) * 4);
+        for (let l = 0; l < 6; l++) {
+          const q = tmp + <usize>(l * 16);
+          wg4at(load<f32>(q), load<f32>(q, 4), load<f32>(q, 8), load<f32>(q, 12), dst + <usize>l * eStride, 6 * eStride);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Acc[co][e][ci][lane] += sum over tiles t = 4k + lane of Ug[e][co][t] * V[e][ci][t]
+ * (rows of Tp tiles, a multiple of 4), for 4 output by 2 input channels at a
+ * time (Cp, the input channels, even: an odd last pair repeats its channel,
+ * whose sums land in the dropped padding column). An output channel's
+ * accumulators are contiguous (36 * Cp * 16 bytes), so wg4GradFinish reads
+ * them in order.
+ */
+export function wg4GemmT(Ug: usize, V: usize, Acc: usize, Coutp: i32, C: i32, Cp: i32, Tp: i32): void {
+  const uE = <usize>(wg4Plane(Coutp * Tp) * 4);
+  const vE = <usize>(wg4Plane(C * Tp) * 4);
+  const row = <usize>(Tp * 4);
+  const coB = <usize>(36 * Cp * 16);
+  for (let e = 0; e < 36; e++) {
+    const ue = Ug + <usize>e * uE;
+    const ve = V + <usize>e * vE;
+    const ae = Acc + <usize>(e * Cp * 16);
+    for (let co = 0; co < Coutp; co += 4) {
+      const u0 = ue + <usize>co * row;
+      for (let ci = 0; ci < Cp; ci += 2) {
+        const v0 = ve + <usize>ci * row;
+        const v1 = ve + <usize>min(ci + 1, C - 1) * row;
+        const ap = ae + <usize>co * coB + <usize>(ci * 16);
+        let a00 = v128.load(ap), a01 = v128.load(ap, 16);
+        let a10 = v128.load(ap + coB), a11 = v128.load(ap + coB, 16);
+        let a20 = v128.load(ap + 2 * coB), a21 = v128.load(ap + 2 * coB, 16);
+        let a30 = v128.load(ap + 3 * coB), a31 = v128.load(ap + 3 * coB, 16);
+        for (let t: usize = 0; t < row; t += 16) {
+          const p = v128.load(v0 + t);
+          const q = v128.load(v1 + t);
+          let g = v128.load(u0 + t);
+          a00 = f32x4.add(a00, f32x4.mul(g, p));
+          a01 = f32x4.add(a01, f32x4.mul(g, q));
+          g = v128.load(u0 + row + t);
+          a10 = f32x4.add(a10, f32x4.mul(g, p));
+          a11 = f32x4.add(a11, f32x4.mul(g, q));
+          g = v128.load(u0 + 2 * row + t);
+          a20 = f32x4.add(a20, f32x4.mul(g, p));
+          a21 = f32x4.add(a21, f32x4.mul(g, q));
+          g = v128.load(u0 + 3 * row + t);
+          a30 = f32x4.add(a30, f32x4.mul(g, p));
+          a31 = f32x4.add(a31, f32x4.mul(g, q));
+        }
+        v128.store(ap, a00); v128.store(ap, a01, 16);
+        v128.store(ap + coB, a10); v128.store(ap + coB, a11, 16);
+        v128.store(ap + 2 * coB, a20); v128.store(ap + 2 * coB, a21, 16);
+        v128.store(ap + 3 * coB, a30); v128.store(ap + 3 * coB, a31, 16);
+      }
+    }
+  }
+}
+
+/**
+ * gw[co][ci][k] = sum_e coef[e][k] m_e[co][ci] for co < Cout, ci < C (k = 3i + j,
+ * coef[e = 6a + b][3i + j] = G[a][i] G[b][j], float64, from the caller), m_e the
+ * lane sum of Acc[co][e][ci] ((0 + 1) + (2 + 3)): G^T m G accumulated entry by
+ * entry in float64 into acc (C * 9 float64, one output channel at a time, in
+ * cache), rounded once into gw.
+ */
+export function wg4GradFinish(Acc: usize, Cout: i32, C: i32, Cp: i32, coef: usize, acc: usize, gw: usize): void {
+  const eS = <usize>(Cp * 16);
+  for (let co = 0; co < Cout; co++) {
+    memory.fill(acc, 0, <usize>(C * 72));
+    for (let e = 0; e < 36; e++) {
+      const cf = coef + <usize>(e * 72);
+      const c0 = load<f64>(cf), c1 = load<f64>(cf, 8), c2 = load<f64>(cf, 16), c3 = load<f64>(cf, 24), c4 = load<f64>(cf, 32);
+      const c5 = load<f64>(cf, 40), c6 = load<f64>(cf, 48), c7 = load<f64>(cf, 56), c8 = load<f64>(cf, 64);
+      let p = Acc + <usize>(co * 36 + e) * eS;
+      let o = acc;
+      for (let ci = 0; ci < C; ci++, p += 16, o += 72) {
+        const m = (<f64>load<f32>(p) + <f64>load<f32>(p, 4)) + (<f64>load<f32>(p, 8) + <f64>load<f32>(p, 12));
+        store<f64>(o, load<f64>(o) + c0 * m);
+        store<f64>(o, load<f64>(o, 8) + c1 * m, 8);
+        store<f64>(o, load<f64>(o, 16) + c2 * m, 16);
+        store<f64>(o, load<f64>(o, 24) + c3 * m, 24);
+        store<f64>(o, load<f64>(o, 32) + c4 * m, 32);
+        store<f64>(o, load<f64>(o, 40) + c5 * m, 40);
+        store<f64>(o, load<f64>(o, 48) + c6 * m, 48);
+        store<f64>(o, load<f64>(o, 56) + c7 * m, 56);
+        store<f64>(o, load<f64>(o, 64) + c8 * m, 64);
+      }
+    }
+    const dst = gw + <usize>(co * C * 36);
+    for (let i = 0; i < C * 9; i++) store<f32>(dst + <usize>(i * 4), <f32>load<f64>(acc + <usize>(i * 8)));
+  }
+}
+

@@ -20,10 +20,11 @@
  * `--export` rebuilds the fixtures (needs PyTorch). Medians; ratio = peer / normkit
  * at equal threads (above 1: normkit is faster).
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { noGrad } from '../src/tensor/grad_mode.js';
 import { saveSafetensors, loadSafetensors } from '../src/io/safetensors.js';
@@ -39,6 +40,7 @@ import { Tensor } from '../src/tensor/tensor.js';
 import '../src/ops/methods.js';
 import type { Module } from '../src/nn/module.js';
 import { buildModel, ortRunner } from './onnx.js';
+import { cpuMHz, measuredMHz } from './clock.js';
 
 const PYTHON = '/usr/bin/python3';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -75,11 +77,298 @@ interface Opts {
   quick: boolean;
   json: string | null;
   exportFixtures: boolean;
+  profile: boolean;
+  /** Rounds of --interleave (0: off). */
+  interleave: number;
 }
 
 function parseArgs(argv: string[]): Opts {
   const i = argv.indexOf('--json');
-  return { quick: argv.includes('--quick'), json: i >= 0 ? argv[i + 1] ?? null : null, exportFixtures: argv.includes('--export') };
+  const k = argv.indexOf('--interleave');
+  const rounds = k >= 0 ? Number.parseInt(argv[k + 1] ?? '', 10) : 0;
+  return {
+    quick: argv.includes('--quick'),
+    json: i >= 0 ? argv[i + 1] ?? null : null,
+    exportFixtures: argv.includes('--export'),
+    profile: argv.includes('--profile'),
+    interleave: k < 0 ? 0 : Number.isFinite(rounds) && rounds > 0 ? rounds : 8,
+  };
+}
+
+/**
+ * `--interleave [ROUNDS]` (default 8): the whole-model tasks only, with the
+ * implementations taking turns (normkit, onnxruntime, PyTorch: a few runs
+ * each, ROUNDS times, at 1 then 2 threads; PyTorch in one long-lived
+ * process, bench/torch_models.py --serve) so that a shared machine's load
+ * falls on all of them alike; medians over every run. The peers' pool
+ * threads do not spin between turns (OMP_WAIT_POLICY=PASSIVE, onnxruntime's
+ * allow_spinning 0), or they would take the CPU from the next turn. On a
+ * 2-core machine shared with other work this is the only comparison worth
+ * reading.
+ */
+async function interleaved(rounds: number): Promise<void> {
+  const per = 3;
+  manualSeed(7);
+  const gen = model(RESNET_SPEC, RESNET_WEIGHTS).eval();
+  const xr = randn(RESNET_SHAPE);
+  const yr = noGrad(() => gen.call(xr)).data;
+  manualSeed(8);
+  const xs = randn(STYLE_SHAPE);
+  const target = randn(noGrad(() => model(STYLE_SPEC, STYLE_WEIGHTS).call(xs)).shape);
+  const net = model(STYLE_SPEC, STYLE_WEIGHTS).train();
+  const opt = new Adam(net.parameters(), { lr: 1e-3 });
+  const step = (): Tensor => {
+    opt.zeroGrad(true);
+    const loss = mseLoss(net.call(xs), target);
+    loss.backward();
+    opt.step();
+    return loss;
+  };
+  const loss0 = Float32Array.from(step().data);
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'normkit-inter-'));
+  const put = (name: string, a: Float32Array): string => {
+    const f = join(dir, name);
+    writeFileSync(f, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    return f;
+  };
+  const GEN = 'resnet-generator forward 1x3x256x256';
+  const TRAIN = 'style_net train step 8x3x32x32 (Adam, MSE)';
+  const samples = new Map<string, number[]>();
+  const add = (k: string, v: number[]): void => void samples.set(k, [...(samples.get(k) ?? []), ...v]);
+  const runs = async (f: () => unknown, n: number): Promise<number[]> => {
+    const t: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await f();
+      t.push(performance.now() - t0);
+    }
+    return t;
+  };
+  const loads: string[] = [readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')];
+  try {
+    // PyTorch: one process serving timed runs on request.
+    const torch = torchAvailable();
+    let ask: ((name: string, threads: number, n: number) => Promise<number[]>) | null = null;
+    let child: ReturnType<typeof spawn> | null = null;
+    if (torch !== null) {
+      const tasks = [
+        { name: GEN, kind: 'forward', spec: RESNET_SPEC, weights: RESNET_WEIGHTS, input: put('xr.f32', xr.data), shape: RESNET_SHAPE, result: join(dir, 'r0.f32') },
+        { name: TRAIN, kind: 'train', spec: STYLE_SPEC, weights: STYLE_WEIGHTS, input: put('xs.f32', xs.data), shape: STYLE_SHAPE, target: put('ts.f32', target.data), targetShape: target.shape, lr: 1e-3, result: join(dir, 'r1.f32') },
+      ];
+      writeFileSync(join(dir, 'job.json'), JSON.stringify({ tasks }));
+      // Passive OpenMP threads: spinning after each request, they would take the CPU from the next library's turn.
+      child = spawn(PYTHON, [TORCH_SCRIPT, '--serve', join(dir, 'job.json')], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
+      const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      const next = async (): Promise<string> => {
+        const r = await lines.next();
+        if (r.done) throw new Error('the PyTorch server exited');
+        return r.value as string;
+      };
+      if ((await next()) !== 'ready') throw new Error('the PyTorch server did not start');
+      const check = (f: string, want: Float32Array, tol: number, what: string): boolean => {
+        const raw = readFileSync(f);
+        const err = maxRelError(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)), want);
+        if (!(err <= tol)) console.error(`PyTorch's ${what} differs (${err.toExponential(2)}): its times are left out`);
+        return err <= tol;
+      };
+      const ok = check(tasks[0]!.result, yr, 1e-3, 'generator output') && check(tasks[1]!.result, loss0, 1e-4, 'first loss');
+      ask = ok
+        ? async (name, threads, n) => {
+            child!.stdin!.write(`${name}\t${threads}\t${n}\n`);
+            return JSON.parse(await next()) as number[];
+          }
+        : null;
+    }
+    const genModel = new Uint8Array(readFileSync(RESNET_ONNX));
+    const ort = new Map<number, Awaited<ReturnType<typeof ortRunner>>>();
+    for (const t of THREADS) {
+      const r = await ortRunner(genModel, xr.data, RESNET_SHAPE, t, false);
+      const err = maxRelError(await r.run(), yr);
+      if (err <= 1e-3) ort.set(t, r);
+      else console.error(`onnxruntime's generator output differs (${err.toExponential(2)}): its times are left out`);
+    }
+    for (const t of THREADS) {
+      setNumThreads(t);
+      if (t > 1) await warmNormThreads();
+      for (let i = 0; i < 2; i++) noGrad(() => gen.call(xr)), step();
+      for (let r = 0; r < rounds; r++) {
+        add(`${GEN}|normkit|${t}`, await runs(() => noGrad(() => gen.call(xr)), per));
+        const o = ort.get(t);
+        if (o) add(`${GEN}|onnxruntime|${t}`, await runs(() => o.run(), per));
+        if (ask) add(`${GEN}|pytorch|${t}`, await ask(GEN, t, per));
+        add(`${TRAIN}|normkit|${t}`, await runs(step, per));
+        if (ask) add(`${TRAIN}|pytorch|${t}`, await ask(TRAIN, t, per));
+      }
+      console.error(`${t}T done`);
+    }
+    setNumThreads(1);
+    for (const o of ort.values()) await o.release();
+    child?.stdin?.end();
+    loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '));
+    const cell = (task: string, impl: string, t: number): string => {
+      const v = samples.get(`${task}|${impl}|${t}`);
+      if (!v) return impl === 'onnxruntime' && task === TRAIN ? 'no training' : '-';
+      const m = median(v);
+      const nk = median(samples.get(`${task}|normkit|${t}`)!);
+      return impl === 'normkit' ? m.toFixed(2) : `${m.toFixed(2)} (${(m / nk).toFixed(2)}x)`;
+    };
+    const header = ['task', ...THREADS.flatMap((t) => [`normkit ${t}T`, `onnxruntime ${t}T`, `PyTorch ${t}T`]), 'normkit 2T/1T'];
+    const rows = [GEN, TRAIN].map((task) => [
+      task,
+      ...THREADS.flatMap((t) => ['normkit', 'onnxruntime', 'pytorch'].map((impl) => cell(task, impl, t))),
+      (median(samples.get(`${task}|normkit|1`)!) / median(samples.get(`${task}|normkit|2`)!)).toFixed(2),
+    ]);
+    const table = [header, ...rows];
+    const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+    console.log(`${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}, PyTorch ${torch ?? 'absent'}; load average ${loads.join(' -> ')}`);
+    console.log(`Interleaved: ${rounds} rounds of ${per} runs per implementation and thread count; medians of all runs; (ratio) = peer / normkit at equal threads (above 1: normkit is faster); last column: normkit's 2-thread speedup.`);
+    for (const r of table) console.log(r.map((v, i) => v.padEnd(widths[i]!)).join('  '));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `--profile`: the resnet-generator forward at 1x3x256x256, timed per leaf
+ * module (forward pre/post hooks; everything runs synchronously) at 1 and 2
+ * threads, runs interleaved (1T, 2T, 1T, ...) and medians per module. Prints
+ * each op family's share and, from the 1- and 2-thread totals, Amdahl's
+ * parallel fraction p = (1 - T2/T1) * 2.
+ */
+async function profileGenerator(quick: boolean): Promise<void> {
+  manualSeed(7);
+  const gen = model(RESNET_SPEC, RESNET_WEIGHTS).eval();
+  const x = randn(RESNET_SHAPE);
+  const leaves = [...gen.namedModules()].filter(([, m]) => m.children().length === 0);
+  const times = new Map<string, number>();
+  let start = 0;
+  for (const [path, m] of leaves) {
+    m.registerForwardPreHook(() => void (start = performance.now()));
+    m.registerForwardHook((_m, _in, out) => {
+      const key = `${path} ${m.typeName} -> [${out.shape.join(', ')}]`;
+      times.set(key, (times.get(key) ?? 0) + performance.now() - start);
+    });
+  }
+  const runs = quick ? 5 : 15;
+  const per = new Map<number, { total: number[]; between: number[]; ops: Map<string, number[]> }>();
+  for (const t of THREADS) per.set(t, { total: [], between: [], ops: new Map() });
+  for (const t of THREADS) {
+    setNumThreads(t);
+    if (t > 1) await warmNormThreads();
+    for (let i = 0; i < 2; i++) noGrad(() => gen.call(x));
+  }
+  for (let r = 0; r < runs; r++) {
+    for (const t of THREADS) {
+      setNumThreads(t);
+      if (t > 1) await warmNormThreads();
+      times.clear();
+      const t0 = performance.now();
+      noGrad(() => gen.call(x)).dispose();
+      const p = per.get(t)!;
+      const total = performance.now() - t0;
+      p.total.push(total);
+      // Time outside every leaf module in this run (Residual's add, Sequential, GC pauses there).
+      p.between.push(total - [...times.values()].reduce((a, b) => a + b, 0));
+      for (const [k, v] of times) p.ops.set(k, [...(p.ops.get(k) ?? []), v]);
+    }
+  }
+  setNumThreads(1);
+  const keys = [...per.get(1)!.ops.keys()];
+  const fam = (k: string): string => k.split(' ')[1]!;
+  const cols = THREADS.map((t) => per.get(t)!);
+  const lines: string[][] = [['module', ...THREADS.map((t) => `${t}T ms`), 'speedup']];
+  const famSum = new Map<string, number[]>();
+  for (const k of keys) {
+    const ms = cols.map((c) => median(c.ops.get(k) ?? [0]));
+    lines.push([k, ...ms.map((v) => v.toFixed(2)), (ms[0]! / ms[1]!).toFixed(2)]);
+    const f = famSum.get(fam(k)) ?? THREADS.map(() => 0);
+    ms.forEach((v, i) => (f[i]! += v));
+    famSum.set(fam(k), f);
+  }
+  const totals = cols.map((c) => median(c.total));
+  const between = cols.map((c) => median(c.between));
+  lines.push(['(between modules)', ...between.map((v) => v.toFixed(2)), (between[0]! / between[1]!).toFixed(2)]);
+  lines.push(['total', ...totals.map((v) => v.toFixed(2)), (totals[0]! / totals[1]!).toFixed(2)]);
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  console.log(`resnet-generator forward 1x3x256x256, per module (median of ${runs} interleaved runs); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  for (const l of lines) console.log(l.map((v, i) => v.padEnd(widths[i]!)).join('  '));
+  console.log('\nby op family (share of the 1-thread total):');
+  famSum.set('(between modules)', between);
+  for (const [f, ms] of [...famSum].sort((a, b) => b[1][0]! - a[1][0]!)) {
+    console.log(`  ${f.padEnd(18)} ${ms.map((v) => v.toFixed(2).padStart(8)).join(' ')}  ${((100 * ms[0]!) / totals[0]!).toFixed(1).padStart(5)}%  speedup ${(ms[0]! / ms[1]!).toFixed(2)}`);
+  }
+  const p = (1 - totals[1]! / totals[0]!) * 2;
+  console.log(`Amdahl: 2-thread speedup ${(totals[0]! / totals[1]!).toFixed(2)}x; parallel fraction p = ${p.toFixed(2)} (1 / (1 - p/2))`);
+  profileTraining(quick);
+}
+
+/**
+ * The style_net training step on one thread, by part: forward per module
+ * family, backward per autograd node (each node's closure wrapped after the
+ * forward), the optimizer step; medians over runs.
+ */
+function profileTraining(quick: boolean): void {
+  setNumThreads(1);
+  manualSeed(8);
+  const xs = randn(STYLE_SHAPE);
+  const net = model(STYLE_SPEC, STYLE_WEIGHTS).train();
+  const target = randn(noGrad(() => net.call(xs)).shape);
+  const opt = new Adam(net.parameters(), { lr: 1e-3 });
+  const acc = new Map<string, number>();
+  const add = (k: string, ms: number): void => void acc.set(k, (acc.get(k) ?? 0) + ms);
+  // Exclusive time per module type: a stack of (start, time spent in children).
+  const stack: [number, number][] = [];
+  for (const [, m] of net.namedModules()) {
+    m.registerForwardPreHook(() => void stack.push([performance.now(), 0]));
+    m.registerForwardHook(() => {
+      const [t0, inner] = stack.pop()!;
+      const total = performance.now() - t0;
+      add(`fwd ${m.typeName}`, total - inner);
+      if (stack.length) stack[stack.length - 1]![1] += total;
+    });
+  }
+  const runs: Map<string, number>[] = [];
+  for (let r = 0; r < (quick ? 7 : 21); r++) {
+    acc.clear();
+    const t0 = performance.now();
+    opt.zeroGrad(true);
+    const tz = performance.now();
+    const y = net.call(xs);
+    const ty = performance.now();
+    const loss = mseLoss(y, target);
+    const t1 = performance.now();
+    add('zeroGrad', tz - t0);
+    add('fwd mseLoss', t1 - ty);
+    const seen = new Set<unknown>();
+    const todo: Tensor[] = [loss];
+    while (todo.length) {
+      const t = todo.pop()!;
+      const node = t.gradNode;
+      if (!node || seen.has(node)) continue;
+      seen.add(node);
+      const inner = node.backward.bind(node);
+      (node as { backward: typeof inner }).backward = (g) => {
+        const b0 = performance.now();
+        const out = inner(g);
+        add(`bwd ${node.name}`, performance.now() - b0);
+        return out;
+      };
+      todo.push(...node.inputs);
+    }
+    const t2 = performance.now();
+    loss.backward();
+    const t3 = performance.now();
+    opt.step();
+    const t4 = performance.now();
+    add('forward (all)', t1 - t0);
+    add('backward (all)', t3 - t2);
+    add('optimizer step', t4 - t3);
+    add('total', t4 - t0);
+    if (r >= 2) runs.push(new Map(acc));
+  }
+  const keys = [...runs[0]!.keys()].sort((a, b) => median(runs.map((m) => m.get(b) ?? 0)) - median(runs.map((m) => m.get(a) ?? 0)));
+  console.log(`\nstyle_net training step 8x3x32x32, one thread, by part (median ms of ${runs.length} runs):`);
+  for (const k of keys) console.log(`  ${k.padEnd(24)} ${median(runs.map((m) => m.get(k) ?? 0)).toFixed(2).padStart(8)}`);
 }
 
 const median = (a: number[]): number => {
@@ -135,43 +424,18 @@ function exportFixtures(): void {
   console.error(`wrote ${RESNET_WEIGHTS}, ${STYLE_WEIGHTS}, ${RESNET_ONNX}`);
 }
 
-/**
- * The clock actually running, estimated from a chain of dependent int32 adds
- * and xors (1 cycle each) timed by CPU time: /proc/cpuinfo shows the nominal
- * clock, not the boost clock a busy core runs at.
- */
-function measuredMHz(): number {
-  const chain = (n: number, a: number, b: number): number => {
-    let x = a | 0;
-    for (let i = 0; i < n; i++) {
-      x = ((x + b) | 0) ^ a;
-      x = ((x + b) | 0) ^ a;
-      x = ((x + b) | 0) ^ a;
-      x = ((x + b) | 0) ^ a;
-    }
-    return x;
-  };
-  chain(1e6, 3, 5);
-  const rates: number[] = [];
-  for (let r = 0; r < 3; r++) {
-    const n = 2e7;
-    const c0 = process.cpuUsage();
-    if (chain(n, r, 7) === 0.5) console.log('');
-    const c = process.cpuUsage(c0);
-    rates.push((8 * n) / ((c.user + c.system) / 1e6) / 1e6);
-  }
-  return Math.max(...rates);
-}
-
-function cpuMHz(): number {
-  const m = /cpu MHz\s*:\s*([\d.]+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-  return m ? Number(m[1]) : cpus()[0]?.speed ?? 0;
-}
-
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
   if (o.exportFixtures) {
     exportFixtures();
+    return 0;
+  }
+  if (o.profile) {
+    await profileGenerator(o.quick);
+    return 0;
+  }
+  if (o.interleave > 0) {
+    await interleaved(o.interleave);
     return 0;
   }
   const it = o.quick ? { warmup: 1, iters: 3, slowIters: 3 } : { warmup: 3, iters: 15, slowIters: 7 };

@@ -84,13 +84,18 @@ export interface OrtRunner {
   release(): Promise<void>;
 }
 
-/** A session on `threads` intra-op threads, fed `x` each run. */
-export async function ortRunner(model: Uint8Array, x: Float32Array, shape: readonly number[], threads: number): Promise<OrtRunner> {
+/**
+ * A session on `threads` intra-op threads, fed `x` each run. `spin: false`
+ * stops its pool threads spinning after each run (they would take the CPU
+ * from whatever runs next: bench/models.ts --interleave alternates libraries).
+ */
+export async function ortRunner(model: Uint8Array, x: Float32Array, shape: readonly number[], threads: number, spin = true): Promise<OrtRunner> {
   const session = await ort.InferenceSession.create(model, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    ...(spin ? {} : { extra: { session: { intra_op: { allow_spinning: '0' } } } }),
   });
   const feeds = { X: new ort.Tensor('float32', x, shape as number[]) };
   const y = new ort.Tensor('float32', new Float32Array(x.length), shape as number[]);

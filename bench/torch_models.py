@@ -1,6 +1,11 @@
 """PyTorch side of bench/models.ts (run by it through /usr/bin/python3).
 
     python3 torch_models.py JOB.json       -> timings as JSON on stdout
+    python3 torch_models.py --serve JOB.json
+                                           -> a line "ready" once every task is built (results
+                                              written), then per line "NAME<TAB>THREADS<TAB>ITERS"
+                                              on stdin one line of JSON milliseconds on stdout
+                                              (bench/models.ts --interleave alternates with it)
     python3 torch_models.py --export SPEC.json WEIGHTS.safetensors OUT.onnx N C H W
 
 Models are built from normkit's JSON specs (spec_to_module of the repository's
@@ -91,12 +96,32 @@ def task_runner(t):
 
         return run, run().reshape(1)
     if t["kind"] == "conv":
+        # conv2d, or conv_transpose2d (t["transposed"]); forward only, or forward and
+        # backward of sum(y * gy) (t["backward"]); the result is the forward's output.
         w = load_f32(t["w"], t["wShape"])
-        b = load_f32(t["b"], [t["wShape"][0]])
+        transposed = t.get("transposed", False)
+        b = load_f32(t["b"], [t["wShape"][1] if transposed else t["wShape"][0]])
+
+        def fwd(x, w, b):
+            if transposed:
+                return F.conv_transpose2d(x, w, b, stride=t["stride"], padding=t["pad"], output_padding=t.get("outputPadding", 0))
+            return F.conv2d(x, w, b, stride=t["stride"], padding=t["pad"])
+
+        if t.get("backward", False):
+            xg, wg, bg = (v.clone().requires_grad_() for v in (x, w, b))
+            gy = load_f32(t["gy"], t["gyShape"])
+
+            def run():
+                xg.grad = wg.grad = bg.grad = None
+                y = fwd(xg, wg, bg)
+                y.backward(gy)
+                return y
+
+            return run, run()
 
         def run():
             with torch.no_grad():
-                return F.conv2d(x, w, b, stride=t["stride"], padding=t["pad"])
+                return fwd(x, w, b)
 
         return run, run()
     raise ValueError(t["kind"])
@@ -116,6 +141,27 @@ def main_job(path):
     print(json.dumps({"version": torch.__version__, "results": results}))
 
 
+def main_serve(path):
+    job = json.load(open(path))
+    runners = {}
+    for t in job["tasks"]:
+        run, first = task_runner(t)
+        save_f32(t["result"], first)
+        runners[t["name"]] = run
+    print("ready", flush=True)
+    for line in sys.stdin:
+        name, threads, iters = line.rstrip("\n").split("\t")
+        torch.set_num_threads(int(threads))
+        run = runners[name]
+        run()
+        times = []
+        for _ in range(int(iters)):
+            t0 = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - t0) * 1000)
+        print(json.dumps(times), flush=True)
+
+
 def main_export(spec, weights, out, shape):
     m = model(spec, weights).eval()
     x = torch.randn(*shape)
@@ -125,5 +171,7 @@ def main_export(spec, weights, out, shape):
 if __name__ == "__main__":
     if sys.argv[1] == "--export":
         main_export(sys.argv[2], sys.argv[3], sys.argv[4], [int(v) for v in sys.argv[5:9]])
+    elif sys.argv[1] == "--serve":
+        main_serve(sys.argv[2])
     else:
         main_job(sys.argv[1])

@@ -7,8 +7,11 @@
  * JavaScript drivers on the wasm gemm.
  */
 import { chunkRows } from './conv.js';
+import { allocStorage } from '../tensor/storage.js';
 import { isPointwise, type ConvDims } from './conv_fwd.js';
+import { convForwardAll, convTransposeAll, convWeightGradAll } from './conv_threads.js';
 import { wasmGemm } from './gemm.js';
+import { winogradApplies, winogradPays } from './winograd.js';
 
 export function convBackwardWasm(d: ConvDims, xd: Float32Array, wd: Float32Array, gd: Float32Array, gx: Float32Array | null, gw: Float32Array | null): void {
   const w = wasmGemm!;
@@ -61,4 +64,54 @@ export function convBackwardWasm(d: ConvDims, xd: Float32Array, wd: Float32Array
     }
   }
   if (gw) gw.set(w.f32().subarray(gwOff, gwOff + wd.length));
+}
+
+/**
+ * The backward on the implicit-gemm kernels, threaded (conv_threads.ts): the
+ * input gradient is the transposed convolution of gy (sub-pixel dconv), or for
+ * 3x3 stride-1 layers the Winograd convolution of gy with the flipped,
+ * transposed kernel where that pays (or `winograd` is forced); the weight
+ * gradient likewise by Winograd (winogradWeightGrad) or dgradW over the
+ * forward's padded image. Sums run in other
+ * orders than the gemm drivers': results agree within rounding, not bit for bit.
+ */
+export function convBackwardDirect(
+  d: ConvDims,
+  xd: Float32Array,
+  wd: Float32Array,
+  gd: Float32Array,
+  needX: boolean,
+  needW: boolean,
+  forceWinograd = false,
+): { gx: Float32Array | null; gw: Float32Array | null } {
+  const winogradW = winogradApplies(d) && (forceWinograd || winogradPays(d));
+  return { gx: needX ? inputGrad(d, wd, gd, forceWinograd) : null, gw: needW ? convWeightGradAll(d, xd, gd, allocStorage, winogradW) : null };
+}
+
+/** The geometry and sizes of the input gradient as a forward convolution of gy (3x3, stride 1 only). */
+export function inputGradAsConv(d: ConvDims): ConvDims {
+  const { N, C, Cout, g } = d;
+  return { N, C: Cout, Cout: C, G: 1, g: { H: g.outH, W: g.outW, kh: 3, kw: 3, sh: 1, sw: 1, ph: 2 - g.ph, pw: 2 - g.pw, dh: 1, dw: 1, outH: g.H, outW: g.W } };
+}
+
+/** w[co][ci][i][j] -> [ci][co][2 - i][2 - j]: the kernel of the input gradient as a convolution. */
+export function flipKernel(wd: Float32Array, Cout: number, C: number): Float32Array {
+  const f = new Float32Array(wd.length);
+  for (let co = 0; co < Cout; co++) {
+    for (let ci = 0; ci < C; ci++) {
+      const src = (co * C + ci) * 9;
+      const dst = (ci * Cout + co) * 9;
+      for (let t = 0; t < 9; t++) f[dst + 8 - t] = wd[src + t]!;
+    }
+  }
+  return f;
+}
+
+function inputGrad(d: ConvDims, wd: Float32Array, gd: Float32Array, forceWinograd: boolean): Float32Array {
+  const { N, C, Cout, G, g } = d;
+  if (winogradApplies(d)) {
+    const dT = inputGradAsConv(d);
+    if (forceWinograd || winogradPays(dT)) return convForwardAll(dT, gd, flipKernel(wd, Cout, C), null, allocStorage, false, 'winograd');
+  }
+  return convTransposeAll({ N, C: Cout, Cout: C, G, g }, gd, wd, null);
 }

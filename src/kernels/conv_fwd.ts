@@ -8,23 +8,24 @@
  *   gemm straight from the column matrix to an output panel in wasm memory,
  *   bias added there, one copy out per image. A 1x1 stride-1 unpadded
  *   convolution skips im2col: the image is its own column matrix.
- * - `winograd`: F(2x2, 3x3) for 3x3 stride-1 dilation-1 convolutions (see
- *   winograd.ts), on the wasm gemm.
- * - `direct`: stride-1, dilation-1, ungrouped convolutions with at most 4
- *   output channels (an image-to-image network's last layer), directly over a
- *   zero-padded copy of the image in wasm memory: im2col would write and pack
- *   a column matrix each of whose values serves only Cout products. Sums in the
+ * - `winograd`: F(4x4, 3x3) for 3x3 stride-1 dilation-1 ungrouped
+ *   convolutions (winograd.ts): 4x fewer multiplies.
+ * - `direct`: any geometry as an implicit gemm over a padded, phase-split copy
+ *   of the image (conv_direct.ts): no column matrix, no packing. Sums in the
  *   gemm's order: the same values as the wasm path.
  *
  * `convPath()` picks: NORMKIT_CONV=js|wasm|winograd|direct|auto (default auto)
- * or `setConvPath`; auto runs winograd or direct where they apply and pay,
- * else wasm, and js when the WebAssembly gemm is off (NORMKIT_NO_WASM=1,
- * NORMKIT_GEMM=js). A forced path that does not apply runs wasm.
+ * or `setConvPath`; auto runs winograd where it applies and pays, direct
+ * where the rows are long enough for its 8-wide tiles, else wasm (pointwise
+ * layers: a plain gemm on the image; small maps), and js when the WebAssembly
+ * gemm is off (NORMKIT_NO_WASM=1, NORMKIT_GEMM=js). A forced path that does
+ * not apply runs wasm.
  */
 import { platform } from '#platform';
 import { RuntimeError } from '../errors.js';
 import { chunkRows, im2col, type ConvGeom2d } from './conv.js';
 import { gemm, gemmBackend, wasmGemm } from './gemm.js';
+import { forwardDirect } from './conv_direct.js';
 import { winogradApplies, winogradForward, winogradPays } from './winograd.js';
 
 export type ConvPathName = 'auto' | 'js' | 'wasm' | 'winograd' | 'direct';
@@ -73,24 +74,27 @@ export function convPath(d: ConvDims): Exclude<ConvPathName, 'auto'> {
   if (selected === 'winograd') return winogradApplies(d) ? 'winograd' : 'wasm';
   if (selected === 'direct') return directApplies(d) ? 'direct' : 'wasm';
   if (selected === 'wasm') return 'wasm';
-  if (directApplies(d) && directPays(d)) return 'direct';
-  return winogradApplies(d) && winogradPays(d) ? 'winograd' : 'wasm';
+  if (winogradApplies(d) && winogradPays(d)) return 'winograd';
+  return directApplies(d) && directPays(d) ? 'direct' : 'wasm';
 }
 
-/** Stride 1, dilation 1, one group, at most 4 output channels. */
-export function directApplies(d: ConvDims): boolean {
-  const g = d.g;
-  return d.G === 1 && d.Cout <= 4 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1;
+/** Any geometry (the implicit gemm handles strides, dilation and groups). */
+export function directApplies(_d: ConvDims): boolean {
+  return true;
 }
 
-/** Enough taps per output for the column matrix to be the cost (measured on the generators' 16 -> 3, 7x7 head). */
+/**
+ * Rows of at least 8 outputs (its register tile; on 4- and 7-wide maps the
+ * gemm over all positions at once measured up to 2x faster), and not
+ * pointwise (there the wasm path is a gemm on the image itself, no copies).
+ */
 function directPays(d: ConvDims): boolean {
-  return d.C * d.g.kh * d.g.kw >= 64 && d.g.outW >= 8;
+  return d.g.outW >= 8 && !isPointwise(d.g);
 }
 
 /**
  * Runs output rows [r0, r1) of images [n0, n1) of the forward on `path`,
- * writing out (N x Cout x outH x outW). Winograd pieces start on an even row.
+ * writing out (N x Cout x outH x outW). Winograd pieces start on a multiple of 4.
  * Pieces of one call share a `key`: a thread's later pieces reuse the weights
  * its earlier one left in wasm memory. The wasm paths compute each image in
  * their own memory and ask `commit` before writing it to `out` (false: drop
@@ -109,12 +113,13 @@ export function convForwardImages(
   r1 = d.g.outH,
   key: number | null = null,
   commit: Commit = null,
+  relu = false,
 ): void {
   if (n1 <= n0 || r1 <= r0) return;
-  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit);
-  else if (path === 'direct') forwardDirect(d, xd, wd, bd, out, n0, n1, r0, r1, commit);
-  else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit);
-  else forwardJs(d, xd, wd, bd, out, n0, n1, r0, r1);
+  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu);
+  else if (path === 'direct') forwardDirect(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu);
+  else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu);
+  else forwardJs(d, xd, wd, bd, out, n0, n1, r0, r1, relu);
 }
 
 /** Input rows [ih0, ih1) that output rows [r0, r1) read (clipped to the image). */
@@ -137,7 +142,7 @@ export function copyImageRows(F: Float32Array, xOff: number, xd: Float32Array, n
   }
 }
 
-function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, r0: number, r1: number): void {
+function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, r0: number, r1: number, relu: boolean): void {
   const { C, Cout, G, g } = d;
   const Cig = C / G;
   const Cog = Cout / G;
@@ -172,6 +177,16 @@ function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32A
         for (let i = o + r0 * g.outW; i < o + r1 * g.outW; i++) out[i] = out[i]! + b;
       }
     }
+    if (relu) {
+      // max(v, 0) with NaN kept and -0 -> 0, as the ReLU op.
+      for (let c = 0; c < Cout; c++) {
+        const o = (n * Cout + c) * L;
+        for (let i = o + r0 * g.outW; i < o + r1 * g.outW; i++) {
+          const v = out[i]!;
+          out[i] = v <= 0 ? 0 : v;
+        }
+      }
+    }
   }
 }
 
@@ -187,6 +202,7 @@ function forwardWasm(
   r1: number,
   key: number | null,
   commit: Commit,
+  relu: boolean,
 ): void {
   const w = wasmGemm!;
   const { C, Cout, G, g } = d;
@@ -226,7 +242,7 @@ function forwardWasm(
       }
     }
     const len = (r1 - r0) * g.outW;
-    if (bd) w.biasAct(yOff + r0 * g.outW, bOff, Cout, Cout, len, L, false);
+    if (bd || relu) w.biasAct(yOff + r0 * g.outW, bd ? bOff : -1, Cout, Cout, len, L, relu);
     F = w.f32();
     if (commit && !commit(n)) continue;
     if (whole) out.set(F.subarray(yOff, yOff + Cout * L), n * Cout * L);
@@ -283,61 +299,5 @@ export function convTransposeForwardWasm(d: ConvDims, xd: Float32Array, wd: Floa
     if (bd) w.biasAct(yOff, bOff, Cout, Cout, HWout, HWout, false);
     F = w.f32();
     out.set(F.subarray(yOff, yOff + Cout * HWout), n * Cout * HWout);
-  }
-}
-
-function forwardDirect(
-  d: ConvDims,
-  xd: Float32Array,
-  wd: Float32Array,
-  bd: Float32Array | null,
-  out: Float32Array,
-  n0: number,
-  n1: number,
-  r0: number,
-  r1: number,
-  commit: Commit,
-): void {
-  const w = wasmGemm!;
-  const { C, Cout, g } = d;
-  const { H, W, outH, outW } = g;
-  const Hp = outH + g.kh - 1;
-  const Wp = outW + g.kw - 1;
-  const L = outH * outW;
-  const HW = H * W;
-  w.reset();
-  const wOff = w.alloc(wd.length);
-  const bOff = bd ? w.alloc(Cout) : -1;
-  const xpOff = w.alloc(C * Hp * Wp);
-  const yOff = w.alloc(Cout * L);
-  let F = w.f32();
-  F.set(wd, wOff);
-  if (bd) F.set(bd, bOff);
-  // Padded rows [r0, r1 + kh - 1) are what output rows [r0, r1) read; of them, image rows
-  // [hp0 - ph, hp1 - ph) and columns [0, colsIn) land inside the frame.
-  const hp0 = r0;
-  const hp1 = r1 + g.kh - 1;
-  const h0 = Math.max(0, hp0 - g.ph);
-  const h1 = Math.min(H, hp1 - g.ph);
-  const colsIn = Math.min(W, Wp - g.pw);
-  const len = (r1 - r0) * outW;
-  for (let n = n0; n < n1; n++) {
-    F = w.f32();
-    for (let c = 0; c < C; c++) {
-      F.fill(0, xpOff + (c * Hp + hp0) * Wp, xpOff + (c * Hp + hp1) * Wp);
-      for (let h = h0; h < h1; h++) {
-        const src = (n * C + c) * HW + h * W;
-        F.set(xd.subarray(src, src + colsIn), xpOff + (c * Hp + h + g.ph) * Wp + g.pw);
-      }
-    }
-    F.fill(0, yOff, yOff + Cout * L);
-    w.directConv(xpOff, C, Hp, Wp, wOff, Cout, g.kh, g.kw, outH, outW, r0, r1, yOff);
-    if (bd) w.biasAct(yOff + r0 * outW, bOff, Cout, Cout, len, L, false);
-    F = w.f32();
-    if (commit && !commit(n)) continue;
-    for (let c = 0; c < Cout; c++) {
-      const at = c * L + r0 * outW;
-      out.set(F.subarray(yOff + at, yOff + at + len), n * Cout * L + at);
-    }
   }
 }

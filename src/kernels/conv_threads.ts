@@ -1,28 +1,42 @@
 /**
- * Convolution forward on every core: the work is cut into pieces (images, or
- * blocks of an even number of output rows when there are fewer images than
- * pieces wanted) that this thread and the workers of the shared pool
+ * Convolution on every core: forwards, transposed forwards (which are also
+ * convolutions' input gradients) and weight gradients are cut into pieces
+ * (tasks.ts: images or blocks of output rows; blocks of output channels for
+ * weight gradients) that this thread and the workers of the shared pool
  * (backend.ts's, the normalization kernels' pool) claim from a shared counter
  * until none are left. This thread never waits for a worker that has claimed
  * nothing, and takes over a worker's piece that runs late (a worker
  * descheduled on a busy machine): the first thread to commit a piece writes
  * it, the other drops its copy, so with more threads a call costs at most
- * about one piece more than on one thread. The workers read the input, weight and
- * bias from shared memory (copied there unless they already are) and write
- * their pieces of a shared output in place. Problems under 200 MFLOP (~5 ms) stay on
- * one thread: posting and waking a worker and the copies cost more than the
- * second core saves there; larger ones use the pool only while it measures
- * faster than one thread (see `speed`). Results are identical to one thread's (each output
- * element is computed the same way by whichever thread owns it).
+ * about one piece more than on one thread. The workers read the operands
+ * from shared memory (copied there unless they already are) and write their
+ * pieces of a shared output in place.
+ *
+ * Small problems stay on one thread (posting and waking a worker and the
+ * copies cost more than the second core saves); larger ones use the pool
+ * while it measures faster than one thread for that kind, path and size (see
+ * `speed`). Results are identical to one thread's: each output element is
+ * computed the same way by whichever thread owns it.
  */
-import { isShared } from '../tensor/storage.js';
+import { allocStorage, isShared } from '../tensor/storage.js';
 import { taskPool, threadCount } from './backend.js';
-import { convForwardImages, convPath, type ConvDims } from './conv_fwd.js';
+import { convForwardImages, convPath, type ConvDims, type ConvPathName } from './conv_fwd.js';
+import { transposedDirect, weightGradDirect } from './conv_direct.js';
 import { gemmBackend } from './gemm.js';
-import { OWNER, SLOT, now, runConvPiece, workPieces, type ConvForwardTask } from './tasks.js';
+import { winogradApplies, winogradPays, winogradWeightGrad } from './winograd.js';
+import { OWNER, SLOT, computePiece, now, runConvPiece, workPieces, type ConvTask, type ConvTaskKind } from './tasks.js';
 
-/** Multiply-adds x 2 below which a convolution stays on one thread. */
-let minFlops = 2e8;
+/**
+ * Multiply-adds x 2 (of the direct convolution) below which a call stays on
+ * one thread: ~1 ms of work at the implicit gemm's ~45 GFLOP/s, where waking
+ * a worker (~0.1 ms) and the copies into shared memory still leave most of
+ * the second core's share. Winograd does the same layer in about a third of
+ * the time, so its calls count a third of their flops.
+ */
+let minFlops = 4e7;
+
+/** Whether the pool is used only while it measures faster (off in tests that must exercise it). */
+let adapt = true;
 
 /** Moves the single-thread threshold (tests: 0 threads every convolution). */
 export function setConvThreadMinFlops(flops: number, adaptive = true): void {
@@ -30,15 +44,12 @@ export function setConvThreadMinFlops(flops: number, adaptive = true): void {
   adapt = adaptive;
 }
 
-/** Whether the pool is used only while it measures faster (off in tests that must exercise it). */
-let adapt = true;
-
 /**
- * Measured speed (flops per ms, moving averages) of each path and size
- * class on one thread and on the pool: a busy machine can leave the workers no core, and then the
- * pool only adds its copies and waits. Where the pool has not been at least
- * 10% faster, the next 16 large calls of that path stay on one thread, then
- * one tries the pool again.
+ * Measured speed (flops per ms, moving averages) of each kind, path and size
+ * class on one thread and on the pool: a busy machine can leave the workers
+ * no core, and then the pool only adds its copies and waits. Where the pool
+ * has not been at least 10% faster, the next 16 large calls of that class
+ * stay on one thread, then one tries the pool again.
  */
 const speed = new Map<string, { single?: number; threaded?: number; skip: number }>();
 
@@ -85,17 +96,23 @@ function shared(a: Float32Array, role: string): Float32Array {
   return view;
 }
 
-/** Pieces of work for `threads` threads: [n, r0, r1] triples (one image, an even number of output rows). */
-function pieces(d: ConvDims, threads: number): number[][] {
+/** Row pieces for `threads` threads: [n, r0, r1] triples (one image, a multiple of 4 rows of `rows`, at least ~256 positions each). */
+function rowPieces(N: number, rows: number, cols: number, threads: number): number[][] {
   const want = 4 * threads;
-  const { N } = d;
-  const { outH, outW } = d.g;
-  // Blocks of an even number of output rows (whole Winograd tile rows), at least ~256 positions each.
-  const minRows = Math.max(2, Math.ceil(256 / outW / 2) * 2);
-  const blocks = N >= want ? 1 : Math.max(1, Math.min(Math.ceil(want / N), Math.floor(outH / minRows)));
-  const per = Math.ceil(outH / blocks / 2) * 2;
+  const minRows = Math.max(4, Math.ceil(256 / cols / 4) * 4);
+  const blocks = N >= want ? 1 : Math.max(1, Math.min(Math.ceil(want / N), Math.floor(rows / minRows)));
+  const per = Math.ceil(rows / blocks / 4) * 4;
   const out: number[][] = [];
-  for (let n = 0; n < N; n++) for (let r = 0; r < outH; r += per) out.push([n, r, Math.min(outH, r + per)]);
+  for (let n = 0; n < N; n++) for (let r = 0; r < rows; r += per) out.push([n, r, Math.min(rows, r + per)]);
+  return out;
+}
+
+/** Channel pieces: [0, c0, c1] over a group's Cog output channels, in multiples of 4. */
+function channelPieces(Cog: number, threads: number): number[][] {
+  const blocks = Math.ceil(Cog / 4);
+  const per = Math.max(1, Math.ceil(blocks / (4 * threads))) * 4;
+  const out: number[][] = [];
+  for (let c = 0; c < Cog; c += per) out.push([0, c, Math.min(Cog, c + per)]);
   return out;
 }
 
@@ -105,15 +122,16 @@ function pieces(d: ConvDims, threads: number): number[][] {
  * any that runs 1.5x longer than this thread's own pieces took; on a worker
  * failure or timeout, runs the unfinished pieces itself.
  */
-function finishPieces(t: ConvForwardTask, count: number, pieceMs: number, pool: { shutdown(): void; dead: boolean }, deadlineMs: number): void {
+function finishPieces(t: ConvTask, count: number, pieceMs: number, pool: { shutdown(): void; dead: boolean }, deadlineMs: number): void {
   const end = performance.now() + deadlineMs;
   const late = 1.5 * pieceMs + 0.2;
+  const stealable = !(t.kind === 'fwd' && t.path === 'js');
   for (;;) {
     const fin = Atomics.load(t.ctrl, SLOT.finished);
     if (fin >= count) return;
     if (performance.now() > end || pool.dead) break;
     let wait = 100;
-    if (t.path !== 'js') {
+    if (stealable) {
       let stole = false;
       for (let i = 0; i < count && !stole; i++) {
         if (Atomics.load(t.ctrl, SLOT.flags + i) !== 0) continue;
@@ -128,59 +146,160 @@ function finishPieces(t: ConvForwardTask, count: number, pieceMs: number, pool: 
     Atomics.wait(t.ctrl, SLOT.finished, fin, Math.max(0.05, wait));
   }
   pool.shutdown();
-  const p = t.pieces;
-  for (let i = 0; i < count; i++) {
-    if (Atomics.load(t.ctrl, SLOT.flags + i) !== OWNER.caller) {
-      convForwardImages(t.path, t.d, t.x, t.w, t.b, t.out, p[3 * i]!, p[3 * i]! + 1, p[3 * i + 1]!, p[3 * i + 2]!);
-    }
-  }
+  for (let i = 0; i < count; i++) if (Atomics.load(t.ctrl, SLOT.flags + i) !== OWNER.caller) computePiece(t, i, null);
 }
 
-/**
- * The forward of all images into a new output, on as many threads as pay;
- * `alloc(n, shared)` makes the output (shared memory when threads write it).
- */
-export function convForwardAll(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, alloc: (n: number, shared: boolean) => Float32Array): Float32Array {
-  const path = convPath(d);
-  const { N, C, Cout, G, g } = d;
-  const L = g.outH * g.outW;
-  const flops = 2 * N * Cout * L * (C / G) * g.kh * g.kw;
+interface Work {
+  kind: ConvTaskKind;
+  path: Exclude<ConvPathName, 'auto'>;
+  d: ConvDims;
+  x: Float32Array;
+  w: Float32Array;
+  b: Float32Array | null;
+  relu: boolean;
+  flops: number;
+  /** Elements of the output. */
+  size: number;
+  pieces(threads: number): number[][];
+  /** The whole problem on this thread. */
+  single(out: Float32Array): void;
+}
+
+/** Runs `work` on as many threads as pay, into a new output from `alloc(n, shared)`. */
+function run(work: Work, alloc: (n: number, shared: boolean) => Float32Array): Float32Array {
   const threads = threadCount();
-  const pool = threads >= 2 && flops >= minFlops ? taskPool() : null;
-  // Speeds are kept per path and size class (powers of two of flops).
-  const kind = `${path}:${Math.round(Math.log2(flops))}`;
-  const list = pool && worthThreads(kind) ? pieces(d, Math.min(threads, pool.size + 1)) : [];
+  const cost = work.path === 'winograd' ? work.flops / 3 : work.flops;
+  const pool = threads >= 2 && cost >= minFlops ? taskPool() : null;
+  // Speeds are kept per kind, path and size class (powers of two of flops).
+  const cls = `${work.kind}:${work.path}:${Math.round(Math.log2(work.flops))}`;
+  const list = pool && worthThreads(cls) ? work.pieces(Math.min(threads, pool.size + 1)) : [];
   const t0 = performance.now();
   if (!pool || list.length < 2) {
-    const out = alloc(N * Cout * L, false);
-    convForwardImages(path, d, xd, wd, bd, out, 0, N);
-    if (pool) observe(kind, false, flops / (performance.now() - t0));
+    const out = alloc(work.size, false);
+    work.single(out);
+    if (pool) observe(cls, false, work.flops / (performance.now() - t0));
     return out;
   }
-  const out = alloc(N * Cout * L, true);
+  const out = alloc(work.size, true);
   const count = list.length;
-  const t: ConvForwardTask = {
-    path,
+  const t: ConvTask = {
+    kind: work.kind,
+    path: work.path,
     gemm: gemmBackend,
-    d,
-    x: shared(xd, 'x'),
-    w: shared(wd, 'w'),
-    b: bd ? shared(bd, 'b') : null,
+    d: work.d,
+    x: shared(work.x, 'x'),
+    w: shared(work.w, 'w'),
+    b: work.b ? shared(work.b, 'b') : null,
     out,
+    relu: work.relu,
     pieces: Int32Array.from(list.flat()),
     ctrl: new Int32Array(new SharedArrayBuffer((SLOT.flags + count) * 4)),
     claimed: new Float64Array(new SharedArrayBuffer(count * 8)),
     key: ++calls,
   };
-  if (!pool.broadcast('conv_fwd', t as unknown as Record<string, unknown>)) {
-    convForwardImages(path, d, xd, wd, bd, out, 0, N);
+  if (!pool.broadcast('conv', t as unknown as Record<string, unknown>)) {
+    work.single(out);
     return out;
   }
   const t1 = performance.now();
   workPieces(t, OWNER.caller);
   let mine = 0;
   for (let i = 0; i < count; i++) if (Atomics.load(t.ctrl, SLOT.flags + i) === OWNER.caller) mine++;
-  finishPieces(t, count, (performance.now() - t1) / Math.max(1, mine), pool, 10_000 + flops * 1e-6);
-  observe(kind, true, flops / (performance.now() - t0));
+  finishPieces(t, count, (performance.now() - t1) / Math.max(1, mine), pool, 10_000 + work.flops * 1e-6);
+  observe(cls, true, work.flops / (performance.now() - t0));
   return out;
+}
+
+const convFlops = (d: ConvDims): number => 2 * d.N * d.Cout * d.g.outH * d.g.outW * (d.C / d.G) * d.g.kh * d.g.kw;
+
+/**
+ * The forward of all images into a new output, on as many threads as pay;
+ * `alloc(n, shared)` makes the output (shared memory when threads write it).
+ * `relu` applies max(0, .) to the result (a fused conv -> relu).
+ */
+export function convForwardAll(
+  d: ConvDims,
+  xd: Float32Array,
+  wd: Float32Array,
+  bd: Float32Array | null,
+  alloc: (n: number, shared: boolean) => Float32Array,
+  relu = false,
+  path: Exclude<ConvPathName, 'auto'> = convPath(d),
+): Float32Array {
+  const { N, Cout, g } = d;
+  return run(
+    {
+      kind: 'fwd',
+      path,
+      d,
+      x: xd,
+      w: wd,
+      b: bd,
+      relu,
+      flops: convFlops(d),
+      size: N * Cout * g.outH * g.outW,
+      pieces: (t) => rowPieces(N, g.outH, g.outW, t),
+      single: (out) => convForwardImages(path, d, xd, wd, bd, out, 0, N, 0, g.outH, null, null, relu),
+    },
+    alloc,
+  );
+}
+
+/**
+ * The transposed convolution forward (conv_direct.transposedDirect: `d.C` the
+ * input's channels, `d.Cout` the output's, `g` with the output as the image),
+ * which is also a convolution's input gradient; threaded by output rows.
+ */
+export function convTransposeAll(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, alloc: (n: number, shared: boolean) => Float32Array = allocStorage): Float32Array {
+  const { N, Cout, g } = d;
+  return run(
+    {
+      kind: 'tfwd',
+      path: 'direct',
+      d,
+      x: xd,
+      w: wd,
+      b: bd,
+      relu: false,
+      flops: convFlops(d),
+      size: N * Cout * g.H * g.W,
+      pieces: (t) => rowPieces(N, g.H, g.W, t),
+      single: (out) => transposedDirect(d, xd, wd, bd, out, 0, N),
+    },
+    alloc,
+  );
+}
+
+/**
+ * A convolution's weight gradient (Cout x C/G*kh*kw) from its input and
+ * output gradient, threaded by output channels: Winograd where the forward
+ * would use it (or `winograd` forces it), else the implicit gemm.
+ */
+export function convWeightGradAll(
+  d: ConvDims,
+  xd: Float32Array,
+  gd: Float32Array,
+  alloc: (n: number, shared: boolean) => Float32Array = allocStorage,
+  winograd = winogradApplies(d) && winogradPays(d),
+): Float32Array {
+  const { C, Cout, G, g } = d;
+  const path = winograd ? 'winograd' : 'direct';
+  return run(
+    {
+      kind: 'gw',
+      path,
+      d,
+      x: xd,
+      w: gd,
+      b: null,
+      relu: false,
+      flops: convFlops(d),
+      size: Cout * (C / G) * g.kh * g.kw,
+      pieces: (t) => channelPieces(Cout / G, t),
+      single: (out) => {
+        if (!winograd || !winogradWeightGrad(d, xd, gd, out)) weightGradDirect(d, xd, gd, out);
+      },
+    },
+    alloc,
+  );
 }

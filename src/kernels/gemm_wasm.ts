@@ -29,10 +29,23 @@ interface Exports {
     ph: number, pw: number, dh: number, dw: number, outW: number, oh0: number, oh1: number, x: number,
   ): void;
   reluGrad(y: number, g: number, out: number, n: number): void;
-  directConv(xp: number, C: number, Hp: number, Wp: number, w: number, Cout: number, kh: number, kw: number, outH: number, outW: number, r0: number, r1: number, y: number): void;
-  wgWeight(w: number, Cout: number, Cin: number, U: number): void;
-  wgInput(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number): void;
-  wgOutput(M: number, Cout: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number): void;
+  polyPad(x: number, C: number, H: number, W: number, ph: number, pw: number, s: number, Hp: number, Wq: number, plane: number, hp0: number, hp1: number, out: number): void;
+  dpackW(w: number, Cout: number, K: number, wp: number): void;
+  dgradW(xq: number, offs: number, K: number, gy: number, Coutp: number, gyPlane: number, gyRow: number, outW: number, rowStep: number, r0: number, r1: number, acc: number): void;
+  dgradWFinish(acc: number, Cout: number, K: number, Kw: number, gw: number, accumulate: number): void;
+  unphase(Y: number, C: number, yPlane: number, Vp: number, u0: number, u1: number, V: number, out: number, H: number, W: number, a: number, b: number, sh: number, sw: number): void;
+  unphase2(Y0: number, Y1: number, C: number, yPlane: number, Vp: number, u0: number, u1: number, out: number, H: number, W: number, a: number, sh: number): void;
+  allFinite(p: number, n: number): number;
+  spreadRows(src: number, planes: number, rows: number, cols: number, dstRow: number, dstPlane: number, dst: number): void;
+  planeSums(x: number, planes: number, len: number, out: number): void;
+  wg4GyT(gy: number, Cout: number, Coutp: number, outH: number, outW: number, tilesW: number, tr0: number, tr1: number, Ug: number, tmp: number, Tp: number, tBase: number): void;
+  wg4GemmT(Ug: number, V: number, Acc: number, Coutp: number, C: number, Cp: number, Tp: number): void;
+  wg4GradFinish(Acc: number, Cout: number, C: number, Cp: number, coef: number, acc: number, gw: number): void;
+  dconv(xq: number, offs: number, K: number, wp: number, Cout: number, bias: number, relu: number, rowStep: number, r0: number, r1: number, outWp: number, y: number, yPlane: number): void;
+  wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number): void;
+  wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number, Tp: number, tBase: number): void;
+  wg4Gemm(U: number, V: number, M: number, Coutp: number, C: number, strips: number): void;
+  wg4Output(M: number, Cout: number, Coutp: number, Tp: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number, relu: number, tmp: number): void;
 }
 
 const PAGE = 65536;
@@ -91,9 +104,59 @@ export class WasmGemm {
     this.#ex.biasAct(out * 4, bias < 0 ? 0 : bias * 4, planes, C, len, stride, relu ? 1 : 0);
   }
 
-  /** Direct stride-1 convolution over a zero-padded input, output rows [r0, r1) (asm/gemm.ts; float offsets). */
-  directConv(xp: number, C: number, Hp: number, Wp: number, w: number, Cout: number, kh: number, kw: number, outH: number, outW: number, r0: number, r1: number, y: number): void {
-    this.#ex.directConv(xp * 4, C, Hp, Wp, w * 4, Cout, kh, kw, outH, outW, r0, r1, y * 4);
+  /** The image (C x H x W at x) zero-padded into s column phases `plane` floats apart, padded rows [hp0, hp1) (asm/gemm.ts polyPad; float offsets). */
+  polyPad(x: number, C: number, H: number, W: number, ph: number, pw: number, s: number, Hp: number, Wq: number, plane: number, hp0: number, hp1: number, out: number): void {
+    this.#ex.polyPad(x * 4, C, H, W, ph, pw, s, Hp, Wq, plane, hp0, hp1, out * 4);
+  }
+
+  /** Cout x K weights (at w) packed 4 output channels at a time for dconv (float offsets). */
+  dpackW(w: number, Cout: number, K: number, wp: number): void {
+    this.#ex.dpackW(w * 4, Cout, K, wp * 4);
+  }
+
+  /** Implicit-gemm convolution (asm/gemm.ts dconv): float offsets except `offs`' entries and rowStep (bytes); bias < 0: none. */
+  dconv(xq: number, offs: number, K: number, wp: number, Cout: number, bias: number, relu: boolean, rowStep: number, r0: number, r1: number, outWp: number, y: number, yPlane: number): void {
+    this.#ex.dconv(xq * 4, offs * 4, K, wp * 4, Cout, bias < 0 ? 0 : bias * 4, relu ? 1 : 0, rowStep, r0, r1, outWp, y * 4, yPlane);
+  }
+
+  /** Weight-gradient accumulation (asm/gemm.ts dgradW): float offsets except `offs`' entries and rowStep (bytes). */
+  dgradW(xq: number, offs: number, K: number, gy: number, Coutp: number, gyPlane: number, gyRow: number, outW: number, rowStep: number, r0: number, r1: number, acc: number): void {
+    this.#ex.dgradW(xq * 4, offs * 4, K, gy * 4, Coutp, gyPlane, gyRow, outW, rowStep, r0, r1, acc * 4);
+  }
+
+  /** gw (+)= the lane sums of dgradW's accumulators (float offsets). */
+  dgradWFinish(acc: number, Cout: number, K: number, Kw: number, gw: number, accumulate: boolean): void {
+    this.#ex.dgradWFinish(acc * 4, Cout, K, Kw, gw * 4, accumulate ? 1 : 0);
+  }
+
+  /** One phase of a sub-pixel convolution written back into its image (asm/gemm.ts unphase; float offsets). */
+  unphase(Y: number, C: number, yPlane: number, Vp: number, u0: number, u1: number, V: number, out: number, H: number, W: number, a: number, b: number, sh: number, sw: number): void {
+    this.#ex.unphase(Y * 4, C, yPlane, Vp, u0, u1, V, out * 4, H, W, a, b, sh, sw);
+  }
+
+  /** Both column phases of a stride-2 sub-pixel convolution interleaved back into its image (asm/gemm.ts unphase2; float offsets). */
+  unphase2(Y0: number, Y1: number, C: number, yPlane: number, Vp: number, u0: number, u1: number, out: number, H: number, W: number, a: number, sh: number): void {
+    this.#ex.unphase2(Y0 * 4, Y1 * 4, C, yPlane, Vp, u0, u1, out * 4, H, W, a, sh);
+  }
+
+  /** Whether the n floats at float offset p are all finite. */
+  allFinite(p: number, n: number): boolean {
+    return this.#ex.allFinite(p * 4, n) !== 0;
+  }
+
+  /** Rows of `planes` contiguous planes copied to a wider row and plane stride (asm/gemm.ts spreadRows; float offsets). */
+  spreadRows(src: number, planes: number, rows: number, cols: number, dstRow: number, dstPlane: number, dst: number): void {
+    this.#ex.spreadRows(src * 4, planes, rows, cols, dstRow, dstPlane, dst * 4);
+  }
+
+  /** Float64 sums of `planes` planes of `len` floats at float offset x, written as float64s at float offset `out` (8-byte aligned; asm/gemm.ts planeSums). */
+  planeSums(x: number, planes: number, len: number, out: number): void {
+    this.#ex.planeSums(x * 4, planes, len, out * 4);
+  }
+
+  /** The memory as int32 (valid until the next `alloc`). */
+  i32(): Int32Array {
+    return new Int32Array(this.#view.buffer);
   }
 
   /** out = (y <= 0 ? 0 : g) over n floats (float offsets). */
@@ -106,17 +169,34 @@ export class WasmGemm {
     this.#ex.col2im(col * 4, C, g.H, g.W, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.outW, oh0, oh1, x * 4);
   }
 
-  /** Winograd F(2x2, 3x3) transforms (asm/gemm.ts); offsets in floats, bias < 0: none. */
-  wgWeight(w: number, Cout: number, Cin: number, U: number): void {
-    this.#ex.wgWeight(w * 4, Cout, Cin, U * 4);
+  /** Winograd F(4x4, 3x3) weight-gradient stages (asm/gemm.ts wg4GyT, wg4GemmT, wg4GradFinish); offsets in floats. */
+  wg4GyT(gy: number, Cout: number, Coutp: number, outH: number, outW: number, tilesW: number, tr0: number, tr1: number, Ug: number, tmp: number, Tp: number, tBase: number): void {
+    this.#ex.wg4GyT(gy * 4, Cout, Coutp, outH, outW, tilesW, tr0, tr1, Ug * 4, tmp * 4, Tp, tBase);
   }
 
-  wgInput(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number): void {
-    this.#ex.wgInput(x * 4, C, H, W, ph, pw, tilesW, tr0, tr1, V * 4);
+  wg4GemmT(Ug: number, V: number, Acc: number, Coutp: number, C: number, Cp: number, Tp: number): void {
+    this.#ex.wg4GemmT(Ug * 4, V * 4, Acc * 4, Coutp, C, Cp, Tp);
   }
 
-  wgOutput(M: number, Cout: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number): void {
-    this.#ex.wgOutput(M * 4, Cout, tilesW, tr0, tr1, y * 4, outH, outW, bias < 0 ? 0 : bias * 4);
+  wg4GradFinish(Acc: number, Cout: number, C: number, Cp: number, coef: number, acc: number, gw: number): void {
+    this.#ex.wg4GradFinish(Acc * 4, Cout, C, Cp, coef * 4, acc * 4, gw * 4);
+  }
+
+  /** Winograd F(4x4, 3x3) stages (asm/gemm.ts wg4*); offsets in floats, bias < 0: none. */
+  wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number): void {
+    this.#ex.wg4Weight(w * 4, Cout, Cin, U * 4, tmp * 4);
+  }
+
+  wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number, Tp = 0, tBase = 0): void {
+    this.#ex.wg4Input(x * 4, C, H, W, ph, pw, tilesW, tr0, tr1, V * 4, tmp * 4, Tp, tBase);
+  }
+
+  wg4Gemm(U: number, V: number, M: number, Coutp: number, C: number, strips: number): void {
+    this.#ex.wg4Gemm(U * 4, V * 4, M * 4, Coutp, C, strips);
+  }
+
+  wg4Output(M: number, Cout: number, Coutp: number, Tp: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number, relu: boolean, tmp: number): void {
+    this.#ex.wg4Output(M * 4, Cout, Coutp, Tp, tilesW, tr0, tr1, y * 4, outH, outW, bias < 0 ? 0 : bias * 4, relu ? 1 : 0, tmp * 4);
   }
 
   im2col(x: number, C: number, g: import('./conv.js').ConvGeom2d, oh0: number, oh1: number, col: number): void {

@@ -3,9 +3,24 @@
  * NormPool.broadcast): arrays in shared memory, work in pieces claimed from a
  * shared counter by whichever thread is free, each piece's output written in
  * place by the one thread that commits it first.
+ *
+ * Kinds of convolution work (conv_threads.ts cuts them into pieces):
+ * - `fwd`: a convolution forward on `path`; pieces [n, r0, r1] (one image,
+ *   output rows [r0, r1), r0 a multiple of 4).
+ * - `tfwd`: a transposed convolution forward, i.e. also a convolution's input
+ *   gradient (conv_direct.transposedDirect); pieces [n, r0, r1] of the output
+ *   image's rows.
+ * - `gw`: a convolution's weight gradient over the whole batch
+ *   (winograd.winogradWeightGrad on the `winograd` path, which hands images
+ *   with non-finite values to conv_direct.weightGradDirect, the kernel of
+ *   every other path); pieces [0, c0, c1]: output channels [c0, c1) of
+ *   every group (c0 a multiple of 4). `x` is the forward's input, `w` the
+ *   output gradient.
  */
+import { transposedDirect, weightGradDirect } from './conv_direct.js';
 import { convForwardImages, type ConvDims, type ConvPathName } from './conv_fwd.js';
 import { setGemmBackend, type GemmBackendName } from './gemm.js';
+import { winogradWeightGrad } from './winograd.js';
 
 /**
  * Int32 slots of a task's control array: next piece to claim, pieces written;
@@ -15,7 +30,11 @@ import { setGemmBackend, type GemmBackendName } from './gemm.js';
 export const SLOT = { next: 0, finished: 1, flags: 2 } as const;
 export const OWNER = { worker: 1, caller: 2 } as const;
 
-export interface ConvForwardTask {
+export type ConvTaskKind = 'fwd' | 'tfwd' | 'gw';
+
+export interface ConvTask {
+  kind: ConvTaskKind;
+  /** The forward path (`fwd`); `winograd` or `direct` for `gw`; `direct` for `tfwd`. */
   path: Exclude<ConvPathName, 'auto'>;
   gemm: GemmBackendName;
   d: ConvDims;
@@ -23,7 +42,9 @@ export interface ConvForwardTask {
   w: Float32Array;
   b: Float32Array | null;
   out: Float32Array;
-  /** Pieces as [n, r0, r1] triples (one image each, output rows). */
+  /** ReLU applied to the output (a fused conv -> relu). */
+  relu: boolean;
+  /** Pieces as triples (see the kinds above). */
   pieces: Int32Array;
   ctrl: Int32Array;
   /** Claim times per piece (ms since the epoch). */
@@ -34,17 +55,25 @@ export interface ConvForwardTask {
 
 export const now = (): number => performance.timeOrigin + performance.now();
 
+/** Computes piece i of `t`, asking `commit` before writing it out (null: write). */
+export function computePiece(t: ConvTask, i: number, commit: ((n: number) => boolean) | null): void {
+  const p = t.pieces;
+  const [a, b, c] = [p[3 * i]!, p[3 * i + 1]!, p[3 * i + 2]!];
+  if (t.kind === 'fwd') convForwardImages(t.path, t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu);
+  else if (t.kind === 'tfwd') transposedDirect(t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu);
+  else if (t.path !== 'winograd' || !winogradWeightGrad(t.d, t.x, t.w, t.out, b, c, t.key, commit)) weightGradDirect(t.d, t.x, t.w, t.out, b, c, t.key, commit);
+}
+
 /**
  * Computes piece i and writes it out if `who` is first to commit it (the js
- * path writes as it computes, so it always commits: the caller never takes a
- * js piece from a worker). Returns whether this thread wrote it.
+ * forward writes as it computes, so it always commits: the caller never takes
+ * a js piece from a worker). Returns whether this thread wrote it.
  */
-export function runConvPiece(t: ConvForwardTask, i: number, who: number): boolean {
-  const p = t.pieces;
+export function runConvPiece(t: ConvTask, i: number, who: number): boolean {
   const slot = SLOT.flags + i;
-  let mine = t.path === 'js' ? Atomics.compareExchange(t.ctrl, slot, 0, who) === 0 : false;
-  const commit = t.path === 'js' ? null : () => (mine = Atomics.compareExchange(t.ctrl, slot, 0, who) === 0);
-  convForwardImages(t.path, t.d, t.x, t.w, t.b, t.out, p[3 * i]!, p[3 * i]! + 1, p[3 * i + 1]!, p[3 * i + 2]!, t.key, commit);
+  const eager = t.kind === 'fwd' && t.path === 'js';
+  let mine = eager ? Atomics.compareExchange(t.ctrl, slot, 0, who) === 0 : false;
+  computePiece(t, i, eager ? null : () => (mine = Atomics.compareExchange(t.ctrl, slot, 0, who) === 0));
   if (mine) {
     Atomics.add(t.ctrl, SLOT.finished, 1);
     Atomics.notify(t.ctrl, SLOT.finished);
@@ -53,7 +82,7 @@ export function runConvPiece(t: ConvForwardTask, i: number, who: number): boolea
 }
 
 /** Claims and runs pieces until none are left. */
-export function workPieces(t: ConvForwardTask, who: number): void {
+export function workPieces(t: ConvTask, who: number): void {
   const count = t.pieces.length / 3;
   for (;;) {
     const i = Atomics.add(t.ctrl, SLOT.next, 1);
@@ -64,8 +93,8 @@ export function workPieces(t: ConvForwardTask, who: number): void {
 }
 
 export function runTask(task: string, args: Record<string, unknown>): void {
-  if (task === 'conv_fwd') {
-    const t = args as unknown as ConvForwardTask;
+  if (task === 'conv') {
+    const t = args as unknown as ConvTask;
     setGemmBackend(t.gemm);
     workPieces(t, OWNER.worker);
     return;

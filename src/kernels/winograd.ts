@@ -1,17 +1,20 @@
 /**
- * Winograd F(2x2, 3x3) forward for 3x3, stride-1, dilation-1, ungrouped
- * convolutions (Lavin & Gray 2015): each 2x2 output tile is
- * A^T [sum_c (G g G^T) . (B^T d B)] A over its 4x4 input tile d, i.e. 16
- * gemms (one per transform entry) of Cout x Cin by Cin x tiles, 2.25x fewer
- * multiplies than im2col. Transforms and gemms run in WebAssembly
- * (asm/gemm.ts); tiles are processed in chunks of tile rows so the transformed
- * input stays cache-sized.
+ * Winograd F(4x4, 3x3) forward for 3x3, stride-1, dilation-1, ungrouped
+ * convolutions (Lavin & Gray 2015): each 4x4 output tile is
+ * A^T [sum_c (G g G^T) . (B^T d B)] A over its 6x6 input tile d: 36 products
+ * per tile and channel pair instead of 144, i.e. 36 gemms (one per transform
+ * entry) of Cout x C by C x tiles. The transforms write the gemms' operands
+ * directly in the micro-kernel's panel layout (asm/gemm.ts wg4*), so nothing
+ * is packed; the output transform adds the bias (and applies ReLU when asked).
+ * Tiles run in chunks of tile rows so that the transformed input and the
+ * products stay cache-sized.
  *
- * Rounding differs from the direct sum (the transforms add and halve inputs
- * and weights first): errors stay within a few float32 ulps of the output's
- * scale, inside the oracle's tolerance; the tests compare it with the direct
- * path on every oracle case and on random layers.
+ * Rounding differs from the direct sum: the input transform scales by up to 5
+ * and the weight transform by 1/24..1/4, so errors are a few times F(2x2)'s,
+ * ~1e-6 of the output's scale on unit-variance data at 64 channels; the tests
+ * hold it to the oracle's tolerances on every oracle case and random layers.
  */
+import { forwardDirect } from './conv_direct.js';
 import { copyImageRows, type Commit, type ConvDims } from './conv_fwd.js';
 import { wasmGemm } from './gemm.js';
 
@@ -21,15 +24,30 @@ export function winogradApplies(d: ConvDims): boolean {
   return d.G === 1 && g.kh === 3 && g.kw === 3 && g.sh === 1 && g.sw === 1 && g.dh === 1 && g.dw === 1;
 }
 
-/** Enough channels for the 16 small gemms to beat one im2col gemm (measured: see bench/conv.ts). */
+/**
+ * Enough channels for the transforms to cost less than the 4x fewer
+ * multiplies save (measured against the implicit gemm: 16 -> 16 channels
+ * pays, 3 -> 16 does not), and enough tiles per call for the weight transform
+ * (once per call) to be amortized (a batch of four 4x4 maps lost).
+ */
 export function winogradPays(d: ConvDims): boolean {
-  return d.C >= 16 && d.Cout >= 16 && d.g.outH * d.g.outW >= 64;
+  const tiles = d.N * Math.ceil(d.g.outH / 4) * Math.ceil(d.g.outW / 4);
+  return d.C >= 16 && d.Cout >= 8 && tiles >= 16;
 }
 
-/** Transformed-input floats per chunk (16 x C x tiles): ~2 MB. */
-const CHUNK_FLOATS = 1 << 19;
+/** asm/gemm.ts wg4Plane: floats between the 36 entries' planes (4 KB-rounded plus a cache line, against cache-set conflicts). */
+export const wg4Plane = (floats: number): number => Math.ceil(floats / 1024) * 1024 + 16;
 
-/** Output rows [r0, r1) of images [n0, n1); r0 is even (pieces are whole tile rows). */
+/** Floats of transformed input (or products) per chunk: 36 x channels x tiles, ~1 MB. */
+const CHUNK_FLOATS = 1 << 18;
+
+/** Whether rows [ih0, ih1) of every channel plane (C planes of HW floats at xOff) are finite. */
+function rowsFinite(w: NonNullable<typeof wasmGemm>, xOff: number, C: number, HW: number, W: number, ih0: number, ih1: number): boolean {
+  for (let c = 0; c < C; c++) if (!w.allFinite(xOff + c * HW + ih0 * W, (ih1 - ih0) * W)) return false;
+  return true;
+}
+
+/** Output rows [r0, r1) of images [n0, n1); r0 is a multiple of 4 (pieces are whole tile rows). */
 export function winogradForward(
   d: ConvDims,
   xd: Float32Array,
@@ -42,53 +60,71 @@ export function winogradForward(
   r1: number,
   key: number | null,
   commit: Commit,
+  relu = false,
 ): void {
   const w = wasmGemm!;
   const { C, Cout, g } = d;
   const { H, W, outH, outW } = g;
-  const tilesW = Math.ceil(outW / 2);
-  const t0 = r0 >> 1;
-  const t1 = Math.ceil(r1 / 2);
-  const rowsMax = Math.max(1, Math.min(Math.ceil(outH / 2), Math.floor(CHUNK_FLOATS / (16 * Math.max(C, Cout) * tilesW))));
+  const Coutp = Math.ceil(Cout / 4) * 4;
+  const tilesW = Math.ceil(outW / 4);
+  const t0 = r0 >> 2;
+  const t1 = Math.ceil(r1 / 4);
+  const rowsMax = Math.max(1, Math.min(Math.ceil(outH / 4), Math.floor(CHUNK_FLOATS / (36 * Math.max(C, Coutp) * tilesW))));
   const rows = Math.min(rowsMax, t1 - t0);
   // Sized for the whole image, so that every piece of a call allocates alike.
-  const Tmax = rowsMax * tilesW;
+  const Tmax = Math.ceil((rowsMax * tilesW) / 8) * 8;
   const HW = H * W;
   const L = outH * outW;
-  // Input rows the tiles read (a last odd row's tile reads one more, for the dropped output row).
-  const ih0 = Math.max(0, 2 * t0 - g.ph);
-  const ih1 = Math.max(ih0, Math.min(H, 2 * t1 - g.ph + 2));
+  // Input rows the tiles read (a last partial tile reads past the dropped output rows).
+  const ih0 = Math.max(0, 4 * t0 - g.ph);
+  const ih1 = Math.max(ih0, Math.min(H, 4 * t1 - g.ph + 2));
+  // Tiles past the image's edges read zeros: with padding (or a short last row) the image is
+  // first copied into a zero-padded frame the tiles all fit in, so every group of four takes the
+  // f32x4 transform (unpadded layers after an explicit ReflectionPad2d already fit).
+  const tilesH = Math.ceil(outH / 4);
+  const Hq = 4 * tilesH + 2;
+  const Wq = 4 * tilesW + 2;
+  const framed = g.ph !== 0 || g.pw !== 0 || H < Hq || W < Wq;
   const keep = key !== null && w.owner === key;
   w.reset(key);
   const wOff = w.alloc(wd.length);
-  const uOff = w.alloc(16 * Cout * C);
-  const xOff = w.alloc(C * HW);
-  const vOff = w.alloc(16 * C * Tmax);
-  const mOff = w.alloc(16 * Cout * Tmax);
-  const yOff = w.alloc(Cout * L);
+  const uOff = w.alloc(36 * wg4Plane(Coutp * C));
+  const tmp = w.alloc(160);
   const bOff = bd ? w.alloc(Cout) : -1;
+  const xOff = w.alloc(C * HW);
+  const vOff = w.alloc(36 * wg4Plane(C * Tmax));
+  const mOff = w.alloc(36 * wg4Plane(Coutp * Tmax));
+  const yOff = w.alloc(Cout * L);
+  // The last row's f32x4 loads may read two floats past it.
+  const fOff = framed ? w.alloc(C * Hq * Wq + 4) : -1;
   let F = w.f32();
   if (!keep) {
     F.set(wd, wOff);
     if (bd) F.set(bd, bOff);
-    w.wgWeight(wOff, Cout, C, uOff);
+    w.wg4Weight(wOff, Cout, C, uOff, tmp);
   }
   const whole = r0 === 0 && r1 === outH;
   const len = (r1 - r0) * outW;
   for (let n = n0; n < n1; n++) {
     F = w.f32();
     copyImageRows(F, xOff, xd, n, C, g, ih0, ih1);
+    // The transforms spread a non-finite input over its whole 4x4 tile (as NaN): such images take the direct path.
+    if (!rowsFinite(w, xOff, C, HW, W, ih0, ih1)) {
+      forwardDirect(d, xd, wd, bd, out, n, n + 1, r0, r1, null, commit, relu);
+      w.reset(null);
+      return winogradForward(d, xd, wd, bd, out, n + 1, n1, r0, r1, null, commit, relu);
+    }
+    if (framed) w.polyPad(xOff, C, H, W, g.ph, g.pw, 1, Hq, Wq, Hq * Wq, 4 * t0, Math.min(Hq, 4 * t1 + 2), fOff);
     for (let tr0 = t0; tr0 < t1; tr0 += rows) {
       const tr1 = Math.min(t1, tr0 + rows);
-      const T = (tr1 - tr0) * tilesW;
-      w.wgInput(xOff, C, H, W, g.ph, g.pw, tilesW, tr0, tr1, vOff);
-      for (let e = 0; e < 16; e++) {
-        w.gemm(Cout, T, C, uOff + e * Cout * C, C, false, vOff + e * C * T, T, false, mOff + e * Cout * T, T, false);
-      }
-      w.wgOutput(mOff, Cout, tilesW, tr0, tr1, yOff, outH, outW, bOff);
+      const strips = Math.ceil(((tr1 - tr0) * tilesW) / 8);
+      if (framed) w.wg4Input(fOff, C, Hq, Wq, 0, 0, tilesW, tr0, tr1, vOff, tmp);
+      else w.wg4Input(xOff, C, H, W, g.ph, g.pw, tilesW, tr0, tr1, vOff, tmp);
+      w.wg4Gemm(uOff, vOff, mOff, Coutp, C, strips);
+      w.wg4Output(mOff, Cout, Coutp, strips * 8, tilesW, tr0, tr1, yOff, outH, outW, bOff, relu, tmp);
     }
-    F = w.f32();
     if (commit && !commit(n)) continue;
+    F = w.f32();
     if (whole) out.set(F.subarray(yOff, yOff + Cout * L), n * Cout * L);
     else {
       for (let c = 0; c < Cout; c++) {
@@ -97,4 +133,97 @@ export function winogradForward(
       }
     }
   }
+}
+
+/** Tiles per chunk of the weight gradient. */
+const GRAD_TILES = 256;
+
+/** G of F(4x4, 3x3) with points 0, 1, -1, 1/2, -2 (asm/gemm.ts), and coef[6a + b][3i + j] = G[a][i] G[b][j]: gw = G^T m G entry by entry. */
+const G = [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3], [-1 / 3, 1 / 3, -1 / 3], [-16 / 15, -8 / 15, -4 / 15], [1 / 15, -2 / 15, 4 / 15], [0, 0, 1]];
+const GRAD_COEF = Float64Array.from({ length: 36 * 9 }, (_, k) => G[Math.floor(k / 54)]![Math.floor((k % 9) / 3)]! * G[Math.floor(k / 9) % 6]![k % 3]!);
+
+/**
+ * The weight gradient by Winograd F(4x4, 3x3), the forward's identity
+ * transposed: gw = G^T [sum over tiles (A gy A^T) . (B^T d B)] G, 4x fewer
+ * multiplies than the implicit gemm. The input transform is the forward's;
+ * the products are reduced over tiles and images in four-lane partial sums
+ * (wg4GemmT) and transformed once at the end, in float64 (wg4GradFinish).
+ * Output channels [c0, c1) (c0 a multiple of 4), written into gw (Cout x C x
+ * 3 x 3) once `commit` (if any) agrees. Returns false, having written
+ * nothing, when an image or its output gradient holds a non-finite value:
+ * the transforms would spread it over every weight, so the caller runs the
+ * direct kernel instead.
+ */
+export function winogradWeightGrad(d: ConvDims, xd: Float32Array, gd: Float32Array, gw: Float32Array, c0 = 0, c1 = d.Cout, key: number | null = null, commit: Commit = null): boolean {
+  const w = wasmGemm!;
+  const { N, C, Cout, g } = d;
+  const { H, W, outH, outW } = g;
+  const nc = c1 - c0;
+  const Coutp = Math.ceil(nc / 4) * 4;
+  const Cp = C + (C & 1);
+  const tilesW = Math.ceil(outW / 4);
+  const tilesH = Math.ceil(outH / 4);
+  // Chunks of ~GRAD_TILES tiles: tile rows of one image, or several whole images side by side
+  // (the reduction over tiles runs in registers; each chunk sweeps the accumulators once).
+  const Ti = tilesH * tilesW;
+  const rows = Ti >= GRAD_TILES ? Math.max(1, Math.floor(GRAD_TILES / tilesW)) : tilesH;
+  const imgs = Ti >= GRAD_TILES ? 1 : Math.max(1, Math.min(N, Math.floor(GRAD_TILES / Ti)));
+  const Tmax = Math.ceil((imgs * rows * tilesW) / 4) * 4;
+  const HW = H * W;
+  const L = outH * outW;
+  const Hq = 4 * tilesH + 2;
+  const Wq = 4 * tilesW + 2;
+  const framed = g.ph !== 0 || g.pw !== 0 || H < Hq || W < Wq;
+  w.reset(key);
+  const tmp = w.alloc(160);
+  const accOff = w.alloc(36 * Coutp * Cp * 4);
+  const gwOff = w.alloc(nc * C * 9);
+  const xOff = w.alloc(imgs * C * HW);
+  const gOff = w.alloc(imgs * nc * L);
+  const vOff = w.alloc(36 * wg4Plane(C * Tmax));
+  const uOff = w.alloc(36 * wg4Plane(Coutp * Tmax));
+  const fOff = framed ? w.alloc(imgs * C * Hq * Wq + 4) : -1;
+  const coefOff = w.alloc(2 * 36 * 9);
+  const acc64 = w.alloc(2 * C * 9);
+  let F = w.f32();
+  F.fill(0, accOff, accOff + 36 * Coutp * Cp * 4);
+  new Float64Array(F.buffer, coefOff * 4, 36 * 9).set(GRAD_COEF);
+  for (let n0 = 0; n0 < N; n0 += imgs) {
+    const n1 = Math.min(N, n0 + imgs);
+    F = w.f32();
+    F.set(xd.subarray(n0 * C * HW, n1 * C * HW), xOff);
+    for (let n = n0; n < n1; n++) F.set(gd.subarray((n * Cout + c0) * L, (n * Cout + c1) * L), gOff + (n - n0) * nc * L);
+    if (!w.allFinite(xOff, (n1 - n0) * C * HW) || !w.allFinite(gOff, (n1 - n0) * nc * L)) return false;
+    if (framed) for (let n = n0; n < n1; n++) w.polyPad(xOff + (n - n0) * C * HW, C, H, W, g.ph, g.pw, 1, Hq, Wq, Hq * Wq, 0, Hq, fOff + (n - n0) * C * Hq * Wq);
+    for (let tr0 = 0; tr0 < tilesH; tr0 += rows) {
+      const tr1 = Math.min(tilesH, tr0 + rows);
+      const T = (n1 - n0) * (tr1 - tr0) * tilesW;
+      const Tp = Math.ceil(T / 4) * 4;
+      F = w.f32();
+      // Tiles [T, Tp) of every row are zero (no image fills them).
+      if (Tp > T) {
+        const vE = wg4Plane(C * Tp);
+        const uE = wg4Plane(Coutp * Tp);
+        for (let e = 0; e < 36; e++) {
+          for (let c = 0; c < C; c++) F.fill(0, vOff + e * vE + c * Tp + T, vOff + e * vE + (c + 1) * Tp);
+          for (let c = 0; c < Coutp; c++) F.fill(0, uOff + e * uE + c * Tp + T, uOff + e * uE + (c + 1) * Tp);
+        }
+      }
+      if (Coutp > nc) {
+        const uE = wg4Plane(Coutp * Tp);
+        for (let e = 0; e < 36; e++) F.fill(0, uOff + e * uE + nc * Tp, uOff + e * uE + Coutp * Tp);
+      }
+      for (let n = n0; n < n1; n++) {
+        const tBase = (n - n0) * (tr1 - tr0) * tilesW;
+        if (framed) w.wg4Input(fOff + (n - n0) * C * Hq * Wq, C, Hq, Wq, 0, 0, tilesW, tr0, tr1, vOff, tmp, Tp, tBase);
+        else w.wg4Input(xOff + (n - n0) * C * HW, C, H, W, g.ph, g.pw, tilesW, tr0, tr1, vOff, tmp, Tp, tBase);
+        w.wg4GyT(gOff + (n - n0) * nc * L, nc, Coutp, outH, outW, tilesW, tr0, tr1, uOff, tmp, Tp, tBase);
+      }
+      w.wg4GemmT(uOff, vOff, accOff, Coutp, C, Cp, Tp);
+    }
+  }
+  w.wg4GradFinish(accOff, nc, C, Cp, coefOff, acc64, gwOff);
+  if (commit && !commit(0)) return true;
+  gw.set(w.f32().subarray(gwOff, gwOff + nc * C * 9), c0 * C * 9);
+  return true;
 }

@@ -6,9 +6,9 @@
  */
 import { record } from '../autograd/record.js';
 import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
-import { convPath, convTransposeForwardWasm, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
-import { convBackwardWasm } from '../kernels/conv_bwd.js';
-import { convForwardAll } from '../kernels/conv_threads.js';
+import { convPath, convTransposeForwardWasm, getConvPath, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
+import { convBackwardDirect, convBackwardWasm } from '../kernels/conv_bwd.js';
+import { convForwardAll, convTransposeAll, convWeightGradAll } from '../kernels/conv_threads.js';
 import { gemm } from '../kernels/gemm.js';
 import { checkNumel, type Shape } from '../tensor/shape.js';
 import { allocStorage } from '../tensor/storage.js';
@@ -66,12 +66,18 @@ export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: C
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(result, inputs, 'conv', (gOut) => {
     const gd = gOut.data;
-    const wasm = convPath(dims) !== 'js';
+    const path = convPath(dims);
+    if (path === 'direct' || path === 'winograd') {
+      const r = convBackwardDirect(dims, xd, wd, gd, x.requiresGrad, weight.requiresGrad, getConvPath() === 'winograd');
+      const dgrads: (Tensor | null)[] = [r.gx && new Tensor(r.gx, x.shape), r.gw && new Tensor(r.gw, weight.shape)];
+      if (bias) dgrads.push(bias.requiresGrad ? new Tensor(biasGrad(gd, N, Cout, L), bias.shape) : null);
+      return dgrads;
+    }
     // Recyclable storage (a backward pass frees it once summed: autograd/backward.ts); the wasm path writes it whole.
-    const gx = x.requiresGrad ? (wasm ? allocStorage(x.numel()) : allocStorage(x.numel()).fill(0)) : null;
+    const gx = x.requiresGrad ? (path === 'wasm' ? allocStorage(x.numel()) : allocStorage(x.numel()).fill(0)) : null;
     const gw = weight.requiresGrad ? new Float32Array(weight.numel()) : null;
-    if (wasm) {
-      if (gx || gw) convBackwardWasm(dims, xd, wd, gd, gx, gw);
+    if (path === 'wasm') {
+      convBackwardWasm(dims, xd, wd, gd, gx, gw);
       const wgrads: (Tensor | null)[] = [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape)];
       if (bias) wgrads.push(bias.requiresGrad ? new Tensor(biasGrad(gd, N, Cout, L), bias.shape) : null);
       return wgrads;
@@ -128,21 +134,25 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
   const HWout = g.H * g.W;
   const xd = x.data;
   const wd = weight.data;
-  const useWasm = wasmConvEnabled();
-  // Recyclable storage (see tensor/storage.ts); the JavaScript path adds into it, the wasm one writes it whole.
-  const out = allocStorage(checkNumel(N * Cout * HWout, outShape));
-  if (!useWasm) out.fill(0);
+  checkNumel(N * Cout * HWout, outShape);
   // Chunks of input rows (the window positions) keep each column matrix cache-sized.
   const rows = chunkRows(Cout * g.kh * g.kw, g.outW, g.outH);
-  const colLen = checkNumel(Cout * g.kh * g.kw * rows * g.outW);
-  const col = useWasm ? new Float32Array(0) : new Float32Array(colLen);
+  const colSize = checkNumel(Cout * g.kh * g.kw * rows * g.outW);
   const forChunks = (f: (r0: number, r1: number, Lc: number) => void) => {
     for (let r0 = 0; r0 < g.outH; r0 += rows) {
       const r1 = Math.min(g.outH, r0 + rows);
       f(r0, r1, (r1 - r0) * g.outW);
     }
   };
-  if (useWasm) convTransposeForwardWasm({ N, C: Cin, Cout, G, g }, xd, wd, bias ? bias.data : null, out);
+  const useWasm = wasmConvEnabled();
+  const dims: ConvDims = { N, C: Cin, Cout, G, g };
+  // The gemm + col2im driver only when forced (NORMKIT_CONV=wasm); else sub-pixel implicit gemms.
+  const direct = useWasm && getConvPath() !== 'wasm';
+  // Recyclable storage (see tensor/storage.ts); the JavaScript path adds into it, the wasm ones write it whole.
+  const out = direct ? convTransposeAll(dims, xd, wd, bias ? bias.data : null) : allocStorage(N * Cout * HWout);
+  if (!useWasm) out.fill(0);
+  if (!direct && useWasm) convTransposeForwardWasm(dims, xd, wd, bias ? bias.data : null, out);
+  const col = useWasm ? new Float32Array(0) : new Float32Array(colSize);
   for (let n = 0; n < N && !useWasm; n++) {
     forChunks((r0, r1, Lc) => {
       for (let grp = 0; grp < G; grp++) {
@@ -162,9 +172,20 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(result, inputs, 'conv_transpose', (gOut) => {
     const gd = gOut.data;
+    if (direct) {
+      // The adjoint of a transposed convolution is the convolution: gx from the forward
+      // kernels (weights [Cin][Cout/G] read as a convolution's [out][in/G]), gw as a
+      // convolution's weight gradient with the roles of image and positions swapped.
+      const adj: ConvDims = { N, C: Cout, Cout: Cin, G, g };
+      const gx = x.requiresGrad ? convForwardAll(adj, gd, wd, null, allocStorage) : null;
+      const gw = weight.requiresGrad ? convWeightGradAll(adj, gd, xd) : null;
+      const dgrads: (Tensor | null)[] = [gx && new Tensor(gx, x.shape), gw && new Tensor(gw, weight.shape)];
+      if (bias) dgrads.push(bias.requiresGrad ? new Tensor(biasGrad(gd, N, Cout, HWout), bias.shape) : null);
+      return dgrads;
+    }
     const gx = x.requiresGrad ? new Float32Array(x.numel()) : null;
     const gw = weight.requiresGrad ? new Float32Array(weight.numel()) : null;
-    const gcol = new Float32Array(colLen);
+    const gcol = new Float32Array(colSize);
     for (let n = 0; n < N; n++) {
       forChunks((r0, r1, Lc) => {
         im2col(gd, n * Cout * HWout, Cout, g, gcol, 0, r0, r1);

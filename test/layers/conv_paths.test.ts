@@ -76,6 +76,14 @@ const LAYERS: { x: number[]; cout: number; k: number; opts: { stride?: number; p
   { x: [1, 3, 20, 20], cout: 8, k: 9, opts: { padding: 4 } },
   { x: [2, 16, 13, 11], cout: 3, k: 7, opts: { padding: 3 } },
   { x: [1, 5, 6, 9], cout: 2, k: 3, opts: {} },
+  // Unpadded, rows a multiple of 4 after the kernel: the direct path copies the image's rows straight into its planes.
+  { x: [2, 8, 10, 10], cout: 5, k: 3, opts: {} },
+  // Padding past the kernel: the input gradient as a convolution has negative padding (it crops).
+  { x: [1, 16, 6, 7], cout: 16, k: 3, opts: { padding: 3 } },
+  // Winograd's f32x4 transforms on rows of 6 tiles (one group of four, two alone), a partial last
+  // tile row, and a group of four whose last tile is partial (30 columns).
+  { x: [1, 16, 10, 22], cout: 8, k: 3, opts: { padding: 1 } },
+  { x: [1, 16, 9, 32], cout: 12, k: 3, opts: {} },
 ];
 
 for (const l of LAYERS) {
@@ -90,12 +98,37 @@ for (const l of LAYERS) {
   });
 }
 
-test('winograd runs where it applies and pays, im2col elsewhere', () => {
+test('the fused ReLU of every forward path equals relu(conv) bit for bit', async () => {
+  const { convForwardAll } = await import('../../src/kernels/conv_threads.js');
+  for (const l of [LAYERS[0]!, LAYERS[4]!, LAYERS[7]!, LAYERS[3]!]) {
+    manualSeed(16);
+    const x = randn(l.x);
+    const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
+    const b = randn([l.cout]);
+    for (const s of SETTINGS) {
+      withPath(s, () => {
+        const y = noGrad(() => conv2d(x, w, b, l.opts));
+        const [N, C, H, W] = l.x as [number, number, number, number];
+        const [, Cout, outH, outW] = y.shape as [number, number, number, number];
+        const st = l.opts.stride ?? 1;
+        const p = l.opts.padding ?? 0;
+        const dl = l.opts.dilation ?? 1;
+        const g = { H, W, kh: l.k, kw: l.k, sh: st, sw: st, ph: p, pw: p, dh: dl, dw: dl, outH, outW };
+        const fused = convForwardAll({ N, C, Cout, G: l.opts.groups ?? 1, g }, x.data, w.data, b.data, (n) => new Float32Array(n), true);
+        assert.deepEqual(fused, y.data.map((v) => (v <= 0 ? 0 : v)), `${s.name} ${JSON.stringify(l)}`);
+      });
+    }
+  }
+});
+
+test('auto: winograd where it applies and pays, the implicit gemm on rows of 8 or more, the gemm elsewhere', () => {
   const g = { H: 16, W: 16, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, outH: 16, outW: 16 };
   assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g }), 'winograd');
-  assert.equal(convPath({ N: 1, C: 3, Cout: 64, G: 1, g }), 'wasm');
-  assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g: { ...g, sh: 2, sw: 2, outH: 8, outW: 8 } }), 'wasm');
+  assert.equal(convPath({ N: 1, C: 3, Cout: 64, G: 1, g }), 'direct');
+  assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g: { ...g, sh: 2, sw: 2, outH: 8, outW: 8 } }), 'direct');
   assert.equal(convPath({ N: 1, C: 16, Cout: 3, G: 1, g: { ...g, kh: 7, kw: 7, ph: 3, pw: 3 } }), 'direct');
+  assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g: { ...g, H: 4, W: 4, outH: 4, outW: 4 } }), 'wasm');
+  assert.equal(convPath({ N: 1, C: 64, Cout: 64, G: 1, g: { ...g, kh: 1, kw: 1, ph: 0, pw: 0 } }), 'wasm');
 });
 
 // ---- threads: every path on two threads gives the one-thread result, bit for bit ----
@@ -114,12 +147,20 @@ test('conv forward on two threads (images split, rows split) equals one thread o
         const x = randn(l.x);
         const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
         const b = randn([l.cout]);
-        const two = withPath(s, () => noGrad(() => conv2d(x, w, b, l.opts)));
+        // Forward, and both gradients (the backward kernels thread as well).
+        const run = () =>
+          withPath(s, () => {
+            const [xs, ws, bs] = [x, w, b].map((t) => randn(t.shape).mul(0).add(t).requiresGrad_());
+            const y = conv2d(xs!, ws!, bs!, l.opts);
+            y.backward(y.detach().mul(0.5));
+            return [y.data, xs!.grad!.data, ws!.grad!.data, bs!.grad!.data];
+          });
+        const two = run();
         be.setNumThreads(1);
-        const one = withPath(s, () => noGrad(() => conv2d(x, w, b, l.opts)));
+        const one = run();
         be.setNumThreads(2);
         assert.ok(await be.warmNormThreads());
-        assert.deepEqual(two.data, one.data, `${s.name} ${JSON.stringify(l)}`);
+        ['output', 'grad input', 'grad weight', 'grad bias'].forEach((what, i) => assert.deepEqual(two[i], one[i], `${s.name} ${JSON.stringify(l)} ${what}`));
       }
       const failures = withPath(s, () =>
         convCases.flatMap((c) => {
@@ -129,9 +170,29 @@ test('conv forward on two threads (images split, rows split) equals one thread o
       );
       assert.deepEqual(failures, [], `oracle on ${s.name}, two threads`);
     }
+    // Transposed convolution forward and backward (rows and channel pieces).
+    const { convTranspose2d } = await import('../../src/ops/conv.js');
+    for (const l of [{ x: [2, 12, 9, 7], cout: 10, k: 3, opts: { stride: 2, padding: 1, outputPadding: 1 } }, { x: [1, 16, 12, 12], cout: 8, k: 3, opts: { padding: 1 } }]) {
+      manualSeed(6);
+      const x = randn(l.x);
+      const w = randn([l.x[1]!, l.cout, l.k, l.k]).mul(0.2);
+      const b = randn([l.cout]);
+      const run = () => {
+        const [xs, ws, bs] = [x, w, b].map((t) => randn(t.shape).mul(0).add(t).requiresGrad_());
+        const y = convTranspose2d(xs!, ws!, bs!, l.opts);
+        y.backward(y.detach().mul(0.5));
+        return [y.data, xs!.grad!.data, ws!.grad!.data, bs!.grad!.data];
+      };
+      const two = run();
+      be.setNumThreads(1);
+      const one = run();
+      be.setNumThreads(2);
+      assert.ok(await be.warmNormThreads());
+      ['output', 'grad input', 'grad weight', 'grad bias'].forEach((what, i) => assert.deepEqual(two[i], one[i], `conv_transpose2d ${JSON.stringify(l)} ${what}`));
+    }
     assert.ok(be.normBackendInfo().threadedCalls > runsBefore, 'the workers took part');
   } finally {
-    setConvThreadMinFlops(2e8, true);
+    setConvThreadMinFlops(4e7, true);
     be.setNumThreads(1);
   }
 });
@@ -139,7 +200,7 @@ test('conv forward on two threads (images split, rows split) equals one thread o
 // ---- backward: the wasm drivers against the JavaScript ones ----
 
 for (const l of LAYERS) {
-  test(`conv2d gradients on the wasm path match the js path: ${JSON.stringify(l)}`, () => {
+  test(`conv2d gradients on the wasm, direct and winograd paths match the js path: ${JSON.stringify(l)}`, () => {
     manualSeed(11);
     const x = randn(l.x);
     const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
@@ -152,10 +213,88 @@ for (const l of LAYERS) {
         return [xs!.grad!, ws!.grad!, bs!.grad!];
       });
     const ref = grads(SETTINGS[0]!);
-    const got = grads(SETTINGS[2]!);
-    ['grad input', 'grad weight', 'grad bias'].forEach((what, i) => assertClose(got[i]!, ref[i]!.data, 1e-4, 1e-4, what));
+    for (const s of SETTINGS.slice(2)) {
+      const got = grads(s);
+      ['grad input', 'grad weight', 'grad bias'].forEach((what, i) => assertClose(got[i]!, ref[i]!.data, 1e-4, 1e-4, `${s.name}: ${what}`));
+    }
   });
 }
+
+test('winograd leaves a non-finite input to the outputs that see it (the image falls back to the direct path)', () => {
+  manualSeed(15);
+  const x = randn([2, 16, 12, 12]);
+  x.data[16 * 144 + 5 * 12 + 5] = Infinity; // image 1, channel 0, row 5, column 5
+  const w = randn([8, 16, 3, 3]).mul(0.1);
+  const run = (s: PathSetting) => withPath(s, () => noGrad(() => conv2d(x, w, null, { padding: 1 })));
+  const ref = run(SETTINGS[0]!);
+  const got = run(SETTINGS[3]!);
+  for (let i = 0; i < ref.data.length; i++) {
+    const [a, b] = [got.data[i]!, ref.data[i]!];
+    assert.ok(Number.isFinite(b) ? Math.abs(a - b) <= 1e-4 + 1e-4 * Math.abs(b) : Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b)), `[${i}] ${a} vs ${b}`);
+  }
+});
+
+test('winograd weight gradient with a non-finite input gives the direct kernel\'s values (it hands the call over)', () => {
+  manualSeed(17);
+  const x = randn([2, 16, 10, 10]);
+  x.data[100 + 3 * 10 + 4] = -Infinity; // image 0, channel 1
+  const w = randn([8, 16, 3, 3]).mul(0.1);
+  const gw = (s: PathSetting) =>
+    withPath(s, () => {
+      const wg = randn(w.shape).mul(0).add(w).requiresGrad_();
+      conv2d(x, wg, null, { padding: 1 }).sum().backward();
+      return wg.grad!.data;
+    });
+  const ref = gw(SETTINGS[4]!); // direct
+  const got = gw(SETTINGS[3]!); // winograd
+  assert.deepEqual(got, ref);
+  assert.ok(ref.some((v) => !Number.isFinite(v)) && ref.some(Number.isFinite));
+});
+
+// Non-finite inputs: a value no window reads (the stride leaves the last column out) must not reach the weight gradient.
+test('an Inf outside every window leaves the weight gradient finite on every path', () => {
+  manualSeed(12);
+  const x = randn([1, 2, 6, 8]);
+  x.data[7] = Infinity; // row 0, column 7: windows of 3 at stride 2 cover columns 0-6 only
+  const w = randn([5, 2, 3, 3]);
+  for (const s of SETTINGS) {
+    const [ws] = withPath(s, () => {
+      const wg = randn(w.shape).mul(0).add(w).requiresGrad_();
+      conv2d(x, wg, null, { stride: 2 }).sum().backward();
+      return [wg.grad!];
+    });
+    assert.ok(ws!.data.every(Number.isFinite), `${s.name}: ${Array.from(ws!.data).join(', ')}`);
+  }
+});
+
+test('conv_transpose2d forward and gradients on the direct (sub-pixel) path match the js path', async () => {
+  const { convTranspose2d } = await import('../../src/ops/conv.js');
+  for (const l of [
+    { x: [2, 6, 5, 4], cout: 4, k: 3, opts: { stride: 2, padding: 1, outputPadding: 1 } },
+    { x: [1, 4, 3, 3], cout: 6, k: 4, opts: { stride: 2, padding: 1, groups: 2 } },
+    { x: [1, 3, 4, 4], cout: 2, k: 3, opts: { dilation: 2 } },
+    { x: [1, 8, 6, 5], cout: 5, k: 3, opts: { stride: 3, padding: 2, outputPadding: 1 } },
+    { x: [2, 16, 8, 8], cout: 16, k: 3, opts: { stride: 1, padding: 1 } },
+    { x: [1, 4, 5, 5], cout: 3, k: 1, opts: { stride: 2 } },
+    { x: [2, 3, 4, 3], cout: 5, k: 3, opts: { stride: 2, padding: 1 } },
+    { x: [1, 2, 3, 9], cout: 2, k: 5, opts: { stride: [1, 2], padding: [2, 1], outputPadding: [0, 1] } },
+  ]) {
+    manualSeed(14);
+    const x = randn(l.x);
+    const w = randn([l.x[1]!, l.cout / (l.opts.groups ?? 1), l.k, l.k]);
+    const b = randn([l.cout]);
+    const run = (s: PathSetting) =>
+      withPath(s, () => {
+        const [xs, ws, bs] = [x, w, b].map((t) => randn(t.shape).mul(0).add(t).requiresGrad_());
+        const y = convTranspose2d(xs!, ws!, bs!, l.opts);
+        y.backward(y.detach().mul(0.5));
+        return [y, xs!.grad!, ws!.grad!, bs!.grad!];
+      });
+    const ref = run(SETTINGS[0]!);
+    const got = run(SETTINGS[4]!);
+    ['output', 'grad input', 'grad weight', 'grad bias'].forEach((what, i) => assertClose(got[i]!, ref[i]!.data, 1e-4, 1e-4, `${JSON.stringify(l)} ${what}`));
+  }
+});
 
 test('conv_transpose2d forward on the wasm path matches the js path', async () => {
   const { convTranspose2d } = await import('../../src/ops/conv.js');
