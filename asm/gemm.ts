@@ -10,13 +10,22 @@
  * f32x4 accumulators in registers over the whole kc loop: per step 2 vector
  * loads of B, 4 splat loads of A, 8 multiplies and 8 adds. (6x8 and 5x8 tiles
  * measured at half the speed: V8 keeps one of the 16 xmm registers as scratch,
- * and they spill.) 128-bit SIMD without FMA (relaxed SIMD is off by default in
- * Node 20): each product is rounded before its add; accumulation in float32,
- * as PyTorch's CPU gemm.
+ * and they spill.) Every accumulation `c += a * b` goes through `madd`: built
+ * with `--enable relaxed-simd` (gemm_relaxed.wasm) it is f32x4.relaxed_madd, a
+ * fused multiply-add where the CPU has one; built without (gemm.wasm, for
+ * engines that do not validate relaxed SIMD, e.g. Node 20 without a flag) a
+ * multiply rounded before its add. Accumulation in float32, as PyTorch's CPU
+ * gemm.
  *
  * Memory: [heapBase: packed A (MC*KC) | packed B (KC*(NC+8)) | edge tile | free];
  * `scratch()` is the first byte the loader may use for operands.
  */
+
+/** c + a * b: fused where relaxed SIMD is enabled at compile time. */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -131,17 +140,17 @@ function packBPanel(b: usize, ldb: i32, transB: bool, j0: i32, nc: i32, p0: i32,
     const b1 = v128.load(b, 16);
     let x: v128;
     x = v128.load32_splat(a, 0);
-    c00 = f32x4.add(c00, f32x4.mul(x, b0));
-    c01 = f32x4.add(c01, f32x4.mul(x, b1));
+    c00 = madd(x, b0, c00);
+    c01 = madd(x, b1, c01);
     x = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(x, b0));
-    c11 = f32x4.add(c11, f32x4.mul(x, b1));
+    c10 = madd(x, b0, c10);
+    c11 = madd(x, b1, c11);
     x = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(x, b0));
-    c21 = f32x4.add(c21, f32x4.mul(x, b1));
+    c20 = madd(x, b0, c20);
+    c21 = madd(x, b1, c21);
     x = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(x, b0));
-    c31 = f32x4.add(c31, f32x4.mul(x, b1));
+    c30 = madd(x, b0, c30);
+    c31 = madd(x, b1, c31);
     a += <usize>(MR * 4);
     b += <usize>(NR * 4);
   }
@@ -404,17 +413,17 @@ export function dpackW(w: usize, Cout: i32, K: i32, wp: usize): void {
     const x0 = v128.load(p);
     const x1 = v128.load(p, 16);
     let s = v128.load32_splat(w);
-    a0 = f32x4.add(a0, f32x4.mul(s, x0));
-    a1 = f32x4.add(a1, f32x4.mul(s, x1));
+    a0 = madd(s, x0, a0);
+    a1 = madd(s, x1, a1);
     s = v128.load32_splat(w, 4);
-    b0 = f32x4.add(b0, f32x4.mul(s, x0));
-    b1 = f32x4.add(b1, f32x4.mul(s, x1));
+    b0 = madd(s, x0, b0);
+    b1 = madd(s, x1, b1);
     s = v128.load32_splat(w, 8);
-    c0 = f32x4.add(c0, f32x4.mul(s, x0));
-    c1 = f32x4.add(c1, f32x4.mul(s, x1));
+    c0 = madd(s, x0, c0);
+    c1 = madd(s, x1, c1);
     s = v128.load32_splat(w, 12);
-    d0 = f32x4.add(d0, f32x4.mul(s, x0));
-    d1 = f32x4.add(d1, f32x4.mul(s, x1));
+    d0 = madd(s, x0, d0);
+    d1 = madd(s, x1, d1);
   }
   dput(yb, a0, bias, relu);
   dput(yb + 16, a1, bias, relu);
@@ -444,14 +453,14 @@ export function dpackW(w: usize, Cout: i32, K: i32, wp: usize): void {
     const x0 = v128.load(p);
     const x1 = v128.load(p, 16);
     let s = v128.load32_splat(w);
-    a0 = f32x4.add(a0, f32x4.mul(s, x0));
-    a1 = f32x4.add(a1, f32x4.mul(s, x1));
+    a0 = madd(s, x0, a0);
+    a1 = madd(s, x1, a1);
     s = v128.load32_splat(w, 4);
-    b0 = f32x4.add(b0, f32x4.mul(s, x0));
-    b1 = f32x4.add(b1, f32x4.mul(s, x1));
+    b0 = madd(s, x0, b0);
+    b1 = madd(s, x1, b1);
     s = v128.load32_splat(w, 8);
-    c0 = f32x4.add(c0, f32x4.mul(s, x0));
-    c1 = f32x4.add(c1, f32x4.mul(s, x1));
+    c0 = madd(s, x0, c0);
+    c1 = madd(s, x1, c1);
   }
   dput(yb, a0, bias, relu);
   dput(yb + 16, a1, bias, relu);
@@ -471,10 +480,10 @@ export function dpackW(w: usize, Cout: i32, K: i32, wp: usize): void {
   const end = offs + <usize>(K * 4);
   for (let o = offs; o < end; o += 4, w += 16) {
     const x0 = v128.load(xb + <usize>load<i32>(o));
-    a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(w), x0));
-    b0 = f32x4.add(b0, f32x4.mul(v128.load32_splat(w, 4), x0));
-    c0 = f32x4.add(c0, f32x4.mul(v128.load32_splat(w, 8), x0));
-    d0 = f32x4.add(d0, f32x4.mul(v128.load32_splat(w, 12), x0));
+    a0 = madd(v128.load32_splat(w), x0, a0);
+    b0 = madd(v128.load32_splat(w, 4), x0, b0);
+    c0 = madd(v128.load32_splat(w, 8), x0, c0);
+    d0 = madd(v128.load32_splat(w, 12), x0, d0);
   }
   dput(yb, a0, bias, relu);
   if (n < 2) return;
@@ -692,17 +701,17 @@ export function wg4Input(x: usize, C: i32, H: i32, W: i32, ph: i32, pw: i32, til
     const b0 = v128.load(b);
     const b1 = v128.load(b, 16);
     let s = v128.load32_splat(a);
-    c00 = f32x4.add(c00, f32x4.mul(s, b0));
-    c01 = f32x4.add(c01, f32x4.mul(s, b1));
+    c00 = madd(s, b0, c00);
+    c01 = madd(s, b1, c01);
     s = v128.load32_splat(a, 4);
-    c10 = f32x4.add(c10, f32x4.mul(s, b0));
-    c11 = f32x4.add(c11, f32x4.mul(s, b1));
+    c10 = madd(s, b0, c10);
+    c11 = madd(s, b1, c11);
     s = v128.load32_splat(a, 8);
-    c20 = f32x4.add(c20, f32x4.mul(s, b0));
-    c21 = f32x4.add(c21, f32x4.mul(s, b1));
+    c20 = madd(s, b0, c20);
+    c21 = madd(s, b1, c21);
     s = v128.load32_splat(a, 12);
-    c30 = f32x4.add(c30, f32x4.mul(s, b0));
-    c31 = f32x4.add(c31, f32x4.mul(s, b1));
+    c30 = madd(s, b0, c30);
+    c31 = madd(s, b1, c31);
   }
   v128.store(c, c00); v128.store(c, c01, 16); c += ldc;
   v128.store(c, c10); v128.store(c, c11, 16); c += ldc;
@@ -868,17 +877,17 @@ export function dgradW(xq: usize, offs: usize, K: i32, gy: usize, Coutp: i32, gy
           const x0 = v128.load(x0r + b);
           const x1 = v128.load(x1r + b);
           let g = v128.load(gr + b);
-          a00 = f32x4.add(a00, f32x4.mul(g, x0));
-          a01 = f32x4.add(a01, f32x4.mul(g, x1));
+          a00 = madd(g, x0, a00);
+          a01 = madd(g, x1, a01);
           g = v128.load(gr + planeB + b);
-          a10 = f32x4.add(a10, f32x4.mul(g, x0));
-          a11 = f32x4.add(a11, f32x4.mul(g, x1));
+          a10 = madd(g, x0, a10);
+          a11 = madd(g, x1, a11);
           g = v128.load(gr + 2 * planeB + b);
-          a20 = f32x4.add(a20, f32x4.mul(g, x0));
-          a21 = f32x4.add(a21, f32x4.mul(g, x1));
+          a20 = madd(g, x0, a20);
+          a21 = madd(g, x1, a21);
           g = v128.load(gr + 3 * planeB + b);
-          a30 = f32x4.add(a30, f32x4.mul(g, x0));
-          a31 = f32x4.add(a31, f32x4.mul(g, x1));
+          a30 = madd(g, x0, a30);
+          a31 = madd(g, x1, a31);
         }
         for (let ow = full; ow < outW; ow++) {
           const b = <usize>(ow * 4);
@@ -887,17 +896,17 @@ export function dgradW(xq: usize, offs: usize, K: i32, gy: usize, Coutp: i32, gy
           const x0 = f32x4.replace_lane(z, 0, load<f32>(x0r + b));
           const x1 = f32x4.replace_lane(z, 0, load<f32>(x1r + b));
           let g = f32x4.replace_lane(z, 0, load<f32>(gr + b));
-          a00 = f32x4.add(a00, f32x4.mul(g, x0));
-          a01 = f32x4.add(a01, f32x4.mul(g, x1));
+          a00 = madd(g, x0, a00);
+          a01 = madd(g, x1, a01);
           g = f32x4.replace_lane(z, 0, load<f32>(gr + planeB + b));
-          a10 = f32x4.add(a10, f32x4.mul(g, x0));
-          a11 = f32x4.add(a11, f32x4.mul(g, x1));
+          a10 = madd(g, x0, a10);
+          a11 = madd(g, x1, a11);
           g = f32x4.replace_lane(z, 0, load<f32>(gr + 2 * planeB + b));
-          a20 = f32x4.add(a20, f32x4.mul(g, x0));
-          a21 = f32x4.add(a21, f32x4.mul(g, x1));
+          a20 = madd(g, x0, a20);
+          a21 = madd(g, x1, a21);
           g = f32x4.replace_lane(z, 0, load<f32>(gr + 3 * planeB + b));
-          a30 = f32x4.add(a30, f32x4.mul(g, x0));
-          a31 = f32x4.add(a31, f32x4.mul(g, x1));
+          a30 = madd(g, x0, a30);
+          a31 = madd(g, x1, a31);
         }
       }
       v128.store(ap, a00); v128.store(ap, a01, 16);
@@ -1106,17 +1115,17 @@ export function wg4GemmT(Ug: usize, V: usize, Acc: usize, Coutp: i32, C: i32, Cp
           const p = v128.load(v0 + t);
           const q = v128.load(v1 + t);
           let g = v128.load(u0 + t);
-          a00 = f32x4.add(a00, f32x4.mul(g, p));
-          a01 = f32x4.add(a01, f32x4.mul(g, q));
+          a00 = madd(g, p, a00);
+          a01 = madd(g, q, a01);
           g = v128.load(u0 + row + t);
-          a10 = f32x4.add(a10, f32x4.mul(g, p));
-          a11 = f32x4.add(a11, f32x4.mul(g, q));
+          a10 = madd(g, p, a10);
+          a11 = madd(g, q, a11);
           g = v128.load(u0 + 2 * row + t);
-          a20 = f32x4.add(a20, f32x4.mul(g, p));
-          a21 = f32x4.add(a21, f32x4.mul(g, q));
+          a20 = madd(g, p, a20);
+          a21 = madd(g, q, a21);
           g = v128.load(u0 + 3 * row + t);
-          a30 = f32x4.add(a30, f32x4.mul(g, p));
-          a31 = f32x4.add(a31, f32x4.mul(g, q));
+          a30 = madd(g, p, a30);
+          a31 = madd(g, q, a31);
         }
         v128.store(ap, a00); v128.store(ap, a01, 16);
         v128.store(ap + coB, a10); v128.store(ap + coB, a11, 16);

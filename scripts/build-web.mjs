@@ -76,7 +76,7 @@ for (const f of analyzer.outputFiles) writeFileSync(f.path, f.contents);
 const lib = await esbuild.build({ ...common, entryPoints: [join(root, 'dist/src/index.js')], format: 'esm', outfile: join(out, 'lib/normkit.js') });
 noNode('the library', lib);
 for (const f of lib.outputFiles) writeFileSync(f.path, f.contents);
-for (const w of ['norm.wasm', 'gemm.wasm']) copyFileSync(join(root, 'dist/src/kernels', w), join(out, 'lib', w));
+for (const w of ['norm.wasm', 'gemm.wasm', 'gemm_relaxed.wasm']) copyFileSync(join(root, 'dist/src/kernels', w), join(out, 'lib', w));
 // The pool's worker: the pool starts `new URL('./norm_worker.js', import.meta.url)`, i.e. beside lib/normkit.js.
 const worker = await esbuild.build({ ...common, entryPoints: [join(root, 'dist/src/kernels/norm_worker.js')], format: 'esm', outfile: join(out, 'lib/norm_worker.js') });
 noNode('the pool worker', worker);
@@ -116,6 +116,7 @@ const rows = [
   ['lib/norm_worker.js (its pool worker)', join(out, 'lib/norm_worker.js')],
   ['lib/norm.wasm', join(out, 'lib/norm.wasm')],
   ['lib/gemm.wasm', join(out, 'lib/gemm.wasm')],
+  ['lib/gemm_relaxed.wasm', join(out, 'lib/gemm_relaxed.wasm')],
 ];
 const sizes = {};
 const kb = (n) => `${(n / 1024).toFixed(1)} KB`;

@@ -45,6 +45,6 @@ export {
 } from './kernels/backend.js';
 export { initWasm, type WasmInit } from './kernels/wasm_init.js';
 export { setConvPath, getConvPath, type ConvPathName } from './kernels/conv_fwd.js';
-export { setGemmBackend, type GemmBackendName } from './kernels/gemm.js';
+export { gemmInfo, setGemmBackend, type GemmBackendName, type GemmInfo } from './kernels/gemm.js';
 export { importOnnx, OnnxError, type ImportInfo, type ImportOptions, type ImportResult } from './formats/onnx/index.js';
 export { toOnnx, type ExportOptions } from './formats/onnx/index.js';

@@ -13,7 +13,7 @@
  */
 import { platform } from '#platform';
 import { RuntimeError } from '../errors.js';
-import { loadWasmGemm, type WasmGemm, type WasmGemmLoad } from './gemm_wasm.js';
+import { loadWasmGemm, type WasmGemm, type WasmGemmLoad, type WasmGemmVariant } from './gemm_wasm.js';
 
 const KC = 256;
 const MC = 64;
@@ -41,6 +41,9 @@ const wasmLoad = loadWasmGemm();
 /** The WebAssembly gemm of this thread (null when it did not load; browsers: until `initWasm()`). */
 export let wasmGemm: WasmGemm | null = wasmLoad.gemm;
 export let wasmGemmError: string | null = wasmLoad.error;
+/** Which build of the WebAssembly gemm loaded (relaxed SIMD or SIMD128; null when none), and why not the relaxed one. */
+export let wasmGemmVariant: WasmGemmVariant | null = wasmLoad.variant;
+export let wasmGemmRelaxedError: string | null = wasmLoad.relaxedError;
 
 type Buf = Float32Array | Float64Array;
 
@@ -256,6 +259,24 @@ export function adoptWasmGemm(load: WasmGemmLoad): GemmBackendName {
   if (wasmGemm !== null) return gemmBackend;
   wasmGemm = load.gemm;
   wasmGemmError = load.error;
+  wasmGemmVariant = load.variant;
+  wasmGemmRelaxedError = load.relaxedError;
   if (wasmGemm !== null && !envScalar && !gemmChosen) gemmBackend = 'wasm-simd';
   return gemmBackend;
+}
+
+export interface GemmInfo {
+  /** The micro-kernel gemm and the convolutions run. */
+  backend: GemmBackendName;
+  /** The WebAssembly build loaded: 'relaxed-simd' (fused multiply-add), 'simd128', or null (none loaded). */
+  variant: WasmGemmVariant | null;
+  /** Why the relaxed-SIMD build is not the one loaded (null when it is). */
+  relaxedError: string | null;
+  /** Why no WebAssembly gemm loaded (null when one did). */
+  error: string | null;
+}
+
+/** What gemm and the convolutions run on this thread. */
+export function gemmInfo(): GemmInfo {
+  return { backend: gemmBackend, variant: wasmGemmVariant, relaxedError: wasmGemmRelaxedError, error: wasmGemmError };
 }

@@ -3,11 +3,21 @@
  * gemm.wasm next to this file; wasm_load.ts: synchronously in Node,
  * asynchronously in browsers), one instance per thread.
  *
+ * The same source is also compiled with relaxed SIMD (gemm_relaxed.wasm: its
+ * accumulations `c += a * b` as f32x4.relaxed_madd, a fused multiply-add on
+ * x86 with FMA and on ARM). Where the engine validates relaxed SIMD (browsers
+ * since 2023, Node 22+, Node 20 with --experimental-wasm-relaxed-simd) that
+ * one loads, else gemm.wasm (SIMD128: each product rounded before its add);
+ * NORMKIT_RELAXED_SIMD=0 keeps SIMD128. Both round differently from each other
+ * by at most one float32 rounding per accumulation (within the oracle's
+ * tolerances); a thread's pool workers load the same variant as it does.
+ *
  * Callers place operands in the module's memory through a bump allocator
  * (`reset`, `alloc`), fill them through `f32()` (re-read after every `alloc`:
  * growing the memory replaces the buffer), run kernels on float offsets and
  * copy results out.
  */
+import { platform } from '#platform';
 import { instantiateWasm, instantiateWasmModule, instantiateWasmSync, type WasmLoad, type WasmModule } from './wasm_load.js';
 
 interface WasmMemory {
@@ -204,26 +214,54 @@ export class WasmGemm {
   }
 }
 
+/** Which build of asm/gemm.ts runs: relaxed SIMD (fused multiply-add) or SIMD128. */
+export type WasmGemmVariant = 'relaxed-simd' | 'simd128';
+
 export interface WasmGemmLoad {
   gemm: WasmGemm | null;
   error: string | null;
+  /** The build that loaded (null when none did). */
+  variant: WasmGemmVariant | null;
+  /** Why the relaxed-SIMD build is not the one running (null when it is). */
+  relaxedError: string | null;
 }
 
 const GEMM_WASM = () => new URL('./gemm.wasm', import.meta.url);
+const GEMM_RELAXED_WASM = () => new URL('./gemm_relaxed.wasm', import.meta.url);
 
-const wrap = (m: WasmLoad<Exports>): WasmGemmLoad => (m.exports === null ? { gemm: null, error: m.error } : { gemm: new WasmGemm(m.exports), error: null });
+/** The file names the compiled modules are kept under (wasm_load.ts), relaxed first. */
+export const GEMM_MODULE_NAMES = ['gemm_relaxed.wasm', 'gemm.wasm'] as const;
 
-/** Compiles and instantiates gemm.wasm synchronously (where the host can); never throws (null with the reason when SIMD or the file is missing). */
+const relaxedWanted = (): boolean => platform.env('NORMKIT_RELAXED_SIMD') !== '0';
+const OFF = 'disabled by NORMKIT_RELAXED_SIMD=0';
+
+function wrap(m: WasmLoad<Exports>, variant: WasmGemmVariant, relaxedError: string | null): WasmGemmLoad {
+  return m.exports === null ? { gemm: null, error: m.error, variant: null, relaxedError } : { gemm: new WasmGemm(m.exports), error: null, variant, relaxedError };
+}
+
+/** Compiles and instantiates the gemm synchronously (where the host can): the relaxed-SIMD build where the engine takes it, else gemm.wasm; never throws (null with the reason when SIMD or the file is missing). */
 export function loadWasmGemm(): WasmGemmLoad {
-  return wrap(instantiateWasmSync<Exports>(GEMM_WASM));
+  let why = OFF;
+  if (relaxedWanted()) {
+    const r = instantiateWasmSync<Exports>(GEMM_RELAXED_WASM);
+    if (r.exports !== null) return wrap(r, 'relaxed-simd', null);
+    why = r.error;
+  }
+  return wrap(instantiateWasmSync<Exports>(GEMM_WASM), 'simd128', why);
 }
 
 /** The same, asynchronously (browsers); never rejects. */
 export async function loadWasmGemmAsync(): Promise<WasmGemmLoad> {
-  return wrap(await instantiateWasm<Exports>(GEMM_WASM));
+  let why = OFF;
+  if (relaxedWanted()) {
+    const r = await instantiateWasm<Exports>(GEMM_RELAXED_WASM);
+    if (r.exports !== null) return wrap(r, 'relaxed-simd', null);
+    why = r.error;
+  }
+  return wrap(await instantiateWasm<Exports>(GEMM_WASM), 'simd128', why);
 }
 
-/** From a module another thread compiled (the pool's workers); never throws. */
-export function loadWasmGemmFrom(module: WasmModule): WasmGemmLoad {
-  return wrap(instantiateWasmModule<Exports>(module));
+/** From a module another thread compiled (the pool's workers), of the variant it runs; never throws. */
+export function loadWasmGemmFrom(module: WasmModule, variant: WasmGemmVariant): WasmGemmLoad {
+  return wrap(instantiateWasmModule<Exports>(module), variant, variant === 'relaxed-simd' ? null : 'the thread that started this worker runs SIMD128');
 }

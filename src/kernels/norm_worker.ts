@@ -14,7 +14,7 @@ import { sliceArgs, type KernelArgs, type KernelName } from './norm_calls.js';
 import { jsKernels } from './norm_js.js';
 import { loadWasmKernels, loadWasmKernelsFrom, type WasmLoad } from './norm_wasm.js';
 import { CTRL, type JobMessage, type TaskMessage, type WasmMessage, type WorkerData } from './norm_pool.js';
-import { adoptWasmGemm, wasmGemm } from './gemm.js';
+import { adoptWasmGemm, wasmGemm, wasmGemmVariant } from './gemm.js';
 import { loadWasmGemmFrom } from './gemm_wasm.js';
 import { runTask } from './tasks.js';
 import type { WasmModule } from './wasm_load.js';
@@ -28,15 +28,17 @@ let wasm: WasmLoad = loadWasmKernels();
 /** Takes the main thread's compiled modules for whatever did not load here. */
 function adoptModules(modules: Record<string, WasmModule> | undefined): void {
   const norm = modules?.['norm.wasm'];
-  const gemm = modules?.['gemm.wasm'];
   if (!wasm.kernels && norm) wasm = loadWasmKernelsFrom(norm);
-  if (wasmGemm === null && gemm) adoptWasmGemm(loadWasmGemmFrom(gemm));
+  // The variant the main thread runs (it compiled only that one, relaxed SIMD first).
+  const relaxed = modules?.['gemm_relaxed.wasm'];
+  const gemm = relaxed ?? modules?.['gemm.wasm'];
+  if (wasmGemm === null && gemm) adoptWasmGemm(loadWasmGemmFrom(gemm, relaxed ? 'relaxed-simd' : 'simd128'));
 }
 adoptModules((port.data as WorkerData).wasm);
 
 /** The kernels this worker has (for inspection: a browser test asks a pool worker through its devtools). */
-export function workerKernels(): { norm: 'wasm' | 'js'; gemm: 'wasm-simd' | 'scalar' } {
-  return { norm: wasm.kernels ? 'wasm' : 'js', gemm: wasmGemm ? 'wasm-simd' : 'scalar' };
+export function workerKernels(): { norm: 'wasm' | 'js'; gemm: 'wasm-simd' | 'scalar'; gemmVariant: string | null } {
+  return { norm: wasm.kernels ? 'wasm' : 'js', gemm: wasmGemm ? 'wasm-simd' : 'scalar', gemmVariant: wasmGemmVariant };
 }
 
 /** Makes a change visible to the main thread, which waits on the signal word. */

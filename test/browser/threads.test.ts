@@ -10,6 +10,9 @@
  * (initWasm() first) or by message (initWasm() after the pool started),
  * and fetches nothing itself. The same page from a server without the
  * headers runs single-threaded, with that reason, and the same bits.
+ * Chromium validates relaxed SIMD, so the page runs gemm_relaxed.wasm (fused
+ * multiply-adds): Node's bits for it come from a child process started with
+ * --experimental-wasm-relaxed-simd (Node 20 does not validate it otherwise).
  *
  * Requests are recorded, not intercepted: puppeteer's request interception
  * stalls requests made by workers (puppeteer issue #4208). Every request the
@@ -18,6 +21,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { extname, join } from 'node:path';
@@ -72,6 +76,21 @@ async function run(browser: Browser, url: string): Promise<Run> {
 }
 
 /** The same files with none of normkit serve's headers (so not cross-origin isolated). */
+/** The job's output bits from Node with relaxed SIMD enabled (a child process), asserting it ran the relaxed build. */
+function relaxedNodeTruth(): { norm: string; conv: string } {
+  const job = new URL('../../src/web/threads_job.js', import.meta.url).href;
+  const index = new URL('../../src/index.js', import.meta.url).href;
+  const script = `const { runThreadsJob, bitsHash } = await import(${JSON.stringify(job)});
+const { gemmInfo } = await import(${JSON.stringify(index)});
+const r = runThreadsJob(4);
+console.log(JSON.stringify({ variant: gemmInfo().variant, norm: bitsHash(r.norm), conv: bitsHash(r.conv) }));`;
+  const p = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stderr);
+  const r = JSON.parse(p.stdout.trim().split('\n').pop()!) as { variant: string; norm: string; conv: string };
+  assert.equal(r.variant, 'relaxed-simd');
+  return { norm: r.norm, conv: r.conv };
+}
+
 function plainServer(): Promise<{ server: Server; origin: string }> {
   const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
   const server = createServer((req, res) => {
@@ -87,11 +106,17 @@ describe('the kernels on two threads in a page', { skip: skip ?? false }, () => 
   let serving: Serving;
   let origin = '';
   const served: string[] = [];
-  // Node's run of the same job: the bits every thread count and host must give.
+  // Node's run of the same job on the gemm build Chromium runs (relaxed SIMD): the bits every thread count and host must give.
+  const truth = relaxedNodeTruth();
+  // This process's (SIMD128 gemm): the convolution's bits differ (unfused products), the norm's do not.
   const node = runThreadsJob(4);
-  const truth = { norm: bitsHash(node.norm), conv: bitsHash(node.conv) };
+  const simd128 = { norm: bitsHash(node.norm), conv: bitsHash(node.conv) };
   node.norm.dispose();
   node.conv.dispose();
+  test('Node with relaxed SIMD runs the fused gemm: the norm gives the same bits as SIMD128, the convolution other bits within float32 rounding', () => {
+    assert.equal(truth.norm, simd128.norm);
+    assert.notEqual(truth.conv, simd128.conv, 'the fused build is the one running');
+  });
 
   before(async () => {
     serving = await startServer({ root: webRoot, port: 0 });
@@ -116,7 +141,7 @@ describe('the kernels on two threads in a page', { skip: skip ?? false }, () => 
       assert.equal(w.threadsPossible, true);
       assert.equal(w.threadsUnavailable, null);
       assert.equal(w.warmed, true, 'the pool started');
-      assert.deepEqual(w.init, { norm: 'wasm', gemm: 'wasm-simd', normError: null, gemmError: null });
+      assert.deepEqual(w.init, { norm: 'wasm', gemm: 'wasm-simd', gemmVariant: 'relaxed-simd', normError: null, gemmError: null });
       assert.equal(w.backend, 'wasm');
       assert.equal(w.threadsInUse, 2);
       assert.ok(w.threadedCalls.norm >= 1, `InstanceNorm2d split over the threads: ${JSON.stringify(w.threadedCalls)}`);
@@ -124,7 +149,7 @@ describe('the kernels on two threads in a page', { skip: skip ?? false }, () => 
       assert.deepEqual(w.singleThreadedCalls, { norm: 0, conv: 0 }, 'setNumThreads(1): one thread');
       assert.deepEqual(w.identical, { norm: true, conv: true }, 'two threads give one thread\'s bits');
       assert.deepEqual(w.hash, truth, "and Node's");
-      assert.deepEqual(r.poolKernels, [{ norm: 'wasm', gemm: 'wasm-simd' }], 'the pool worker runs the WebAssembly kernels it was sent');
+      assert.deepEqual(r.poolKernels, [{ norm: 'wasm', gemm: 'wasm-simd', gemmVariant: 'relaxed-simd' }], 'the pool worker runs the WebAssembly kernels it was sent');
 
       const p = r.result.page;
       assert.equal(p.crossOriginIsolated, true);
@@ -139,7 +164,7 @@ describe('the kernels on two threads in a page', { skip: skip ?? false }, () => 
       assert.deepEqual(r.errors, []);
       assert.deepEqual(r.requests.filter((u) => !u.startsWith(`${origin}/`)), [], 'no request leaves the origin');
       // The library twice (page, worker), the wasm twice (initWasm on each): the pool worker fetches nothing but its script.
-      const files = [`/lib/threads.html${query}`, '/lib/threads.js', '/lib/normkit.js', '/lib/threads_worker.js', '/lib/normkit.js', '/lib/norm.wasm', '/lib/gemm.wasm', '/lib/norm_worker.js', '/lib/norm.wasm', '/lib/gemm.wasm'];
+      const files = [`/lib/threads.html${query}`, '/lib/threads.js', '/lib/normkit.js', '/lib/threads_worker.js', '/lib/normkit.js', '/lib/norm.wasm', '/lib/gemm_relaxed.wasm', '/lib/norm_worker.js', '/lib/norm.wasm', '/lib/gemm_relaxed.wasm'];
       assert.deepEqual([...served].sort(), files.sort());
       assert.deepEqual(r.requests.map((u) => u.slice(origin.length)).sort(), [...served].sort());
     });

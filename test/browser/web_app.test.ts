@@ -368,7 +368,8 @@ describe('the web app in Chromium', { skip: skip ?? false }, () => {
       assert.equal(r.before.backend, 'js');
       assert.match(r.before.wasmError, /asynchronously/);
       assert.equal(r.before.threads, false, 'single-threaded in a page');
-      assert.deepEqual(r.init, { norm: 'wasm', gemm: 'wasm-simd', normError: null, gemmError: null });
+      // Chromium validates relaxed SIMD: the fused-multiply-add gemm build.
+      assert.deepEqual(r.init, { norm: 'wasm', gemm: 'wasm-simd', gemmVariant: 'relaxed-simd', normError: null, gemmError: null });
       assert.equal(r.after.backend, 'wasm');
       assert.equal(r.typeName, 'InstanceNorm2d', 'the minified bundle keeps the class names');
       assert.equal(r.repr, 'InstanceNorm2d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=False)');
@@ -377,7 +378,7 @@ describe('the web app in Chromium', { skip: skip ?? false }, () => {
       assert.equal(r.convScalarAgain, 0);
       assert.ok(Math.abs(r.mean) < 1e-2, `normalized mean ${r.mean}`);
       assert.equal(r.raised, 'ValueError: Expected more than 1 spatial element when training, got input size [2, 4, 1, 1]');
-      assert.deepEqual(requests.map((u) => u.slice(origin.length)).sort(), ['/lib/demo.html', '/lib/demo.js', '/lib/gemm.wasm', '/lib/norm.wasm', '/lib/normkit.js']);
+      assert.deepEqual(requests.map((u) => u.slice(origin.length)).sort(), ['/lib/demo.html', '/lib/demo.js', '/lib/gemm_relaxed.wasm', '/lib/norm.wasm', '/lib/normkit.js']);
       assert.deepEqual(errors, []);
       assert.deepEqual(blocked, []);
     } finally {

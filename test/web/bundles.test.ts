@@ -26,7 +26,7 @@ function cli(file: string, extra: Record<string, string | boolean> = {}): any {
 
 test('bundle sizes: the analyzer + ONNX reader well under 1 MB raw; sizes.json is what is on disk', () => {
   const sizes = JSON.parse(readFileSync(join(WEB, 'sizes.json'), 'utf8')) as Record<string, { raw: number; gzip: number }>;
-  for (const f of ['index.html', 'normkit-analyzer.js', 'lib/normkit.js', 'lib/norm_worker.js', 'lib/norm.wasm', 'lib/gemm.wasm']) {
+  for (const f of ['index.html', 'normkit-analyzer.js', 'lib/normkit.js', 'lib/norm_worker.js', 'lib/norm.wasm', 'lib/gemm.wasm', 'lib/gemm_relaxed.wasm']) {
     const bytes = readFileSync(join(WEB, f));
     assert.equal(sizes[f]?.raw, bytes.length, f);
     assert.equal(sizes[f]?.gzip, gzipSync(bytes, { level: 9 }).length, f);
