@@ -1171,3 +1171,69 @@ export function wg4GradFinish(Acc: usize, Cout: i32, C: i32, Cp: i32, coef: usiz
   }
 }
 
+
+// tanh in float32 (a rational approximation on [-c, c], c = 7.90531, where it
+// saturates; x itself below |x| < 4e-4): within 3.6e-7 relative of the exact
+// value (src/kernels/tanh.ts). Every step is one float32 operation (no fused multiply-add),
+// so src/kernels/tanh.ts's TypeScript twin gives the same bits.
+const TANH_C: f32 = 7.90531110763549805;
+const TANH_SMALL: f32 = 0.0004;
+const TA0: f32 = 4.89352455891786e-03;
+const TA1: f32 = 6.37261928875436e-04;
+const TA2: f32 = 1.48572235717979e-05;
+const TA3: f32 = 5.12229709037114e-08;
+const TA4: f32 = -8.60467152213735e-11;
+const TA5: f32 = 2.00018790482477e-13;
+const TA6: f32 = -2.76076847742355e-16;
+const TB0: f32 = 4.89352518554385e-03;
+const TB1: f32 = 2.26843463243900e-03;
+const TB2: f32 = 1.18534705686654e-04;
+const TB3: f32 = 1.19825839466702e-06;
+
+@inline function tanhv(x: v128): v128 {
+  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-TANH_C)), f32x4.splat(TANH_C));
+  const x2 = f32x4.mul(xc, xc);
+  let p = f32x4.splat(TA6);
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TA5));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TA4));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TA3));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TA2));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TA1));
+  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TA0));
+  p = f32x4.mul(xc, p);
+  let q = f32x4.splat(TB3);
+  q = f32x4.add(f32x4.mul(x2, q), f32x4.splat(TB2));
+  q = f32x4.add(f32x4.mul(x2, q), f32x4.splat(TB1));
+  q = f32x4.add(f32x4.mul(x2, q), f32x4.splat(TB0));
+  return v128.bitselect(x, f32x4.div(p, q), f32x4.lt(f32x4.abs(x), f32x4.splat(TANH_SMALL)));
+}
+
+/** out[i] = tanh(x[i]) for n floats (out may be x). */
+export function tanhF(x: usize, out: usize, n: i32): void {
+  const end = <usize>(n * 4);
+  let i: usize = 0;
+  for (; i + 16 <= end; i += 16) v128.store(out + i, tanhv(v128.load(x + i)));
+  if (i < end) {
+    // The tail through one vector (zeros beyond n are computed and dropped).
+    const t = memory.data(16, 16);
+    v128.store(t, f32x4.splat(0));
+    memory.copy(t, x + i, end - i);
+    v128.store(t, tanhv(v128.load(t)));
+    memory.copy(out + i, t, end - i);
+  }
+}
+
+/** out[i] = g[i] * (1 - y[i] * y[i]) in float32, PyTorch's tanh_backward (out may be g). */
+export function tanhGrad(y: usize, g: usize, out: usize, n: i32): void {
+  const one = f32x4.splat(1);
+  const end = <usize>(n * 4);
+  let i: usize = 0;
+  for (; i + 16 <= end; i += 16) {
+    const v = v128.load(y + i);
+    v128.store(out + i, f32x4.mul(v128.load(g + i), f32x4.sub(one, f32x4.mul(v, v))));
+  }
+  for (; i < end; i += 4) {
+    const v = load<f32>(y + i);
+    store<f32>(out + i, load<f32>(g + i) * (<f32>1 - v * v));
+  }
+}

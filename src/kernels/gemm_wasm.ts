@@ -39,6 +39,8 @@ interface Exports {
     ph: number, pw: number, dh: number, dw: number, outW: number, oh0: number, oh1: number, x: number,
   ): void;
   reluGrad(y: number, g: number, out: number, n: number): void;
+  tanhF(x: number, out: number, n: number): void;
+  tanhGrad(y: number, g: number, out: number, n: number): void;
   polyPad(x: number, C: number, H: number, W: number, ph: number, pw: number, s: number, Hp: number, Wq: number, plane: number, hp0: number, hp1: number, out: number): void;
   dpackW(w: number, Cout: number, K: number, wp: number): void;
   dgradW(xq: number, offs: number, K: number, gy: number, Coutp: number, gyPlane: number, gyRow: number, outW: number, rowStep: number, r0: number, r1: number, acc: number): void;
@@ -172,6 +174,16 @@ export class WasmGemm {
   /** out = (y <= 0 ? 0 : g) over n floats (float offsets). */
   reluGrad(y: number, g: number, out: number, n: number): void {
     this.#ex.reluGrad(y * 4, g * 4, out * 4, n);
+  }
+
+  /** out = tanh(x) in float32 over n floats (asm/gemm.ts: tanhF; float offsets). */
+  tanh(x: number, out: number, n: number): void {
+    this.#ex.tanhF(x * 4, out * 4, n);
+  }
+
+  /** out = g * (1 - y * y) in float32 over n floats. */
+  tanhGrad(y: number, g: number, out: number, n: number): void {
+    this.#ex.tanhGrad(y * 4, g * 4, out * 4, n);
   }
 
   /** x (C x H x W at float offset x) += the adjoint of im2col of col, window rows [oh0, oh1). */
