@@ -90,7 +90,7 @@ export function applyFixToOnnx(bytes: Uint8Array, fix: Fix, shapes: Record<strin
     if (!(e instanceof OnnxError) || !dynamic) throw e;
     // written at the checked sizes: what the fix was verified at
     const out = toOnnx(graph, { ...opts, inputs: shapes });
-    notes.push(`written with the input fixed at ${Object.values(shapes).map((s) => s.join('x')).join(', ')}: the fixed model cannot be written with dynamic sizes (${e.message.replace(/^[^:]*: /, '')})`);
+    notes.push(`written with the input fixed at ${Object.values(shapes).map((s) => s.join('x')).join(', ')}: the fixed model cannot be written with dynamic sizes (${e.at === '' ? e.message : e.message.slice(e.at.length + 2)})`);
     return { bytes: out, notes };
   }
 }
