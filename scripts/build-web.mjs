@@ -111,7 +111,7 @@ writeFileSync(
 const rows = [
   ['index.html (the web app, all inline)', join(out, 'index.html')],
   ['  of which the app script', null, appJs],
-  ['normkit-analyzer.js (analyzer + ONNX reader)', join(out, 'normkit-analyzer.js')],
+  ['normkit-analyzer.js (analyzer + ONNX in/out)', join(out, 'normkit-analyzer.js')],
   ['lib/normkit.js (the library)', join(out, 'lib/normkit.js')],
   ['lib/norm_worker.js (its pool worker)', join(out, 'lib/norm_worker.js')],
   ['lib/norm.wasm', join(out, 'lib/norm.wasm')],

@@ -52,6 +52,32 @@ export function withModule(g: Graph, path: string, spec: ModuleSpec): Graph {
   return { ...g, nodes };
 }
 
+/**
+ * `withModule` with real parameters, for writing the edited model out: the
+ * new module keeps every parameter and buffer of the one it replaces that has
+ * the same name and shape (a file's trained weights: GroupNorm takes
+ * InstanceNorm's affine weight and bias, a Conv with another stride its
+ * kernel); the rest start as PyTorch initializes them (`fresh`, by name).
+ */
+export function withModuleWeights(g: Graph, path: string, spec: ModuleSpec): { graph: Graph; fresh: string[] } {
+  const def = getOp(spec.module);
+  if (def === undefined || def.kind !== 'module') throw new SpecError(path, `unknown module '${spec.module}'`);
+  const old = moduleNodeAt(g, path)?.module;
+  if (old === undefined) throw new SpecError(path, 'no module node at this path');
+  const reader = new ArgReader(spec.args ?? {}, path, spec.module);
+  const m = def.build(reader);
+  reader.done();
+  const before = old.stateDict();
+  const fresh: string[] = [];
+  for (const [k, t] of m.stateDict()) {
+    const was = before.get(k);
+    if (was !== undefined && !was.isMeta && was.shape.length === t.shape.length && was.shape.every((d, i) => d === t.shape[i])) t.data.set(was.data);
+    else if (k !== 'num_batches_tracked') fresh.push(k);
+  }
+  const nodes = g.nodes.map((n) => (n.scope === path && n.module !== undefined && n.op !== 'module' ? { ...n, op: spec.module, attrs: def.toArgs(m), module: m } : n));
+  return { graph: { ...g, nodes }, fresh };
+}
+
 /** PyTorch's defaults, left out when a node is shown (InstanceNorm's own defaults differ for two of them). */
 const DEFAULTS: Record<string, unknown> = {
   eps: 1e-5, momentum: 0.1, affine: true, track_running_stats: true, elementwise_affine: true, bias: true, groups: 1,

@@ -21,7 +21,7 @@ import picocolors from 'picocolors';
 import { graphOf } from '../analysis/analyze.js';
 import { renderReport } from '../analysis/report.js';
 import { renderSummary, summarize } from '../analysis/summary.js';
-import type { Analysis, Mode, SweepResult } from '../analysis/types.js';
+import type { Analysis, Fix, Mode, SweepResult } from '../analysis/types.js';
 import { checkGraph, reportInputOf } from '../doctor/check.js';
 import type { ImportInfo } from '../formats/onnx/index.js';
 import { NormkitError, SpecError } from '../errors.js';
@@ -29,9 +29,9 @@ import type { Graph } from '../graph/graph.js';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyFix } from '../doctor/apply_fix.js';
+import { applyFix, applyFixToOnnx, applyFixToOnnxSpec } from '../doctor/apply_fix.js';
 import { JSON_SCHEMA_VERSION, toolVersion } from './version.js';
-import { inputText, listExamples, loadModel, loadSource, parseInputs, parseMode, parseRange, resolveInputs, UsageError } from './model_source.js';
+import { inputText, listExamples, loadModel, loadSource, parseInputs, parseMode, parseRange, resolveInputs, UsageError, type Source } from './model_source.js';
 import { writeReportFiles } from '../report/cli.js';
 
 /** The example `normkit check` explains when given no model. */
@@ -85,6 +85,26 @@ function parseApply(text: string, count: number): number {
   return n;
 }
 
+/**
+ * What `--apply N --out FILE` writes: a JSON spec edited as a spec; an ONNX
+ * file edited as a graph and written as ONNX (`.onnx`) or, when it has one,
+ * as a general-form JSON spec without weights (`.json`).
+ */
+function fixedFile(src: Source, model: Graph, fix: Fix, shapes: Record<string, number[]>, out: string): { data: string | Uint8Array; notes: string[] } {
+  const onnxOut = /\.onnx$/i.test(out);
+  if (!onnxOut && !/\.json$/i.test(out)) throw new UsageError(`--out must name a .json file (the fixed spec) or an .onnx file (ONNX models), got '${out}'`);
+  const json = (spec: unknown) => JSON.stringify(spec, null, 2) + '\n';
+  if (src.onnx === undefined) {
+    if (onnxOut) throw new UsageError(`--out ${out}: a JSON spec is fixed as a JSON spec (--out fixed.json); write it as ONNX with: normkit export fixed.json ${out}`);
+    return { data: json(applyFix(src.spec, fix)), notes: [] };
+  }
+  if (onnxOut) {
+    const fixed = applyFixToOnnx(src.onnx, fix, shapes);
+    return { data: fixed.bytes, notes: fixed.notes };
+  }
+  return { data: json(applyFixToOnnxSpec(model, fix)), notes: ['a general-form spec of the fixed graph: the modules and their arguments, not the file\'s weights'] };
+}
+
 /** What the file is, and what it cannot show: a BatchNorm folded away (train mode), layers onnxruntime runs where PyTorch raises. */
 function onnxLines(info: ImportInfo, a: Analysis, mode: Mode, c: ReturnType<typeof picocolors.createColors>): string[] {
   const lines = [c.dim(`  ONNX file from ${info.producer || 'an unknown producer'}, IR ${info.irVersion}, opset ${info.opset}`)];
@@ -100,7 +120,7 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
   const c = picocolors.createColors(io.color);
   try {
     const src = loadSourceOrStdin(modelArg ?? DEFAULT_EXAMPLE, io);
-    if (opts.apply !== undefined && opts.out === undefined) throw new UsageError('--apply needs --out FILE: where to write the fixed model spec');
+    if (opts.apply !== undefined && opts.out === undefined) throw new UsageError('--apply needs --out FILE: where to write the fixed model (a .json spec, or .onnx for an ONNX model)');
     if (opts.out !== undefined && opts.apply === undefined) throw new UsageError('--out needs --apply N: which fix to write');
     if (opts.apply !== undefined && opts.fixes === false) throw new UsageError('--apply cannot be used with --no-fixes');
     const loaded = loadModel(src);
@@ -113,13 +133,17 @@ export function runCheck(modelArg: string | undefined, opts: CheckOptions, io: C
     const { analysis: a, fixes, verdict, fallbacks } = checked;
     const swept: SweepResult | undefined = checked.sweep;
     const layerSummary = summarize(model, a);
-    let applied: { rank: number; out: string } | undefined;
+    let applied: { rank: number; out: string; notes?: string[] } | undefined;
     if (opts.apply !== undefined) {
-      if (src.onnx !== undefined) throw new UsageError('--apply writes a fixed JSON spec; an ONNX model cannot be written back (apply the fix in your PyTorch code and export again)');
       const fix = fixes![parseApply(opts.apply, fixes!.length) - 1]!;
-      writeFileSync(opts.out!, JSON.stringify(applyFix(src.spec, fix), null, 2) + '\n');
-      applied = { rank: fix.rank, out: opts.out! };
-      if (!opts.json) io.err(`normkit check: wrote ${opts.out} with fix ${fix.rank} applied (${fix.title})\n`);
+      const { data, notes } = fixedFile(src, model, fix, shapes, opts.out!);
+      try {
+        writeFileSync(opts.out!, data);
+      } catch (e) {
+        throw new UsageError(`cannot write ${opts.out}: ${(e as Error).message}`);
+      }
+      applied = { rank: fix.rank, out: opts.out!, ...(notes.length ? { notes } : {}) };
+      if (!opts.json) io.err(`normkit check: wrote ${opts.out} with fix ${fix.rank} applied (${fix.title})\n${notes.map((n) => `  note: ${n}\n`).join('')}`);
     }
     // Without MODEL the command is a showcase of a failing example: it succeeded in explaining it.
     const showcase = modelArg === undefined;
@@ -194,8 +218,8 @@ export function registerCheck(program: Command): void {
     .option('--no-fixes', 'skip the search for verified fixes')
     .option('--summary', 'also print a torchinfo-style summary: parameters, mult-adds, output size and memory per layer, totals (always in --json)')
     .option('--json', 'print one JSON document instead of the report (docs/json-schema.md); errors too')
-    .option('--apply <n>', 'write the model spec with verified fix N applied (with --out)')
-    .option('--out <file>', 'where --apply writes the fixed model spec')
+    .option('--apply <n>', 'write the model with verified fix N applied (with --out)')
+    .option('--out <file>', 'where --apply writes the fixed model: a .json spec; for an ONNX model, .onnx (the file with the fix, its weights kept) or .json (its general-form spec, when it has one)')
     .option('--html <file>', 'also write a self-contained HTML report: the model graph, verdicts, cause chain, fixes and their verified results, the sweep plot')
     .option('--svg <file>', 'also write the model graph as an SVG file')
     .option('--png <file>', 'also write the model graph as a PNG (needs @resvg/resvg-wasm, WebAssembly)')

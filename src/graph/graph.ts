@@ -13,7 +13,13 @@
 import type { Module } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export type DType = 'float32' | 'int64' | 'bool';
+/**
+ * Element types a graph's values can have. normkit computes on float32
+ * tensors (integers as whole numbers); the others say what a file gave a value
+ * (ONNX: int64 sizes and indices, int32 indices, bool masks) so that it is
+ * written back the same.
+ */
+export type DType = 'float32' | 'int64' | 'int32' | 'int8' | 'uint8' | 'bool';
 
 /** A graph input: its name and (possibly symbolic) shape, e.g. [1, 3, 'H', 'W']. */
 export interface GraphInput {
@@ -51,6 +57,8 @@ export interface Graph {
   initializers: Map<string, Tensor>;
   /** Containers and custom modules, in entry (pre-)order, with the values they took and gave. */
   scopes: ScopeInfo[];
+  /** The element type of initializers that are not float32 (an imported ONNX file's int64 shapes, bool masks); absent: float32. */
+  dtypes?: Map<string, DType>;
 }
 
 export function emptyGraph(): Graph {

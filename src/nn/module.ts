@@ -16,6 +16,16 @@ export type ForwardHook = (module: Module, inputs: readonly Tensor[], output: Te
 /** Runs before `forward` with the inputs (PyTorch's `register_forward_pre_hook`). */
 export type ForwardPreHook = (module: Module, inputs: readonly Tensor[]) => void;
 
+/** PyTorch's `state_dict` keywords. */
+export interface StateDictOptions {
+  /** Put before every key (PyTorch's prefix), e.g. `'encoder.'`. */
+  prefix?: string;
+  /** The parameters and buffers themselves instead of detached tensors sharing their storage (PyTorch's keep_vars). */
+  keepVars?: boolean;
+  /** A Map to add the entries to (and return). */
+  destination?: Map<string, Tensor>;
+}
+
 export interface LoadResult {
   missingKeys: string[];
   unexpectedKeys: string[];
@@ -243,15 +253,29 @@ export abstract class Module {
 
   /**
    * Parameters and buffers by PyTorch's state_dict names, in registration
-   * order. As PyTorch's `state_dict()`, a shared module or parameter is listed
-   * under every name it has (the same tensor each time).
+   * order: PyTorch's `state_dict(destination=None, prefix='', keep_vars=False)`.
+   * Each entry is detached (the same storage, no gradient tracking: writing
+   * its `data` writes the parameter), or with `keepVars` the parameter or
+   * buffer itself; `prefix` goes before every key (`'enc.'`); `destination`
+   * is filled and returned. As PyTorch's, a shared module or parameter is
+   * listed under every name it has (one tensor for all of them).
    */
-  stateDict(): Map<string, Tensor> {
-    const out = new Map<string, Tensor>();
+  stateDict(opts: StateDictOptions = {}): Map<string, Tensor> {
+    const o = checkOptions('stateDict', opts, { prefix: 'string', keepVars: 'boolean', destination: 'any' }, { position: 1 });
+    if (o.destination !== undefined && !(o.destination instanceof Map)) throw new TypeError(`stateDict: destination must be a Map, got ${pyTypeName(o.destination)}`, { kind: 'argument' });
+    const out = o.destination ?? new Map<string, Tensor>();
+    const prefix = o.prefix ?? '';
+    const seen = new Map<Tensor, Tensor>();
+    const entry = (t: Tensor) => {
+      if (o.keepVars === true) return t;
+      let d = seen.get(t);
+      if (d === undefined) seen.set(t, (d = t.isMeta ? Tensor.meta(t.shape, t.facts) : new Tensor(t.data, t.shape)));
+      return d;
+    };
     for (const [path, m] of this.namedModules('', false)) {
-      const key = (n: string) => (path === '' ? n : `${path}.${n}`);
-      for (const [n, p] of m._parameters) if (p !== null) out.set(key(n), p);
-      for (const [n, b] of m._buffers) if (b !== null) out.set(key(n), b);
+      const key = (n: string) => prefix + (path === '' ? n : `${path}.${n}`);
+      for (const [n, p] of m._parameters) if (p !== null) out.set(key(n), entry(p));
+      for (const [n, b] of m._buffers) if (b !== null) out.set(key(n), entry(b));
     }
     return out;
   }

@@ -127,7 +127,11 @@ P.unsqueeze = function (d) { return so.unsqueeze(this, d); };
 P.expand = function (...s) { return so.expand(this, dimsArg(s, 'expand')); };
 P.slice = function (d, s, e, st) { return so.slice(this, d, s, e, st); };
 P.clone = function () { return so.clone(this); };
-P.detach = function () { return so.detach(this); };
+P.detach = function (...args: unknown[]) {
+  // PyTorch's Tensor.detach() takes none (a flag meant for requiresGrad_ would be silently dropped)
+  if (args.length > 0) throw new TypeError(`_TensorBase.detach() takes no arguments (${args.length} given)`, { kind: 'argument' });
+  return so.detach(this);
+};
 P.backward = function (g, o) { backward(this, g, o); };
 P.toArray = function (): NestedArray {
   const data = this.data;

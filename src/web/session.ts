@@ -2,14 +2,15 @@
  * The web app's work, without the DOM: a file a person opened or dropped (or a
  * bundled example) becomes a model with named inputs to size; a check at the
  * typed sizes becomes the same report model `normkit check --html` embeds;
- * a fix becomes the edited spec to download. Everything runs where it is
- * called (the page): the doctor's own code (doctor/, analysis/, the ONNX
- * importer, report/model.ts), on shape-only tensors: no weights, no
- * WebAssembly, no network.
+ * a fix becomes the edited model to download (the edited spec; for an ONNX
+ * file, the file with the fix applied, its weights kept). Everything runs
+ * where it is called (the page): the doctor's own code (doctor/, analysis/,
+ * the ONNX importer and exporter, report/model.ts), on shape-only tensors
+ * but for writing a fixed ONNX file; no WebAssembly, no network.
  */
 import { graphOf } from '../analysis/analyze.js';
 import type { Fix, Mode } from '../analysis/types.js';
-import { applyFix } from '../doctor/apply_fix.js';
+import { applyFix, applyFixToOnnx } from '../doctor/apply_fix.js';
 import { checkGraph, defaultAxis, reportInputOf, sweepAxes, type CheckResult } from '../doctor/check.js';
 import { isOnnxFile, loadModel, parseRange, parseShape, resolveInputs, sourceFromBytes, UsageError, type Source } from '../doctor/source.js';
 import { NormkitError, SpecError } from '../errors.js';
@@ -123,10 +124,21 @@ export function check(opened: Opened, shapes: Record<string, number[]>, s: Check
   return { result, report, ms: performance.now() - t0 };
 }
 
-/** A fix applied to the file's spec (what `normkit check --apply N --out FILE` writes), or why there is none to write. */
-export function fixedSpec(opened: Opened, fix: Fix): { json: string; file: string } | { note: string } {
-  if (opened.src.onnx !== undefined) return { note: 'An ONNX model cannot be written back: apply the change in your PyTorch code and export again.' };
+/** What a fix gives to download: the edited spec, or for an ONNX file the fixed file (with what to know of it), or why there is nothing. */
+export type FixedModel = { json: string; file: string } | { onnx: Uint8Array; file: string; notes: string[] } | { note: string };
+
+/**
+ * A fix applied to the model (what `normkit check --apply N --out FILE`
+ * writes): a spec's edited JSON; an ONNX file's fixed ONNX file (written at
+ * the checked `shapes` where the fixed model needs fixed sizes); or why there
+ * is none to write.
+ */
+export function fixedSpec(opened: Opened, fix: Fix, shapes?: Record<string, number[]>): FixedModel {
   if (fix.changes.length === 0) return { note: `This fix changes the input, not the model: use input ${fix.verified.inputShape.join('x')}.` };
+  if (opened.src.onnx !== undefined) {
+    const fixed = applyFixToOnnx(opened.src.onnx, fix, shapes ?? { [opened.graph.inputs[0]!.name]: fix.verified.inputShape });
+    return { onnx: fixed.bytes, file: `${opened.src.name.replace(/\.onnx$/i, '')}.fix${fix.rank}.onnx`, notes: fixed.notes };
+  }
   const base = opened.src.name.replace(/\.json$/i, '');
   return { json: JSON.stringify(applyFix(opened.src.spec, fix), null, 2) + '\n', file: `${base}.fix${fix.rank}.json` };
 }

@@ -201,9 +201,12 @@ describe('the web app in Chromium', { skip: skip ?? false }, () => {
       assert.deepEqual(await texts(page, '#graph .node.verdict-raises .label'), [`${f.path} ${f.type}`]);
       assert.equal(await page.$$eval('ol.chain li', (e: any[]) => e.length), f.chain.length);
       assert.equal(await page.$$eval('#fixes li.fix', (e: any[]) => e.length), truth.fixes.length);
-      // An ONNX model cannot be written back: a fix says so instead of offering a file.
+      // A fix of the input has nothing to write; one of the model offers the fixed ONNX file (what --apply 2 --out writes).
       await page.click('#fixes button[data-fix="0"]');
-      assert.match(await text(page, '#fixed-spec'), /An ONNX model cannot be written back/);
+      assert.match(await text(page, '#fixed-spec'), /This fix changes the input, not the model: use input 2x3x33x33\./);
+      await page.click('#fixes button[data-fix="1"]');
+      assert.equal(await page.$eval('#download-fix', (e: any) => e.getAttribute('download')), 'collapsing-encoder.op17.preserve.fix2.onnx');
+      assert.match(await text(page, '#fixed-onnx'), /^The ONNX file with the fix applied \(\d+\.\d KB\): the file's weights kept, its input and output names and dynamic dims\.$/);
       // Eval mode re-checks at once: an InstanceNorm without running statistics still uses each 1x1 map's own statistics.
       const evalTruth = cliCheck(file, { input: '2x3x32x32', mode: 'eval' });
       assert.equal(evalTruth.verdict, 'raises');

@@ -169,3 +169,36 @@ test('getSubmodule, Sequential.at/append, ModuleList has no forward', () => {
   assert.throws(() => s.getSubmodule('5'), RuntimeError);
   assert.throws(() => new nn.ModuleList([]).call(ones([1])), RuntimeError);
 });
+
+test("stateDict({ prefix, keepVars, destination }) as PyTorch's state_dict(destination, prefix, keep_vars); detach() takes no arguments", () => {
+  // PyTorch 1.13: list(nn.Linear(2, 2).state_dict(prefix='enc.')) == ['enc.weight', 'enc.bias'];
+  // entries detached (requires_grad False) on the parameter's storage; keep_vars=True gives the parameters
+  const lin = new nn.Linear(2, 2);
+  const w = lin.getParameter('weight')!;
+  const sd = lin.stateDict({ prefix: 'enc.' });
+  assert.deepEqual([...sd.keys()], ['enc.weight', 'enc.bias']);
+  const e = sd.get('enc.weight')!;
+  assert.notEqual(e, w);
+  assert.equal(e.requiresGrad, false);
+  assert.equal(w.requiresGrad, true);
+  assert.equal(e.data, w.data, 'the same storage');
+  e.data[0] = 7;
+  assert.equal(w.data[0], 7);
+  const kept = lin.stateDict({ keepVars: true });
+  assert.equal(kept.get('weight'), w);
+  const dest = new Map<string, Tensor>([['step', zeros([1])]]);
+  assert.equal(lin.stateDict({ destination: dest, prefix: 'm.' }), dest);
+  assert.deepEqual([...dest.keys()], ['step', 'm.weight', 'm.bias']);
+  // a prefixed dict loads into a module of that prefix
+  const seq = new nn.Sequential(new nn.Linear(2, 2));
+  assert.deepEqual(seq.loadStateDict(lin.stateDict({ prefix: '0.' })), { missingKeys: [], unexpectedKeys: [] });
+  assert.deepEqual(Array.from(seq.at(0).getParameter('weight')!.data), Array.from(w.data));
+  // PyTorch: state_dict('enc.') takes the string as the destination and fails; normkit names the options
+  assert.throws(() => lin.stateDict('enc.' as never), (err: unknown) => err instanceof TypeError && /stateDict/.test(err.message));
+  assert.throws(() => lin.stateDict({ prefx: 'a.' } as never), (err: unknown) => err instanceof TypeError && /unknown option 'prefx' \(did you mean prefix\?\)/.test(err.message));
+  assert.throws(() => lin.stateDict({ destination: {} as never }), (err: unknown) => err instanceof TypeError && err.message === 'stateDict: destination must be a Map, got dict');
+  // PyTorch 1.13: torch.ones(2).detach(1) -> TypeError: _TensorBase.detach() takes no arguments (1 given)
+  const x = ones([2]);
+  assert.throws(() => (x.detach as (...a: unknown[]) => Tensor)(true), (err: unknown) => err instanceof TypeError && err.message === '_TensorBase.detach() takes no arguments (1 given)');
+  assert.equal(x.detach().data, x.data);
+});

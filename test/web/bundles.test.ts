@@ -24,7 +24,7 @@ function cli(file: string, extra: Record<string, string | boolean> = {}): any {
   return JSON.parse(out);
 }
 
-test('bundle sizes: the analyzer + ONNX reader well under 1 MB raw; sizes.json is what is on disk', () => {
+test('bundle sizes: the analyzer + ONNX reader and writer well under 1 MB raw; sizes.json is what is on disk', () => {
   const sizes = JSON.parse(readFileSync(join(WEB, 'sizes.json'), 'utf8')) as Record<string, { raw: number; gzip: number }>;
   for (const f of ['index.html', 'normkit-analyzer.js', 'lib/normkit.js', 'lib/norm_worker.js', 'lib/norm.wasm', 'lib/gemm.wasm', 'lib/gemm_relaxed.wasm']) {
     const bytes = readFileSync(join(WEB, f));

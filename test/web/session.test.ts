@@ -57,7 +57,7 @@ test('a bundled example keeps its name; an input-size fix has nothing to write',
   assert.deepEqual(fixedSpec(o, sizeFix), { note: `This fix changes the input, not the model: use input ${sizeFix.verified.inputShape.join('x')}.` });
 });
 
-test('an ONNX file: dynamic dims named, nothing prefilled, sizes required; no spec to write back', () => {
+test('an ONNX file: dynamic dims named, nothing prefilled, sizes required; a fix gives the fixed ONNX file', () => {
   const o = openFile('ce.onnx', read('test', 'fixtures', 'onnx', 'collapsing-encoder.op17.preserve.onnx'));
   assert.equal(o.onnx?.opset, 17);
   assert.deepEqual(o.inputs, [{ name: 'input', declared: ['batch', 3, 'height', 'width'], dynamic: ['batch', 'height', 'width'], value: '', placeholder: 'batch x 3 x height x width' }]);
@@ -66,7 +66,16 @@ test('an ONNX file: dynamic dims named, nothing prefilled, sizes required; no sp
   assert.throws(() => inputShapes(o, { input: '2x3x0x4' }), /the input must be sizes like 2x3x64x64 \(positive integers\), got '2x3x0x4'/);
   const c = check(o, inputShapes(o, { input: ' 2x3x32x32 ' }), { mode: 'eval' });
   assert.equal(c.result.verdict, cli(join(ROOT, 'test/fixtures/onnx/collapsing-encoder.op17.preserve.onnx'), { input: '2x3x32x32', mode: 'eval' }).verdict);
-  assert.match((fixedSpec(o, c.result.fixes![0]!) as { note: string }).note, /ONNX model cannot be written back/);
+  const fixes = c.result.fixes!;
+  assert.deepEqual(fixedSpec(o, fixes[0]!, c.result.shapes), { note: 'This fix changes the input, not the model: use input 2x3x33x33.' });
+  // what normkit check ce.onnx --apply 2 --out ce.fix2.onnx writes: the file with GroupNorm at 13, its dynamic dims kept
+  const fixed = fixedSpec(o, fixes[1]!, c.result.shapes) as { onnx: Uint8Array; file: string; notes: string[] };
+  assert.equal(fixed.file, 'ce.fix2.onnx');
+  assert.deepEqual(fixed.notes, []);
+  const again = openFile(fixed.file, fixed.onnx);
+  assert.deepEqual(again.inputs[0]!.declared, ['batch', 3, 'height', 'width']);
+  assert.ok(again.graph.nodes.some((n) => n.scope === '13' && n.op === 'GroupNorm'));
+  assert.equal(check(again, { input: [2, 3, 32, 32] }, { mode: 'eval' }).result.verdict, 'ok');
 });
 
 test('a general-form spec with two named inputs, one with a dynamic dim', () => {

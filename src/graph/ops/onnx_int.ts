@@ -503,9 +503,9 @@ export const onnxOps: FunctionOp[] = [
   fn('onnx_transpose', [1, 1], reader(['perm']), (xs, at) => onnxTranspose(xs[0]!, at['perm'] as number[] | null)),
   fn('onnx_unsqueeze', [1, 2], reader(['axes']), (xs, at) => onnxUnsqueeze(xs[0]!, xs[1] ? intsOf(xs[1], 'Unsqueeze axes') : (at['axes'] as number[]))),
   fn('onnx_squeeze', [1, 2], reader(['axes']), (xs, at) => onnxSqueeze(xs[0]!, xs[1] ? intsOf(xs[1], 'Squeeze axes') : ((at['axes'] as number[] | null) ?? null))),
-  fn('onnx_cast', [1, 1], reader(['to']), (xs, at) => cast(xs[0]!, at['to'] as string)),
+  fn('onnx_cast', [1, 1], reader(['to', 'dtype']), (xs, at) => cast(xs[0]!, at['to'] as string)),
   fn('onnx_identity', [1, 1], reader([]), (xs) => xs[0]!),
-  fn('onnx_constant_of_shape', [1, 1], reader(['value']), (xs, at) => {
+  fn('onnx_constant_of_shape', [1, 1], reader(['value', 'dtype']), (xs, at) => {
     const shape = intsOf(xs[0], 'ConstantOfShape shape');
     if (shape.some((d) => d < 0)) throw new RuntimeError(`ConstantOfShape: negative size in [${shape.join(', ')}]`);
     if (numel(shape) > MAX_MATERIALIZED) return Tensor.meta(shape);

@@ -201,11 +201,24 @@ function showFix(k: number | null): void {
   const changes = fix.changes.length
     ? `<ul>${fix.changes.map((c) => `<li><code>${esc(c.path === '' ? '(root)' : c.path)}</code>: ${esc(c.from)} → ${esc(c.to)}</li>`).join('')}</ul>`
     : '';
-  const spec = fixedSpec(opened, fix);
+  let spec: ReturnType<typeof fixedSpec>;
+  try {
+    spec = fixedSpec(opened, fix, checked.result.shapes);
+  } catch (e) {
+    const shown = explain(e);
+    if (shown === null) throw e;
+    spec = { note: `This fix cannot be written: ${shown.message}` };
+  }
+  const link = (file: string) =>
+    `<p><a id="download-fix" href="${blobUrl}" download="${esc(file)}">Download ${esc(file)}</a> <span class="hint">(what <code>normkit check ${esc(opened!.src.name)} --apply ${k + 1} --out ${esc(file)}</code> writes)</span></p>`;
   let body: string;
   if ('json' in spec) {
     blobUrl = URL.createObjectURL(new Blob([spec.json], { type: 'application/json' }));
-    body = `<p><a id="download-fix" href="${blobUrl}" download="${esc(spec.file)}">Download ${esc(spec.file)}</a> <span class="hint">(what <code>normkit check ${esc(opened.src.name)} --apply ${k + 1} --out ${esc(spec.file)}</code> writes)</span></p><pre id="fixed-json">${esc(spec.json)}</pre>`;
+    body = `${link(spec.file)}<pre id="fixed-json">${esc(spec.json)}</pre>`;
+  } else if ('onnx' in spec) {
+    blobUrl = URL.createObjectURL(new Blob([new Uint8Array(spec.onnx)], { type: 'application/octet-stream' }));
+    const notes = spec.notes.map((n) => `<li>${esc(n)}</li>`).join('');
+    body = `${link(spec.file)}<p class="hint" id="fixed-onnx">The ONNX file with the fix applied (${(spec.onnx.byteLength / 1024).toFixed(1)} KB): the file's weights kept, its input and output names and dynamic dims.</p>${notes ? `<ul id="fixed-notes">${notes}</ul>` : ''}`;
   } else body = `<p class="hint">${esc(spec.note)}</p>`;
   fixedBox.innerHTML = `<h2>Fix ${k + 1}: the edited model</h2><p>${esc(fix.title)}</p>${changes}<p class="result-line" id="fix-verdict">Verified: ${esc(outcome)}</p>${body}`;
   fixedBox.hidden = false;

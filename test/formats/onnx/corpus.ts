@@ -43,6 +43,30 @@ export function corpusCases(): CorpusCase[] {
   return out;
 }
 
+/** libonnx-testdata's other folders: old PyTorch exports of modules and operators, and simple models. */
+const EXTRA = ['pytorch-converted', 'pytorch-operator', 'simple'].map((d) => `/usr/share/libonnx-testdata/data/${d}`).filter((d) => existsSync(d));
+
+/** The models of those folders (`model.onnx` with `test_data_set_*`), named `<folder>/<test>`. */
+export function extraCases(): CorpusCase[] {
+  const out: CorpusCase[] = [];
+  for (const root of EXTRA) {
+    for (const name of readdirSync(root).sort()) {
+      const dir = join(root, name);
+      const model = join(dir, 'model.onnx');
+      if (!existsSync(model)) continue;
+      const data: CorpusCase['data'] = [];
+      for (const ds of readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort()) {
+        for (const f of readdirSync(join(dir, ds)).sort()) {
+          const m = /^(input|output)_(\d+)\.pb$/.exec(f);
+          if (m) data.push({ file: join(dir, ds, f), io: m[1] as 'input' | 'output', index: Number(m[2]) });
+        }
+      }
+      out.push({ name: `${root.replace(/.*\//, '')}/${name}`, dir, model, data });
+    }
+  }
+  return out;
+}
+
 export const read = (f: string): Uint8Array => new Uint8Array(readFileSync(f));
 
 /** The part of protobufjs the cross-check uses (its own types come with the optional peer). */

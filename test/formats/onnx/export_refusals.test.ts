@@ -2,8 +2,8 @@
  * What toOnnx refuses, as torch 1.13's exporter does, with an OnnxError that
  * names the layer, its path and why: sizes torch writes as constants that
  * the file leaves dynamic, adaptive pools to sizes that do not divide the
- * input, PixelShuffle off 4-D input, AvgPool2d's divisor_override, BatchNorm
- * without running statistics, and custom modules (a forward of their own).
+ * input, PixelShuffle off 4-D input, AvgPool2d's divisor_override,
+ * Dropout2d in train mode, and custom modules (a forward of their own).
  * Also: a parameter shared by two modules is one initializer, as torch writes it.
  */
 import { test } from 'node:test';
@@ -26,9 +26,9 @@ const ort = await loadOrt();
 const seq = (...layers: unknown[]) => fromSpec({ module: 'Sequential', layers }).eval();
 const L = (module: string, args: Record<string, unknown> = {}) => ({ module, args });
 
-function refuses(model: Module, inputs: (number | string)[], message: RegExp): void {
+function refuses(model: Module, inputs: (number | string)[], message: RegExp, training = false): void {
   assert.throws(
-    () => toOnnx(model, { inputs: { input: inputs } }),
+    () => toOnnx(model, { inputs: { input: inputs }, training }),
     (e: unknown) => {
       assert.ok(e instanceof OnnxError, String(e));
       assert.match(e.message, message);
@@ -54,11 +54,13 @@ test('adaptive pools: dynamic spatial sizes and sizes that do not divide the inp
   assert.deepEqual(m.graph!.node.map((n) => n.opType), ['GlobalAveragePool']);
 });
 
-test('PixelShuffle off 4-D input, divisor_override, BatchNorm without running statistics, FlexibleInstanceNorm at a dynamic size', () => {
+test('PixelShuffle off 4-D input, divisor_override, Dropout2d in train mode, FlexibleInstanceNorm at a dynamic size', () => {
   refuses(seq(L('PixelShuffle', { upscale_factor: 2 })), [8, 3, 3], /PixelShuffle at '0': torch 1\.13: "Unsupported: ONNX export of operator pixel_shuffle, only support 4d input" \(input of rank 3\)/);
   refuses(seq(L('PixelUnshuffle', { downscale_factor: 2 })), [1, 1, 2, 4, 4], /only support 4d input/);
   refuses(seq(L('AvgPool2d', { kernel_size: 2, divisor_override: 3 })), [1, 1, 4, 4], /AvgPool2d at '0': .*divisor_override/);
-  refuses(seq(L('BatchNorm2d', { num_features: 2, track_running_stats: false })), [2, 2, 4, 4], /BatchNorm2d at '0': BatchNorm without running statistics/);
+  refuses(seq(L('Dropout2d', { p: 0.3 })), [2, 2, 4, 4], /Dropout2d at '0': torch 1\.13: "Unsupported: ONNX export of operator aten::feature_dropout, training mode"/, true);
+  // in eval mode it is no node
+  assert.deepEqual(decodeModel(toOnnx(seq(L('Conv2d', { in_channels: 2, out_channels: 2, kernel_size: 1 }), L('Dropout2d', { p: 0.3 })), { inputs: { input: [2, 2, 4, 4] } })).graph!.node.map((n) => n.opType), ['Conv']);
   refuses(seq(L('FlexibleInstanceNorm', { num_features: 2 })), [1, 2, 'H', 'W'], /FlexibleInstanceNorm at '0': .*depending on the spatial size, which is not fixed/);
 });
 

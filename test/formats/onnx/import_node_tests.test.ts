@@ -11,37 +11,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { NormkitError } from '../../../src/errors.js';
 import { decodeModel, decodeTensor, OnnxError, tensorData, type OnnxTensor } from '../../../src/formats/onnx/index.js';
 import { importOnnx } from '../../../src/formats/onnx/import/import.js';
 import { runGraph } from '../../../src/graph/interpret.js';
 import { Tensor } from '../../../src/tensor/tensor.js';
-import { corpusCases, type CorpusCase } from './corpus.js';
-
-/** libonnx-testdata's other folders: old PyTorch exports of modules and operators, and simple models. */
-const EXTRA = ['pytorch-converted', 'pytorch-operator', 'simple'].map((d) => `/usr/share/libonnx-testdata/data/${d}`).filter((d) => existsSync(d));
-
-function extraCases(): CorpusCase[] {
-  const out: CorpusCase[] = [];
-  for (const root of EXTRA) {
-    for (const name of readdirSync(root).sort()) {
-      const dir = join(root, name);
-      const model = join(dir, 'model.onnx');
-      if (!existsSync(model)) continue;
-      const data: CorpusCase['data'] = [];
-      for (const ds of readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort()) {
-        for (const f of readdirSync(join(dir, ds)).sort()) {
-          const m = /^(input|output)_(\d+)\.pb$/.exec(f);
-          if (m) data.push({ file: join(dir, ds, f), io: m[1] as 'input' | 'output', index: Number(m[2]) });
-        }
-      }
-      out.push({ name: `${root.replace(/.*\//, '')}/${name}`, dir, model, data });
-    }
-  }
-  return out;
-}
+import { corpusCases, extraCases } from './corpus.js';
 
 /**
  * Where normkit raises PyTorch's error and onnxruntime computes a value:

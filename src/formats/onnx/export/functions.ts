@@ -139,6 +139,6 @@ export function functionNode(c: NodeContext): number[] {
       return [r0];
     }
     default:
-      return unsupported(n, `no ONNX mapping (functions: ${exportableFunctions.join(', ')}; ONNX ops kept as functional nodes by importOnnx, onnx_*, are not written back)`);
+      return unsupported(n, `no ONNX mapping (functions: ${exportableFunctions.join(', ')}, and the onnx_* nodes importOnnx keeps)`);
   }
 }

@@ -5,7 +5,8 @@
  * constants, those sizes must be fixed in the file (`dims`), else an
  * OnnxError says so, as torch refuses too.
  */
-import type { GraphNode } from '../../../graph/graph.js';
+import type { DType, GraphNode } from '../../../graph/graph.js';
+import type { Tensor } from '../../../tensor/tensor.js';
 import { OPAQUE_OP } from '../../../graph/lower.js';
 import { Softplus } from '../../../nn/activation.js';
 import { AdaIN } from '../../../nn/adain.js';
@@ -24,6 +25,16 @@ export interface NodeContext {
   ranks: number[];
   /** Per input: its sizes, null where dynamic; undefined when not known. */
   dims: (Dims | undefined)[];
+  /** Per input: its element type (float32 but where an imported file said otherwise). */
+  types: DType[];
+  /** Per input: its value when it is a constant of the graph (an initializer). */
+  consts: (Tensor | undefined)[];
+  /** Per output: its sizes, where known. */
+  outDims: (Dims | undefined)[];
+  /** A Conv or pool the file gave auto_pad SAME_UPPER / SAME_LOWER (imported as a pad node before it): written so again. */
+  autoPad?: string;
+  /** Writing train mode's computation (toOnnx's `training`): norms with their input's statistics. */
+  training: boolean;
 }
 
 /** Module ops the exporter writes. */
@@ -110,13 +121,16 @@ function writeModule(c: NodeContext, m: Module, rank: number): number {
     case 'BatchNorm3d': {
       const C = a['num_features'] as number;
       const mean = B('running_mean');
-      if (mean === null) unsupported(n, 'BatchNorm without running statistics (track_running_stats=False normalizes over the batch in eval too)');
       const mom = a['momentum'];
       const attrs: Record<string, Attr> = { epsilon: f(a['eps'] as number), momentum: f(1 - (typeof mom === 'number' ? mom : 0.1)) };
-      if (w.opset >= 14) attrs['training_mode'] = 0;
       const scale = w.init(pre('weight'), P('weight'), { shape: [C], fill: 1 });
       const bias = w.init(pre('bias'), P('bias'), { shape: [C], fill: 0 });
-      w.emit(s, 'BatchNormalization', [x, scale, bias, w.init(pre('running_mean'), mean), w.init(pre('running_var'), B('running_var'))], attrs, out);
+      if (mean !== null && !c.training) {
+        if (w.opset >= 14) attrs['training_mode'] = 0;
+        w.emit(s, 'BatchNormalization', [x, scale, bias, w.init(pre('running_mean'), mean), w.init(pre('running_var'), B('running_var'))], attrs, out);
+        return rank;
+      }
+      batchStatsBatchNorm(c, C, scale, bias, mean === null ? null : [w.init(pre('running_mean'), mean), w.init(pre('running_var'), B('running_var'))], attrs);
       return rank;
     }
     case 'GroupNorm': {
@@ -222,22 +236,55 @@ function writeModule(c: NodeContext, m: Module, rank: number): number {
     }
     case 'Flatten':
       return flattenNode(w, n, x, (a['start_dim'] as number | undefined) ?? 1, (a['end_dim'] as number | undefined) ?? -1, rank, out);
-    case 'Identity':
     case 'Dropout':
-    case 'Dropout2d':
+    case 'Dropout2d': {
+      const p = Number(a['p'] ?? 0.5);
+      if (!c.training || p === 0) return emit1('Identity');
+      // train mode: torch writes nn.Dropout as Dropout(ratio, training_mode=True); feature dropout it refuses
+      if (n.op === 'Dropout2d') return unsupported(n, 'torch 1.13: "Unsupported: ONNX export of operator aten::feature_dropout, training mode" (export in eval mode)');
+      w.emit(s, 'Dropout', [x, w.scalar('Dropout', p), w.constant('Dropout', 'bool', [], [1])], {}, out);
+      return rank;
+    }
+    case 'Identity':
       return emit1('Identity');
     default:
       return unsupported(n, `no ONNX mapping (exported: ${exportableModules.join(', ')})`);
   }
 }
 
+/**
+ * BatchNorm normalizing with the batch's statistics (train mode, or no running
+ * statistics: `track_running_stats=False` does so in eval too), as torch 1.13
+ * writes it: a training-mode BatchNormalization (its running-statistics
+ * outputs unused; training_mode=1 from opset 14, the five outputs of
+ * BatchNormalization-9 before). Its mean and variance inputs are the running
+ * statistics, or without them torch's Reshape([N, C, −1]) → Transpose →
+ * ReduceMean (mean) and ReduceMean → Sub → Mul → ReduceMean (biased variance)
+ * of the input; normkit writes the batch dim as 0 (copied), so the batch can
+ * stay dynamic (torch asserts a fixed one).
+ */
+function batchStatsBatchNorm(c: NodeContext, C: number, scale: string, bias: string, running: [string, string] | null, attrs: Record<string, Attr>): void {
+  const { w, n, ins, outs } = c;
+  const s = n.scope;
+  const x = ins[0]!;
+  let stats = running;
+  if (stats === null) {
+    const t = w.emit(s, 'Transpose', [w.emit(s, 'Reshape', [x, w.ints('Reshape', [0, C, -1])])], { perm: [0, 2, 1] });
+    const mean = w.reduceMean(s, t, [0, 1], false);
+    const d = w.emit(s, 'Sub', [t, w.reduceMean(s, t, [0, 1], true)]);
+    stats = [mean, w.reduceMean(s, w.emit(s, 'Mul', [d, d]), [0, 1], false)];
+  }
+  if (w.opset >= 14) attrs['training_mode'] = 1;
+  w.emitN(s, 'BatchNormalization', [x, scale, bias, ...stats], attrs, [outs[0], ...new Array<undefined>(w.opset >= 14 ? 2 : 4).fill(undefined)]);
+}
+
 function conv(c: NodeContext, m: ConvNd): number {
   const { w, n } = c;
   const nd = m.kernelSize.length;
-  return batched(c, nd + 2, (input, _d, out) => convBatched(w, n, m, input, nd + 2, out));
+  return batched(c, nd + 2, (input, _d, out) => convBatched(w, n, m, input, nd + 2, out, c.autoPad));
 }
 
-function convBatched(w: Writer, n: GraphNode, m: ConvNd, input: string, rank: number, out: string | undefined): string {
+function convBatched(w: Writer, n: GraphNode, m: ConvNd, input: string, rank: number, out: string | undefined, autoPad?: string): string {
   const s = n.scope;
   const pre = (name: string) => (s === '' ? name : `${s}.${name}`);
   const k = m.kernelSize;
@@ -261,9 +308,9 @@ function convBatched(w: Writer, n: GraphNode, m: ConvNd, input: string, rank: nu
   const inputs = [x, w.init(pre('weight'), m.getParameter('weight'))];
   const bias = m.getParameter('bias');
   if (bias) inputs.push(w.init(pre('bias'), bias));
-  const attrs: Record<string, Attr> = { dilations: [...d], group: m.groups, kernel_shape: [...k] };
+  const attrs: Record<string, Attr> = { ...(autoPad !== undefined ? { auto_pad: autoPad } : {}), dilations: [...d], group: m.groups, kernel_shape: [...k] };
   if (m.transposed && m.outputPadding.some((v) => v !== 0)) attrs['output_padding'] = [...m.outputPadding];
-  attrs['pads'] = [...pads.map((p) => p[0]), ...pads.map((p) => p[1])];
+  if (autoPad === undefined) attrs['pads'] = [...pads.map((p) => p[0]), ...pads.map((p) => p[1])];
   attrs['strides'] = [...m.stride];
   return w.emit(s, m.transposed ? 'ConvTranspose' : 'Conv', inputs, attrs, out);
 }
@@ -276,7 +323,8 @@ function instanceNorm(c: NodeContext, m: Module, rank: number): number {
   const nd = n.op === 'FlexibleInstanceNorm' ? 2 : Number(n.op.slice(-2, -1));
   const C = a['num_features'] as number;
   const eps = a['eps'] as number;
-  const tracked = a['track_running_stats'] === true && m.getBuffer('running_mean') !== null;
+  // train mode normalizes with the instance's statistics, tracked or not
+  const tracked = a['track_running_stats'] === true && m.getBuffer('running_mean') !== null && !c.training;
   const affine = m.getParameter('weight') !== null;
   if (m instanceof FlexibleInstanceNorm) {
     // what it does depends on the input's spatial size: fixed in the file, the choice is made now
@@ -287,13 +335,13 @@ function instanceNorm(c: NodeContext, m: Module, rank: number): number {
         return unsupported(n, `FlexibleInstanceNorm passes its input through or normalizes it depending on the spatial size, which is not fixed in the file (input size ${sizes(d)}); export with fixed spatial sizes`);
       }
     } else {
-      const evalMode = m.training;
-      m.training = false;
+      const was = m.training;
+      m.training = c.training;
       let falls: boolean;
       try {
         falls = m.fallsBack(d as number[]);
       } finally {
-        m.training = evalMode;
+        m.training = was;
       }
       if (falls) {
         w.emit(s, 'Identity', [c.ins[0]!], {}, c.outs[0]);
@@ -392,15 +440,18 @@ function pool(c: NodeContext, rank: number): number {
   const stride = st == null || (Array.isArray(st) && st.length === 0) ? k : list(st, nd);
   const p = list(a['padding'] ?? 0, nd);
   const ceil = a['ceil_mode'] === true ? 1 : 0;
+  const pads = (v: number[]): Record<string, Attr> => (c.autoPad !== undefined ? { auto_pad: c.autoPad } : { pads: v });
   return batched(c, nd + 2, (x, _d, out) => {
     if (n.op.startsWith('MaxPool')) {
       const attrs: Record<string, Attr> = { ceil_mode: ceil };
       const dil = list(a['dilation'] ?? 1, nd);
       if (dil.some((v) => v !== 1)) attrs['dilations'] = dil;
-      Object.assign(attrs, { kernel_shape: k, pads: [...p, ...p], strides: stride });
+      Object.assign(attrs, { kernel_shape: k, ...pads([...p, ...p]), strides: stride });
       return w.emit(n.scope, 'MaxPool', [x], attrs, out);
     }
     if (a['divisor_override'] != null) return unsupported(n, 'torch 1.13: "Unsupported: ONNX export of operator avg_pool2d, divisor_override"');
+    // auto_pad SAME with count_include_pad (the file's own form)
+    if (c.autoPad !== undefined) return w.emit(n.scope, 'AveragePool', [x], { auto_pad: c.autoPad, ceil_mode: ceil, count_include_pad: 1, kernel_shape: k, strides: stride }, out);
     if (a['count_include_pad'] === false) return w.emit(n.scope, 'AveragePool', [x], { ceil_mode: ceil, kernel_shape: k, pads: [...p, ...p], strides: stride }, out);
     // count_include_pad: torch pads with zeros first (a Pad even when the padding is 0), then averages without pads
     const padded = w.emit(n.scope, 'Pad', [x, w.ints('Pad', [0, 0, ...p, 0, 0, ...p])], { mode: 'constant' });
@@ -452,18 +503,22 @@ export interface ResizeArgs {
   sizeOfDims?: Dims;
 }
 
+/** Resize's attributes for a torch interpolate mode (torch 1.13's). */
+export function resizeAttrs(n: GraphNode, mode: string, align: boolean): Record<string, Attr> {
+  return mode === 'nearest'
+    ? { coordinate_transformation_mode: 'asymmetric', cubic_coeff_a: f(-0.75), mode: 'nearest', nearest_mode: 'floor' }
+    : mode === 'nearest-exact'
+      ? { coordinate_transformation_mode: 'half_pixel', cubic_coeff_a: f(-0.75), mode: 'nearest', nearest_mode: 'round_prefer_ceil' }
+      : mode === 'bilinear' || mode === 'linear' || mode === 'trilinear'
+        ? { coordinate_transformation_mode: align ? 'align_corners' : 'half_pixel', cubic_coeff_a: f(-0.75), mode: 'linear', nearest_mode: 'floor' }
+        : unsupported(n, `mode '${mode}'`);
+}
+
 /** Resize-13 as torch writes upsampling: constant scales; sizes as Concat(Shape(x)[:2], sizes). */
 export function resize(w: Writer, n: GraphNode, x: string, rank: number, dims: Dims | undefined, r: ResizeArgs, out: string): void {
   const s = n.scope;
   const sp = rank - 2;
-  const attrs: Record<string, Attr> =
-    r.mode === 'nearest'
-      ? { coordinate_transformation_mode: 'asymmetric', cubic_coeff_a: f(-0.75), mode: 'nearest', nearest_mode: 'floor' }
-      : r.mode === 'nearest-exact'
-        ? { coordinate_transformation_mode: 'half_pixel', cubic_coeff_a: f(-0.75), mode: 'nearest', nearest_mode: 'round_prefer_ceil' }
-        : r.mode === 'bilinear' || r.mode === 'linear' || r.mode === 'trilinear'
-          ? { coordinate_transformation_mode: r.align ? 'align_corners' : 'half_pixel', cubic_coeff_a: f(-0.75), mode: 'linear', nearest_mode: 'floor' }
-          : unsupported(n, `mode '${r.mode}'`);
+  const attrs = resizeAttrs(n, r.mode, r.align);
   const withSizes = (sizes: string) => {
     w.emit(s, 'Resize', [x, '', '', w.emit(s, 'Concat', [w.shapeSlice(s, x, 0, 2), sizes], { axis: 0 })], attrs, out);
   };

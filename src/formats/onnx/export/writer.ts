@@ -7,7 +7,8 @@
 import { OnnxError } from '../errors.js';
 import { makeTensor, type DeepPartial } from '../encode.js';
 import { AttributeType, type AttributeProto, type NodeProto, type TensorProto } from '../proto.js';
-import type { GraphNode } from '../../../graph/graph.js';
+import type { DType, GraphNode } from '../../../graph/graph.js';
+import { valuesOf } from '../../../graph/ops/onnx_int.js';
 import type { Tensor } from '../../../tensor/tensor.js';
 
 export type Attr = number | string | number[] | { floats: number[] } | { float: number } | { tensor: TensorProto };
@@ -72,6 +73,11 @@ export class Writer {
     return name;
   }
 
+  /** Names taken by the graph being written (its values, written later under their own names): fresh names avoid them. */
+  reserve(names: Iterable<string>): void {
+    for (const v of names) this.usedValues.add(v);
+  }
+
   /** A fresh value name in torch's style (`/0/Conv_output_0`). */
   private value(nodeName: string, k = 0): string {
     let v = `${nodeName}_output_${k}`;
@@ -126,8 +132,22 @@ export class Writer {
     return name;
   }
 
+  /** A graph's own constant under its name, as the type it came as (an imported file's int64 shapes, bool masks); shared tensors once. */
+  initTyped(name: string, t: Tensor, dtype: DType): string {
+    if (dtype === 'float32') return this.init(name, t);
+    const seen = this.written.get(name);
+    if (seen !== undefined) {
+      if (seen === t) return name;
+      throw new OnnxError('', `two different tensors would be the initializer '${name}'`);
+    }
+    this.written.set(name, t);
+    this.initializers.push(makeTensor(name, dtype, [...t.shape], valuesOf(t)));
+    this.usedValues.add(name);
+    return name;
+  }
+
   /** A constant (an initializer named as torch's folded `onnx::Op_N`). */
-  constant(op: string, dtype: 'float32' | 'int64', dims: number[], values: ArrayLike<number>): string {
+  constant(op: string, dtype: DType, dims: number[], values: ArrayLike<number>): string {
     let name = `onnx::${op}_${this.counter++}`;
     while (this.usedValues.has(name)) name = `onnx::${op}_${this.counter++}`;
     this.initializers.push(makeTensor(name, dtype, dims, values));

@@ -30,6 +30,8 @@ import { scopeFromMetadata, scopeFromNodeName } from './names.js';
 import { attrString, AttributeType, DataLocation, DataType, decodeModelProto, type AttributeProto, type FunctionProto, type ModelProto, type NodeProto } from '../proto.js';
 import { elementCount, tensorData, type OnnxTensor } from '../tensor.js';
 import { intTensor, UNARY, valuesOf } from '../../../graph/ops/onnx_int.js';
+import type { DType } from '../../../graph/graph.js';
+import { dtypeOfDataType, dtypeOfKind, dtypeOfTensor, outputTypes } from './dtypes.js';
 
 export interface ImportOptions {
   /**
@@ -107,7 +109,11 @@ interface Value {
   rank?: number;
   /** The value, when known at import. */
   const?: Tensor;
+  /** The element type as the file gives it (default: the kind's, float32 / int64 / bool). */
+  dtype?: DType;
 }
+
+const dtypeOf = (v: Value): DType => v.dtype ?? dtypeOfKind(v.kind);
 
 type AttrValue = number | string | number[] | string[] | OnnxTensor | undefined;
 
@@ -288,9 +294,9 @@ class Importer {
         return;
       }
       const ot = tensorData(t, where);
-      this.setConst(t.name, toTensor(ot), kindOfTensor(ot));
+      this.setConst(t.name, toTensor(ot), kindOfTensor(ot), dtypeOfTensor(ot.dtype));
     });
-    for (const [name, t] of Object.entries(this.opts.constants ?? {})) this.setConst(name, toTensor(t), kindOfTensor(t));
+    for (const [name, t] of Object.entries(this.opts.constants ?? {})) this.setConst(name, toTensor(t), kindOfTensor(t), dtypeOfTensor(t.dtype));
     for (const [k, vi] of g.input.entries()) {
       if (this.values.has(vi.name)) continue;
       const tt = vi.type?.tensorType;
@@ -298,8 +304,9 @@ class Importer {
       const shape = tt.shape ? tt.shape.dim.map((d, i) => (d.dimValue !== undefined ? d.dimValue : d.dimParam !== undefined && d.dimParam !== '' ? d.dimParam : `${vi.name}_${i}`)) : null;
       const name = this.b.input(vi.name, shape);
       const kind = kindOfDtype(tt.elemType);
-      if (kind !== 'float') this.b.graph.inputs[this.b.graph.inputs.length - 1]!.dtype = kind === 'int' ? 'int64' : 'bool';
-      this.values.set(vi.name, { name, kind, ...(shape ? { rank: shape.length } : {}) });
+      const dtype = dtypeOfDataType(tt.elemType);
+      this.b.graph.inputs[this.b.graph.inputs.length - 1]!.dtype = dtype;
+      this.values.set(vi.name, { name, kind, dtype, ...(shape ? { rank: shape.length } : {}) });
     }
     this.nodes = this.order(this.expand(g.node, '', ''));
     const missing = new Map<string, string[]>();
@@ -330,8 +337,7 @@ class Importer {
     const outs = g.output.map((o, k) => {
       const v = this.values.get(o.name);
       if (v === undefined) throw new OnnxError(`ModelProto.graph.output[${k}]`, `output '${o.name}' is not computed by any node`);
-      if (v.const && !this.b.graph.initializers.has(v.name)) this.b.graph.initializers.set(v.name, v.const);
-      return v.name;
+      return this.materialize(v);
     });
     this.b.outputs(outs);
     const root = this.b.openScope('', 'GraphModule', this.b.graph.inputs.map((i) => i.name));
@@ -482,8 +488,18 @@ class Importer {
 
   // ---- values ---------------------------------------------------------------
 
-  private setConst(onnxName: string, t: Tensor, kind: Kind): void {
-    this.values.set(onnxName, { name: onnxName, kind, rank: t.ndim, const: t });
+  private setConst(onnxName: string, t: Tensor, kind: Kind, dtype?: DType): void {
+    this.values.set(onnxName, { name: onnxName, kind, rank: t.ndim, const: t, ...(dtype !== undefined ? { dtype } : {}) });
+  }
+
+  /** A constant used by a node becomes an initializer (its type recorded when not float32); returns the value name. */
+  private materialize(v: Value): string {
+    if (v.const && !this.b.graph.initializers.has(v.name)) {
+      this.b.graph.initializers.set(v.name, v.const);
+      const t = dtypeOf(v);
+      if (t !== 'float32') (this.b.graph.dtypes ??= new Map()).set(v.name, t);
+    }
+    return v.name;
   }
 
   private val(n: Node, i: number): Value {
@@ -514,9 +530,7 @@ class Importer {
 
   /** The graph value of input i (constants become initializers when first used by a node). */
   private ref(n: Node, i: number): string {
-    const v = this.val(n, i);
-    if (v.const && !this.b.graph.initializers.has(v.name)) this.b.graph.initializers.set(v.name, v.const);
-    return v.name;
+    return this.materialize(this.val(n, i));
   }
 
   private define(onnxName: string, v: Value): void {
@@ -535,23 +549,21 @@ class Importer {
     const outNames = n.proto.output.slice(0, nOut);
     const def = getOp(op);
     if (def === undefined || def.kind !== 'function') throw new OnnxError(n.name, `internal: no functional op ${op}`);
+    const types = outputTypes(op, attrs, ins.map(dtypeOf), nOut);
     // Fold small constant subgraphs (shape arithmetic, pad amounts); large constant data is computed when the graph runs.
     if (ins.every((v) => v.const !== undefined && v.const.numel() <= FOLD_LIMIT)) {
       try {
         const ys = def.run(ins.map((v) => v.const!), attrs);
-        outNames.forEach((o, k) => this.define(o, { name: o, kind, rank: ys[k]!.ndim, const: ys[k]! }));
+        outNames.forEach((o, k) => this.define(o, { name: o, kind, rank: ys[k]!.ndim, const: ys[k]!, dtype: types[k]! }));
         return;
       } catch (e) {
         if (!(e instanceof NormkitError)) throw e;
         // Not foldable: the node raises when it runs.
       }
     }
-    const names = ins.map((v) => {
-      if (v.const && !this.b.graph.initializers.has(v.name)) this.b.graph.initializers.set(v.name, v.const);
-      return v.name;
-    });
+    const names = ins.map((v) => this.materialize(v));
     const outs = this.b.node(op, names, { scope: n.scope, name: n.name, attrs, outputNames: outNames.map((o, k) => (o === '' ? `${n.name}:${k}` : o)) });
-    outNames.forEach((o, k) => this.define(o, { name: outs[k]!, kind, ...(rank !== undefined ? { rank } : {}) }));
+    outNames.forEach((o, k) => this.define(o, { name: outs[k]!, kind, dtype: types[k]!, ...(rank !== undefined ? { rank } : {}) }));
   }
 
   /** Emits a module node built from constructor args, with weights (by state-dict name) loaded. */
@@ -577,7 +589,7 @@ class Importer {
     }
     const inName = this.values.get(input);
     if (inName === undefined) throw new OnnxError(name, `input '${input}' is not defined before this node`);
-    if (inName.const && !this.b.graph.initializers.has(inName.name)) this.b.graph.initializers.set(inName.name, inName.const);
+    this.materialize(inName);
     const [out] = this.b.node(cls, [inName.name], { scope, name, attrs: def.toArgs(m), module: m, outputNames: [output] });
     this.define(output, { name: out!, kind: 'float', ...(rank !== undefined ? { rank } : {}) });
     return m;
@@ -628,6 +640,7 @@ class Importer {
     this.reshapePatterns(producer, only, constant);
     this.avgPoolPatterns(producer, only, constant);
     this.trackedInstanceNormPatterns(producer, only, constant);
+    this.batchStatsBatchNormPatterns(producer, consumers, constant);
     for (const inorm of this.nodes) {
       if (inorm.op !== 'InstanceNormalization') continue;
       // GroupNorm: Reshape(x, [0, G, -1]) → InstanceNormalization(ones, zeros) → Reshape(·, Shape(x)) → Mul(·, w) → Add(·, b)
@@ -923,6 +936,63 @@ class Importer {
     }
   }
 
+  /**
+   * BatchNorm without running statistics (`track_running_stats=False`), as
+   * torch (and toOnnx) writes it: a training-mode BatchNormalization whose
+   * mean and variance inputs are computed from its own input (Reshape →
+   * Transpose → ReduceMean; ReduceMean → Sub → Mul → ReduceMean) and whose
+   * running-statistics outputs nothing reads. Training mode normalizes with
+   * the batch's statistics whatever those inputs are: one module, those nodes
+   * folded into it.
+   */
+  private batchStatsBatchNormPatterns(producer: Map<string, Node>, consumers: Map<string, Node[]>, constant: (n: string | undefined) => Tensor | undefined): void {
+    const OPS = new Set(['Reshape', 'Transpose', 'ReduceMean', 'Sub', 'Mul', 'Constant']);
+    const graphOutputs = new Set(this.model.graph!.output.map((o) => o.name));
+    for (const bn of this.nodes) {
+      if (bn.op !== 'BatchNormalization' || this.skip.has(bn) || this.patterns.has(bn)) continue;
+      const extra = bn.proto.output.slice(1).filter((o) => o !== '');
+      const training = this.opset >= 14 ? bn.int('training_mode', 0) === 1 : extra.length > 0;
+      if (!training || extra.some((o) => (consumers.get(o) ?? []).length > 0 || graphOutputs.has(o))) continue;
+      const x = bn.proto.input[0]!;
+      const stats = [bn.proto.input[3], bn.proto.input[4]];
+      if (stats.some((v) => v === undefined || constant(v) !== undefined)) continue;
+      const scale = constant(bn.proto.input[1]);
+      const bias = constant(bn.proto.input[2]);
+      if (scale === undefined || bias === undefined) continue;
+      // the nodes the statistics are computed by, back to x (constants aside)
+      const group = new Set<Node>();
+      const todo = [...stats] as string[];
+      let ok = true;
+      while (todo.length && ok) {
+        const v = todo.pop()!;
+        if (v === x || v === '' || this.values.get(v)?.const !== undefined) continue;
+        const p = producer.get(v);
+        if (p === undefined || !OPS.has(p.op) || p.scope !== bn.scope || group.size > 16) ok = false;
+        else if (!group.has(p)) {
+          group.add(p);
+          todo.push(...p.proto.input);
+        }
+      }
+      if (!ok || group.size === 0) continue;
+      // nothing else reads what they compute
+      if ([...group].some((g) => g.proto.output.some((o) => graphOutputs.has(o) || (consumers.get(o) ?? []).some((c) => c !== bn && !group.has(c))))) continue;
+      for (const g of group) this.skip.add(g);
+      this.patterns.set(bn, () => {
+        const r = this.needRank(bn, 0);
+        const k = r <= 3 ? 1 : r - 2;
+        if (k > 3) unsupported(`rank ${r}`);
+        this.moduleNode(
+          bn,
+          `BatchNorm${k}d`,
+          { num_features: scale.numel(), eps: tidy(bn.float('epsilon', 1e-5)), momentum: tidy(1 - bn.float('momentum', 0.9)), affine: true, track_running_stats: false },
+          x,
+          { weight: scale, bias },
+          r,
+        );
+      });
+    }
+  }
+
   private patternName(n: Node, cls: string): string {
     return n.scope === "" ? cls : `/${n.scope}/${cls}`;
   }
@@ -939,7 +1009,7 @@ class Importer {
     switch (op) {
       case 'Constant': {
         const t = n.tensor('value');
-        if (t) return this.setConst(out0, toTensor(t), kindOfTensor(t));
+        if (t) return this.setConst(out0, toTensor(t), kindOfTensor(t), dtypeOfTensor(t.dtype));
         const f = n.attrs.get('value_float') ?? n.attrs.get('value_floats');
         if (f !== undefined) return this.setConst(out0, Array.isArray(f) ? new Tensor(Float32Array.from(f as number[]), [(f as number[]).length]) : new Tensor(Float32Array.of(f as number), []), 'float');
         const i = n.attrs.get('value_int') ?? n.attrs.get('value_ints');
@@ -1079,6 +1149,16 @@ class Importer {
         if (x().kind !== 'float' || x().const) return this.fnNode(n, 'onnx_identity', [0], {}, x().kind, same());
         return void act('Identity');
       case 'LayerNormalization': {
+        const stats = n.proto.output.slice(1);
+        const used = (o: string) => o !== '' && (this.nodes.some((m) => m.proto.input.includes(o)) || this.model.graph!.output.some((g) => g.name === o));
+        if (!used(out0) && stats.some(used)) {
+          // only the statistics are read (what toOnnx writes for them): no module
+          const r = this.rankOf(n, 0);
+          const names = [stats[0] || `${n.name}:mean`, stats[1] || `${n.name}:inv_std_dev`];
+          const outs = this.b.node('onnx_layer_norm_stats', [this.ref(n, 0)], { scope: n.scope, name: `${n.name}/stats`, attrs: { axis: n.int('axis', -1), epsilon: n.float('epsilon', 1e-5) }, outputNames: names });
+          names.forEach((o, k) => this.define(o, { name: outs[k]!, kind: 'float', ...(r !== undefined ? { rank: r } : {}) }));
+          return;
+        }
         const scale = this.needConst(n, 1, 'the scale');
         const bias = this.has(n, 2) ? this.needConst(n, 2, 'the bias') : undefined;
         const axis = n.int('axis', -1);
@@ -1088,7 +1168,6 @@ class Importer {
         if (bias === undefined) unsupported('no bias');
         if (n.int('stash_type', 1) !== 1) unsupported('stash_type other than float');
         this.moduleNode(n, 'LayerNorm', { normalized_shape: [...scale.shape], eps: tidy(n.float('epsilon', 1e-5)) }, n.proto.input[0]!, { weight: scale, bias }, r);
-        const stats = n.proto.output.slice(1);
         if (stats.some((o) => o !== '')) {
           // The Mean and InvStdDev outputs (training graphs, node tests): a functional node beside the module.
           const names = [stats[0] || `${n.name}:mean`, stats[1] || `${n.name}:inv_std_dev`];
@@ -1122,7 +1201,7 @@ class Importer {
           const ax = axis < 0 ? axis + r : axis;
           const shape = [...b.const!.shape, ...new Array<number>(Math.max(0, r - ax - b.const!.ndim)).fill(1)];
           const name = `${n.name}:broadcast`;
-          this.setConst(name, b.const!.isMeta ? Tensor.meta(shape) : new Tensor(b.const!.data, shape), b.kind);
+          this.setConst(name, b.const!.isMeta ? Tensor.meta(shape) : new Tensor(b.const!.data, shape), b.kind, dtypeOf(b));
           b = this.values.get(name)!;
           n.proto.input[1] = name;
         }
@@ -1229,14 +1308,14 @@ class Importer {
         const to = n.int('to', 1);
         const kind = kindOfDtype(to);
         if (![1, 2, 3, 5, 6, 7, 9, 10, 11, 12, 13].includes(to)) unsupported(`cast to data type ${to}`);
-        return this.fnNode(n, 'onnx_cast', [0], { to: kind }, kind, same());
+        return this.fnNode(n, 'onnx_cast', [0], { to: kind, dtype: dtypeOfDataType(to) }, kind, same());
       }
       case 'ConstantOfShape': {
         const t = n.tensor('value');
         const v = t ? toTensor(t).data[0] ?? 0 : 0;
         const kind = t ? kindOfTensor(t) : 'float';
         const shapeLen = this.constOf(n, 0)?.numel();
-        return this.fnNode(n, 'onnx_constant_of_shape', [0], { value: v }, kind, shapeLen);
+        return this.fnNode(n, 'onnx_constant_of_shape', [0], { value: v, dtype: t ? dtypeOfTensor(t.dtype) : 'float32' }, kind, shapeLen);
       }
       case 'Expand':
         return this.fnNode(n, 'onnx_expand', [0, 1], {}, x().kind, this.constOf(n, 1)?.numel());
@@ -1515,7 +1594,8 @@ class Importer {
       if (this.has(n, 3)) axes = Array.from(this.needConst(n, 3, 'axes').data);
     }
     const r = this.rankOf(n, 0);
-    if (pads !== undefined && axes === undefined && r !== undefined && pads.length === 2 * r && (r === 3 || r === 4) && pads.every((p) => p >= 0)) {
+    // a pad module takes a finite value (a MaxPool's -inf padding stays a functional pad)
+    if (pads !== undefined && axes === undefined && r !== undefined && pads.length === 2 * r && (r === 3 || r === 4) && pads.every((p) => p >= 0) && Number.isFinite(value)) {
       const k = r - 2;
       const begin = pads.slice(0, r);
       const end = pads.slice(r);
