@@ -8,20 +8,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { F, NormkitError, TypeError, manualSeed, nn, ones, optim, rand, randn, tensor, zeros } from '../../src/index.js';
 import '../../src/ops/methods.js';
+import { js, loose, raises } from './options_helpers.js';
 import { camelCase, checkOptions, editDistance, suggestKey } from '../../src/options.js';
 
-/** Calls `f` (as plain JavaScript would: no types) and expects normkit's TypeError of kind 'argument' matching `message`. */
-function raises(f: () => unknown, message: RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof TypeError && e instanceof NormkitError, `not normkit's TypeError: ${String(e)}`);
-    assert.equal(e.kind, 'argument');
-    assert.match(e.message, message);
-    return true;
-  });
-}
-// What untyped JavaScript can pass (TypeScript would refuse these calls).
-const js = <T>(v: unknown) => v as T;
-const loose = (f: unknown) => f as (...args: unknown[]) => unknown;
 
 test('the helper: camelCase, edit distance, suggestions', () => {
   assert.equal(camelCase('track_running_stats'), 'trackRunningStats');

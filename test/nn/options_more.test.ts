@@ -12,17 +12,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { F, NormkitError, TypeError, ValueError, analyze, full, importOnnx, manualSeed, nn, ones, optim, randn, tensor, toOnnx, zeros, zerosLike, onesLike } from '../../src/index.js';
 import '../../src/ops/methods.js';
+import { js, loose, raises } from './options_helpers.js';
 
-function raises(f: () => unknown, message: RegExp): void {
-  assert.throws(f, (e: unknown) => {
-    assert.ok(e instanceof TypeError && e instanceof NormkitError, `not normkit's TypeError: ${String(e)}`);
-    assert.equal(e.kind, 'argument');
-    assert.match(e.message, message);
-    return true;
-  });
-}
-const js = <T>(v: unknown) => v as T;
-const loose = (f: unknown) => f as (...args: unknown[]) => unknown;
 const same = (a: { data: Float32Array }, b: { data: Float32Array }) => assert.deepEqual(Array.from(a.data), Array.from(b.data));
 const close = (a: { data: Float32Array }, b: { data: Float32Array }) => a.data.forEach((v, i) => assert.ok(Math.abs(v - b.data[i]!) <= 1e-6 * Math.max(1, Math.abs(v)), `${v} vs ${b.data[i]}`));
 
