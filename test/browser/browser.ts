@@ -8,6 +8,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Browser, Page } from 'puppeteer-core';
 import { missingPeers } from '../optional_peers.js';
 
 export const CHROMIUM = process.env['NORMKIT_CHROMIUM'] ?? '/usr/bin/chromium';
@@ -44,3 +45,43 @@ export const launchArgs = [
   '--disable-sync',
   '--font-render-hinting=none',
 ];
+
+/** A page opened under guard: console errors, requests seen and requests blocked. */
+export interface GuardedPage {
+  page: Page;
+  errors: string[];
+  blocked: string[];
+  requests: string[];
+}
+
+/**
+ * Opens `url` at 1400x900 (dark: prefers-color-scheme dark), records console
+ * errors and page errors, lets through only requests `allowed` takes (and
+ * data: / blob: URLs), aborting and recording the rest, and waits until the
+ * page says it is ready (body[data-ready="true"]).
+ */
+export async function openGuarded(browser: Browser, url: string, allowed: (u: string) => boolean, dark = false): Promise<GuardedPage> {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1400, height: 900 });
+  if (dark) await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+  const errors: string[] = [];
+  const blocked: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.setRequestInterception(true);
+  page.on('request', (r) => {
+    const u = r.url();
+    requests.push(u);
+    if (allowed(u) || u.startsWith('data:') || u.startsWith('blob:')) void r.continue();
+    else {
+      blocked.push(u);
+      void r.abort();
+    }
+  });
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
+  return { page, errors, blocked, requests };
+}

@@ -12,9 +12,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core';
 import { listExamples, runCheck } from '../../src/cli/check.js';
-import { artifactsDir, CHROMIUM, launchArgs, missingBrowser } from './browser.js';
+import { artifactsDir, openGuarded, type GuardedPage, CHROMIUM, launchArgs, missingBrowser } from './browser.js';
 
 // Run in the page (puppeteer serializes these callbacks); this tree compiles without DOM types.
 declare const document: any;
@@ -36,35 +36,8 @@ function renderExample(name: string, extra: Record<string, string> = {}): { html
   return { html, json: JSON.parse(stdout) };
 }
 
-interface Opened {
-  page: Page;
-  errors: string[];
-  blocked: string[];
-}
-
-async function open(browser: Browser, file: string, dark = false): Promise<Opened> {
-  const page = await browser.newPage();
-  await page.setViewport({ width: 1400, height: 900 });
-  if (dark) await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
-  const errors: string[] = [];
-  const blocked: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.setRequestInterception(true);
-  page.on('request', (r) => {
-    const u = r.url();
-    if (u.startsWith('file:') || u.startsWith('data:')) void r.continue();
-    else {
-      blocked.push(u);
-      void r.abort();
-    }
-  });
-  await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
-  return { page, errors, blocked };
-}
+/** A report file opened from disk: nothing but file: (and data:) URLs may load. */
+const open = (browser: Browser, file: string, dark = false): Promise<GuardedPage> => openGuarded(browser, pathToFileURL(file).href, (u) => u.startsWith('file:'), dark);
 
 describe('HTML report in Chromium', { skip: skip ?? false }, () => {
   let browser: Browser;

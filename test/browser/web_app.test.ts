@@ -21,7 +21,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'puppeteer-core';
 import { runCheck } from '../../src/cli/check.js';
 import { startServer, type Serving } from '../../src/cli/serve.js';
-import { artifactsDir, CHROMIUM, launchArgs, missingBrowser, repoRoot } from './browser.js';
+import { artifactsDir, openGuarded, type GuardedPage, CHROMIUM, launchArgs, missingBrowser, repoRoot } from './browser.js';
 
 // Run in the page (puppeteer serializes these callbacks); this tree compiles without DOM types.
 declare const document: any;
@@ -41,37 +41,7 @@ function cliCheck(file: string, extra: Record<string, string> = {}): any {
   return JSON.parse(stdout);
 }
 
-interface Opened {
-  page: Page;
-  errors: string[];
-  blocked: string[];
-  requests: string[];
-}
-
-async function open(browser: Browser, url: string, allowed: (u: string) => boolean): Promise<Opened> {
-  const page = await browser.newPage();
-  await page.setViewport({ width: 1400, height: 900 });
-  const errors: string[] = [];
-  const blocked: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  await page.setRequestInterception(true);
-  page.on('request', (r) => {
-    const u = r.url();
-    requests.push(u);
-    if (allowed(u) || u.startsWith('data:') || u.startsWith('blob:')) void r.continue();
-    else {
-      blocked.push(u);
-      void r.abort();
-    }
-  });
-  await page.goto(url, { waitUntil: 'load' });
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 10_000 });
-  return { page, errors, blocked, requests };
-}
+const open = (browser: Browser, url: string, allowed: (u: string) => boolean): Promise<GuardedPage> => openGuarded(browser, url, allowed);
 
 /** Drops a file on the page as a drag from the desktop does: dragenter, dragover, drop, with a DataTransfer holding the File. */
 async function drop(page: Page, name: string, bytes: Buffer): Promise<void> {
