@@ -13,11 +13,8 @@
  * a float64 +, -, * or / of float32 values is the float32 operation), in the
  * wasm kernel's order, with no fused multiply-add.
  */
-import { gemmBackend, wasmGemm } from './gemm.js';
 import { allocStorage } from '../tensor/storage.js';
-
-/** Floats per pass through wasm memory: in cache, and few calls. */
-const CHUNK = 1 << 16;
+import { pointwiseInWasm, useWasmPointwise } from './wasm_pointwise.js';
 
 const f = Math.fround;
 const C = f(7.90531110763549805);
@@ -47,52 +44,28 @@ export function tanhScalar(x: number): number {
   return Math.abs(x) < SMALL ? x : f(p / q);
 }
 
-function useWasm(n: number): boolean {
-  return wasmGemm !== null && gemmBackend === 'wasm-simd' && n >= 64;
-}
-
 // Outputs are recyclable storage (tensor/storage.ts): both paths write every element.
 export function tanhForward(x: Float32Array): Float32Array {
   const n = x.length;
   const out = allocStorage(n);
-  const w = wasmGemm;
-  if (w === null || !useWasm(n)) {
+  const w = useWasmPointwise(n);
+  if (w === null) {
     for (let i = 0; i < n; i++) out[i] = tanhScalar(x[i]!);
     return out;
   }
-  w.reset();
-  const buf = w.alloc(Math.min(n, CHUNK));
-  const F = w.f32();
-  for (let i0 = 0; i0 < n; i0 += CHUNK) {
-    const len = Math.min(CHUNK, n - i0);
-    F.set(x.subarray(i0, i0 + len), buf);
-    w.tanh(buf, buf, len);
-    out.set(F.subarray(buf, buf + len), i0);
-  }
-  return out;
+  return pointwiseInWasm(w, [x], out, ([buf], len) => w.tanh(buf!, buf!, len));
 }
 
 export function tanhBackward(y: Float32Array, g: Float32Array): Float32Array {
   const n = y.length;
   const out = allocStorage(n);
-  const w = wasmGemm;
-  if (w === null || !useWasm(n)) {
+  const w = useWasmPointwise(n);
+  if (w === null) {
     for (let i = 0; i < n; i++) {
       const v = y[i]!;
       out[i] = f(g[i]! * f(1 - f(v * v)));
     }
     return out;
   }
-  w.reset();
-  const yb = w.alloc(Math.min(n, CHUNK));
-  const gb = w.alloc(Math.min(n, CHUNK));
-  const F = w.f32();
-  for (let i0 = 0; i0 < n; i0 += CHUNK) {
-    const len = Math.min(CHUNK, n - i0);
-    F.set(y.subarray(i0, i0 + len), yb);
-    F.set(g.subarray(i0, i0 + len), gb);
-    w.tanhGrad(yb, gb, gb, len);
-    out.set(F.subarray(gb, gb + len), i0);
-  }
-  return out;
+  return pointwiseInWasm(w, [y, g], out, ([yb, gb], len) => w.tanhGrad(yb!, gb!, gb!, len));
 }
