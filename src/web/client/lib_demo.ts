@@ -6,6 +6,7 @@
  * WebAssembly ones — and printing what it saw as JSON (the browser test reads it).
  */
 import { getNormBackend, initWasm, manualSeed, nn, normBackendInfo, randn, setGemmBackend, ValueError, type Tensor } from '../../index.js';
+import { showResult } from './demo_page.js';
 
 const maxDiff = (a: Tensor, b: Tensor): number => a.data.reduce((m, v, i) => Math.max(m, Math.abs(v - b.data[i]!)), 0);
 
@@ -44,14 +45,4 @@ async function main(): Promise<Record<string, unknown>> {
   };
 }
 
-const out = document.getElementById('out')!;
-main().then(
-  (r) => {
-    out.textContent = JSON.stringify(r, null, 2);
-    document.body.setAttribute('data-ready', 'true');
-  },
-  (e: unknown) => {
-    out.textContent = `failed: ${(e as Error).stack ?? String(e)}`;
-    document.body.setAttribute('data-ready', 'error');
-  },
-);
+showResult(main());

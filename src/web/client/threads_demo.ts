@@ -8,6 +8,7 @@
  */
 import { initWasm, normBackendInfo, setNumThreads } from '../../index.js';
 import { bitsHash, runThreadsJob } from '../threads_job.js';
+import { showResult } from './demo_page.js';
 
 function inWorker(wasmFirst: boolean): Promise<Record<string, unknown>> {
   const worker = new Worker(new URL('./threads_worker.js', import.meta.url), { type: 'module' });
@@ -40,14 +41,4 @@ async function main(): Promise<Record<string, unknown>> {
   };
 }
 
-const out = document.getElementById('out')!;
-main().then(
-  (r) => {
-    out.textContent = JSON.stringify(r, null, 2);
-    document.body.setAttribute('data-ready', 'true');
-  },
-  (e: unknown) => {
-    out.textContent = `failed: ${(e as Error).stack ?? String(e)}`;
-    document.body.setAttribute('data-ready', 'error');
-  },
-);
+showResult(main());
