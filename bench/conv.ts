@@ -31,8 +31,9 @@ import { Tensor } from '../src/tensor/tensor.js';
 import '../src/ops/methods.js';
 import { buildModel, ortRunner } from './onnx.js';
 import { SIMD128_PEAK_FLOPS_PER_CYCLE, loadAverage, measuredMHz } from './clock.js';
+import { maxRelError, median, time } from './timing.js';
+import { PYTHON, torchVersion } from './torch.js';
 
-const PYTHON = '/usr/bin/python3';
 const TORCH_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'torch_models.py');
 const THREADS = [1, 2];
 
@@ -60,36 +61,6 @@ export const CASES: ConvCase[] = [
   { name: 'gen up (transposed)', x: [1, 32, 128, 128], cout: 16, k: 3, stride: 2, pad: 1, transposed: { outputPadding: 1 } },
   { name: 'gen head 7x7', x: [1, 16, 262, 262], cout: 3, k: 7, stride: 1, pad: 0 },
 ];
-
-const median = (a: number[]): number => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-async function time(run: () => unknown, warmup: number, iters: number): Promise<number> {
-  for (let i = 0; i < warmup; i++) await run();
-  const t: number[] = [];
-  for (let i = 0; i < iters; i++) {
-    const t0 = performance.now();
-    await run();
-    t.push(performance.now() - t0);
-  }
-  return median(t);
-}
-
-function maxRelError(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Infinity;
-  let scale = 1;
-  for (const v of b) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / scale);
-  return Number.isNaN(worst) ? Infinity : worst;
-}
-
-const torchAvailable = (): string | null => {
-  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
-  return r.status === 0 ? r.stdout.trim() : null;
-};
 
 interface Prepared {
   c: ConvCase;
@@ -184,7 +155,7 @@ async function main(): Promise<number> {
   console.error('onnxruntime done');
 
   // ---- PyTorch (forward, forward + backward) ----
-  const torch = torchAvailable();
+  const torch = torchVersion();
   if (torch !== null) {
     const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'normkit-conv-'));
     try {

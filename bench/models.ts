@@ -41,8 +41,9 @@ import '../src/ops/methods.js';
 import type { Module } from '../src/nn/module.js';
 import { buildModel, ortRunner } from './onnx.js';
 import { cpuMHz, measuredMHz } from './clock.js';
+import { maxRelError, median, time } from './timing.js';
+import { PYTHON, torchVersion } from './torch.js';
 
-const PYTHON = '/usr/bin/python3';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIX = join(ROOT, 'bench', 'fixtures');
 const TORCH_SCRIPT = join(ROOT, 'bench', 'torch_models.py');
@@ -112,18 +113,7 @@ async function interleaved(rounds: number): Promise<void> {
   const gen = model(RESNET_SPEC, RESNET_WEIGHTS).eval();
   const xr = randn(RESNET_SHAPE);
   const yr = noGrad(() => gen.call(xr)).data;
-  manualSeed(8);
-  const xs = randn(STYLE_SHAPE);
-  const target = randn(noGrad(() => model(STYLE_SPEC, STYLE_WEIGHTS).call(xs)).shape);
-  const net = model(STYLE_SPEC, STYLE_WEIGHTS).train();
-  const opt = new Adam(net.parameters(), { lr: 1e-3 });
-  const step = (): Tensor => {
-    opt.zeroGrad(true);
-    const loss = mseLoss(net.call(xs), target);
-    loss.backward();
-    opt.step();
-    return loss;
-  };
+  const { xs, target, step } = styleTraining();
   const loss0 = Float32Array.from(step().data);
   const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'normkit-inter-'));
   const put = (name: string, a: Float32Array): string => {
@@ -147,7 +137,7 @@ async function interleaved(rounds: number): Promise<void> {
   const loads: string[] = [readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')];
   try {
     // PyTorch: one process serving timed runs on request.
-    const torch = torchAvailable();
+    const torch = torchVersion();
     let ask: ((name: string, threads: number, n: number) => Promise<number[]>) | null = null;
     let child: ReturnType<typeof spawn> | null = null;
     if (torch !== null) {
@@ -309,11 +299,7 @@ async function profileGenerator(quick: boolean): Promise<void> {
  */
 function profileTraining(quick: boolean): void {
   setNumThreads(1);
-  manualSeed(8);
-  const xs = randn(STYLE_SHAPE);
-  const net = model(STYLE_SPEC, STYLE_WEIGHTS).train();
-  const target = randn(noGrad(() => net.call(xs)).shape);
-  const opt = new Adam(net.parameters(), { lr: 1e-3 });
+  const { xs, target, net, opt } = styleTraining();
   const acc = new Map<string, number>();
   const add = (k: string, ms: number): void => void acc.set(k, (acc.get(k) ?? 0) + ms);
   // Exclusive time per module type: a stack of (start, time spent in children).
@@ -371,36 +357,21 @@ function profileTraining(quick: boolean): void {
   for (const k of keys) console.log(`  ${k.padEnd(24)} ${median(runs.map((m) => m.get(k) ?? 0)).toFixed(2).padStart(8)}`);
 }
 
-const median = (a: number[]): number => {
-  const s = [...a].sort((x, y) => x - y);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-/** Median ms of `iters` runs after `warmup` (async runs awaited). */
-async function time(run: () => unknown, warmup: number, iters: number): Promise<number> {
-  for (let i = 0; i < warmup; i++) await run();
-  const t: number[] = [];
-  for (let i = 0; i < iters; i++) {
-    const t0 = performance.now();
-    await run();
-    t.push(performance.now() - t0);
-  }
-  return median(t);
-}
-
-/** Worst |a - b| relative to b's scale, max(1, max |b|). */
-function maxRelError(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) return Infinity;
-  let scale = 1;
-  for (const v of b) scale = Math.max(scale, Math.abs(v));
-  let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / scale);
-  return Number.isNaN(worst) ? Infinity : worst;
-}
-
-function torchAvailable(): string | null {
-  const r = spawnSync(PYTHON, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', timeout: 60_000 });
-  return r.status === 0 ? r.stdout.trim() : null;
+/** The style_net training step (Adam, MSE against a random target), seeded alike wherever this benchmark runs it. */
+function styleTraining(): { xs: Tensor; target: Tensor; net: Module; opt: Adam; step: () => Tensor } {
+  manualSeed(8);
+  const xs = randn(STYLE_SHAPE);
+  const target = randn(noGrad(() => model(STYLE_SPEC, STYLE_WEIGHTS).call(xs)).shape);
+  const net = model(STYLE_SPEC, STYLE_WEIGHTS).train();
+  const opt = new Adam(net.parameters(), { lr: 1e-3 });
+  const step = (): Tensor => {
+    opt.zeroGrad(true);
+    const loss = mseLoss(net.call(xs), target);
+    loss.backward();
+    opt.step();
+    return loss;
+  };
+  return { xs, target, net, opt, step };
 }
 
 function model(specPath: string, weights: string): Module {
@@ -440,7 +411,7 @@ async function main(): Promise<number> {
   }
   const it = o.quick ? { warmup: 1, iters: 3, slowIters: 3 } : { warmup: 3, iters: 15, slowIters: 7 };
   const rows: Row[] = [];
-  const torch = torchAvailable();
+  const torch = torchVersion();
   const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'normkit-models-'));
   const put = (name: string, a: Float32Array): string => {
     const p = join(dir, name);
@@ -488,20 +459,9 @@ async function main(): Promise<number> {
     torchTasks.push({ name: genTask, kind: 'forward', spec: RESNET_SPEC, weights: RESNET_WEIGHTS, input: put('xr.f32', xr.data), shape: RESNET_SHAPE, result: join(dir, 'r0.f32'), iters: it.slowIters });
 
     // ---- style_net training step ----
-    manualSeed(8);
-    const xs = randn(STYLE_SHAPE);
-    const styleOut = noGrad(() => model(STYLE_SPEC, STYLE_WEIGHTS).call(xs)).shape;
-    const target = randn(styleOut);
+    const { xs, target, step } = styleTraining();
+    const styleOut = target.shape;
     const trainTask = 'style_net train step 8x3x32x32 (Adam, MSE)';
-    const net = model(STYLE_SPEC, STYLE_WEIGHTS).train();
-    const opt = new Adam(net.parameters(), { lr: 1e-3 });
-    const step = (): Tensor => {
-      opt.zeroGrad(true);
-      const loss = mseLoss(net.call(xs), target);
-      loss.backward();
-      opt.step();
-      return loss;
-    };
     refs.set(trainTask, Float32Array.from(step().data));
     torchTasks.push({
       name: trainTask,

@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EPS, GROUPS, type BenchCase, type BenchData, type PassResult } from './cases.js';
 
-const PYTHON = '/usr/bin/python3';
+/** The Python whose torch is the peer (Debian's python3-torch). */
+export const PYTHON = '/usr/bin/python3';
 
 const SCRIPT = String.raw`
 import json, os, statistics, sys, time
