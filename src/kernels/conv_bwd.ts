@@ -6,9 +6,8 @@
  * the weight gradient once. The same sums in the same order as the
  * JavaScript drivers on the wasm gemm.
  */
-import { chunkRows } from './conv.js';
 import { allocStorage } from '../tensor/storage.js';
-import { isPointwise, type ConvDims } from './conv_fwd.js';
+import { gemmSizes, type ConvDims } from './conv_fwd.js';
 import { convForwardAll, convTransposeAll, convWeightGradAll } from './conv_threads.js';
 import { wasmGemm } from './gemm.js';
 import { winogradApplies, winogradPays } from './winograd.js';
@@ -16,13 +15,7 @@ import { winogradApplies, winogradPays } from './winograd.js';
 export function convBackwardWasm(d: ConvDims, xd: Float32Array, wd: Float32Array, gd: Float32Array, gx: Float32Array | null, gw: Float32Array | null): void {
   const w = wasmGemm!;
   const { N, C, Cout, G, g } = d;
-  const Cig = C / G;
-  const Cog = Cout / G;
-  const Kg = Cig * g.kh * g.kw;
-  const L = g.outH * g.outW;
-  const HW = g.H * g.W;
-  const direct = isPointwise(g);
-  const rows = direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, g.outH);
+  const { Cog, Kg, L, HW, direct, rows } = gemmSizes(d);
   w.reset();
   const wOff = w.alloc(wd.length);
   const gwOff = gw ? w.alloc(wd.length) : -1;

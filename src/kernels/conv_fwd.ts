@@ -66,6 +66,26 @@ export function isPointwise(g: ConvGeom2d): boolean {
   return g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.outH === g.H && g.outW === g.W;
 }
 
+/**
+ * The sizes the im2col + gemm drivers work in: per group Cog output channels
+ * and Kg = (C / G) x kh x kw rows of the column matrix; L output
+ * and HW input positions per image; `direct` when the image is its own column
+ * matrix (isPointwise); and how many of `outRows` output rows one column
+ * matrix holds (cache-sized chunks).
+ */
+export function gemmSizes(d: ConvDims, outRows = d.g.outH): { Cog: number; Kg: number; L: number; HW: number; direct: boolean; rows: number } {
+  const { C, Cout, G, g } = d;
+  const direct = isPointwise(g);
+  return {
+    Cog: Cout / G,
+    Kg: (C / G) * g.kh * g.kw,
+    L: g.outH * g.outW,
+    HW: g.H * g.W,
+    direct,
+    rows: direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, outRows),
+  };
+}
+
 /** The path that runs `d` now. A forced path that does not apply (winograd on a 5x5 kernel, wasm without wasm) falls back. */
 export function convPath(d: ConvDims): Exclude<ConvPathName, 'auto'> {
   const wasmOk = wasmGemm !== null && gemmBackend === 'wasm-simd';
@@ -144,13 +164,7 @@ export function copyImageRows(F: Float32Array, xOff: number, xd: Float32Array, n
 
 function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, r0: number, r1: number, relu: boolean): void {
   const { C, Cout, G, g } = d;
-  const Cig = C / G;
-  const Cog = Cout / G;
-  const Kg = Cig * g.kh * g.kw;
-  const L = g.outH * g.outW;
-  const HW = g.H * g.W;
-  const direct = isPointwise(g);
-  const rows = direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, r1 - r0);
+  const { Cog, Kg, L, HW, direct, rows } = gemmSizes(d, r1 - r0);
   const col = direct ? xd : new Float32Array(C * g.kh * g.kw * rows * g.outW);
   for (let n = n0; n < n1; n++) {
     for (let oh0 = r0; oh0 < r1; oh0 += rows) {
@@ -206,13 +220,7 @@ function forwardWasm(
 ): void {
   const w = wasmGemm!;
   const { C, Cout, G, g } = d;
-  const Cig = C / G;
-  const Cog = Cout / G;
-  const Kg = Cig * g.kh * g.kw;
-  const L = g.outH * g.outW;
-  const HW = g.H * g.W;
-  const direct = isPointwise(g);
-  const rows = direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, r1 - r0);
+  const { Cog, Kg, L, HW, direct, rows } = gemmSizes(d, r1 - r0);
   const [ih0, ih1] = inputRows(g, r0, r1);
   const keep = key !== null && w.owner === key;
   w.reset(key);

@@ -6,7 +6,7 @@
  */
 import { record } from '../autograd/record.js';
 import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
-import { convPath, convTransposeForwardWasm, getConvPath, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
+import { convPath, convTransposeForwardWasm, gemmSizes, getConvPath, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
 import { convBackwardDirect, convBackwardWasm } from '../kernels/conv_bwd.js';
 import { convForwardAll, convTransposeAll, convWeightGradAll } from '../kernels/conv_threads.js';
 import { gemm } from '../kernels/gemm.js';
@@ -41,17 +41,11 @@ export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: C
   const Cout = weight.shape[0]!;
   const g = geom2d(nd, p, weight.shape.slice(2), xb.slice(2), ob.slice(2));
   const G = p.groups;
-  const Cig = C / G;
-  const Cog = Cout / G;
-  const Kg = Cig * g.kh * g.kw;
-  const L = g.outH * g.outW;
-  const HW = g.H * g.W;
-  // A 1x1, stride-1, unpadded convolution reads the image itself as its column matrix.
-  const direct = g.kh === 1 && g.kw === 1 && g.sh === 1 && g.sw === 1 && g.ph === 0 && g.pw === 0 && g.outH === g.H && g.outW === g.W;
+  const dims: ConvDims = { N, C, Cout, G, g };
+  // A pointwise convolution reads the image itself as its column matrix; other column matrices come in cache-sized chunks of output rows.
+  const { Cog, Kg, L, HW, direct, rows } = gemmSizes(dims);
   const xd = x.data;
   const wd = weight.data;
-  // Chunks of output rows keep each column matrix cache-sized.
-  const rows = direct ? g.outH : chunkRows(C * g.kh * g.kw, g.outW, g.outH);
   const colSize = C * g.kh * g.kw * rows * g.outW;
   const forChunks = (n: number, f: (oh0: number, oh1: number, Lc: number, colBase: number) => void) => {
     for (let oh0 = 0; oh0 < g.outH; oh0 += rows) {
@@ -59,7 +53,6 @@ export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: C
       f(oh0, oh1, (oh1 - oh0) * g.outW, direct ? n * C * HW : 0);
     }
   };
-  const dims: ConvDims = { N, C, Cout, G, g };
   checkNumel(N * Cout * L, outShape);
   const out = convForwardAll(dims, xd, wd, bias ? bias.data : null, allocStorage);
   const result = new Tensor(out, outShape);
