@@ -11,6 +11,7 @@ import { adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, maxPool2d, type Adapti
 import type { IntOrTuple } from '../ops/window_args.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Module } from './module.js';
+import { typeNameOf } from '../type_name.js';
 import { py } from './py_repr.js';
 
 export interface MaxPool2dModuleOptions {
@@ -21,8 +22,8 @@ export interface MaxPool2dModuleOptions {
   ceilMode?: boolean;
 }
 
-export class MaxPool2d extends Module {
-  static readonly typeName: string = 'MaxPool2d';
+/** PyTorch's `_MaxPoolNd`: the arguments as given, their checks and repr; MaxPool1d and MaxPool2d run the op. */
+export abstract class MaxPoolNd extends Module {
   readonly kernelSize: IntOrTuple;
   readonly stride: IntOrTuple;
   readonly padding: IntOrTuple;
@@ -31,8 +32,9 @@ export class MaxPool2d extends Module {
 
   constructor(kernelSize: IntOrTuple, o: MaxPool2dModuleOptions = {}) {
     super();
-    checkArgument('MaxPool2d', 'kernel_size', kernelSize, 'ints');
-    checkOptions('MaxPool2d', o, { stride: 'ints|null', padding: 'ints', dilation: 'ints', ceilMode: 'boolean' }, { position: 2, positional: 'stride' });
+    const where = typeNameOf(new.target);
+    checkArgument(where, 'kernel_size', kernelSize, 'ints');
+    checkOptions(where, o, { stride: 'ints|null', padding: 'ints', dilation: 'ints', ceilMode: 'boolean' }, { position: 2, positional: 'stride' });
     this.kernelSize = kernelSize;
     this.stride = o.stride ?? kernelSize;
     this.padding = o.padding ?? 0;
@@ -40,12 +42,16 @@ export class MaxPool2d extends Module {
     this.ceilMode = o.ceilMode ?? false;
   }
 
-  forward(x: Tensor): Tensor {
-    return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
-  }
-
   extraRepr(): string {
     return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}, dilation=${py(this.dilation)}, ceil_mode=${py(this.ceilMode)}`;
+  }
+}
+
+export class MaxPool2d extends MaxPoolNd {
+  static readonly typeName: string = 'MaxPool2d';
+
+  forward(x: Tensor): Tensor {
+    return maxPool2d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
   }
 }
 

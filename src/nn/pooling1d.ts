@@ -10,6 +10,7 @@ import type { IntOrTuple } from '../ops/window_args.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { checkArgument, checkOptions, isOptionsObject } from '../options.js';
 import { Module } from './module.js';
+import { MaxPoolNd } from './pooling.js';
 import { py } from './py_repr.js';
 
 export interface MaxPool1dModuleOptions {
@@ -20,31 +21,15 @@ export interface MaxPool1dModuleOptions {
   ceilMode?: boolean;
 }
 
-export class MaxPool1d extends Module {
+export class MaxPool1d extends MaxPoolNd {
   static readonly typeName: string = 'MaxPool1d';
-  readonly kernelSize: IntOrTuple;
-  readonly stride: IntOrTuple;
-  readonly padding: IntOrTuple;
-  readonly dilation: IntOrTuple;
-  readonly ceilMode: boolean;
 
   constructor(kernelSize: IntOrTuple, o: MaxPool1dModuleOptions = {}) {
-    super();
-    checkArgument('MaxPool1d', 'kernel_size', kernelSize, 'ints');
-    checkOptions('MaxPool1d', o, { stride: 'ints|null', padding: 'ints', dilation: 'ints', ceilMode: 'boolean' }, { position: 2, positional: 'stride' });
-    this.kernelSize = kernelSize;
-    this.stride = o.stride ?? kernelSize;
-    this.padding = o.padding ?? 0;
-    this.dilation = o.dilation ?? 1;
-    this.ceilMode = o.ceilMode ?? false;
+    super(kernelSize, o);
   }
 
   forward(x: Tensor): Tensor {
     return maxPool1d(x, this.kernelSize, { stride: this.stride, padding: this.padding, dilation: this.dilation, ceilMode: this.ceilMode });
-  }
-
-  extraRepr(): string {
-    return `kernel_size=${py(this.kernelSize)}, stride=${py(this.stride)}, padding=${py(this.padding)}, dilation=${py(this.dilation)}, ceil_mode=${py(this.ceilMode)}`;
   }
 }
 
