@@ -632,6 +632,8 @@ class Importer {
         const t = p.tensor('value');
         return t ? toTensor(t) : undefined;
       }
+      // torch writes one initializer for equal ones (every GroupNorm's ones) and Identity nodes for the others
+      if (p?.op === 'Identity') return constant(p.proto.input[0]);
       return undefined;
     };
     this.layerNormPatterns(producer, consumers, only, constant);
@@ -662,15 +664,28 @@ class Importer {
       let w: Tensor | undefined;
       let bb: Tensor | undefined;
       const group = [r1, inorm, r2];
+      // the affine's weight and bias: constants of shape [C, 1, ...], or (without constant folding) Unsqueeze(<path>.weight, axes >= 1)
+      const affine = (user: Node, name: string): { t: Tensor | undefined; feeder?: Node } => {
+        const t = constant(name);
+        if (t !== undefined) return { t };
+        const u = producer.get(name);
+        if (u?.op !== 'Unsqueeze' || only(name) !== user) return { t: undefined };
+        const axes = u.proto.input.length > 1 ? constant(u.proto.input[1]) : undefined;
+        const ax = axes ? Array.from(axes.data) : u.ints('axes');
+        const base = constant(u.proto.input[0]);
+        return base !== undefined && base.ndim === 1 && ax !== undefined && ax.length > 0 && ax.every((a) => a >= 1) ? { t: base, feeder: u } : { t: undefined };
+      };
       if (mulNode?.op === 'Mul' && mulNode.scope === inorm.scope) {
         const wi = mulNode.proto.input[0] === r2.proto.output[0] ? 1 : 0;
-        w = constant(mulNode.proto.input[wi]);
+        const wa = affine(mulNode, mulNode.proto.input[wi]!);
+        w = wa.t;
         const addNode = only(mulNode.proto.output[0]!);
         if (w && addNode?.op === 'Add' && addNode.scope === inorm.scope) {
           const bi = addNode.proto.input[0] === mulNode.proto.output[0] ? 1 : 0;
-          bb = constant(addNode.proto.input[bi]);
+          const ba = affine(addNode, addNode.proto.input[bi]!);
+          bb = ba.t;
           if (bb && bb.numel() === w.numel() && w.numel() % G === 0 && w.shape.slice(1).every((d) => d === 1) && bb.shape.slice(1).every((d) => d === 1)) {
-            group.push(mulNode, addNode);
+            group.push(mulNode, addNode, ...[wa.feeder, ba.feeder].filter((f): f is Node => f !== undefined));
             last = addNode;
           } else w = undefined;
         } else w = undefined;
@@ -757,8 +772,9 @@ class Importer {
       this.skip.add(mm);
       const x = mm.proto.input[0]!;
       this.patterns.set(add, () => {
+        // any rank from 1 (nn.Linear's own rule); unknown where torch's attention reshapes by computed shapes
         const r = this.values.get(x)?.rank;
-        if (r === undefined || r < 2) unsupported('nn.Linear pattern on an input of unknown rank');
+        if (r !== undefined && r < 1) unsupported('nn.Linear pattern on a scalar input');
         this.moduleNode(mm, 'Linear', { in_features: B.shape[0], out_features: B.shape[1], bias: true }, x, { weight: transpose2d(B), bias }, r, add.proto.output[0]!, this.patternName(mm, 'Linear'), mm.scope);
       });
     }
