@@ -312,7 +312,7 @@ class Importer {
     const missing = new Map<string, string[]>();
     for (const n of this.nodes) {
       if (n.proto.domain === '' || n.proto.domain === 'ai.onnx') {
-        if (!SUPPORTED.has(n.op) && UNARY[n.op] === undefined) (missing.get(n.op) ?? missing.set(n.op, []).get(n.op)!).push(n.name);
+        if (!SUPPORTED.has(n.op) && UNARY[n.op] === undefined && !(n.op === 'If' && this.torchSqueeze(n) !== undefined)) (missing.get(n.op) ?? missing.set(n.op, []).get(n.op)!).push(n.name);
       } else if (!this.isModuleCall(n)) {
         (missing.get(`${n.proto.domain}.${n.op}`) ?? missing.set(`${n.proto.domain}.${n.op}`, []).get(`${n.proto.domain}.${n.op}`)!).push(n.name);
       }
@@ -593,6 +593,47 @@ class Importer {
     const [out] = this.b.node(cls, [inName.name], { scope, name, attrs: def.toArgs(m), module: m, outputNames: [output] });
     this.define(output, { name: out!, kind: 'float', ...(rank !== undefined ? { rank } : {}) });
     return m;
+  }
+
+  /**
+   * torch 1.13 writes `x.squeeze(dim)` of a dimension whose size the export
+   * did not know as If(Equal(Gather(Shape(x), dim), 1)) with a Squeeze(x, [dim])
+   * branch and an Identity(x) one: torch.squeeze's own rule (squeeze only a
+   * size-1 dim). Returns x and dim when node `n` is exactly that.
+   */
+  private torchSqueeze(n: Node): { x: string; dim: number } | undefined {
+    const branch = (k: string) => n.proto.attribute.find((a) => a.name === k)?.g;
+    const then = branch('then_branch');
+    const other = branch('else_branch');
+    if (then === undefined || other === undefined || n.proto.output.length !== 1 || then.output.length !== 1 || other.output.length !== 1) return undefined;
+    const id = other.node.length === 1 && other.node[0]!.opType === 'Identity' && other.node[0]!.output[0] === other.output[0]!.name ? other.node[0]!.input[0] : undefined;
+    const sq = then.node.find((m) => m.opType === 'Squeeze' && m.output[0] === then.output[0]!.name);
+    if (id === undefined || sq === undefined || sq.input[0] !== id || then.node.some((m) => m !== sq && m.opType !== 'Constant')) return undefined;
+    const intsOf = (m: NodeProto | undefined): number[] | undefined => {
+      const a = m?.attribute.find((x) => x.name === 'value' || x.name === 'value_ints' || x.name === 'value_int');
+      if (a?.t) return Array.from(toTensor(tensorData(a.t, m!.name)).data);
+      return a === undefined ? undefined : a.ints.length ? a.ints : [a.i];
+    };
+    const axes = sq.input.length > 1 ? intsOf(then.node.find((m) => m.opType === 'Constant' && m.output[0] === sq.input[1])) : sq.attribute.find((a) => a.name === 'axes')?.ints;
+    if (axes?.length !== 1) return undefined;
+    // the condition: Equal(Gather(Shape(x), dim), 1) in the outer graph
+    const producer = (v: string) => this.nodes.find((m) => m.proto.output.includes(v));
+    const constVal = (v: string | undefined): number[] | undefined => {
+      if (v === undefined) return undefined;
+      const c = this.values.get(v)?.const;
+      if (c) return Array.from(c.data);
+      const p = producer(v);
+      return p?.op === 'Constant' ? intsOf(p.proto) : undefined;
+    };
+    const eq = producer(n.proto.input[0] ?? '');
+    if (eq?.op !== 'Equal') return undefined;
+    const [gv, one] = constVal(eq.proto.input[1])?.[0] === 1 ? [eq.proto.input[0], 1] : [eq.proto.input[1], constVal(eq.proto.input[0])?.[0]];
+    const gather = producer(gv ?? '');
+    if (one !== 1 || gather?.op !== 'Gather' || gather.int('axis', 0) !== 0) return undefined;
+    const shape = producer(gather.proto.input[0] ?? '');
+    const at = constVal(gather.proto.input[1]);
+    if (shape?.op !== 'Shape' || shape.proto.input[0] !== id || shape.attrs.size > 0 || at?.length !== 1 || at[0] !== axes[0]) return undefined;
+    return { x: id, dim: axes[0]! };
   }
 
   private rankOf(n: Node, i: number): number | undefined {
@@ -1319,6 +1360,12 @@ class Importer {
         const rank = r !== undefined && k !== undefined ? (op === 'Unsqueeze' ? r + k : r - k) : undefined;
         if (op === 'Unsqueeze' && !fromInput && axes === undefined) unsupported('no axes');
         return this.fnNode(n, op === 'Unsqueeze' ? 'onnx_unsqueeze' : 'onnx_squeeze', fromInput && this.has(n, 1) ? [0, 1] : [0], { axes: axes ?? null }, x().kind, rank);
+      }
+      case 'If': {
+        // only torch's x.squeeze(dim) on a dimension it could not see: If(size(x, dim) == 1) Squeeze else Identity
+        const sq = this.torchSqueeze(n);
+        if (sq === undefined) return unsupported('control flow');
+        return this.fnNode(n, 'squeeze', [sq.x], { dim: sq.dim }, this.values.get(sq.x)?.kind ?? 'float', undefined);
       }
       case 'Cast': {
         const to = n.int('to', 1);
