@@ -1237,3 +1237,6 @@ export function tanhGrad(y: usize, g: usize, out: usize, n: i32): void {
     store<f32>(out + i, load<f32>(g + i) * (<f32>1 - v * v));
   }
 }
+
+// float32 SIMD activations (asm/activations.ts)
+export { actF } from './activations';
