@@ -8,6 +8,19 @@ export function mapUnary(x: Float32Array, f: (v: number) => number): Float32Arra
   return out;
 }
 
+/**
+ * a + b over two arrays of one length: mapBinary's same-shape loop with the
+ * addition written in (mapBinary's `f` is a call per element it cannot inline,
+ * being shared by every binary op: ~3x slower measured on residual adds of
+ * 0.5-4M values). The same float32 sums, bit for bit.
+ */
+export function addSame(a: Float32Array, b: Float32Array): Float32Array {
+  const n = a.length;
+  const out = allocStorage(n);
+  for (let i = 0; i < n; i++) out[i] = a[i]! + b[i]!;
+  return out;
+}
+
 /** out[i] = f(a[ia], b[ib]) with a, b broadcast to `outShape`. */
 export function mapBinary(
   a: Float32Array,
