@@ -49,16 +49,20 @@ export function resampleAxis(x: Float32Array, outer: number, inLen: number, inne
  * input's. The output is recyclable storage (every element written).
  */
 export function nearest2d(x: Float32Array, planes: number, inH: number, inW: number, rows: Int32Array, cols: Int32Array): Float32Array {
+  return nearestPlanes(x, allocStorage(planes * rows.length * cols.length), inH, inW, rows, cols, 0, planes);
+}
+
+/** nearest2d's planes [p0, p1) into `out` (layer_threads.ts splits a call by planes). */
+export function nearestPlanes(x: Float32Array, out: Float32Array, inH: number, inW: number, rows: Int32Array, cols: Int32Array, p0: number, p1: number): Float32Array {
   const OH = rows.length;
   const OW = cols.length;
-  const out = allocStorage(planes * OH * OW);
   // Columns as runs of one source repeated `rep` times (an integer scale) when they are: no table reads.
   let rep = 0;
   if (OW % inW === 0) {
     rep = OW / inW;
     for (let j = 0; j < OW && rep > 0; j++) if (cols[j] !== Math.floor(j / rep)) rep = 0;
   }
-  for (let p = 0; p < planes; p++) {
+  for (let p = p0; p < p1; p++) {
     const xb = p * inH * inW;
     const ob = p * OH * OW;
     for (let i = 0; i < OH; i++) {

@@ -50,12 +50,9 @@ export function gatherPad(x: Float32Array, inShape: Shape, maps: readonly Int32A
   const H = outShape[rank - 2]!;
   const W = outShape[rank - 1]!;
   const inW = inShape[rank - 1]!;
+  const planes = planePad(inShape, maps, outShape, fill);
+  if (planes !== null) return padPlanes(out, x, planes, 0, planes.bases.length);
   const [a, b] = identityRun(mw);
-  const inH = inShape[rank - 2]!;
-  const [top, bottom] = identityRun(mh);
-  if (a >= 0 && b - a === inW && mw[a] === 0 && bottom - top === inH && mh[top] === 0 && inW >= 16) {
-    return padPlanes(out, x, outerOffsets(inShape, maps, outShape), inH, inW, mh, mw, H, W, top, a, fill);
-  }
   const bulk = b - a >= 16;
   let o = 0;
   for (const base of outerOffsets(inShape, maps, outShape)) {
@@ -91,10 +88,40 @@ export function gatherPad(x: Float32Array, inShape: Shape, maps: readonly Int32A
  * values are gatherPad's: each output element is its source input element
  * (copied, bits kept) or the fill.
  */
-function padPlanes(out: Float32Array, x: Float32Array, bases: Int32Array, inH: number, inW: number, mh: Int32Array, mw: Int32Array, H: number, W: number, top: number, left: number, fill: number): Float32Array {
+/** How padPlanes pads: each output plane's input plane (-1: the fill), the row and column maps and where the interior starts. */
+export interface PlanePad {
+  bases: Int32Array;
+  inH: number;
+  inW: number;
+  mh: Int32Array;
+  mw: Int32Array;
+  H: number;
+  W: number;
+  top: number;
+  left: number;
+  fill: number;
+}
+
+/** padPlanes' plan when it applies (images padded, not cropped, rows of at least 16), else null. */
+export function planePad(inShape: Shape, maps: readonly Int32Array[], outShape: Shape, fill: number): PlanePad | null {
+  const rank = outShape.length;
+  if (rank < 2 || numel(outShape) === 0) return null;
+  const mh = maps[rank - 2]!;
+  const mw = maps[rank - 1]!;
+  const inH = inShape[rank - 2]!;
+  const inW = inShape[rank - 1]!;
+  const [left, right] = identityRun(mw);
+  const [top, bottom] = identityRun(mh);
+  if (inW < 16 || right - left !== inW || mw[left] !== 0 || bottom - top !== inH || mh[top] !== 0) return null;
+  return { bases: outerOffsets(inShape, maps, outShape), inH, inW, mh, mw, H: outShape[rank - 2]!, W: outShape[rank - 1]!, top, left, fill };
+}
+
+/** Output planes [p0, p1) of `plan` into `out` (layer_threads.ts splits a call by planes). */
+export function padPlanes(out: Float32Array, x: Float32Array, plan: PlanePad, p0: number, p1: number): Float32Array {
+  const { bases, inH, inW, mh, mw, H, W, top, left, fill } = plan;
   const plane = H * W;
   const inPlane = inH * inW;
-  for (let p = 0; p < bases.length; p++) {
+  for (let p = p0; p < p1; p++) {
     const base = bases[p]!;
     const ob = p * plane;
     if (base < 0) {

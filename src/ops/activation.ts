@@ -8,8 +8,9 @@ import { checkNumberArg } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
 import { RuntimeError, TypeError, pyTypeName } from '../errors.js';
 import { checkOptions, isOptionsObject, type OptionSpec } from '../options.js';
-import { reluBackward, reluForward } from '../kernels/relu.js';
-import { tanhBackward, tanhForward } from '../kernels/tanh.js';
+import { reluBackward } from '../kernels/relu.js';
+import { reluLayer, tanhLayer } from '../kernels/layer_threads.js';
+import { tanhBackward } from '../kernels/tanh.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { allocStorage } from '../tensor/storage.js';
 import { propagateElementwiseFacts } from './meta_facts.js';
@@ -53,7 +54,7 @@ function pointwise(name: string, x: Tensor, f: (v: number) => number, df: (v: nu
 export function relu(x: Tensor): Tensor {
   assertTensor(x, 'input');
   if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
-  const od = reluForward(x.data);
+  const od = reluLayer(x.data);
   const out = new Tensor(od, x.shape);
   return record(out, [x], 'relu', (g) => [new Tensor(reluBackward(od, g.data), x.shape)]);
 }
@@ -78,7 +79,7 @@ export function leakyRelu(x: Tensor, negativeSlope: number | { negativeSlope?: n
 export function tanh(x: Tensor): Tensor {
   assertTensor(x, 'input');
   if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
-  const od = tanhForward(x.data);
+  const od = tanhLayer(x.data);
   const out = new Tensor(od, x.shape);
   return record(out, [x], 'tanh', (g) => [new Tensor(tanhBackward(od, g.data), x.shape)]);
 }

@@ -3,7 +3,8 @@
  * are summed back to each input's shape by `sumTo`.
  */
 import { record } from '../autograd/record.js';
-import { addSame, mapBinary, mapUnary } from '../kernels/elementwise.js';
+import { mapBinary, mapUnary } from '../kernels/elementwise.js';
+import { addLayer } from '../kernels/layer_threads.js';
 import { broadcastShapes, checkNumel, numel, sameShape } from '../tensor/shape.js';
 import { Tensor, assertTensor, assertTensorArg } from '../tensor/tensor.js';
 import { TypeError, pyTypeName } from '../errors.js';
@@ -40,7 +41,7 @@ function unary(name: string, f: (x: number) => number, grad: (g: Tensor, x: Tens
   };
 }
 
-export const add = binary('add', (x, y) => x + y, (g) => [g, g], addSame);
+export const add = binary('add', (x, y) => x + y, (g) => [g, g], addLayer);
 export const sub = binary('sub', (x, y) => x - y, (g) => [g, neg(g)]);
 export const mul = binary('mul', (x, y) => x * y, (g, a, b) => [mul(g, b), mul(g, a)]);
 export const div = binary('div', (x, y) => x / y, (g, a, b) => [div(g, b), neg(div(mul(g, a), mul(b, b)))]);

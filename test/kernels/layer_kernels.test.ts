@@ -1,8 +1,19 @@
-/** The one-pass nearest kernel of images and the same-shape add against the paths they replace (resampleAxis axis by axis; mapBinary), bit for bit. */
+/**
+ * The layer kernels of an image model's forward: the one-pass nearest kernel
+ * of images and the same-shape add (wasm and JavaScript) against the paths
+ * they replace (resampleAxis axis by axis; mapBinary), bit for bit; and
+ * ReLU, tanh, add, padding and nearest upsampling split over the worker pool
+ * (layer_threads.ts) against one thread, bit for bit.
+ */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { nearest2d, resampleAxis, type AxisTable } from '../../src/kernels/interpolate.js';
-import { addSame, mapBinary } from '../../src/kernels/elementwise.js';
+import { addInto, addSame, mapBinary } from '../../src/kernels/elementwise.js';
+import { setGemmBackend, wasmGemm } from '../../src/kernels/gemm.js';
+import * as be from '../../src/kernels/backend.js';
+import { layerThreadCalls, resetLayerThreadSpeeds, setLayerThreadMin } from '../../src/kernels/layer_threads.js';
+import { pad } from '../../src/ops/pad.js';
+import { relu, tanh } from '../../src/ops/activation.js';
 import { interpolate } from '../../src/ops/interpolate.js';
 import { add } from '../../src/ops/elementwise.js';
 import { randn } from '../../src/tensor/creation.js';
@@ -65,4 +76,56 @@ test('addSame equals mapBinary\'s same-shape addition bit for bit, and add uses 
   const want = Float32Array.from({ length: 12 }, (_, i) => a[i]! + b[i % 4]!);
   assert.deepEqual(bits(noGrad(() => add(ta, tb)).data), bits(want));
   assert.deepEqual(bits(noGrad(() => add(ta, new Tensor(b.slice(0, 12), [3, 4]))).data), bits(Float32Array.from({ length: 12 }, (_, i) => a[i]! + b[i]!)));
+});
+
+test('addInto: wasm and js loops give the same sums across the chunk edges (NaN, -0, infinities)', () => {
+  assert.ok(wasmGemm);
+  const n = (1 << 16) + 37;
+  const a = values(n, 5);
+  const b = values(n, 6);
+  const w = addInto(a, b, new Float32Array(n));
+  setGemmBackend('scalar');
+  const j = addInto(a, b, new Float32Array(n));
+  setGemmBackend('wasm-simd');
+  assert.deepEqual(bits(w), bits(j));
+});
+
+test('relu, tanh, add, reflection padding and nearest upsampling split over the pool equal one thread, bit for bit', async () => {
+  const shared = (v: Float32Array, shape: number[]): Tensor => {
+    const s = new Float32Array(new SharedArrayBuffer(v.length * 4));
+    s.set(v);
+    return new Tensor(s, shape);
+  };
+  const shape = [2, 5, 19, 23];
+  const n = shape.reduce((p, q) => p * q, 1);
+  const x = shared(values(n, 7), shape);
+  const y = shared(values(n, 8), shape);
+  const ops: [string, () => Tensor][] = [
+    ['relu', () => relu(x)],
+    ['tanh', () => tanh(x)],
+    ['add', () => add(x, y)],
+    ['pad reflect', () => pad(x, [1, 2, 3, 1], 'reflect')],
+    ['pad constant', () => pad(x, [2, 1, 0, 2], 'constant', 0.5)],
+    ['nearest', () => interpolate(x, { scaleFactor: 2, mode: 'nearest' })],
+  ];
+  be.setNumThreads(2);
+  assert.ok(await be.warmNormThreads(), 'worker threads unavailable');
+  try {
+    for (const [name, f] of ops) {
+      be.setNumThreads(1);
+      const one = noGrad(f);
+      be.setNumThreads(2);
+      setLayerThreadMin(0, false);
+      const before = layerThreadCalls();
+      const many = noGrad(f);
+      assert.ok(layerThreadCalls() > before, `${name} did not go through the pool`);
+      assert.deepEqual(bits(many.data), bits(one.data), name);
+      // With gradients on, the plain kernel (and the same values).
+      assert.deepEqual(bits(f().data), bits(one.data), `${name} with gradients on`);
+    }
+  } finally {
+    setLayerThreadMin(1 << 18);
+    resetLayerThreadSpeeds();
+    be.setNumThreads(1);
+  }
 });
