@@ -62,6 +62,8 @@ export function nearestPlanes(x: Float32Array, out: Float32Array, inH: number, i
     rep = OW / inW;
     for (let j = 0; j < OW && rep > 0; j++) if (cols[j] !== Math.floor(j / rep)) rep = 0;
   }
+  const xi = new Int32Array(x.buffer, x.byteOffset, x.length);
+  const oi = new Int32Array(out.buffer, out.byteOffset, out.length);
   for (let p = p0; p < p1; p++) {
     const xb = p * inH * inW;
     const ob = p * OH * OW;
@@ -73,10 +75,11 @@ export function nearestPlanes(x: Float32Array, out: Float32Array, inH: number, i
       }
       const src = xb + rows[i]! * inW;
       if (rep === 2) {
+        // As 32-bit integers: the same bits, without a float32 -> float64 -> float32 round trip per value.
         for (let j = 0, d = o; j < inW; j++, d += 2) {
-          const v = x[src + j]!;
-          out[d] = v;
-          out[d + 1] = v;
+          const v = xi[src + j]!;
+          oi[d] = v;
+          oi[d + 1] = v;
         }
       } else if (rep === 1) {
         out.set(x.subarray(src, src + inW), o);
