@@ -10,7 +10,7 @@
  * the same values whichever thread computes them.
  */
 import { addInto } from './elementwise.js';
-import { setGemmBackend, type GemmBackendName } from './gemm.js';
+import { setGemmBackend, wasmGemm, type GemmBackendName } from './gemm.js';
 import { nearestPlanes } from './interpolate.js';
 import { padPlanes, type PlanePad } from './pad.js';
 import { reluInto } from './relu.js';
@@ -18,8 +18,8 @@ import { tanhInto } from './tanh.js';
 
 export type LayerKind = 'relu' | 'tanh' | 'add' | 'pad' | 'nearest';
 
-/** Int32 slots of a layer task's control array: the next piece to claim, the pieces finished. */
-export const LAYER_SLOT = { next: 0, finished: 1 } as const;
+/** Int32 slots of a layer task's control array: the next piece to claim, the pieces finished, a worker's failure (1). */
+export const LAYER_SLOT = { next: 0, finished: 1, failed: 2, count: 3 } as const;
 
 export interface LayerTask {
   kind: LayerKind;
@@ -73,8 +73,19 @@ export function workLayer(t: LayerTask): number {
   }
 }
 
-/** A worker's part of a layer task. */
+/**
+ * A worker's part of a layer task. Its kernels give the caller's values on
+ * either gemm backend, so a worker without the wasm module runs the scalar
+ * loops. A failure is flagged for the caller, which then computes the call
+ * itself instead of waiting for pieces that will not come.
+ */
 export function runLayerTask(t: LayerTask): void {
-  setGemmBackend(t.gemm);
-  workLayer(t);
+  try {
+    setGemmBackend(t.gemm === 'wasm-simd' && wasmGemm === null ? 'scalar' : t.gemm);
+    workLayer(t);
+  } catch (e) {
+    Atomics.store(t.ctrl, LAYER_SLOT.failed, 1);
+    Atomics.notify(t.ctrl, LAYER_SLOT.finished);
+    throw e;
+  }
 }

@@ -78,7 +78,7 @@ function run(job: Job, outLen: number, single: () => Float32Array): Float32Array
   const count0 = Math.min(job.units, 4 * (pool.size + 1));
   const per = Math.ceil(job.units / count0);
   const count = Math.ceil(job.units / per);
-  const t: LayerTask = { ...job, gemm: gemmBackend, out, per, ctrl: new Int32Array(new SharedArrayBuffer(8)) };
+  const t: LayerTask = { ...job, gemm: gemmBackend, out, per, ctrl: new Int32Array(new SharedArrayBuffer(4 * LAYER_SLOT.count)) };
   if (!pool.broadcast('layer', t as unknown as Record<string, unknown>)) return whole();
   splitCalls++;
   workLayer(t);
@@ -87,6 +87,7 @@ function run(job: Job, outLen: number, single: () => Float32Array): Float32Array
   for (;;) {
     const fin = Atomics.load(t.ctrl, LAYER_SLOT.finished);
     if (fin >= count) break;
+    if (Atomics.load(t.ctrl, LAYER_SLOT.failed) !== 0) return whole();
     if (performance.now() > end || pool.dead) {
       pool.shutdown();
       return whole();
