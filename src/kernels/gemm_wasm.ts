@@ -40,6 +40,7 @@ interface Exports {
   ): void;
   reluGrad(y: number, g: number, out: number, n: number): void;
   tanhF(x: number, out: number, n: number): void;
+  addF(a: number, b: number, out: number, n: number): void;
   tanhGrad(y: number, g: number, out: number, n: number): void;
   actF(kind: number, x: number, out: number, n: number, a: number, b: number): void;
   polyPad(x: number, C: number, H: number, W: number, ph: number, pw: number, s: number, Hp: number, Wq: number, plane: number, hp0: number, hp1: number, out: number): void;
@@ -180,6 +181,11 @@ export class WasmGemm {
   /** out = tanh(x) in float32 over n floats (asm/gemm.ts: tanhF; float offsets). */
   tanh(x: number, out: number, n: number): void {
     this.#ex.tanhF(x * 4, out * 4, n);
+  }
+
+  /** out = a + b in float32 over n floats (float offsets). */
+  add(a: number, b: number, out: number, n: number): void {
+    this.#ex.addF(a * 4, b * 4, out * 4, n);
   }
 
   /** out = g * (1 - y * y) in float32 over n floats. */

@@ -8,8 +8,9 @@ import { checkNumberArg } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
 import { RuntimeError, TypeError, pyTypeName } from '../errors.js';
 import { checkOptions, isOptionsObject, type OptionSpec } from '../options.js';
-import { reluBackward, reluForward } from '../kernels/relu.js';
-import { tanhBackward, tanhForward } from '../kernels/tanh.js';
+import { reluBackward } from '../kernels/relu.js';
+import { reluLayer, tanhLayer } from '../kernels/layer_threads.js';
+import { tanhBackward } from '../kernels/tanh.js';
 import * as act from '../kernels/activations.js';
 import type { Activation } from '../kernels/activations.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
@@ -50,7 +51,7 @@ function pointwise(name: string, x: Tensor, k: Activation): Tensor {
 export function relu(x: Tensor): Tensor {
   assertTensor(x, 'input');
   if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
-  const od = reluForward(x.data);
+  const od = reluLayer(x.data);
   const out = new Tensor(od, x.shape);
   return record(out, [x], 'relu', (g) => [new Tensor(reluBackward(od, g.data), x.shape)]);
 }
@@ -75,7 +76,7 @@ export function leakyRelu(x: Tensor, negativeSlope: number | { negativeSlope?: n
 export function tanh(x: Tensor): Tensor {
   assertTensor(x, 'input');
   if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
-  const od = tanhForward(x.data);
+  const od = tanhLayer(x.data);
   const out = new Tensor(od, x.shape);
   return record(out, [x], 'tanh', (g) => [new Tensor(tanhBackward(od, g.data), x.shape)]);
 }
