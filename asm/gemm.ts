@@ -1259,3 +1259,4 @@ export function tanhGrad(y: usize, g: usize, out: usize, n: i32): void {
 
 // float32 SIMD activations (asm/activations.ts)
 export { actF } from './activations';
+export { maxPoolF } from './maxpool';

@@ -43,6 +43,7 @@ interface Exports {
   addF(a: number, b: number, out: number, n: number): void;
   tanhGrad(y: number, g: number, out: number, n: number): void;
   actF(kind: number, x: number, out: number, n: number, a: number, b: number): void;
+  maxPoolF(x: number, planes: number, H: number, W: number, outH: number, outW: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, y: number): void;
   polyPad(x: number, C: number, H: number, W: number, ph: number, pw: number, s: number, Hp: number, Wq: number, plane: number, hp0: number, hp1: number, out: number): void;
   dpackW(w: number, Cout: number, K: number, wp: number): void;
   dgradW(xq: number, offs: number, K: number, gy: number, Coutp: number, gyPlane: number, gyRow: number, outW: number, rowStep: number, r0: number, r1: number, acc: number): void;
@@ -191,6 +192,11 @@ export class WasmGemm {
   /** out = g * (1 - y * y) in float32 over n floats. */
   tanhGrad(y: number, g: number, out: number, n: number): void {
     this.#ex.tanhGrad(y * 4, g * 4, out * 4, n);
+  }
+
+  /** Max-pooling values of `planes` H x W planes at float offset x into y (asm/maxpool.ts; x needs 4 floats of slack after it). */
+  maxPool(x: number, planes: number, g: import('./pool.js').PoolGeom2d, y: number): void {
+    this.#ex.maxPoolF(x * 4, planes, g.H, g.W, g.outH, g.outW, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, y * 4);
   }
 
   /** out = activation `kind` (asm/activations.ts's codes; parameters a, b) of x over n floats (float offsets). */

@@ -1,4 +1,6 @@
 /** Hot loops of 2-D pooling over `planes` = N*C contiguous H x W planes (no shape semantics here). */
+import { allocStorage } from '../tensor/storage.js';
+import { gemmBackend, wasmGemm } from './gemm.js';
 
 export interface PoolGeom2d {
   H: number;
@@ -52,6 +54,34 @@ export function maxPool2d(x: Float32Array, planes: number, g: PoolGeom2d): { out
     }
   }
   return { out, indices };
+}
+
+/** Input floats per pass through wasm memory (whole planes; at least one). */
+const POOL_CHUNK = 1 << 22;
+
+/**
+ * The values of maxPool2d without the argmax (nothing will need the
+ * gradient): in WebAssembly SIMD (asm/maxpool.ts) a chunk of planes at a
+ * time when the gemm module loaded, else maxPool2d's loop. Same values.
+ */
+export function maxPool2dValues(x: Float32Array, planes: number, g: PoolGeom2d): Float32Array {
+  const w = wasmGemm !== null && gemmBackend === 'wasm-simd' ? wasmGemm : null;
+  if (w === null) return maxPool2d(x, planes, g).out;
+  const inLen = g.H * g.W;
+  const outLen = g.outH * g.outW;
+  const out = allocStorage(planes * outLen);
+  const per = Math.max(1, Math.floor(POOL_CHUNK / Math.max(1, inLen)));
+  for (let p0 = 0; p0 < planes; p0 += per) {
+    const n = Math.min(per, planes - p0);
+    w.reset();
+    const xo = w.alloc(n * inLen + 4);
+    const yo = w.alloc(n * outLen);
+    const F = w.f32();
+    F.set(x.subarray(p0 * inLen, (p0 + n) * inLen), xo);
+    w.maxPool(xo, n, g, yo);
+    out.set(F.subarray(yo, yo + n * outLen), p0 * outLen);
+  }
+  return out;
 }
 
 /** Scatters each output gradient to its window's argmax (`inLen` values per input plane). */

@@ -5,6 +5,7 @@
  */
 import { checkNumel, numel as numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
+import { isGradEnabled } from '../tensor/grad_mode.js';
 import { NormkitError, RuntimeError, TypeError, fmtSize, pyTypeName } from '../errors.js';
 import { checkOptions } from '../options.js';
 import * as K from '../kernels/pool.js';
@@ -158,6 +159,8 @@ export function maxPool2d(x: Tensor, kernelSize: IntOrTuple, opts: MaxPool2dOpti
   checkNumel(numelOf(outShape), outShape);
   const g = geom(x.shape, outShape, p);
   const planes = planesOf(x.shape);
+  // inference: the values alone (no argmax), in SIMD
+  if (!isGradEnabled() || !x.requiresGrad) return new Tensor(K.maxPool2dValues(x.data, planes, g), outShape);
   const { out, indices } = K.maxPool2d(x.data, planes, g);
   return record(new Tensor(out, outShape), [x], 'max_pool2d', (gOut) => [
     new Tensor(K.maxPoolBackward(gOut.data, indices, planes, g.H * g.W, g.outH * g.outW), x.shape),
