@@ -1260,3 +1260,4 @@ export function tanhGrad(y: usize, g: usize, out: usize, n: i32): void {
 // float32 SIMD activations (asm/activations.ts)
 export { actF } from './activations';
 export { maxPoolF } from './maxpool';
+export { dwConv } from './depthwise';

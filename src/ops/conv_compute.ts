@@ -8,6 +8,7 @@ import { record } from '../autograd/record.js';
 import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
 import { convPath, convTransposeForwardWasm, gemmSizes, getConvPath, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
 import { convBackwardDirect, convBackwardWasm } from '../kernels/conv_bwd.js';
+import { depthwiseApplies, depthwiseForward } from '../kernels/conv_depthwise.js';
 import { convForwardAll, convTransposeAll, convWeightGradAll } from '../kernels/conv_threads.js';
 import { gemm } from '../kernels/gemm.js';
 import { checkNumel, type Shape } from '../tensor/shape.js';
@@ -54,7 +55,11 @@ export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: C
     }
   };
   checkNumel(N * Cout * L, outShape);
-  const out = convForwardAll(dims, xd, wd, bias ? bias.data : null, allocStorage);
+  // depthwise layers (MobileNet, EfficientNet, ConvNeXt) by their own kernel unless a path is forced
+  const out =
+    getConvPath() === 'auto' && depthwiseApplies(dims)
+      ? depthwiseForward(dims, xd, wd, bias ? bias.data : null, allocStorage(N * Cout * L))
+      : convForwardAll(dims, xd, wd, bias ? bias.data : null, allocStorage);
   const result = new Tensor(out, outShape);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(result, inputs, 'conv', (gOut) => {

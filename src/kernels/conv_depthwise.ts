@@ -1,0 +1,41 @@
+/**
+ * Depthwise convolution forward (groups = in channels, any channel
+ * multiplier, stride, dilation and padding) in WebAssembly SIMD, an image
+ * per call (asm/depthwise.ts): the image goes into the gemm module's memory
+ * in one copy, each plane is padded there, and the output image comes back in
+ * one copy. The implicit gemm (conv_direct.ts) runs a depthwise layer as C
+ * one-channel gemms, its 4-channel register tiles holding one channel.
+ */
+import type { ConvDims } from './conv_fwd.js';
+import { gemmBackend, wasmGemm } from './gemm.js';
+
+/** Whether `d` is a depthwise convolution this kernel takes (the wasm module loaded). */
+export function depthwiseApplies(d: ConvDims): boolean {
+  return wasmGemm !== null && gemmBackend === 'wasm-simd' && d.G === d.C && d.G > 1 && d.Cout % d.C === 0;
+}
+
+/** out (N x Cout x outH x outW) = the depthwise convolution of x; out is written whole. */
+export function depthwiseForward(d: ConvDims, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array): Float32Array {
+  const m = wasmGemm!;
+  const { N, C, Cout, g } = d;
+  // the padded plane holds every tap of every output; stride 2 reads up to 16 floats past a row's last output
+  const Hp = Math.max(g.H + 2 * g.ph, (g.outH - 1) * g.sh + (g.kh - 1) * g.dh + 1);
+  const Wp = Math.max(g.W + 2 * g.pw, (g.outW - 1) * g.sw + (g.kw - 1) * g.dw + 1);
+  const inLen = C * g.H * g.W;
+  const outLen = Cout * g.outH * g.outW;
+  m.reset();
+  const wp = m.alloc(w.length);
+  const bp = bias ? m.alloc(Cout) : -1;
+  const xp = m.alloc(inLen);
+  const yp = m.alloc(outLen);
+  const pad = m.alloc(Hp * Wp + 16);
+  const F = m.f32();
+  F.set(w, wp);
+  if (bias) F.set(bias, bp);
+  for (let n = 0; n < N; n++) {
+    F.set(x.subarray(n * inLen, (n + 1) * inLen), xp);
+    m.dwConv(xp, C, Cout / C, wp, bp, g, Hp, Wp, yp, pad);
+    out.set(F.subarray(yp, yp + outLen), n * outLen);
+  }
+  return out;
+}
