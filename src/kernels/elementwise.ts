@@ -35,7 +35,41 @@ export function addInto(a: Float32Array, b: Float32Array, out: Float32Array): Fl
   return pointwiseInWasm(w, [a, b], out, ([ab, bb], len) => w.add(ab!, bb!, bb!, len));
 }
 
-/** out[i] = f(a[ia], b[ib]) with a, b broadcast to `outShape`. */
+/** The four arithmetic ops, which mapBinary runs in loops of their own (a call of `f` per element cannot be inlined: 3-10x slower). */
+export type Arith = 'add' | 'sub' | 'mul' | 'div';
+
+/**
+ * out[o + i] = a[pa + i * sa] op b[pb + i * sb] for i < len, sa and sb in {0, 1}
+ * (a run of the innermost dim: both along, or one of them held): the float64
+ * operation of float32 values rounded once, as `f` would give it.
+ */
+function arithRun(op: Arith, a: Float32Array, pa: number, sa: number, b: Float32Array, pb: number, sb: number, out: Float32Array, o: number, len: number): void {
+  if (sa === 1 && sb === 1) {
+    if (op === 'add') for (let i = 0; i < len; i++) out[o + i] = a[pa + i]! + b[pb + i]!;
+    else if (op === 'sub') for (let i = 0; i < len; i++) out[o + i] = a[pa + i]! - b[pb + i]!;
+    else if (op === 'mul') for (let i = 0; i < len; i++) out[o + i] = a[pa + i]! * b[pb + i]!;
+    else for (let i = 0; i < len; i++) out[o + i] = a[pa + i]! / b[pb + i]!;
+  } else if (sa === 1) {
+    const v = b[pb]!;
+    if (op === 'add') for (let i = 0; i < len; i++) out[o + i] = a[pa + i]! + v;
+    else if (op === 'sub') for (let i = 0; i < len; i++) out[o + i] = a[pa + i]! - v;
+    else if (op === 'mul') for (let i = 0; i < len; i++) out[o + i] = a[pa + i]! * v;
+    else for (let i = 0; i < len; i++) out[o + i] = a[pa + i]! / v;
+  } else {
+    const v = a[pa]!;
+    if (op === 'add') for (let i = 0; i < len; i++) out[o + i] = v + b[pb + i]!;
+    else if (op === 'sub') for (let i = 0; i < len; i++) out[o + i] = v - b[pb + i]!;
+    else if (op === 'mul') for (let i = 0; i < len; i++) out[o + i] = v * b[pb + i]!;
+    else for (let i = 0; i < len; i++) out[o + i] = v / b[pb + i]!;
+  }
+}
+
+/**
+ * out[i] = f(a[ia], b[ib]) with a, b broadcast to `outShape`; `op`, when
+ * given, names f (one of the four arithmetic ops), whose runs along the
+ * innermost dim (or along the last dims a or b does not broadcast over, e.g.
+ * a [N, C, 1, 1] scale over [N, C, H, W]) go through loops of their own.
+ */
 export function mapBinary(
   a: Float32Array,
   aShape: Shape,
@@ -43,25 +77,33 @@ export function mapBinary(
   bShape: Shape,
   outShape: Shape,
   f: (x: number, y: number) => number,
+  op?: Arith,
 ): Float32Array {
   const n = numel(outShape);
   const out = allocStorage(n);
   // Same shapes are a flat zip only when nothing is broadcast ([1] and [1] into [3] is not).
   if (sameShape(aShape, bShape) && a.length === n) {
-    for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
+    if (op) arithRun(op, a, 0, 1, b, 0, 1, out, 0, n);
+    else for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
     return out;
   }
   if (b.length === 1) {
     const bv = b[0]!;
     if (a.length === n) {
-      for (let i = 0; i < n; i++) out[i] = f(a[i]!, bv);
+      if (op) arithRun(op, a, 0, 1, b, 0, 0, out, 0, n);
+      else for (let i = 0; i < n; i++) out[i] = f(a[i]!, bv);
       return out;
     }
   }
   if (a.length === 1 && b.length === n) {
     const av = a[0]!;
-    for (let i = 0; i < n; i++) out[i] = f(av, b[i]!);
+    if (op) arithRun(op, a, 0, 0, b, 0, 1, out, 0, n);
+    else for (let i = 0; i < n; i++) out[i] = f(av, b[i]!);
     return out;
+  }
+  if (op) {
+    const runs = arithBroadcast(op, a, aShape, b, bShape, outShape, out);
+    if (runs) return out;
   }
   const rank = outShape.length;
   const sa = broadcastStrides(aShape, outShape);
@@ -92,6 +134,44 @@ export function mapBinary(
     }
   }
   return out;
+}
+
+/**
+ * The broadcast loop of the arithmetic ops by runs: the trailing output dims
+ * along which each of a and b is either contiguous or held (stride 0) merge
+ * into one run; false when the innermost dim has neither (then mapBinary's
+ * general walk runs).
+ */
+function arithBroadcast(op: Arith, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape, out: Float32Array): boolean {
+  const rank = outShape.length;
+  if (rank === 0) return false;
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
+  const kind = (s: number[], d: number, run: number) => (s[d] === 0 ? 0 : s[d] === run ? 1 : -1);
+  // grow the run over trailing dims while a and b keep one kind (contiguous or held) each
+  let len = 1;
+  let d = rank - 1;
+  const ka = kind(sa, d, 1);
+  const kb = kind(sb, d, 1);
+  if (ka < 0 || kb < 0 || (ka === 0 && kb === 0)) return false;
+  while (d >= 0 && kind(sa, d, ka === 1 ? len : 0) === ka && kind(sb, d, kb === 1 ? len : 0) === kb) len *= outShape[d--]!;
+  const outer = d + 1;
+  const idx = new Array<number>(outer).fill(0);
+  let offA = 0;
+  let offB = 0;
+  for (let o = 0; o < out.length; o += len) {
+    arithRun(op, a, offA, ka, b, offB, kb, out, o, len);
+    for (let k = outer - 1; k >= 0; k--) {
+      idx[k]!++;
+      offA += sa[k]!;
+      offB += sb[k]!;
+      if (idx[k]! < outShape[k]!) break;
+      offA -= sa[k]! * outShape[k]!;
+      offB -= sb[k]! * outShape[k]!;
+      idx[k] = 0;
+    }
+  }
+  return true;
 }
 
 /** Materializes `x` (of `shape`) broadcast to `target`. */

@@ -3,7 +3,7 @@
  * are summed back to each input's shape by `sumTo`.
  */
 import { record } from '../autograd/record.js';
-import { mapBinary, mapUnary } from '../kernels/elementwise.js';
+import { mapBinary, mapUnary, type Arith } from '../kernels/elementwise.js';
 import { addLayer } from '../kernels/layer_threads.js';
 import { broadcastShapes, checkNumel, numel, sameShape } from '../tensor/shape.js';
 import { Tensor, assertTensor, assertTensorArg } from '../tensor/tensor.js';
@@ -15,7 +15,7 @@ import { propagateElementwiseFacts } from './meta_facts.js';
 type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
 /** `same`: the op's own loop for two inputs of one shape (no broadcasting), giving f's values. */
-function binary(name: string, f: (x: number, y: number) => number, grad: BinaryGrad, same?: (a: Float32Array, b: Float32Array) => Float32Array) {
+function binary(name: string, f: (x: number, y: number) => number, grad: BinaryGrad, same?: (a: Float32Array, b: Float32Array) => Float32Array, op?: Arith) {
   return (x: TensorLike, y: TensorLike): Tensor => {
     const a = lift(x, `${name}: input`);
     const b = liftOther(y, name);
@@ -24,7 +24,7 @@ function binary(name: string, f: (x: number, y: number) => number, grad: BinaryG
     checkNumel(numel(shape), shape);
     const n = numel(shape);
     const flat = same !== undefined && a.data.length === n && b.data.length === n && sameShape(a.shape, b.shape);
-    const out = new Tensor(flat ? same(a.data, b.data) : mapBinary(a.data, a.shape, b.data, b.shape, shape, f), shape);
+    const out = new Tensor(flat ? same(a.data, b.data) : mapBinary(a.data, a.shape, b.data, b.shape, shape, f, op), shape);
     return record(out, [a, b], name, (g) => {
       const [ga, gb] = grad(g, a, b, out);
       return [ga && sumTo(ga, a.shape), gb && sumTo(gb, b.shape)];
@@ -41,10 +41,10 @@ function unary(name: string, f: (x: number) => number, grad: (g: Tensor, x: Tens
   };
 }
 
-export const add = binary('add', (x, y) => x + y, (g) => [g, g], addLayer);
-export const sub = binary('sub', (x, y) => x - y, (g) => [g, neg(g)]);
-export const mul = binary('mul', (x, y) => x * y, (g, a, b) => [mul(g, b), mul(g, a)]);
-export const div = binary('div', (x, y) => x / y, (g, a, b) => [div(g, b), neg(div(mul(g, a), mul(b, b)))]);
+export const add = binary('add', (x, y) => x + y, (g) => [g, g], addLayer, 'add');
+export const sub = binary('sub', (x, y) => x - y, (g) => [g, neg(g)], undefined, 'sub');
+export const mul = binary('mul', (x, y) => x * y, (g, a, b) => [mul(g, b), mul(g, a)], undefined, 'mul');
+export const div = binary('div', (x, y) => x / y, (g, a, b) => [div(g, b), neg(div(mul(g, a), mul(b, b)))], undefined, 'div');
 export const pow = binary('pow', (x, y) => Math.pow(x, y), (g, a, b, out) => [
   mul(g, mul(b, pow(a, sub(b, 1)))),
   b.requiresGrad ? mul(g, mul(out, log(a))) : null,
