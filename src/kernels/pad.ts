@@ -101,9 +101,14 @@ function gatherPadRec(out: Float32Array, x: Float32Array, inShape: Shape, maps: 
   return out;
 }
 
-/** The adjoint of `gatherPad`: adds each output gradient into the input element it read (row by row, as gatherPad). */
+/**
+ * The adjoint of `gatherPad`: adds each output gradient into the input
+ * element it read (row by row, as gatherPad: in output order, as ATen's
+ * padding backwards). Its output is recyclable storage (a backward pass
+ * frees it once spent), zeroed here.
+ */
 export function scatterPadGrad(g: Float32Array, outShape: Shape, maps: readonly Int32Array[], inShape: Shape): Float32Array {
-  const gx = new Float32Array(numel(inShape));
+  const gx = allocStorage(numel(inShape)).fill(0);
   const rank = outShape.length;
   if (g.length === 0) return gx;
   if (rank < 2) return scatterPadGradRec(gx, g, outShape, maps, inShape);
@@ -113,17 +118,26 @@ export function scatterPadGrad(g: Float32Array, outShape: Shape, maps: readonly 
   const W = outShape[rank - 1]!;
   const inW = inShape[rank - 1]!;
   const [a, b] = identityRun(mw);
+  // The border columns that read the input (output column, input column), left of the interior run and right of it.
+  const border = (w0: number, w1: number): [Int32Array, Int32Array] => {
+    const ws: number[] = [];
+    for (let w = w0; w < w1; w++) if (mw[w]! >= 0) ws.push(w);
+    return [Int32Array.from(ws), Int32Array.from(ws, (w) => mw[w]!)];
+  };
+  const [lw, ls] = border(0, a);
+  const [rw, rs] = border(b, W);
+  const shift = b > a ? mw[a]! - a : 0;
   let o = 0;
   for (const base of outerOffsets(inShape, maps, outShape)) {
     for (let h = 0; h < H; h++, o += W) {
       const sh = mh[h]!;
       if (base < 0 || sh < 0) continue;
       const dst = base + sh * inW;
-      for (let w = 0; w < a; w++) if (mw[w]! >= 0) gx[dst + mw[w]!] = gx[dst + mw[w]!]! + g[o + w]!;
+      for (let k = 0; k < lw.length; k++) gx[dst + ls[k]!] = gx[dst + ls[k]!]! + g[o + lw[k]!]!;
       // The interior: consecutive input elements, no map lookups.
-      const d0 = dst + (b > a ? mw[a]! : 0) - a;
+      const d0 = dst + shift;
       for (let w = a; w < b; w++) gx[d0 + w] = gx[d0 + w]! + g[o + w]!;
-      for (let w = b; w < W; w++) if (mw[w]! >= 0) gx[dst + mw[w]!] = gx[dst + mw[w]!]! + g[o + w]!;
+      for (let k = 0; k < rw.length; k++) gx[dst + rs[k]!] = gx[dst + rs[k]!]! + g[o + rw[k]!]!;
     }
   }
   return gx;
