@@ -38,8 +38,8 @@ function topoOrder(root: Tensor): Tensor[] {
  * the next gradient of its size once its node has run (`tensors`: the
  * tensors this pass holds on it, disposed then). Arrays a backward closure
  * received (and may have passed through, like reshape's) or returned twice
- * are shared: they are copied before anything writes to them, and left to
- * the garbage collector.
+ * are shared: they are copied before anything writes to them, and disposed
+ * at the end of the pass.
  */
 interface Pending {
   data: Float32Array;
@@ -69,6 +69,11 @@ function accumulate(into: Map<Tensor, Pending>, t: Tensor, g: Tensor, owned: boo
     const pd = prev.data;
     for (let i = 0; i < pd.length; i++) pd[i] = pd[i]! + gd[i]!;
     release({ data: gd, owned, tensors: [g] });
+  } else if (owned) {
+    // The shared one added into the new one (the same float32 sums: addition commutes).
+    const pd = prev.data;
+    for (let i = 0; i < gd.length; i++) gd[i] = gd[i]! + pd[i]!;
+    into.set(t, { data: gd, owned: true, tensors: [g] });
   } else {
     const pd = prev.data;
     const sum = allocStorage(pd.length);
