@@ -1212,6 +1212,17 @@ const TB3: f32 = 1.19825839466702e-06;
 export function tanhF(x: usize, out: usize, n: i32): void {
   const end = <usize>(n * 4);
   let i: usize = 0;
+  // Four vectors a step: each is a chain of ~20 dependent operations (latency-bound one at a time).
+  for (; i + 64 <= end; i += 64) {
+    const a = tanhv(v128.load(x + i));
+    const b = tanhv(v128.load(x + i, 16));
+    const c = tanhv(v128.load(x + i, 32));
+    const d = tanhv(v128.load(x + i, 48));
+    v128.store(out + i, a);
+    v128.store(out + i, b, 16);
+    v128.store(out + i, c, 32);
+    v128.store(out + i, d, 48);
+  }
   for (; i + 16 <= end; i += 16) v128.store(out + i, tanhv(v128.load(x + i)));
   if (i < end) {
     // The tail through one vector (zeros beyond n are computed and dropped).
@@ -1221,6 +1232,14 @@ export function tanhF(x: usize, out: usize, n: i32): void {
     v128.store(t, tanhv(v128.load(t)));
     memory.copy(out + i, t, end - i);
   }
+}
+
+/** out[i] = a[i] + b[i] in float32 for n floats (out may be a or b). */
+export function addF(a: usize, b: usize, out: usize, n: i32): void {
+  const end = <usize>(n * 4);
+  let i: usize = 0;
+  for (; i + 16 <= end; i += 16) v128.store(out + i, f32x4.add(v128.load(a + i), v128.load(b + i)));
+  for (; i < end; i += 4) store<f32>(out + i, load<f32>(a + i) + load<f32>(b + i));
 }
 
 /** out[i] = g[i] * (1 - y[i] * y[i]) in float32, PyTorch's tanh_backward (out may be g). */
@@ -1237,3 +1256,6 @@ export function tanhGrad(y: usize, g: usize, out: usize, n: i32): void {
     store<f32>(out + i, load<f32>(g + i) * (<f32>1 - v * v));
   }
 }
+
+// float32 SIMD activations (asm/activations.ts)
+export { actF } from './activations';

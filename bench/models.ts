@@ -9,8 +9,13 @@
  *   runs bench/fixtures/resnet-generator-256.onnx, exported from PyTorch with
  *   the weights of bench/fixtures/resnet-generator.safetensors, which normkit
  *   and PyTorch load);
- * - a training step of examples/style_net.json (Adam lr 1e-3, MSE loss,
- *   8x3x32x32): normkit and PyTorch (onnxruntime-node has no training);
+ * - the forward of fast-neural-style's TransformerNet
+ *   (bench/fixtures/transformer-net.json) at 1x3x256x256: normkit's seeded
+ *   init, handed to PyTorch as safetensors in a temp dir, and to onnxruntime
+ *   as normkit's own toOnnx export;
+ * - training steps (Adam lr 1e-3, MSE loss) of examples/style_net.json at
+ *   8x3x32x32 and of TransformerNet at 2x3x64x64: normkit and PyTorch
+ *   (onnxruntime-node has no training); the tasks: bench/model_tasks.ts;
  * - conv2d forward on bench:conv's shapes (onnxruntime: one-node models, bench/onnx.ts);
  * - the gemm alone: GFLOP/s and flops per cycle at /proc/cpuinfo's clock
  *   against 128-bit SIMD's peak without FMA (2 f32x4 multiplies + 2 adds per
@@ -23,37 +28,26 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { noGrad } from '../src/tensor/grad_mode.js';
-import { saveSafetensors, loadSafetensors } from '../src/io/safetensors.js';
+import { saveSafetensors } from '../src/io/safetensors.js';
 import { normBackendInfo, setNumThreads, warmNormThreads } from '../src/kernels/backend.js';
 import { gemm } from '../src/kernels/gemm.js';
 import { conv2d, conv2dOutputShape } from '../src/ops/conv.js';
 import { mseLoss } from '../src/ops/loss.js';
-import { Adam } from '../src/optim/adam.js';
 import { fromSpec } from '../src/spec/spec.js';
 import { randn } from '../src/tensor/creation.js';
 import { manualSeed } from '../src/tensor/random.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import '../src/ops/methods.js';
-import type { Module } from '../src/nn/module.js';
 import { buildModel, ortRunner } from './onnx.js';
+import { generatorForward, modelTasks, RESNET_ONNX, ROOT, RESNET_SHAPE, RESNET_SPEC, RESNET_WEIGHTS, STYLE_SPEC, STYLE_WEIGHTS, styleTraining, TaskFiles, transformerForward, transformerTraining, type ForwardTask, type TrainTask } from './model_tasks.js';
 import { cpuMHz, measuredMHz } from './clock.js';
 import { maxRelError, median, time } from './timing.js';
 import { PYTHON, torchVersion } from './torch.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const FIX = join(ROOT, 'bench', 'fixtures');
 const TORCH_SCRIPT = join(ROOT, 'bench', 'torch_models.py');
-const RESNET_SPEC = join(ROOT, 'examples', 'resnet-generator.json');
-const STYLE_SPEC = join(ROOT, 'examples', 'style_net.json');
-const RESNET_WEIGHTS = join(FIX, 'resnet-generator.safetensors');
-const RESNET_ONNX = join(FIX, 'resnet-generator-256.onnx');
-const STYLE_WEIGHTS = join(FIX, 'style_net.safetensors');
-const RESNET_SHAPE = [1, 3, 256, 256];
-const STYLE_SHAPE = [8, 3, 32, 32];
 const THREADS = [1, 2];
 
 /** bench:conv's shapes (bench/conv.ts). */
@@ -109,20 +103,7 @@ function parseArgs(argv: string[]): Opts {
  */
 async function interleaved(rounds: number): Promise<void> {
   const per = 3;
-  manualSeed(7);
-  const gen = model(RESNET_SPEC, RESNET_WEIGHTS).eval();
-  const xr = randn(RESNET_SHAPE);
-  const yr = noGrad(() => gen.call(xr)).data;
-  const { xs, target, step } = styleTraining();
-  const loss0 = Float32Array.from(step().data);
   const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'normkit-inter-'));
-  const put = (name: string, a: Float32Array): string => {
-    const f = join(dir, name);
-    writeFileSync(f, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-    return f;
-  };
-  const GEN = 'resnet-generator forward 1x3x256x256';
-  const TRAIN = 'style_net train step 8x3x32x32 (Adam, MSE)';
   const samples = new Map<string, number[]>();
   const add = (k: string, v: number[]): void => void samples.set(k, [...(samples.get(k) ?? []), ...v]);
   const runs = async (f: () => unknown, n: number): Promise<number[]> => {
@@ -134,18 +115,16 @@ async function interleaved(rounds: number): Promise<void> {
     }
     return t;
   };
-  const loads: string[] = [readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')];
+  const loads: string[] = [loadAverage()];
   try {
+    const { forwards, trains } = modelTasks(new TaskFiles(dir));
     // PyTorch: one process serving timed runs on request.
     const torch = torchVersion();
     let ask: ((name: string, threads: number, n: number) => Promise<number[]>) | null = null;
+    const torchOk = new Set<string>();
     let child: ReturnType<typeof spawn> | null = null;
     if (torch !== null) {
-      const tasks = [
-        { name: GEN, kind: 'forward', spec: RESNET_SPEC, weights: RESNET_WEIGHTS, input: put('xr.f32', xr.data), shape: RESNET_SHAPE, result: join(dir, 'r0.f32') },
-        { name: TRAIN, kind: 'train', spec: STYLE_SPEC, weights: STYLE_WEIGHTS, input: put('xs.f32', xs.data), shape: STYLE_SHAPE, target: put('ts.f32', target.data), targetShape: target.shape, lr: 1e-3, result: join(dir, 'r1.f32') },
-      ];
-      writeFileSync(join(dir, 'job.json'), JSON.stringify({ tasks }));
+      writeFileSync(join(dir, 'job.json'), JSON.stringify({ tasks: [...forwards, ...trains].map((t) => t.torch) }));
       // Passive OpenMP threads: spinning after each request, they would take the CPU from the next library's turn.
       child = spawn(PYTHON, [TORCH_SCRIPT, '--serve', join(dir, 'job.json')], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' } });
       const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
@@ -155,55 +134,60 @@ async function interleaved(rounds: number): Promise<void> {
         return r.value as string;
       };
       if ((await next()) !== 'ready') throw new Error('the PyTorch server did not start');
-      const check = (f: string, want: Float32Array, tol: number, what: string): boolean => {
-        const raw = readFileSync(f);
-        const err = maxRelError(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength)), want);
-        if (!(err <= tol)) console.error(`PyTorch's ${what} differs (${err.toExponential(2)}): its times are left out`);
-        return err <= tol;
+      for (const [t, want, tol] of [...forwards.map((f) => [f, f.y, 1e-3] as const), ...trains.map((t) => [t, t.loss0, 1e-4] as const)]) {
+        const err = maxRelError(readF32(t.torch['result'] as string), want);
+        if (err <= tol) torchOk.add(t.name);
+        else console.error(`PyTorch's ${t.name} result differs (${err.toExponential(2)}): its times are left out`);
+      }
+      ask = async (name, threads, n) => {
+        child!.stdin!.write(`${name}\t${threads}\t${n}\n`);
+        return JSON.parse(await next()) as number[];
       };
-      const ok = check(tasks[0]!.result, yr, 1e-3, 'generator output') && check(tasks[1]!.result, loss0, 1e-4, 'first loss');
-      ask = ok
-        ? async (name, threads, n) => {
-            child!.stdin!.write(`${name}\t${threads}\t${n}\n`);
-            return JSON.parse(await next()) as number[];
-          }
-        : null;
     }
-    const genModel = new Uint8Array(readFileSync(RESNET_ONNX));
-    const ort = new Map<number, Awaited<ReturnType<typeof ortRunner>>>();
-    for (const t of THREADS) {
-      const r = await ortRunner(genModel, xr.data, RESNET_SHAPE, t, false);
-      const err = maxRelError(await r.run(), yr);
-      if (err <= 1e-3) ort.set(t, r);
-      else console.error(`onnxruntime's generator output differs (${err.toExponential(2)}): its times are left out`);
+    const ort = new Map<string, Awaited<ReturnType<typeof ortRunner>>>();
+    for (const f of forwards) {
+      for (const t of THREADS) {
+        const r = await ortRunner(f.onnx, f.x.data, f.x.shape, t, false);
+        const err = maxRelError(await r.run(), f.y);
+        if (err <= 1e-3) ort.set(`${f.name}|${t}`, r);
+        else console.error(`onnxruntime's ${f.name} output differs (${err.toExponential(2)}): its times are left out`);
+      }
     }
     for (const t of THREADS) {
       setNumThreads(t);
       if (t > 1) await warmNormThreads();
-      for (let i = 0; i < 2; i++) noGrad(() => gen.call(xr)), step();
+      for (let i = 0; i < 2; i++) {
+        for (const f of forwards) noGrad(() => f.net.call(f.x));
+        for (const tr of trains) tr.step();
+      }
       for (let r = 0; r < rounds; r++) {
-        add(`${GEN}|normkit|${t}`, await runs(() => noGrad(() => gen.call(xr)), per));
-        const o = ort.get(t);
-        if (o) add(`${GEN}|onnxruntime|${t}`, await runs(() => o.run(), per));
-        if (ask) add(`${GEN}|pytorch|${t}`, await ask(GEN, t, per));
-        add(`${TRAIN}|normkit|${t}`, await runs(step, per));
-        if (ask) add(`${TRAIN}|pytorch|${t}`, await ask(TRAIN, t, per));
+        for (const f of forwards) {
+          add(`${f.name}|normkit|${t}`, await runs(() => noGrad(() => f.net.call(f.x)), per));
+          const o = ort.get(`${f.name}|${t}`);
+          if (o) add(`${f.name}|onnxruntime|${t}`, await runs(() => o.run(), per));
+          if (ask && torchOk.has(f.name)) add(`${f.name}|pytorch|${t}`, await ask(f.name, t, per));
+        }
+        for (const tr of trains) {
+          add(`${tr.name}|normkit|${t}`, await runs(tr.step, per));
+          if (ask && torchOk.has(tr.name)) add(`${tr.name}|pytorch|${t}`, await ask(tr.name, t, per));
+        }
       }
       console.error(`${t}T done`);
     }
     setNumThreads(1);
     for (const o of ort.values()) await o.release();
     child?.stdin?.end();
-    loads.push(readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '));
+    loads.push(loadAverage());
+    const trainNames = new Set(trains.map((t) => t.name));
     const cell = (task: string, impl: string, t: number): string => {
       const v = samples.get(`${task}|${impl}|${t}`);
-      if (!v) return impl === 'onnxruntime' && task === TRAIN ? 'no training' : '-';
+      if (!v) return impl === 'onnxruntime' && trainNames.has(task) ? 'no training' : '-';
       const m = median(v);
       const nk = median(samples.get(`${task}|normkit|${t}`)!);
       return impl === 'normkit' ? m.toFixed(2) : `${m.toFixed(2)} (${(m / nk).toFixed(2)}x)`;
     };
     const header = ['task', ...THREADS.flatMap((t) => [`normkit ${t}T`, `onnxruntime ${t}T`, `PyTorch ${t}T`]), 'normkit 2T/1T'];
-    const rows = [GEN, TRAIN].map((task) => [
+    const rows = [...forwards, ...trains].map(({ name: task }) => [
       task,
       ...THREADS.flatMap((t) => ['normkit', 'onnxruntime', 'pytorch'].map((impl) => cell(task, impl, t))),
       (median(samples.get(`${task}|normkit|1`)!) / median(samples.get(`${task}|normkit|2`)!)).toFixed(2),
@@ -218,17 +202,37 @@ async function interleaved(rounds: number): Promise<void> {
   }
 }
 
+const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+/** A raw float32 file (a PyTorch result). */
+function readF32(file: string): Float32Array {
+  const raw = readFileSync(file);
+  return new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+}
+
 /**
- * `--profile`: the resnet-generator forward at 1x3x256x256, timed per leaf
- * module (forward pre/post hooks; everything runs synchronously) at 1 and 2
- * threads, runs interleaved (1T, 2T, 1T, ...) and medians per module. Prints
- * each op family's share and, from the 1- and 2-thread totals, Amdahl's
- * parallel fraction p = (1 - T2/T1) * 2.
+ * `--profile`: the resnet-generator and TransformerNet forwards at
+ * 1x3x256x256, then the two training steps (profileTraining). Each forward is
+ * timed per leaf module (forward pre/post hooks; everything runs
+ * synchronously) at 1 and 2 threads, runs interleaved (1T, 2T, 1T, ...) and
+ * medians per module. Prints each op family's share and, from the 1- and
+ * 2-thread totals, Amdahl's parallel fraction p = (1 - T2/T1) * 2.
  */
-async function profileGenerator(quick: boolean): Promise<void> {
-  manualSeed(7);
-  const gen = model(RESNET_SPEC, RESNET_WEIGHTS).eval();
-  const x = randn(RESNET_SHAPE);
+async function profile(quick: boolean): Promise<void> {
+  const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'normkit-profile-'));
+  try {
+    const files = new TaskFiles(dir);
+    await profileForward(generatorForward(files), quick);
+    await profileForward(transformerForward(files), quick);
+    profileTraining(styleTraining(files), quick);
+    profileTraining(transformerTraining(files), quick);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function profileForward(task: ForwardTask, quick: boolean): Promise<void> {
+  const { net: gen, x } = task;
   const leaves = [...gen.namedModules()].filter(([, m]) => m.children().length === 0);
   const times = new Map<string, number>();
   let start = 0;
@@ -280,7 +284,7 @@ async function profileGenerator(quick: boolean): Promise<void> {
   lines.push(['(between modules)', ...between.map((v) => v.toFixed(2)), (between[0]! / between[1]!).toFixed(2)]);
   lines.push(['total', ...totals.map((v) => v.toFixed(2)), (totals[0]! / totals[1]!).toFixed(2)]);
   const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
-  console.log(`resnet-generator forward 1x3x256x256, per module (median of ${runs} interleaved runs); load average ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log(`\n${task.name}, per module (median of ${runs} interleaved runs); load average ${loadAverage()}`);
   for (const l of lines) console.log(l.map((v, i) => v.padEnd(widths[i]!)).join('  '));
   console.log('\nby op family (share of the 1-thread total):');
   famSum.set('(between modules)', between);
@@ -289,17 +293,16 @@ async function profileGenerator(quick: boolean): Promise<void> {
   }
   const p = (1 - totals[1]! / totals[0]!) * 2;
   console.log(`Amdahl: 2-thread speedup ${(totals[0]! / totals[1]!).toFixed(2)}x; parallel fraction p = ${p.toFixed(2)} (1 / (1 - p/2))`);
-  profileTraining(quick);
 }
 
 /**
- * The style_net training step on one thread, by part: forward per module
- * family, backward per autograd node (each node's closure wrapped after the
- * forward), the optimizer step; medians over runs.
+ * A training step on one thread, by part: forward per module family,
+ * backward per autograd node (each node's closure wrapped after the forward),
+ * the optimizer step; medians over runs.
  */
-function profileTraining(quick: boolean): void {
+function profileTraining(task: TrainTask, quick: boolean): void {
   setNumThreads(1);
-  const { xs, target, net, opt } = styleTraining();
+  const { xs, target, net, opt } = task;
   const acc = new Map<string, number>();
   const add = (k: string, ms: number): void => void acc.set(k, (acc.get(k) ?? 0) + ms);
   // Exclusive time per module type: a stack of (start, time spent in children).
@@ -314,7 +317,7 @@ function profileTraining(quick: boolean): void {
     });
   }
   const runs: Map<string, number>[] = [];
-  for (let r = 0; r < (quick ? 7 : 21); r++) {
+  for (let r = 0; r < (quick ? 5 : task.slow ? 11 : 21); r++) {
     acc.clear();
     const t0 = performance.now();
     opt.zeroGrad(true);
@@ -353,31 +356,8 @@ function profileTraining(quick: boolean): void {
     if (r >= 2) runs.push(new Map(acc));
   }
   const keys = [...runs[0]!.keys()].sort((a, b) => median(runs.map((m) => m.get(b) ?? 0)) - median(runs.map((m) => m.get(a) ?? 0)));
-  console.log(`\nstyle_net training step 8x3x32x32, one thread, by part (median ms of ${runs.length} runs):`);
+  console.log(`\n${task.name}, one thread, by part (median ms of ${runs.length} runs):`);
   for (const k of keys) console.log(`  ${k.padEnd(24)} ${median(runs.map((m) => m.get(k) ?? 0)).toFixed(2).padStart(8)}`);
-}
-
-/** The style_net training step (Adam, MSE against a random target), seeded alike wherever this benchmark runs it. */
-function styleTraining(): { xs: Tensor; target: Tensor; net: Module; opt: Adam; step: () => Tensor } {
-  manualSeed(8);
-  const xs = randn(STYLE_SHAPE);
-  const target = randn(noGrad(() => model(STYLE_SPEC, STYLE_WEIGHTS).call(xs)).shape);
-  const net = model(STYLE_SPEC, STYLE_WEIGHTS).train();
-  const opt = new Adam(net.parameters(), { lr: 1e-3 });
-  const step = (): Tensor => {
-    opt.zeroGrad(true);
-    const loss = mseLoss(net.call(xs), target);
-    loss.backward();
-    opt.step();
-    return loss;
-  };
-  return { xs, target, net, opt, step };
-}
-
-function model(specPath: string, weights: string): Module {
-  const m = fromSpec((JSON.parse(readFileSync(specPath, 'utf8')) as { model: unknown }).model);
-  m.loadStateDict(loadSafetensors(readFileSync(weights)).tensors);
-  return m;
 }
 
 /** Seeded weights for both models, and the ONNX export of the generator by PyTorch. */
@@ -402,7 +382,7 @@ async function main(): Promise<number> {
     return 0;
   }
   if (o.profile) {
-    await profileGenerator(o.quick);
+    await profile(o.quick);
     return 0;
   }
   if (o.interleave > 0) {
@@ -413,11 +393,8 @@ async function main(): Promise<number> {
   const rows: Row[] = [];
   const torch = torchVersion();
   const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'normkit-models-'));
-  const put = (name: string, a: Float32Array): string => {
-    const p = join(dir, name);
-    writeFileSync(p, new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-    return p;
-  };
+  const files = new TaskFiles(dir);
+  const put = (name: string, a: Float32Array): string => files.put(name, a);
   const torchTasks: Record<string, unknown>[] = [];
   const refs = new Map<string, Float32Array>();
   try {
@@ -449,32 +426,17 @@ async function main(): Promise<number> {
       rows.push({ task: `gemm ${M}x${N}x${K}`, impl: 'normkit', threads: 1, medianMs: ms });
     }
 
-    // ---- resnet-generator forward ----
-    manualSeed(7);
-    const gen = model(RESNET_SPEC, RESNET_WEIGHTS).eval();
-    const xr = randn(RESNET_SHAPE);
-    const yr = noGrad(() => gen.call(xr)).data;
-    const genTask = 'resnet-generator forward 1x3x256x256';
-    refs.set(genTask, yr);
-    torchTasks.push({ name: genTask, kind: 'forward', spec: RESNET_SPEC, weights: RESNET_WEIGHTS, input: put('xr.f32', xr.data), shape: RESNET_SHAPE, result: join(dir, 'r0.f32'), iters: it.slowIters });
-
-    // ---- style_net training step ----
-    const { xs, target, step } = styleTraining();
-    const styleOut = target.shape;
-    const trainTask = 'style_net train step 8x3x32x32 (Adam, MSE)';
-    refs.set(trainTask, Float32Array.from(step().data));
-    torchTasks.push({
-      name: trainTask,
-      kind: 'train',
-      spec: STYLE_SPEC,
-      weights: STYLE_WEIGHTS,
-      input: put('xs.f32', xs.data),
-      shape: STYLE_SHAPE,
-      target: put('ts.f32', target.data),
-      targetShape: styleOut,
-      lr: 1e-3,
-      result: join(dir, 'r1.f32'),
-    });
+    // ---- whole models ----
+    const { forwards, trains } = modelTasks(files);
+    const modelIters = (t: ForwardTask | TrainTask): number => ('step' in t && !t.slow ? it.iters : it.slowIters);
+    for (const f of forwards) {
+      refs.set(f.name, f.y);
+      torchTasks.push({ ...f.torch, iters: modelIters(f) });
+    }
+    for (const t of trains) {
+      refs.set(t.name, t.loss0);
+      torchTasks.push({ ...t.torch, iters: modelIters(t) });
+    }
 
     // ---- convolutions ----
     manualSeed(9);
@@ -505,8 +467,8 @@ async function main(): Promise<number> {
     for (const t of THREADS) {
       setNumThreads(t);
       if (t > 1 && !(await warmNormThreads())) console.error('worker threads unavailable: the 2-thread rows run on one');
-      rows.push({ task: genTask, impl: 'normkit', threads: t, medianMs: await time(() => noGrad(() => gen.call(xr)), it.warmup, it.slowIters) });
-      rows.push({ task: trainTask, impl: 'normkit', threads: t, medianMs: await time(step, it.warmup, it.iters) });
+      for (const f of forwards) rows.push({ task: f.name, impl: 'normkit', threads: t, medianMs: await time(() => noGrad(() => f.net.call(f.x)), it.warmup, modelIters(f)) });
+      for (const tr of trains) rows.push({ task: tr.name, impl: 'normkit', threads: t, medianMs: await time(tr.step, it.warmup, modelIters(tr)) });
       for (const cv of convs) {
         rows.push({ task: cv.name, impl: 'normkit', threads: t, medianMs: await time(() => noGrad(() => conv2d(cv.x, cv.w, cv.b, cv.opts)), it.warmup, it.iters) });
       }
@@ -515,13 +477,14 @@ async function main(): Promise<number> {
     setNumThreads(1);
 
     // ---- onnxruntime ----
-    const genModel = new Uint8Array(readFileSync(RESNET_ONNX));
     for (const t of THREADS) {
-      const r = await ortRunner(genModel, xr.data, RESNET_SHAPE, t);
-      const err = maxRelError(await r.run(), yr);
-      rows.push(err <= 1e-3 ? { task: genTask, impl: 'onnxruntime', threads: t, medianMs: await time(() => r.run(), it.warmup, it.slowIters), maxErr: err } : { task: genTask, impl: 'onnxruntime', threads: t, medianMs: null, note: 'differs', maxErr: err });
-      await r.release();
-      rows.push({ task: trainTask, impl: 'onnxruntime', threads: t, medianMs: null, note: 'no training' });
+      for (const f of forwards) {
+        const r = await ortRunner(f.onnx, f.x.data, f.x.shape, t);
+        const err = maxRelError(await r.run(), f.y);
+        rows.push(err <= 1e-3 ? { task: f.name, impl: 'onnxruntime', threads: t, medianMs: await time(() => r.run(), it.warmup, it.slowIters), maxErr: err } : { task: f.name, impl: 'onnxruntime', threads: t, medianMs: null, note: 'differs', maxErr: err });
+        await r.release();
+      }
+      for (const tr of trains) rows.push({ task: tr.name, impl: 'onnxruntime', threads: t, medianMs: null, note: 'no training' });
       for (const cv of convs) {
         const outShape = conv2dOutputShape(cv.x.shape, cv.w.shape, cv.opts);
         const m = buildModel(cv.c.x, {
@@ -553,9 +516,7 @@ async function main(): Promise<number> {
       const out = JSON.parse(r.stdout) as { results: { name: string; threads: number; medianMs: number }[] };
       for (const tt of torchTasks) {
         const ref = refs.get(tt.name as string)!;
-        const raw = readFileSync(tt.result as string);
-        const got = new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
-        const err = maxRelError(got, ref);
+        const err = maxRelError(readF32(tt['result'] as string), ref);
         // The training step compares its first loss; layers and the generator their outputs.
         const tol = tt.kind === 'forward' ? 1e-3 : 1e-4;
         for (const res of out.results.filter((x) => x.name === tt.name)) {

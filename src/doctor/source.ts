@@ -86,11 +86,18 @@ export function resolveInputs(g: Graph, given: Record<string, number[]> | undefi
       throw new UsageError(g.inputs.length > 1 ? `${name} has no default size for input '${gi.name}': pass --input ${gi.name}=...` : `${name} has no default input: pass --input, e.g. --input 2x3x64x64`);
     }
     const sym = gi.shape.filter((d) => typeof d === 'string');
-    if (sym.length) throw new UsageError(`input '${gi.name}' has dynamic dimension${sym.length > 1 ? 's' : ''} ${sym.map((d) => `'${d}'`).join(', ')} ([${gi.shape.join(', ')}]): give its size with --input`);
+    if (sym.length) {
+      const eg = g.inputs.length > 1 ? `${gi.name}=${exampleSize(gi.shape)}` : exampleSize(gi.shape);
+      throw new UsageError(`input '${gi.name}' has dynamic dimension${sym.length > 1 ? 's' : ''} ${sym.map((d) => `'${d}'`).join(', ')} ([${gi.shape.join(', ')}]): give its size with --input, e.g. --input ${eg}`);
+    }
     out[gi.name] = gi.shape as number[];
   }
   return out;
 }
+
+/** A size to suggest for a declared shape with dynamic dims: a batch of 2 (PyTorch's BatchNorm needs more than one value in train mode), 32 elsewhere. */
+export const exampleSize = (declared: readonly (number | string)[]): string =>
+  declared.map((d, i) => (typeof d === 'number' ? d : i === 0 || /^(batch|n|bs|batch_size)$/i.test(d) ? 2 : 32)).join('x');
 
 export const inputText = (shapes: Record<string, number[]>) => {
   const entries = Object.entries(shapes);

@@ -40,7 +40,9 @@ interface Exports {
   ): void;
   reluGrad(y: number, g: number, out: number, n: number): void;
   tanhF(x: number, out: number, n: number): void;
+  addF(a: number, b: number, out: number, n: number): void;
   tanhGrad(y: number, g: number, out: number, n: number): void;
+  actF(kind: number, x: number, out: number, n: number, a: number, b: number): void;
   polyPad(x: number, C: number, H: number, W: number, ph: number, pw: number, s: number, Hp: number, Wq: number, plane: number, hp0: number, hp1: number, out: number): void;
   dpackW(w: number, Cout: number, K: number, wp: number): void;
   dgradW(xq: number, offs: number, K: number, gy: number, Coutp: number, gyPlane: number, gyRow: number, outW: number, rowStep: number, r0: number, r1: number, acc: number): void;
@@ -181,9 +183,19 @@ export class WasmGemm {
     this.#ex.tanhF(x * 4, out * 4, n);
   }
 
+  /** out = a + b in float32 over n floats (float offsets). */
+  add(a: number, b: number, out: number, n: number): void {
+    this.#ex.addF(a * 4, b * 4, out * 4, n);
+  }
+
   /** out = g * (1 - y * y) in float32 over n floats. */
   tanhGrad(y: number, g: number, out: number, n: number): void {
     this.#ex.tanhGrad(y * 4, g * 4, out * 4, n);
+  }
+
+  /** out = activation `kind` (asm/activations.ts's codes; parameters a, b) of x over n floats (float offsets). */
+  act(kind: number, x: number, out: number, n: number, a: number, b: number): void {
+    this.#ex.actF(kind, x * 4, out * 4, n, a, b);
   }
 
   /** x (C x H x W at float offset x) += the adjoint of im2col of col, window rows [oh0, oh1). */

@@ -10,8 +10,12 @@ import { pointwiseInWasm, useWasmPointwise } from './wasm_pointwise.js';
 
 // Outputs are recyclable storage (tensor/storage.ts): both paths write every element.
 export function reluForward(x: Float32Array): Float32Array {
+  return reluInto(x, allocStorage(x.length));
+}
+
+/** out = max(x, 0) over x's length (layer_threads.ts runs it on ranges of a call). */
+export function reluInto(x: Float32Array, out: Float32Array): Float32Array {
   const n = x.length;
-  const out = allocStorage(n);
   const w = useWasmPointwise(n);
   if (w === null) {
     for (let i = 0; i < n; i++) {

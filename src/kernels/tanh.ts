@@ -46,8 +46,12 @@ export function tanhScalar(x: number): number {
 
 // Outputs are recyclable storage (tensor/storage.ts): both paths write every element.
 export function tanhForward(x: Float32Array): Float32Array {
+  return tanhInto(x, allocStorage(x.length));
+}
+
+/** out = tanh(x) over x's length (layer_threads.ts runs it on ranges of a call). */
+export function tanhInto(x: Float32Array, out: Float32Array): Float32Array {
   const n = x.length;
-  const out = allocStorage(n);
   const w = useWasmPointwise(n);
   if (w === null) {
     for (let i = 0; i < n; i++) out[i] = tanhScalar(x[i]!);

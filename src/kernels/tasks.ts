@@ -21,6 +21,7 @@ import { transposedDirect, weightGradDirect } from './conv_direct.js';
 import { convForwardImages, type ConvDims, type ConvPathName } from './conv_fwd.js';
 import { setGemmBackend, type GemmBackendName } from './gemm.js';
 import { winogradWeightGrad } from './winograd.js';
+import { runLayerTask, type LayerTask } from './layer_tasks.js';
 
 /**
  * Int32 slots of a task's control array: next piece to claim, pieces written;
@@ -97,6 +98,10 @@ export function runTask(task: string, args: Record<string, unknown>): void {
     const t = args as unknown as ConvTask;
     setGemmBackend(t.gemm);
     workPieces(t, OWNER.worker);
+    return;
+  }
+  if (task === 'layer') {
+    runLayerTask(args as unknown as LayerTask);
     return;
   }
   throw new Error(`unknown worker task '${task}'`);

@@ -8,8 +8,11 @@ import { checkNumberArg } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
 import { RuntimeError, TypeError, pyTypeName } from '../errors.js';
 import { checkOptions, isOptionsObject, type OptionSpec } from '../options.js';
-import { reluBackward, reluForward } from '../kernels/relu.js';
-import { tanhBackward, tanhForward } from '../kernels/tanh.js';
+import { reluBackward } from '../kernels/relu.js';
+import { reluLayer, tanhLayer } from '../kernels/layer_threads.js';
+import { tanhBackward } from '../kernels/tanh.js';
+import * as act from '../kernels/activations.js';
+import type { Activation } from '../kernels/activations.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { allocStorage } from '../tensor/storage.js';
 import { propagateElementwiseFacts } from './meta_facts.js';
@@ -30,21 +33,16 @@ export function erf(x: number): number {
   return x < 0 ? -r : r;
 }
 
-/**
- * A pointwise op: `f` maps each value, `df(x, y)` is dy/dx from the input and
- * the output value.
- */
-function pointwise(name: string, x: Tensor, f: (v: number) => number, df: (v: number, y: number) => number): Tensor {
+/** A pointwise op computed by `k`'s loops (kernels/activations.ts). */
+function pointwise(name: string, x: Tensor, k: Activation): Tensor {
   assertTensor(x, 'input');
   if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
   const xd = x.data;
-  const od = allocStorage(xd.length);
-  for (let i = 0; i < xd.length; i++) od[i] = f(xd[i]!);
+  const od = act.activationForward(k, xd);
   const out = new Tensor(od, x.shape);
   return record(out, [x], name, (g) => {
-    const gd = g.data;
     const gx = allocStorage(xd.length);
-    for (let i = 0; i < xd.length; i++) gx[i] = gd[i]! * df(xd[i]!, od[i]!);
+    k.backward(xd, od, g.data, gx);
     return [new Tensor(gx, x.shape)];
   });
 }
@@ -53,7 +51,7 @@ function pointwise(name: string, x: Tensor, f: (v: number) => number, df: (v: nu
 export function relu(x: Tensor): Tensor {
   assertTensor(x, 'input');
   if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
-  const od = reluForward(x.data);
+  const od = reluLayer(x.data);
   const out = new Tensor(od, x.shape);
   return record(out, [x], 'relu', (g) => [new Tensor(reluBackward(od, g.data), x.shape)]);
 }
@@ -71,28 +69,24 @@ export function leakyRelu(x: Tensor, negativeSlope: number | { negativeSlope?: n
   const kw = keywords<{ negativeSlope?: number }>('leaky_relu', negativeSlope, { negativeSlope: 'number', inplace: 'boolean' });
   if (kw) negativeSlope = kw.negativeSlope ?? 0.01;
   checkNumberArg(negativeSlope, 'leaky_relu', 'negative_slope', 2);
-  return pointwise('leaky_relu', x, (v) => (v > 0 ? v : v * negativeSlope), (v) => (v > 0 ? 1 : negativeSlope));
+  return pointwise('leaky_relu', x, act.leakyRelu(negativeSlope));
 }
 
 /** In float32 (kernels/tanh.ts: SIMD, within 3 ulps of the exact value); the gradient g (1 - y^2) as PyTorch's tanh_backward. */
 export function tanh(x: Tensor): Tensor {
   assertTensor(x, 'input');
   if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
-  const od = tanhForward(x.data);
+  const od = tanhLayer(x.data);
   const out = new Tensor(od, x.shape);
   return record(out, [x], 'tanh', (g) => [new Tensor(tanhBackward(od, g.data), x.shape)]);
 }
 
 export function sigmoid(x: Tensor): Tensor {
-  return pointwise('sigmoid', x, (v) => 1 / (1 + Math.exp(-v)), (_v, y) => y * (1 - y));
+  return pointwise('sigmoid', x, act.sigmoid);
 }
 
 export type GeluApproximate = 'none' | 'tanh';
 
-const SQRT1_2 = Math.SQRT1_2;
-const INV_SQRT_2PI = 1 / Math.sqrt(2 * Math.PI);
-const SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-const GELU_C = 0.044715;
 
 /**
  * GELU: x * Phi(x) with Phi the standard normal CDF, 0.5 * (1 + erf(x / sqrt 2));
@@ -103,24 +97,9 @@ export function gelu(x: Tensor, approximate: GeluApproximate | { approximate?: G
   const kw = keywords<{ approximate?: GeluApproximate }>('gelu', approximate, { approximate: 'string' });
   if (kw) approximate = kw.approximate ?? 'none';
   if (typeof approximate !== 'string') throw new TypeError(`gelu(): argument 'approximate' must be str, not ${pyTypeName(approximate)}`, { kind: 'argument' });
-  if (approximate === 'tanh') {
-    return pointwise(
-      'gelu',
-      x,
-      (v) => 0.5 * v * (1 + Math.tanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v))),
-      (v) => {
-        const t = Math.tanh(SQRT_2_OVER_PI * (v + GELU_C * v * v * v));
-        return 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * SQRT_2_OVER_PI * (1 + 3 * GELU_C * v * v);
-      },
-    );
-  }
+  if (approximate === 'tanh') return pointwise('gelu', x, act.geluTanh);
   if (approximate !== 'none') throw new RuntimeError(`approximate argument must be either none or tanh, but got '${String(approximate)}'`);
-  return pointwise(
-    'gelu',
-    x,
-    (v) => 0.5 * v * (1 + erf(v * SQRT1_2)),
-    (v) => 0.5 * (1 + erf(v * SQRT1_2)) + v * Math.exp(-0.5 * v * v) * INV_SQRT_2PI,
-  );
+  return pointwise('gelu', x, act.gelu);
 }
 
 /** x for x > 0, else alpha * (exp(x) - 1); gradient alpha * exp(x) for x <= 0. `elu(x, 0.5)` or `elu(x, { alpha: 0.5 })`. */
@@ -128,48 +107,31 @@ export function elu(x: Tensor, alpha: number | { alpha?: number; inplace?: boole
   const kw = keywords<{ alpha?: number }>('elu', alpha, { alpha: 'number', inplace: 'boolean' });
   if (kw) alpha = kw.alpha ?? 1;
   checkNumberArg(alpha, 'elu', 'alpha', 2);
-  return pointwise('elu', x, (v) => (v > 0 ? v : alpha * Math.expm1(v)), (v) => (v > 0 ? 1 : alpha * Math.exp(v)));
+  return pointwise('elu', x, act.elu(alpha));
 }
 
 /** min(max(x, 0), 6) (PyTorch's hardtanh(x, 0, 6)); the gradient is 0 at and beyond both ends. */
 export function relu6(x: Tensor): Tensor {
-  return pointwise('relu6', x, (v) => (v <= 0 ? 0 : v >= 6 ? 6 : v), (v) => (v <= 0 || v >= 6 ? 0 : 1));
+  return pointwise('relu6', x, act.hardtanh(0, 6));
 }
 
 const SELU_ALPHA = 1.6732632423543772848170429916717;
 const SELU_SCALE = 1.0507009873554804934193349852946;
+const SELU = act.elu(SELU_ALPHA, SELU_SCALE);
 
 /** scale * (x for x > 0, else alpha * (exp(x) - 1)) with PyTorch's fixed alpha and scale. */
 export function selu(x: Tensor): Tensor {
-  return pointwise(
-    'selu',
-    x,
-    (v) => SELU_SCALE * (v > 0 ? v : SELU_ALPHA * Math.expm1(v)),
-    (v) => (v > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(v)),
-  );
+  return pointwise('selu', x, SELU);
 }
 
 /** x * sigmoid(x) (a.k.a. swish). */
 export function silu(x: Tensor): Tensor {
-  return pointwise(
-    'silu',
-    x,
-    (v) => v / (1 + Math.exp(-v)),
-    (v) => {
-      const s = 1 / (1 + Math.exp(-v));
-      return s * (1 + v * (1 - s));
-    },
-  );
+  return pointwise('silu', x, act.silu);
 }
 
 /** x * relu6(x + 3) / 6; gradient 0 below -3, x/3 + 1/2 on [-3, 3], 1 above (PyTorch's choice at the ends). */
 export function hardswish(x: Tensor): Tensor {
-  return pointwise(
-    'hardswish',
-    x,
-    (v) => (v <= -3 ? 0 : v >= 3 ? v : (v * (v + 3)) / 6),
-    (v) => (v < -3 ? 0 : v <= 3 ? v / 3 + 0.5 : 1),
-  );
+  return pointwise('hardswish', x, act.hardswish);
 }
 
 /**
@@ -181,16 +143,5 @@ export function softplus(x: Tensor, beta: number | { beta?: number; threshold?: 
   if (kw) [beta, threshold] = [kw.beta ?? 1, kw.threshold ?? 20];
   checkNumberArg(beta, 'softplus', 'beta', 2);
   checkNumberArg(threshold, 'softplus', 'threshold', 3);
-  const b = beta;
-  const t = threshold;
-  return pointwise(
-    'softplus',
-    x,
-    (v) => (v * b > t ? v : Math.log1p(Math.exp(v * b)) / b),
-    (v) => {
-      if (v * b > t) return 1;
-      const z = Math.exp(v * b);
-      return z / (z + 1);
-    },
-  );
+  return pointwise('softplus', x, act.softplus(beta, threshold));
 }

@@ -4,7 +4,8 @@
  */
 import { record } from '../autograd/record.js';
 import { mapBinary, mapUnary } from '../kernels/elementwise.js';
-import { broadcastShapes, checkNumel, numel } from '../tensor/shape.js';
+import { addLayer } from '../kernels/layer_threads.js';
+import { broadcastShapes, checkNumel, numel, sameShape } from '../tensor/shape.js';
 import { Tensor, assertTensor, assertTensorArg } from '../tensor/tensor.js';
 import { TypeError, pyTypeName } from '../errors.js';
 import { sumTo } from './reduce.js';
@@ -13,14 +14,17 @@ import { propagateElementwiseFacts } from './meta_facts.js';
 
 type BinaryGrad = (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => [Tensor | null, Tensor | null];
 
-function binary(name: string, f: (x: number, y: number) => number, grad: BinaryGrad) {
+/** `same`: the op's own loop for two inputs of one shape (no broadcasting), giving f's values. */
+function binary(name: string, f: (x: number, y: number) => number, grad: BinaryGrad, same?: (a: Float32Array, b: Float32Array) => Float32Array) {
   return (x: TensorLike, y: TensorLike): Tensor => {
     const a = lift(x, `${name}: input`);
     const b = liftOther(y, name);
     const shape = broadcastShapes(a.shape, b.shape);
     if (anyMeta(a, b)) return Tensor.meta(shape, propagateElementwiseFacts([a, b]));
     checkNumel(numel(shape), shape);
-    const out = new Tensor(mapBinary(a.data, a.shape, b.data, b.shape, shape, f), shape);
+    const n = numel(shape);
+    const flat = same !== undefined && a.data.length === n && b.data.length === n && sameShape(a.shape, b.shape);
+    const out = new Tensor(flat ? same(a.data, b.data) : mapBinary(a.data, a.shape, b.data, b.shape, shape, f), shape);
     return record(out, [a, b], name, (g) => {
       const [ga, gb] = grad(g, a, b, out);
       return [ga && sumTo(ga, a.shape), gb && sumTo(gb, b.shape)];
@@ -37,7 +41,7 @@ function unary(name: string, f: (x: number) => number, grad: (g: Tensor, x: Tens
   };
 }
 
-export const add = binary('add', (x, y) => x + y, (g) => [g, g]);
+export const add = binary('add', (x, y) => x + y, (g) => [g, g], addLayer);
 export const sub = binary('sub', (x, y) => x - y, (g) => [g, neg(g)]);
 export const mul = binary('mul', (x, y) => x * y, (g, a, b) => [mul(g, b), mul(g, a)]);
 export const div = binary('div', (x, y) => x / y, (g, a, b) => [div(g, b), neg(div(mul(g, a), mul(b, b)))]);

@@ -7,7 +7,8 @@
 import { checkNumel, numel as numelOf } from '../tensor/shape.js';
 import { record } from '../autograd/record.js';
 import { NotImplementedError, RuntimeError, TypeError, fmtSize, fmtValue, pyTypeName } from '../errors.js';
-import { gatherPad, scatterPadGrad } from '../kernels/pad.js';
+import { scatterPadGrad } from '../kernels/pad.js';
+import { padLayer } from '../kernels/layer_threads.js';
 import type { Shape } from '../tensor/shape.js';
 import { checkOptions, isOptionsObject } from '../options.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
@@ -134,6 +135,6 @@ export function pad(x: Tensor, padding: readonly number[], modeArg: PadMode | { 
   }
   checkNumel(numelOf(outShape), outShape);
   const maps = x.shape.map((size, d) => indexMap(size, pairs.get(d)?.[0] ?? 0, outShape[d]!, mode));
-  const out = new Tensor(gatherPad(x.data, x.shape, maps, outShape, value ?? 0), outShape);
+  const out = new Tensor(padLayer(x.data, x.shape, maps, outShape, value ?? 0), outShape);
   return record(out, [x], `pad_${mode}`, (g) => [new Tensor(scatterPadGrad(g.data, outShape, maps, x.shape), x.shape)]);
 }

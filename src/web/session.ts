@@ -12,7 +12,7 @@ import { graphOf } from '../analysis/analyze.js';
 import type { Fix, Mode } from '../analysis/types.js';
 import { applyFix, applyFixToOnnx } from '../doctor/apply_fix.js';
 import { checkGraph, defaultAxis, reportInputOf, sweepAxes, type CheckResult } from '../doctor/check.js';
-import { isOnnxFile, loadModel, parseRange, parseShape, resolveInputs, sourceFromBytes, UsageError, type Source } from '../doctor/source.js';
+import { exampleSize, isOnnxFile, loadModel, parseRange, parseShape, resolveInputs, sourceFromBytes, UsageError, type Source } from '../doctor/source.js';
 import { NormkitError, SpecError } from '../errors.js';
 import type { ImportInfo } from '../formats/onnx/index.js';
 import type { Graph } from '../graph/graph.js';
@@ -87,7 +87,7 @@ export function inputShapes(opened: Opened, typed: Record<string, string>): Reco
     if (text === '') {
       throw new UsageError(
         f.dynamic.length
-          ? `${label} has dynamic dimension${f.dynamic.length > 1 ? 's' : ''} ${f.dynamic.map((d) => `'${d}'`).join(', ')} ([${f.declared!.join(', ')}]): type its size, e.g. ${f.declared!.map((d) => (typeof d === 'number' ? d : d === 'batch' ? 2 : 32)).join('x')}`
+          ? `${label} has dynamic dimension${f.dynamic.length > 1 ? 's' : ''} ${f.dynamic.map((d) => `'${d}'`).join(', ')} ([${f.declared!.join(', ')}]): type its size, e.g. ${exampleSize(f.declared!)}`
           : `${label} has no size: type one, e.g. 2x3x64x64`,
       );
     }

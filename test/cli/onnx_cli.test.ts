@@ -77,7 +77,7 @@ test('an eval export hides a folded BatchNorm: train mode says so', () => {
 test('dynamic dims must be bound: without --input the message names them', () => {
   const r = check(join(FIX, 'collapsing-encoder.op17.preserve.onnx'));
   assert.equal(r.code, 2);
-  assert.equal(r.err, "normkit check: input 'input' has dynamic dimensions 'batch', 'height', 'width' ([batch, 3, height, width]): give its size with --input\n");
+  assert.equal(r.err, "normkit check: input 'input' has dynamic dimensions 'batch', 'height', 'width' ([batch, 3, height, width]): give its size with --input, e.g. --input 2x3x32x32\n");
 });
 
 test('normkit run on an exported model gives PyTorch\'s recorded output', () => {

@@ -64,3 +64,31 @@ test('gatherPad and scatterPadGrad equal their definitions (reflect, replicate, 
     { numRuns: 300 },
   );
 });
+
+test('gatherPad of padded (not cropped) images, the plane-by-plane path, equals its definition: reflect, replicate, constant, uneven pads, padded outer dims, outputs large enough to come uninitialized', () => {
+  const mapOf = (size: number, before: number, after: number, mode: string) =>
+    Int32Array.from({ length: size + before + after }, (_, i) => {
+      const v = i - before;
+      if (v >= 0 && v < size) return v;
+      if (mode === 'constant') return -1;
+      if (mode === 'replicate') return v < 0 ? 0 : size - 1;
+      return v < 0 ? -v : 2 * (size - 1) - v;
+    });
+  const cases: [number[], [number, number][], string][] = [
+    [[2, 3, 17, 16], [[0, 0], [0, 0], [1, 1], [1, 1]], 'reflect'],
+    [[1, 2, 20, 33], [[0, 0], [0, 0], [4, 4], [4, 4]], 'reflect'],
+    [[1, 2, 18, 16], [[0, 0], [0, 0], [0, 3], [2, 0]], 'replicate'],
+    [[2, 2, 5, 19], [[1, 0], [0, 2], [2, 1], [0, 3]], 'constant'],
+    [[3, 16, 16], [[0, 0], [3, 0], [0, 5]], 'reflect'],
+    [[1, 4, 64, 70], [[0, 0], [0, 0], [1, 1], [1, 1]], 'reflect'],
+  ];
+  for (const [shape, pads, mode] of cases) {
+    // Outer dims are only ever constant-padded (torch pads the last dims); reflect/replicate maps there stay identities.
+    const maps = shape.map((size, d) => (d < shape.length - 2 && mode !== 'constant' ? mapOf(size, 0, 0, mode) : mapOf(size, pads[d]![0], pads[d]![1], mode)));
+    const outShape = maps.map((m) => m.length);
+    const x = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => (i % 3 === 0 ? -i : i) + 0.25);
+    const want = naive(x, shape, maps, outShape, -7);
+    assert.deepEqual(gatherPad(x, shape, maps, outShape, -7), want, `${shape} ${mode}`);
+    assert.deepEqual(gatherPad(x, shape, maps, outShape, -7), want, `${shape} ${mode}, again`);
+  }
+});

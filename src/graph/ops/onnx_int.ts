@@ -20,7 +20,7 @@ import { matmul } from '../../ops/matmul.js';
 import { pad, type PadMode } from '../../ops/pad.js';
 import { mean } from '../../ops/reduce.js';
 import { logSoftmax, softmax } from '../../ops/softmax.js';
-import { transpose as torchTranspose } from '../../ops/shape_ops.js';
+import { permute as torchPermute, transpose as torchTranspose } from '../../ops/shape_ops.js';
 import type { ArgReader } from '../../spec/args.js';
 import { numel } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
@@ -248,6 +248,8 @@ function onnxReshape(x: Tensor, spec: number[], allowzero: boolean): Tensor {
 
 function onnxTranspose(x: Tensor, perm: number[] | null): Tensor {
   const p = perm ?? x.shape.map((_, i) => x.ndim - 1 - i);
+  // float data: torch.permute's copy (kernels/layout.ts); exact integers keep their values through gatherBy
+  if (!exact.has(x) && p.length === x.ndim && new Set(p.map((d) => normAxis(d, x.ndim))).size === x.ndim) return torchPermute(x, p.map((d) => normAxis(d, x.ndim)));
   const outShape = p.map((d) => x.shape[d]!);
   const strides = stridesOf(x.shape);
   return gatherBy(x, outShape, (idx) => idx.reduce((s, i, k) => s + i * strides[p[k]!]!, 0));

@@ -312,7 +312,7 @@ class Importer {
     const missing = new Map<string, string[]>();
     for (const n of this.nodes) {
       if (n.proto.domain === '' || n.proto.domain === 'ai.onnx') {
-        if (!SUPPORTED.has(n.op) && UNARY[n.op] === undefined) (missing.get(n.op) ?? missing.set(n.op, []).get(n.op)!).push(n.name);
+        if (!SUPPORTED.has(n.op) && UNARY[n.op] === undefined && !(n.op === 'If' && this.torchSqueeze(n) !== undefined)) (missing.get(n.op) ?? missing.set(n.op, []).get(n.op)!).push(n.name);
       } else if (!this.isModuleCall(n)) {
         (missing.get(`${n.proto.domain}.${n.op}`) ?? missing.set(`${n.proto.domain}.${n.op}`, []).get(`${n.proto.domain}.${n.op}`)!).push(n.name);
       }
@@ -595,6 +595,47 @@ class Importer {
     return m;
   }
 
+  /**
+   * torch 1.13 writes `x.squeeze(dim)` of a dimension whose size the export
+   * did not know as If(Equal(Gather(Shape(x), dim), 1)) with a Squeeze(x, [dim])
+   * branch and an Identity(x) one: torch.squeeze's own rule (squeeze only a
+   * size-1 dim). Returns x and dim when node `n` is exactly that.
+   */
+  private torchSqueeze(n: Node): { x: string; dim: number } | undefined {
+    const branch = (k: string) => n.proto.attribute.find((a) => a.name === k)?.g;
+    const then = branch('then_branch');
+    const other = branch('else_branch');
+    if (then === undefined || other === undefined || n.proto.output.length !== 1 || then.output.length !== 1 || other.output.length !== 1) return undefined;
+    const id = other.node.length === 1 && other.node[0]!.opType === 'Identity' && other.node[0]!.output[0] === other.output[0]!.name ? other.node[0]!.input[0] : undefined;
+    const sq = then.node.find((m) => m.opType === 'Squeeze' && m.output[0] === then.output[0]!.name);
+    if (id === undefined || sq === undefined || sq.input[0] !== id || then.node.some((m) => m !== sq && m.opType !== 'Constant')) return undefined;
+    const intsOf = (m: NodeProto | undefined): number[] | undefined => {
+      const a = m?.attribute.find((x) => x.name === 'value' || x.name === 'value_ints' || x.name === 'value_int');
+      if (a?.t) return Array.from(toTensor(tensorData(a.t, m!.name)).data);
+      return a === undefined ? undefined : a.ints.length ? a.ints : [a.i];
+    };
+    const axes = sq.input.length > 1 ? intsOf(then.node.find((m) => m.opType === 'Constant' && m.output[0] === sq.input[1])) : sq.attribute.find((a) => a.name === 'axes')?.ints;
+    if (axes?.length !== 1) return undefined;
+    // the condition: Equal(Gather(Shape(x), dim), 1) in the outer graph
+    const producer = (v: string) => this.nodes.find((m) => m.proto.output.includes(v));
+    const constVal = (v: string | undefined): number[] | undefined => {
+      if (v === undefined) return undefined;
+      const c = this.values.get(v)?.const;
+      if (c) return Array.from(c.data);
+      const p = producer(v);
+      return p?.op === 'Constant' ? intsOf(p.proto) : undefined;
+    };
+    const eq = producer(n.proto.input[0] ?? '');
+    if (eq?.op !== 'Equal') return undefined;
+    const [gv, one] = constVal(eq.proto.input[1])?.[0] === 1 ? [eq.proto.input[0], 1] : [eq.proto.input[1], constVal(eq.proto.input[0])?.[0]];
+    const gather = producer(gv ?? '');
+    if (one !== 1 || gather?.op !== 'Gather' || gather.int('axis', 0) !== 0) return undefined;
+    const shape = producer(gather.proto.input[0] ?? '');
+    const at = constVal(gather.proto.input[1]);
+    if (shape?.op !== 'Shape' || shape.proto.input[0] !== id || shape.attrs.size > 0 || at?.length !== 1 || at[0] !== axes[0]) return undefined;
+    return { x: id, dim: axes[0]! };
+  }
+
   private rankOf(n: Node, i: number): number | undefined {
     return this.has(n, i) ? this.val(n, i).rank : undefined;
   }
@@ -632,6 +673,8 @@ class Importer {
         const t = p.tensor('value');
         return t ? toTensor(t) : undefined;
       }
+      // torch writes one initializer for equal ones (every GroupNorm's ones) and Identity nodes for the others
+      if (p?.op === 'Identity') return constant(p.proto.input[0]);
       return undefined;
     };
     this.layerNormPatterns(producer, consumers, only, constant);
@@ -662,15 +705,28 @@ class Importer {
       let w: Tensor | undefined;
       let bb: Tensor | undefined;
       const group = [r1, inorm, r2];
+      // the affine's weight and bias: constants of shape [C, 1, ...], or (without constant folding) Unsqueeze(<path>.weight, axes >= 1)
+      const affine = (user: Node, name: string): { t: Tensor | undefined; feeder?: Node } => {
+        const t = constant(name);
+        if (t !== undefined) return { t };
+        const u = producer.get(name);
+        if (u?.op !== 'Unsqueeze' || only(name) !== user) return { t: undefined };
+        const axes = u.proto.input.length > 1 ? constant(u.proto.input[1]) : undefined;
+        const ax = axes ? Array.from(axes.data) : u.ints('axes');
+        const base = constant(u.proto.input[0]);
+        return base !== undefined && base.ndim === 1 && ax !== undefined && ax.length > 0 && ax.every((a) => a >= 1) ? { t: base, feeder: u } : { t: undefined };
+      };
       if (mulNode?.op === 'Mul' && mulNode.scope === inorm.scope) {
         const wi = mulNode.proto.input[0] === r2.proto.output[0] ? 1 : 0;
-        w = constant(mulNode.proto.input[wi]);
+        const wa = affine(mulNode, mulNode.proto.input[wi]!);
+        w = wa.t;
         const addNode = only(mulNode.proto.output[0]!);
         if (w && addNode?.op === 'Add' && addNode.scope === inorm.scope) {
           const bi = addNode.proto.input[0] === mulNode.proto.output[0] ? 1 : 0;
-          bb = constant(addNode.proto.input[bi]);
+          const ba = affine(addNode, addNode.proto.input[bi]!);
+          bb = ba.t;
           if (bb && bb.numel() === w.numel() && w.numel() % G === 0 && w.shape.slice(1).every((d) => d === 1) && bb.shape.slice(1).every((d) => d === 1)) {
-            group.push(mulNode, addNode);
+            group.push(mulNode, addNode, ...[wa.feeder, ba.feeder].filter((f): f is Node => f !== undefined));
             last = addNode;
           } else w = undefined;
         } else w = undefined;
@@ -757,8 +813,9 @@ class Importer {
       this.skip.add(mm);
       const x = mm.proto.input[0]!;
       this.patterns.set(add, () => {
+        // any rank from 1 (nn.Linear's own rule); unknown where torch's attention reshapes by computed shapes
         const r = this.values.get(x)?.rank;
-        if (r === undefined || r < 2) unsupported('nn.Linear pattern on an input of unknown rank');
+        if (r !== undefined && r < 1) unsupported('nn.Linear pattern on a scalar input');
         this.moduleNode(mm, 'Linear', { in_features: B.shape[0], out_features: B.shape[1], bias: true }, x, { weight: transpose2d(B), bias }, r, add.proto.output[0]!, this.patternName(mm, 'Linear'), mm.scope);
       });
     }
@@ -1303,6 +1360,12 @@ class Importer {
         const rank = r !== undefined && k !== undefined ? (op === 'Unsqueeze' ? r + k : r - k) : undefined;
         if (op === 'Unsqueeze' && !fromInput && axes === undefined) unsupported('no axes');
         return this.fnNode(n, op === 'Unsqueeze' ? 'onnx_unsqueeze' : 'onnx_squeeze', fromInput && this.has(n, 1) ? [0, 1] : [0], { axes: axes ?? null }, x().kind, rank);
+      }
+      case 'If': {
+        // only torch's x.squeeze(dim) on a dimension it could not see: If(size(x, dim) == 1) Squeeze else Identity
+        const sq = this.torchSqueeze(n);
+        if (sq === undefined) return unsupported('control flow');
+        return this.fnNode(n, 'squeeze', [sq.x], { dim: sq.dim }, this.values.get(sq.x)?.kind ?? 'float', undefined);
       }
       case 'Cast': {
         const to = n.int('to', 1);

@@ -1,0 +1,108 @@
+/**
+ * Pointwise activations in float32 SIMD, four values a step (exported by
+ * gemm.ts, run in its memory by src/kernels/activation_wasm.ts):
+ * hardtanh (relu6), leaky_relu, elu/selu, sigmoid, silu, hardswish, gelu.
+ *
+ * exp: x = n ln2 + r (n = nearest(x log2 e), ln2 split in a high part exact in
+ * float32 and a low part), e^r by its Taylor polynomial to degree 7 (|r| <=
+ * ln2 / 2: truncation 5e-9, below float32's rounding), times 2^n built in the
+ * exponent bits as two factors 2^(n>>1) 2^(n - n>>1), so that results down to
+ * float32's denormals come out (x is clamped to [-104, 88.72], where exp
+ * underflows to 0 and stays below FLT_MAX). NaN stays NaN.
+ *
+ * gelu: x Phi(x), Phi(x) = erfc(-x / sqrt 2) / 2, erfc(z) = t exp(-z^2 + P(t))
+ * with t = 2 / (2 + z), z = |x| / sqrt 2, P of degree 11 fitted to
+ * log(erfc(z) e^{z^2} / t) (Numerical Recipes' erfcc form; the fit and its
+ * float32 error, 7e-6 relative at worst where -z^2 is large: see
+ * kernels/activations.ts), and Phi(x) = 1 - erfc/2 for x >= 0.
+ */
+
+@inline function splat(v: f32): v128 {
+  return f32x4.splat(v);
+}
+
+@inline function expv(x0: v128): v128 {
+  const x = f32x4.min(f32x4.max(x0, splat(-104)), splat(88.72));
+  const n = f32x4.nearest(f32x4.mul(x, splat(1.44269504)));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, splat(0.693359375))), f32x4.mul(n, splat(-2.12194440e-4)));
+  let p = splat(1.0 / 5040);
+  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 720));
+  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 120));
+  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 24));
+  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 6));
+  p = f32x4.add(f32x4.mul(p, r), splat(0.5));
+  p = f32x4.add(f32x4.mul(p, r), splat(1));
+  p = f32x4.add(f32x4.mul(p, r), splat(1));
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const n1 = i32x4.shr_s(ni, 1);
+  const n2 = i32x4.sub(ni, n1);
+  const bias = i32x4.splat(127);
+  const s1 = i32x4.shl(i32x4.add(n1, bias), 23);
+  const s2 = i32x4.shl(i32x4.add(n2, bias), 23);
+  return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+/** 1 / (1 + e^-x), from e = e^-|x| on both sides (x >= 0: 1 / (1 + e); x < 0: e / (1 + e)): no overflow, tails exact in relative terms. */
+@inline function sigmoidv(x: v128): v128 {
+  const e = expv(f32x4.neg(f32x4.abs(x)));
+  const s = f32x4.div(splat(1), f32x4.add(splat(1), e));
+  return v128.bitselect(s, f32x4.mul(e, s), f32x4.ge(x, splat(0)));
+}
+
+@inline function geluv(x: v128): v128 {
+  const z = f32x4.mul(f32x4.abs(x), splat(0.70710678));
+  const t = f32x4.div(splat(2), f32x4.add(splat(2), z));
+  let p = splat(-0.17875723540782928);
+  p = f32x4.add(f32x4.mul(p, t), splat(0.9913575649261475));
+  p = f32x4.add(f32x4.mul(p, t), splat(-2.2051074504852295));
+  p = f32x4.add(f32x4.mul(p, t), splat(2.398733615875244));
+  p = f32x4.add(f32x4.mul(p, t), splat(-1.225425124168396));
+  p = f32x4.add(f32x4.mul(p, t), splat(0.33554020524024963));
+  p = f32x4.add(f32x4.mul(p, t), splat(-0.23370788991451263));
+  p = f32x4.add(f32x4.mul(p, t), splat(-0.07473419606685638));
+  p = f32x4.add(f32x4.mul(p, t), splat(0.0825924351811409));
+  p = f32x4.add(f32x4.mul(p, t), splat(0.37502020597457886));
+  p = f32x4.add(f32x4.mul(p, t), splat(0.9999999403953552));
+  p = f32x4.add(f32x4.mul(p, t), splat(-1.2655121088027954));
+  const half = f32x4.mul(splat(0.5), f32x4.mul(t, expv(f32x4.sub(p, f32x4.mul(z, z)))));
+  const cdf = v128.bitselect(f32x4.sub(splat(1), half), half, f32x4.ge(x, splat(0)));
+  return f32x4.mul(x, cdf);
+}
+
+/** Activation codes of actF (kernels/activation_wasm.ts keeps the same table). */
+const HARDTANH = 0;
+const LEAKY = 1;
+const ELU = 2;
+const SIGMOID = 3;
+const SILU = 4;
+const HARDSWISH = 5;
+const GELU = 6;
+
+@inline function actv(kind: i32, x: v128, a: f32, b: f32): v128 {
+  if (kind === HARDTANH) return f32x4.min(f32x4.max(x, splat(a)), splat(b));
+  if (kind === LEAKY) return v128.bitselect(x, f32x4.mul(x, splat(a)), f32x4.gt(x, splat(0)));
+  if (kind === ELU) {
+    // scale * (x > 0 ? x : alpha (e^x - 1))
+    const neg = f32x4.mul(splat(a), f32x4.sub(expv(f32x4.min(x, splat(0))), splat(1)));
+    return f32x4.mul(splat(b), v128.bitselect(x, neg, f32x4.gt(x, splat(0))));
+  }
+  if (kind === SIGMOID) return sigmoidv(x);
+  if (kind === SILU) return f32x4.mul(x, sigmoidv(x));
+  if (kind === HARDSWISH) return f32x4.div(f32x4.mul(x, f32x4.min(f32x4.max(f32x4.add(x, splat(3)), splat(0)), splat(6))), splat(6));
+  return geluv(x);
+}
+
+/** out[i] = activation `kind` (parameters a, b) of x[i] for n floats (out may be x). */
+export function actF(kind: i32, x: usize, out: usize, n: i32, a: f32, b: f32): void {
+  const end = <usize>(n * 4);
+  let i: usize = 0;
+  for (; i + 16 <= end; i += 16) v128.store(out + i, actv(kind, v128.load(x + i), a, b));
+  if (i < end) {
+    // the tail through one vector (zeros beyond n are computed and dropped)
+    const t = memory.data(16, 16);
+    v128.store(t, f32x4.splat(0));
+    memory.copy(t, x + i, end - i);
+    v128.store(t, actv(kind, v128.load(t), a, b));
+    memory.copy(out + i, t, end - i);
+  }
+}
