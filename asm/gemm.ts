@@ -1259,3 +1259,6 @@ export function tanhGrad(y: usize, g: usize, out: usize, n: i32): void {
 
 // float32 SIMD activations (asm/activations.ts)
 export { actF } from './activations';
+
+// The gradient of padding (asm/pad_grad.ts)
+export { padGrad } from './pad_grad';

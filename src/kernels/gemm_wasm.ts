@@ -42,6 +42,10 @@ interface Exports {
   tanhF(x: number, out: number, n: number): void;
   addF(a: number, b: number, out: number, n: number): void;
   tanhGrad(y: number, g: number, out: number, n: number): void;
+  padGrad(
+    g: number, gx: number, planes: number, OH: number, OW: number, inH: number, inW: number, rowSrc: number,
+    a: number, b: number, dst0: number, lw: number, ls: number, nl: number, rw: number, rs: number, nr: number,
+  ): void;
   actF(kind: number, x: number, out: number, n: number, a: number, b: number): void;
   polyPad(x: number, C: number, H: number, W: number, ph: number, pw: number, s: number, Hp: number, Wq: number, plane: number, hp0: number, hp1: number, out: number): void;
   dpackW(w: number, Cout: number, K: number, wp: number): void;
@@ -191,6 +195,14 @@ export class WasmGemm {
   /** out = g * (1 - y * y) in float32 over n floats. */
   tanhGrad(y: number, g: number, out: number, n: number): void {
     this.#ex.tanhGrad(y * 4, g * 4, out * 4, n);
+  }
+
+  /** The gradient of padding over `planes` planes (asm/pad_grad.ts; float offsets for g and gx, int offsets for the maps). */
+  padGrad(
+    g: number, gx: number, planes: number, OH: number, OW: number, inH: number, inW: number, rowSrc: number,
+    a: number, b: number, dst0: number, lw: number, ls: number, nl: number, rw: number, rs: number, nr: number,
+  ): void {
+    this.#ex.padGrad(g * 4, gx * 4, planes, OH, OW, inH, inW, rowSrc * 4, a, b, dst0, lw * 4, ls * 4, nl, rw * 4, rs * 4, nr);
   }
 
   /** out = activation `kind` (asm/activations.ts's codes; parameters a, b) of x over n floats (float offsets). */

@@ -6,6 +6,8 @@
  */
 import { numel, stridesOf, type Shape } from '../tensor/shape.js';
 import { allocStorage } from '../tensor/storage.js';
+import { padGradWasm } from './pad_grad_wasm.js';
+import { useWasmPointwise } from './wasm_pointwise.js';
 
 /** Input offset of each outer index (every dim but the last two; -1 where a padded outer dim reads the fill), in output order. */
 function outerOffsets(inShape: Shape, maps: readonly Int32Array[], outShape: Shape): Int32Array {
@@ -182,14 +184,15 @@ function gatherPadRec(out: Float32Array, x: Float32Array, inShape: Shape, maps: 
  * frees it once spent), zeroed here.
  */
 export function scatterPadGrad(g: Float32Array, outShape: Shape, maps: readonly Int32Array[], inShape: Shape): Float32Array {
-  const gx = allocStorage(numel(inShape)).fill(0);
+  const gx = allocStorage(numel(inShape));
   const rank = outShape.length;
-  if (g.length === 0) return gx;
-  if (rank < 2) return scatterPadGradRec(gx, g, outShape, maps, inShape);
+  if (g.length === 0) return gx.fill(0);
+  if (rank < 2) return scatterPadGradRec(gx.fill(0), g, outShape, maps, inShape);
   const mh = maps[rank - 2]!;
   const mw = maps[rank - 1]!;
   const H = outShape[rank - 2]!;
   const W = outShape[rank - 1]!;
+  const inH = inShape[rank - 2]!;
   const inW = inShape[rank - 1]!;
   const [a, b] = identityRun(mw);
   // The border columns that read the input (output column, input column), left of the interior run and right of it.
@@ -201,8 +204,16 @@ export function scatterPadGrad(g: Float32Array, outShape: Shape, maps: readonly 
   const [lw, ls] = border(0, a);
   const [rw, rs] = border(b, W);
   const shift = b > a ? mw[a]! - a : 0;
+  const outer = outerOffsets(inShape, maps, outShape);
+  // Image planes with no padded outer dim: in float32 SIMD where the gemm module runs (the same sums).
+  const wasm = useWasmPointwise(g.length);
+  if (wasm !== null && outer.length * inH * inW === gx.length && outer.every((base, i) => base === i * inH * inW)) {
+    padGradWasm(wasm, g, gx, outer.length, H, W, inH, inW, { rows: mh, a, b, dst0: a + shift, lw, ls, rw, rs });
+    return gx;
+  }
+  gx.fill(0);
   let o = 0;
-  for (const base of outerOffsets(inShape, maps, outShape)) {
+  for (const base of outer) {
     for (let h = 0; h < H; h++, o += W) {
       const sh = mh[h]!;
       if (base < 0 || sh < 0) continue;
