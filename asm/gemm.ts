@@ -1261,3 +1261,6 @@ export function tanhGrad(y: usize, g: usize, out: usize, n: i32): void {
 export { actF } from './activations';
 export { maxPoolF } from './maxpool';
 export { dwConv } from './depthwise';
+
+// The gradient of padding (asm/pad_grad.ts)
+export { padGrad } from './pad_grad';

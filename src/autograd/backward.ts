@@ -3,7 +3,8 @@ import { sameShape } from '../tensor/shape.js';
 import { Tensor, tensorCount } from '../tensor/tensor.js';
 import type { GradNode } from '../tensor/grad_node.js';
 import { noGrad } from '../tensor/grad_mode.js';
-import { allocStorage, pinStorage } from '../tensor/storage.js';
+import { allocStorage, dropHold, pinStorage } from '../tensor/storage.js';
+import { SAVES_NOTHING } from './record.js';
 import { memoryPlanning } from '../tensor/plan.js';
 
 function topoOrder(root: Tensor): Tensor[] {
@@ -37,8 +38,8 @@ function topoOrder(root: Tensor): Tensor[] {
  * the next gradient of its size once its node has run (`tensors`: the
  * tensors this pass holds on it, disposed then). Arrays a backward closure
  * received (and may have passed through, like reshape's) or returned twice
- * are shared: they are copied before anything writes to them, and left to
- * the garbage collector.
+ * are shared: they are copied before anything writes to them, and disposed
+ * at the end of the pass.
  */
 interface Pending {
   data: Float32Array;
@@ -68,6 +69,11 @@ function accumulate(into: Map<Tensor, Pending>, t: Tensor, g: Tensor, owned: boo
     const pd = prev.data;
     for (let i = 0; i < pd.length; i++) pd[i] = pd[i]! + gd[i]!;
     release({ data: gd, owned, tensors: [g] });
+  } else if (owned) {
+    // The shared one added into the new one (the same float32 sums: addition commutes).
+    const pd = prev.data;
+    for (let i = 0; i < gd.length; i++) gd[i] = gd[i]! + pd[i]!;
+    into.set(t, { data: gd, owned: true, tensors: [g] });
   } else {
     const pd = prev.data;
     const sum = allocStorage(pd.length);
@@ -92,13 +98,6 @@ export const SECOND_BACKWARD_MESSAGE =
   'Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). ' +
   'Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True ' +
   'if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.';
-
-/**
- * Ops whose gradient needs no saved tensor (PyTorch 1.13 saves none for them:
- * checked, a second backward through them alone runs and accumulates again).
- * Every other op is freed by a pass without retainGraph.
- */
-const SAVES_NOTHING = new Set(['add', 'sub', 'neg', 'reshape', 'permute', 'expand', 'cat', 'slice', 'clone', 'sum', 'mean', 'pad_constant']);
 
 function freedBackward(): never {
   throw new RuntimeError(SECOND_BACKWARD_MESSAGE);
@@ -155,6 +154,8 @@ export function backward(root: Tensor, gradient?: Tensor | null, opts: BackwardO
   // Leaf gradients are applied once every node has run (all or nothing).
   const leaves: [Tensor, Pending][] = [];
   const visited: GradNode[] = [];
+  // Every gradient tensor the closures were given or returned: those still live at the end are disposed then.
+  const spent: Tensor[] = [];
   noGrad(() => {
     for (const t of topoOrder(root)) {
       const g = grads.get(t);
@@ -170,10 +171,15 @@ export function backward(root: Tensor, gradient?: Tensor | null, opts: BackwardO
       visited.push(node);
       const gt = new Tensor(g.data, t.shape);
       g.tensors.push(gt);
+      spent.push(gt);
       const inGrads = node.backward(gt);
       const seen = new Set<ArrayBufferLike>();
       const twice = new Set<ArrayBufferLike>();
-      for (const ig of inGrads) if (ig) (seen.has(ig.data.buffer) ? twice : seen).add(ig.data.buffer);
+      for (const ig of inGrads) {
+        if (!ig) continue;
+        (seen.has(ig.data.buffer) ? twice : seen).add(ig.data.buffer);
+        spent.push(ig);
+      }
       node.inputs.forEach((inp, i) => {
         const ig = inGrads[i];
         if (!ig || !inp.requiresGrad) return;
@@ -195,6 +201,9 @@ export function backward(root: Tensor, gradient?: Tensor | null, opts: BackwardO
         for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + gd[i]!;
       }
     }
+    // The gradients passed on or shared (add's, reshape's) were left alive during the pass; the leaves now
+    // hold theirs (pinned), so the rest are spent: their memory serves the next pass's gradients.
+    if (memoryPlanning()) for (const sp of spent) if (sp.serial >= passStart) sp.dispose();
   });
   if (!opts.retainGraph) {
     for (const node of visited) {
@@ -202,6 +211,8 @@ export function backward(root: Tensor, gradient?: Tensor | null, opts: BackwardO
       node.freed = true;
       // Drop the closure (and the arrays it holds) as PyTorch frees saved values.
       (node as { backward: GradNode['backward'] }).backward = freedBackward;
+      if (node.held) for (const a of node.held) dropHold(a);
+      node.held = undefined;
     }
   }
 }

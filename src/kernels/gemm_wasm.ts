@@ -42,6 +42,10 @@ interface Exports {
   tanhF(x: number, out: number, n: number): void;
   addF(a: number, b: number, out: number, n: number): void;
   tanhGrad(y: number, g: number, out: number, n: number): void;
+  padGrad(
+    g: number, gx: number, planes: number, OH: number, OW: number, inH: number, inW: number, rowSrc: number,
+    a: number, b: number, dst0: number, lw: number, ls: number, nl: number, rw: number, rs: number, nr: number,
+  ): void;
   actF(kind: number, x: number, out: number, n: number, a: number, b: number): void;
   dwConv(x: number, C: number, H: number, W: number, mult: number, w: number, bias: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, Hp: number, Wp: number, outH: number, outW: number, y: number, pad: number): void;
   maxPoolF(x: number, planes: number, H: number, W: number, outH: number, outW: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, y: number): void;
@@ -203,6 +207,14 @@ export class WasmGemm {
   /** Depthwise convolution of one image (C planes at x; mult outputs each) into y, through the padded scratch plane `pad` (asm/depthwise.ts; float offsets, bias < 0: none). */
   dwConv(x: number, C: number, mult: number, w: number, bias: number, g: import('./conv.js').ConvGeom2d, Hp: number, Wp: number, y: number, pad: number): void {
     this.#ex.dwConv(x * 4, C, g.H, g.W, mult, w * 4, bias < 0 ? 0 : bias * 4, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, Hp, Wp, g.outH, g.outW, y * 4, pad * 4);
+  }
+
+  /** The gradient of padding over `planes` planes (asm/pad_grad.ts; float offsets for g and gx, int offsets for the maps). */
+  padGrad(
+    g: number, gx: number, planes: number, OH: number, OW: number, inH: number, inW: number, rowSrc: number,
+    a: number, b: number, dst0: number, lw: number, ls: number, nl: number, rw: number, rs: number, nr: number,
+  ): void {
+    this.#ex.padGrad(g * 4, gx * 4, planes, OH, OW, inH, inW, rowSrc * 4, a, b, dst0, lw * 4, ls * 4, nl, rw * 4, rs * 4, nr);
   }
 
   /** out = activation `kind` (asm/activations.ts's codes; parameters a, b) of x over n floats (float offsets). */

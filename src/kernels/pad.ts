@@ -6,6 +6,8 @@
  */
 import { numel, stridesOf, type Shape } from '../tensor/shape.js';
 import { allocStorage } from '../tensor/storage.js';
+import { padGradWasm } from './pad_grad_wasm.js';
+import { useWasmPointwise } from './wasm_pointwise.js';
 
 /** Input offset of each outer index (every dim but the last two; -1 where a padded outer dim reads the fill), in output order. */
 function outerOffsets(inShape: Shape, maps: readonly Int32Array[], outShape: Shape): Int32Array {
@@ -175,29 +177,52 @@ function gatherPadRec(out: Float32Array, x: Float32Array, inShape: Shape, maps: 
   return out;
 }
 
-/** The adjoint of `gatherPad`: adds each output gradient into the input element it read (row by row, as gatherPad). */
+/**
+ * The adjoint of `gatherPad`: adds each output gradient into the input
+ * element it read (row by row, as gatherPad: in output order, as ATen's
+ * padding backwards). Its output is recyclable storage (a backward pass
+ * frees it once spent), zeroed here.
+ */
 export function scatterPadGrad(g: Float32Array, outShape: Shape, maps: readonly Int32Array[], inShape: Shape): Float32Array {
-  const gx = new Float32Array(numel(inShape));
+  const gx = allocStorage(numel(inShape));
   const rank = outShape.length;
-  if (g.length === 0) return gx;
-  if (rank < 2) return scatterPadGradRec(gx, g, outShape, maps, inShape);
+  if (g.length === 0) return gx.fill(0);
+  if (rank < 2) return scatterPadGradRec(gx.fill(0), g, outShape, maps, inShape);
   const mh = maps[rank - 2]!;
   const mw = maps[rank - 1]!;
   const H = outShape[rank - 2]!;
   const W = outShape[rank - 1]!;
+  const inH = inShape[rank - 2]!;
   const inW = inShape[rank - 1]!;
   const [a, b] = identityRun(mw);
+  // The border columns that read the input (output column, input column), left of the interior run and right of it.
+  const border = (w0: number, w1: number): [Int32Array, Int32Array] => {
+    const ws: number[] = [];
+    for (let w = w0; w < w1; w++) if (mw[w]! >= 0) ws.push(w);
+    return [Int32Array.from(ws), Int32Array.from(ws, (w) => mw[w]!)];
+  };
+  const [lw, ls] = border(0, a);
+  const [rw, rs] = border(b, W);
+  const shift = b > a ? mw[a]! - a : 0;
+  const outer = outerOffsets(inShape, maps, outShape);
+  // Image planes with no padded outer dim: in float32 SIMD where the gemm module runs (the same sums).
+  const wasm = useWasmPointwise(g.length);
+  if (wasm !== null && outer.length * inH * inW === gx.length && outer.every((base, i) => base === i * inH * inW)) {
+    padGradWasm(wasm, g, gx, outer.length, H, W, inH, inW, { rows: mh, a, b, dst0: a + shift, lw, ls, rw, rs });
+    return gx;
+  }
+  gx.fill(0);
   let o = 0;
-  for (const base of outerOffsets(inShape, maps, outShape)) {
+  for (const base of outer) {
     for (let h = 0; h < H; h++, o += W) {
       const sh = mh[h]!;
       if (base < 0 || sh < 0) continue;
       const dst = base + sh * inW;
-      for (let w = 0; w < a; w++) if (mw[w]! >= 0) gx[dst + mw[w]!] = gx[dst + mw[w]!]! + g[o + w]!;
+      for (let k = 0; k < lw.length; k++) gx[dst + ls[k]!] = gx[dst + ls[k]!]! + g[o + lw[k]!]!;
       // The interior: consecutive input elements, no map lookups.
-      const d0 = dst + (b > a ? mw[a]! : 0) - a;
+      const d0 = dst + shift;
       for (let w = a; w < b; w++) gx[d0 + w] = gx[d0 + w]! + g[o + w]!;
-      for (let w = b; w < W; w++) if (mw[w]! >= 0) gx[dst + mw[w]!] = gx[dst + mw[w]!]! + g[o + w]!;
+      for (let k = 0; k < rw.length; k++) gx[dst + rs[k]!] = gx[dst + rs[k]!]! + g[o + rw[k]!]!;
     }
   }
   return gx;

@@ -21,6 +21,7 @@ import { resampleAxis, resampleBackward, type AxisTable } from '../kernels/inter
 import { nearestLayer } from '../kernels/layer_threads.js';
 import { numel, type Shape } from '../tensor/shape.js';
 import { Tensor, assertTensor, type MetaFacts } from '../tensor/tensor.js';
+import { nearest2dGrad } from '../kernels/nearest_grad.js';
 
 export type InterpolateMode = 'nearest' | 'nearest-exact' | 'linear' | 'bilinear' | 'trilinear';
 
@@ -236,7 +237,11 @@ function forwardData(x: Float32Array, inShape: Shape, outShape: Shape, tables: r
   return data === x ? Float32Array.from(x) : data;
 }
 
+/** The gradient of the resampling (nearest images by their own kernel, the same values). */
 function backwardData(g: Float32Array, inShape: Shape, outShape: Shape, tables: readonly AxisTable[]): Float32Array {
+  if (tables.length === 2 && tables.every((t) => t.w1.every((w) => w === 0) && t.w0.every((w) => w === 1))) {
+    return nearest2dGrad(g, inShape[0]! * inShape[1]!, inShape[2]!, inShape[3]!, tables[0]!.i0, tables[1]!.i0);
+  }
   return resampleBackward(g, inShape[0]! * inShape[1]!, inShape.slice(2), outShape.slice(2), tables);
 }
 

@@ -14,6 +14,7 @@ import { Tensor, assertTensor, isTensor } from '../tensor/tensor.js';
 import { abs, add, clamp, div, exp, log, mul, neg, square, sub, where } from './elementwise.js';
 import { mean, sum } from './reduce.js';
 import { reshape } from './shape_ops.js';
+import { mseGrad, negated, squaredErrorSum } from '../kernels/mse.js';
 import { logSoftmax } from './softmax.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
@@ -64,7 +65,24 @@ export function mseLoss(input: Tensor, target: Tensor, opts: LossOptions = {}): 
   const reduction = checkReduction(opts.reduction ?? 'mean');
   assertTensor(input, 'mse_loss(): input');
   assertTensor(target, 'mse_loss(): target');
+  if (reduction !== 'none' && sameShape(input.shape, target.shape) && !input.isMeta && !target.isMeta) return mseReduced(input, target, reduction);
   return reduce(square(sub(input, target)), reduction);
+}
+
+/**
+ * mse_loss of same-shape operands, reduced, as one recorded op (PyTorch's
+ * MseLossBackward0): the value is the composed form's (each square rounded
+ * to float32, summed in float64), the gradient ATen's mse_loss_backward,
+ * norm * (input - target) * grad in float32 (norm = 2 / numel for the mean).
+ */
+function mseReduced(input: Tensor, target: Tensor, reduction: 'mean' | 'sum'): Tensor {
+  const n = input.numel();
+  const s = squaredErrorSum(input.data, target.data);
+  const out = new Tensor(new Float32Array([reduction === 'mean' ? Math.fround(s) / n : s]), []);
+  return record(out, [input, target], 'mse_loss', (g) => {
+    const gi = mseGrad(input.data, target.data, reduction === 'mean' ? 2 / n : 2, g.data[0]!);
+    return [new Tensor(gi, input.shape), target.requiresGrad ? new Tensor(negated(gi), target.shape) : null];
+  });
 }
 
 /** `|input - target|`, reduced (the gradient at 0 is 0, as PyTorch's sign). */

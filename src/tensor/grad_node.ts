@@ -10,4 +10,6 @@ export interface GradNode {
   backward(gradOutput: Tensor): readonly (Tensor | null)[];
   /** Set by a backward pass without `retainGraph`: the saved values are gone (PyTorch frees them). */
   freed?: boolean;
+  /** The arrays this op holds (tensor/storage.ts holdStorage) until a backward pass frees it. */
+  held?: Float32Array[];
 }

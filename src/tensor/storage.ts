@@ -8,12 +8,16 @@
  * (`Tensor.dispose()`, or `tidy()`), the array goes to a free list, and the
  * next output of the same length (and kind) takes it again, already paged in.
  *
- * Only arrays that no autograd graph can hold are recycled: those allocated
- * while gradients are off (`noGrad`), and never once they have been an input
- * or output of a recorded op (`pinStorage`, called by autograd's `record`). A
- * training step's arrays may be saved by backward closures, so its tensors can
- * be disposed (they become unusable) but their memory is left to the garbage
- * collector. Arrays a user passes to `new Tensor` are never recycled either.
+ * Arrays allocated while gradients are off (`noGrad`) are recycled once
+ * their tensors are disposed, unless they have been an input or output of a
+ * recorded op (`pinStorage`). Arrays allocated while gradients are recorded
+ * (a training step's activations) may be saved by backward closures: each
+ * recorded op that reads them holds them (`holdStorage`, called by
+ * autograd's `record`) until a backward pass frees the op (`dropHold`), and
+ * they are recycled only once no op holds them and every tensor on them has
+ * been disposed, or handed to `disposeWhenFreed` (the memory planner's
+ * intermediates of a training forward, tensor/plan.ts). `tidy()` leaves
+ * them alone. Arrays a user passes to `new Tensor` are never recycled.
  */
 import { isGradEnabled } from './grad_mode.js';
 import { RuntimeError } from '../errors.js';
@@ -32,6 +36,12 @@ const MIN_RECYCLED = 16384;
 interface Owned {
   array: Float32Array;
   refs: number;
+  /** Allocated while gradients were recorded: recycled only once no recorded op holds it. */
+  recorded: boolean;
+  /** Recorded ops (not yet freed by a backward pass) holding the array. */
+  holds: number;
+  /** Tensors to dispose once the last hold is dropped (disposeWhenFreed). */
+  deferred: { dispose(): void }[] | null;
 }
 const owned = new WeakMap<ArrayBufferLike, Owned>();
 const free = new Map<string, Float32Array[]>();
@@ -73,21 +83,17 @@ function freshUnchecked(n: number, shared: boolean): Float32Array {
  */
 export function allocStorage(n: number, shared = false): Float32Array {
   checkNumel(n);
-  const recyclable = n >= MIN_RECYCLED && !isGradEnabled();
-  if (n >= MIN_RECYCLED) {
-    const list = free.get(keyOf(n, shared));
-    const a = list?.pop();
-    if (a) {
-      freeBytes -= n * 4;
-      reused++;
-      if (recyclable) owned.set(a.buffer, { array: a, refs: 0 });
-      else owned.delete(a.buffer);
-      return a;
-    }
+  if (n < MIN_RECYCLED) return fresh(n, shared);
+  const recorded = isGradEnabled();
+  let a = free.get(keyOf(n, shared))?.pop();
+  if (a) {
+    freeBytes -= n * 4;
+    reused++;
+  } else {
+    a = fresh(n, shared);
+    allocated++;
   }
-  const a = fresh(n, shared);
-  if (n >= MIN_RECYCLED) allocated++;
-  if (recyclable) owned.set(a.buffer, { array: a, refs: 0 });
+  owned.set(a.buffer, { array: a, refs: 0, recorded, holds: 0, deferred: null });
   return a;
 }
 
@@ -115,7 +121,7 @@ export function retainStorage(a: Float32Array, t: { dispose(): void }): void {
   const o = owned.get(a.buffer);
   if (o === undefined) return;
   o.refs++;
-  scopes[scopes.length - 1]?.push(t);
+  if (!o.recorded) scopes[scopes.length - 1]?.push(t);
 }
 
 /** Starts collecting the tensors made on recyclable storage (tidy). */
@@ -142,7 +148,14 @@ export function releaseStorage(view: Float32Array): void {
     o.refs--;
     return;
   }
-  owned.delete(view.buffer);
+  o.refs = 0;
+  // A recorded op still holds it: recycled when the last hold is dropped.
+  if (o.holds > 0) return;
+  recycle(o);
+}
+
+function recycle(o: Owned): void {
+  owned.delete(o.array.buffer);
   const a = o.array;
   const bytes = a.length * 4;
   if (freeBytes + bytes > limitBytes) return;
@@ -153,14 +166,56 @@ export function releaseStorage(view: Float32Array): void {
   freeBytes += bytes;
 }
 
-/** Whether disposing every tensor on `a` would recycle it. */
+/** Whether disposing every tensor on `a` would recycle it now (made under noGrad, never pinned). */
 export function isRecyclable(a: Float32Array): boolean {
-  return owned.has(a.buffer);
+  return owned.get(a.buffer)?.recorded === false;
 }
 
 /** `a` may be held by a backward closure or a leaf's gradient: never recycle it. */
 export function pinStorage(a: Float32Array): void {
   owned.delete(a.buffer);
+}
+
+/**
+ * A recorded op's backward may read `a` (`reads`): an array allocated while
+ * recording is held until the op is freed (dropHold); any other is pinned.
+ * Returns whether it is held (the op must drop it).
+ */
+export function holdStorage(a: Float32Array, reads = true): boolean {
+  const o = owned.get(a.buffer);
+  if (o === undefined) return false;
+  if (!o.recorded) {
+    owned.delete(a.buffer);
+    return false;
+  }
+  // An op whose backward reads no values (autograd/record.ts SAVES_NOTHING) needs no hold.
+  if (!reads) return false;
+  o.holds++;
+  return true;
+}
+
+/** A backward pass freed an op that held `a`: with no hold left, the deferred tensors are disposed and the array recycled once none is live. */
+export function dropHold(a: Float32Array): void {
+  const o = owned.get(a.buffer);
+  if (o === undefined || !o.recorded || o.holds <= 0) return;
+  if (--o.holds > 0) return;
+  const ts = o.deferred;
+  o.deferred = null;
+  if (ts) for (const t of ts) t.dispose();
+  else if (o.refs === 0) recycle(o);
+}
+
+/**
+ * Tensor `t` (on `a`, allocated while recording) will not be read again but
+ * by the backward closures holding `a`: disposed now if none does, else once
+ * the last is freed. Returns false (nothing done) for other arrays.
+ */
+export function disposeWhenFreed(a: Float32Array, t: { dispose(): void }): boolean {
+  const o = owned.get(a.buffer);
+  if (o === undefined || !o.recorded) return false;
+  if (o.holds === 0) t.dispose();
+  else (o.deferred ??= []).push(t);
+  return true;
 }
 
 /** Caps the bytes kept on the free lists (0 turns recycling off and empties them). */

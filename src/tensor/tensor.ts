@@ -80,8 +80,10 @@ export class Tensor {
   /**
    * Ends this tensor's use: reading its data afterwards throws. Outputs made
    * under noGrad give their memory back for the next output of the same size
-   * once every tensor on it (views, reshapes) is disposed: arrays read from
-   * `.data` before may then be overwritten. Safe to call twice.
+   * once every tensor on it (views, reshapes) is disposed, outputs made while
+   * gradients are recorded once also a backward pass has freed the ops that
+   * read them: arrays read from `.data` before may then be overwritten. Safe
+   * to call twice.
    */
   dispose(): void {
     if (this.#disposed || this.#data === null) return;
