@@ -56,6 +56,11 @@ export abstract class Module {
 
   abstract forward(input: Tensor, ...rest: Tensor[]): Tensor;
 
+  /** Whether forward or pre-forward hooks are registered (then `call` must run: nn/fusion.ts). */
+  get hasHooks(): boolean {
+    return this._hooks.length > 0 || this._preHooks.length > 0;
+  }
+
   /**
    * Runs `forward` (PyTorch's `module(x)`): checks that inputs are tensors,
    * runs forward hooks, and tags errors with the raising module.

@@ -1,0 +1,68 @@
+/**
+ * Winograd's transformed weights (G g G^T of every channel pair, in the
+ * wg4Gemm panel layout: asm/gemm.ts wg4Weight) computed once and handed to
+ * whoever runs the forward: this thread copies them into wasm memory instead
+ * of transforming, and the pool's workers (which would each transform the
+ * whole tensor for their share of the rows) read them from shared memory.
+ *
+ * A layer's weights are transformed once per value: the cache is keyed by
+ * the weight array and checked against a copy of the weights it was made
+ * from, bit for bit, on every use (an optimizer step, load_state_dict or a
+ * user's write to `.data` changes the values in place; comparing costs a
+ * tenth of the transform, and no writer can forget to bump a version). Arrays
+ * made for one call (a flipped kernel in the backward) are not cached.
+ */
+import { wasmGemm } from './gemm.js';
+import { wg4Plane } from './winograd.js';
+
+interface Entry {
+  /** The weights `u` was made from (as int32 bits, so NaNs and -0 compare exactly). */
+  from: Int32Array;
+  Cout: number;
+  u: Float32Array;
+}
+
+const cache = new WeakMap<Float32Array, Entry>();
+
+/** Floats of the transformed weights of Cout x C 3x3 kernels. */
+export const winogradWeightFloats = (Cout: number, C: number): number => 36 * wg4Plane(Math.ceil(Cout / 4) * 4 * C);
+
+function sameBits(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const bitsOf = (wd: Float32Array): Int32Array => new Int32Array(wd.buffer, wd.byteOffset, wd.length);
+
+/** The transform of `wd` (Cout x C x 3 x 3) into a new shared array, through this thread's wasm memory (which it resets). */
+function transform(wd: Float32Array, Cout: number, C: number): Float32Array {
+  const w = wasmGemm!;
+  const floats = winogradWeightFloats(Cout, C);
+  w.reset(null);
+  const wOff = w.alloc(wd.length);
+  const uOff = w.alloc(floats);
+  const tmp = w.alloc(160);
+  const F = w.f32();
+  F.set(wd, wOff);
+  w.wg4Weight(wOff, Cout, C, uOff, tmp);
+  const u = new Float32Array(new SharedArrayBuffer(floats * 4));
+  u.set(w.f32().subarray(uOff, uOff + floats));
+  w.reset(null);
+  return u;
+}
+
+/**
+ * The transformed weights of `wd`, in shared memory: from the cache while
+ * `wd` holds the values they were made from (`keep` false: made fresh and
+ * not kept, for an array used once).
+ */
+export function winogradWeights(wd: Float32Array, Cout: number, C: number, keep = true): Float32Array {
+  if (!keep) return transform(wd, Cout, C);
+  const bits = bitsOf(wd);
+  const e = cache.get(wd);
+  if (e && e.Cout === Cout && sameBits(e.from, bits)) return e.u;
+  const u = transform(wd, Cout, C);
+  cache.set(wd, { from: bits.slice(), Cout, u });
+  return u;
+}
