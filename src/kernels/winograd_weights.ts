@@ -46,14 +46,15 @@ function transform(wd: Float32Array, Cout: number, C: number): Float32Array {
   const F = w.f32();
   F.set(wd, wOff);
   w.wg4Weight(wOff, Cout, C, uOff, tmp);
-  const u = new Float32Array(new SharedArrayBuffer(floats * 4));
+  // Shared where the host has shared memory (a page without cross-origin isolation has none, and no workers).
+  const u = new Float32Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(floats * 4) : new ArrayBuffer(floats * 4));
   u.set(w.f32().subarray(uOff, uOff + floats));
   w.reset(null);
   return u;
 }
 
 /**
- * The transformed weights of `wd`, in shared memory: from the cache while
+ * The transformed weights of `wd`, in shared memory (where there is any): from the cache while
  * `wd` holds the values they were made from (`keep` false: made fresh and
  * not kept, for an array used once).
  */

@@ -1,0 +1,215 @@
+/**
+ * Inference fusion (nn/fusion.ts, ops/conv_fused.ts) and Winograd's shared
+ * weight transform (kernels/winograd_weights.ts): a reflection padding
+ * applied by the convolution kernels as they copy the image, and a ReLU in
+ * their output pass, must give pad -> conv -> relu's values bit for bit on
+ * every forward path, on one and two threads; Sequential fuses only under
+ * noGrad and only modules without hooks of exactly normkit's classes; the
+ * cached weight transform follows in-place changes of the weights.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import '../../src/ops/methods.js';
+import { nn, noGrad, randn, manualSeed, Tensor } from '../../src/index.js';
+import { conv2d } from '../../src/ops/conv.js';
+import { conv2dFused } from '../../src/ops/conv_fused.js';
+import { pad } from '../../src/ops/pad.js';
+import { relu } from '../../src/ops/activation.js';
+import { setConvPath, type ConvPathName } from '../../src/kernels/conv_fwd.js';
+import { setConvThreadMinFlops } from '../../src/kernels/conv_threads.js';
+import { setNumThreads, warmNormThreads } from '../../src/kernels/backend.js';
+import { winogradWeights } from '../../src/kernels/winograd_weights.js';
+import { ThreadChoice } from '../../src/kernels/thread_choice.js';
+import { tensorCount } from '../../src/tensor/tensor.js';
+import { setMemoryPlanning } from '../../src/tensor/plan.js';
+
+const PATHS: Exclude<ConvPathName, 'auto'>[] = ['js', 'wasm', 'winograd', 'direct'];
+
+function withPath<T>(p: ConvPathName, f: () => T): T {
+  setConvPath(p);
+  try {
+    return f();
+  } finally {
+    setConvPath('auto');
+  }
+}
+
+const LAYERS: { x: number[]; cout: number; k: number; reflect: number[]; opts: { stride?: number; dilation?: number; groups?: number } }[] = [
+  // The generator's residual layer in small: Winograd under auto.
+  { x: [1, 16, 12, 12], cout: 16, k: 3, reflect: [1, 1, 1, 1], opts: {} },
+  // Asymmetric pads, rows not a multiple of 4, two images.
+  { x: [2, 16, 9, 11], cout: 8, k: 3, reflect: [2, 0, 1, 3], opts: {} },
+  { x: [1, 3, 14, 13], cout: 8, k: 7, reflect: [3, 3, 3, 3], opts: {} },
+  { x: [2, 8, 10, 10], cout: 8, k: 3, reflect: [1, 1, 1, 1], opts: { stride: 2, groups: 2 } },
+  { x: [1, 6, 9, 9], cout: 5, k: 3, reflect: [2, 2, 2, 2], opts: { dilation: 2 } },
+];
+
+function unfused(x: Tensor, w: Tensor, b: Tensor, l: (typeof LAYERS)[number], act: boolean): Float32Array {
+  const y = conv2d(pad(x, l.reflect, 'reflect'), w, b, l.opts);
+  return (act ? relu(y) : y).data;
+}
+
+test('a reflection padding fused into the convolution (and a fused ReLU) equals pad -> conv2d -> relu bit for bit on every path', () => {
+  for (const l of LAYERS) {
+    manualSeed(21);
+    const x = randn(l.x);
+    const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
+    const b = randn([l.cout]);
+    for (const p of PATHS) {
+      for (const act of [false, true]) {
+        withPath(p, () =>
+          noGrad(() => {
+            const want = unfused(x, w, b, l, act);
+            assert.deepEqual(conv2dFused(x, w, b, l.opts, l.reflect, act).data, want, `${p} relu=${act} ${JSON.stringify(l)}`);
+          }),
+        );
+      }
+    }
+  }
+});
+
+test('the fused convolution on two threads (rows split between the workers) equals one thread', async () => {
+  setNumThreads(2);
+  setConvThreadMinFlops(0, false);
+  try {
+    assert.ok(await warmNormThreads(), 'the worker pool starts');
+    for (const l of [LAYERS[0]!, LAYERS[1]!, LAYERS[2]!]) {
+      manualSeed(22);
+      const x = randn(l.x);
+      const w = randn([l.cout, l.x[1]!, l.k, l.k]).mul(0.2);
+      const b = randn([l.cout]);
+      for (const p of ['winograd', 'direct', 'wasm'] as const) {
+        withPath(p, () => {
+          const two = noGrad(() => conv2dFused(x, w, b, l.opts, l.reflect, true)).data;
+          setNumThreads(1);
+          const one = noGrad(() => unfused(x, w, b, l, true));
+          setNumThreads(2);
+          assert.deepEqual(two, one, `${p} ${JSON.stringify(l)}`);
+        });
+      }
+    }
+  } finally {
+    setConvThreadMinFlops(4e7, true);
+    setNumThreads(1);
+  }
+});
+
+test('fusion falls back to the separate ops where it cannot apply (padding as large as the image raises pad\'s error)', () => {
+  manualSeed(23);
+  const x = randn([1, 4, 3, 3]);
+  const w = randn([4, 4, 3, 3]);
+  assert.throws(() => noGrad(() => conv2dFused(x, w, null, {}, [3, 3, 3, 3], false)), /Padding size should be less than|pad/i);
+  // A 3-D input (no batch) runs unfused, with the same values.
+  const x3 = randn([4, 6, 6]);
+  assert.deepEqual(noGrad(() => conv2dFused(x3, w, null, {}, [1, 1, 1, 1], true)).data, noGrad(() => relu(conv2d(pad(x3, [1, 1, 1, 1], 'reflect'), w, null))).data);
+});
+
+function block(): nn.Sequential {
+  return new nn.Sequential(new nn.ReflectionPad2d(1), new nn.Conv2d(16, 16, 3), new nn.ReLU(), new nn.ReflectionPad2d([2, 0, 1, 1]), new nn.Conv2d(16, 8, 3, { stride: 2 }), new nn.InstanceNorm2d(8), new nn.ReLU());
+}
+
+/** The forward under noGrad, and how many tensors it made. */
+function counted(m: nn.Module, x: Tensor): { y: Float32Array; made: number } {
+  const c0 = tensorCount();
+  const y = noGrad(() => m.call(x));
+  return { y: Float32Array.from(y.data), made: tensorCount() - c0 };
+}
+
+test('Sequential fuses ReflectionPad2d -> Conv2d -> ReLU under noGrad: same values, no padded tensors', () => {
+  manualSeed(24);
+  const m = block();
+  const x = randn([1, 16, 16, 16]);
+  const fused = counted(m, x);
+  setMemoryPlanning(false);
+  let plain: { y: Float32Array; made: number };
+  try {
+    plain = counted(m, x);
+  } finally {
+    setMemoryPlanning(true);
+  }
+  assert.deepEqual(fused.y, plain.y);
+  // Unfused: 7 outputs; fused: conv+relu, conv, norm, relu.
+  assert.equal(plain.made, 7);
+  assert.equal(fused.made, 4);
+  // With gradients on, the modules run one by one (same values).
+  const graded = m.call(x);
+  assert.deepEqual(graded.data, fused.y);
+});
+
+test('fusion never skips a module with hooks or of a class normkit does not know', () => {
+  manualSeed(25);
+  const x = randn([1, 16, 16, 16]);
+  const m = block();
+  const want = counted(m, x).y;
+  let seen = 0;
+  const off = (m.at(2) as nn.Module).registerForwardHook(() => void seen++);
+  const hooked = counted(m, x);
+  assert.equal(seen, 1, 'the ReLU hook ran');
+  assert.deepEqual(hooked.y, want);
+  assert.equal(hooked.made, 5, 'the first pad and conv still fuse; the hooked ReLU runs alone');
+  off();
+  const off2 = (m.at(0) as nn.Module).registerForwardPreHook(() => void seen++);
+  assert.equal(counted(m, x).made, 5, 'a pre-hook on the pad keeps it');
+  off2();
+  class MyConv extends nn.Conv2d {}
+  const custom = new nn.Sequential(new nn.ReflectionPad2d(1), new MyConv(16, 16, 3), new nn.ReLU());
+  custom.loadStateDict({ '1.weight': m.at(1).getParameter('weight')!, '1.bias': m.at(1).getParameter('bias')! });
+  const c = counted(custom, x);
+  assert.equal(c.made, 3);
+});
+
+test("Conv2d with padding_mode='reflect' pads in the kernels under noGrad, with the padded conv's values", () => {
+  manualSeed(26);
+  const conv = new nn.Conv2d(16, 8, 3, { padding: 2, paddingMode: 'reflect', dilation: 2 });
+  const x = randn([2, 16, 11, 9]);
+  const want = conv.call(x).data;
+  const got = counted(conv, x);
+  assert.deepEqual(got.y, want);
+  assert.equal(got.made, 1);
+});
+
+test('the Winograd weight transform is made once per value of the weights and follows in-place changes', () => {
+  manualSeed(27);
+  const x = randn([1, 16, 12, 12]);
+  const w = randn([16, 16, 3, 3]).mul(0.2);
+  const b = randn([16]);
+  withPath('winograd', () =>
+    noGrad(() => {
+      const u0 = winogradWeights(w.data, 16, 16);
+      assert.equal(winogradWeights(w.data, 16, 16), u0, 'cached while unchanged');
+      assert.ok(u0.buffer instanceof SharedArrayBuffer);
+      const y0 = conv2d(x, w, b, { padding: 1 }).data;
+      w.data[5] = w.data[5]! + 1;
+      const y1 = conv2d(x, w, b, { padding: 1 }).data;
+      assert.notEqual(winogradWeights(w.data, 16, 16), u0, 'remade after a change');
+      const fresh = conv2d(x, w.clone(), b, { padding: 1 }).data;
+      assert.deepEqual(y1, fresh);
+      assert.notDeepEqual(y1, y0);
+      // A -0 for a 0 is a change too (compared by bits).
+      w.data[7] = 0;
+      const u1 = winogradWeights(w.data, 16, 16);
+      w.data[7] = -0;
+      assert.notEqual(winogradWeights(w.data, 16, 16), u1);
+    }),
+  );
+});
+
+test('the thread choice skips each path\'s first (warm-up) call, then takes the pool only where it measured 10% faster', () => {
+  const c = new ThreadChoice();
+  assert.equal(c.choose('k'), false, 'one thread first');
+  c.observe('k', false, 1); // warm-up, not counted
+  assert.equal(c.choose('k'), false);
+  c.observe('k', false, 100);
+  assert.equal(c.choose('k'), true, 'then the pool');
+  c.observe('k', true, 1); // the pool's warm-up, not counted
+  assert.equal(c.choose('k'), true);
+  c.observe('k', true, 105);
+  assert.equal(c.choose('k'), false, 'not 10% faster');
+  c.observe('k', true, 400);
+  assert.equal(c.speeds()['k']!.pool, true);
+  let pooled = 0;
+  for (let i = 0; i < 32; i++) pooled += c.choose('k') ? 1 : 0;
+  assert.ok(pooled >= 30, `the pool nearly always, with a probe of one thread now and then (${pooled}/32)`);
+  c.reset();
+  assert.deepEqual(c.speeds(), {});
+});
