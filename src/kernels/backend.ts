@@ -277,8 +277,8 @@ export function normBackendInfo(): NormBackendInfo {
 // The drivers, on this backend.
 export const normStats = (x: Float32Array, l: NormLayout): drivers.NormStats & drivers.StatBounds => drivers.normStats(x, l, normExecutor);
 
-export const normForward = (x: Float32Array, l: NormLayout, eps: number, weight: Float32Array | null, bias: Float32Array | null): drivers.NormForward =>
-  drivers.normForward(x, l, eps, weight, bias, normExecutor);
+export const normForward = (x: Float32Array, l: NormLayout, eps: number, weight: Float32Array | null, bias: Float32Array | null, relu = false): drivers.NormForward =>
+  drivers.normForward(x, l, eps, weight, bias, normExecutor, relu);
 
 export const normApply = (
   x: Float32Array,
@@ -288,7 +288,8 @@ export const normApply = (
   weight: Float32Array | null,
   bias: Float32Array | null,
   bounds?: drivers.ApplyBounds,
-): Float32Array => drivers.normApply(x, l, mean, rstd, weight, bias, normExecutor, bounds);
+  relu = false,
+): Float32Array => drivers.normApply(x, l, mean, rstd, weight, bias, normExecutor, bounds, relu);
 
 export const normBackward = (
   x: Float32Array,

@@ -115,7 +115,7 @@ function counted(m: nn.Module, x: Tensor): { y: Float32Array; made: number } {
   return { y: Float32Array.from(y.data), made: tensorCount() - c0 };
 }
 
-test('Sequential fuses ReflectionPad2d -> Conv2d -> ReLU under noGrad: same values, no padded tensors', () => {
+test('Sequential fuses ReflectionPad2d -> Conv2d -> ReLU and InstanceNorm2d -> ReLU under noGrad: same values, fewer tensors', () => {
   manualSeed(24);
   const m = block();
   const x = randn([1, 16, 16, 16]);
@@ -128,9 +128,9 @@ test('Sequential fuses ReflectionPad2d -> Conv2d -> ReLU under noGrad: same valu
     setMemoryPlanning(true);
   }
   assert.deepEqual(fused.y, plain.y);
-  // Unfused: 7 outputs; fused: conv+relu, conv, norm, relu.
+  // Unfused: 7 outputs; fused: pad+conv+relu, pad+conv, norm+relu.
   assert.equal(plain.made, 7);
-  assert.equal(fused.made, 4);
+  assert.equal(fused.made, 3);
   // With gradients on, the modules run one by one (same values).
   const graded = m.call(x);
   assert.deepEqual(graded.data, fused.y);
@@ -146,10 +146,10 @@ test('fusion never skips a module with hooks or of a class normkit does not know
   const hooked = counted(m, x);
   assert.equal(seen, 1, 'the ReLU hook ran');
   assert.deepEqual(hooked.y, want);
-  assert.equal(hooked.made, 5, 'the first pad and conv still fuse; the hooked ReLU runs alone');
+  assert.equal(hooked.made, 4, 'the first pad and conv still fuse; the hooked ReLU runs alone');
   off();
   const off2 = (m.at(0) as nn.Module).registerForwardPreHook(() => void seen++);
-  assert.equal(counted(m, x).made, 5, 'a pre-hook on the pad keeps it');
+  assert.equal(counted(m, x).made, 4, 'a pre-hook on the pad keeps it (the conv still takes the ReLU)');
   off2();
   class MyConv extends nn.Conv2d {}
   const custom = new nn.Sequential(new nn.ReflectionPad2d(1), new MyConv(16, 16, 3), new nn.ReLU());
@@ -212,4 +212,57 @@ test('the thread choice skips each path\'s first (warm-up) call, then takes the 
   assert.ok(pooled >= 30, `the pool nearly always, with a probe of one thread now and then (${pooled}/32)`);
   c.reset();
   assert.deepEqual(c.speeds(), {});
+});
+
+test('InstanceNorm / BatchNorm -> ReLU fuse under noGrad with the unfused values, on both norm backends and the pool', async () => {
+  const { setNormBackend, setNormThreads, getNormBackend } = await import('../../src/kernels/backend.js');
+  const make = (): nn.Module[] => {
+    const bn = new nn.BatchNorm2d(6);
+    bn.eval();
+    bn.runningMean!.data.set([0.1, -0.2, 0.3, 0, 0.5, -1]);
+    bn.runningVar!.data.set([1, 2, 0.5, 1.5, 1, 0.25]);
+    return [new nn.InstanceNorm2d(6, { affine: true }), new nn.InstanceNorm2d(6), bn, new nn.BatchNorm2d(6), new nn.InstanceNorm1d(6)];
+  };
+  const before = getNormBackend();
+  try {
+    for (const backend of ['wasm', 'js'] as const) {
+      setNormBackend(backend);
+      for (const pool of [false, true]) {
+        if (pool) {
+          setNormThreads(2, { minElements: 0 });
+          assert.ok(await warmNormThreads());
+        }
+        manualSeed(28);
+        for (const norm of make()) {
+          const x = norm instanceof nn.InstanceNorm1d ? randn([3, 6, 40]) : randn([3, 6, 9, 7]);
+          if (norm.getParameter('weight')) norm.getParameter('weight')!.data.set([1, -1, 0.5, 2, -0.3, 1]);
+          const m = new nn.Sequential(norm, new nn.ReLU());
+          const fused = counted(m, x);
+          setMemoryPlanning(false);
+          try {
+            // Batch norm in training mode updates its running statistics on each call: compare from the same state.
+            const plain = counted(m, x);
+            assert.deepEqual(fused.y, plain.y, `${backend} pool=${pool} ${norm.toString()}`);
+            assert.equal(plain.made, 2);
+          } finally {
+            setMemoryPlanning(true);
+          }
+          assert.equal(fused.made, 1, `${norm.toString()} fused`);
+          assert.ok(fused.y.some((v) => v === 0) && fused.y.some((v) => v > 0));
+        }
+        if (pool) setNormThreads(1, { minElements: 1 << 23 });
+      }
+    }
+  } finally {
+    setNormBackend(before);
+    setNormThreads(1);
+  }
+});
+
+test('FlexibleInstanceNorm (a forward of its own) is never fused', () => {
+  const m = new nn.Sequential(new nn.FlexibleInstanceNorm(4), new nn.ReLU());
+  const x = randn([1, 4, 1, 1]);
+  const r = counted(m, x);
+  assert.equal((m.at(0) as nn.FlexibleInstanceNorm).fallbackCount, 1);
+  assert.deepEqual(r.y, relu(x).data);
 });

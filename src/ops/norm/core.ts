@@ -28,6 +28,8 @@ export function rstdOf(variance: ArrayLike<number>, eps: number, floatEps = fals
  * out = (x - mean) * rstd * weight + bias, differentiable in x (through the
  * statistics too when `statsFromInput`), weight and bias. `bounds`: those
  * statistics' bounds on x (normStats), for the float32 output form.
+ * `relu`: max(out, 0) in the same kernel call (a fused norm -> relu, inference
+ * only: nn/fusion.ts; the ReLU op's values).
  */
 export function applyNorm(
   name: string,
@@ -39,14 +41,16 @@ export function applyNorm(
   bias: Tensor | null,
   statsFromInput: boolean,
   bounds?: ApplyBounds,
+  relu = false,
 ): Tensor {
-  const out = normApply(input.data, layout, mean, rstd, weight?.data ?? null, bias?.data ?? null, bounds);
+  const out = normApply(input.data, layout, mean, rstd, weight?.data ?? null, bias?.data ?? null, bounds, relu);
   return recordNorm(name, input, out, layout, mean, rstd, weight, bias, statsFromInput);
 }
 
 /**
  * Statistics from the input and the normalized output in one pass (instance
  * and group norm); the statistics are returned for the running averages.
+ * `relu` as applyNorm's.
  */
 export function normalizeWithInputStats(
   name: string,
@@ -55,8 +59,9 @@ export function normalizeWithInputStats(
   eps: number,
   weight: Tensor | null,
   bias: Tensor | null,
+  relu = false,
 ): { out: Tensor; mean: Float64Array; variance: Float64Array } {
-  const r = normForward(input.data, layout, eps, weight?.data ?? null, bias?.data ?? null);
+  const r = normForward(input.data, layout, eps, weight?.data ?? null, bias?.data ?? null, relu);
   return { out: recordNorm(name, input, r.out, layout, r.mean, r.rstd, weight, bias, true), mean: r.mean, variance: r.variance };
 }
 
