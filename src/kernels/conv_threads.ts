@@ -225,11 +225,11 @@ export function convForwardAll(
       w: wd,
       b: bd,
       relu,
-      ...(wino ? { u: () => winogradWeights(wd, Cout, C, !once) } : {}),
+      ...(wino ? { u: () => winogradWeights(wd, Cout, C, true, !once)! } : {}),
       flops: convFlops(d),
       size: N * Cout * g.outH * g.outW,
       pieces: (t) => rowPieces(N, g.outH, g.outW, t),
-      single: (out) => convForwardImages(path, d, xd, wd, bd, out, 0, N, 0, g.outH, null, null, relu, wino && !once ? winogradWeights(wd, Cout, C) : null),
+      single: (out) => convForwardImages(path, d, xd, wd, bd, out, 0, N, 0, g.outH, null, null, relu, wino && !once ? winogradWeights(wd, Cout, C, false) : null),
     },
     alloc,
   );

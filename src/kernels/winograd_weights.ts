@@ -16,10 +16,12 @@ import { wasmGemm } from './gemm.js';
 import { wg4Plane } from './winograd.js';
 
 interface Entry {
-  /** The weights `u` was made from (as int32 bits, so NaNs and -0 compare exactly). */
+  /** The weights last seen (as int32 bits, so NaNs and -0 compare exactly). */
   from: Int32Array;
   Cout: number;
-  u: Float32Array;
+  /** The transform's buffer, and whether it holds the transform of `from`. */
+  u: Float32Array | null;
+  valid: boolean;
 }
 
 const cache = new WeakMap<Float32Array, Entry>();
@@ -35,35 +37,48 @@ function sameBits(a: Int32Array, b: Int32Array): boolean {
 
 const bitsOf = (wd: Float32Array): Int32Array => new Int32Array(wd.buffer, wd.byteOffset, wd.length);
 
-/** The transform of `wd` (Cout x C x 3 x 3) into a new shared array, through this thread's wasm memory (which it resets). */
-function transform(wd: Float32Array, Cout: number, C: number): Float32Array {
+/** An array of `floats` in shared memory where the host has any (a page without cross-origin isolation has none, and no workers). */
+const sharedFloats = (floats: number): Float32Array =>
+  new Float32Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(floats * 4) : new ArrayBuffer(floats * 4));
+
+/** The transform of `wd` (Cout x C x 3 x 3) into `u` (or a new shared array), through this thread's wasm memory (which it resets). */
+function transform(wd: Float32Array, Cout: number, C: number, u: Float32Array | null): Float32Array {
   const w = wasmGemm!;
   const floats = winogradWeightFloats(Cout, C);
+  const dst = u && u.length === floats ? u : sharedFloats(floats);
   w.reset(null);
   const wOff = w.alloc(wd.length);
   const uOff = w.alloc(floats);
   const tmp = w.alloc(160);
-  const F = w.f32();
-  F.set(wd, wOff);
+  w.f32().set(wd, wOff);
   w.wg4Weight(wOff, Cout, C, uOff, tmp);
-  // Shared where the host has shared memory (a page without cross-origin isolation has none, and no workers).
-  const u = new Float32Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(floats * 4) : new ArrayBuffer(floats * 4));
-  u.set(w.f32().subarray(uOff, uOff + floats));
+  dst.set(w.f32().subarray(uOff, uOff + floats));
   w.reset(null);
-  return u;
+  return dst;
 }
 
 /**
- * The transformed weights of `wd`, in shared memory (where there is any): from the cache while
- * `wd` holds the values they were made from (`keep` false: made fresh and
- * not kept, for an array used once).
+ * The transformed weights of `wd`, in shared memory: from the cache while
+ * `wd` holds the values they were made from. `need` false (one thread, which
+ * can transform in its own memory as fast): null for values seen for the
+ * first time, so that weights changing every call (training) cost only the
+ * comparison and a copy; the second call with the same values fills the
+ * cache. `keep` false: made fresh and not kept, for an array used once.
  */
-export function winogradWeights(wd: Float32Array, Cout: number, C: number, keep = true): Float32Array {
-  if (!keep) return transform(wd, Cout, C);
+export function winogradWeights(wd: Float32Array, Cout: number, C: number, need = true, keep = true): Float32Array | null {
+  if (!keep) return transform(wd, Cout, C, null);
   const bits = bitsOf(wd);
-  const e = cache.get(wd);
-  if (e && e.Cout === Cout && sameBits(e.from, bits)) return e.u;
-  const u = transform(wd, Cout, C);
-  cache.set(wd, { from: bits.slice(), Cout, u });
-  return u;
+  let e = cache.get(wd);
+  const same = e !== undefined && e.Cout === Cout && sameBits(e.from, bits);
+  if (same && e!.valid) return e!.u;
+  if (!same) {
+    if (e && e.from.length === bits.length) e.from.set(bits);
+    else cache.set(wd, (e = { from: bits.slice(), Cout, u: e?.u ?? null, valid: false }));
+    e.Cout = Cout;
+    e.valid = false;
+    if (!need) return null;
+  }
+  e!.u = transform(wd, Cout, C, e!.u);
+  e!.valid = true;
+  return e!.u;
 }
