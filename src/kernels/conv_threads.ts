@@ -16,8 +16,9 @@
  * copies cost more than the second core saves); larger ones use the pool
  * while it measures faster than one thread for that kind, path and size
  * (thread_choice.ts, past a warm-up call of each). Winograd's weights are
- * transformed once (winograd_weights.ts) and shared with the workers. Results are identical to one thread's: each output element is
- * computed the same way by whichever thread owns it.
+ * transformed once (winograd_weights.ts) and shared with the workers.
+ * Results are identical to one thread's: each output element is computed the
+ * same way by whichever thread owns it.
  */
 import { allocStorage, isShared } from '../tensor/storage.js';
 import { taskPool, threadCount } from './backend.js';

@@ -7,9 +7,10 @@
  * pad -> conv2d -> relu, bit for bit: the kernels see the same padded image
  * and round the same sums. Where the fusion does not apply (the js
  * convolution path, a 3-D input, padding the reflection cannot take, a meta
- * tensor), it runs those ops one after the other.
+ * tensor, gradients recorded), it runs those ops one after the other.
  */
 import { wasmConvEnabled } from '../kernels/conv_fwd.js';
+import { isGradEnabled } from '../tensor/grad_mode.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { conv2d, conv2dOutputShape } from './conv.js';
 import { convForward } from './conv_compute.js';
@@ -19,7 +20,9 @@ import { relu as reluOp } from './activation.js';
 
 /** conv2d(reflect ? pad(x, reflect, 'reflect') : x, weight, bias, opts), then relu when `relu`. */
 export function conv2dFused(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions, reflect: readonly number[] | null, relu: boolean): Tensor {
-  const fits = reflect === null || (x.ndim === 4 && reflect.length === 4 && zeroPadding(opts.padding) && reflectFits(x.shape, reflect));
+  // The fused kernels record no backward of their own: with gradients on, the ops one by one.
+  const recording = isGradEnabled() && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad === true);
+  const fits = !recording && (reflect === null || (x.ndim === 4 && reflect.length === 4 && zeroPadding(opts.padding) && reflectFits(x.shape, reflect)));
   if (!fits || x.isMeta || weight.isMeta || bias?.isMeta || (reflect !== null && !wasmConvEnabled())) {
     const y = conv2d(reflect ? pad(x, [...reflect], 'reflect') : x, weight, bias, opts);
     return relu ? reluOp(y) : y;

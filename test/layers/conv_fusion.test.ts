@@ -266,3 +266,18 @@ test('FlexibleInstanceNorm (a forward of its own) is never fused', () => {
   assert.equal((m.at(0) as nn.FlexibleInstanceNorm).fallbackCount, 1);
   assert.deepEqual(r.y, relu(x).data);
 });
+
+test('a fused forward called with gradients on records the ops one by one (same values and gradients)', () => {
+  manualSeed(29);
+  const conv = new nn.Conv2d(16, 8, 3);
+  const norm = new nn.InstanceNorm2d(8, { affine: true });
+  const x = randn([1, 16, 10, 10]);
+  const grads = (fused: boolean): Float32Array[] => {
+    const xs = x.clone().requiresGrad_();
+    for (const p of [...conv.parameters(), ...norm.parameters()]) p.grad = null;
+    const y = fused ? norm.fusedForward(conv.fusedForward(xs, [1, 1, 1, 1], true), true) : relu(norm.call(relu(conv.call(pad(xs, [1, 1, 1, 1], 'reflect')))));
+    y.backward(y.detach().mul(0).add(1));
+    return [y.data, xs.grad!.data, conv.weight.grad!.data, norm.getParameter('weight')!.grad!.data].map((a) => Float32Array.from(a));
+  };
+  assert.deepEqual(grads(true), grads(false));
+});
