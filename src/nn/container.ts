@@ -77,8 +77,13 @@ export class Sequential extends Module {
     return y;
   }
 
-  /** A fused run's forward; on an error, the layers one by one (which raise it as they would unfused). */
+  /**
+   * A fused run's forward. On an error, a run without side effects runs its
+   * layers one by one (which raise it as they would unfused); another's
+   * error is its first layer's.
+   */
   #fused(run: FusedRun, names: readonly string[], layers: readonly Module[], at: number, x: Tensor): Tensor {
+    if (!run.pure) return this.callChildAs(names[at]!, layers[at]!, () => run.forward(x));
     try {
       return run.forward(x);
     } catch {

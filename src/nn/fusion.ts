@@ -30,6 +30,13 @@ import { ReflectionPad2d } from './padding.js';
 export interface FusedRun {
   count: number;
   forward(x: Tensor): Tensor;
+  /**
+   * Whether the layers have no side effects (padding, convolution, ReLU): on
+   * an error the caller may run them one by one to raise it from the right
+   * module. A norm's run (running statistics, batch counts) is not rerun;
+   * its errors are the norm's (ReLU raises none).
+   */
+  pure: boolean;
 }
 
 /** Whether a fused forward may run in place of m's own call. */
@@ -58,10 +65,10 @@ export function fusedRun(layers: readonly Module[], i: number): FusedRun | null 
   const act = layers[at + 1];
   const relu = act instanceof ReLU && plain(act);
   if (reflect === null && isNorm(conv) && plain(conv)) {
-    return relu ? { count: 2, forward: (x) => conv.fusedForward(x, true) } : null;
+    return relu ? { count: 2, forward: (x) => conv.fusedForward(x, true), pure: false } : null;
   }
   if (!(conv instanceof Conv2d) || conv.constructor !== Conv2d || !plain(conv)) return null;
   const count = at - i + 1 + (relu ? 1 : 0);
   if (count < 2) return null;
-  return { count, forward: (x) => conv.fusedForward(x, reflect, relu) };
+  return { count, forward: (x) => conv.fusedForward(x, reflect, relu), pure: true };
 }

@@ -281,3 +281,32 @@ test('a fused forward called with gradients on records the ops one by one (same 
   };
   assert.deepEqual(grads(true), grads(false));
 });
+
+test('errors in fused runs name the module and path they name unfused', () => {
+  const bn = new nn.BatchNorm2d(6);
+  bn.eval();
+  const cases: [nn.Module, Tensor][] = [
+    [new nn.Sequential(new nn.Identity(), bn, new nn.ReLU()), randn([1, 5, 4, 4])],
+    [new nn.Sequential(new nn.ReflectionPad2d(1), new nn.Conv2d(16, 8, 3), new nn.ReLU()), randn([1, 8, 6, 6])],
+    [new nn.Sequential(new nn.ReflectionPad2d(6), new nn.Conv2d(8, 8, 3), new nn.ReLU()), randn([1, 8, 4, 4])],
+  ];
+  const caught = (f: () => unknown): { message: string; moduleType?: string; modulePath?: string } => {
+    try {
+      f();
+    } catch (e) {
+      const err = e as { message: string; moduleType?: string; modulePath?: string };
+      return { message: err.message, moduleType: err.moduleType, modulePath: err.modulePath };
+    }
+    throw new Error('no error');
+  };
+  for (const [m, x] of cases) {
+    const fused = caught(() => noGrad(() => m.call(x)));
+    setMemoryPlanning(false);
+    try {
+      assert.deepEqual(fused, caught(() => noGrad(() => m.call(x))));
+    } finally {
+      setMemoryPlanning(true);
+    }
+    assert.ok(fused.moduleType && fused.modulePath !== undefined, JSON.stringify(fused));
+  }
+});
