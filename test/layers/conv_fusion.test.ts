@@ -310,3 +310,22 @@ test('errors in fused runs name the module and path they name unfused', () => {
     assert.ok(fused.moduleType && fused.modulePath !== undefined, JSON.stringify(fused));
   }
 });
+
+test('graph runs fuse chains of module nodes whose intermediates nothing else reads (runGraph), with interpret\'s values', async () => {
+  const { lowerModule, runGraph, interpret } = await import('../../src/index.js');
+  manualSeed(30);
+  const m = block();
+  const x = randn([1, 16, 16, 16]);
+  const g = lowerModule(m);
+  const want = noGrad(() => interpret(g, [x], { training: false }));
+  assert.equal(want.error, null);
+  const c0 = tensorCount();
+  const got = noGrad(() => runGraph(g, [x], { training: false }));
+  assert.equal(tensorCount() - c0, 3, 'pad+conv+relu, pad+conv, norm+relu');
+  assert.deepEqual(got[0]!.data, want.outputs![0]!.data);
+  // A graph output in the middle of a chain is made, and the chain is cut there.
+  const g2 = { ...g, outputs: [...g.outputs, g.nodes[0]!.outputs[0]!] };
+  const both = noGrad(() => runGraph(g2, [x], { training: false }));
+  assert.deepEqual(both[0]!.data, want.outputs![0]!.data);
+  assert.deepEqual(both[1]!.shape, [1, 16, 18, 18]);
+});
