@@ -244,6 +244,22 @@ function centerScaleRun(src: usize, dst: usize, n: i32, mu: f32, r: f32): void {
   for (; i < end; i += 4) store<f32>(dst + i, (load<f32>(src + i) - mu) * r);
 }
 
+/** max(v, 0) over n floats in place, NaN kept and -0 -> 0 (the ReLU op's values): a fused norm -> relu. */
+function reluRun(p: usize, n: i32): void {
+  const zero = f32x4.splat(0);
+  const n4 = <usize>(n & ~3) << 2;
+  let i: usize = 0;
+  for (; i < n4; i += 16) {
+    const v = v128.load(p + i);
+    v128.store(p + i, v128.bitselect(zero, v, f32x4.le(v, zero)));
+  }
+  const end = <usize>n << 2;
+  for (; i < end; i += 4) {
+    const v = load<f32>(p + i);
+    store<f32>(p + i, v <= 0 ? 0 : v);
+  }
+}
+
 @inline function param(p: usize, c: i32, dflt: f32): f32 {
   return p ? load<f32>(p + (<usize>c << 2)) : dflt;
 }
@@ -252,11 +268,12 @@ function centerScaleRun(src: usize, dst: usize, n: i32, mu: f32, r: f32): void {
  * Instance/group norm forward with statistics from the input: `groups` groups
  * of gs planes; per group mean, biased variance and rstd (float64 out), then
  * out = x * alpha + beta per plane with ATen's float32 alpha and beta (its
- * group-norm kernel's forms when gn is set).
+ * group-norm kernel's forms when gn is set); relu non-zero: then max(out, 0)
+ * per plane while it is in cache (a fused norm -> relu).
  */
 export function groupForward(
   x: usize, out: usize, S: i32, gs: i32, C: i32, c0: i32, groups: i32, eps: f64, gn: i32,
-  w: usize, b: usize, mean: usize, variance: usize, rstd: usize,
+  w: usize, b: usize, mean: usize, variance: usize, rstd: usize, relu: i32,
 ): void {
   const inv = 1 / (<f64>gs * <f64>S);
   const plane = <usize>S << 2;
@@ -329,6 +346,7 @@ export function groupForward(
           if (fusedNeeded(v, eps, K, mx, alpha)) affineRun(p, q, S, alpha, beta);
           else affineRun32(p, q, S, alpha, beta);
         }
+        if (relu) reluRun(q, S);
         p += plane;
         q += plane;
         if (++c == C) c = 0;
@@ -352,9 +370,9 @@ export function planeSums(x: usize, S: i32, planes: i32, shift: usize, s1: usize
 /**
  * out = x * alpha + beta per plane; alpha, beta float32 per plane; fused
  * (float32 per plane) non-zero: ATen's fused multiply-add, zero: the float32
- * multiply and add (see fusedNeeded).
+ * multiply and add (see fusedNeeded); relu non-zero: then max(out, 0).
  */
-export function planeAffine(x: usize, out: usize, S: i32, planes: i32, alpha: usize, beta: usize, fused: usize): void {
+export function planeAffine(x: usize, out: usize, S: i32, planes: i32, alpha: usize, beta: usize, fused: usize, relu: i32): void {
   const plane = <usize>S << 2;
   for (let j = 0; j < planes; j++) {
     const o = <usize>j << 2;
@@ -362,6 +380,7 @@ export function planeAffine(x: usize, out: usize, S: i32, planes: i32, alpha: us
     const dst = out + <usize>j * plane;
     if (load<f32>(fused + o) != 0) affineRun(src, dst, S, load<f32>(alpha + o), load<f32>(beta + o));
     else affineRun32(src, dst, S, load<f32>(alpha + o), load<f32>(beta + o));
+    if (relu) reluRun(dst, S);
   }
 }
 

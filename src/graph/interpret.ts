@@ -10,7 +10,8 @@ import { tensorCount, type Tensor } from '../tensor/tensor.js';
 import { planning, releaseIntermediate } from '../tensor/plan.js';
 import type { Graph, GraphNode } from './graph.js';
 import './ops/index.js';
-import { runNode } from './registry.js';
+import { moduleOfNode, runNode } from './registry.js';
+import { fusedRun, type FusedRun } from '../nn/fusion.js';
 import { nodeFacts } from './facts.js';
 
 export interface NodeRun {
@@ -57,7 +58,11 @@ export interface InterpretOptions {
    * run, so that its memory serves the next outputs (tensor/plan.ts): the
    * graph's inputs, initializers and outputs are kept; `values` and `runs`
    * then hold disposed tensors for the rest. Ignored with `stopAfter` or
-   * `facts`. runGraph's default; interpret's is off.
+   * `facts`. runGraph's default; interpret's is off. Chains of module nodes
+   * that fuse (nn/fusion.ts: ReflectionPad2d -> Conv2d -> ReLU, a norm ->
+   * ReLU), each intermediate read only by the next and not returned, then run
+   * as one forward: their intermediates are never made (not in `values`), and
+   * the chain is one run in `runs`, its last node's with the first's inputs.
    */
   freeIntermediates?: boolean;
 }
@@ -142,6 +147,7 @@ export function interpret(g: Graph, inputs: readonly Tensor[] | Record<string, T
  */
 class Planner {
   readonly #lastUse = new Map<string, number>();
+  readonly #uses = new Map<string, number>();
   readonly #pinned = new Set<Tensor>();
   readonly #live = new Map<Tensor, number>();
   readonly #outputs: Set<string>;
@@ -149,23 +155,47 @@ class Planner {
 
   constructor(g: Graph, bound: Map<string, Tensor>) {
     g.nodes.forEach((n, i) => {
-      for (const name of n.inputs) this.#lastUse.set(name, i);
+      for (const name of n.inputs) {
+        this.#lastUse.set(name, i);
+        this.#uses.set(name, (this.#uses.get(name) ?? 0) + 1);
+      }
     });
     this.#outputs = new Set(g.outputs);
     for (const t of bound.values()) this.#pinned.add(t);
   }
 
-  /** Node `i` ran, reading `xs` by `node.inputs` and giving `ys`. */
-  after(i: number, node: GraphNode, xs: readonly Tensor[], ys: readonly Tensor[]): void {
+  /**
+   * The fused run (nn/fusion.ts) of module nodes from `i` on, each reading
+   * only the previous one's output, which nothing else reads and the graph
+   * does not return; null where none applies.
+   */
+  fusedAt(nodes: readonly GraphNode[], i: number, training: boolean): FusedRun | null {
+    const mods: Module[] = [];
+    for (let k = i; k < nodes.length && k < i + 3; k++) {
+      const n = nodes[k]!;
+      const m = moduleOfNode(n);
+      if (m === null || m.training !== training || n.inputs.length !== 1 || n.outputs.length !== 1) break;
+      if (k > i) {
+        const prev = nodes[k - 1]!.outputs[0]!;
+        if (n.inputs[0] !== prev || this.#uses.get(prev) !== 1 || this.#outputs.has(prev)) break;
+      }
+      mods.push(m);
+    }
+    const run = mods.length >= 2 ? fusedRun(mods, 0) : null;
+    return run && run.count <= mods.length ? run : null;
+  }
+
+  /** Nodes [i, last] ran as one fused run, reading `xs` by nodes[i].inputs and giving `ys` as nodes[last]'s outputs. */
+  after(i: number, nodes: readonly GraphNode[], last: number, xs: readonly Tensor[], ys: readonly Tensor[]): void {
     const dead: Tensor[] = [];
-    node.outputs.forEach((name, k) => {
+    nodes[last]!.outputs.forEach((name, k) => {
       const t = ys[k]!;
       if (this.#outputs.has(name)) this.#pinned.add(t);
       else if (this.#lastUse.has(name)) this.#live.set(t, (this.#live.get(t) ?? 0) + 1);
       else dead.push(t);
     });
     const seen = new Set<string>();
-    node.inputs.forEach((name, k) => {
+    nodes[i]!.inputs.forEach((name, k) => {
       if (seen.has(name) || this.#lastUse.get(name) !== i) return;
       seen.add(name);
       const t = xs[k]!;
@@ -191,7 +221,9 @@ function run(
   const runs: NodeRun[] = [];
   let error: NormkitError | null = null;
   let stopped = false;
-  for (const [i, node] of g.nodes.entries()) {
+  for (let i = 0; i < g.nodes.length; i++) {
+    const first = i;
+    const node = g.nodes[i]!;
     const xs = node.inputs.map((name) => {
       const v = values.get(name);
       if (v === undefined) throw new SpecError(node.name, `input '${name}' is not defined before this node`);
@@ -201,8 +233,21 @@ function run(
     runs.push(run);
     let ys: Tensor[];
     const stopWatching = facts && node.op === 'module' && node.module ? watchInner(node, run) : undefined;
+    // The last node this step ran (a fused run of module nodes covers several).
+    let last = i;
     try {
-      ys = runNode(node, xs, { training });
+      const fused = planner?.fusedAt(g.nodes, i, training) ?? null;
+      if (fused === null) ys = runNode(node, xs, { training });
+      else {
+        try {
+          ys = [fused.forward(xs[0]!)];
+          last = i + fused.count - 1;
+        } catch (e) {
+          // Without side effects: the first node alone, which raises as it would unfused (a norm's error is its own).
+          if (!fused.pure) throw e;
+          ys = runNode(node, xs, { training });
+        }
+      }
     } catch (e) {
       if (!(e instanceof NormkitError) || e instanceof SpecError) throw e;
       // The path inside the node's module (a leaf raises at '', a custom block at its child's path).
@@ -214,11 +259,17 @@ function run(
     } finally {
       stopWatching?.();
     }
-    if (ys.length !== node.outputs.length) throw new SpecError(node.name, `${node.op} gave ${ys.length} outputs, the node names ${node.outputs.length}`);
+    const end = g.nodes[last]!;
+    if (ys.length !== end.outputs.length) throw new SpecError(end.name, `${end.op} gave ${ys.length} outputs, the node names ${end.outputs.length}`);
     if (facts) nodeFacts(node, xs, ys);
+    if (last !== i) {
+      // A fused run is recorded as its last node's run, with the first one's inputs.
+      run.node = end;
+      i = last;
+    }
     run.outputs = ys;
-    node.outputs.forEach((name, k) => values.set(name, ys[k]!));
-    planner?.after(i, node, xs, ys);
+    end.outputs.forEach((name, k) => values.set(name, ys[k]!));
+    planner?.after(first, g.nodes, last, xs, ys);
     if (stopAfter?.(run)) {
       stopped = true;
       break;

@@ -70,6 +70,11 @@ export interface ModuleOpWithClass extends ModuleOp {
 }
 
 /** Runs one node: a module node calls its module, a functional node its op. */
+/** The module a node runs by its call (a module op), or null (a functional op). */
+export function moduleOfNode(node: GraphNode): Module | null {
+  return table.get(node.op)?.kind === 'module' ? node.module ?? null : null;
+}
+
 export function runNode(node: GraphNode, inputs: readonly Tensor[], ctx: OpContext): Tensor[] {
   const def = table.get(node.op);
   if (def === undefined) throw new SpecError(node.name, `unknown op '${node.op}'`);

@@ -16,6 +16,7 @@ import { jsKernels } from './norm_js.js';
 import { NormPool } from './norm_pool.js';
 import { allocStorage, hasCachedStorage } from '../tensor/storage.js';
 import { loadWasmKernels, type WasmLoad } from './norm_wasm.js';
+import { ThreadChoice } from './thread_choice.js';
 
 export type NormBackendName = 'wasm' | 'js';
 
@@ -96,75 +97,23 @@ function resizePool(): void {
 let sharedMinBytes = 32 << 20;
 
 /**
- * Measured speed (elements per ms, moving averages) of each kernel, size
- * class (a power of two of output elements) and output memory (fresh,
- * recycled, recycled shared) on one thread and on the pool. Whether the pool
- * pays depends on all three, and on how busy the machine is: fresh output
- * memory costs a page fault per 4 KB, which the pool's threads share, while
- * recycled memory leaves only the arithmetic and the workers' staging copies
- * (a call on data in cache or at the memory's bandwidth gains nothing). So
- * each call takes the path measured faster (the pool only when at least 10%
- * faster), after a measurement of each (past a first, warm-up run), and now
- * and then (every 16th call of that kind, up to every 256th while the choice
- * holds) the other path, to follow the machine's load.
+ * Whether a call goes to the pool is measured (thread_choice.ts) per kernel,
+ * size class (a power of two of output elements) and output memory (fresh,
+ * recycled, recycled shared): fresh output memory costs a page fault per
+ * 4 KB, which the pool's threads share, while recycled memory leaves only the
+ * arithmetic and the workers' staging copies (a call on data in cache or at
+ * the memory's bandwidth gains nothing).
  */
-interface Speed {
-  single?: number;
-  threaded?: number;
-  /** Whether each path has run once: that first run (cold code, the workers' staging memory) is not counted. */
-  warmSingle: boolean;
-  warmThreaded: boolean;
-  calls: number;
-  every: number;
-}
-const speeds = new Map<string, Speed>();
-
-function prefersPool(s: Speed): boolean {
-  return s.threaded !== undefined && s.single !== undefined && s.threaded > 1.1 * s.single;
-}
-
-/** Whether the next call of this kind goes to the pool. */
-function choose(key: string): boolean {
-  const s = speedOf(key);
-  if (s.single === undefined) return false;
-  if (s.threaded === undefined) return true;
-  const pref = prefersPool(s);
-  return ++s.calls % s.every === 0 ? !pref : pref;
-}
-
-function speedOf(key: string): Speed {
-  let s = speeds.get(key);
-  if (!s) speeds.set(key, (s = { warmSingle: false, warmThreaded: false, calls: 0, every: 16 }));
-  return s;
-}
-
-function observe(key: string, threaded: boolean, rate: number): void {
-  if (!Number.isFinite(rate) || rate <= 0) return;
-  const s = speedOf(key);
-  if (threaded ? !s.warmThreaded : !s.warmSingle) {
-    if (threaded) s.warmThreaded = true;
-    else s.warmSingle = true;
-    return;
-  }
-  const before = prefersPool(s);
-  const avg = (old: number | undefined): number => (old === undefined ? rate : 0.7 * old + 0.3 * rate);
-  if (threaded) s.threaded = avg(s.threaded);
-  else s.single = avg(s.single);
-  // A probe that confirmed the choice makes the next one rarer; a changed choice starts over.
-  if (prefersPool(s) !== before) s.every = 16;
-  else if (threaded !== before) s.every = Math.min(256, s.every * 2);
-}
+const choice = new ThreadChoice();
 
 /** Forgets the measured speeds. */
 export function resetNormThreadSpeeds(): void {
-  speeds.clear();
+  choice.reset();
 }
 
 /** The measured speeds (elements per ms) by `kernel sizeClass memory`, and whether the pool is preferred. */
 export function normThreadSpeeds(): Record<string, { single?: number; threaded?: number; pool: boolean }> {
-  const r: Record<string, { single?: number; threaded?: number; pool: boolean }> = {};
-  for (const [k, s] of speeds) r[k] = { ...(s.single !== undefined ? { single: s.single } : {}), ...(s.threaded !== undefined ? { threaded: s.threaded } : {}), pool: prefersPool(s) };
-  return r;
+  return choice.speeds();
 }
 
 /**
@@ -197,7 +146,7 @@ export const normExecutor: NormExecutor = {
     const plain = hasCachedStorage(n, false);
     const memory = plain ? 'r' : hasCachedStorage(n, true) ? 'rs' : 'f';
     const key = `${kernel} ${31 - Math.clz32(n)} ${memory}`;
-    const threaded = poolFor(n) !== null && choose(key);
+    const threaded = poolFor(n) !== null && choice.choose(key);
     const a = allocStorage(n, memory === 'rs' || (memory === 'f' && threaded && n * 4 >= sharedMinBytes));
     plans.set(a, { key, threaded, t0: performance.now() });
     return a;
@@ -221,7 +170,7 @@ export const normExecutor: NormExecutor = {
     const p = plan?.threaded && poolable ? poolFor(bulk.out) : null;
     if (p) p.run(kernel, a, kernels, backend, bulk.all);
     else fn(a);
-    if (plan) observe(plan.key, p !== null, bulk.all / (performance.now() - plan.t0));
+    if (plan) choice.observe(plan.key, p !== null, bulk.all / (performance.now() - plan.t0));
   },
 };
 
@@ -328,8 +277,8 @@ export function normBackendInfo(): NormBackendInfo {
 // The drivers, on this backend.
 export const normStats = (x: Float32Array, l: NormLayout): drivers.NormStats & drivers.StatBounds => drivers.normStats(x, l, normExecutor);
 
-export const normForward = (x: Float32Array, l: NormLayout, eps: number, weight: Float32Array | null, bias: Float32Array | null): drivers.NormForward =>
-  drivers.normForward(x, l, eps, weight, bias, normExecutor);
+export const normForward = (x: Float32Array, l: NormLayout, eps: number, weight: Float32Array | null, bias: Float32Array | null, relu = false): drivers.NormForward =>
+  drivers.normForward(x, l, eps, weight, bias, normExecutor, relu);
 
 export const normApply = (
   x: Float32Array,
@@ -339,7 +288,8 @@ export const normApply = (
   weight: Float32Array | null,
   bias: Float32Array | null,
   bounds?: drivers.ApplyBounds,
-): Float32Array => drivers.normApply(x, l, mean, rstd, weight, bias, normExecutor, bounds);
+  relu = false,
+): Float32Array => drivers.normApply(x, l, mean, rstd, weight, bias, normExecutor, bounds, relu);
 
 export const normBackward = (
   x: Float32Array,

@@ -104,7 +104,7 @@ function inputGrad(d: ConvDims, wd: Float32Array, gd: Float32Array, forceWinogra
   const { N, C, Cout, G, g } = d;
   if (winogradApplies(d)) {
     const dT = inputGradAsConv(d);
-    if (forceWinograd || winogradPays(dT)) return convForwardAll(dT, gd, flipKernel(wd, Cout, C), null, allocStorage, false, 'winograd');
+    if (forceWinograd || winogradPays(dT)) return convForwardAll(dT, gd, flipKernel(wd, Cout, C), null, allocStorage, false, 'winograd', true);
   }
   return convTransposeAll({ N, C: Cout, Cout: C, G, g }, gd, wd, null);
 }

@@ -69,15 +69,6 @@ function samePlanes(lay: DirectLayout, g: ConvGeom2d): boolean {
   return lay.s === 1 && g.ph === 0 && g.pw === 0 && lay.Wq === g.W && lay.Hp <= g.H;
 }
 
-/** Rows [ih0, ih1) of each channel of image n into planes `plane` floats apart at xqOff. */
-function copyPlanes(F: Float32Array, xqOff: number, plane: number, xd: Float32Array, n: number, C: number, g: ConvGeom2d, ih0: number, ih1: number): void {
-  const HW = g.H * g.W;
-  for (let c = 0; c < C; c++) {
-    const src = (n * C + c) * HW;
-    F.set(xd.subarray(src + ih0 * g.W, src + ih1 * g.W), xqOff + c * plane + ih0 * g.W);
-  }
-}
-
 /** Output rows [r0, r1) of images [n0, n1) (see convForwardImages). */
 export function forwardDirect(
   d: ConvDims,
@@ -130,9 +121,9 @@ export function forwardDirect(
   const whole = r0 === 0 && r1 === outH && outWp === outW;
   for (let n = n0; n < n1; n++) {
     F = w.f32();
-    if (samePlanes(lay, g)) copyPlanes(F, xqOff, lay.plane, xd, n, C, g, ih0, ih1);
+    if (samePlanes(lay, g)) copyImageRows(F, xqOff, xd, n, C, g, ih0, ih1, d.reflect, lay.plane);
     else {
-      copyImageRows(F, xOff, xd, n, C, g, ih0, ih1);
+      copyImageRows(F, xOff, xd, n, C, g, ih0, ih1, d.reflect);
       w.polyPad(xOff, C, H, W, g.ph, g.pw, s, Hp, Wq, lay.plane, hp0, hp1, xqOff);
     }
     for (let grp = 0; grp < G; grp++) {
@@ -408,7 +399,7 @@ export function weightGradDirect(d: ConvDims, xd: Float32Array, gd: Float32Array
     F.set(gd.subarray(n * Cout * L, (n + 1) * Cout * L), gOff);
     let finite: boolean;
     if (samePlanes(lay, g)) {
-      copyPlanes(F, xqOff, lay.plane, xd, n, C, g, 0, Hp);
+      copyImageRows(F, xqOff, xd, n, C, g, 0, Hp, undefined, lay.plane);
       finite = true;
       for (let c = 0; c < C && finite; c++) finite = w.allFinite(xqOff + c * lay.plane, Hp * Wq);
     } else {

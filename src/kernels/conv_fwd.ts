@@ -37,6 +37,21 @@ export interface ConvDims {
   Cout: number;
   G: number;
   g: ConvGeom2d;
+  /**
+   * The input is the H x W image before a reflection padding (a fused
+   * ReflectionPad2d or padding_mode='reflect': nn/fusion.ts) of `top` rows
+   * and `left` columns before it, and `g` the padded image's geometry
+   * (g.H x g.W, no zero padding): the wasm paths copy the image into their
+   * memory reflection-padded instead of the caller materializing it.
+   */
+  reflect?: Reflect;
+}
+
+export interface Reflect {
+  H: number;
+  W: number;
+  top: number;
+  left: number;
 }
 
 const PATHS: readonly ConvPathName[] = ['auto', 'js', 'wasm', 'winograd', 'direct'];
@@ -116,7 +131,8 @@ function directPays(d: ConvDims): boolean {
  * Runs output rows [r0, r1) of images [n0, n1) of the forward on `path`,
  * writing out (N x Cout x outH x outW). Winograd pieces start on a multiple of 4.
  * Pieces of one call share a `key`: a thread's later pieces reuse the weights
- * its earlier one left in wasm memory. The wasm paths compute each image in
+ * its earlier one left in wasm memory (`ud`: Winograd's weights already
+ * transformed, see winograd_weights.ts). The wasm paths compute each image in
  * their own memory and ask `commit` before writing it to `out` (false: drop
  * it, another thread wrote it); the js path writes `out` as it goes.
  */
@@ -134,9 +150,10 @@ export function convForwardImages(
   key: number | null = null,
   commit: Commit = null,
   relu = false,
+  ud: Float32Array | null = null,
 ): void {
   if (n1 <= n0 || r1 <= r0) return;
-  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu);
+  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu, ud);
   else if (path === 'direct') forwardDirect(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu);
   else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu);
   else forwardJs(d, xd, wd, bd, out, n0, n1, r0, r1, relu);
@@ -149,20 +166,45 @@ export function inputRows(g: ConvGeom2d, r0: number, r1: number): [number, numbe
   return [ih0, Math.max(ih0, ih1)];
 }
 
-/** Copies input rows [ih0, ih1) of every channel of image n into wasm memory at xOff (C x H x W layout). */
-export function copyImageRows(F: Float32Array, xOff: number, xd: Float32Array, n: number, C: number, g: ConvGeom2d, ih0: number, ih1: number): void {
+/**
+ * Copies input rows [ih0, ih1) of every channel of image n into wasm memory
+ * at xOff, channels `plane` floats apart (C x H x W layout by default); with
+ * `r`, rows of the reflection-padded image (ConvDims.reflect) made from `xd`.
+ */
+export function copyImageRows(F: Float32Array, xOff: number, xd: Float32Array, n: number, C: number, g: ConvGeom2d, ih0: number, ih1: number, r?: Reflect, plane = g.H * g.W): void {
+  if (r) return copyReflectedRows(F, xOff, xd, n, C, g, ih0, ih1, r, plane);
   const HW = g.H * g.W;
-  if (ih0 === 0 && ih1 === g.H) {
+  if (ih0 === 0 && ih1 === g.H && plane === HW) {
     F.set(xd.subarray(n * C * HW, (n + 1) * C * HW), xOff);
     return;
   }
   for (let c = 0; c < C; c++) {
     const src = (n * C + c) * HW;
-    F.set(xd.subarray(src + ih0 * g.W, src + ih1 * g.W), xOff + c * HW + ih0 * g.W);
+    F.set(xd.subarray(src + ih0 * g.W, src + ih1 * g.W), xOff + c * plane + ih0 * g.W);
+  }
+}
+
+/** Index i of a reflection padding of an axis of n (PyTorch's: the border itself is not repeated; |i| < 2n - 1). */
+const reflectIndex = (i: number, n: number): number => (i < 0 ? -i : i >= n ? 2 * (n - 1) - i : i);
+
+function copyReflectedRows(F: Float32Array, xOff: number, xd: Float32Array, n: number, C: number, g: ConvGeom2d, ih0: number, ih1: number, r: Reflect, plane: number): void {
+  const { H, W, top, left } = r;
+  const right = g.W - W - left;
+  for (let c = 0; c < C; c++) {
+    const src = (n * C + c) * H * W;
+    for (let h = ih0; h < ih1; h++) {
+      const s = src + reflectIndex(h - top, H) * W;
+      const dst = xOff + c * plane + h * g.W;
+      F.set(xd.subarray(s, s + W), dst + left);
+      for (let j = 1; j <= left; j++) F[dst + left - j] = xd[s + j]!;
+      for (let j = 1; j <= right; j++) F[dst + left + W - 1 + j] = xd[s + W - 1 - j]!;
+    }
   }
 }
 
 function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, r0: number, r1: number, relu: boolean): void {
+  // im2col reads the image in place: a fused reflection padding needs the wasm paths (ops/conv_fused.ts checks).
+  if (d.reflect) throw new RuntimeError('internal: the js convolution path cannot read a reflection-padded image in place');
   const { C, Cout, G, g } = d;
   const { Cog, Kg, L, HW, direct, rows } = gemmSizes(d, r1 - r0);
   const col = direct ? xd : new Float32Array(C * g.kh * g.kw * rows * g.outW);
@@ -238,7 +280,7 @@ function forwardWasm(
   const whole = r0 === 0 && r1 === g.outH;
   for (let n = n0; n < n1; n++) {
     F = w.f32();
-    copyImageRows(F, xOff, xd, n, C, g, ih0, ih1);
+    copyImageRows(F, xOff, xd, n, C, g, ih0, ih1, d.reflect);
     for (let oh0 = r0; oh0 < r1; oh0 += rows) {
       const oh1 = Math.min(r1, oh0 + rows);
       const Lc = (oh1 - oh0) * g.outW;

@@ -14,9 +14,11 @@
  *
  * Small problems stay on one thread (posting and waking a worker and the
  * copies cost more than the second core saves); larger ones use the pool
- * while it measures faster than one thread for that kind, path and size (see
- * `speed`). Results are identical to one thread's: each output element is
- * computed the same way by whichever thread owns it.
+ * while it measures faster than one thread for that kind, path and size
+ * (thread_choice.ts, past a warm-up call of each). Winograd's weights are
+ * transformed once (winograd_weights.ts) and shared with the workers.
+ * Results are identical to one thread's: each output element is computed the
+ * same way by whichever thread owns it.
  */
 import { allocStorage, isShared } from '../tensor/storage.js';
 import { taskPool, threadCount } from './backend.js';
@@ -24,6 +26,8 @@ import { convForwardImages, convPath, type ConvDims, type ConvPathName } from '.
 import { transposedDirect, weightGradDirect } from './conv_direct.js';
 import { gemmBackend } from './gemm.js';
 import { winogradApplies, winogradPays, winogradWeightGrad } from './winograd.js';
+import { ThreadChoice } from './thread_choice.js';
+import { winogradWeights } from './winograd_weights.js';
 import { OWNER, SLOT, computePiece, now, runConvPiece, workPieces, type ConvTask, type ConvTaskKind } from './tasks.js';
 
 /**
@@ -44,38 +48,17 @@ export function setConvThreadMinFlops(flops: number, adaptive = true): void {
   adapt = adaptive;
 }
 
-/**
- * Measured speed (flops per ms, moving averages) of each kind, path and size
- * class on one thread and on the pool: a busy machine can leave the workers
- * no core, and then the pool only adds its copies and waits. Where the pool
- * has not been at least 10% faster, the next 16 large calls of that class
- * stay on one thread, then one tries the pool again.
- */
-const speed = new Map<string, { single?: number; threaded?: number; skip: number }>();
-
-function worthThreads(kind: string): boolean {
-  if (!adapt) return true;
-  const s = speed.get(kind);
-  if (!s || s.single === undefined) return false; // measure one thread first
-  if (s.threaded === undefined || s.skip <= 0) return true;
-  s.skip--;
-  return false;
-}
-
-function observe(kind: string, threaded: boolean, rate: number): void {
-  if (!Number.isFinite(rate) || rate <= 0) return;
-  const s = speed.get(kind) ?? { skip: 0 };
-  const avg = (old: number | undefined) => (old === undefined ? rate : 0.7 * old + 0.3 * rate);
-  if (threaded) {
-    s.threaded = avg(s.threaded);
-    if (s.single !== undefined && s.threaded < 1.1 * s.single) s.skip = 16;
-  } else s.single = avg(s.single);
-  speed.set(kind, s);
-}
+/** Whether the pool pays, measured per kind, path and size class (thread_choice.ts; flops per ms). */
+const choice = new ThreadChoice();
 
 /** Forgets the measured speeds (tests). */
 export function resetConvThreadSpeeds(): void {
-  speed.clear();
+  choice.reset();
+}
+
+/** The measured speeds (flops per ms) by `kind:path:log2(flops)`, and whether the pool is preferred. */
+export function convThreadSpeeds(): Record<string, { single?: number; threaded?: number; pool: boolean }> {
+  return choice.speeds();
 }
 
 /** Threaded calls so far (each one's key). */
@@ -157,6 +140,8 @@ interface Work {
   w: Float32Array;
   b: Float32Array | null;
   relu: boolean;
+  /** Winograd's transformed weights for the workers (the `fwd` of the `winograd` path), made when the pool runs. */
+  u?: () => Float32Array;
   flops: number;
   /** Elements of the output. */
   size: number;
@@ -172,12 +157,12 @@ function run(work: Work, alloc: (n: number, shared: boolean) => Float32Array): F
   const pool = threads >= 2 && cost >= minFlops ? taskPool() : null;
   // Speeds are kept per kind, path and size class (powers of two of flops).
   const cls = `${work.kind}:${work.path}:${Math.round(Math.log2(work.flops))}`;
-  const list = pool && worthThreads(cls) ? work.pieces(Math.min(threads, pool.size + 1)) : [];
+  const list = pool && (!adapt || choice.choose(cls)) ? work.pieces(Math.min(threads, pool.size + 1)) : [];
   const t0 = performance.now();
   if (!pool || list.length < 2) {
     const out = alloc(work.size, false);
     work.single(out);
-    if (pool) observe(cls, false, work.flops / (performance.now() - t0));
+    if (pool) choice.observe(cls, false, work.flops / (performance.now() - t0));
     return out;
   }
   const out = alloc(work.size, true);
@@ -191,6 +176,7 @@ function run(work: Work, alloc: (n: number, shared: boolean) => Float32Array): F
     w: shared(work.w, 'w'),
     b: work.b ? shared(work.b, 'b') : null,
     out,
+    u: work.u ? work.u() : null,
     relu: work.relu,
     pieces: Int32Array.from(list.flat()),
     ctrl: new Int32Array(new SharedArrayBuffer((SLOT.flags + count) * 4)),
@@ -206,7 +192,7 @@ function run(work: Work, alloc: (n: number, shared: boolean) => Float32Array): F
   let mine = 0;
   for (let i = 0; i < count; i++) if (Atomics.load(t.ctrl, SLOT.flags + i) === OWNER.caller) mine++;
   finishPieces(t, count, (performance.now() - t1) / Math.max(1, mine), pool, 10_000 + work.flops * 1e-6);
-  observe(cls, true, work.flops / (performance.now() - t0));
+  choice.observe(cls, true, work.flops / (performance.now() - t0));
   return out;
 }
 
@@ -215,7 +201,9 @@ const convFlops = (d: ConvDims): number => 2 * d.N * d.Cout * d.g.outH * d.g.out
 /**
  * The forward of all images into a new output, on as many threads as pay;
  * `alloc(n, shared)` makes the output (shared memory when threads write it).
- * `relu` applies max(0, .) to the result (a fused conv -> relu).
+ * `relu` applies max(0, .) to the result (a fused conv -> relu). On the
+ * Winograd path the weights' transform is cached for `wd` (a layer's
+ * weights: winograd_weights.ts) unless `once` (an array made for this call).
  */
 export function convForwardAll(
   d: ConvDims,
@@ -225,8 +213,10 @@ export function convForwardAll(
   alloc: (n: number, shared: boolean) => Float32Array,
   relu = false,
   path: Exclude<ConvPathName, 'auto'> = convPath(d),
+  once = false,
 ): Float32Array {
-  const { N, Cout, g } = d;
+  const { N, C, Cout, g } = d;
+  const wino = path === 'winograd';
   return run(
     {
       kind: 'fwd',
@@ -236,15 +226,15 @@ export function convForwardAll(
       w: wd,
       b: bd,
       relu,
+      ...(wino ? { u: () => winogradWeights(wd, Cout, C, true, !once)! } : {}),
       flops: convFlops(d),
       size: N * Cout * g.outH * g.outW,
       pieces: (t) => rowPieces(N, g.outH, g.outW, t),
-      single: (out) => convForwardImages(path, d, xd, wd, bd, out, 0, N, 0, g.outH, null, null, relu),
+      single: (out) => convForwardImages(path, d, xd, wd, bd, out, 0, N, 0, g.outH, null, null, relu, wino && !once ? winogradWeights(wd, Cout, C, false) : null),
     },
     alloc,
   );
 }
-
 /**
  * The transposed convolution forward (conv_direct.transposedDirect: `d.C` the
  * input's channels, `d.Cout` the output's, `g` with the output as the image),

@@ -135,7 +135,8 @@ export interface NormForward extends NormStats {
  * (instance and group norm: `perSample` layouts). rstd = 1 / sqrt(var + eps).
  * Group norm (`groupNorm`, or several channels per group) takes ATen's
  * group-norm forms: bias = b - f32(mean * alpha), and f32(x - mean) * rstd
- * without weight and bias.
+ * without weight and bias. `relu`: max(out, 0) in the same call (a fused
+ * norm -> relu, nn/fusion.ts; the ReLU op's values).
  */
 export function normForward(
   x: Float32Array,
@@ -144,6 +145,7 @@ export function normForward(
   weight: Float32Array | null,
   bias: Float32Array | null,
   exec: NormExecutor = referenceExecutor,
+  relu = false,
 ): NormForward {
   if (!l.perSample) throw new RuntimeError('normForward: per-sample layouts only (use normStats + normApply)');
   const groups = statCount(l);
@@ -152,7 +154,7 @@ export function normForward(
   const variance = new Float64Array(groups);
   const rstd = new Float64Array(groups);
   const gn = l.groupNorm === true || l.groupSize !== 1 ? 1 : 0;
-  exec.run('groupForward', { x, out, S: l.S, gs: l.groupSize, C: l.C, c0: 0, groups, eps, gn, weight, bias, mean, variance, rstd });
+  exec.run('groupForward', { x, out, S: l.S, gs: l.groupSize, C: l.C, c0: 0, groups, eps, gn, weight, bias, mean, variance, rstd, relu: relu ? 1 : 0 });
   return { out, mean, variance, rstd };
 }
 
@@ -167,7 +169,7 @@ export interface ApplyBounds extends StatBounds {
  * batch and instance norm (group norm goes through normForward). As ATen's
  * fused multiply-add, or with `bounds` (statistics of x itself) as a float32
  * multiply and add on the planes where fusedNeeded allows (within about 1e-6
- * of the fused form, as normForward's output).
+ * of the fused form, as normForward's output). `relu` as normForward's.
  */
 export function normApply(
   x: Float32Array,
@@ -178,6 +180,7 @@ export function normApply(
   bias: Float32Array | null,
   exec: NormExecutor = referenceExecutor,
   bounds?: ApplyBounds,
+  relu = false,
 ): Float32Array {
   const f = Math.fround;
   const { N, C, S } = l;
@@ -194,7 +197,7 @@ export function normApply(
     }
   }
   const out = exec.alloc(x.length, 'planeAffine');
-  exec.run('planeAffine', { x, out, S, planes: N * C, alpha, beta, fused });
+  exec.run('planeAffine', { x, out, S, planes: N * C, alpha, beta, fused, relu: relu ? 1 : 0 });
   return out;
 }
 

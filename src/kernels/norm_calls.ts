@@ -13,9 +13,11 @@ type F64 = Float64Array;
 export interface GroupForwardArgs {
   x: F32; out: F32; S: number; gs: number; C: number; c0: number; groups: number; eps: number; gn: number;
   weight: F32 | null; bias: F32 | null; mean: F64; variance: F64; rstd: F64;
+  /** Non-zero: max(out, 0) after (a fused norm -> relu). */
+  relu: number;
 }
 export interface PlaneSumsArgs { x: F32; S: number; planes: number; shift: F64; s1: F64; s2: F64; mx: F64 }
-export interface PlaneAffineArgs { x: F32; out: F32; S: number; planes: number; alpha: F32; beta: F32; fused: F32 }
+export interface PlaneAffineArgs { x: F32; out: F32; S: number; planes: number; alpha: F32; beta: F32; fused: F32; relu: number }
 export interface GroupBackwardArgs {
   x: F32; dy: F32; dx: F32 | null; S: number; gs: number; C: number; c0: number; groups: number;
   mean: F64; rstd: F64; weight: F32 | null; gn: number; sdy: F64; sdyx: F64;
@@ -104,6 +106,7 @@ export const specs: { [K in KernelName]: KernelSpec } = {
       { name: 'mean', role: 'result', type: 'f64', per: one },
       { name: 'variance', role: 'result', type: 'f64', per: one },
       { name: 'rstd', role: 'result', type: 'f64', per: one },
+      sc('relu'),
     ],
   },
   planeSums: {
@@ -128,6 +131,7 @@ export const specs: { [K in KernelName]: KernelSpec } = {
       { name: 'alpha', role: 'param', type: 'f32', per: one },
       { name: 'beta', role: 'param', type: 'f32', per: one },
       { name: 'fused', role: 'param', type: 'f32', per: one },
+      sc('relu'),
     ],
   },
   groupBackward: {

@@ -171,8 +171,16 @@ function backApply(x: F32, dy: F32, dx: F32, o: number, n: number, mu: number, g
   for (let i = o, end = o + n; i < end; i++) dx[i] = f(f(f(dy[i]! - gm) - f(f(x[i]! - mu) * kk)) * r) * w;
 }
 
+/** max(v, 0) on out[i0, i1), NaN kept and -0 -> 0 (the ReLU op's values): a fused norm -> relu. */
+function reluPlane(out: F32, i0: number, i1: number): void {
+  for (let i = i0; i < i1; i++) {
+    const v = out[i]!;
+    out[i] = v <= 0 ? 0 : v;
+  }
+}
+
 export const jsKernels: NormKernels = {
-  groupForward({ x, out, S, gs, C, c0, groups, eps, gn, weight, bias, mean, variance, rstd }) {
+  groupForward({ x, out, S, gs, C, c0, groups, eps, gn, weight, bias, mean, variance, rstd, relu }) {
     const inv = 1 / (gs * S);
     let c = c0;
     let p = 0;
@@ -208,6 +216,7 @@ export const jsKernels: NormKernels = {
           if (fusedNeeded(v, eps, K, mx, alpha)) for (let i = p; i < end; i++) out[i] = x[i]! * alpha + beta;
           else for (let i = p; i < end; i++) out[i] = f(x[i]! * alpha) + beta;
         }
+        if (relu) reluPlane(out, p, end);
         p = end;
         if (++c === C) c = 0;
       }
@@ -223,13 +232,14 @@ export const jsKernels: NormKernels = {
     }
   },
 
-  planeAffine({ x, out, S, planes, alpha, beta, fused }) {
+  planeAffine({ x, out, S, planes, alpha, beta, fused, relu }) {
     for (let j = 0; j < planes; j++) {
       const a = alpha[j]!;
       const b = beta[j]!;
       const end = (j + 1) * S;
       if (fused[j] !== 0) for (let i = j * S; i < end; i++) out[i] = x[i]! * a + b;
       else for (let i = j * S; i < end; i++) out[i] = f(x[i]! * a) + b;
+      if (relu) reluPlane(out, j * S, end);
     }
   },
 

@@ -43,6 +43,8 @@ export interface ConvTask {
   w: Float32Array;
   b: Float32Array | null;
   out: Float32Array;
+  /** Winograd's transformed weights (`fwd` on the `winograd` path: winograd_weights.ts), which each thread copies instead of transforming `w`. */
+  u: Float32Array | null;
   /** ReLU applied to the output (a fused conv -> relu). */
   relu: boolean;
   /** Pieces as triples (see the kinds above). */
@@ -60,7 +62,7 @@ export const now = (): number => performance.timeOrigin + performance.now();
 export function computePiece(t: ConvTask, i: number, commit: ((n: number) => boolean) | null): void {
   const p = t.pieces;
   const [a, b, c] = [p[3 * i]!, p[3 * i + 1]!, p[3 * i + 2]!];
-  if (t.kind === 'fwd') convForwardImages(t.path, t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu);
+  if (t.kind === 'fwd') convForwardImages(t.path, t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu, t.u);
   else if (t.kind === 'tfwd') transposedDirect(t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu);
   else if (t.path !== 'winograd' || !winogradWeightGrad(t.d, t.x, t.w, t.out, b, c, t.key, commit)) weightGradDirect(t.d, t.x, t.w, t.out, b, c, t.key, commit);
 }

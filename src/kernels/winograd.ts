@@ -47,7 +47,11 @@ function rowsFinite(w: NonNullable<typeof wasmGemm>, xOff: number, C: number, HW
   return true;
 }
 
-/** Output rows [r0, r1) of images [n0, n1); r0 is a multiple of 4 (pieces are whole tile rows). */
+/**
+ * Output rows [r0, r1) of images [n0, n1); r0 is a multiple of 4 (pieces are
+ * whole tile rows). `ud`: the weights already transformed
+ * (winograd_weights.ts), copied in instead of transforming `wd`.
+ */
 export function winogradForward(
   d: ConvDims,
   xd: Float32Array,
@@ -61,6 +65,7 @@ export function winogradForward(
   key: number | null,
   commit: Commit,
   relu = false,
+  ud: Float32Array | null = null,
 ): void {
   const w = wasmGemm!;
   const { C, Cout, g } = d;
@@ -87,7 +92,7 @@ export function winogradForward(
   const framed = g.ph !== 0 || g.pw !== 0 || H < Hq || W < Wq;
   const keep = key !== null && w.owner === key;
   w.reset(key);
-  const wOff = w.alloc(wd.length);
+  const wOff = ud ? -1 : w.alloc(wd.length);
   const uOff = w.alloc(36 * wg4Plane(Coutp * C));
   const tmp = w.alloc(160);
   const bOff = bd ? w.alloc(Cout) : -1;
@@ -99,20 +104,23 @@ export function winogradForward(
   const fOff = framed ? w.alloc(C * Hq * Wq + 4) : -1;
   let F = w.f32();
   if (!keep) {
-    F.set(wd, wOff);
     if (bd) F.set(bd, bOff);
-    w.wg4Weight(wOff, Cout, C, uOff, tmp);
+    if (ud) F.set(ud, uOff);
+    else {
+      F.set(wd, wOff);
+      w.wg4Weight(wOff, Cout, C, uOff, tmp);
+    }
   }
   const whole = r0 === 0 && r1 === outH;
   const len = (r1 - r0) * outW;
   for (let n = n0; n < n1; n++) {
     F = w.f32();
-    copyImageRows(F, xOff, xd, n, C, g, ih0, ih1);
+    copyImageRows(F, xOff, xd, n, C, g, ih0, ih1, d.reflect);
     // The transforms spread a non-finite input over its whole 4x4 tile (as NaN): such images take the direct path.
     if (!rowsFinite(w, xOff, C, HW, W, ih0, ih1)) {
       forwardDirect(d, xd, wd, bd, out, n, n + 1, r0, r1, null, commit, relu);
       w.reset(null);
-      return winogradForward(d, xd, wd, bd, out, n + 1, n1, r0, r1, null, commit, relu);
+      return winogradForward(d, xd, wd, bd, out, n + 1, n1, r0, r1, null, commit, relu, ud);
     }
     if (framed) w.polyPad(xOff, C, H, W, g.ph, g.pw, 1, Hq, Wq, Hq * Wq, 4 * t0, Math.min(Hq, 4 * t1 + 2), fOff);
     for (let tr0 = t0; tr0 < t1; tr0 += rows) {

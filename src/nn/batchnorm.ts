@@ -32,6 +32,11 @@ export abstract class BatchNormNd extends NormBase {
   }
 
   forward(x: Tensor): Tensor {
+    return this.fusedForward(x, false);
+  }
+
+  /** The forward, with a ReLU after it when `relu` (inference: nn/fusion.ts), in the same kernel call. */
+  fusedForward(x: Tensor, relu: boolean): Tensor {
     this.checkInputDim(x.shape);
     // Options changed after construction are checked before anything (the batch count included) changes.
     this.checkOptions();
@@ -51,7 +56,7 @@ export abstract class BatchNormNd extends NormBase {
       momentum: factor,
       eps: this.eps,
       warnSite: this,
-    });
+    }, relu);
   }
 
   degeneracy(inputShape: readonly number[], constantPlanes: boolean): string | null {

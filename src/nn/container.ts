@@ -5,6 +5,7 @@ import { tensorCount, type Tensor } from '../tensor/tensor.js';
 import { planning, releaseIntermediate, trustModuleClass } from '../tensor/plan.js';
 import { IndexError, KeyError, RuntimeError, TypeError, pyTypeName } from '../errors.js';
 import { checkOptions } from '../options.js';
+import { fusedRun, type FusedRun } from './fusion.js';
 import { Module } from './module.js';
 
 /** PyTorch's TypeError for a container member that is not a module. */
@@ -44,17 +45,52 @@ export class Sequential extends Module {
     return this;
   }
 
-  /** Under noGrad each layer's output is disposed once the next layer has read it (tensor/plan.ts). */
+  /**
+   * Under noGrad each layer's output is disposed once the next layer has read
+   * it (tensor/plan.ts), and runs of layers that fuse (nn/fusion.ts:
+   * ReflectionPad2d -> Conv2d -> ReLU) run as one forward.
+   */
   forward(x: Tensor): Tensor {
-    const plan = planning();
-    const since = tensorCount();
+    if (planning()) return this.#planned(x);
     let y = x;
-    for (const [name, m] of this._modules) {
+    for (const [name, m] of this._modules) y = this.callChildModule(name, m, y);
+    return y;
+  }
+
+  #planned(x: Tensor): Tensor {
+    const since = tensorCount();
+    const names = [...this._modules.keys()];
+    const layers = [...this._modules.values()];
+    let y = x;
+    for (let i = 0; i < layers.length; ) {
       const prev = y;
-      y = this.callChildModule(name, m, y);
-      if (plan && prev !== x && prev !== y) releaseIntermediate(prev, since);
+      const run = fusedRun(layers, i);
+      if (run) {
+        y = this.#fused(run, names, layers, i, prev);
+        i += run.count;
+      } else {
+        y = this.callChildModule(names[i]!, layers[i]!, y);
+        i++;
+      }
+      if (prev !== x && prev !== y) releaseIntermediate(prev, since);
     }
     return y;
+  }
+
+  /**
+   * A fused run's forward. On an error, a run without side effects runs its
+   * layers one by one (which raise it as they would unfused); another's
+   * error is its first layer's.
+   */
+  #fused(run: FusedRun, names: readonly string[], layers: readonly Module[], at: number, x: Tensor): Tensor {
+    if (!run.pure) return this.callChildAs(names[at]!, layers[at]!, () => run.forward(x));
+    try {
+      return run.forward(x);
+    } catch {
+      let y = x;
+      for (let k = at; k < at + run.count; k++) y = this.callChildModule(names[k]!, layers[k]!, y);
+      return y;
+    }
   }
 }
 

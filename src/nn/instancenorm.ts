@@ -51,13 +51,18 @@ export abstract class InstanceNormNd extends NormBase {
   }
 
   forward(x: Tensor): Tensor {
-    this.checkInputDim(x.shape);
-    this.checkOptions();
-    if (x.ndim === this.noBatchDim) return squeeze(this.normalize(unsqueeze(x, 0)), 0);
-    return this.normalize(x);
+    return this.fusedForward(x, false);
   }
 
-  protected normalize(x: Tensor): Tensor {
+  /** The forward, with a ReLU after it when `relu` (inference: nn/fusion.ts), in the same kernel call. */
+  fusedForward(x: Tensor, relu: boolean): Tensor {
+    this.checkInputDim(x.shape);
+    this.checkOptions();
+    if (x.ndim === this.noBatchDim) return squeeze(this.normalize(unsqueeze(x, 0), relu), 0);
+    return this.normalize(x, relu);
+  }
+
+  protected normalize(x: Tensor, relu = false): Tensor {
     return instanceNorm(x, {
       runningMean: this.runningMean,
       runningVar: this.runningVar,
@@ -67,7 +72,7 @@ export abstract class InstanceNormNd extends NormBase {
       momentum: this.momentum ?? 0.1,
       eps: this.eps,
       warnSite: this,
-    });
+    }, relu);
   }
 
   degeneracy(inputShape: readonly number[], constantPlanes: boolean): string | null {

@@ -56,6 +56,11 @@ export abstract class Module {
 
   abstract forward(input: Tensor, ...rest: Tensor[]): Tensor;
 
+  /** Whether forward or pre-forward hooks are registered (then `call` must run: nn/fusion.ts). */
+  get hasHooks(): boolean {
+    return this._hooks.length > 0 || this._preHooks.length > 0;
+  }
+
   /**
    * Runs `forward` (PyTorch's `module(x)`): checks that inputs are tensors,
    * runs forward hooks, and tags errors with the raising module.
@@ -91,8 +96,25 @@ export abstract class Module {
 
   /** callChild with the descendant already looked up. */
   protected callChildModule(path: string, child: Module, input: Tensor, ...rest: Tensor[]): Tensor {
+    return this.callChildAs(path, child, () => child.call(input, ...rest));
+  }
+
+  /**
+   * Runs `f` in place of the call of descendant `child` at `path` (a fused
+   * forward: nn/fusion.ts), its errors tagged as `child.call` and
+   * callChildModule tag them.
+   */
+  protected callChildAs(path: string, child: Module, f: () => Tensor): Tensor {
     try {
-      return child.call(input, ...rest);
+      try {
+        return f();
+      } catch (err) {
+        if (err instanceof NormkitError && err.moduleType === undefined) {
+          err.moduleType = child.typeName;
+          err.modulePath = '';
+        }
+        throw err;
+      }
     } catch (err) {
       if (err instanceof NormkitError && err.modulePath !== undefined) {
         err.modulePath = err.modulePath === '' ? path : `${path}.${err.modulePath}`;

@@ -35,14 +35,29 @@ function geom2d(nd: number, p: ConvParams, kernel: Shape, image: Shape, position
   };
 }
 
-export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: ConvParams, nd: number, outShape: number[]): Tensor {
+/**
+ * `fused` (inference only: ops/conv_fused.ts): `reflect`, x (4-D) is the
+ * image before a reflection padding to `padded` (H, W) with `top` rows and
+ * `left` columns before it, which the kernels apply as they copy the image
+ * (the wasm paths only); `relu`, max(0, .) applied to the result.
+ */
+export function convForward(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null,
+  p: ConvParams,
+  nd: number,
+  outShape: number[],
+  fused: { reflect?: { padded: number[]; top: number; left: number }; relu?: boolean } = {},
+): Tensor {
   const xb = batchify(x.shape, nd, '');
   const ob = x.ndim === nd + 2 ? outShape : [1, ...outShape];
   const [N, C] = [xb[0]!, xb[1]!];
   const Cout = weight.shape[0]!;
-  const g = geom2d(nd, p, weight.shape.slice(2), xb.slice(2), ob.slice(2));
+  const r = fused.reflect;
+  const g = geom2d(nd, p, weight.shape.slice(2), r ? r.padded : xb.slice(2), ob.slice(2));
   const G = p.groups;
-  const dims: ConvDims = { N, C, Cout, G, g };
+  const dims: ConvDims = r ? { N, C, Cout, G, g, reflect: { H: xb[2]!, W: xb[3]!, top: r.top, left: r.left } } : { N, C, Cout, G, g };
   // A pointwise convolution reads the image itself as its column matrix; other column matrices come in cache-sized chunks of output rows.
   const { Cog, Kg, L, HW, direct, rows } = gemmSizes(dims);
   const xd = x.data;
@@ -55,11 +70,11 @@ export function convForward(x: Tensor, weight: Tensor, bias: Tensor | null, p: C
     }
   };
   checkNumel(N * Cout * L, outShape);
-  // depthwise layers (MobileNet, EfficientNet, ConvNeXt) by their own kernel unless a path is forced
+  // depthwise layers (MobileNet, EfficientNet, ConvNeXt) by their own kernel unless a path is forced or a padding or ReLU is fused in
   const out =
-    getConvPath() === 'auto' && depthwiseApplies(dims)
+    getConvPath() === 'auto' && r === undefined && fused.relu !== true && depthwiseApplies(dims)
       ? depthwiseForward(dims, xd, wd, bias ? bias.data : null, allocStorage(N * Cout * L))
-      : convForwardAll(dims, xd, wd, bias ? bias.data : null, allocStorage);
+      : convForwardAll(dims, xd, wd, bias ? bias.data : null, allocStorage, fused.relu ?? false);
   const result = new Tensor(out, outShape);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(result, inputs, 'conv', (gOut) => {

@@ -7,6 +7,8 @@
  * which its backward may read) are disposed once a backward pass has freed
  * every op holding them: the next training step's forward takes their memory. The planners themselves live with the containers
  * (nn/container.ts, graph/interpret.ts); this module holds the rule they share.
+ * While planning, the same planners also fuse runs of layers whose
+ * intermediates only the next layer reads (nn/fusion.ts).
  *
  * An intermediate is disposed only if all of these hold:
  * - it was made during the forward being planned (`serial >= since`): never a

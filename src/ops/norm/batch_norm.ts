@@ -40,7 +40,8 @@ export function checkBatchNorm(input: Tensor, runningMean: Tensor | null, runnin
 /** The options F.batchNorm takes after the running statistics (PyTorch's keyword arguments, camelCase). */
 const BATCH_NORM_FN_OPTIONS: OptionSpec = { weight: 'any', bias: 'any', training: 'boolean', momentum: 'number', eps: 'number', warnSite: 'any' };
 
-export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOptions = {}): Tensor {
+/** `fusedRelu` (not PyTorch's; nn/fusion.ts, inference only): max(out, 0) in the same kernel call. */
+export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, o: BatchNormOptions = {}, fusedRelu = false): Tensor {
   assertTensor(input, 'batch_norm: input');
   // PyTorch's F.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps): the rest by name here
   checkOptions('batch_norm', o, BATCH_NORM_FN_OPTIONS, { position: 4, positional: 'weight' });
@@ -60,7 +61,7 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
   const layout = layoutOf(input.shape, false, 1);
   if (!(o.training ?? false)) {
     const mean = Float64Array.from(runningMean!.data);
-    return applyNorm('batch_norm', input, layout, mean, rstdOf(runningVar!.data, eps), o.weight ?? null, o.bias ?? null, false);
+    return applyNorm('batch_norm', input, layout, mean, rstdOf(runningVar!.data, eps), o.weight ?? null, o.bias ?? null, false, undefined, fusedRelu);
   }
   const { mean, variance, K, maxSq } = normStats(input.data, layout);
   const n = layout.N * layout.S;
@@ -74,5 +75,5 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     const bessel = n / (n - 1);
     for (let c = 0; c < d.length; c++) d[c] = (1 - momentum) * d[c]! + momentum * variance[c]! * bessel;
   }
-  return applyNorm('batch_norm', input, layout, mean, rstdOf(variance, eps), o.weight ?? null, o.bias ?? null, true, { variance, eps, K, maxSq });
+  return applyNorm('batch_norm', input, layout, mean, rstdOf(variance, eps), o.weight ?? null, o.bias ?? null, true, { variance, eps, K, maxSq }, fusedRelu);
 }

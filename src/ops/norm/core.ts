@@ -7,6 +7,8 @@ import { normApply, normBackward, normForward } from '../../kernels/backend.js';
 import type { ApplyBounds, NormGrads, NormLayout } from '../../kernels/norm.js';
 import { numel, type Shape } from '../../tensor/shape.js';
 import { Tensor } from '../../tensor/tensor.js';
+import { isGradEnabled } from '../../tensor/grad_mode.js';
+import { relu as reluOp } from '../activation.js';
 
 export function layoutOf(shape: Shape, perSample: boolean, groupSize: number, groupNorm = false): NormLayout {
   return { N: shape[0]!, C: shape[1]!, S: numel(shape.slice(2)), perSample, groupSize, groupNorm };
@@ -28,6 +30,8 @@ export function rstdOf(variance: ArrayLike<number>, eps: number, floatEps = fals
  * out = (x - mean) * rstd * weight + bias, differentiable in x (through the
  * statistics too when `statsFromInput`), weight and bias. `bounds`: those
  * statistics' bounds on x (normStats), for the float32 output form.
+ * `relu`: max(out, 0) in the same kernel call (a fused norm -> relu, inference
+ * only: nn/fusion.ts; the ReLU op's values).
  */
 export function applyNorm(
   name: string,
@@ -39,14 +43,17 @@ export function applyNorm(
   bias: Tensor | null,
   statsFromInput: boolean,
   bounds?: ApplyBounds,
+  relu = false,
 ): Tensor {
-  const out = normApply(input.data, layout, mean, rstd, weight?.data ?? null, bias?.data ?? null, bounds);
+  if (relu && recording(input, weight, bias)) return reluOp(applyNorm(name, input, layout, mean, rstd, weight, bias, statsFromInput, bounds));
+  const out = normApply(input.data, layout, mean, rstd, weight?.data ?? null, bias?.data ?? null, bounds, relu);
   return recordNorm(name, input, out, layout, mean, rstd, weight, bias, statsFromInput);
 }
 
 /**
  * Statistics from the input and the normalized output in one pass (instance
  * and group norm); the statistics are returned for the running averages.
+ * `relu` as applyNorm's.
  */
 export function normalizeWithInputStats(
   name: string,
@@ -55,10 +62,19 @@ export function normalizeWithInputStats(
   eps: number,
   weight: Tensor | null,
   bias: Tensor | null,
+  relu = false,
 ): { out: Tensor; mean: Float64Array; variance: Float64Array } {
-  const r = normForward(input.data, layout, eps, weight?.data ?? null, bias?.data ?? null);
+  if (relu && recording(input, weight, bias)) {
+    const r = normalizeWithInputStats(name, input, layout, eps, weight, bias);
+    return { ...r, out: reluOp(r.out) };
+  }
+  const r = normForward(input.data, layout, eps, weight?.data ?? null, bias?.data ?? null, relu);
   return { out: recordNorm(name, input, r.out, layout, r.mean, r.rstd, weight, bias, true), mean: r.mean, variance: r.variance };
 }
+
+/** Whether an autograd node would be recorded (the fused ReLU has no backward of its own: then the ReLU op). */
+const recording = (input: Tensor, weight: Tensor | null, bias: Tensor | null): boolean =>
+  isGradEnabled() && (input.requiresGrad || weight?.requiresGrad === true || bias?.requiresGrad === true);
 
 /** Wraps a computed output and attaches the backward of the fused kernel. */
 function recordNorm(

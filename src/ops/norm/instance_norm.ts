@@ -44,7 +44,8 @@ export function checkInstanceNorm(input: Tensor, o: InstanceNormOptions): void {
 /** The options F.instanceNorm takes (PyTorch's keyword arguments, camelCase; tensors' kinds are checked with PyTorch's words). */
 const INSTANCE_NORM_FN_OPTIONS: OptionSpec = { runningMean: 'any', runningVar: 'any', weight: 'any', bias: 'any', useInputStats: 'boolean', momentum: 'number', eps: 'number', warnSite: 'any' };
 
-export function instanceNorm(input: Tensor, o: InstanceNormOptions = {}): Tensor {
+/** `fusedRelu` (not PyTorch's; nn/fusion.ts, inference only): max(out, 0) in the same kernel call. */
+export function instanceNorm(input: Tensor, o: InstanceNormOptions = {}, fusedRelu = false): Tensor {
   assertTensor(input, 'instance_norm: input');
   // PyTorch's F.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats, momentum, eps): by name here
   checkOptions('instance_norm', o, INSTANCE_NORM_FN_OPTIONS, { position: 2, positional: 'runningMean' });
@@ -72,10 +73,10 @@ export function instanceNorm(input: Tensor, o: InstanceNormOptions = {}): Tensor
   if (!(o.useInputStats ?? true)) {
     const layout = layoutOf(input.shape, false, 1);
     const mean = Float64Array.from(o.runningMean!.data);
-    return applyNorm('instance_norm', input, layout, mean, rstdOf(o.runningVar!.data, eps), weight, bias, false);
+    return applyNorm('instance_norm', input, layout, mean, rstdOf(o.runningVar!.data, eps), weight, bias, false, undefined, fusedRelu);
   }
   const layout = layoutOf(input.shape, true, 1);
-  const { out, mean, variance } = normalizeWithInputStats('instance_norm', input, layout, eps, weight, bias);
+  const { out, mean, variance } = normalizeWithInputStats('instance_norm', input, layout, eps, weight, bias, fusedRelu);
   checkStatistics('instance_norm', o.warnSite, input, variance, layout.S);
   if (o.runningMean || o.runningVar) {
     noGrad(() => updateInstanceRunningStats(layout.N, layout.C, layout.S, mean, variance, o.runningMean ?? null, o.runningVar ?? null, momentum));

@@ -1,0 +1,84 @@
+/**
+ * Winograd's transformed weights (G g G^T of every channel pair, in the
+ * wg4Gemm panel layout: asm/gemm.ts wg4Weight) computed once and handed to
+ * whoever runs the forward: this thread copies them into wasm memory instead
+ * of transforming, and the pool's workers (which would each transform the
+ * whole tensor for their share of the rows) read them from shared memory.
+ *
+ * A layer's weights are transformed once per value: the cache is keyed by
+ * the weight array and checked against a copy of the weights it was made
+ * from, bit for bit, on every use (an optimizer step, load_state_dict or a
+ * user's write to `.data` changes the values in place; comparing costs a
+ * tenth of the transform, and no writer can forget to bump a version). Arrays
+ * made for one call (a flipped kernel in the backward) are not cached.
+ */
+import { wasmGemm } from './gemm.js';
+import { wg4Plane } from './winograd.js';
+
+interface Entry {
+  /** The weights last seen (as int32 bits, so NaNs and -0 compare exactly). */
+  from: Int32Array;
+  Cout: number;
+  /** The transform's buffer, and whether it holds the transform of `from`. */
+  u: Float32Array | null;
+  valid: boolean;
+}
+
+const cache = new WeakMap<Float32Array, Entry>();
+
+/** Floats of the transformed weights of Cout x C 3x3 kernels. */
+export const winogradWeightFloats = (Cout: number, C: number): number => 36 * wg4Plane(Math.ceil(Cout / 4) * 4 * C);
+
+function sameBits(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+const bitsOf = (wd: Float32Array): Int32Array => new Int32Array(wd.buffer, wd.byteOffset, wd.length);
+
+/** An array of `floats` in shared memory where the host has any (a page without cross-origin isolation has none, and no workers). */
+const sharedFloats = (floats: number): Float32Array =>
+  new Float32Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(floats * 4) : new ArrayBuffer(floats * 4));
+
+/** The transform of `wd` (Cout x C x 3 x 3) into `u` (or a new shared array), through this thread's wasm memory (which it resets). */
+function transform(wd: Float32Array, Cout: number, C: number, u: Float32Array | null): Float32Array {
+  const w = wasmGemm!;
+  const floats = winogradWeightFloats(Cout, C);
+  const dst = u && u.length === floats ? u : sharedFloats(floats);
+  w.reset(null);
+  const wOff = w.alloc(wd.length);
+  const uOff = w.alloc(floats);
+  const tmp = w.alloc(160);
+  w.f32().set(wd, wOff);
+  w.wg4Weight(wOff, Cout, C, uOff, tmp);
+  dst.set(w.f32().subarray(uOff, uOff + floats));
+  w.reset(null);
+  return dst;
+}
+
+/**
+ * The transformed weights of `wd`, in shared memory: from the cache while
+ * `wd` holds the values they were made from. `need` false (one thread, which
+ * can transform in its own memory as fast): null for values seen for the
+ * first time, so that weights changing every call (training) cost only the
+ * comparison and a copy; the second call with the same values fills the
+ * cache. `keep` false: made fresh and not kept, for an array used once.
+ */
+export function winogradWeights(wd: Float32Array, Cout: number, C: number, need = true, keep = true): Float32Array | null {
+  if (!keep) return transform(wd, Cout, C, null);
+  const bits = bitsOf(wd);
+  let e = cache.get(wd);
+  const same = e !== undefined && e.Cout === Cout && sameBits(e.from, bits);
+  if (same && e!.valid) return e!.u;
+  if (!same) {
+    if (e && e.from.length === bits.length) e.from.set(bits);
+    else cache.set(wd, (e = { from: bits.slice(), Cout, u: e?.u ?? null, valid: false }));
+    e.Cout = Cout;
+    e.valid = false;
+    if (!need) return null;
+  }
+  e!.u = transform(wd, Cout, C, e!.u);
+  e!.valid = true;
+  return e!.u;
+}

@@ -1,0 +1,76 @@
+/**
+ * Inference fusion: runs of layers whose fused forward gives the same values
+ * as running them one after the other, without the intermediates (tensor
+ * memory, one pass over it each way):
+ * - ReflectionPad2d -> Conv2d (no padding of its own): the convolution's wasm
+ *   kernels copy the image into their memory reflection-padded, where they
+ *   copied it zero-padded (ops/conv_fused.ts); Conv2d with
+ *   padding_mode='reflect' does the same with its own padding under noGrad
+ *   (nn/conv.ts);
+ * - Conv2d -> ReLU (after either of the above too): ReLU in the
+ *   convolution's output pass;
+ * - InstanceNorm / BatchNorm -> ReLU: ReLU in the norm's kernel call, on each
+ *   plane while it is in cache (asm/norm.ts).
+ * A run is fused only while the forward is planned (tensor/plan.ts: noGrad,
+ * planner on) and each of its modules is exactly a trusted normkit class
+ * without hooks (a hook or a custom forward must see each module's input and
+ * output). The caller (Sequential) fuses only layers whose intermediates
+ * nothing else reads: inside a Sequential each feeds only the next layer.
+ */
+import { isGradEnabled } from '../tensor/grad_mode.js';
+import { isTrustedModule, planning } from '../tensor/plan.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { ReLU } from './activation.js';
+import { BatchNorm1d, BatchNorm2d, BatchNorm3d } from './batchnorm.js';
+import { Conv2d } from './conv.js';
+import { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d } from './instancenorm.js';
+import type { Module } from './module.js';
+import { ReflectionPad2d } from './padding.js';
+
+/** Fused layers layers[i, i + count) as one forward. */
+export interface FusedRun {
+  count: number;
+  forward(x: Tensor): Tensor;
+  /**
+   * Whether the layers have no side effects (padding, convolution, ReLU): on
+   * an error the caller may run them one by one to raise it from the right
+   * module. A norm's run (running statistics, batch counts) is not rerun;
+   * its errors are the norm's (ReLU raises none).
+   */
+  pure: boolean;
+}
+
+/** Whether a fused forward may run in place of m's own call. */
+const plain = (m: Module | undefined): boolean => m !== undefined && isTrustedModule(m) && !m.hasHooks;
+
+/** Exactly these classes (a subclass such as FlexibleInstanceNorm has a forward of its own). */
+const NORMS: readonly unknown[] = [InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, BatchNorm1d, BatchNorm2d, BatchNorm3d];
+const isNorm = (m: Module | undefined): m is InstanceNorm2d | BatchNorm2d => m !== undefined && NORMS.includes(m.constructor);
+
+const noPadding = (c: Conv2d): boolean => c.paddingMode === 'zeros' && (c.padding === 'valid' || (Array.isArray(c.padding) && c.padding.every((p) => p === 0)));
+
+/** The fused run starting at layers[i], or null (nothing to fuse there, or fusion off). */
+export function fusedRun(layers: readonly Module[], i: number): FusedRun | null {
+  // inference only: planning() also holds while gradients are recorded (the training step's activations are planned too)
+  if (!planning() || isGradEnabled()) return null;
+  let at = i;
+  let reflect: readonly number[] | null = null;
+  const first = layers[at];
+  if (first instanceof ReflectionPad2d && plain(first)) {
+    const next = layers[at + 1];
+    if (next instanceof Conv2d && next.constructor === Conv2d && plain(next) && noPadding(next)) {
+      reflect = first.padding;
+      at++;
+    }
+  }
+  const conv = layers[at];
+  const act = layers[at + 1];
+  const relu = act instanceof ReLU && plain(act);
+  if (reflect === null && isNorm(conv) && plain(conv)) {
+    return relu ? { count: 2, forward: (x) => conv.fusedForward(x, true), pure: false } : null;
+  }
+  if (!(conv instanceof Conv2d) || conv.constructor !== Conv2d || !plain(conv)) return null;
+  const count = at - i + 1 + (relu ? 1 : 0);
+  if (count < 2) return null;
+  return { count, forward: (x) => conv.fusedForward(x, reflect, relu), pure: true };
+}
