@@ -9,6 +9,23 @@ export function mapUnary(x: Float32Array, f: (v: number) => number): Float32Arra
   return out;
 }
 
+/** The unary ops with loops of their own (mapUnary's call of a shared `f` per element cannot be inlined once several ops use it). */
+export type UnaryOp = 'neg' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'abs' | 'reciprocal';
+
+/** mapUnary of the op `op` names, in its own loop: the same float64 operation rounded once. */
+export function unaryLoop(op: UnaryOp, x: Float32Array): Float32Array {
+  const n = x.length;
+  const out = allocStorage(n);
+  if (op === 'neg') for (let i = 0; i < n; i++) out[i] = -x[i]!;
+  else if (op === 'exp') for (let i = 0; i < n; i++) out[i] = Math.exp(x[i]!);
+  else if (op === 'log') for (let i = 0; i < n; i++) out[i] = Math.log(x[i]!);
+  else if (op === 'sqrt') for (let i = 0; i < n; i++) out[i] = Math.sqrt(x[i]!);
+  else if (op === 'rsqrt') for (let i = 0; i < n; i++) out[i] = 1 / Math.sqrt(x[i]!);
+  else if (op === 'abs') for (let i = 0; i < n; i++) out[i] = Math.abs(x[i]!);
+  else for (let i = 0; i < n; i++) out[i] = 1 / x[i]!;
+  return out;
+}
+
 /**
  * a + b over two arrays of one length: mapBinary's same-shape loop with the
  * addition written in (mapBinary's `f` is a call per element it cannot inline,

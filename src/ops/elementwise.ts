@@ -3,7 +3,8 @@
  * are summed back to each input's shape by `sumTo`.
  */
 import { record } from '../autograd/record.js';
-import { mapBinary, mapUnary, type Arith } from '../kernels/elementwise.js';
+import { mapBinary, mapUnary, unaryLoop, type Arith, type UnaryOp } from '../kernels/elementwise.js';
+import { activationForward, hardtanh } from '../kernels/activations.js';
 import { addLayer } from '../kernels/layer_threads.js';
 import { broadcastShapes, checkNumel, numel, sameShape } from '../tensor/shape.js';
 import { Tensor, assertTensor, assertTensorArg } from '../tensor/tensor.js';
@@ -32,11 +33,12 @@ function binary(name: string, f: (x: number, y: number) => number, grad: BinaryG
   };
 }
 
-function unary(name: string, f: (x: number) => number, grad: (g: Tensor, x: Tensor, out: Tensor) => Tensor) {
+/** `op`: the op's own loop (kernels/elementwise.ts unaryLoop), giving f's values. */
+function unary(name: string, f: (x: number) => number, grad: (g: Tensor, x: Tensor, out: Tensor) => Tensor, op?: UnaryOp) {
   return (x: Tensor): Tensor => {
     const a = lift(x, `${name}: input`);
     if (a.isMeta) return Tensor.meta(a.shape, propagateElementwiseFacts([a]));
-    const out = new Tensor(mapUnary(a.data, f), a.shape);
+    const out = new Tensor(op ? unaryLoop(op, a.data) : mapUnary(a.data, f), a.shape);
     return record(out, [a], name, (g) => [grad(g, a, out)]);
   };
 }
@@ -60,14 +62,14 @@ export const minimum = binary('minimum', (x, y) => (Number.isNaN(x) || Number.is
   return [mul(g, w), mul(g, sub(1, w))];
 });
 
-export const neg = unary('neg', (x) => -x, (g) => neg(g));
-export const exp = unary('exp', Math.exp, (g, _x, out) => mul(g, out));
-export const log = unary('log', Math.log, (g, x) => div(g, x));
-export const sqrt = unary('sqrt', Math.sqrt, (g, _x, out) => div(g, mul(out, 2)));
-export const rsqrt = unary('rsqrt', (x) => 1 / Math.sqrt(x), (g, _x, out) => mul(g, mul(pow(out, 3), -0.5)));
-export const abs = unary('abs', Math.abs, (g, x) => mul(g, sign(x)));
+export const neg = unary('neg', (x) => -x, (g) => neg(g), 'neg');
+export const exp = unary('exp', Math.exp, (g, _x, out) => mul(g, out), 'exp');
+export const log = unary('log', Math.log, (g, x) => div(g, x), 'log');
+export const sqrt = unary('sqrt', Math.sqrt, (g, _x, out) => div(g, mul(out, 2)), 'sqrt');
+export const rsqrt = unary('rsqrt', (x) => 1 / Math.sqrt(x), (g, _x, out) => mul(g, mul(pow(out, 3), -0.5)), 'rsqrt');
+export const abs = unary('abs', Math.abs, (g, x) => mul(g, sign(x)), 'abs');
 export const square = (x: Tensor): Tensor => mul(x, x);
-export const reciprocal = unary('reciprocal', (x) => 1 / x, (g, _x, out) => neg(mul(g, mul(out, out))));
+export const reciprocal = unary('reciprocal', (x) => 1 / x, (g, _x, out) => neg(mul(g, mul(out, out))), 'reciprocal');
 
 /** Sign (no gradient). */
 export function sign(x: Tensor): Tensor {
@@ -86,7 +88,8 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
   if (x.isMeta) return Tensor.meta(x.shape, propagateElementwiseFacts([x]));
-  const out = new Tensor(mapUnary(x.data, (v) => (v < lo ? lo : v > hi ? hi : v)), x.shape);
+  // min(max(x, lo), hi): NaN kept, and all of it hi when lo > hi (PyTorch's rule); SIMD where it can (kernels/activations.ts)
+  const out = new Tensor(activationForward(hardtanh(lo, hi), x.data), x.shape);
   return record(out, [x], 'clamp', (g) => [
     mul(g, new Tensor(mapUnary(x.data, (v) => (v >= lo && v <= hi ? 1 : 0)), x.shape)),
   ]);

@@ -7,7 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { mapBinary, type Arith } from '../../src/kernels/elementwise.js';
+import { mapBinary, mapUnary, unaryLoop, type Arith, type UnaryOp } from '../../src/kernels/elementwise.js';
+import { clamp } from '../../src/ops/elementwise.js';
+import { tensor } from '../../src/tensor/creation.js';
 import { broadcastShapes, numel } from '../../src/tensor/shape.js';
 
 const F: Record<Arith, (x: number, y: number) => number> = { add: (x, y) => x + y, sub: (x, y) => x - y, mul: (x, y) => x * y, div: (x, y) => x / y };
@@ -38,4 +40,29 @@ test('the arithmetic runs equal the per-element walk on every broadcast', () => 
     }),
     { seed: 9, numRuns: 1500 },
   );
+});
+
+test('the unary loops equal mapUnary of the same function, bit for bit', () => {
+  const F: Record<UnaryOp, (v: number) => number> = { neg: (v) => -v, exp: Math.exp, log: Math.log, sqrt: Math.sqrt, rsqrt: (v) => 1 / Math.sqrt(v), abs: Math.abs, reciprocal: (v) => 1 / v };
+  fc.assert(
+    fc.property(fc.array(fc.oneof(fc.float({ noNaN: false }), fc.constantFrom(0, -0, Infinity, -Infinity, NaN)), { maxLength: 50 }), (xs) => {
+      const x = Float32Array.from(xs);
+      for (const op of Object.keys(F) as UnaryOp[]) {
+        const want = mapUnary(x, F[op]);
+        const got = unaryLoop(op, x);
+        for (let i = 0; i < x.length; i++) assert.ok(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])), `${op}(${x[i]})`);
+      }
+    }),
+    { seed: 13, numRuns: 300 },
+  );
+});
+
+test('clamp: min(max(x, lo), hi) as PyTorch (NaN kept; all of it max when min > max; one bound alone)', () => {
+  const x = tensor([-3, -0.5, 0, 0.5, 3, NaN]);
+  assert.deepEqual(Array.from(clamp(x, -1, 1).data).map(String), ['-1', '-0.5', '0', '0.5', '1', 'NaN']);
+  assert.deepEqual(Array.from(clamp(x, 2, 1).data).map(String), ['1', '1', '1', '1', '1', 'NaN']);
+  assert.deepEqual(Array.from(clamp(x, 0).data).map(String), ['0', '0', '0', '0.5', '3', 'NaN']);
+  assert.deepEqual(Array.from(clamp(x, undefined, 0).data).map(String), ['-3', '-0.5', '0', '0', '0', 'NaN']);
+  const big = clamp(tensor(Float32Array.from({ length: 5000 }, (_, i) => i / 500 - 5)), -1, 2).data;
+  for (let i = 0; i < big.length; i++) assert.equal(big[i], Math.min(Math.max(Math.fround(i / 500 - 5), -1), 2));
 });
