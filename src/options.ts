@@ -167,6 +167,16 @@ export function checkOptions<T extends object>(where: string, options: T | undef
 }
 
 /** A plain object (`{ ... }`, no class instance such as a Tensor, a Map or an array): what an options argument must be. */
+/**
+ * The options actually given: keys whose value is `undefined` dropped, so that
+ * `{ ...defaults, ...given(opts) }` keeps a default the caller wrote as
+ * `betas: undefined` (JavaScript's "not given") instead of replacing it.
+ */
+export function given<T extends object>(opts: T | undefined): Partial<T> {
+  if (opts === undefined || opts === null) return {};
+  return Object.fromEntries(Object.entries(opts).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
 export function isOptionsObject(v: unknown): v is Record<string, unknown> {
   if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
   const proto = Object.getPrototypeOf(v) as unknown;

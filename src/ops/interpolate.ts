@@ -209,11 +209,16 @@ function linearTable(inLen: number, outLen: number, scale: number | undefined, a
   return { i0, i1, w0, w1 };
 }
 
+/** Longest index table an axis may have (typed arrays' limit; an empty batch can ask for more). */
+const MAX_AXIS = 2 ** 31 - 1;
+
 function axisTables(inShape: Shape, plan: InterpolatePlan): AxisTable[] {
   const nearest = plan.mode === 'nearest' || plan.mode === 'nearest-exact';
   return plan.scales.map((scale, d) => {
     const inLen = inShape[d + 2]!;
     const outLen = plan.outShape[d + 2]!;
+    // PyTorch's own index buffer fails there too (8 bytes an entry)
+    if (outLen > MAX_AXIS) throw new RuntimeError(`DefaultCPUAllocator: can't allocate memory: you tried to allocate ${outLen * 8} bytes`);
     return nearest ? nearestTable(inLen, outLen, scale, plan.mode === 'nearest-exact') : linearTable(inLen, outLen, scale, plan.alignCorners);
   });
 }

@@ -6,7 +6,7 @@
  */
 import { RuntimeError, ValueError, pyTypeName } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import type { OptionSpec } from '../options.js';
+import { given, type OptionSpec } from '../options.js';
 import { Optimizer, optimizerOptions, pyFloat, type ParamGroup, type ParamsInput } from './optimizer.js';
 import { typeNameOf } from '../type_name.js';
 
@@ -157,6 +157,6 @@ export class Adam extends AdamFamily {
   constructor(params: ParamsInput<AdamOptions>, opts: number | Partial<AdamOptions> = {}, ...extra: never[]) {
     const o = optimizerOptions<AdamOptions>(typeNameOf(new.target), opts, ADAM_OPTIONS, extra);
     // PyTorch 1.13's defaults, in its param_group order
-    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, foreach: null, capturable: false, differentiable: false, fused: false, ...o });
+    super(params, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 0, amsgrad: false, maximize: false, foreach: null, capturable: false, differentiable: false, fused: false, ...given(o) });
   }
 }

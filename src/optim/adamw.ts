@@ -5,6 +5,7 @@
  * `differentiable` or `fused` (Adam does), and its param_groups list
  * `foreach` before `maximize`.
  */
+import { given } from '../options.js';
 import { ADAMW_OPTIONS, AdamFamily, type AdamOptions } from './adam.js';
 import { optimizerOptions, type ParamsInput } from './optimizer.js';
 import { typeNameOf } from '../type_name.js';
@@ -19,6 +20,6 @@ export class AdamW extends AdamFamily {
   constructor(params: ParamsInput<AdamWOptions>, opts: number | Partial<AdamWOptions> = {}, ...extra: never[]) {
     const o = optimizerOptions<AdamWOptions>(typeNameOf(new.target), opts, ADAMW_OPTIONS, extra);
     // PyTorch 1.13's defaults, in its param_group order
-    super(params as ParamsInput<AdamOptions>, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, foreach: null, maximize: false, capturable: false, ...o } as AdamOptions);
+    super(params as ParamsInput<AdamOptions>, { lr: 1e-3, betas: [0.9, 0.999], eps: 1e-8, weightDecay: 1e-2, amsgrad: false, foreach: null, maximize: false, capturable: false, ...given(o) } as AdamOptions);
   }
 }

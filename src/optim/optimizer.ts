@@ -6,7 +6,7 @@
  */
 import { noGrad } from '../tensor/grad_mode.js';
 import { RuntimeError, TypeError, ValueError, pyTypeName } from '../errors.js';
-import { checkOptions, describeValue, type OptionSpec } from '../options.js';
+import { checkOptions, describeValue, type OptionSpec, given } from '../options.js';
 import { Tensor } from '../tensor/tensor.js';
 import { typeNameOf } from '../type_name.js';
 import { emitWarning } from '../nn/warnings.js';
@@ -105,7 +105,7 @@ export abstract class Optimizer<O extends GroupOptions, S = unknown> {
           `(normkit keeps each parameter once: ${params.length - unique.length} duplicate${params.length - unique.length === 1 ? '' : 's'} dropped)`,
       });
     }
-    const full = { ...this.defaults, ...group, params: unique } as ParamGroup<O>;
+    const full = { ...this.defaults, ...given(group), params: unique } as ParamGroup<O>;
     // Every hyperparameter has its default's type (a number, a boolean, a list of numbers; `foreach`'s None default: a boolean or null), before validate compares values.
     for (const [k, d] of Object.entries(this.defaults)) {
       const v: unknown = (full as unknown as Record<string, unknown>)[k];

@@ -5,6 +5,7 @@
  *   d = d + momentum * b (nesterov) or d = b
  *   p = p - lr * d
  */
+import { given } from '../options.js';
 import { ValueError } from '../errors.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Optimizer, pyFloat, type ParamGroup, type ParamsInput, optimizerOptions } from './optimizer.js';
@@ -37,7 +38,7 @@ export class SGD extends Optimizer<SGDOptions, SGDState> {
   constructor(params: ParamsInput<SGDOptions>, opts: number | (Partial<SGDOptions> & { lr: number }), ...extra: never[]) {
     const o = optimizerOptions<SGDOptions>('SGD', opts, SGD_OPTIONS, extra);
     // PyTorch 1.13's defaults, in its param_group order
-    super(params, { lr: o.lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, foreach: null, differentiable: false, ...o } as SGDOptions);
+    super(params, { lr: o.lr, momentum: 0, dampening: 0, weightDecay: 0, nesterov: false, maximize: false, foreach: null, differentiable: false, ...given(o) } as SGDOptions);
   }
 
   protected validate(g: ParamGroup<SGDOptions>): void {
