@@ -6,12 +6,13 @@
  * one copy. The implicit gemm (conv_direct.ts) runs a depthwise layer as C
  * one-channel gemms, its 4-channel register tiles holding one channel.
  */
-import type { ConvDims } from './conv_fwd.js';
+import { fitsI32, type ConvDims } from './conv_fwd.js';
 import { gemmBackend, wasmGemm } from './gemm.js';
 
 /** Whether `d` is a depthwise convolution this kernel takes (the wasm module loaded). */
 export function depthwiseApplies(d: ConvDims): boolean {
-  return wasmGemm !== null && gemmBackend === 'wasm-simd' && d.G === d.C && d.G > 1 && d.Cout % d.C === 0;
+  // the kernel's 32-bit offsets must hold the padded plane and every tap (huge strides or dilations are legal)
+  return wasmGemm !== null && gemmBackend === 'wasm-simd' && d.G === d.C && d.G > 1 && d.Cout % d.C === 0 && fitsI32(d.g);
 }
 
 /** out (N x Cout x outH x outW) = the depthwise convolution of x; out is written whole. */

@@ -56,6 +56,12 @@ export function maxPool2d(x: Float32Array, planes: number, g: PoolGeom2d): { out
   return { out, indices };
 }
 
+/** Whether the kernel's 32-bit index arithmetic holds every position of `g` (a stride of 2^53 is legal, and one output). */
+export function fitsI32(g: PoolGeom2d): boolean {
+  const L = 2 ** 30;
+  return g.H * g.W <= L && g.outH * g.sh <= L && g.outW * g.sw <= L && (g.kh - 1) * g.dh <= L && (g.kw - 1) * g.dw <= L && g.ph <= L && g.pw <= L && g.sh >= 1 && g.sw >= 1;
+}
+
 /** Input floats per pass through wasm memory (whole planes; at least one). */
 const POOL_CHUNK = 1 << 22;
 
@@ -65,7 +71,7 @@ const POOL_CHUNK = 1 << 22;
  * time when the gemm module loaded, else maxPool2d's loop. Same values.
  */
 export function maxPool2dValues(x: Float32Array, planes: number, g: PoolGeom2d): Float32Array {
-  const w = wasmGemm !== null && gemmBackend === 'wasm-simd' ? wasmGemm : null;
+  const w = wasmGemm !== null && gemmBackend === 'wasm-simd' && fitsI32(g) ? wasmGemm : null;
   if (w === null) return maxPool2d(x, planes, g).out;
   const inLen = g.H * g.W;
   const outLen = g.outH * g.outW;

@@ -6,7 +6,7 @@
  */
 import { record } from '../autograd/record.js';
 import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
-import { convPath, convTransposeForwardWasm, gemmSizes, getConvPath, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
+import { convPath, convTransposeForwardWasm, fitsI32, gemmSizes, getConvPath, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
 import { convBackwardDirect, convBackwardWasm } from '../kernels/conv_bwd.js';
 import { depthwiseApplies, depthwiseForward } from '../kernels/conv_depthwise.js';
 import { convForwardAll, convTransposeAll, convWeightGradAll } from '../kernels/conv_threads.js';
@@ -15,6 +15,7 @@ import { checkNumel, type Shape } from '../tensor/shape.js';
 import { allocStorage } from '../tensor/storage.js';
 import { Tensor } from '../tensor/tensor.js';
 import { batchify, type ConvParams } from './conv_shape.js';
+import { pad } from './pad.js';
 
 /** Lifts 1-D parameters to the height-1 2-D geometry the kernels run. */
 function geom2d(nd: number, p: ConvParams, kernel: Shape, image: Shape, positions: Shape): ConvGeom2d {
@@ -58,6 +59,12 @@ export function convForward(
   const g = geom2d(nd, p, weight.shape.slice(2), r ? r.padded : xb.slice(2), ob.slice(2));
   const G = p.groups;
   const dims: ConvDims = r ? { N, C, Cout, G, g, reflect: { H: xb[2]!, W: xb[3]!, top: r.top, left: r.left } } : { N, C, Cout, G, g };
+  // only the wasm paths pad as they copy: on the TypeScript one (no wasm, or a geometry past its 32-bit offsets) the padding is made first
+  if (r && convPath(dims) === 'js') {
+    const [H, W] = [xb[2]!, xb[3]!];
+    const padded = pad(x, [r.left, r.padded[1]! - W - r.left, r.top, r.padded[0]! - H - r.top], 'reflect');
+    return convForward(padded, weight, bias, p, nd, outShape, fused.relu ? { relu: true } : {});
+  }
   // A pointwise convolution reads the image itself as its column matrix; other column matrices come in cache-sized chunks of output rows.
   const { Cog, Kg, L, HW, direct, rows } = gemmSizes(dims);
   const xd = x.data;
@@ -157,7 +164,7 @@ export function convTransposeForward(x: Tensor, weight: Tensor, bias: Tensor | n
       f(r0, r1, (r1 - r0) * g.outW);
     }
   };
-  const useWasm = wasmConvEnabled();
+  const useWasm = wasmConvEnabled() && fitsI32(g);
   const dims: ConvDims = { N, C: Cin, Cout, G, g };
   // The gemm + col2im driver only when forced (NORMKIT_CONV=wasm); else sub-pixel implicit gemms.
   const direct = useWasm && getConvPath() !== 'wasm';
