@@ -98,41 +98,32 @@ export function mapBinary(
 ): Float32Array {
   const n = numel(outShape);
   const out = allocStorage(n);
+  if (op && arithBroadcast(op, a, aShape, b, bShape, outShape, out)) return out;
   // Same shapes are a flat zip only when nothing is broadcast ([1] and [1] into [3] is not).
   if (sameShape(aShape, bShape) && a.length === n) {
-    if (op) arithRun(op, a, 0, 1, b, 0, 1, out, 0, n);
-    else for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
+    for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
     return out;
   }
   if (b.length === 1) {
     const bv = b[0]!;
     if (a.length === n) {
-      if (op) arithRun(op, a, 0, 1, b, 0, 0, out, 0, n);
-      else for (let i = 0; i < n; i++) out[i] = f(a[i]!, bv);
+      for (let i = 0; i < n; i++) out[i] = f(a[i]!, bv);
       return out;
     }
   }
   if (a.length === 1 && b.length === n) {
     const av = a[0]!;
-    if (op) arithRun(op, a, 0, 0, b, 0, 1, out, 0, n);
-    else for (let i = 0; i < n; i++) out[i] = f(av, b[i]!);
+    for (let i = 0; i < n; i++) out[i] = f(av, b[i]!);
     return out;
-  }
-  if (op) {
-    const runs = arithBroadcast(op, a, aShape, b, bShape, outShape, out);
-    if (runs) return out;
   }
   const rank = outShape.length;
   const sa = broadcastStrides(aShape, outShape);
   const sb = broadcastStrides(bShape, outShape);
-  // Innermost dim as a tight loop; the outer dims by an index counter.
+  // Innermost dim as a tight loop; the outer dims by the run walk.
   const inner = rank === 0 ? 1 : outShape[rank - 1]!;
   const ia1 = rank === 0 ? 0 : sa[rank - 1]!;
   const ib1 = rank === 0 ? 0 : sb[rank - 1]!;
-  const idx = new Array<number>(Math.max(rank - 1, 0)).fill(0);
-  let offA = 0;
-  let offB = 0;
-  for (let o = 0; o < n; o += inner) {
+  forEachRun(outShape, sa, sb, Math.max(rank - 1, 0), inner, (offA, offB, o) => {
     let pa = offA;
     let pb = offB;
     for (let i = 0; i < inner; i++) {
@@ -140,44 +131,22 @@ export function mapBinary(
       pa += ia1;
       pb += ib1;
     }
-    for (let d = rank - 2; d >= 0; d--) {
-      idx[d]!++;
-      offA += sa[d]!;
-      offB += sb[d]!;
-      if (idx[d]! < outShape[d]!) break;
-      offA -= sa[d]! * outShape[d]!;
-      offB -= sb[d]! * outShape[d]!;
-      idx[d] = 0;
-    }
-  }
+  });
   return out;
 }
 
 /**
- * The broadcast loop of the arithmetic ops by runs: the trailing output dims
- * along which each of a and b is either contiguous or held (stride 0) merge
- * into one run; false when the innermost dim has neither (then mapBinary's
- * general walk runs).
+ * Visits the runs of `len` consecutive outputs that the dims after the first
+ * `outer` make, in order: their first output `o` and a's and b's offsets
+ * there (strides sa, sb over outShape; an index counter over the outer dims).
  */
-function arithBroadcast(op: Arith, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape, out: Float32Array): boolean {
-  const rank = outShape.length;
-  if (rank === 0) return false;
-  const sa = broadcastStrides(aShape, outShape);
-  const sb = broadcastStrides(bShape, outShape);
-  const kind = (s: number[], d: number, run: number) => (s[d] === 0 ? 0 : s[d] === run ? 1 : -1);
-  // grow the run over trailing dims while a and b keep one kind (contiguous or held) each
-  let len = 1;
-  let d = rank - 1;
-  const ka = kind(sa, d, 1);
-  const kb = kind(sb, d, 1);
-  if (ka < 0 || kb < 0 || (ka === 0 && kb === 0)) return false;
-  while (d >= 0 && kind(sa, d, ka === 1 ? len : 0) === ka && kind(sb, d, kb === 1 ? len : 0) === kb) len *= outShape[d--]!;
-  const outer = d + 1;
+function forEachRun(outShape: Shape, sa: readonly number[], sb: readonly number[], outer: number, len: number, visit: (offA: number, offB: number, o: number) => void): void {
+  const n = numel(outShape);
   const idx = new Array<number>(outer).fill(0);
   let offA = 0;
   let offB = 0;
-  for (let o = 0; o < out.length; o += len) {
-    arithRun(op, a, offA, ka, b, offB, kb, out, o, len);
+  for (let o = 0; o < n; o += len) {
+    visit(offA, offB, o);
     for (let k = outer - 1; k >= 0; k--) {
       idx[k]!++;
       offA += sa[k]!;
@@ -188,6 +157,28 @@ function arithBroadcast(op: Arith, a: Float32Array, aShape: Shape, b: Float32Arr
       idx[k] = 0;
     }
   }
+}
+
+/**
+ * The arithmetic ops by runs: the trailing output dims along which each of a
+ * and b is either contiguous or held (stride 0) merge into one run (the whole
+ * tensor for same shapes or a scalar); false when the innermost dim has
+ * neither (then mapBinary's general walk runs).
+ */
+function arithBroadcast(op: Arith, a: Float32Array, aShape: Shape, b: Float32Array, bShape: Shape, outShape: Shape, out: Float32Array): boolean {
+  const rank = outShape.length;
+  if (rank === 0 || out.length === 0) return false;
+  const sa = broadcastStrides(aShape, outShape);
+  const sb = broadcastStrides(bShape, outShape);
+  const kind = (s: number[], d: number, run: number) => (s[d] === 0 ? 0 : s[d] === run ? 1 : -1);
+  // grow the run over trailing dims while a and b keep one kind (contiguous or held) each
+  let len = 1;
+  let d = rank - 1;
+  const ka = kind(sa, d, 1);
+  const kb = kind(sb, d, 1);
+  if (ka < 0 || kb < 0 || (ka === 0 && kb === 0)) return false;
+  while (d >= 0 && kind(sa, d, ka === 1 ? len : 0) === ka && kind(sb, d, kb === 1 ? len : 0) === kb) len *= outShape[d--]!;
+  forEachRun(outShape, sa, sb, d + 1, len, (offA, offB, o) => arithRun(op, a, offA, ka, b, offB, kb, out, o, len));
   return true;
 }
 
