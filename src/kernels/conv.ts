@@ -26,6 +26,17 @@ export interface ConvGeom2d {
   outW: number;
 }
 
+/**
+ * Whether the wasm kernels' 32-bit index arithmetic holds a window
+ * geometry's positions (a convolution's or a pooling's: PoolGeom2d has the
+ * same fields). Strides, dilations and paddings of 2^53 are legal (one
+ * output); the TypeScript paths compute those.
+ */
+export function fitsI32(g: ConvGeom2d): boolean {
+  const L = 2 ** 28;
+  return (g.H + 2 * g.ph + g.outH * g.sh + g.kh * g.dh) * (g.W + 2 * g.pw + g.outW * g.sw + g.kw * g.dw) <= L;
+}
+
 /** First and one-past-last window index `o` whose tap lands inside [0, size): o*s - p + t in range. */
 function validRange(tapOffset: number, s: number, size: number, count: number): [number, number] {
   // o*s + tapOffset >= 0  and  o*s + tapOffset <= size - 1

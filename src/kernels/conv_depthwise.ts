@@ -6,7 +6,8 @@
  * one copy. The implicit gemm (conv_direct.ts) runs a depthwise layer as C
  * one-channel gemms, its 4-channel register tiles holding one channel.
  */
-import { fitsI32, type ConvDims } from './conv_fwd.js';
+import { fitsI32 } from './conv.js';
+import type { ConvDims } from './conv_fwd.js';
 import { gemmBackend, wasmGemm } from './gemm.js';
 
 /** Whether `d` is a depthwise convolution this kernel takes (the wasm module loaded). */

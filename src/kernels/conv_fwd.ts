@@ -23,7 +23,7 @@
  */
 import { platform } from '#platform';
 import { RuntimeError } from '../errors.js';
-import { chunkRows, im2col, type ConvGeom2d } from './conv.js';
+import { chunkRows, fitsI32, im2col, type ConvGeom2d } from './conv.js';
 import { gemm, gemmBackend, wasmGemm } from './gemm.js';
 import { forwardDirect } from './conv_direct.js';
 import { winogradApplies, winogradForward, winogradPays } from './winograd.js';
@@ -102,16 +102,6 @@ export function gemmSizes(d: ConvDims, outRows = d.g.outH): { Cog: number; Kg: n
 }
 
 /** The path that runs `d` now. A forced path that does not apply (winograd on a 5x5 kernel, wasm without wasm) falls back. */
-/**
- * Whether the wasm kernels' 32-bit index arithmetic holds `g`'s positions:
- * strides, dilations and paddings of 2^53 are legal (one output), and the
- * TypeScript path computes them.
- */
-export function fitsI32(g: ConvGeom2d): boolean {
-  const L = 2 ** 28;
-  return (g.H + 2 * g.ph + g.outH * g.sh + g.kh * g.dh) * (g.W + 2 * g.pw + g.outW * g.sw + g.kw * g.dw) <= L;
-}
-
 export function convPath(d: ConvDims): Exclude<ConvPathName, 'auto'> {
   const wasmOk = wasmGemm !== null && gemmBackend === 'wasm-simd' && fitsI32(d.g);
   if (!wasmOk) return 'js';

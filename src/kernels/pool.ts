@@ -1,5 +1,6 @@
 /** Hot loops of 2-D pooling over `planes` = N*C contiguous H x W planes (no shape semantics here). */
 import { allocStorage } from '../tensor/storage.js';
+import { fitsI32 } from './conv.js';
 import { gemmBackend, wasmGemm } from './gemm.js';
 
 export interface PoolGeom2d {
@@ -54,12 +55,6 @@ export function maxPool2d(x: Float32Array, planes: number, g: PoolGeom2d): { out
     }
   }
   return { out, indices };
-}
-
-/** Whether the kernel's 32-bit index arithmetic holds every position of `g` (a stride of 2^53 is legal, and one output). */
-export function fitsI32(g: PoolGeom2d): boolean {
-  const L = 2 ** 30;
-  return g.H * g.W <= L && g.outH * g.sh <= L && g.outW * g.sw <= L && (g.kh - 1) * g.dh <= L && (g.kw - 1) * g.dw <= L && g.ph <= L && g.pw <= L && g.sh >= 1 && g.sw >= 1;
 }
 
 /** Input floats per pass through wasm memory (whole planes; at least one). */

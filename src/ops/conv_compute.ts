@@ -5,8 +5,8 @@
  * conv1d runs as a conv2d over a height-1 image.
  */
 import { record } from '../autograd/record.js';
-import { addBias, biasGrad, chunkRows, col2im, im2col, type ConvGeom2d } from '../kernels/conv.js';
-import { convPath, convTransposeForwardWasm, fitsI32, gemmSizes, getConvPath, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
+import { addBias, biasGrad, chunkRows, col2im, fitsI32, im2col, type ConvGeom2d } from '../kernels/conv.js';
+import { convPath, convTransposeForwardWasm, gemmSizes, getConvPath, wasmConvEnabled, type ConvDims } from '../kernels/conv_fwd.js';
 import { convBackwardDirect, convBackwardWasm } from '../kernels/conv_bwd.js';
 import { depthwiseApplies, depthwiseForward } from '../kernels/conv_depthwise.js';
 import { convForwardAll, convTransposeAll, convWeightGradAll } from '../kernels/conv_threads.js';
