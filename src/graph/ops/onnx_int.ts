@@ -249,7 +249,10 @@ function onnxReshape(x: Tensor, spec: number[], allowzero: boolean): Tensor {
 function onnxTranspose(x: Tensor, perm: number[] | null): Tensor {
   const p = perm ?? x.shape.map((_, i) => x.ndim - 1 - i);
   // float data: torch.permute's copy (kernels/layout.ts); exact integers keep their values through gatherBy
-  if (!exact.has(x) && p.length === x.ndim && new Set(p.map((d) => normAxis(d, x.ndim))).size === x.ndim) return torchPermute(x, p.map((d) => normAxis(d, x.ndim)));
+  if (!exact.has(x) && p.length === x.ndim) {
+    const axes = p.map((d) => normAxis(d, x.ndim));
+    if (new Set(axes).size === x.ndim) return torchPermute(x, axes);
+  }
   const outShape = p.map((d) => x.shape[d]!);
   const strides = stridesOf(x.shape);
   return gatherBy(x, outShape, (idx) => idx.reduce((s, i, k) => s + i * strides[p[k]!]!, 0));
