@@ -24,6 +24,8 @@ export interface GemmOptions {
   transB?: boolean;
   /** Add into C instead of overwriting it. */
   accumulate?: boolean;
+  /** C = rowBias + op(A) op(B): the N values added to every row, as the sums' starting value (a linear layer's bias; not with `accumulate`). */
+  rowBias?: Float32Array;
   aOffset?: number;
   bOffset?: number;
   cOffset?: number;
@@ -112,6 +114,18 @@ function zeroC(C: Float32Array, co: number, M: number, N: number, ldc: number): 
   else for (let i = 0; i < M; i++) C.fill(0, co + i * ldc, co + i * ldc + N);
 }
 
+/** Every one of M rows of C (N values, ldc apart) set to `row`: the first written, the rest doubled by native copies. */
+function fillRows(C: Float32Array, co: number, M: number, N: number, ldc: number, row: Float32Array): void {
+  if (M === 0 || N === 0) return;
+  if (row.length !== N) throw new RuntimeError(`gemm: rowBias has ${row.length} values for rows of ${N}`);
+  C.set(row, co);
+  if (ldc !== N) {
+    for (let i = 1; i < M; i++) C.set(row, co + i * ldc);
+    return;
+  }
+  for (let done = 1; done < M; done *= 2) C.copyWithin(co + done * N, co, co + Math.min(done, M - done) * N);
+}
+
 /** C[co.., 4x4 tile] += Ap strip (4 x kc) * Bp strip (kc x 4); only mr x nr entries are written. */
 function microKernel(kc: number, ao: number, bo: number, C: Float32Array, co: number, ldc: number, mr: number, nr: number): void {
   const Ap = packedA;
@@ -180,7 +194,8 @@ function gemmWasm(M: number, N: number, K: number, A: Float32Array, B: Float32Ar
   const [lda, ldb, ldc] = strides(M, N, K, opts);
   if (M === 0 || N === 0) return;
   if (K === 0) {
-    if (!opts.accumulate) zeroC(C, co, M, N, ldc);
+    if (opts.rowBias) fillRows(C, co, M, N, ldc, opts.rowBias);
+    else if (!opts.accumulate) zeroC(C, co, M, N, ldc);
     return;
   }
   const transA = opts.transA ?? false;
@@ -195,8 +210,9 @@ function gemmWasm(M: number, N: number, K: number, A: Float32Array, B: Float32Ar
   const F = w.f32();
   copyRows(A, ao, lda, F, a, aLen, aRows, aLen);
   copyRows(B, bo, ldb, F, b, bLen, bRows, bLen);
-  if (opts.accumulate) copyRows(C, co, ldc, F, c, N, M, N);
-  w.gemm(M, N, K, a, aLen, transA, b, bLen, transB, c, N, opts.accumulate ?? false);
+  if (opts.rowBias) fillRows(F, c, M, N, N, opts.rowBias);
+  else if (opts.accumulate) copyRows(C, co, ldc, F, c, N, M, N);
+  w.gemm(M, N, K, a, aLen, transA, b, bLen, transB, c, N, opts.accumulate === true || opts.rowBias !== undefined);
   copyRows(F, c, N, C, co, ldc, M, N);
 }
 
@@ -214,7 +230,8 @@ export function gemmScalar(
   const bo = opts.bOffset ?? 0;
   const co = opts.cOffset ?? 0;
   const [lda, ldb, ldc] = strides(M, N, K, opts);
-  if (!opts.accumulate) zeroC(C, co, M, N, ldc);
+  if (opts.rowBias) fillRows(C, co, M, N, ldc, opts.rowBias);
+  else if (!opts.accumulate) zeroC(C, co, M, N, ldc);
   if (M === 0 || N === 0 || K === 0) return;
   const transA = opts.transA ?? false;
   const transB = opts.transB ?? false;

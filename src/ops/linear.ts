@@ -6,6 +6,7 @@ import { record } from '../autograd/record.js';
 import { RuntimeError, fmtSize } from '../errors.js';
 import { gemm } from '../kernels/gemm.js';
 import { broadcastShapes, sameShape, type Shape } from '../tensor/shape.js';
+import { allocStorage } from '../tensor/storage.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { add } from './elementwise.js';
 
@@ -35,19 +36,16 @@ function columnSums(g: Float32Array, rows: number, cols: number): Float32Array {
 function linearCore(x: Tensor, weight: Tensor, bias: Tensor | null, outShape: number[]): Tensor {
   const [outF, inF] = [weight.shape[0]!, weight.shape[1]!];
   const rows = outF === 0 ? 0 : outShape.reduce((a, b) => a * b, 1) / outF;
-  const out = new Float32Array(rows * outF);
-  gemm(rows, outF, inF, x.data, weight.data, out, { transB: true });
-  if (bias) {
-    const bd = bias.data;
-    for (let r = 0; r < rows; r++) for (let j = 0; j < outF; j++) out[r * outF + j] = out[r * outF + j]! + bd[j]!;
-  }
+  // Recyclable storage (tensor/storage.ts), written whole; the bias is the sums' starting value (PyTorch's addmm adds it too).
+  const out = allocStorage(rows * outF);
+  gemm(rows, outF, inF, x.data, weight.data, out, bias ? { transB: true, rowBias: bias.data } : { transB: true });
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(new Tensor(out, outShape), inputs, 'linear', (g) => {
     const gd = g.data;
     let gx: Tensor | null = null;
     let gw: Tensor | null = null;
     if (x.requiresGrad) {
-      const d = new Float32Array(x.numel());
+      const d = allocStorage(x.numel());
       gemm(rows, inF, outF, gd, weight.data, d);
       gx = new Tensor(d, x.shape);
     }

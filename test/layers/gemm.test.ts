@@ -49,6 +49,32 @@ for (const [name, gemm] of kernels) {
     );
   });
 
+  test(`${name} with rowBias starts every row's sums at the bias, over any sizes (K = 0 too), strides and offsets`, () => {
+    const dim = fc.integer({ min: 0, max: 11 });
+    fc.assert(
+      fc.property(dim, dim, dim, fc.boolean(), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 1000 }), (M, N, K, tB, pad, seed) => {
+        const g = new Generator(seed);
+        const A = rand(M * K, g);
+        const B = rand(K * N, g);
+        const bias = rand(N, g);
+        const ldc = N + pad;
+        const C = rand(1 + M * ldc, g);
+        const before = Float32Array.from(C);
+        gemm(M, N, K, A, B, C, { transB: tB, rowBias: bias, cOffset: 1, ldc });
+        const prod = naive(M, N, K, A, B, false, tB, 0, 0);
+        for (let i = 0; i < M; i++) {
+          for (let j = 0; j < ldc; j++) {
+            const at = 1 + i * ldc + j;
+            if (j >= N) assert.equal(C[at], before[at], 'the stride gap is untouched');
+            else assert.ok(Math.abs(C[at]! - (prod[i * N + j]! + bias[j]!)) <= 1e-5 * (1 + Math.abs(prod[i * N + j]!)), `C[${i}][${j}]`);
+          }
+        }
+        assert.equal(C[0], before[0], 'writes stay inside C[cOffset..]');
+      }),
+      { numRuns: 150 },
+    );
+  });
+
   test(`${name} crosses its cache blocks (K > 256, M > 64, N > 1024) correctly`, () => {
     const g = new Generator(1);
     const [M, N, K] = [67, 1030, 260];
