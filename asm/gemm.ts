@@ -1264,3 +1264,6 @@ export { dwConv } from './depthwise';
 
 // The gradient of padding (asm/pad_grad.ts)
 export { padGrad } from './pad_grad';
+
+// Adam's update (asm/adam.ts)
+export { adamF } from './adam';

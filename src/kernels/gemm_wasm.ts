@@ -25,6 +25,20 @@ interface WasmMemory {
   grow(pages: number): number;
 }
 
+/** Adam's step's constants (asm/adam.ts adamF; each rounded to float32 as PyTorch's scalars are). */
+export interface AdamHyper {
+  shrink: number;
+  l2: number;
+  maximize: boolean;
+  b1: number;
+  c1: number;
+  b2: number;
+  c2: number;
+  negStep: number;
+  bc2: number;
+  eps: number;
+}
+
 interface Exports {
   memory: WasmMemory;
   scratch(): number;
@@ -58,6 +72,7 @@ interface Exports {
   allFinite(p: number, n: number): number;
   spreadRows(src: number, planes: number, rows: number, cols: number, dstRow: number, dstPlane: number, dst: number): void;
   planeSums(x: number, planes: number, len: number, out: number): void;
+  adamF(p: number, g: number, m: number, v: number, vmax: number, n: number, shrink: number, l2: number, maximize: number, b1: number, c1: number, b2: number, c2: number, negStep: number, bc2: number, eps: number): void;
   wg4GyT(gy: number, Cout: number, Coutp: number, outH: number, outW: number, tilesW: number, tr0: number, tr1: number, Ug: number, tmp: number, Tp: number, tBase: number): void;
   wg4GemmT(Ug: number, V: number, Acc: number, Coutp: number, C: number, Cp: number, Tp: number): void;
   wg4GradFinish(Acc: number, Cout: number, C: number, Cp: number, coef: number, acc: number, gw: number): void;
@@ -172,6 +187,11 @@ export class WasmGemm {
   /** Float64 sums of `planes` planes of `len` floats at float offset x, written as float64s at float offset `out` (8-byte aligned; asm/gemm.ts planeSums). */
   planeSums(x: number, planes: number, len: number, out: number): void {
     this.#ex.planeSums(x * 4, planes, len, out * 4);
+  }
+
+  /** One Adam step over n floats at float offsets p, g, m, v and vmax (< 0: no amsgrad); asm/adam.ts says what each hyperparameter is. */
+  adam(p: number, g: number, m: number, v: number, vmax: number, n: number, h: AdamHyper): void {
+    this.#ex.adamF(p * 4, g * 4, m * 4, v * 4, vmax < 0 ? 0 : vmax * 4, n, h.shrink, h.l2, h.maximize ? 1 : 0, h.b1, h.c1, h.b2, h.c2, h.negStep, h.bc2, h.eps);
   }
 
   /** The memory as int32 (valid until the next `alloc`). */

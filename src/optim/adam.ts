@@ -3,12 +3,16 @@
  * gradient; AdamW (adamw.ts) shares its update with decoupled decay. Per step t:
  *   m = b1 m + (1 - b1) g,  v = b2 v + (1 - b2) g^2   (v_max = max(v_max, v) with amsgrad)
  *   p = p - lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
+ * In float32 WebAssembly SIMD where the gemm module runs (kernels/adam.ts:
+ * PyTorch's tensor operations one by one, each rounded to float32), else the
+ * TypeScript loops below (float64, each state rounded as its store rounds it).
  */
 import { RuntimeError, ValueError, pyTypeName } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { given, type OptionSpec } from '../options.js';
 import { Optimizer, optimizerOptions, pyFloat, type ParamGroup, type ParamsInput } from './optimizer.js';
 import { typeNameOf } from '../type_name.js';
+import { adamStepWasm } from '../kernels/adam.js';
 
 /** The options Adam takes (PyTorch 1.13's keyword arguments, camelCase). */
 export const ADAM_OPTIONS: OptionSpec = {
@@ -99,9 +103,6 @@ export abstract class AdamFamily extends Optimizer<AdamOptions, AdamState> {
     const [beta1, beta2] = g.betas;
     s.step += 1;
     const n = p.length;
-    if (this.decoupledWeightDecay) {
-      for (let i = 0; i < n; i++) p[i] = p[i]! * (1 - lr * weightDecay);
-    }
     const l2 = this.decoupledWeightDecay ? 0 : weightDecay;
     const bc1 = 1 - Math.pow(beta1, s.step);
     const bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, s.step));
@@ -110,6 +111,12 @@ export abstract class AdamFamily extends Optimizer<AdamOptions, AdamState> {
     if (amsgrad && s.maxExpAvgSq === null) s.maxExpAvgSq = new Float32Array(n);
     const { expAvg: m, expAvgSq: v } = s;
     const vmax = amsgrad ? s.maxExpAvgSq : null;
+    const shrink = this.decoupledWeightDecay ? 1 - lr * weightDecay : 1;
+    const hyper = { shrink, l2, maximize, b1: beta1, c1: 1 - beta1, b2: beta2, c2: 1 - beta2, negStep: -stepSize, bc2: bc2Sqrt, eps };
+    if (adamStepWasm(p, grad, m, v, vmax, hyper)) return;
+    if (this.decoupledWeightDecay) {
+      for (let i = 0; i < n; i++) p[i] = p[i]! * shrink;
+    }
     if (vmax === null && !maximize && l2 === 0) {
       plainStep(p, grad, m, v, beta1, beta2, stepSize, bc2Sqrt, eps);
       return;
