@@ -9,9 +9,10 @@
  * the weight array and checked against a copy of the weights it was made
  * from, bit for bit, on every use (an optimizer step, load_state_dict or a
  * user's write to `.data` changes the values in place; comparing costs a
- * tenth of the transform, and no writer can forget to bump a version). Arrays
+ * tenth of the transform (a native memcmp in Node), and no writer can forget to bump a version). Arrays
  * made for one call (a flipped kernel in the backward) are not cached.
  */
+import { platform } from '#platform';
 import { wasmGemm } from './gemm.js';
 import { wg4Plane } from './winograd.js';
 
@@ -28,12 +29,6 @@ const cache = new WeakMap<Float32Array, Entry>();
 
 /** Floats of the transformed weights of Cout x C 3x3 kernels. */
 export const winogradWeightFloats = (Cout: number, C: number): number => 36 * wg4Plane(Math.ceil(Cout / 4) * 4 * C);
-
-function sameBits(a: Int32Array, b: Int32Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 const bitsOf = (wd: Float32Array): Int32Array => new Int32Array(wd.buffer, wd.byteOffset, wd.length);
 
@@ -69,7 +64,7 @@ export function winogradWeights(wd: Float32Array, Cout: number, C: number, need 
   if (!keep) return transform(wd, Cout, C, null);
   const bits = bitsOf(wd);
   let e = cache.get(wd);
-  const same = e !== undefined && e.Cout === Cout && sameBits(e.from, bits);
+  const same = e !== undefined && e.Cout === Cout && platform.sameBytes(e.from, bits);
   if (same && e!.valid) return e!.u;
   if (!same) {
     if (e && e.from.length === bits.length) e.from.set(bits);

@@ -98,6 +98,16 @@ function listen(): Incoming {
   return p;
 }
 
+/** Whole 32-bit words where both views are aligned to them, else bytes. */
+function sameWords(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  const words = a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 && a.byteLength % 4 === 0;
+  const x = words ? new Int32Array(a.buffer, a.byteOffset, a.byteLength / 4) : new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  const y = words ? new Int32Array(b.buffer, b.byteOffset, b.byteLength / 4) : new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
 export const platform: Platform = {
   name: 'browser',
   env(name) {
@@ -108,6 +118,7 @@ export const platform: Platform = {
   canUseWorkers: unavailable === null,
   workersUnavailable: unavailable,
   readAssetSync: () => null,
+  sameBytes: sameWords,
   async readAsset(url) {
     if (typeof g.fetch !== 'function') throw new Error(`cannot fetch ${url.href}: no fetch here`);
     const r = await g.fetch(url.href);

@@ -25,6 +25,7 @@ export const platform: Platform = {
   canUseWorkers: unavailable === null,
   workersUnavailable: unavailable,
   readAssetSync: (url) => readFileSync(fileURLToPath(url)),
+  sameBytes: (a, b) => a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
   readAsset: async (url) => readFile(fileURLToPath(url)),
   startWorker(url, data, onFailure): HostWorker {
     // No inherited flags: under `node -e`, say, they would make the worker run the eval'd script.

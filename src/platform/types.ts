@@ -55,6 +55,8 @@ export interface Platform {
   readFile(path: string): Uint8Array;
   /** Writes a file (io.saveFile); throws where there is no file system. */
   writeFile(path: string, bytes: Uint8Array): void;
+  /** Whether two arrays hold the same bytes (Node: memcmp; browsers: a loop over 32-bit words). */
+  sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean;
   /** Reports a normkit warning no listener took (Node: process.emitWarning; browsers: console.warn). */
   warn(message: string, code: string): void;
 }

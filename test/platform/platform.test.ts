@@ -128,3 +128,25 @@ test('Node behaviour kept: NORMKIT_NO_WASM=1 and NORMKIT_GEMM=js pick the JavaSc
   assert.deepEqual(run({ NORMKIT_NO_WASM: '1', NORMKIT_THREADS: '3' }), { backend: 'js', error: 'disabled by NORMKIT_NO_WASM=1', threads: 3, init: { norm: 'js', gemm: 'scalar', gemmVariant: 'simd128', normError: 'disabled by NORMKIT_NO_WASM=1', gemmError: null } });
   assert.deepEqual(run({ NORMKIT_GEMM: 'js', NORMKIT_THREADS: '1' }), { backend: 'wasm', error: null, threads: 1, init: { norm: 'wasm', gemm: 'scalar', gemmVariant: 'simd128', normError: null, gemmError: null } });
 });
+
+test('sameBytes (both hosts): bit for bit (-0 is not +0, a NaN equals its own bits), at any offsets and lengths', () => {
+  for (const host of [node, browser]) {
+    const a = Float32Array.from({ length: 1031 }, (_, i) => Math.sin(i));
+    a[7] = NaN;
+    const b = Float32Array.from(a);
+    assert.equal(host.sameBytes(a, b), true, host.name);
+    assert.equal(host.sameBytes(a.subarray(3), b.subarray(3)), true, `${host.name}: views`);
+    assert.equal(host.sameBytes(a, b.subarray(1)), false, `${host.name}: lengths`);
+    b[1030] = -b[1030]!;
+    assert.equal(host.sameBytes(a, b), false, `${host.name}: the last value`);
+    b[1030] = a[1030]!;
+    a[0] = 0;
+    b[0] = -0;
+    assert.equal(host.sameBytes(a, b), false, `${host.name}: -0 against +0`);
+    const u = new Uint8Array(11).fill(9);
+    const v = new Uint8Array(12).fill(9).subarray(1);
+    assert.equal(host.sameBytes(u, v), true, `${host.name}: unaligned bytes`);
+    v[10] = 8;
+    assert.equal(host.sameBytes(u, v), false, `${host.name}: unaligned bytes differ`);
+  }
+});
