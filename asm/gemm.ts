@@ -1090,9 +1090,9 @@ export function wg4GyT(gy: usize, Cout: i32, Coutp: i32, outH: i32, outW: i32, t
  * time (Cp, the input channels, even: an odd last pair repeats its channel,
  * whose sums land in the dropped padding column). An output channel's
  * accumulators are contiguous (36 * Cp * 16 bytes), so wg4GradFinish reads
- * them in order.
+ * them in order. `first`: the accumulators start at zero (not read).
  */
-export function wg4GemmT(Ug: usize, V: usize, Acc: usize, Coutp: i32, C: i32, Cp: i32, Tp: i32): void {
+export function wg4GemmT(Ug: usize, V: usize, Acc: usize, Coutp: i32, C: i32, Cp: i32, Tp: i32, first: bool): void {
   const uE = <usize>(wg4Plane(Coutp * Tp) * 4);
   const vE = <usize>(wg4Plane(C * Tp) * 4);
   const row = <usize>(Tp * 4);
@@ -1107,10 +1107,15 @@ export function wg4GemmT(Ug: usize, V: usize, Acc: usize, Coutp: i32, C: i32, Cp
         const v0 = ve + <usize>ci * row;
         const v1 = ve + <usize>min(ci + 1, C - 1) * row;
         const ap = ae + <usize>co * coB + <usize>(ci * 16);
-        let a00 = v128.load(ap), a01 = v128.load(ap, 16);
-        let a10 = v128.load(ap + coB), a11 = v128.load(ap + coB, 16);
-        let a20 = v128.load(ap + 2 * coB), a21 = v128.load(ap + 2 * coB, 16);
-        let a30 = v128.load(ap + 3 * coB), a31 = v128.load(ap + 3 * coB, 16);
+        let a00: v128, a01: v128, a10: v128, a11: v128, a20: v128, a21: v128, a30: v128, a31: v128;
+        if (first) {
+          a00 = f32x4.splat(0); a01 = a00; a10 = a00; a11 = a00; a20 = a00; a21 = a00; a30 = a00; a31 = a00;
+        } else {
+          a00 = v128.load(ap); a01 = v128.load(ap, 16);
+          a10 = v128.load(ap + coB); a11 = v128.load(ap + coB, 16);
+          a20 = v128.load(ap + 2 * coB); a21 = v128.load(ap + 2 * coB, 16);
+          a30 = v128.load(ap + 3 * coB); a31 = v128.load(ap + 3 * coB, 16);
+        }
         for (let t: usize = 0; t < row; t += 16) {
           const p = v128.load(v0 + t);
           const q = v128.load(v1 + t);
@@ -1136,38 +1141,50 @@ export function wg4GemmT(Ug: usize, V: usize, Acc: usize, Coutp: i32, C: i32, Cp
   }
 }
 
+const THIRD: f64 = 1.0 / 3;
+const FIFTEENTH: f64 = 1.0 / 15;
+
+/** G^T (3 x 6) applied to six float64 values (a column or a row of m): three results, `stride` bytes apart. */
+@inline function wg4gt(m0: f64, m1: f64, m2: f64, m3: f64, m4: f64, m5: f64, out: usize, stride: usize): void {
+  const d = (m1 - m2) * THIRD;
+  store<f64>(out, m0 + d + (m4 - 16 * m3) * FIFTEENTH);
+  store<f64>(out + stride, (m1 + m2) * THIRD - (8 * m3 + 2 * m4) * FIFTEENTH);
+  store<f64>(out + 2 * stride, d + (4 * m4 - 4 * m3) * FIFTEENTH + m5);
+}
+
 /**
- * gw[co][ci][k] = sum_e coef[e][k] m_e[co][ci] for co < Cout, ci < C (k = 3i + j,
- * coef[e = 6a + b][3i + j] = G[a][i] G[b][j], float64, from the caller), m_e the
- * lane sum of Acc[co][e][ci] ((0 + 1) + (2 + 3)): G^T m G accumulated entry by
- * entry in float64 into acc (C * 9 float64, one output channel at a time, in
- * cache), rounded once into gw.
+ * gw[co][ci] = G^T m G (3 x 3) for co < Cout, ci < C, m[a][b] the lane sum
+ * ((0 + 1) + (2 + 3)) of Acc[co][6a + b][ci], in float64 and rounded once:
+ * G^T on each column of m, then on each row of the result (G's zeros and
+ * repeats skipped). `tmp` holds 18 float64 (8-byte aligned).
  */
-export function wg4GradFinish(Acc: usize, Cout: i32, C: i32, Cp: i32, coef: usize, acc: usize, gw: usize): void {
+export function wg4GradFinish(Acc: usize, Cout: i32, C: i32, Cp: i32, tmp: usize, gw: usize): void {
   const eS = <usize>(Cp * 16);
   for (let co = 0; co < Cout; co++) {
-    memory.fill(acc, 0, <usize>(C * 72));
-    for (let e = 0; e < 36; e++) {
-      const cf = coef + <usize>(e * 72);
-      const c0 = load<f64>(cf), c1 = load<f64>(cf, 8), c2 = load<f64>(cf, 16), c3 = load<f64>(cf, 24), c4 = load<f64>(cf, 32);
-      const c5 = load<f64>(cf, 40), c6 = load<f64>(cf, 48), c7 = load<f64>(cf, 56), c8 = load<f64>(cf, 64);
-      let p = Acc + <usize>(co * 36 + e) * eS;
-      let o = acc;
-      for (let ci = 0; ci < C; ci++, p += 16, o += 72) {
-        const m = (<f64>load<f32>(p) + <f64>load<f32>(p, 4)) + (<f64>load<f32>(p, 8) + <f64>load<f32>(p, 12));
-        store<f64>(o, load<f64>(o) + c0 * m);
-        store<f64>(o, load<f64>(o, 8) + c1 * m, 8);
-        store<f64>(o, load<f64>(o, 16) + c2 * m, 16);
-        store<f64>(o, load<f64>(o, 24) + c3 * m, 24);
-        store<f64>(o, load<f64>(o, 32) + c4 * m, 32);
-        store<f64>(o, load<f64>(o, 40) + c5 * m, 40);
-        store<f64>(o, load<f64>(o, 48) + c6 * m, 48);
-        store<f64>(o, load<f64>(o, 56) + c7 * m, 56);
-        store<f64>(o, load<f64>(o, 64) + c8 * m, 64);
+    for (let ci = 0; ci < C; ci++) {
+      const p = Acc + <usize>(co * 36) * eS + <usize>(ci * 16);
+      // t[i][b] at tmp + (i * 6 + b) * 8 = sum_a G[a][i] m[a][b]
+      for (let b = 0; b < 6; b++) {
+        let q = p + <usize>b * eS;
+        const m0 = (<f64>load<f32>(q) + <f64>load<f32>(q, 4)) + (<f64>load<f32>(q, 8) + <f64>load<f32>(q, 12)); q += 6 * eS;
+        const m1 = (<f64>load<f32>(q) + <f64>load<f32>(q, 4)) + (<f64>load<f32>(q, 8) + <f64>load<f32>(q, 12)); q += 6 * eS;
+        const m2 = (<f64>load<f32>(q) + <f64>load<f32>(q, 4)) + (<f64>load<f32>(q, 8) + <f64>load<f32>(q, 12)); q += 6 * eS;
+        const m3 = (<f64>load<f32>(q) + <f64>load<f32>(q, 4)) + (<f64>load<f32>(q, 8) + <f64>load<f32>(q, 12)); q += 6 * eS;
+        const m4 = (<f64>load<f32>(q) + <f64>load<f32>(q, 4)) + (<f64>load<f32>(q, 8) + <f64>load<f32>(q, 12)); q += 6 * eS;
+        const m5 = (<f64>load<f32>(q) + <f64>load<f32>(q, 4)) + (<f64>load<f32>(q, 8) + <f64>load<f32>(q, 12));
+        wg4gt(m0, m1, m2, m3, m4, m5, tmp + <usize>(b * 8), 48);
+      }
+      // gw[i][j] = sum_b t[i][b] G[b][j]
+      const dst = gw + <usize>((co * C + ci) * 36);
+      const r = tmp + 144;
+      for (let i = 0; i < 3; i++) {
+        const t = tmp + <usize>(i * 48);
+        wg4gt(load<f64>(t), load<f64>(t, 8), load<f64>(t, 16), load<f64>(t, 24), load<f64>(t, 32), load<f64>(t, 40), r, 8);
+        store<f32>(dst + <usize>(i * 12), <f32>load<f64>(r));
+        store<f32>(dst + <usize>(i * 12 + 4), <f32>load<f64>(r, 8));
+        store<f32>(dst + <usize>(i * 12 + 8), <f32>load<f64>(r, 16));
       }
     }
-    const dst = gw + <usize>(co * C * 36);
-    for (let i = 0; i < C * 9; i++) store<f32>(dst + <usize>(i * 4), <f32>load<f64>(acc + <usize>(i * 8)));
   }
 }
 

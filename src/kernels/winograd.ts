@@ -146,16 +146,13 @@ export function winogradForward(
 /** Tiles per chunk of the weight gradient. */
 const GRAD_TILES = 256;
 
-/** G of F(4x4, 3x3) with points 0, 1, -1, 1/2, -2 (asm/gemm.ts), and coef[6a + b][3i + j] = G[a][i] G[b][j]: gw = G^T m G entry by entry. */
-const G = [[1, 0, 0], [1 / 3, 1 / 3, 1 / 3], [-1 / 3, 1 / 3, -1 / 3], [-16 / 15, -8 / 15, -4 / 15], [1 / 15, -2 / 15, 4 / 15], [0, 0, 1]];
-const GRAD_COEF = Float64Array.from({ length: 36 * 9 }, (_, k) => G[Math.floor(k / 54)]![Math.floor((k % 9) / 3)]! * G[Math.floor(k / 9) % 6]![k % 3]!);
-
 /**
  * The weight gradient by Winograd F(4x4, 3x3), the forward's identity
  * transposed: gw = G^T [sum over tiles (A gy A^T) . (B^T d B)] G, 4x fewer
  * multiplies than the implicit gemm. The input transform is the forward's;
  * the products are reduced over tiles and images in four-lane partial sums
- * (wg4GemmT) and transformed once at the end, in float64 (wg4GradFinish).
+ * (wg4GemmT, the first chunk starting them) and transformed once at the end,
+ * in float64 (wg4GradFinish: G^T on columns, then rows).
  * Output channels [c0, c1) (c0 a multiple of 4), written into gw (Cout x C x
  * 3 x 3) once `commit` (if any) agrees. Returns false, having written
  * nothing, when an image or its output gradient holds a non-finite value:
@@ -191,11 +188,7 @@ export function winogradWeightGrad(d: ConvDims, xd: Float32Array, gd: Float32Arr
   const vOff = w.alloc(36 * wg4Plane(C * Tmax));
   const uOff = w.alloc(36 * wg4Plane(Coutp * Tmax));
   const fOff = framed ? w.alloc(imgs * C * Hq * Wq + 4) : -1;
-  const coefOff = w.alloc(2 * 36 * 9);
-  const acc64 = w.alloc(2 * C * 9);
   let F = w.f32();
-  F.fill(0, accOff, accOff + 36 * Coutp * Cp * 4);
-  new Float64Array(F.buffer, coefOff * 4, 36 * 9).set(GRAD_COEF);
   for (let n0 = 0; n0 < N; n0 += imgs) {
     const n1 = Math.min(N, n0 + imgs);
     F = w.f32();
@@ -227,10 +220,11 @@ export function winogradWeightGrad(d: ConvDims, xd: Float32Array, gd: Float32Arr
         else w.wg4Input(xOff + (n - n0) * C * HW, C, H, W, g.ph, g.pw, tilesW, tr0, tr1, vOff, tmp, Tp, tBase);
         w.wg4GyT(gOff + (n - n0) * nc * L, nc, Coutp, outH, outW, tilesW, tr0, tr1, uOff, tmp, Tp, tBase);
       }
-      w.wg4GemmT(uOff, vOff, accOff, Coutp, C, Cp, Tp);
+      // The first chunk starts the sums (nothing to zero or read).
+      w.wg4GemmT(uOff, vOff, accOff, Coutp, C, Cp, Tp, n0 === 0 && tr0 === 0);
     }
   }
-  w.wg4GradFinish(accOff, nc, C, Cp, coefOff, acc64, gwOff);
+  w.wg4GradFinish(accOff, nc, C, Cp, tmp, gwOff);
   if (commit && !commit(0)) return true;
   gw.set(w.f32().subarray(gwOff, gwOff + nc * C * 9), c0 * C * 9);
   return true;

@@ -251,6 +251,28 @@ test('winograd weight gradient with a non-finite input gives the direct kernel\'
   assert.ok(ref.some((v) => !Number.isFinite(v)) && ref.some(Number.isFinite));
 });
 
+test('winograd weight gradient over several chunks (tile rows of one large image; groups of small images) equals the direct kernel\'s', () => {
+  manualSeed(19);
+  // 70x70 outputs: 324 tiles, two chunks of tile rows; 20 images of 16x16: 16 per chunk, then 4
+  for (const [shape, cout] of [[[1, 6, 70, 70], 8], [[20, 5, 16, 16], 6]] as const) {
+    const x = randn([...shape]);
+    const w = randn([cout, shape[1], 3, 3]).mul(0.2);
+    const gw = (s: PathSetting) =>
+      withPath(s, () => {
+        const wg = randn(w.shape).mul(0).add(w).requiresGrad_();
+        const y = conv2d(x, wg, null, { padding: 1 });
+        y.backward(y.detach().mul(0.5).add(0.25));
+        return wg.grad!;
+      });
+    const ref = gw(SETTINGS[4]!); // direct
+    const got = gw(SETTINGS[3]!); // winograd
+    // sums over thousands of products: the error is measured against the gradient's scale
+    const scale = ref.data.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    assert.ok(scale > 1);
+    assertClose(got, ref.data, 2e-6 * scale, 1e-4, `weight gradient of ${JSON.stringify(shape)} (scale ${scale})`);
+  }
+});
+
 // Non-finite inputs: a value no window reads (the stride leaves the last column out) must not reach the weight gradient.
 test('an Inf outside every window leaves the weight gradient finite on every path', () => {
   manualSeed(12);
