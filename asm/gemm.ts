@@ -1084,38 +1084,46 @@ export function wg4GyT(gy: usize, Cout: i32, Coutp: i32, outH: i32, outW: i32, t
   }
 }
 
+/** The four lane sums ((0 + 1) + (2 + 3)) of a, b, c and d, as one vector [sum a, sum b, sum c, sum d] (a 4 x 4 transpose, then three adds). */
+@inline function laneSums4(a: v128, b: v128, c: v128, d: v128): v128 {
+  const t0 = i32x4.shuffle(a, b, 0, 4, 1, 5);
+  const t1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
+  const t2 = i32x4.shuffle(c, d, 0, 4, 1, 5);
+  const t3 = i32x4.shuffle(c, d, 2, 6, 3, 7);
+  const r0 = i32x4.shuffle(t0, t2, 0, 1, 4, 5);
+  const r1 = i32x4.shuffle(t0, t2, 2, 3, 6, 7);
+  const r2 = i32x4.shuffle(t1, t3, 0, 1, 4, 5);
+  const r3 = i32x4.shuffle(t1, t3, 2, 3, 6, 7);
+  return f32x4.add(f32x4.add(r0, r1), f32x4.add(r2, r3));
+}
+
 /**
- * Acc[co][e][ci][lane] += sum over tiles t = 4k + lane of Ug[e][co][t] * V[e][ci][t]
- * (rows of Tp tiles, a multiple of 4), for 4 output by 2 input channels at a
- * time (Cp, the input channels, even: an odd last pair repeats its channel,
- * whose sums land in the dropped padding column). An output channel's
- * accumulators are contiguous (36 * Cp * 16 bytes), so wg4GradFinish reads
- * them in order. `first`: the accumulators start at zero (not read).
+ * Acc[e][ci][co] (+)= sum over tiles t of Ug[e][co][t] * V[e][ci][t] (rows of
+ * Tp tiles, a multiple of 4), for 4 output by 2 input channels at a time (Cp,
+ * the input channels, even: an odd last pair repeats its channel, whose sums
+ * land in the dropped padding row). The sums run in four lanes over the tiles
+ * (t = 4k + lane), in registers, and are reduced across lanes before they
+ * are stored: one float per entry and channel pair, output channels
+ * contiguous (Coutp of them), the entries' planes wg4Plane apart (the
+ * finish reads all 36 for each pair: power-of-two strides would alias them
+ * into one cache set). `first`: Acc starts at these sums (not read).
  */
 export function wg4GemmT(Ug: usize, V: usize, Acc: usize, Coutp: i32, C: i32, Cp: i32, Tp: i32, first: bool): void {
   const uE = <usize>(wg4Plane(Coutp * Tp) * 4);
   const vE = <usize>(wg4Plane(C * Tp) * 4);
   const row = <usize>(Tp * 4);
-  const coB = <usize>(36 * Cp * 16);
+  const ciB = <usize>(Coutp * 4);
+  const aE = <usize>(wg4Plane(Cp * Coutp) * 4);
   for (let e = 0; e < 36; e++) {
     const ue = Ug + <usize>e * uE;
     const ve = V + <usize>e * vE;
-    const ae = Acc + <usize>(e * Cp * 16);
+    const ae = Acc + <usize>e * aE;
     for (let co = 0; co < Coutp; co += 4) {
       const u0 = ue + <usize>co * row;
       for (let ci = 0; ci < Cp; ci += 2) {
         const v0 = ve + <usize>ci * row;
         const v1 = ve + <usize>min(ci + 1, C - 1) * row;
-        const ap = ae + <usize>co * coB + <usize>(ci * 16);
-        let a00: v128, a01: v128, a10: v128, a11: v128, a20: v128, a21: v128, a30: v128, a31: v128;
-        if (first) {
-          a00 = f32x4.splat(0); a01 = a00; a10 = a00; a11 = a00; a20 = a00; a21 = a00; a30 = a00; a31 = a00;
-        } else {
-          a00 = v128.load(ap); a01 = v128.load(ap, 16);
-          a10 = v128.load(ap + coB); a11 = v128.load(ap + coB, 16);
-          a20 = v128.load(ap + 2 * coB); a21 = v128.load(ap + 2 * coB, 16);
-          a30 = v128.load(ap + 3 * coB); a31 = v128.load(ap + 3 * coB, 16);
-        }
+        let a00 = f32x4.splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
         for (let t: usize = 0; t < row; t += 16) {
           const p = v128.load(v0 + t);
           const q = v128.load(v1 + t);
@@ -1132,10 +1140,15 @@ export function wg4GemmT(Ug: usize, V: usize, Acc: usize, Coutp: i32, C: i32, Cp
           a30 = madd(g, p, a30);
           a31 = madd(g, q, a31);
         }
-        v128.store(ap, a00); v128.store(ap, a01, 16);
-        v128.store(ap + coB, a10); v128.store(ap + coB, a11, 16);
-        v128.store(ap + 2 * coB, a20); v128.store(ap + 2 * coB, a21, 16);
-        v128.store(ap + 3 * coB, a30); v128.store(ap + 3 * coB, a31, 16);
+        const ap = ae + <usize>ci * ciB + <usize>(co * 4);
+        let s0 = laneSums4(a00, a10, a20, a30);
+        let s1 = laneSums4(a01, a11, a21, a31);
+        if (!first) {
+          s0 = f32x4.add(v128.load(ap), s0);
+          s1 = f32x4.add(v128.load(ap + ciB), s1);
+        }
+        v128.store(ap, s0);
+        v128.store(ap + ciB, s1);
       }
     }
   }
@@ -1153,26 +1166,24 @@ const FIFTEENTH: f64 = 1.0 / 15;
 }
 
 /**
- * gw[co][ci] = G^T m G (3 x 3) for co < Cout, ci < C, m[a][b] the lane sum
- * ((0 + 1) + (2 + 3)) of Acc[co][6a + b][ci], in float64 and rounded once:
- * G^T on each column of m, then on each row of the result (G's zeros and
- * repeats skipped). `tmp` holds 18 float64 (8-byte aligned).
+ * gw[co][ci] = G^T m G (3 x 3) for co < Cout, ci < C, m[a][b] = Acc[6a + b][ci][co]
+ * (wg4GemmT's layout: Coutp output channels a row, planes wg4Plane apart), in float64 and rounded
+ * once: G^T on each column of m, then on each row of the result (G's zeros
+ * and repeats skipped). `tmp` holds 21 float64 (8-byte aligned).
  */
-export function wg4GradFinish(Acc: usize, Cout: i32, C: i32, Cp: i32, tmp: usize, gw: usize): void {
-  const eS = <usize>(Cp * 16);
-  for (let co = 0; co < Cout; co++) {
-    for (let ci = 0; ci < C; ci++) {
-      const p = Acc + <usize>(co * 36) * eS + <usize>(ci * 16);
+export function wg4GradFinish(Acc: usize, Cout: i32, C: i32, Cp: i32, Coutp: i32, tmp: usize, gw: usize): void {
+  const eS = <usize>(wg4Plane(Cp * Coutp) * 4);
+  for (let ci = 0; ci < C; ci++) {
+    for (let co = 0; co < Cout; co++) {
+      const p = Acc + <usize>((ci * Coutp + co) * 4);
       // t[i][b] at tmp + (i * 6 + b) * 8 = sum_a G[a][i] m[a][b]
       for (let b = 0; b < 6; b++) {
-        let q = p + <usize>b * eS;
-        const m0 = (<f64>load<f32>(q) + <f64>load<f32>(q, 4)) + (<f64>load<f32>(q, 8) + <f64>load<f32>(q, 12)); q += 6 * eS;
-        const m1 = (<f64>load<f32>(q) + <f64>load<f32>(q, 4)) + (<f64>load<f32>(q, 8) + <f64>load<f32>(q, 12)); q += 6 * eS;
-        const m2 = (<f64>load<f32>(q) + <f64>load<f32>(q, 4)) + (<f64>load<f32>(q, 8) + <f64>load<f32>(q, 12)); q += 6 * eS;
-        const m3 = (<f64>load<f32>(q) + <f64>load<f32>(q, 4)) + (<f64>load<f32>(q, 8) + <f64>load<f32>(q, 12)); q += 6 * eS;
-        const m4 = (<f64>load<f32>(q) + <f64>load<f32>(q, 4)) + (<f64>load<f32>(q, 8) + <f64>load<f32>(q, 12)); q += 6 * eS;
-        const m5 = (<f64>load<f32>(q) + <f64>load<f32>(q, 4)) + (<f64>load<f32>(q, 8) + <f64>load<f32>(q, 12));
-        wg4gt(m0, m1, m2, m3, m4, m5, tmp + <usize>(b * 8), 48);
+        const q = p + <usize>b * eS;
+        wg4gt(
+          <f64>load<f32>(q), <f64>load<f32>(q + 6 * eS), <f64>load<f32>(q + 12 * eS),
+          <f64>load<f32>(q + 18 * eS), <f64>load<f32>(q + 24 * eS), <f64>load<f32>(q + 30 * eS),
+          tmp + <usize>(b * 8), 48,
+        );
       }
       // gw[i][j] = sum_b t[i][b] G[b][j]
       const dst = gw + <usize>((co * C + ci) * 36);

@@ -75,7 +75,7 @@ interface Exports {
   adamF(p: number, g: number, m: number, v: number, vmax: number, n: number, shrink: number, l2: number, maximize: number, b1: number, c1: number, b2: number, c2: number, negStep: number, bc2: number, eps: number): void;
   wg4GyT(gy: number, Cout: number, Coutp: number, outH: number, outW: number, tilesW: number, tr0: number, tr1: number, Ug: number, tmp: number, Tp: number, tBase: number): void;
   wg4GemmT(Ug: number, V: number, Acc: number, Coutp: number, C: number, Cp: number, Tp: number, first: number): void;
-  wg4GradFinish(Acc: number, Cout: number, C: number, Cp: number, tmp: number, gw: number): void;
+  wg4GradFinish(Acc: number, Cout: number, C: number, Cp: number, Coutp: number, tmp: number, gw: number): void;
   dconv(xq: number, offs: number, K: number, wp: number, Cout: number, bias: number, relu: number, rowStep: number, r0: number, r1: number, outWp: number, y: number, yPlane: number): void;
   wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number): void;
   wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number, Tp: number, tBase: number): void;
@@ -256,8 +256,8 @@ export class WasmGemm {
     this.#ex.wg4GemmT(Ug * 4, V * 4, Acc * 4, Coutp, C, Cp, Tp, first ? 1 : 0);
   }
 
-  wg4GradFinish(Acc: number, Cout: number, C: number, Cp: number, tmp: number, gw: number): void {
-    this.#ex.wg4GradFinish(Acc * 4, Cout, C, Cp, tmp * 4, gw * 4);
+  wg4GradFinish(Acc: number, Cout: number, C: number, Cp: number, Coutp: number, tmp: number, gw: number): void {
+    this.#ex.wg4GradFinish(Acc * 4, Cout, C, Cp, Coutp, tmp * 4, gw * 4);
   }
 
   /** Winograd F(4x4, 3x3) stages (asm/gemm.ts wg4*); offsets in floats, bias < 0: none. */

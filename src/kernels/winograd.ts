@@ -150,8 +150,8 @@ const GRAD_TILES = 256;
  * The weight gradient by Winograd F(4x4, 3x3), the forward's identity
  * transposed: gw = G^T [sum over tiles (A gy A^T) . (B^T d B)] G, 4x fewer
  * multiplies than the implicit gemm. The input transform is the forward's;
- * the products are reduced over tiles and images in four-lane partial sums
- * (wg4GemmT, the first chunk starting them) and transformed once at the end,
+ * the products are reduced over tiles and images in four lanes, summed across
+ * them per chunk (wg4GemmT, the first chunk starting the sums) and transformed once at the end,
  * in float64 (wg4GradFinish: G^T on columns, then rows).
  * Output channels [c0, c1) (c0 a multiple of 4), written into gw (Cout x C x
  * 3 x 3) once `commit` (if any) agrees. Returns false, having written
@@ -181,7 +181,7 @@ export function winogradWeightGrad(d: ConvDims, xd: Float32Array, gd: Float32Arr
   const framed = g.ph !== 0 || g.pw !== 0 || H < Hq || W < Wq;
   w.reset(key);
   const tmp = w.alloc(160);
-  const accOff = w.alloc(36 * Coutp * Cp * 4);
+  const accOff = w.alloc(36 * wg4Plane(Cp * Coutp));
   const gwOff = w.alloc(nc * C * 9);
   const xOff = w.alloc(imgs * C * HW);
   const gOff = w.alloc(imgs * nc * L);
@@ -224,7 +224,7 @@ export function winogradWeightGrad(d: ConvDims, xd: Float32Array, gd: Float32Arr
       w.wg4GemmT(uOff, vOff, accOff, Coutp, C, Cp, Tp, n0 === 0 && tr0 === 0);
     }
   }
-  w.wg4GradFinish(accOff, nc, C, Cp, tmp, gwOff);
+  w.wg4GradFinish(accOff, nc, C, Cp, Coutp, tmp, gwOff);
   if (commit && !commit(0)) return true;
   gw.set(w.f32().subarray(gwOff, gwOff + nc * C * 9), c0 * C * 9);
   return true;
