@@ -547,19 +547,35 @@ export function wg4Plane(floats: i32): i32 {
   return ((floats + 1023) & ~1023) + 16;
 }
 
-/** G applied to one column (g0, g1, g2), in float64 (the weights are transformed once per call). */
-@inline function wg4g(g0: f64, g1: f64, g2: f64, out: usize): void {
-  store<f64>(out, g0);
-  store<f64>(out, (g0 + g1 + g2) / 3, 8);
-  store<f64>(out, (g1 - g0 - g2) / 3, 16);
-  store<f64>(out, -(16 * g0 + 8 * g1 + 4 * g2) / 15, 24);
-  store<f64>(out, (g0 - 2 * g1 + 4 * g2) / 15, 32);
-  store<f64>(out, g2, 40);
+/**
+ * G applied to one column (g0, g1, g2) of two kernels at once (output
+ * channels co and co + 1, one per float64 lane), in float64; thirds and
+ * fifteenths as products by the reciprocals (1.7x the divisions; after the
+ * rounding to float32, one entry in 10^5 is an ulp off the quotient's).
+ */
+@inline function wg4g2(g0: v128, g1: v128, g2: v128, out: usize): void {
+  const third = f64x2.splat(1.0 / 3);
+  const fifteenth = f64x2.splat(1.0 / 15);
+  v128.store(out, g0);
+  v128.store(out, f64x2.mul(f64x2.add(f64x2.add(g0, g1), g2), third), 16);
+  v128.store(out, f64x2.mul(f64x2.sub(f64x2.sub(g1, g0), g2), third), 32);
+  const s = f64x2.add(f64x2.add(f64x2.mul(f64x2.splat(16), g0), f64x2.mul(f64x2.splat(8), g1)), f64x2.mul(f64x2.splat(4), g2));
+  v128.store(out, f64x2.mul(f64x2.neg(s), fifteenth), 48);
+  v128.store(out, f64x2.mul(f64x2.add(f64x2.sub(g0, f64x2.mul(f64x2.splat(2), g1)), f64x2.mul(f64x2.splat(4), g2)), fifteenth), 64);
+  v128.store(out, g2, 80);
+}
+
+/** Tap k of the kernels at a and b (b = 0: none, a zero lane) as two float64 lanes. */
+@inline function tap2(a: usize, b: usize, k: i32): v128 {
+  let v = v128.load32_zero(a + <usize>(k * 4));
+  if (b !== 0) v = v128.load32_lane(b + <usize>(k * 4), v, 1);
+  return f64x2.promote_low_f32x4(v);
 }
 
 /**
  * U[e = 6i + j][co / 4][ci][co % 4] = (G w[co][ci] G^T)[i][j], computed in
- * float64 and rounded once; `tmp` holds 36 + 18 float64 (8-byte aligned).
+ * float64 and rounded once, two output channels at a time (float64 lanes);
+ * `tmp` holds 24 two-lane float64 vectors.
  * Coutp = Cout rounded up to 4 (the extra rows zero).
  */
 export function wg4Weight(w: usize, Cout: i32, Cin: i32, U: usize, tmp: usize): void {
@@ -567,16 +583,22 @@ export function wg4Weight(w: usize, Cout: i32, Cin: i32, U: usize, tmp: usize): 
   const eStride = <usize>(wg4Plane(Coutp * Cin) * 4);
   memory.fill(U, 0, eStride * 36);
   const col = tmp + 288;
-  for (let co = 0; co < Cout; co++) {
+  for (let co = 0; co < Cout; co += 2) {
     for (let ci = 0; ci < Cin; ci++) {
-      const g = w + <usize>(((co * Cin + ci) * 9) * 4);
-      // t = G g: 6 x 3, t[r][c] at tmp + (c*6 + r)*8 (column c of g -> column c of t).
-      for (let c = 0; c < 3; c++) wg4g(<f64>load<f32>(g + <usize>(c * 4)), <f64>load<f32>(g + <usize>((3 + c) * 4)), <f64>load<f32>(g + <usize>((6 + c) * 4)), tmp + <usize>(c * 48));
-      // u = t G^T: row r of u = G applied to row r of t.
+      const ga = w + <usize>(((co * Cin + ci) * 9) * 4);
+      const gb = co + 1 < Cout ? ga + <usize>(Cin * 36) : 0;
+      // t = G g: 6 x 3, t[r][c] at tmp + (c*6 + r)*16 (column c of g -> column c of t).
+      for (let c = 0; c < 3; c++) wg4g2(tap2(ga, gb, c), tap2(ga, gb, 3 + c), tap2(ga, gb, 6 + c), tmp + <usize>(c * 96));
+      // u = t G^T: row r of u = G applied to row r of t; channels co and co + 1 are adjacent in U.
       const dst = U + <usize>((((co >> 2) * Cin + ci) * 4 + (co & 3)) * 4);
       for (let r = 0; r < 6; r++) {
-        wg4g(load<f64>(tmp + <usize>(r * 8)), load<f64>(tmp + <usize>(48 + r * 8)), load<f64>(tmp + <usize>(96 + r * 8)), col);
-        for (let j = 0; j < 6; j++) store<f32>(dst + <usize>(r * 6 + j) * eStride, <f32>load<f64>(col + <usize>(j * 8)));
+        wg4g2(v128.load(tmp + <usize>(r * 16)), v128.load(tmp + <usize>(96 + r * 16)), v128.load(tmp + <usize>(192 + r * 16)), col);
+        for (let j = 0; j < 6; j++) {
+          const u = f32x4.demote_f64x2_zero(v128.load(col + <usize>(j * 16)));
+          // a last odd channel leaves the padding row beside it as memory.fill made it
+          if (gb !== 0) v128.store64_lane(dst + <usize>(r * 6 + j) * eStride, u, 0);
+          else v128.store32_lane(dst + <usize>(r * 6 + j) * eStride, u, 0);
+        }
       }
     }
   }
