@@ -123,11 +123,30 @@ export function xavierNormal_(t: Tensor, gain = 1, generator: Generator = defaul
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), generator);
 }
 
+/** Depth of `withoutInit` calls running. */
+let skipping = 0;
+
+/**
+ * Runs `build` with conv and linear layers left at zeros instead of their
+ * random initialization (PyTorch's `skip_init`), for a builder that loads
+ * every weight next (the ONNX importer): no random draws to throw away, and
+ * the seeded generator's stream is left where it was.
+ */
+export function withoutInit<T>(build: () => T): T {
+  skipping++;
+  try {
+    return build();
+  } finally {
+    skipping--;
+  }
+}
+
 /**
  * PyTorch's default for conv and linear layers: weight ~ kaiming_uniform(a = sqrt(5)),
  * i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
  */
 export function resetLayerParameters(weight: Tensor, bias: Tensor | null): void {
+  if (skipping > 0) return;
   kaimingUniform_(weight, { a: Math.sqrt(5) });
   if (bias !== null) {
     const [fanIn] = calculateFanInAndFanOut(weight.shape);

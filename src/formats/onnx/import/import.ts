@@ -22,6 +22,7 @@ import type { Graph } from '../../../graph/graph.js';
 import '../../../graph/ops/index.js';
 import { getOp, type ModuleOp } from '../../../graph/registry.js';
 import type { Module } from '../../../nn/module.js';
+import { withoutInit } from '../../../nn/init.js';
 import { ArgReader } from '../../../spec/args.js';
 import { metaParametersActive } from '../../../tensor/meta_mode.js';
 import { Tensor } from '../../../tensor/tensor.js';
@@ -572,7 +573,9 @@ class Importer {
     if (def === undefined || def.kind !== 'module') throw new OnnxError(name, `internal: no module op ${cls}`);
     let m: Module;
     try {
-      m = def.build(new ArgReader(args, name, cls));
+      // the file's weights replace the random ones: none are drawn (meta imports keep them, having no weights to load)
+      const build = () => def.build(new ArgReader(args, name, cls));
+      m = this.meta ? build() : withoutInit(build);
     } catch (e) {
       if (e instanceof NormkitError) throw new OnnxError(name, `${cls}(${JSON.stringify(args)}): ${e.message}`);
       throw e;
@@ -1701,7 +1704,8 @@ class Importer {
     const def = getOp(cls) as ModuleOp;
     let probe: Module;
     try {
-      probe = def.build(new ArgReader(args, n.name, cls));
+      // a probe for its state-dict keys: never run, so never initialized
+      probe = withoutInit(() => def.build(new ArgReader(args, n.name, cls)));
     } catch (e) {
       if (e instanceof NormkitError) throw new OnnxError(n.name, `${cls}(${JSON.stringify(args)}): ${e.message}`);
       throw e;
