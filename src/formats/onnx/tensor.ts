@@ -60,6 +60,9 @@ export function elementCount(dims: readonly number[], where: string): number {
 
 const TWO32 = 4294967296;
 
+/** Whether typed arrays are little-endian here (every current engine and CPU; big-endian hosts read element by element). */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
 /** Decodes a TensorProto's values. `where` names it in errors (default: `tensor "<name>"`). */
 export function tensorData(t: TensorProto, where = `tensor ${JSON.stringify(t.name)}`): OnnxTensor {
   if (t.dataLocation === DataLocation.EXTERNAL || t.externalData.length > 0) {
@@ -84,7 +87,9 @@ export function tensorData(t: TensorProto, where = `tensor ${JSON.stringify(t.na
     switch (dtype) {
       case 'float32': {
         const out = new Float32Array(n);
-        for (let i = 0; i < n; i++) out[i] = v.getFloat32(4 * i, true);
+        // ONNX's raw_data is little-endian, as every host normkit runs on: one byte copy (any alignment)
+        if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(raw);
+        else for (let i = 0; i < n; i++) out[i] = v.getFloat32(4 * i, true);
         return { name: t.name, dtype, dims: [...t.dims], data: out };
       }
       case 'float64': {
@@ -99,7 +104,8 @@ export function tensorData(t: TensorProto, where = `tensor ${JSON.stringify(t.na
       }
       case 'int32': {
         const out = new Int32Array(n);
-        for (let i = 0; i < n; i++) out[i] = v.getInt32(4 * i, true);
+        if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(raw);
+        else for (let i = 0; i < n; i++) out[i] = v.getInt32(4 * i, true);
         return { name: t.name, dtype, dims: [...t.dims], data: out };
       }
       case 'int64': {
