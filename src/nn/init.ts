@@ -57,15 +57,34 @@ export function calculateFanInAndFanOut(shape: Shape): [number, number] {
   return [shape[1]! * receptive, shape[0]! * receptive];
 }
 
+/** Depth of `withoutInit` calls running. */
+let skipping = 0;
+
+/**
+ * Runs `build` with the random fills (uniform_, normal_ and the kaiming and
+ * xavier ones made of them) leaving tensors as they are, so new layers keep
+ * zeros instead of their random initialization (PyTorch's `skip_init`): for
+ * a builder that loads every weight next (the ONNX importer), no random
+ * draws to throw away, and the seeded generator's stream left where it was.
+ */
+export function withoutInit<T>(build: () => T): T {
+  skipping++;
+  try {
+    return build();
+  } finally {
+    skipping--;
+  }
+}
+
 export function uniform_(t: Tensor, a = 0, b = 1, generator: Generator = defaultGenerator): Tensor {
-  if (t.isMeta) return t;
+  if (t.isMeta || skipping > 0) return t;
   const d = t.data;
   for (let i = 0; i < d.length; i++) d[i] = a + (b - a) * generator.random();
   return t;
 }
 
 export function normal_(t: Tensor, mean = 0, std = 1, generator: Generator = defaultGenerator): Tensor {
-  if (t.isMeta) return t;
+  if (t.isMeta || skipping > 0) return t;
   const d = t.data;
   for (let i = 0; i < d.length; i++) d[i] = mean + std * generator.normal();
   return t;
@@ -123,30 +142,11 @@ export function xavierNormal_(t: Tensor, gain = 1, generator: Generator = defaul
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), generator);
 }
 
-/** Depth of `withoutInit` calls running. */
-let skipping = 0;
-
-/**
- * Runs `build` with conv and linear layers left at zeros instead of their
- * random initialization (PyTorch's `skip_init`), for a builder that loads
- * every weight next (the ONNX importer): no random draws to throw away, and
- * the seeded generator's stream is left where it was.
- */
-export function withoutInit<T>(build: () => T): T {
-  skipping++;
-  try {
-    return build();
-  } finally {
-    skipping--;
-  }
-}
-
 /**
  * PyTorch's default for conv and linear layers: weight ~ kaiming_uniform(a = sqrt(5)),
  * i.e. U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
  */
 export function resetLayerParameters(weight: Tensor, bias: Tensor | null): void {
-  if (skipping > 0) return;
   kaimingUniform_(weight, { a: Math.sqrt(5) });
   if (bias !== null) {
     const [fanIn] = calculateFanInAndFanOut(weight.shape);

@@ -1,5 +1,5 @@
 /**
- * The importer builds its conv and linear modules without their random
+ * The importer builds its modules without their random
  * initialization (nn/init.ts withoutInit, PyTorch's skip_init): the file's
  * weights replace every value, so importing draws nothing from the seeded
  * generator, and the imported layers hold the file's weights.

@@ -573,7 +573,7 @@ class Importer {
     if (def === undefined || def.kind !== 'module') throw new OnnxError(name, `internal: no module op ${cls}`);
     let m: Module;
     try {
-      // the file's weights replace the random ones: none are drawn (meta imports keep them, having no weights to load)
+      // the file's weights replace the random ones: none are drawn (a meta import, loading no weights, keeps them)
       const build = () => def.build(new ArgReader(args, name, cls));
       m = this.meta ? build() : withoutInit(build);
     } catch (e) {
