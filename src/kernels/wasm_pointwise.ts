@@ -17,21 +17,32 @@ export function useWasmPointwise(n: number): WasmGemm | null {
 }
 
 /**
- * Runs `kernel(bufs, len)` over `out.length` values of `inputs` (all that
- * long), chunk by chunk; the kernel leaves its result in the last buffer,
- * which is copied into `out`.
+ * Runs `kernel(bufs, len)` over n values of `inputs` (all that long), chunk
+ * by chunk (`chunk` floats of each per pass): every input's chunk is copied
+ * into its buffer, the kernel runs, and each buffer named in `outputs` is
+ * copied out into its array (an input itself, for a kernel updating in place).
  */
-export function pointwiseInWasm(w: WasmGemm, inputs: readonly Float32Array[], out: Float32Array, kernel: (bufs: readonly number[], len: number) => void): Float32Array {
-  const n = out.length;
+export function chunksInWasm(
+  w: WasmGemm,
+  n: number,
+  inputs: readonly Float32Array[],
+  outputs: readonly (readonly [number, Float32Array])[],
+  kernel: (bufs: readonly number[], len: number) => void,
+  chunk = CHUNK,
+): void {
   w.reset();
-  const bufs = inputs.map(() => w.alloc(Math.min(n, CHUNK)));
+  const bufs = inputs.map(() => w.alloc(Math.min(n, chunk)));
   const F = w.f32();
-  const last = bufs[bufs.length - 1]!;
-  for (let i0 = 0; i0 < n; i0 += CHUNK) {
-    const len = Math.min(CHUNK, n - i0);
+  for (let i0 = 0; i0 < n; i0 += chunk) {
+    const len = Math.min(chunk, n - i0);
     inputs.forEach((a, k) => F.set(a.subarray(i0, i0 + len), bufs[k]!));
     kernel(bufs, len);
-    out.set(F.subarray(last, last + len), i0);
+    for (const [k, dst] of outputs) dst.set(F.subarray(bufs[k]!, bufs[k]! + len), i0);
   }
+}
+
+/** chunksInWasm for a kernel that leaves its result in the last input's buffer, which is copied into `out`. */
+export function pointwiseInWasm(w: WasmGemm, inputs: readonly Float32Array[], out: Float32Array, kernel: (bufs: readonly number[], len: number) => void): Float32Array {
+  chunksInWasm(w, out.length, inputs, [[inputs.length - 1, out]], kernel);
   return out;
 }
