@@ -547,6 +547,10 @@ export function wg4Plane(floats: i32): i32 {
   return ((floats + 1023) & ~1023) + 16;
 }
 
+/** G's thirds and fifteenths, as products by these (wg4g2, wg4gt). */
+const THIRD: f64 = 1.0 / 3;
+const FIFTEENTH: f64 = 1.0 / 15;
+
 /**
  * G applied to one column (g0, g1, g2) of two kernels at once (output
  * channels co and co + 1, one per float64 lane), in float64; thirds and
@@ -554,8 +558,8 @@ export function wg4Plane(floats: i32): i32 {
  * rounding to float32, one entry in 10^5 is an ulp off the quotient's).
  */
 @inline function wg4g2(g0: v128, g1: v128, g2: v128, out: usize): void {
-  const third = f64x2.splat(1.0 / 3);
-  const fifteenth = f64x2.splat(1.0 / 15);
+  const third = f64x2.splat(THIRD);
+  const fifteenth = f64x2.splat(FIFTEENTH);
   v128.store(out, g0);
   v128.store(out, f64x2.mul(f64x2.add(f64x2.add(g0, g1), g2), third), 16);
   v128.store(out, f64x2.mul(f64x2.sub(f64x2.sub(g1, g0), g2), third), 32);
@@ -1176,9 +1180,6 @@ export function wg4GemmT(Ug: usize, V: usize, Acc: usize, Coutp: i32, C: i32, Cp
   }
 }
 
-const THIRD: f64 = 1.0 / 3;
-const FIFTEENTH: f64 = 1.0 / 15;
-
 /** G^T (3 x 6) applied to six float64 values (a column or a row of m): three results, `stride` bytes apart. */
 @inline function wg4gt(m0: f64, m1: f64, m2: f64, m3: f64, m4: f64, m5: f64, out: usize, stride: usize): void {
   const d = (m1 - m2) * THIRD;
@@ -1188,10 +1189,11 @@ const FIFTEENTH: f64 = 1.0 / 15;
 }
 
 /**
- * gw[co][ci] = G^T m G (3 x 3) for co < Cout, ci < C, m[a][b] = Acc[6a + b][ci][co]
- * (wg4GemmT's layout: Coutp output channels a row, planes wg4Plane apart), in float64 and rounded
- * once: G^T on each column of m, then on each row of the result (G's zeros
- * and repeats skipped). `tmp` holds 21 float64 (8-byte aligned).
+ * gw[co][ci] = G^T m G (3 x 3) for co < Cout, ci < C, m[a][b] =
+ * Acc[6a + b][ci][co] (wg4GemmT's layout: Coutp output channels a row,
+ * planes wg4Plane apart), in float64 and rounded once: G^T on each column of
+ * m, then on each row of the result (G's zeros and repeats skipped). `tmp`
+ * holds 21 float64 (8-byte aligned).
  */
 export function wg4GradFinish(Acc: usize, Cout: i32, C: i32, Cp: i32, Coutp: i32, tmp: usize, gw: usize): void {
   const eS = <usize>(wg4Plane(Cp * Coutp) * 4);

@@ -150,9 +150,10 @@ const GRAD_TILES = 256;
  * The weight gradient by Winograd F(4x4, 3x3), the forward's identity
  * transposed: gw = G^T [sum over tiles (A gy A^T) . (B^T d B)] G, 4x fewer
  * multiplies than the implicit gemm. The input transform is the forward's;
- * the products are reduced over tiles and images in four lanes, summed across
- * them per chunk (wg4GemmT, the first chunk starting the sums) and transformed once at the end,
- * in float64 (wg4GradFinish: G^T on columns, then rows).
+ * the products are reduced over tiles and images in four lanes, summed
+ * across them per chunk (wg4GemmT, the first chunk starting the sums), and
+ * transformed once at the end, in float64 (wg4GradFinish: G^T on columns,
+ * then rows).
  * Output channels [c0, c1) (c0 a multiple of 4), written into gw (Cout x C x
  * 3 x 3) once `commit` (if any) agrees. Returns false, having written
  * nothing, when an image or its output gradient holds a non-finite value:

@@ -8,9 +8,10 @@
  * A layer's weights are transformed once per value: the cache is keyed by
  * the weight array and checked against a copy of the weights it was made
  * from, bit for bit, on every use (an optimizer step, load_state_dict or a
- * user's write to `.data` changes the values in place; comparing costs a
- * tenth of the transform (a native memcmp in Node), and no writer can forget to bump a version). Arrays
- * made for one call (a flipped kernel in the backward) are not cached.
+ * user's write to `.data` changes the values in place; comparing, a native
+ * memcmp in Node, costs a fraction of the transform, and no writer can forget
+ * to bump a version). Arrays made for one call (a flipped kernel in the
+ * backward) are not cached.
  */
 import { platform } from '#platform';
 import { wasmGemm } from './gemm.js';
