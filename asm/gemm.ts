@@ -577,22 +577,27 @@ const FIFTEENTH: f64 = 1.0 / 15;
 }
 
 /**
- * U[e = 6i + j][co / 4][ci][co % 4] = (G w[co][ci] G^T)[i][j], computed in
+ * U[e = 6i + j][co / 4][ci][co % 4] = (G g[co][ci] G^T)[i][j], computed in
  * float64 and rounded once, two output channels at a time (float64 lanes);
  * `tmp` holds 24 two-lane float64 vectors.
- * Coutp = Cout rounded up to 4 (the extra rows zero).
+ * Coutp = Cout rounded up to 4 (the extra rows zero). g is the Cout x Cin
+ * kernel w, or with `flip` the kernel of the input gradient of w (a Cin x
+ * Cout kernel): g[co][ci] = w[ci][co] with its nine taps reversed.
  */
-export function wg4Weight(w: usize, Cout: i32, Cin: i32, U: usize, tmp: usize): void {
+export function wg4Weight(w: usize, Cout: i32, Cin: i32, U: usize, tmp: usize, flip: bool): void {
   const Coutp = (Cout + 3) & ~3;
   const eStride = <usize>(wg4Plane(Coutp * Cin) * 4);
   memory.fill(U, 0, eStride * 36);
   const col = tmp + 288;
   for (let co = 0; co < Cout; co += 2) {
     for (let ci = 0; ci < Cin; ci++) {
-      const ga = w + <usize>(((co * Cin + ci) * 9) * 4);
-      const gb = co + 1 < Cout ? ga + <usize>(Cin * 36) : 0;
+      // flip: g[co][ci] is w[ci][co] with its taps reversed (w a Cin x Cout kernel)
+      const ga = w + <usize>((flip ? ci * Cout + co : co * Cin + ci) * 36);
+      const gb = co + 1 < Cout ? ga + <usize>(flip ? 36 : Cin * 36) : 0;
+      const k0 = flip ? 8 : 0;
+      const dk = flip ? -1 : 1;
       // t = G g: 6 x 3, t[r][c] at tmp + (c*6 + r)*16 (column c of g -> column c of t).
-      for (let c = 0; c < 3; c++) wg4g2(tap2(ga, gb, c), tap2(ga, gb, 3 + c), tap2(ga, gb, 6 + c), tmp + <usize>(c * 96));
+      for (let c = 0; c < 3; c++) wg4g2(tap2(ga, gb, k0 + dk * c), tap2(ga, gb, k0 + dk * (3 + c)), tap2(ga, gb, k0 + dk * (6 + c)), tmp + <usize>(c * 96));
       // u = t G^T: row r of u = G applied to row r of t; channels co and co + 1 are adjacent in U.
       const dst = U + <usize>((((co >> 2) * Cin + ci) * 4 + (co & 3)) * 4);
       for (let r = 0; r < 6; r++) {
@@ -1066,14 +1071,14 @@ export function planeSums(x: usize, planes: i32, len: i32, out: usize): void {
 }
 
 /**
- * Ug[e][co][tBase + t] (rows of Tp tiles) = (A gy A^T)[e] for the 4x4
- * output-gradient tile of each tile (tr, tc) of tile rows [tr0, tr1) (zeros
- * past outH / outW), tiles numbered as wg4Input's (wg4Tile); the caller zeros
- * what no tile fills. gy is Cout planes of outH x outW; `tmp` holds 24 floats.
+ * Ug[e][tBase + t][co] (a row of Coutp output channels per tile, planes as
+ * for Tp tiles) = (A gy A^T)[e] for the 4x4 output-gradient tile of each
+ * tile (tr, tc) of tile rows [tr0, tr1) (zeros past outH / outW), tiles
+ * numbered as wg4Input's (wg4Tile); channels [Cout, Coutp) are zero. gy is
+ * Cout planes of outH x outW; `tmp` holds 24 floats.
  */
 export function wg4GyT(gy: usize, Cout: i32, Coutp: i32, outH: i32, outW: i32, tilesW: i32, tr0: i32, tr1: i32, Ug: usize, tmp: usize, Tp: i32, tBase: i32): void {
   const eStride = <usize>(wg4Plane(Coutp * Tp) * 4);
-  Ug += <usize>(tBase * 4);
   const Q4 = tilesW & ~3;
   const R = tilesW - Q4;
   const rowsT = tr1 - tr0;
@@ -1100,7 +1105,7 @@ export function wg4GyT(gy: usize, Cout: i32, Coutp: i32, outH: i32, outW: i32, t
           }
           wg4at(g0, g1, g2, g3, tmp + <usize>(r * 4), 16);
         }
-        const dst = Ug + <usize>((co * Tp + t) * 4);
+        const dst = Ug + <usize>(((tBase + t) * Coutp + co) * 4);
         for (let l = 0; l < 6; l++) {
           const q = tmp + <usize>(l * 16);
           wg4at(load<f32>(q), load<f32>(q, 4), load<f32>(q, 8), load<f32>(q, 12), dst + <usize>l * eStride, 6 * eStride);
@@ -1108,116 +1113,142 @@ export function wg4GyT(gy: usize, Cout: i32, Coutp: i32, outH: i32, outW: i32, t
       }
     }
   }
+  const T = rowsT * tilesW;
+  for (let t = 0; t < T; t++) {
+    for (let co = Cout; co < Coutp; co++) {
+      const dst = Ug + <usize>(((tBase + t) * Coutp + co) * 4);
+      for (let e = 0; e < 36; e++) store<f32>(dst + <usize>e * eStride, 0);
+    }
+  }
 }
 
-/** The four lane sums ((0 + 1) + (2 + 3)) of a, b, c and d, as one vector [sum a, sum b, sum c, sum d] (a 4 x 4 transpose, then three adds). */
-@inline function laneSums4(a: v128, b: v128, c: v128, d: v128): v128 {
-  const t0 = i32x4.shuffle(a, b, 0, 4, 1, 5);
-  const t1 = i32x4.shuffle(a, b, 2, 6, 3, 7);
-  const t2 = i32x4.shuffle(c, d, 0, 4, 1, 5);
-  const t3 = i32x4.shuffle(c, d, 2, 6, 3, 7);
-  const r0 = i32x4.shuffle(t0, t2, 0, 1, 4, 5);
-  const r1 = i32x4.shuffle(t0, t2, 2, 3, 6, 7);
-  const r2 = i32x4.shuffle(t1, t3, 0, 1, 4, 5);
-  const r3 = i32x4.shuffle(t1, t3, 2, 3, 6, 7);
-  return f32x4.add(f32x4.add(r0, r1), f32x4.add(r2, r3));
+/** Acc (+)= acc at `ap` (`first`: Acc starts at acc, not read). */
+@inline function accStore(ap: usize, acc: v128, first: bool): void {
+  v128.store(ap, first ? acc : f32x4.add(v128.load(ap), acc));
 }
 
 /**
- * Acc[e][ci][co] (+)= sum over tiles t of Ug[e][co][t] * V[e][ci][t] (rows of
- * Tp tiles, a multiple of 4), for 4 output by 2 input channels at a time (Cp,
- * the input channels, even: an odd last pair repeats its channel, whose sums
- * land in the dropped padding row). The sums run in four lanes over the tiles
- * (t = 4k + lane), in registers, and are reduced across lanes before they
- * are stored: one float per entry and channel pair, output channels
- * contiguous (Coutp of them), the entries' planes wg4Plane apart (the
- * finish reads all 36 for each pair: power-of-two strides would alias them
- * into one cache set). `first`: Acc starts at these sums (not read).
+ * Acc[e][ci][co] (+)= sum over tiles t < T of V[e][ci][t] * Ug[e][t][co]
+ * (V in rows of Tp tiles, Ug a row of Coutp output channels per tile), as
+ * the forward's wg4tile with the tiles as the reduction: 4 input channels by
+ * 8 output channels (4 at the end of a row of Coutp) in registers over every
+ * tile, each step 2 vector loads of Ug, 4 splat loads of V, 8 multiplies and
+ * 8 adds, summed in tile order. Cp, the input channels, is a multiple of 4:
+ * a last partial block repeats channel C - 1, whose sums land in the
+ * dropped padding rows. The entries' planes are wg4Plane apart (the finish
+ * reads all 36 for each pair: power-of-two strides would alias them into
+ * one cache set). `first`: Acc starts at these sums (not read).
  */
-export function wg4GemmT(Ug: usize, V: usize, Acc: usize, Coutp: i32, C: i32, Cp: i32, Tp: i32, first: bool): void {
+export function wg4GemmT(Ug: usize, V: usize, Acc: usize, Coutp: i32, C: i32, Cp: i32, T: i32, Tp: i32, first: bool): void {
   const uE = <usize>(wg4Plane(Coutp * Tp) * 4);
   const vE = <usize>(wg4Plane(C * Tp) * 4);
   const row = <usize>(Tp * 4);
-  const ciB = <usize>(Coutp * 4);
+  const uRow = <usize>(Coutp * 4);
   const aE = <usize>(wg4Plane(Cp * Coutp) * 4);
+  const tEnd = <usize>(T * 4);
   for (let e = 0; e < 36; e++) {
     const ue = Ug + <usize>e * uE;
     const ve = V + <usize>e * vE;
     const ae = Acc + <usize>e * aE;
-    for (let co = 0; co < Coutp; co += 4) {
-      const u0 = ue + <usize>co * row;
-      for (let ci = 0; ci < Cp; ci += 2) {
-        const v0 = ve + <usize>ci * row;
-        const v1 = ve + <usize>min(ci + 1, C - 1) * row;
-        let a00 = f32x4.splat(0), a01 = a00, a10 = a00, a11 = a00, a20 = a00, a21 = a00, a30 = a00, a31 = a00;
-        for (let t: usize = 0; t < row; t += 16) {
-          const p = v128.load(v0 + t);
-          const q = v128.load(v1 + t);
-          let g = v128.load(u0 + t);
-          a00 = madd(g, p, a00);
-          a01 = madd(g, q, a01);
-          g = v128.load(u0 + row + t);
-          a10 = madd(g, p, a10);
-          a11 = madd(g, q, a11);
-          g = v128.load(u0 + 2 * row + t);
-          a20 = madd(g, p, a20);
-          a21 = madd(g, q, a21);
-          g = v128.load(u0 + 3 * row + t);
-          a30 = madd(g, p, a30);
-          a31 = madd(g, q, a31);
+    for (let ci = 0; ci < Cp; ci += 4) {
+      const v0 = ve + <usize>min(ci, C - 1) * row;
+      const v1 = ve + <usize>min(ci + 1, C - 1) * row;
+      const v2 = ve + <usize>min(ci + 2, C - 1) * row;
+      const v3 = ve + <usize>min(ci + 3, C - 1) * row;
+      const ap = ae + <usize>ci * uRow;
+      let co = 0;
+      for (; co + 8 <= Coutp; co += 8) {
+        let c00 = f32x4.splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
+        let u = ue + <usize>(co * 4);
+        for (let t: usize = 0; t < tEnd; t += 4, u += uRow) {
+          const b0 = v128.load(u);
+          const b1 = v128.load(u, 16);
+          let s = v128.load32_splat(v0 + t);
+          c00 = madd(s, b0, c00);
+          c01 = madd(s, b1, c01);
+          s = v128.load32_splat(v1 + t);
+          c10 = madd(s, b0, c10);
+          c11 = madd(s, b1, c11);
+          s = v128.load32_splat(v2 + t);
+          c20 = madd(s, b0, c20);
+          c21 = madd(s, b1, c21);
+          s = v128.load32_splat(v3 + t);
+          c30 = madd(s, b0, c30);
+          c31 = madd(s, b1, c31);
         }
-        const ap = ae + <usize>ci * ciB + <usize>(co * 4);
-        let s0 = laneSums4(a00, a10, a20, a30);
-        let s1 = laneSums4(a01, a11, a21, a31);
-        if (!first) {
-          s0 = f32x4.add(v128.load(ap), s0);
-          s1 = f32x4.add(v128.load(ap + ciB), s1);
+        const a = ap + <usize>(co * 4);
+        accStore(a, c00, first); accStore(a + 16, c01, first);
+        accStore(a + uRow, c10, first); accStore(a + uRow + 16, c11, first);
+        accStore(a + 2 * uRow, c20, first); accStore(a + 2 * uRow + 16, c21, first);
+        accStore(a + 3 * uRow, c30, first); accStore(a + 3 * uRow + 16, c31, first);
+      }
+      if (co < Coutp) {
+        let c0 = f32x4.splat(0), c1 = c0, c2 = c0, c3 = c0;
+        let u = ue + <usize>(co * 4);
+        for (let t: usize = 0; t < tEnd; t += 4, u += uRow) {
+          const b0 = v128.load(u);
+          c0 = madd(v128.load32_splat(v0 + t), b0, c0);
+          c1 = madd(v128.load32_splat(v1 + t), b0, c1);
+          c2 = madd(v128.load32_splat(v2 + t), b0, c2);
+          c3 = madd(v128.load32_splat(v3 + t), b0, c3);
         }
-        v128.store(ap, s0);
-        v128.store(ap + ciB, s1);
+        const a = ap + <usize>(co * 4);
+        accStore(a, c0, first);
+        accStore(a + uRow, c1, first);
+        accStore(a + 2 * uRow, c2, first);
+        accStore(a + 3 * uRow, c3, first);
       }
     }
   }
 }
 
-/** G^T (3 x 6) applied to six float64 values (a column or a row of m): three results, `stride` bytes apart. */
-@inline function wg4gt(m0: f64, m1: f64, m2: f64, m3: f64, m4: f64, m5: f64, out: usize, stride: usize): void {
-  const d = (m1 - m2) * THIRD;
-  store<f64>(out, m0 + d + (m4 - 16 * m3) * FIFTEENTH);
-  store<f64>(out + stride, (m1 + m2) * THIRD - (8 * m3 + 2 * m4) * FIFTEENTH);
-  store<f64>(out + 2 * stride, d + (4 * m4 - 4 * m3) * FIFTEENTH + m5);
+/** G^T (3 x 6) applied to six values (a column or a row of m) in two float64 lanes (two output channels): three results, `stride` bytes apart. */
+@inline function wg4gt2(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, out: usize, stride: usize): void {
+  const third = f64x2.splat(THIRD), fifteenth = f64x2.splat(FIFTEENTH);
+  const d = f64x2.mul(f64x2.sub(m1, m2), third);
+  v128.store(out, f64x2.add(f64x2.add(m0, d), f64x2.mul(f64x2.sub(m4, f64x2.mul(f64x2.splat(16), m3)), fifteenth)));
+  v128.store(out + stride, f64x2.sub(f64x2.mul(f64x2.add(m1, m2), third), f64x2.mul(f64x2.add(f64x2.mul(f64x2.splat(8), m3), f64x2.mul(f64x2.splat(2), m4)), fifteenth)));
+  v128.store(out + 2 * stride, f64x2.add(f64x2.add(d, f64x2.mul(f64x2.sub(f64x2.mul(f64x2.splat(4), m4), f64x2.mul(f64x2.splat(4), m3)), fifteenth)), m5));
+}
+
+/** Acc's floats for output channels co and co + 1 at `q`, as two float64 lanes. */
+@inline function pair64(q: usize): v128 {
+  return f64x2.promote_low_f32x4(v128.load64_zero(q));
 }
 
 /**
  * gw[co][ci] = G^T m G (3 x 3) for co < Cout, ci < C, m[a][b] =
  * Acc[6a + b][ci][co] (wg4GemmT's layout: Coutp output channels a row,
  * planes wg4Plane apart), in float64 and rounded once: G^T on each column of
- * m, then on each row of the result (G's zeros and repeats skipped). `tmp`
- * holds 21 float64 (8-byte aligned).
+ * m, then on each row of the result (G's zeros and repeats skipped), two
+ * output channels at a time in float64 lanes (an odd last one computes its
+ * padding neighbour and drops it). `tmp` holds 21 two-lane float64 vectors
+ * (16-byte aligned).
  */
 export function wg4GradFinish(Acc: usize, Cout: i32, C: i32, Cp: i32, Coutp: i32, tmp: usize, gw: usize): void {
   const eS = <usize>(wg4Plane(Cp * Coutp) * 4);
+  const next = <usize>(C * 36);
+  const r = tmp + 288;
   for (let ci = 0; ci < C; ci++) {
-    for (let co = 0; co < Cout; co++) {
+    for (let co = 0; co < Cout; co += 2) {
       const p = Acc + <usize>((ci * Coutp + co) * 4);
-      // t[i][b] at tmp + (i * 6 + b) * 8 = sum_a G[a][i] m[a][b]
+      // t[i][b] at tmp + (i * 6 + b) * 16 = sum_a G[a][i] m[a][b]
       for (let b = 0; b < 6; b++) {
         const q = p + <usize>b * eS;
-        wg4gt(
-          <f64>load<f32>(q), <f64>load<f32>(q + 6 * eS), <f64>load<f32>(q + 12 * eS),
-          <f64>load<f32>(q + 18 * eS), <f64>load<f32>(q + 24 * eS), <f64>load<f32>(q + 30 * eS),
-          tmp + <usize>(b * 8), 48,
-        );
+        wg4gt2(pair64(q), pair64(q + 6 * eS), pair64(q + 12 * eS), pair64(q + 18 * eS), pair64(q + 24 * eS), pair64(q + 30 * eS), tmp + <usize>(b * 16), 96);
       }
       // gw[i][j] = sum_b t[i][b] G[b][j]
       const dst = gw + <usize>((co * C + ci) * 36);
-      const r = tmp + 144;
+      const both = co + 1 < Cout;
       for (let i = 0; i < 3; i++) {
-        const t = tmp + <usize>(i * 48);
-        wg4gt(load<f64>(t), load<f64>(t, 8), load<f64>(t, 16), load<f64>(t, 24), load<f64>(t, 32), load<f64>(t, 40), r, 8);
-        store<f32>(dst + <usize>(i * 12), <f32>load<f64>(r));
-        store<f32>(dst + <usize>(i * 12 + 4), <f32>load<f64>(r, 8));
-        store<f32>(dst + <usize>(i * 12 + 8), <f32>load<f64>(r, 16));
+        const t = tmp + <usize>(i * 96);
+        wg4gt2(v128.load(t), v128.load(t, 16), v128.load(t, 32), v128.load(t, 48), v128.load(t, 64), v128.load(t, 80), r, 16);
+        for (let j = 0; j < 3; j++) {
+          const v = f32x4.demote_f64x2_zero(v128.load(r + <usize>(j * 16)));
+          const o = dst + <usize>(i * 12 + j * 4);
+          v128.store32_lane(o, v, 0);
+          if (both) v128.store32_lane(o + next, v, 1);
+        }
       }
     }
   }

@@ -26,7 +26,7 @@ import { RuntimeError } from '../errors.js';
 import { chunkRows, fitsI32, im2col, type ConvGeom2d } from './conv.js';
 import { gemm, gemmBackend, wasmGemm } from './gemm.js';
 import { forwardDirect } from './conv_direct.js';
-import { winogradApplies, winogradForward, winogradPays } from './winograd.js';
+import { flipKernel, winogradApplies, winogradForward, winogradPays } from './winograd.js';
 
 export type ConvPathName = 'auto' | 'js' | 'wasm' | 'winograd' | 'direct';
 
@@ -45,6 +45,13 @@ export interface ConvDims {
    * memory reflection-padded instead of the caller materializing it.
    */
   reflect?: Reflect;
+  /**
+   * The weights are given unflipped: the C x Cout kernel of the convolution
+   * whose input gradient this is (conv_bwd.ts inputGradAsConv), read
+   * flipped and transposed (winograd.ts flipKernel) by every path; the
+   * Winograd transform reads it so directly.
+   */
+  flipped?: boolean;
 }
 
 export interface Reflect {
@@ -153,6 +160,10 @@ export function convForwardImages(
   ud: Float32Array | null = null,
 ): void {
   if (n1 <= n0 || r1 <= r0) return;
+  if (d.flipped && path !== 'winograd') {
+    wd = flipKernel(wd, d.C, d.Cout);
+    d = { ...d, flipped: false };
+  }
   if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu, ud);
   else if (path === 'direct') forwardDirect(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu);
   else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu);

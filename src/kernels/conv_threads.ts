@@ -226,11 +226,11 @@ export function convForwardAll(
       w: wd,
       b: bd,
       relu,
-      ...(wino ? { u: () => winogradWeights(wd, Cout, C, true, !once)! } : {}),
+      ...(wino ? { u: () => winogradWeights(wd, Cout, C, true, !once, d.flipped === true)! } : {}),
       flops: convFlops(d),
       size: N * Cout * g.outH * g.outW,
       pieces: (t) => rowPieces(N, g.outH, g.outW, t),
-      single: (out) => convForwardImages(path, d, xd, wd, bd, out, 0, N, 0, g.outH, null, null, relu, wino && !once ? winogradWeights(wd, Cout, C, false) : null),
+      single: (out) => convForwardImages(path, d, xd, wd, bd, out, 0, N, 0, g.outH, null, null, relu, wino && !once && !d.flipped ? winogradWeights(wd, Cout, C, false) : null),
     },
     alloc,
   );

@@ -74,10 +74,10 @@ interface Exports {
   planeSums(x: number, planes: number, len: number, out: number): void;
   adamF(p: number, g: number, m: number, v: number, vmax: number, n: number, shrink: number, l2: number, maximize: number, b1: number, c1: number, b2: number, c2: number, negStep: number, bc2: number, eps: number): void;
   wg4GyT(gy: number, Cout: number, Coutp: number, outH: number, outW: number, tilesW: number, tr0: number, tr1: number, Ug: number, tmp: number, Tp: number, tBase: number): void;
-  wg4GemmT(Ug: number, V: number, Acc: number, Coutp: number, C: number, Cp: number, Tp: number, first: number): void;
+  wg4GemmT(Ug: number, V: number, Acc: number, Coutp: number, C: number, Cp: number, T: number, Tp: number, first: number): void;
   wg4GradFinish(Acc: number, Cout: number, C: number, Cp: number, Coutp: number, tmp: number, gw: number): void;
   dconv(xq: number, offs: number, K: number, wp: number, Cout: number, bias: number, relu: number, rowStep: number, r0: number, r1: number, outWp: number, y: number, yPlane: number): void;
-  wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number): void;
+  wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number, flip: number): void;
   wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number, Tp: number, tBase: number): void;
   wg4Gemm(U: number, V: number, M: number, Coutp: number, C: number, strips: number): void;
   wg4Output(M: number, Cout: number, Coutp: number, Tp: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number, relu: number, tmp: number): void;
@@ -252,8 +252,8 @@ export class WasmGemm {
     this.#ex.wg4GyT(gy * 4, Cout, Coutp, outH, outW, tilesW, tr0, tr1, Ug * 4, tmp * 4, Tp, tBase);
   }
 
-  wg4GemmT(Ug: number, V: number, Acc: number, Coutp: number, C: number, Cp: number, Tp: number, first: boolean): void {
-    this.#ex.wg4GemmT(Ug * 4, V * 4, Acc * 4, Coutp, C, Cp, Tp, first ? 1 : 0);
+  wg4GemmT(Ug: number, V: number, Acc: number, Coutp: number, C: number, Cp: number, T: number, Tp: number, first: boolean): void {
+    this.#ex.wg4GemmT(Ug * 4, V * 4, Acc * 4, Coutp, C, Cp, T, Tp, first ? 1 : 0);
   }
 
   wg4GradFinish(Acc: number, Cout: number, C: number, Cp: number, Coutp: number, tmp: number, gw: number): void {
@@ -261,8 +261,8 @@ export class WasmGemm {
   }
 
   /** Winograd F(4x4, 3x3) stages (asm/gemm.ts wg4*); offsets in floats, bias < 0: none. */
-  wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number): void {
-    this.#ex.wg4Weight(w * 4, Cout, Cin, U * 4, tmp * 4);
+  wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number, flip = false): void {
+    this.#ex.wg4Weight(w * 4, Cout, Cin, U * 4, tmp * 4, flip ? 1 : 0);
   }
 
   wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number, Tp = 0, tBase = 0): void {

@@ -35,6 +35,28 @@ export function winogradPays(d: ConvDims): boolean {
   return d.C >= 16 && d.Cout >= 8 && tiles >= 16;
 }
 
+/** w[co][ci][i][j] -> [ci][co][2 - i][2 - j]: the kernel of the input gradient as a convolution. */
+export function flipKernel(wd: Float32Array, Cout: number, C: number): Float32Array {
+  const f = new Float32Array(wd.length);
+  // written in order, the nine taps of each kernel reversed (unrolled: ~1.5x the loop over taps)
+  let dst = 0;
+  for (let ci = 0; ci < C; ci++) {
+    for (let co = 0; co < Cout; co++, dst += 9) {
+      const s = (co * C + ci) * 9;
+      f[dst] = wd[s + 8]!;
+      f[dst + 1] = wd[s + 7]!;
+      f[dst + 2] = wd[s + 6]!;
+      f[dst + 3] = wd[s + 5]!;
+      f[dst + 4] = wd[s + 4]!;
+      f[dst + 5] = wd[s + 3]!;
+      f[dst + 6] = wd[s + 2]!;
+      f[dst + 7] = wd[s + 1]!;
+      f[dst + 8] = wd[s]!;
+    }
+  }
+  return f;
+}
+
 /** asm/gemm.ts wg4Plane: floats between the 36 entries' planes (4 KB-rounded plus a cache line, against cache-set conflicts). */
 export const wg4Plane = (floats: number): number => Math.ceil(floats / 1024) * 1024 + 16;
 
@@ -108,7 +130,7 @@ export function winogradForward(
     if (ud) F.set(ud, uOff);
     else {
       F.set(wd, wOff);
-      w.wg4Weight(wOff, Cout, C, uOff, tmp);
+      w.wg4Weight(wOff, Cout, C, uOff, tmp, d.flipped === true);
     }
   }
   const whole = r0 === 0 && r1 === outH;
@@ -118,7 +140,8 @@ export function winogradForward(
     copyImageRows(F, xOff, xd, n, C, g, ih0, ih1, d.reflect);
     // The transforms spread a non-finite input over its whole 4x4 tile (as NaN): such images take the direct path.
     if (!rowsFinite(w, xOff, C, HW, W, ih0, ih1)) {
-      forwardDirect(d, xd, wd, bd, out, n, n + 1, r0, r1, null, commit, relu);
+      if (d.flipped) forwardDirect({ ...d, flipped: false }, xd, flipKernel(wd, C, Cout), bd, out, n, n + 1, r0, r1, null, commit, relu);
+      else forwardDirect(d, xd, wd, bd, out, n, n + 1, r0, r1, null, commit, relu);
       w.reset(null);
       return winogradForward(d, xd, wd, bd, out, n + 1, n1, r0, r1, null, commit, relu, ud);
     }
@@ -150,10 +173,10 @@ const GRAD_TILES = 256;
  * The weight gradient by Winograd F(4x4, 3x3), the forward's identity
  * transposed: gw = G^T [sum over tiles (A gy A^T) . (B^T d B)] G, 4x fewer
  * multiplies than the implicit gemm. The input transform is the forward's;
- * the products are reduced over tiles and images in four lanes, summed
- * across them per chunk (wg4GemmT, the first chunk starting the sums), and
- * transformed once at the end, in float64 (wg4GradFinish: G^T on columns,
- * then rows).
+ * the products are reduced over the tiles and images of each chunk in
+ * registers, in tile order, and added to the sums of the chunks before
+ * (wg4GemmT, the first chunk starting the sums), then transformed once at the
+ * end, in float64 (wg4GradFinish: G^T on columns, then rows).
  * Output channels [c0, c1) (c0 a multiple of 4), written into gw (Cout x C x
  * 3 x 3) once `commit` (if any) agrees. Returns false, having written
  * nothing, when an image or its output gradient holds a non-finite value:
@@ -166,7 +189,7 @@ export function winogradWeightGrad(d: ConvDims, xd: Float32Array, gd: Float32Arr
   const { H, W, outH, outW } = g;
   const nc = c1 - c0;
   const Coutp = Math.ceil(nc / 4) * 4;
-  const Cp = C + (C & 1);
+  const Cp = Math.ceil(C / 4) * 4;
   const tilesW = Math.ceil(outW / 4);
   const tilesH = Math.ceil(outH / 4);
   // Chunks of ~GRAD_TILES tiles: tile rows of one image, or several whole images side by side
@@ -201,20 +224,6 @@ export function winogradWeightGrad(d: ConvDims, xd: Float32Array, gd: Float32Arr
       const tr1 = Math.min(tilesH, tr0 + rows);
       const T = (n1 - n0) * (tr1 - tr0) * tilesW;
       const Tp = Math.ceil(T / 4) * 4;
-      F = w.f32();
-      // Tiles [T, Tp) of every row are zero (no image fills them).
-      if (Tp > T) {
-        const vE = wg4Plane(C * Tp);
-        const uE = wg4Plane(Coutp * Tp);
-        for (let e = 0; e < 36; e++) {
-          for (let c = 0; c < C; c++) F.fill(0, vOff + e * vE + c * Tp + T, vOff + e * vE + (c + 1) * Tp);
-          for (let c = 0; c < Coutp; c++) F.fill(0, uOff + e * uE + c * Tp + T, uOff + e * uE + (c + 1) * Tp);
-        }
-      }
-      if (Coutp > nc) {
-        const uE = wg4Plane(Coutp * Tp);
-        for (let e = 0; e < 36; e++) F.fill(0, uOff + e * uE + nc * Tp, uOff + e * uE + Coutp * Tp);
-      }
       for (let n = n0; n < n1; n++) {
         const tBase = (n - n0) * (tr1 - tr0) * tilesW;
         if (framed) w.wg4Input(fOff + (n - n0) * C * Hq * Wq, C, Hq, Wq, 0, 0, tilesW, tr0, tr1, vOff, tmp, Tp, tBase);
@@ -222,7 +231,7 @@ export function winogradWeightGrad(d: ConvDims, xd: Float32Array, gd: Float32Arr
         w.wg4GyT(gOff + (n - n0) * nc * L, nc, Coutp, outH, outW, tilesW, tr0, tr1, uOff, tmp, Tp, tBase);
       }
       // The first chunk starts the sums (nothing to zero or read).
-      w.wg4GemmT(uOff, vOff, accOff, Coutp, C, Cp, Tp, n0 === 0 && tr0 === 0);
+      w.wg4GemmT(uOff, vOff, accOff, Coutp, C, Cp, T, Tp, n0 === 0 && tr0 === 0);
     }
   }
   w.wg4GradFinish(accOff, nc, C, Cp, Coutp, tmp, gwOff);

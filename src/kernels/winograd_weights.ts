@@ -37,8 +37,8 @@ const bitsOf = (wd: Float32Array): Int32Array => new Int32Array(wd.buffer, wd.by
 const sharedFloats = (floats: number): Float32Array =>
   new Float32Array(typeof SharedArrayBuffer === 'function' ? new SharedArrayBuffer(floats * 4) : new ArrayBuffer(floats * 4));
 
-/** The transform of `wd` (Cout x C x 3 x 3) into `u` (or a new shared array), through this thread's wasm memory (which it resets). */
-function transform(wd: Float32Array, Cout: number, C: number, u: Float32Array | null): Float32Array {
+/** The transform of `wd` (Cout x C x 3 x 3; with `flip` the C x Cout kernel it is the input-gradient kernel of: wg4Weight) into `u` (or a new shared array), through this thread's wasm memory (which it resets). */
+function transform(wd: Float32Array, Cout: number, C: number, u: Float32Array | null, flip = false): Float32Array {
   const w = wasmGemm!;
   const floats = winogradWeightFloats(Cout, C);
   const dst = u && u.length === floats ? u : sharedFloats(floats);
@@ -47,7 +47,7 @@ function transform(wd: Float32Array, Cout: number, C: number, u: Float32Array | 
   const uOff = w.alloc(floats);
   const tmp = w.alloc(160);
   w.f32().set(wd, wOff);
-  w.wg4Weight(wOff, Cout, C, uOff, tmp);
+  w.wg4Weight(wOff, Cout, C, uOff, tmp, flip);
   dst.set(w.f32().subarray(uOff, uOff + floats));
   w.reset(null);
   return dst;
@@ -59,10 +59,11 @@ function transform(wd: Float32Array, Cout: number, C: number, u: Float32Array | 
  * can transform in its own memory as fast): null for values seen for the
  * first time, so that weights changing every call (training) cost only the
  * comparison and a copy; the second call with the same values fills the
- * cache. `keep` false: made fresh and not kept, for an array used once.
+ * cache. `keep` false: made fresh and not kept, for an array used once
+ * (`flip`: read as an input gradient's kernel, wg4Weight).
  */
-export function winogradWeights(wd: Float32Array, Cout: number, C: number, need = true, keep = true): Float32Array | null {
-  if (!keep) return transform(wd, Cout, C, null);
+export function winogradWeights(wd: Float32Array, Cout: number, C: number, need = true, keep = true, flip = false): Float32Array | null {
+  if (!keep || flip) return transform(wd, Cout, C, null, flip);
   const bits = bitsOf(wd);
   let e = cache.get(wd);
   const same = e !== undefined && e.Cout === Cout && platform.sameBytes(e.from, bits);

@@ -333,3 +333,41 @@ test('conv_transpose2d forward on the wasm path matches the js path', async () =
     assertClose(run(SETTINGS[2]!), run(SETTINGS[0]!).data, 1e-5, 1e-4, JSON.stringify(l));
   }
 });
+
+test('the input gradient reads the kernel flipped inside the Winograd transform: the same bits as the forward of flipKernel\'s kernel (also with a non-finite gradient, and on two threads)', async () => {
+  const { convBackwardDirect, inputGradAsConv } = await import('../../src/kernels/conv_bwd.js');
+  const { flipKernel } = await import('../../src/kernels/winograd.js');
+  const { convForwardAll, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
+  const { allocStorage } = await import('../../src/tensor/storage.js');
+  const be = await import('../../src/kernels/backend.js');
+  const layers = [
+    [2, 32, 24, 18, 0],
+    [1, 17, 13, 23, 1],
+    [3, 16, 9, 11, 0],
+  ] as const;
+  try {
+    for (const threads of [1, 2]) {
+      be.setNumThreads(threads);
+      setConvThreadMinFlops(threads === 2 ? 0 : 4e7, threads !== 2);
+      for (const nonFinite of [false, true]) {
+        for (const [N, C, Cout, H, ph] of layers) {
+          manualSeed(N * 100 + C);
+          const outH = H + 2 * ph - 2;
+          const w = randn([Cout * C * 9]).data;
+          const gy = randn([N * Cout * outH * outH]).data;
+          if (nonFinite) gy[7] = Number.NaN;
+          const d = { N, C, Cout, G: 1, g: { H, W: H, kh: 3, kw: 3, sh: 1, sw: 1, ph, pw: ph, dh: 1, dw: 1, outH, outW: outH } };
+          const got = convBackwardDirect(d, new Float32Array(0), w, gy, true, false, true).gx!;
+          const ref = convForwardAll(inputGradAsConv(d), gy, flipKernel(w, Cout, C), null, allocStorage, false, 'winograd', true);
+          assert.equal(got.length, ref.length);
+          const same = got.every((v, i) => Object.is(v, ref[i]));
+          assert.ok(same, `${threads} thread(s), ${JSON.stringify([N, C, Cout, H, ph])}${nonFinite ? ' with a NaN' : ''}`);
+          if (nonFinite) assert.ok(got.some(Number.isNaN) && got.some(Number.isFinite));
+        }
+      }
+    }
+  } finally {
+    setConvThreadMinFlops(4e7, true);
+    be.setNumThreads(1);
+  }
+});
