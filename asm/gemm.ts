@@ -582,17 +582,18 @@ const FIFTEENTH: f64 = 1.0 / 15;
  * `tmp` holds 24 two-lane float64 vectors.
  * Coutp = Cout rounded up to 4 (the extra rows zero). g is the Cout x Cin
  * kernel w, or with `flip` the kernel of the input gradient of w (a Cin x
- * Cout kernel): g[co][ci] = w[ci][co] with its nine taps reversed.
+ * ld kernel, its first Cout columns read): g[co][ci] = w[ci][co] with its
+ * nine taps reversed.
  */
-export function wg4Weight(w: usize, Cout: i32, Cin: i32, U: usize, tmp: usize, flip: bool): void {
+export function wg4Weight(w: usize, Cout: i32, Cin: i32, U: usize, tmp: usize, flip: bool, ld: i32): void {
   const Coutp = (Cout + 3) & ~3;
   const eStride = <usize>(wg4Plane(Coutp * Cin) * 4);
   memory.fill(U, 0, eStride * 36);
   const col = tmp + 288;
   for (let co = 0; co < Cout; co += 2) {
     for (let ci = 0; ci < Cin; ci++) {
-      // flip: g[co][ci] is w[ci][co] with its taps reversed (w a Cin x Cout kernel)
-      const ga = w + <usize>((flip ? ci * Cout + co : co * Cin + ci) * 36);
+      // flip: g[co][ci] is w[ci][co] with its taps reversed (w a Cin x ld kernel)
+      const ga = w + <usize>((flip ? ci * ld + co : co * Cin + ci) * 36);
       const gb = co + 1 < Cout ? ga + <usize>(flip ? 36 : Cin * 36) : 0;
       const k0 = flip ? 8 : 0;
       const dk = flip ? -1 : 1;

@@ -90,6 +90,26 @@ function rowPieces(N: number, rows: number, cols: number, threads: number): numb
   return out;
 }
 
+/** Output channels split into `threads` shares (multiples of 4): [0, c0, c1]. */
+function channelShares(Cout: number, threads: number): number[][] {
+  const per = Math.ceil(Math.ceil(Cout / 4) / threads) * 4;
+  const out: number[][] = [];
+  for (let c = 0; c < Cout; c += per) out.push([0, c, Math.min(Cout, c + per)]);
+  return out;
+}
+
+/**
+ * Whether a Winograd forward shares its threads by output channels (fwdc):
+ * when the batch has at most as many tiles as output channels, each thread
+ * transforming the whole input (tiles x channels) costs less than copying the
+ * whole transformed weights (output x input channels) into every thread, and
+ * the tile rows are too few to share out evenly.
+ */
+function byChannels(d: ConvDims, threads: number): boolean {
+  const tiles = d.N * Math.ceil(d.g.outH / 4) * Math.ceil(d.g.outW / 4);
+  return threads >= 2 && d.Cout >= 8 * threads && tiles <= d.Cout;
+}
+
 /** Channel pieces: [0, c0, c1] over a group's Cog output channels, in multiples of 4. */
 function channelPieces(Cog: number, threads: number): number[][] {
   const blocks = Math.ceil(Cog / 4);
@@ -217,19 +237,20 @@ export function convForwardAll(
 ): Float32Array {
   const { N, C, Cout, g } = d;
   const wino = path === 'winograd';
+  const channels = wino && byChannels(d, threadCount());
   return run(
     {
-      kind: 'fwd',
+      kind: channels ? 'fwdc' : 'fwd',
       path,
       d,
       x: xd,
       w: wd,
       b: bd,
       relu,
-      ...(wino ? { u: () => winogradWeights(wd, Cout, C, true, !once, d.flipped === true)! } : {}),
+      ...(wino && !channels ? { u: () => winogradWeights(wd, Cout, C, true, !once, d.flipped === true)! } : {}),
       flops: convFlops(d),
       size: N * Cout * g.outH * g.outW,
-      pieces: (t) => rowPieces(N, g.outH, g.outW, t),
+      pieces: (t) => (channels ? channelShares(Cout, t) : rowPieces(N, g.outH, g.outW, t)),
       single: (out) => convForwardImages(path, d, xd, wd, bd, out, 0, N, 0, g.outH, null, null, relu, wino && !once && !d.flipped ? winogradWeights(wd, Cout, C, false) : null),
     },
     alloc,

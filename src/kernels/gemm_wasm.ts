@@ -77,7 +77,7 @@ interface Exports {
   wg4GemmT(Ug: number, V: number, Acc: number, Coutp: number, C: number, Cp: number, T: number, Tp: number, first: number): void;
   wg4GradFinish(Acc: number, Cout: number, C: number, Cp: number, Coutp: number, tmp: number, gw: number): void;
   dconv(xq: number, offs: number, K: number, wp: number, Cout: number, bias: number, relu: number, rowStep: number, r0: number, r1: number, outWp: number, y: number, yPlane: number): void;
-  wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number, flip: number): void;
+  wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number, flip: number, ld: number): void;
   wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number, Tp: number, tBase: number): void;
   wg4Gemm(U: number, V: number, M: number, Coutp: number, C: number, strips: number): void;
   wg4Output(M: number, Cout: number, Coutp: number, Tp: number, tilesW: number, tr0: number, tr1: number, y: number, outH: number, outW: number, bias: number, relu: number, tmp: number): void;
@@ -261,8 +261,8 @@ export class WasmGemm {
   }
 
   /** Winograd F(4x4, 3x3) stages (asm/gemm.ts wg4*); offsets in floats, bias < 0: none. */
-  wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number, flip = false): void {
-    this.#ex.wg4Weight(w * 4, Cout, Cin, U * 4, tmp * 4, flip ? 1 : 0);
+  wg4Weight(w: number, Cout: number, Cin: number, U: number, tmp: number, flip = false, ld = Cout): void {
+    this.#ex.wg4Weight(w * 4, Cout, Cin, U * 4, tmp * 4, flip ? 1 : 0, ld);
   }
 
   wg4Input(x: number, C: number, H: number, W: number, ph: number, pw: number, tilesW: number, tr0: number, tr1: number, V: number, tmp: number, Tp = 0, tBase = 0): void {

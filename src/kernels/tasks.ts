@@ -7,6 +7,10 @@
  * Kinds of convolution work (conv_threads.ts cuts them into pieces):
  * - `fwd`: a convolution forward on `path`; pieces [n, r0, r1] (one image,
  *   output rows [r0, r1), r0 a multiple of 4).
+ * - `fwdc`: a Winograd forward by output channels, for batches of small maps
+ *   (too few tile rows to share, and a weight transform each thread would
+ *   copy whole): pieces [0, c0, c1], channels [c0, c1) of every image (c0 a
+ *   multiple of 4), each thread transforming its own channels' weights.
  * - `tfwd`: a transposed convolution forward, i.e. also a convolution's input
  *   gradient (conv_direct.transposedDirect); pieces [n, r0, r1] of the output
  *   image's rows.
@@ -20,7 +24,7 @@
 import { transposedDirect, weightGradDirect } from './conv_direct.js';
 import { convForwardImages, type ConvDims, type ConvPathName } from './conv_fwd.js';
 import { setGemmBackend, type GemmBackendName } from './gemm.js';
-import { winogradWeightGrad } from './winograd.js';
+import { winogradForward, winogradWeightGrad } from './winograd.js';
 import { runLayerTask, type LayerTask } from './layer_tasks.js';
 
 /**
@@ -31,7 +35,7 @@ import { runLayerTask, type LayerTask } from './layer_tasks.js';
 export const SLOT = { next: 0, finished: 1, flags: 2 } as const;
 export const OWNER = { worker: 1, caller: 2 } as const;
 
-export type ConvTaskKind = 'fwd' | 'tfwd' | 'gw';
+export type ConvTaskKind = 'fwd' | 'fwdc' | 'tfwd' | 'gw';
 
 export interface ConvTask {
   kind: ConvTaskKind;
@@ -63,6 +67,8 @@ export function computePiece(t: ConvTask, i: number, commit: ((n: number) => boo
   const p = t.pieces;
   const [a, b, c] = [p[3 * i]!, p[3 * i + 1]!, p[3 * i + 2]!];
   if (t.kind === 'fwd') convForwardImages(t.path, t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu, t.u);
+  // no key: each piece's weights are its own channels'
+  else if (t.kind === 'fwdc') winogradForward(t.d, t.x, t.w, t.b, t.out, 0, t.d.N, 0, t.d.g.outH, null, commit, t.relu, null, b, c);
   else if (t.kind === 'tfwd') transposedDirect(t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu);
   else if (t.path !== 'winograd' || !winogradWeightGrad(t.d, t.x, t.w, t.out, b, c, t.key, commit)) weightGradDirect(t.d, t.x, t.w, t.out, b, c, t.key, commit);
 }
@@ -76,7 +82,8 @@ export function runConvPiece(t: ConvTask, i: number, who: number): boolean {
   const slot = SLOT.flags + i;
   const eager = t.kind === 'fwd' && t.path === 'js';
   let mine = eager ? Atomics.compareExchange(t.ctrl, slot, 0, who) === 0 : false;
-  computePiece(t, i, eager ? null : () => (mine = Atomics.compareExchange(t.ctrl, slot, 0, who) === 0));
+  // a piece of several images commits before the first it writes, and owns the rest
+  computePiece(t, i, eager ? null : () => mine || (mine = Atomics.compareExchange(t.ctrl, slot, 0, who) === 0));
   if (mine) {
     Atomics.add(t.ctrl, SLOT.finished, 1);
     Atomics.notify(t.ctrl, SLOT.finished);

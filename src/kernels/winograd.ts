@@ -17,6 +17,7 @@
 import { forwardDirect } from './conv_direct.js';
 import { copyImageRows, type Commit, type ConvDims } from './conv_fwd.js';
 import { wasmGemm } from './gemm.js';
+import { RuntimeError } from '../errors.js';
 
 /** 3x3 kernel, stride 1, dilation 1, one group. */
 export function winogradApplies(d: ConvDims): boolean {
@@ -70,9 +71,11 @@ function rowsFinite(w: NonNullable<typeof wasmGemm>, xOff: number, C: number, HW
 }
 
 /**
- * Output rows [r0, r1) of images [n0, n1); r0 is a multiple of 4 (pieces are
- * whole tile rows). `ud`: the weights already transformed
- * (winograd_weights.ts), copied in instead of transforming `wd`.
+ * Output rows [r0, r1) of output channels [c0, c1) of images [n0, n1); r0
+ * is a multiple of 4 (pieces are whole tile rows), c0 of 4 (pieces of
+ * channels transform their own share of the weights). `ud`: the weights of
+ * every channel already transformed (winograd_weights.ts), copied in instead
+ * of transforming `wd`.
  */
 export function winogradForward(
   d: ConvDims,
@@ -88,11 +91,16 @@ export function winogradForward(
   commit: Commit,
   relu = false,
   ud: Float32Array | null = null,
+  c0 = 0,
+  c1 = d.Cout,
 ): void {
   const w = wasmGemm!;
-  const { C, Cout, g } = d;
+  const { C, g } = d;
   const { H, W, outH, outW } = g;
+  const all = d.Cout;
+  const Cout = c1 - c0;
   const Coutp = Math.ceil(Cout / 4) * 4;
+  if (ud && Cout !== all) throw new RuntimeError(`winogradForward: transformed weights cover all ${all} output channels, not [${c0}, ${c1})`);
   const tilesW = Math.ceil(outW / 4);
   const t0 = r0 >> 2;
   const t1 = Math.ceil(r1 / 4);
@@ -114,7 +122,9 @@ export function winogradForward(
   const framed = g.ph !== 0 || g.pw !== 0 || H < Hq || W < Wq;
   const keep = key !== null && w.owner === key;
   w.reset(key);
-  const wOff = ud ? -1 : w.alloc(wd.length);
+  // the weights' rows of channels [c0, c1); a flipped kernel's columns are those channels, so all of it
+  const wIn = d.flipped ? wd : wd.subarray(c0 * C * 9, c1 * C * 9);
+  const wOff = ud ? -1 : w.alloc(wIn.length);
   const uOff = w.alloc(36 * wg4Plane(Coutp * C));
   const tmp = w.alloc(160);
   const bOff = bd ? w.alloc(Cout) : -1;
@@ -126,11 +136,12 @@ export function winogradForward(
   const fOff = framed ? w.alloc(C * Hq * Wq + 4) : -1;
   let F = w.f32();
   if (!keep) {
-    if (bd) F.set(bd, bOff);
+    if (bd) F.set(bd.subarray(c0, c1), bOff);
     if (ud) F.set(ud, uOff);
     else {
-      F.set(wd, wOff);
-      w.wg4Weight(wOff, Cout, C, uOff, tmp, d.flipped === true);
+      F.set(wIn, wOff);
+      if (d.flipped) w.wg4Weight(wOff + c0 * 9, Cout, C, uOff, tmp, true, all);
+      else w.wg4Weight(wOff, Cout, C, uOff, tmp);
     }
   }
   const whole = r0 === 0 && r1 === outH;
@@ -140,10 +151,9 @@ export function winogradForward(
     copyImageRows(F, xOff, xd, n, C, g, ih0, ih1, d.reflect);
     // The transforms spread a non-finite input over its whole 4x4 tile (as NaN): such images take the direct path.
     if (!rowsFinite(w, xOff, C, HW, W, ih0, ih1)) {
-      if (d.flipped) forwardDirect({ ...d, flipped: false }, xd, flipKernel(wd, C, Cout), bd, out, n, n + 1, r0, r1, null, commit, relu);
-      else forwardDirect(d, xd, wd, bd, out, n, n + 1, r0, r1, null, commit, relu);
+      directFallback(d, xd, wd, bd, out, n, r0, r1, commit, relu, c0, c1);
       w.reset(null);
-      return winogradForward(d, xd, wd, bd, out, n + 1, n1, r0, r1, null, commit, relu, ud);
+      return winogradForward(d, xd, wd, bd, out, n + 1, n1, r0, r1, null, commit, relu, ud, c0, c1);
     }
     if (framed) w.polyPad(xOff, C, H, W, g.ph, g.pw, 1, Hq, Wq, Hq * Wq, 4 * t0, Math.min(Hq, 4 * t1 + 2), fOff);
     for (let tr0 = t0; tr0 < t1; tr0 += rows) {
@@ -156,13 +166,40 @@ export function winogradForward(
     }
     if (commit && !commit(n)) continue;
     F = w.f32();
-    if (whole) out.set(F.subarray(yOff, yOff + Cout * L), n * Cout * L);
+    const o = (n * all + c0) * L;
+    if (whole) out.set(F.subarray(yOff, yOff + Cout * L), o);
     else {
       for (let c = 0; c < Cout; c++) {
         const at = c * L + r0 * outW;
-        out.set(F.subarray(yOff + at, yOff + at + len), n * Cout * L + at);
+        out.set(F.subarray(yOff + at, yOff + at + len), o + at);
       }
     }
+  }
+}
+
+/**
+ * Image n's outputs (rows [r0, r1), channels [c0, c1)) by the direct kernel,
+ * for an image the transforms would spread a non-finite value over: a
+ * flipped kernel (d.flipped) flipped for it, a share of the channels through
+ * a copy of theirs.
+ */
+function directFallback(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n: number, r0: number, r1: number, commit: Commit, relu: boolean, c0: number, c1: number): void {
+  const k = d.flipped ? flipKernel(wd, d.C, d.Cout) : wd;
+  const plain: ConvDims = { ...d, flipped: false };
+  if (c0 === 0 && c1 === d.Cout) {
+    forwardDirect(plain, xd, k, bd, out, n, n + 1, r0, r1, null, commit, relu);
+    return;
+  }
+  const { C, g } = d;
+  const L = g.outH * g.outW;
+  const nc = c1 - c0;
+  const part = new Float32Array(nc * L);
+  const x = xd.subarray(n * C * g.H * g.W, (n + 1) * C * g.H * g.W);
+  forwardDirect({ ...plain, N: 1, Cout: nc }, x, k.subarray(c0 * C * 9, c1 * C * 9), bd && bd.subarray(c0, c1), part, 0, 1, r0, r1, null, null, relu);
+  if (commit && !commit(n)) return;
+  for (let c = 0; c < nc; c++) {
+    const at = c * L + r0 * g.outW;
+    out.set(part.subarray(at, c * L + r1 * g.outW), (n * d.Cout + c0) * L + at);
   }
 }
 

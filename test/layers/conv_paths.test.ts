@@ -133,7 +133,7 @@ test('auto: winograd where it applies and pays, the implicit gemm on rows of 8 o
 
 // ---- threads: every path on two threads gives the one-thread result, bit for bit ----
 
-test('conv forward on two threads (images split, rows split) equals one thread on every path', async () => {
+test('conv forward on two threads (images split, rows split, Winograd by output channels) equals one thread on every path', async () => {
   const be = await import('../../src/kernels/backend.js');
   const { setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
   be.setNumThreads(2);
@@ -142,7 +142,7 @@ test('conv forward on two threads (images split, rows split) equals one thread o
     assert.ok(await be.warmNormThreads(), 'the worker pool starts');
     const runsBefore = be.normBackendInfo().threadedCalls;
     for (const s of SETTINGS) {
-      for (const l of [LAYERS[0]!, { x: [1, 16, 9, 11], cout: 40, k: 3, opts: { padding: 1 } }, { x: [1, 16, 10, 7], cout: 8, k: 3, opts: {} }, LAYERS[4]!, LAYERS[3]!]) {
+      for (const l of [LAYERS[0]!, { x: [1, 16, 9, 11], cout: 40, k: 3, opts: { padding: 1 } }, { x: [1, 16, 10, 7], cout: 8, k: 3, opts: {} }, { x: [2, 24, 6, 6], cout: 38, k: 3, opts: { padding: 1 } }, LAYERS[4]!, LAYERS[3]!]) {
         manualSeed(5);
         const x = randn(l.x);
         const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
@@ -337,18 +337,22 @@ test('conv_transpose2d forward on the wasm path matches the js path', async () =
 test('the input gradient reads the kernel flipped inside the Winograd transform: the same bits as the forward of flipKernel\'s kernel (also with a non-finite gradient, and on two threads)', async () => {
   const { convBackwardDirect, inputGradAsConv } = await import('../../src/kernels/conv_bwd.js');
   const { flipKernel } = await import('../../src/kernels/winograd.js');
-  const { convForwardAll, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
+  const { convForwardAll, convThreadSpeeds, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
   const { allocStorage } = await import('../../src/tensor/storage.js');
   const be = await import('../../src/kernels/backend.js');
+  // the last two run by output channels on two threads (fewer tiles than channels)
   const layers = [
     [2, 32, 24, 18, 0],
     [1, 17, 13, 23, 1],
     [3, 16, 9, 11, 0],
+    [2, 64, 24, 10, 0],
+    [1, 38, 16, 6, 1],
   ] as const;
   try {
     for (const threads of [1, 2]) {
       be.setNumThreads(threads);
       setConvThreadMinFlops(threads === 2 ? 0 : 4e7, threads !== 2);
+      if (threads === 2) assert.ok(await be.warmNormThreads(), 'the worker pool starts');
       for (const nonFinite of [false, true]) {
         for (const [N, C, Cout, H, ph] of layers) {
           manualSeed(N * 100 + C);
@@ -365,6 +369,7 @@ test('the input gradient reads the kernel flipped inside the Winograd transform:
           if (nonFinite) assert.ok(got.some(Number.isNaN) && got.some(Number.isFinite));
         }
       }
+      if (threads === 2) assert.ok(Object.entries(convThreadSpeeds()).some(([k, v]) => k.startsWith('fwdc:winograd:') && v.threaded !== undefined), 'the channel split ran on the pool');
     }
   } finally {
     setConvThreadMinFlops(4e7, true);
