@@ -70,6 +70,25 @@ function packAPanel(a: usize, lda: i32, transA: bool, i0: i32, mc: i32, p0: i32,
           for (let i = 0; i < MR; i++) store<f32>(dst + <usize>(i * 4), i < rows ? load<f32>(src + <usize>(i * 4)) : 0);
         }
       }
+    } else if (rows === MR) {
+      // A is stored M x K: four rows contiguous along p, transposed four steps at a time.
+      const s0 = a + <usize>(((i0 + r) * lda + p0) * 4);
+      const rowB = <usize>(lda * 4);
+      let p = 0;
+      for (; p + 4 <= kc; p += 4, dst += <usize>(MR * 16)) {
+        const q = s0 + <usize>(p * 4);
+        const r0 = v128.load(q), r1 = v128.load(q + rowB), r2 = v128.load(q + 2 * rowB), r3 = v128.load(q + 3 * rowB);
+        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+        const t2 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        v128.store(dst, v128.shuffle<f32>(t0, t2, 0, 1, 4, 5));
+        v128.store(dst, v128.shuffle<f32>(t0, t2, 2, 3, 6, 7), 16);
+        v128.store(dst, v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), 32);
+        v128.store(dst, v128.shuffle<f32>(t1, t3, 2, 3, 6, 7), 48);
+      }
+      for (; p < kc; p++, dst += <usize>(MR * 4)) {
+        const q = s0 + <usize>(p * 4);
+        for (let i = 0; i < MR; i++) store<f32>(dst + <usize>(i * 4), load<f32>(q + <usize>i * rowB));
+      }
     } else {
       // A is stored M x K: row i of the strip is contiguous along p.
       for (let i = 0; i < MR; i++) {
@@ -165,6 +184,29 @@ function fullTile(kc: i32, a: usize, b: usize, c: usize, ldc: usize, first: bool
   tile(kc, a, b, c, ldc, first);
 }
 
+/** tile's first four columns only (the strip's first vector), accumulating into c. */
+@inline function tile4(kc: i32, a: usize, b: usize, c: usize, ldc: usize): void {
+  let r = c;
+  let c0 = v128.load(r); r += ldc;
+  let c1 = v128.load(r); r += ldc;
+  let c2 = v128.load(r); r += ldc;
+  let c3 = v128.load(r);
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(b);
+    c0 = madd(v128.load32_splat(a, 0), b0, c0);
+    c1 = madd(v128.load32_splat(a, 4), b0, c1);
+    c2 = madd(v128.load32_splat(a, 8), b0, c2);
+    c3 = madd(v128.load32_splat(a, 12), b0, c3);
+    a += <usize>(MR * 4);
+    b += <usize>(NR * 4);
+  }
+  r = c;
+  v128.store(r, c0); r += ldc;
+  v128.store(r, c1); r += ldc;
+  v128.store(r, c2); r += ldc;
+  v128.store(r, c3);
+}
+
 /** A partial tile (mr x nr of 6 x 8) through the edge buffer. */
 function edgeTile(kc: i32, a: usize, b: usize, c: usize, ldc: usize, first: bool, mr: i32, nr: i32): void {
   for (let i = 0; i < MR; i++) {
@@ -173,7 +215,9 @@ function edgeTile(kc: i32, a: usize, b: usize, c: usize, ldc: usize, first: bool
       store<f32>(edge + <usize>((i * NR + j) * 4), v);
     }
   }
-  tile(kc, a, b, edge, <usize>(NR * 4), false);
+  // a strip of at most four columns needs only their vector (the same sums, half the work)
+  if (nr <= 4) tile4(kc, a, b, edge, <usize>(NR * 4));
+  else tile(kc, a, b, edge, <usize>(NR * 4), false);
   for (let i = 0; i < mr; i++) {
     for (let j = 0; j < nr; j++) store<f32>(c + <usize>i * ldc + <usize>(j * 4), load<f32>(edge + <usize>((i * NR + j) * 4)));
   }
