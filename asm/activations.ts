@@ -22,8 +22,12 @@
 }
 
 @inline function expv(x0: v128): v128 {
-  const x = f32x4.min(f32x4.max(x0, splat(-104)), splat(88.72));
-  const n = f32x4.nearest(f32x4.mul(x, splat(1.44269504)));
+  // pmax/pmin (one instruction each; x first, so a NaN passes through as with max/min)
+  const x = f32x4.pmin(f32x4.pmax(x0, splat(-104)), splat(88.72));
+  // n = nearest(x log2 e) by the 1.5 * 2^23 shift (exact and ties-to-even for |x log2 e| < 2^22),
+  // its integer in the low mantissa bits
+  const shifted = f32x4.add(f32x4.mul(x, splat(1.44269504)), splat(12582912));
+  const n = f32x4.sub(shifted, splat(12582912));
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, splat(0.693359375))), f32x4.mul(n, splat(-2.12194440e-4)));
   let p = splat(1.0 / 5040);
   p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 720));
@@ -33,7 +37,7 @@
   p = f32x4.add(f32x4.mul(p, r), splat(0.5));
   p = f32x4.add(f32x4.mul(p, r), splat(1));
   p = f32x4.add(f32x4.mul(p, r), splat(1));
-  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const ni = i32x4.sub(shifted, i32x4.splat(0x4b400000));
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
   const bias = i32x4.splat(127);
@@ -92,11 +96,24 @@ const GELU = 6;
   return geluv(x);
 }
 
+/** actv over whole vectors [0, end) bytes, one loop per kind (actv inlined with `kind` constant: no test per vector). */
+@inline function actLoop(kind: i32, x: usize, out: usize, end: usize, a: f32, b: f32): usize {
+  let i: usize = 0;
+  for (; i + 16 <= end; i += 16) v128.store(out + i, actv(kind, v128.load(x + i), a, b));
+  return i;
+}
+
 /** out[i] = activation `kind` (parameters a, b) of x[i] for n floats (out may be x). */
 export function actF(kind: i32, x: usize, out: usize, n: i32, a: f32, b: f32): void {
   const end = <usize>(n * 4);
   let i: usize = 0;
-  for (; i + 16 <= end; i += 16) v128.store(out + i, actv(kind, v128.load(x + i), a, b));
+  if (kind === HARDTANH) i = actLoop(HARDTANH, x, out, end, a, b);
+  else if (kind === LEAKY) i = actLoop(LEAKY, x, out, end, a, b);
+  else if (kind === ELU) i = actLoop(ELU, x, out, end, a, b);
+  else if (kind === SIGMOID) i = actLoop(SIGMOID, x, out, end, a, b);
+  else if (kind === SILU) i = actLoop(SILU, x, out, end, a, b);
+  else if (kind === HARDSWISH) i = actLoop(HARDSWISH, x, out, end, a, b);
+  else i = actLoop(GELU, x, out, end, a, b);
   if (i < end) {
     // the tail through one vector (zeros beyond n are computed and dropped)
     const t = memory.data(16, 16);
