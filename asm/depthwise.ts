@@ -4,8 +4,10 @@
  * src/kernels/conv_depthwise.ts). Each input plane is copied, zero-padded,
  * into a scratch plane (so that every tap reads in bounds), then each output
  * plane it feeds is computed eight outputs of a row at a time (two f32x4
- * accumulators; then four): per tap one weight splat and, for stride 1, two unaligned
- * loads, for stride 2 four loads and two even-lane shuffles; other strides
+ * accumulators; sixteen with four first, for strides 1 and 2; then four):
+ * per tap one weight splat and, for stride 1, an unaligned load per
+ * accumulator, for stride 2 two loads and an even-lane shuffle per
+ * accumulator; other strides
  * and the rest of a row one output at a time. Sums run over taps in
  * row-major order, each product rounded before its add (no FMA), the bias
  * added last.
@@ -42,6 +44,30 @@ export function dwConv(
     const xr = xp + <usize>(oh * sh) * rowB;
     let ow = 0;
     if (sw === 1) {
+      // 16 outputs a step: four independent sums per tap (two leave the adds' latency exposed)
+      for (; ow + 16 <= outW; ow += 16) {
+        let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        let a2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0);
+        for (let ki = 0; ki < kh; ki++) {
+          const src = xr + <usize>(ki * dh) * rowB + <usize>(ow * 4);
+          const wr = w + <usize>(ki * kw * 4);
+          for (let kj = 0; kj < kw; kj++) {
+            const wv = v128.load32_splat(wr + <usize>(kj * 4));
+            const s = src + <usize>(kj * dw * 4);
+            a0 = f32x4.add(a0, f32x4.mul(wv, v128.load(s)));
+            a1 = f32x4.add(a1, f32x4.mul(wv, v128.load(s, 16)));
+            a2 = f32x4.add(a2, f32x4.mul(wv, v128.load(s, 32)));
+            a3 = f32x4.add(a3, f32x4.mul(wv, v128.load(s, 48)));
+          }
+        }
+        const o = yr + <usize>(ow * 4);
+        v128.store(o, f32x4.add(a0, bv));
+        v128.store(o, f32x4.add(a1, bv), 16);
+        v128.store(o, f32x4.add(a2, bv), 32);
+        v128.store(o, f32x4.add(a3, bv), 48);
+      }
       for (; ow + 8 <= outW; ow += 8) {
         let a0 = f32x4.splat(0);
         let a1 = f32x4.splat(0);
@@ -68,6 +94,29 @@ export function dwConv(
         v128.store(yr + <usize>(ow * 4), f32x4.add(a0, bv));
       }
     } else if (sw === 2) {
+      for (; ow + 16 <= outW; ow += 16) {
+        let a0 = f32x4.splat(0);
+        let a1 = f32x4.splat(0);
+        let a2 = f32x4.splat(0);
+        let a3 = f32x4.splat(0);
+        for (let ki = 0; ki < kh; ki++) {
+          const src = xr + <usize>(ki * dh) * rowB + <usize>(ow * 8);
+          const wr = w + <usize>(ki * kw * 4);
+          for (let kj = 0; kj < kw; kj++) {
+            const wv = v128.load32_splat(wr + <usize>(kj * 4));
+            const s = src + <usize>(kj * dw * 4);
+            a0 = f32x4.add(a0, f32x4.mul(wv, v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6)));
+            a1 = f32x4.add(a1, f32x4.mul(wv, v128.shuffle<f32>(v128.load(s, 32), v128.load(s, 48), 0, 2, 4, 6)));
+            a2 = f32x4.add(a2, f32x4.mul(wv, v128.shuffle<f32>(v128.load(s, 64), v128.load(s, 80), 0, 2, 4, 6)));
+            a3 = f32x4.add(a3, f32x4.mul(wv, v128.shuffle<f32>(v128.load(s, 96), v128.load(s, 112), 0, 2, 4, 6)));
+          }
+        }
+        const o = yr + <usize>(ow * 4);
+        v128.store(o, f32x4.add(a0, bv));
+        v128.store(o, f32x4.add(a1, bv), 16);
+        v128.store(o, f32x4.add(a2, bv), 32);
+        v128.store(o, f32x4.add(a3, bv), 48);
+      }
       for (; ow + 8 <= outW; ow += 8) {
         let a0 = f32x4.splat(0);
         let a1 = f32x4.splat(0);
