@@ -7,7 +7,8 @@
  * accumulators; sixteen with four first, for strides 1 and 2; then four):
  * per tap one weight splat and, for stride 1, an unaligned load per
  * accumulator, for stride 2 two loads and an even-lane shuffle per
- * accumulator; other strides
+ * accumulator; the last one to three outputs of a row as one vector with
+ * its extra lanes dropped; other strides
  * and the rest of a row one output at a time. Sums run over taps in
  * row-major order, each product rounded before its add (no FMA), the bias
  * added last.
@@ -147,6 +148,26 @@ export function dwConv(
         }
         v128.store(yr + <usize>(ow * 4), f32x4.add(a0, bv));
       }
+    }
+    if (ow < outW && (sw === 1 || sw === 2)) {
+      // the last 1-3 outputs as one vector, its extra lanes dropped (they read at most 6 floats
+      // past the row: the next row, or the scratch plane's 16 floats of slack)
+      let a0 = f32x4.splat(0);
+      for (let ki = 0; ki < kh; ki++) {
+        const src = xr + <usize>(ki * dh) * rowB + <usize>(ow * sw * 4);
+        const wr = w + <usize>(ki * kw * 4);
+        for (let kj = 0; kj < kw; kj++) {
+          const s = src + <usize>(kj * dw * 4);
+          const xv = sw === 1 ? v128.load(s) : v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6);
+          a0 = f32x4.add(a0, f32x4.mul(v128.load32_splat(wr + <usize>(kj * 4)), xv));
+        }
+      }
+      const v = f32x4.add(a0, bv);
+      const o = yr + <usize>(ow * 4);
+      v128.store32_lane(o, v, 0);
+      if (ow + 1 < outW) v128.store32_lane(o, v, 1, 4);
+      if (ow + 2 < outW) v128.store32_lane(o, v, 2, 8);
+      ow = outW;
     }
     for (; ow < outW; ow++) {
       let acc: f32 = 0;
