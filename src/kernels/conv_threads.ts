@@ -102,8 +102,9 @@ function channelShares(Cout: number, threads: number): number[][] {
  * Whether a Winograd forward shares its threads by output channels (fwdc):
  * when the batch has at most as many tiles as output channels, each thread
  * transforming the whole input (tiles x channels) costs less than copying the
- * whole transformed weights (output x input channels) into every thread, and
- * the tile rows are too few to share out evenly.
+ * whole transformed weights (output x input channels) into every thread (each
+ * copies or makes only its share), and the tile rows are too few to share
+ * out evenly.
  */
 function byChannels(d: ConvDims, threads: number): boolean {
   const tiles = d.N * Math.ceil(d.g.outH / 4) * Math.ceil(d.g.outW / 4);
@@ -160,8 +161,8 @@ interface Work {
   w: Float32Array;
   b: Float32Array | null;
   relu: boolean;
-  /** Winograd's transformed weights for the workers (the `fwd` of the `winograd` path), made when the pool runs. */
-  u?: () => Float32Array;
+  /** Winograd's transformed weights for the workers (the `fwd` of the `winograd` path), made when the pool runs; null: each transforms its own (fwdc). */
+  u?: () => Float32Array | null;
   flops: number;
   /** Elements of the output. */
   size: number;
@@ -247,7 +248,9 @@ export function convForwardAll(
       w: wd,
       b: bd,
       relu,
+      // by channels, each thread copies its share of a cached transform, or transforms its share
       ...(wino && !channels ? { u: () => winogradWeights(wd, Cout, C, true, !once, d.flipped === true)! } : {}),
+      ...(channels && !once && !d.flipped ? { u: () => winogradWeights(wd, Cout, C, false) } : {}),
       flops: convFlops(d),
       size: N * Cout * g.outH * g.outW,
       pieces: (t) => (channels ? channelShares(Cout, t) : rowPieces(N, g.outH, g.outW, t)),

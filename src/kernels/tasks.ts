@@ -10,7 +10,9 @@
  * - `fwdc`: a Winograd forward by output channels, for batches of small maps
  *   (too few tile rows to share, and a weight transform each thread would
  *   copy whole): pieces [0, c0, c1], channels [c0, c1) of every image (c0 a
- *   multiple of 4), each thread transforming its own channels' weights.
+ *   multiple of 4), each thread copying its share of the cached transform
+ *   `u` or, without one (weights new this call: training), transforming its
+ *   own channels' weights.
  * - `tfwd`: a transposed convolution forward, i.e. also a convolution's input
  *   gradient (conv_direct.transposedDirect); pieces [n, r0, r1] of the output
  *   image's rows.
@@ -67,8 +69,8 @@ export function computePiece(t: ConvTask, i: number, commit: ((n: number) => boo
   const p = t.pieces;
   const [a, b, c] = [p[3 * i]!, p[3 * i + 1]!, p[3 * i + 2]!];
   if (t.kind === 'fwd') convForwardImages(t.path, t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu, t.u);
-  // no key: each piece's weights are its own channels'
-  else if (t.kind === 'fwdc') winogradForward(t.d, t.x, t.w, t.b, t.out, 0, t.d.N, 0, t.d.g.outH, null, commit, t.relu, null, b, c);
+  // no key: each piece's weights are its own channels' (its share of a cached transform `u`, or its own transform)
+  else if (t.kind === 'fwdc') winogradForward(t.d, t.x, t.w, t.b, t.out, 0, t.d.N, 0, t.d.g.outH, null, commit, t.relu, t.u, b, c);
   else if (t.kind === 'tfwd') transposedDirect(t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu);
   else if (t.path !== 'winograd' || !winogradWeightGrad(t.d, t.x, t.w, t.out, b, c, t.key, commit)) weightGradDirect(t.d, t.x, t.w, t.out, b, c, t.key, commit);
 }

@@ -74,8 +74,8 @@ function rowsFinite(w: NonNullable<typeof wasmGemm>, xOff: number, C: number, HW
  * Output rows [r0, r1) of output channels [c0, c1) of images [n0, n1); r0
  * is a multiple of 4 (pieces are whole tile rows), c0 of 4 (pieces of
  * channels transform their own share of the weights). `ud`: the weights of
- * every channel already transformed (winograd_weights.ts), copied in instead
- * of transforming `wd`.
+ * every channel already transformed (winograd_weights.ts), whose share for
+ * [c0, c1) is copied in instead of transforming `wd`.
  */
 export function winogradForward(
   d: ConvDims,
@@ -100,7 +100,7 @@ export function winogradForward(
   const all = d.Cout;
   const Cout = c1 - c0;
   const Coutp = Math.ceil(Cout / 4) * 4;
-  if (ud && Cout !== all) throw new RuntimeError(`winogradForward: transformed weights cover all ${all} output channels, not [${c0}, ${c1})`);
+  if (c0 % 4 !== 0 || (c1 % 4 !== 0 && c1 !== all)) throw new RuntimeError(`winogradForward: a share of output channels [${c0}, ${c1}) of ${all} must start on a block of four and end on one or at the last`);
   const tilesW = Math.ceil(outW / 4);
   const t0 = r0 >> 2;
   const t1 = Math.ceil(r1 / 4);
@@ -137,7 +137,13 @@ export function winogradForward(
   let F = w.f32();
   if (!keep) {
     if (bd) F.set(bd.subarray(c0, c1), bOff);
-    if (ud) F.set(ud, uOff);
+    if (ud && Cout === all) F.set(ud, uOff);
+    else if (ud) {
+      // each entry's plane holds the blocks of four output channels in order: [c0, c1)'s are one run
+      const from = wg4Plane(Math.ceil(all / 4) * 4 * C);
+      const to = wg4Plane(Coutp * C);
+      for (let e = 0; e < 36; e++) F.set(ud.subarray(e * from + c0 * C, e * from + (c0 + Coutp) * C), uOff + e * to);
+    }
     else {
       F.set(wIn, wOff);
       if (d.flipped) w.wg4Weight(wOff + c0 * 9, Cout, C, uOff, tmp, true, all);

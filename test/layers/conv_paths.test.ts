@@ -376,3 +376,36 @@ test('the input gradient reads the kernel flipped inside the Winograd transform:
     be.setNumThreads(1);
   }
 });
+
+test('a Winograd forward shared by output channels copies each thread\'s share of the cached weight transform: the same bits as one thread, call after call, and after the weights change', async () => {
+  const be = await import('../../src/kernels/backend.js');
+  const { convForwardAll, convThreadSpeeds, resetConvThreadSpeeds, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
+  const { allocStorage } = await import('../../src/tensor/storage.js');
+  // 2 x 3x3 tiles per image, 38 output channels (a last partial block of four): by channels on two threads
+  const d = { N: 2, C: 24, Cout: 38, G: 1, g: { H: 12, W: 12, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, outH: 12, outW: 12 } };
+  manualSeed(23);
+  const x = randn([2 * 24 * 144]).data;
+  const w = randn([38 * 24 * 9]).data;
+  const b = randn([38]).data;
+  const one = () => {
+    be.setNumThreads(1);
+    return convForwardAll(d, x, w.slice(), b, allocStorage, false, 'winograd');
+  };
+  try {
+    resetConvThreadSpeeds();
+    be.setNumThreads(2);
+    assert.ok(await be.warmNormThreads(), 'the worker pool starts');
+    setConvThreadMinFlops(0, false);
+    for (let call = 0; call < 5; call++) {
+      if (call === 3) w[17] = w[17]! + 1; // an optimizer step: the cached transform is stale
+      be.setNumThreads(2);
+      const got = convForwardAll(d, x, w, b, allocStorage, false, 'winograd');
+      const ref = one();
+      assert.ok(got.every((v, i) => Object.is(v, ref[i])), `call ${call}`);
+    }
+    assert.ok(Object.entries(convThreadSpeeds()).some(([k, v]) => k.startsWith('fwdc:winograd:') && v.threaded !== undefined), 'the channel split ran on the pool');
+  } finally {
+    setConvThreadMinFlops(4e7, true);
+    be.setNumThreads(1);
+  }
+});
