@@ -14,7 +14,7 @@
  *
  * Small problems stay on one thread (posting and waking a worker and the
  * copies cost more than the second core saves); larger ones use the pool
- * while it measures faster than one thread for that kind, path and size
+ * while it measures faster than one thread for that kind, path and layer
  * (thread_choice.ts, past a warm-up call of each). Winograd's weights are
  * transformed once (winograd_weights.ts) and shared with the workers.
  * Results are identical to one thread's: each output element is computed the
@@ -48,7 +48,7 @@ export function setConvThreadMinFlops(flops: number, adaptive = true): void {
   adapt = adaptive;
 }
 
-/** Whether the pool pays, measured per kind, path and size class (thread_choice.ts; flops per ms). */
+/** Whether the pool pays, measured per kind, path and layer sizes (thread_choice.ts; flops per ms). */
 const choice = new ThreadChoice();
 
 /** Forgets the measured speeds (tests). */
@@ -56,7 +56,7 @@ export function resetConvThreadSpeeds(): void {
   choice.reset();
 }
 
-/** The measured speeds (flops per ms) by `kind:path:log2(flops)`, and whether the pool is preferred. */
+/** The measured speeds (flops per ms) by `kind:path:layer` (its sizes: dimsKey), and whether the pool is preferred. */
 export function convThreadSpeeds(): Record<string, { single?: number; threaded?: number; pool: boolean }> {
   return choice.speeds();
 }
@@ -176,8 +176,9 @@ function run(work: Work, alloc: (n: number, shared: boolean) => Float32Array): F
   const threads = threadCount();
   const cost = work.path === 'winograd' ? work.flops / 3 : work.flops;
   const pool = threads >= 2 && cost >= minFlops ? taskPool() : null;
-  // Speeds are kept per kind, path and size class (powers of two of flops).
-  const cls = `${work.kind}:${work.path}:${Math.round(Math.log2(work.flops))}`;
+  // Speeds are kept per kind, path and layer: layers of one size class run at different speeds per flop (a
+  // 7x7 head, a transposed layer), so a class's two averages would compare different layers.
+  const cls = `${work.kind}:${work.path}:${dimsKey(work.d)}`;
   const list = pool && (!adapt || choice.choose(cls)) ? work.pieces(Math.min(threads, pool.size + 1)) : [];
   const t0 = performance.now();
   if (!pool || list.length < 2) {
@@ -215,6 +216,13 @@ function run(work: Work, alloc: (n: number, shared: boolean) => Float32Array): F
   finishPieces(t, count, (performance.now() - t1) / Math.max(1, mine), pool, 10_000 + work.flops * 1e-6);
   choice.observe(cls, true, work.flops / (performance.now() - t0));
   return out;
+}
+
+/** A layer's sizes as a key: images, channels, groups, image, kernel, stride, padding, dilation, and a fused padding. */
+function dimsKey(d: ConvDims): string {
+  const g = d.g;
+  const r = d.reflect ? `r${d.reflect.H}x${d.reflect.W}` : '';
+  return `${d.N}x${d.C}x${g.H}x${g.W}>${d.Cout}/${d.G}k${g.kh}x${g.kw}s${g.sh}x${g.sw}p${g.ph}x${g.pw}d${g.dh}x${g.dw}${r}${d.flipped ? 'f' : ''}`;
 }
 
 const convFlops = (d: ConvDims): number => 2 * d.N * d.Cout * d.g.outH * d.g.outW * (d.C / d.G) * d.g.kh * d.g.kw;
