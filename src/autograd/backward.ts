@@ -6,6 +6,8 @@ import { noGrad } from '../tensor/grad_mode.js';
 import { allocStorage, dropHold, pinStorage } from '../tensor/storage.js';
 import { SAVES_NOTHING } from './record.js';
 import { memoryPlanning } from '../tensor/plan.js';
+// the same float32 sums as a loop, in wasm SIMD for long gradients
+import { addInto } from '../kernels/elementwise.js';
 
 function topoOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];
@@ -66,18 +68,14 @@ function accumulate(into: Map<Tensor, Pending>, t: Tensor, g: Tensor, owned: boo
   if (prev === undefined) {
     into.set(t, { data: gd, owned, tensors: [g] });
   } else if (prev.owned) {
-    const pd = prev.data;
-    for (let i = 0; i < pd.length; i++) pd[i] = pd[i]! + gd[i]!;
+    addInto(prev.data, gd, prev.data);
     release({ data: gd, owned, tensors: [g] });
   } else if (owned) {
     // The shared one added into the new one (the same float32 sums: addition commutes).
-    const pd = prev.data;
-    for (let i = 0; i < gd.length; i++) gd[i] = gd[i]! + pd[i]!;
+    addInto(gd, prev.data, gd);
     into.set(t, { data: gd, owned: true, tensors: [g] });
   } else {
-    const pd = prev.data;
-    const sum = allocStorage(pd.length);
-    for (let i = 0; i < pd.length; i++) sum[i] = pd[i]! + gd[i]!;
+    const sum = addInto(prev.data, gd, allocStorage(prev.data.length));
     release({ data: gd, owned, tensors: [g] });
     const st = new Tensor(sum, t.shape);
     into.set(t, { data: sum, owned: true, tensors: [st] });
