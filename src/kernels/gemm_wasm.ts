@@ -85,15 +85,28 @@ interface Exports {
 
 const PAGE = 65536;
 
+/** Floats of resident arrays (see WasmGemm.resident) a module keeps at most: 64 MB. */
+let residentFloats = 1 << 24;
+
+/** Sets how many floats of resident arrays each module keeps (tests: a small budget drops them often). */
+export function setResidentBudget(floats: number): void {
+  residentFloats = Math.max(0, floats);
+}
+
 export class WasmGemm {
   readonly #ex: Exports;
   readonly #base: number;
+  /** Where reset() puts the allocations: past the resident arrays. */
+  #floor: number;
   #top: number;
   #view: Float32Array;
+  /** Resident arrays by id: offset, length and the version copied. */
+  readonly #resident = new Map<number, { at: number; floats: number; version: number }>();
 
   constructor(ex: Exports) {
     this.#ex = ex;
     this.#base = ex.scratch() >> 2;
+    this.#floor = this.#base;
     this.#top = this.#base;
     this.#view = new Float32Array(ex.memory.buffer);
   }
@@ -108,7 +121,37 @@ export class WasmGemm {
    */
   reset(owner: number | null = null): void {
     this.owner = owner;
-    this.#top = this.#base;
+    this.#top = this.#floor;
+  }
+
+  /**
+   * Float offset of a copy of `src` that stays in this memory across resets
+   * (a layer's transformed weights, used call after call), copied again only
+   * when `version` changes: the caller names the array by `id` and bumps the
+   * version whenever its values change. Only right after a reset (it moves
+   * where allocations start). Past 64 MB of resident arrays every one is
+   * dropped and the memory reused, so a model's weights stay resident while
+   * they fit.
+   */
+  resident(id: number, version: number, src: Float32Array): number {
+    if (this.#top !== this.#floor) throw new Error('internal: WasmGemm.resident after an alloc');
+    const floats = src.length;
+    let r = this.#resident.get(id);
+    if (r === undefined || r.floats !== floats) {
+      if (this.#floor - this.#base + floats > residentFloats) {
+        this.#resident.clear();
+        this.#floor = this.#base;
+      }
+      this.#top = this.#floor;
+      r = { at: this.alloc(floats), floats, version: version - 1 };
+      this.#floor = this.#top;
+      this.#resident.set(id, r);
+    }
+    if (r.version !== version) {
+      this.#view.set(src, r.at);
+      r.version = version;
+    }
+    return r.at;
   }
 
   /** Float offset of `floats` new floats (16-byte aligned), growing the memory as needed. */

@@ -18,6 +18,8 @@ import { forwardDirect } from './conv_direct.js';
 import { copyImageRows, type Commit, type ConvDims } from './conv_fwd.js';
 import { wasmGemm } from './gemm.js';
 import { RuntimeError } from '../errors.js';
+import { residentStamp } from './winograd_weights.js';
+import { wg4Plane } from './winograd_plane.js';
 
 /** 3x3 kernel, stride 1, dilation 1, one group. */
 export function winogradApplies(d: ConvDims): boolean {
@@ -58,8 +60,6 @@ export function flipKernel(wd: Float32Array, Cout: number, C: number): Float32Ar
   return f;
 }
 
-/** asm/gemm.ts wg4Plane: floats between the 36 entries' planes (4 KB-rounded plus a cache line, against cache-set conflicts). */
-export const wg4Plane = (floats: number): number => Math.ceil(floats / 1024) * 1024 + 16;
 
 /** Floats of transformed input (or products) per chunk: 36 x channels x tiles, ~1 MB. */
 const CHUNK_FLOATS = 1 << 18;
@@ -122,10 +122,13 @@ export function winogradForward(
   const framed = g.ph !== 0 || g.pw !== 0 || H < Hq || W < Wq;
   const keep = key !== null && w.owner === key;
   w.reset(key);
+  // a cached transform of every channel stays in this thread's wasm memory from call to call (copied when remade)
+  const stamp = ud && Cout === all ? residentStamp(ud) : null;
+  const resident = stamp ? w.resident(stamp.id, stamp.version, ud!) : -1;
   // the weights' rows of channels [c0, c1); a flipped kernel's columns are those channels, so all of it
   const wIn = d.flipped ? wd : wd.subarray(c0 * C * 9, c1 * C * 9);
   const wOff = ud ? -1 : w.alloc(wIn.length);
-  const uOff = w.alloc(36 * wg4Plane(Coutp * C));
+  const uOff = resident >= 0 ? resident : w.alloc(36 * wg4Plane(Coutp * C));
   const tmp = w.alloc(160);
   const bOff = bd ? w.alloc(Cout) : -1;
   const xOff = w.alloc(C * HW);
@@ -137,7 +140,9 @@ export function winogradForward(
   let F = w.f32();
   if (!keep) {
     if (bd) F.set(bd.subarray(c0, c1), bOff);
-    if (ud && Cout === all) F.set(ud, uOff);
+    if (ud && Cout === all) {
+      if (resident < 0) F.set(ud, uOff);
+    }
     else if (ud) {
       // each entry's plane holds the blocks of four output channels in order: [c0, c1)'s are one run
       const from = wg4Plane(Math.ceil(all / 4) * 4 * C);

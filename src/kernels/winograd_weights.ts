@@ -15,7 +15,7 @@
  */
 import { platform } from '#platform';
 import { wasmGemm } from './gemm.js';
-import { wg4Plane } from './winograd.js';
+import { wg4Plane } from './winograd_plane.js';
 
 interface Entry {
   /** The weights last seen (as int32 bits, so NaNs and -0 compare exactly). */
@@ -24,9 +24,26 @@ interface Entry {
   /** The transform's buffer, and whether it holds the transform of `from`. */
   u: Float32Array | null;
   valid: boolean;
+  /** `u`'s name and how many times it was (re)made: a wasm memory keeps a resident copy by these (residentStamp). */
+  id: number;
+  version: number;
 }
 
 const cache = new WeakMap<Float32Array, Entry>();
+/** The entry of each transform buffer handed out. */
+const byBuffer = new WeakMap<Float32Array, Entry>();
+let ids = 0;
+
+/**
+ * The name and version of a transform this cache handed out (null for any
+ * other array, e.g. a worker's view of it): this thread's wasm memory may
+ * keep it resident (WasmGemm.resident) and copy it again only when the
+ * version moves, i.e. when the weights changed and it was remade.
+ */
+export function residentStamp(u: Float32Array): { id: number; version: number } | null {
+  const e = byBuffer.get(u);
+  return e !== undefined && e.valid && e.u === u ? { id: e.id, version: e.version } : null;
+}
 
 /** Floats of the transformed weights of Cout x C 3x3 kernels. */
 export const winogradWeightFloats = (Cout: number, C: number): number => 36 * wg4Plane(Math.ceil(Cout / 4) * 4 * C);
@@ -70,12 +87,14 @@ export function winogradWeights(wd: Float32Array, Cout: number, C: number, need 
   if (same && e!.valid) return e!.u;
   if (!same) {
     if (e && e.from.length === bits.length) e.from.set(bits);
-    else cache.set(wd, (e = { from: bits.slice(), Cout, u: e?.u ?? null, valid: false }));
+    else cache.set(wd, (e = { from: bits.slice(), Cout, u: e?.u ?? null, valid: false, id: e?.id ?? ++ids, version: e?.version ?? 0 }));
     e.Cout = Cout;
     e.valid = false;
     if (!need) return null;
   }
   e!.u = transform(wd, Cout, C, e!.u);
   e!.valid = true;
+  e!.version++;
+  byBuffer.set(e!.u, e!);
   return e!.u;
 }

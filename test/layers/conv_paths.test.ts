@@ -409,3 +409,29 @@ test('a Winograd forward shared by output channels copies each thread\'s share o
     be.setNumThreads(1);
   }
 });
+
+test('Winograd\'s cached weight transforms stay resident in wasm memory: the same bits as a transform made for the call, across layers, weight changes and a budget that drops them', async () => {
+  const { convForwardAll } = await import('../../src/kernels/conv_threads.js');
+  const { allocStorage } = await import('../../src/tensor/storage.js');
+  const { setResidentBudget } = await import('../../src/kernels/gemm_wasm.js');
+  const d = { N: 1, C: 32, Cout: 24, G: 1, g: { H: 14, W: 14, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, outH: 12, outW: 12 } };
+  manualSeed(29);
+  const x = randn([32 * 196]).data;
+  const layers = [0, 1, 2].map(() => randn([24 * 32 * 9]).data);
+  const bias = randn([24]).data;
+  try {
+    // 64 MB, then room for about one layer's transform (36 x 1040 floats): every other call drops the rest
+    for (const budget of [1 << 24, 40000]) {
+      setResidentBudget(budget);
+      for (let call = 0; call < 12; call++) {
+        const w = layers[call % 3]!;
+        if (call === 7) w[5] = w[5]! * -2; // an in-place change: the transform is remade, the resident copy refreshed
+        const got = convForwardAll(d, x, w, bias, allocStorage, false, 'winograd');
+        const ref = convForwardAll(d, x, w.slice(), bias, allocStorage, false, 'winograd'); // first sight: made for the call
+        assert.ok(got.every((v, i) => Object.is(v, ref[i])), `budget ${budget}, call ${call}`);
+      }
+    }
+  } finally {
+    setResidentBudget(1 << 24);
+  }
+});
