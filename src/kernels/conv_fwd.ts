@@ -170,6 +170,45 @@ export function convForwardImages(
   else forwardJs(d, xd, wd, bd, out, n0, n1, r0, r1, relu);
 }
 
+/**
+ * Output channels [c0, c1) of every image (c0 a multiple of 4), a thread's
+ * share of a layer whose rows are too few to share: Winograd through its own
+ * channel range (its share of `ud` or of the weight transform); the wasm and
+ * direct paths (one group) as the convolution of each image with the
+ * channels' rows of the weights into its channels' run of the output (one
+ * image's channels are contiguous), the same sums as the whole layer's.
+ */
+export function convForwardChannels(
+  path: Exclude<ConvPathName, 'auto'>,
+  d: ConvDims,
+  xd: Float32Array,
+  wd: Float32Array,
+  bd: Float32Array | null,
+  out: Float32Array,
+  c0: number,
+  c1: number,
+  commit: Commit,
+  relu: boolean,
+  ud: Float32Array | null,
+): void {
+  const { N, C, Cout, G, g } = d;
+  if (path === 'winograd') {
+    winogradForward(d, xd, wd, bd, out, 0, N, 0, g.outH, null, commit, relu, ud, c0, c1);
+    return;
+  }
+  if (G !== 1 || d.flipped || (path !== 'wasm' && path !== 'direct')) throw new RuntimeError(`internal: no channel share of a ${path} convolution with ${G} groups`);
+  const K = C * g.kh * g.kw;
+  const HW = g.H * g.W;
+  const L = g.outH * g.outW;
+  const one: ConvDims = { ...d, N: 1, Cout: c1 - c0 };
+  const w = wd.subarray(c0 * K, c1 * K);
+  const b = bd && bd.subarray(c0, c1);
+  for (let n = 0; n < N; n++) {
+    const o = out.subarray((n * Cout + c0) * L, (n * Cout + c1) * L);
+    convForwardImages(path, one, xd.subarray(n * C * HW, (n + 1) * C * HW), w, b, o, 0, 1, 0, g.outH, null, commit && (() => commit(n)), relu);
+  }
+}
+
 /** Input rows [ih0, ih1) that output rows [r0, r1) read (clipped to the image). */
 export function inputRows(g: ConvGeom2d, r0: number, r1: number): [number, number] {
   const ih0 = Math.max(0, r0 * g.sh - g.ph);

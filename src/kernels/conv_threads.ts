@@ -99,16 +99,19 @@ function channelShares(Cout: number, threads: number): number[][] {
 }
 
 /**
- * Whether a Winograd forward shares its threads by output channels (fwdc):
+ * Whether a forward shares its threads by output channels (fwdc). Winograd:
  * when the batch has at most as many tiles as output channels, each thread
  * transforming the whole input (tiles x channels) costs less than copying the
  * whole transformed weights (output x input channels) into every thread (each
  * copies or makes only its share), and the tile rows are too few to share
- * out evenly.
+ * out evenly. The wasm and direct paths (one group): when the rows make
+ * fewer than two pieces a thread (a classifier's 7x7 and 14x14 layers), each
+ * thread copying the small image and its half of the large weights.
  */
-function byChannels(d: ConvDims, threads: number): boolean {
-  const tiles = d.N * Math.ceil(d.g.outH / 4) * Math.ceil(d.g.outW / 4);
-  return threads >= 2 && d.Cout >= 8 * threads && tiles <= d.Cout;
+function byChannels(d: ConvDims, path: Exclude<ConvPathName, 'auto'>, threads: number): boolean {
+  if (threads < 2 || d.Cout < 8 * threads) return false;
+  if (path === 'winograd') return d.N * Math.ceil(d.g.outH / 4) * Math.ceil(d.g.outW / 4) <= d.Cout;
+  return (path === 'wasm' || path === 'direct') && d.G === 1 && !d.flipped && rowPieces(d.N, d.g.outH, d.g.outW, threads).length < 2 * threads;
 }
 
 /** Channel pieces: [0, c0, c1] over a group's Cog output channels, in multiples of 4. */
@@ -246,7 +249,7 @@ export function convForwardAll(
 ): Float32Array {
   const { N, C, Cout, g } = d;
   const wino = path === 'winograd';
-  const channels = wino && byChannels(d, threadCount());
+  const channels = byChannels(d, path, threadCount());
   return run(
     {
       kind: channels ? 'fwdc' : 'fwd',
@@ -258,7 +261,7 @@ export function convForwardAll(
       relu,
       // by channels, each thread copies its share of a cached transform, or transforms its share
       ...(wino && !channels ? { u: () => winogradWeights(wd, Cout, C, true, !once, d.flipped === true)! } : {}),
-      ...(channels && !once && !d.flipped ? { u: () => winogradWeights(wd, Cout, C, false) } : {}),
+      ...(wino && channels && !once && !d.flipped ? { u: () => winogradWeights(wd, Cout, C, false) } : {}),
       flops: convFlops(d),
       size: N * Cout * g.outH * g.outW,
       pieces: (t) => (channels ? channelShares(Cout, t) : rowPieces(N, g.outH, g.outW, t)),

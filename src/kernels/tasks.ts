@@ -7,12 +7,12 @@
  * Kinds of convolution work (conv_threads.ts cuts them into pieces):
  * - `fwd`: a convolution forward on `path`; pieces [n, r0, r1] (one image,
  *   output rows [r0, r1), r0 a multiple of 4).
- * - `fwdc`: a Winograd forward by output channels, for batches of small maps
- *   (too few tile rows to share, and a weight transform each thread would
- *   copy whole): pieces [0, c0, c1], channels [c0, c1) of every image (c0 a
- *   multiple of 4), each thread copying its share of the cached transform
- *   `u` or, without one (weights new this call: training), transforming its
- *   own channels' weights.
+ * - `fwdc`: a forward by output channels (conv_fwd.convForwardChannels), for
+ *   small maps (too few rows to share; for Winograd, a weight transform each
+ *   thread would copy whole): pieces [0, c0, c1], channels [c0, c1) of every
+ *   image (c0 a multiple of 4), each thread reading only its channels'
+ *   weights (Winograd: its share of the cached transform `u` or, without
+ *   one, weights new this call, its own channels' transform).
  * - `tfwd`: a transposed convolution forward, i.e. also a convolution's input
  *   gradient (conv_direct.transposedDirect); pieces [n, r0, r1] of the output
  *   image's rows.
@@ -24,9 +24,9 @@
  *   output gradient.
  */
 import { transposedDirect, weightGradDirect } from './conv_direct.js';
-import { convForwardImages, type ConvDims, type ConvPathName } from './conv_fwd.js';
+import { convForwardChannels, convForwardImages, type ConvDims, type ConvPathName } from './conv_fwd.js';
 import { setGemmBackend, type GemmBackendName } from './gemm.js';
-import { winogradForward, winogradWeightGrad } from './winograd.js';
+import { winogradWeightGrad } from './winograd.js';
 import { runLayerTask, type LayerTask } from './layer_tasks.js';
 
 /**
@@ -69,8 +69,7 @@ export function computePiece(t: ConvTask, i: number, commit: ((n: number) => boo
   const p = t.pieces;
   const [a, b, c] = [p[3 * i]!, p[3 * i + 1]!, p[3 * i + 2]!];
   if (t.kind === 'fwd') convForwardImages(t.path, t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu, t.u);
-  // no key: each piece's weights are its own channels' (its share of a cached transform `u`, or its own transform)
-  else if (t.kind === 'fwdc') winogradForward(t.d, t.x, t.w, t.b, t.out, 0, t.d.N, 0, t.d.g.outH, null, commit, t.relu, t.u, b, c);
+  else if (t.kind === 'fwdc') convForwardChannels(t.path, t.d, t.x, t.w, t.b, t.out, b, c, commit, t.relu, t.u);
   else if (t.kind === 'tfwd') transposedDirect(t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu);
   else if (t.path !== 'winograd' || !winogradWeightGrad(t.d, t.x, t.w, t.out, b, c, t.key, commit)) weightGradDirect(t.d, t.x, t.w, t.out, b, c, t.key, commit);
 }

@@ -435,3 +435,36 @@ test('Winograd\'s cached weight transforms stay resident in wasm memory: the sam
     setResidentBudget(1 << 24);
   }
 });
+
+test('a small map on the wasm and direct paths is shared by output channels on two threads: the same bits as one thread (with bias and fused ReLU, one and two images)', async () => {
+  const be = await import('../../src/kernels/backend.js');
+  const { convForwardAll, convThreadSpeeds, resetConvThreadSpeeds, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
+  const { allocStorage } = await import('../../src/tensor/storage.js');
+  try {
+    resetConvThreadSpeeds();
+    for (const N of [1, 2]) {
+      // 7x7 outputs: one piece of rows per image; 36 output channels: shares [0, 20) and [20, 36)
+      const d = { N, C: 20, Cout: 36, G: 1, g: { H: 7, W: 7, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, outH: 7, outW: 7 } };
+      manualSeed(31 + N);
+      const x = randn([N * 20 * 49]).data;
+      const w = randn([36 * 20 * 9]).data;
+      const b = randn([36]).data;
+      for (const path of ['wasm', 'direct'] as const) {
+        for (const relu of [false, true]) {
+          be.setNumThreads(1);
+          const ref = convForwardAll(d, x, w, b, allocStorage, relu, path);
+          be.setNumThreads(2);
+          assert.ok(await be.warmNormThreads(), 'the worker pool starts');
+          setConvThreadMinFlops(0, false);
+          const got = convForwardAll(d, x, w, b, allocStorage, relu, path);
+          setConvThreadMinFlops(4e7, true);
+          assert.ok(got.every((v, i) => Object.is(v, ref[i])), `${path}, ${N} image(s), relu ${relu}`);
+        }
+      }
+    }
+    for (const path of ['wasm', 'direct']) assert.ok(Object.entries(convThreadSpeeds()).some(([k, v]) => k.startsWith(`fwdc:${path}:`) && v.threaded !== undefined), `${path} shared by channels on the pool`);
+  } finally {
+    setConvThreadMinFlops(4e7, true);
+    be.setNumThreads(1);
+  }
+});
