@@ -198,7 +198,8 @@ export function convForwardChannels(
   }
   if (G !== 1 || d.flipped || (path !== 'wasm' && path !== 'direct')) throw new RuntimeError(`internal: no channel share of a ${path} convolution with ${G} groups`);
   const K = C * g.kh * g.kw;
-  const HW = g.H * g.W;
+  // an image's floats in xd: before its fused reflection padding, if any
+  const HW = d.reflect ? d.reflect.H * d.reflect.W : g.H * g.W;
   const L = g.outH * g.outW;
   const one: ConvDims = { ...d, N: 1, Cout: c1 - c0 };
   const w = wd.subarray(c0 * K, c1 * K);

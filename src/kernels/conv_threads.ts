@@ -22,7 +22,8 @@
  */
 import { allocStorage, isShared } from '../tensor/storage.js';
 import { taskPool, threadCount } from './backend.js';
-import { convForwardImages, convPath, type ConvDims, type ConvPathName } from './conv_fwd.js';
+import { convForwardImages, convPath, getConvPath, type ConvDims, type ConvPathName } from './conv_fwd.js';
+import { splitApplies, splitDims, splitInput, splitWeights } from './winograd_split.js';
 import { transposedDirect, weightGradDirect } from './conv_direct.js';
 import { gemmBackend } from './gemm.js';
 import { winogradApplies, winogradPays, winogradWeightGrad } from './winograd.js';
@@ -247,6 +248,8 @@ export function convForwardAll(
   path: Exclude<ConvPathName, 'auto'> = convPath(d),
   once = false,
 ): Float32Array {
+  // 6x6 and 9x9 heads as a 3x3 Winograd layer of shifted channels (winograd_split.ts), where auto picks the implicit gemm
+  if (path === 'direct' && getConvPath() === 'auto' && splitApplies(d)) return convForwardAll(splitDims(d), splitInput(d, xd), splitWeights(d, wd), bd, alloc, relu, 'winograd', true);
   const { N, C, Cout, g } = d;
   const wino = path === 'winograd';
   const channels = byChannels(d, path, threadCount());

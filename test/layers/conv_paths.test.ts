@@ -436,15 +436,18 @@ test('Winograd\'s cached weight transforms stay resident in wasm memory: the sam
   }
 });
 
-test('a small map on the wasm and direct paths is shared by output channels on two threads: the same bits as one thread (with bias and fused ReLU, one and two images)', async () => {
+test('a small map on the wasm and direct paths is shared by output channels on two threads: the same bits as one thread (with bias and fused ReLU, one and two images, zero or fused reflection padding)', async () => {
   const be = await import('../../src/kernels/backend.js');
   const { convForwardAll, convThreadSpeeds, resetConvThreadSpeeds, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
   const { allocStorage } = await import('../../src/tensor/storage.js');
   try {
     resetConvThreadSpeeds();
-    for (const N of [1, 2]) {
+    for (const [N, reflect] of [[1, false], [2, false], [2, true]] as const) {
       // 7x7 outputs: one piece of rows per image; 36 output channels: shares [0, 20) and [20, 36)
-      const d = { N, C: 20, Cout: 36, G: 1, g: { H: 7, W: 7, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, outH: 7, outW: 7 } };
+      const g = reflect
+        ? { H: 9, W: 9, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, outH: 7, outW: 7 }
+        : { H: 7, W: 7, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, outH: 7, outW: 7 };
+      const d = { N, C: 20, Cout: 36, G: 1, g, ...(reflect ? { reflect: { H: 7, W: 7, top: 1, left: 1 } } : {}) };
       manualSeed(31 + N);
       const x = randn([N * 20 * 49]).data;
       const w = randn([36 * 20 * 9]).data;
@@ -458,13 +461,63 @@ test('a small map on the wasm and direct paths is shared by output channels on t
           setConvThreadMinFlops(0, false);
           const got = convForwardAll(d, x, w, b, allocStorage, relu, path);
           setConvThreadMinFlops(4e7, true);
-          assert.ok(got.every((v, i) => Object.is(v, ref[i])), `${path}, ${N} image(s), relu ${relu}`);
+          assert.ok(got.every((v, i) => Object.is(v, ref[i])), `${path}, ${N} image(s), relu ${relu}, reflect ${reflect}`);
         }
       }
     }
     for (const path of ['wasm', 'direct']) assert.ok(Object.entries(convThreadSpeeds()).some(([k, v]) => k.startsWith(`fwdc:${path}:`) && v.threaded !== undefined), `${path} shared by channels on the pool`);
   } finally {
     setConvThreadMinFlops(4e7, true);
+    be.setNumThreads(1);
+  }
+});
+
+test('9x9 and 6x6 stride-1 layers of few input channels run as a 3x3 Winograd layer of shifted channels under auto: its bits, and the direct kernel\'s values within rounding (zero and reflection padding, bias, fused ReLU, two images, two threads)', async () => {
+  const be = await import('../../src/kernels/backend.js');
+  const { convForwardAll, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
+  const { splitApplies, splitDims, splitInput, splitWeights } = await import('../../src/kernels/winograd_split.js');
+  const { allocStorage } = await import('../../src/tensor/storage.js');
+  type Case = { N: number; C: number; Cout: number; H: number; W: number; k: number; pad: number; reflect: boolean };
+  const cases: Case[] = [
+    { N: 1, C: 3, Cout: 32, H: 40, W: 44, k: 9, pad: 4, reflect: false },
+    { N: 2, C: 3, Cout: 16, H: 21, W: 26, k: 9, pad: 0, reflect: true },
+    { N: 1, C: 8, Cout: 16, H: 21, W: 19, k: 6, pad: 1, reflect: false },
+  ];
+  try {
+    for (const threads of [1, 2]) {
+      be.setNumThreads(threads);
+      if (threads === 2) {
+        assert.ok(await be.warmNormThreads());
+        setConvThreadMinFlops(0, false);
+      }
+      for (const c of cases) {
+        manualSeed(c.H * 10 + c.k);
+        const x = randn([c.N * c.C * c.H * c.W]).data;
+        const w = randn([c.Cout * c.C * c.k * c.k]).mul(0.1).data;
+        const b = randn([c.Cout]).data;
+        const p = c.reflect ? (c.k - 1) >> 1 : c.pad;
+        const Hp = c.H + 2 * p;
+        const Wp = c.W + 2 * p;
+        const g = c.reflect
+          ? { H: Hp, W: Wp, kh: c.k, kw: c.k, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, outH: Hp - c.k + 1, outW: Wp - c.k + 1 }
+          : { H: c.H, W: c.W, kh: c.k, kw: c.k, sh: 1, sw: 1, ph: p, pw: p, dh: 1, dw: 1, outH: Hp - c.k + 1, outW: Wp - c.k + 1 };
+        const d = { N: c.N, C: c.C, Cout: c.Cout, G: 1, g, ...(c.reflect ? { reflect: { H: c.H, W: c.W, top: p, left: p } } : {}) };
+        assert.ok(splitApplies(d), JSON.stringify(c));
+        for (const relu of [false, true]) {
+          const got = convForwardAll(d, x, w, b, allocStorage, relu);
+          const split = convForwardAll(splitDims(d), splitInput(d, x), splitWeights(d, w), b, allocStorage, relu, 'winograd', true);
+          assert.ok(got.every((v, i) => Object.is(v, split[i])), `auto runs the split layer: ${JSON.stringify(c)}`);
+          setConvPath('direct');
+          const ref = convForwardAll(d, x, w, b, allocStorage, relu);
+          setConvPath('auto');
+          const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+          assertClose(got, ref, 2e-6 * scale, 1e-5, `${threads} thread(s), ${JSON.stringify(c)}, relu ${relu}`);
+        }
+      }
+    }
+  } finally {
+    setConvThreadMinFlops(4e7, true);
+    setConvPath('auto');
     be.setNumThreads(1);
   }
 });

@@ -1,0 +1,138 @@
+/**
+ * Stride-1 kernels of 6x6 and 9x9 taps on Winograd F(4x4, 3x3): a k x k
+ * kernel is m x m blocks of 3 x 3 (m = k / 3), and block (i, j) reads the
+ * input shifted by (3i, 3j). So the layer is a 3x3 convolution of m^2 C
+ * channels: channel (i, j, c) is input plane c shifted by (3i, 3j), its 3x3
+ * kernel block (i, j) of the layer's. Summed in Winograd's transformed
+ * domain, that is 2.25 multiplies per output and channel pair per block
+ * instead of 9: fast-neural-style's 9x9 head (3 -> 32 channels at 256x256)
+ * measured 36 -> 26 ms, the shifted planes and their transforms taking much
+ * of what the multiplies save. (A 7x7 kernel padded to 9x9 measured no
+ * faster than the implicit gemm: a third of its blocks' taps are zeros.)
+ *
+ * The shifted planes are built here (m^2 C planes of (outH + 2) x (outW + 2),
+ * from the zero- or reflection-padded input); the rest is the 3x3 layer's
+ * forward (winograd.ts), threads included. Rounding is Winograd's: within the
+ * oracle's tolerances, not the direct kernel's bits.
+ */
+import type { ConvDims } from './conv_fwd.js';
+
+/** Blocks of 3 per axis of a k-tap kernel. */
+const blocks = (k: number): number => Math.ceil(k / 3);
+
+/**
+ * Whether a layer runs as a 3x3 Winograd layer of m^2 C channels: stride 1,
+ * no dilation, one group, a square kernel of 6 or 9 taps, enough channels
+ * after the split for the transforms to pay (as winogradPays: 16 in, 8 out)
+ * and few enough input channels that the shifted planes stay small: they
+ * hold m^2 copies of the input, here at most twice the output's size and
+ * 256 MB (the few-channel heads this is meant for).
+ */
+export function splitApplies(d: ConvDims): boolean {
+  const g = d.g;
+  const k = g.kh;
+  if (d.G !== 1 || k !== g.kw || (k !== 6 && k !== 9) || g.sh !== 1 || g.sw !== 1 || g.dh !== 1 || g.dw !== 1) return false;
+  const m = blocks(k);
+  const tiles = d.N * Math.ceil(g.outH / 4) * Math.ceil(g.outW / 4);
+  const Cs = m * m * d.C;
+  const floats = d.N * Cs * (g.outH + 2) * (g.outW + 2);
+  return Cs >= 16 && Cs <= 2 * d.Cout && d.Cout >= 8 && tiles >= 16 && floats <= 1 << 26;
+}
+
+/** The 3x3 layer: m^2 C input channels of (outH + 2) x (outW + 2), the same outputs. */
+export function splitDims(d: ConvDims): ConvDims {
+  const { N, C, Cout, g } = d;
+  const m = blocks(g.kh);
+  return { N, C: m * m * C, Cout, G: 1, g: { H: g.outH + 2, W: g.outW + 2, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, outH: g.outH, outW: g.outW } };
+}
+
+/** w[co][c][ki][kj] -> w3[co][(i m + j) C + c][a][b] = w[co][c][3i + a][3j + b]. */
+export function splitWeights(d: ConvDims, wd: Float32Array): Float32Array {
+  const { C, Cout, g } = d;
+  const k = g.kh;
+  const m = blocks(k);
+  const Cs = m * m * C;
+  const out = new Float32Array(Cout * Cs * 9);
+  for (let co = 0; co < Cout; co++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) {
+        for (let c = 0; c < C; c++) {
+          const dst = ((co * Cs + (i * m + j) * C + c) * 9);
+          const src = (co * C + c) * k * k;
+          for (let a = 0; a < 3; a++) {
+            const ki = 3 * i + a;
+            if (ki >= k) continue;
+            for (let b = 0; b < 3; b++) {
+              const kj = 3 * j + b;
+              if (kj < k) out[dst + a * 3 + b] = wd[src + ki * k + kj]!;
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Index into an unpadded axis of n for padded position p: reflected about the edges (d.reflect) or -1 (zero padding). */
+function source(p: number, pad: number, n: number, reflect: boolean): number {
+  const i = p - pad;
+  if (i >= 0 && i < n) return i;
+  if (!reflect) return -1;
+  const r = i < 0 ? -i : 2 * (n - 1) - i;
+  return r >= 0 && r < n ? r : -1;
+}
+
+/**
+ * The shifted planes of every image: plane (i, j, c) row r, column s is the
+ * padded input's [c][r + 3i][s + 3j].
+ */
+export function splitInput(d: ConvDims, xd: Float32Array): Float32Array {
+  const { N, C, g } = d;
+  const m = blocks(g.kh);
+  const r = d.reflect;
+  // the unpadded image and its padding: a fused reflection pad's, else the layer's zeros
+  const H = r ? r.H : g.H;
+  const W = r ? r.W : g.W;
+  const top = r ? r.top : g.ph;
+  const left = r ? r.left : g.pw;
+  const Hp = r ? g.H : g.H + 2 * g.ph;
+  const Wp = r ? g.W : g.W + 2 * g.pw;
+  const Hs = g.outH + 2;
+  const Ws = g.outW + 2;
+  const Cs = m * m * C;
+  const out = new Float32Array(N * Cs * Hs * Ws);
+  const cols = new Int32Array(Ws);
+  for (let n = 0; n < N; n++) {
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < m; j++) {
+        // the source column of each output column (or -1), and the run of them that is the image's own
+        let s0 = Ws;
+        let s1 = 0;
+        for (let s = 0; s < Ws; s++) {
+          const p = s + 3 * j;
+          cols[s] = p < Wp ? source(p, left, W, r !== undefined) : -1;
+          if (p < Wp && p - left >= 0 && p - left < W) {
+            s0 = Math.min(s0, s);
+            s1 = s + 1;
+          }
+        }
+        for (let c = 0; c < C; c++) {
+          const plane = ((n * Cs + (i * m + j) * C + c) * Hs) * Ws;
+          const img = (n * C + c) * H * W;
+          for (let row = 0; row < Hs; row++) {
+            const p = row + 3 * i;
+            const h = p < Hp ? source(p, top, H, r !== undefined) : -1;
+            if (h < 0) continue; // zeros
+            const o = plane + row * Ws;
+            const src = img + h * W;
+            if (s1 > s0) out.set(xd.subarray(src + s0 + 3 * j - left, src + s1 + 3 * j - left), o + s0);
+            for (let s = 0; s < s0; s++) if (cols[s]! >= 0) out[o + s] = xd[src + cols[s]!]!;
+            for (let s = s1; s < Ws; s++) if (cols[s]! >= 0) out[o + s] = xd[src + cols[s]!]!;
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
