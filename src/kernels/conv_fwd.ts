@@ -191,11 +191,32 @@ export function convForwardChannels(
   relu: boolean,
   ud: Float32Array | null,
 ): void {
-  const { N, C, Cout, G, g } = d;
-  if (path === 'winograd') {
-    winogradForward(d, xd, wd, bd, out, 0, N, 0, g.outH, null, commit, relu, ud, c0, c1);
-    return;
-  }
+  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, 0, d.N, 0, d.g.outH, null, commit, relu, ud, c0, c1);
+  else channelShare(path, d, xd, wd, bd, out, 0, d.N, c0, c1, commit, relu);
+}
+
+/**
+ * Channels [c0, c1) of images [n0, n1), whole rows, on the wasm or direct
+ * path (one group, an unflipped kernel): each image with the weights' rows
+ * for those channels into its channels' run of the output (one image's
+ * channels are contiguous). Also Winograd's fallback for a share's image
+ * holding a non-finite value.
+ */
+export function channelShare(
+  path: Exclude<ConvPathName, 'auto'>,
+  d: ConvDims,
+  xd: Float32Array,
+  wd: Float32Array,
+  bd: Float32Array | null,
+  out: Float32Array,
+  n0: number,
+  n1: number,
+  c0: number,
+  c1: number,
+  commit: Commit,
+  relu: boolean,
+): void {
+  const { C, Cout, G, g } = d;
   if (G !== 1 || d.flipped || (path !== 'wasm' && path !== 'direct')) throw new RuntimeError(`internal: no channel share of a ${path} convolution with ${G} groups`);
   const K = C * g.kh * g.kw;
   // an image's floats in xd: before its fused reflection padding, if any
@@ -204,7 +225,7 @@ export function convForwardChannels(
   const one: ConvDims = { ...d, N: 1, Cout: c1 - c0 };
   const w = wd.subarray(c0 * K, c1 * K);
   const b = bd && bd.subarray(c0, c1);
-  for (let n = 0; n < N; n++) {
+  for (let n = n0; n < n1; n++) {
     const o = out.subarray((n * Cout + c0) * L, (n * Cout + c1) * L);
     convForwardImages(path, one, xd.subarray(n * C * HW, (n + 1) * C * HW), w, b, o, 0, 1, 0, g.outH, null, commit && (() => commit(n)), relu);
   }

@@ -15,7 +15,7 @@
  * hold it to the oracle's tolerances on every oracle case and random layers.
  */
 import { forwardDirect } from './conv_direct.js';
-import { copyImageRows, type Commit, type ConvDims } from './conv_fwd.js';
+import { channelShare, copyImageRows, type Commit, type ConvDims } from './conv_fwd.js';
 import { wasmGemm } from './gemm.js';
 import { RuntimeError } from '../errors.js';
 import { residentStamp } from './winograd_weights.js';
@@ -142,14 +142,12 @@ export function winogradForward(
     if (bd) F.set(bd.subarray(c0, c1), bOff);
     if (ud && Cout === all) {
       if (resident < 0) F.set(ud, uOff);
-    }
-    else if (ud) {
+    } else if (ud) {
       // each entry's plane holds the blocks of four output channels in order: [c0, c1)'s are one run
       const from = wg4Plane(Math.ceil(all / 4) * 4 * C);
       const to = wg4Plane(Coutp * C);
       for (let e = 0; e < 36; e++) F.set(ud.subarray(e * from + c0 * C, e * from + (c0 + Coutp) * C), uOff + e * to);
-    }
-    else {
+    } else {
       F.set(wIn, wOff);
       if (d.flipped) w.wg4Weight(wOff + c0 * 9, Cout, C, uOff, tmp, true, all);
       else w.wg4Weight(wOff, Cout, C, uOff, tmp);
@@ -191,27 +189,15 @@ export function winogradForward(
 /**
  * Image n's outputs (rows [r0, r1), channels [c0, c1)) by the direct kernel,
  * for an image the transforms would spread a non-finite value over: a
- * flipped kernel (d.flipped) flipped for it, a share of the channels through
- * a copy of theirs.
+ * flipped kernel (d.flipped) flipped for it, a share of the channels
+ * (pieces of whole rows) as the direct path's channel share.
  */
 function directFallback(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n: number, r0: number, r1: number, commit: Commit, relu: boolean, c0: number, c1: number): void {
   const k = d.flipped ? flipKernel(wd, d.C, d.Cout) : wd;
   const plain: ConvDims = { ...d, flipped: false };
-  if (c0 === 0 && c1 === d.Cout) {
-    forwardDirect(plain, xd, k, bd, out, n, n + 1, r0, r1, null, commit, relu);
-    return;
-  }
-  const { C, g } = d;
-  const L = g.outH * g.outW;
-  const nc = c1 - c0;
-  const part = new Float32Array(nc * L);
-  const x = xd.subarray(n * C * g.H * g.W, (n + 1) * C * g.H * g.W);
-  forwardDirect({ ...plain, N: 1, Cout: nc }, x, k.subarray(c0 * C * 9, c1 * C * 9), bd && bd.subarray(c0, c1), part, 0, 1, r0, r1, null, null, relu);
-  if (commit && !commit(n)) return;
-  for (let c = 0; c < nc; c++) {
-    const at = c * L + r0 * g.outW;
-    out.set(part.subarray(at, c * L + r1 * g.outW), (n * d.Cout + c0) * L + at);
-  }
+  if (c0 === 0 && c1 === d.Cout) forwardDirect(plain, xd, k, bd, out, n, n + 1, r0, r1, null, commit, relu);
+  else if (r0 === 0 && r1 === d.g.outH) channelShare('direct', plain, xd, k, bd, out, n, n + 1, c0, c1, commit, relu);
+  else throw new RuntimeError(`internal: a share of channels [${c0}, ${c1}) over rows [${r0}, ${r1}) of ${d.g.outH}`);
 }
 
 /** Tiles per chunk of the weight gradient. */

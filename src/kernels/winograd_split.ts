@@ -57,16 +57,9 @@ export function splitWeights(d: ConvDims, wd: Float32Array): Float32Array {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < m; j++) {
         for (let c = 0; c < C; c++) {
-          const dst = ((co * Cs + (i * m + j) * C + c) * 9);
-          const src = (co * C + c) * k * k;
-          for (let a = 0; a < 3; a++) {
-            const ki = 3 * i + a;
-            if (ki >= k) continue;
-            for (let b = 0; b < 3; b++) {
-              const kj = 3 * j + b;
-              if (kj < k) out[dst + a * 3 + b] = wd[src + ki * k + kj]!;
-            }
-          }
+          const dst = (co * Cs + (i * m + j) * C + c) * 9;
+          const src = (co * C + c) * k * k + 3 * i * k + 3 * j;
+          for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) out[dst + a * 3 + b] = wd[src + a * k + b]!;
         }
       }
     }
@@ -74,18 +67,17 @@ export function splitWeights(d: ConvDims, wd: Float32Array): Float32Array {
   return out;
 }
 
-/** Index into an unpadded axis of n for padded position p: reflected about the edges (d.reflect) or -1 (zero padding). */
+/** Index into an unpadded axis of n for padded position p: reflected about the edges (d.reflect; its padding is under n) or -1 (zero padding). */
 function source(p: number, pad: number, n: number, reflect: boolean): number {
   const i = p - pad;
   if (i >= 0 && i < n) return i;
   if (!reflect) return -1;
-  const r = i < 0 ? -i : 2 * (n - 1) - i;
-  return r >= 0 && r < n ? r : -1;
+  return i < 0 ? -i : 2 * (n - 1) - i;
 }
 
 /**
  * The shifted planes of every image: plane (i, j, c) row r, column s is the
- * padded input's [c][r + 3i][s + 3j].
+ * padded input's [c][r + 3i][s + 3j] (inside it: r + 3i < outH + k - 1).
  */
 export function splitInput(d: ConvDims, xd: Float32Array): Float32Array {
   const { N, C, g } = d;
@@ -96,8 +88,6 @@ export function splitInput(d: ConvDims, xd: Float32Array): Float32Array {
   const W = r ? r.W : g.W;
   const top = r ? r.top : g.ph;
   const left = r ? r.left : g.pw;
-  const Hp = r ? g.H : g.H + 2 * g.ph;
-  const Wp = r ? g.W : g.W + 2 * g.pw;
   const Hs = g.outH + 2;
   const Ws = g.outW + 2;
   const Cs = m * m * C;
@@ -111,8 +101,8 @@ export function splitInput(d: ConvDims, xd: Float32Array): Float32Array {
         let s1 = 0;
         for (let s = 0; s < Ws; s++) {
           const p = s + 3 * j;
-          cols[s] = p < Wp ? source(p, left, W, r !== undefined) : -1;
-          if (p < Wp && p - left >= 0 && p - left < W) {
+          cols[s] = source(p, left, W, r !== undefined);
+          if (p - left >= 0 && p - left < W) {
             s0 = Math.min(s0, s);
             s1 = s + 1;
           }
@@ -121,8 +111,7 @@ export function splitInput(d: ConvDims, xd: Float32Array): Float32Array {
           const plane = ((n * Cs + (i * m + j) * C + c) * Hs) * Ws;
           const img = (n * C + c) * H * W;
           for (let row = 0; row < Hs; row++) {
-            const p = row + 3 * i;
-            const h = p < Hp ? source(p, top, H, r !== undefined) : -1;
+            const h = source(row + 3 * i, top, H, r !== undefined);
             if (h < 0) continue; // zeros
             const o = plane + row * Ws;
             const src = img + h * W;

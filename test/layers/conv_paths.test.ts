@@ -521,3 +521,29 @@ test('9x9 and 6x6 stride-1 layers of few input channels run as a 3x3 Winograd la
     be.setNumThreads(1);
   }
 });
+
+test('a Winograd layer shared by output channels hands an image with a non-finite value to the direct kernel for its share only: the same values as one thread (fused reflection padding, two images)', async () => {
+  const be = await import('../../src/kernels/backend.js');
+  const { convForwardAll, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
+  const { allocStorage } = await import('../../src/tensor/storage.js');
+  // 2 x 2x2 tiles of 8x8 outputs, 40 output channels: by channels on two threads
+  const d = { N: 2, C: 16, Cout: 40, G: 1, g: { H: 10, W: 10, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, outH: 8, outW: 8 }, reflect: { H: 8, W: 8, top: 1, left: 1 } };
+  manualSeed(37);
+  const x = randn([2 * 16 * 64]).data;
+  x[16 * 64 + 3 * 8 + 5] = Number.NaN; // image 1, channel 0
+  const w = randn([40 * 16 * 9]).mul(0.2).data;
+  const b = randn([40]).data;
+  try {
+    be.setNumThreads(1);
+    const ref = convForwardAll(d, x, w, b, allocStorage, false, 'winograd');
+    be.setNumThreads(2);
+    assert.ok(await be.warmNormThreads(), 'the worker pool starts');
+    setConvThreadMinFlops(0, false);
+    const got = convForwardAll(d, x, w, b, allocStorage, false, 'winograd');
+    assert.ok(ref.some(Number.isNaN) && ref.some(Number.isFinite));
+    assert.ok(got.every((v, i) => Object.is(v, ref[i])), 'two threads by channels equal one thread');
+  } finally {
+    setConvThreadMinFlops(4e7, true);
+    be.setNumThreads(1);
+  }
+});
