@@ -6,9 +6,10 @@
  * The same source is also compiled with relaxed SIMD (gemm_relaxed.wasm: its
  * accumulations `c += a * b` as f32x4.relaxed_madd, a fused multiply-add on
  * x86 with FMA and on ARM). Where the engine validates relaxed SIMD (browsers
- * since 2023, Node 22+, Node 20 with --experimental-wasm-relaxed-simd) that
- * one loads, else gemm.wasm (SIMD128: each product rounded before its add);
- * NORMKIT_RELAXED_SIMD=0 keeps SIMD128. Both round differently from each other
+ * since 2023, Node 22+; Node 20 once the platform has turned on V8's
+ * --experimental-wasm-relaxed-simd, platform.allowRelaxedSimd) that one loads,
+ * else gemm.wasm (SIMD128: each product rounded before its add);
+ * NORMKIT_RELAXED_SIMD=0 keeps SIMD128 (and leaves V8's flags alone). Both round differently from each other
  * by at most one float32 rounding per accumulation (within the oracle's
  * tolerances); a thread's pool workers load the same variant as it does.
  *
@@ -354,7 +355,8 @@ function wrap(m: WasmLoad<Exports>, variant: WasmGemmVariant, relaxedError: stri
 export function loadWasmGemm(): WasmGemmLoad {
   let why = OFF;
   if (relaxedWanted()) {
-    const r = instantiateWasmSync<Exports>(GEMM_RELAXED_WASM);
+    let r = instantiateWasmSync<Exports>(GEMM_RELAXED_WASM);
+    if (r.exports === null && platform.allowRelaxedSimd()) r = instantiateWasmSync<Exports>(GEMM_RELAXED_WASM);
     if (r.exports !== null) return wrap(r, 'relaxed-simd', null);
     why = r.error;
   }
@@ -365,7 +367,8 @@ export function loadWasmGemm(): WasmGemmLoad {
 export async function loadWasmGemmAsync(): Promise<WasmGemmLoad> {
   let why = OFF;
   if (relaxedWanted()) {
-    const r = await instantiateWasm<Exports>(GEMM_RELAXED_WASM);
+    let r = await instantiateWasm<Exports>(GEMM_RELAXED_WASM);
+    if (r.exports === null && platform.allowRelaxedSimd()) r = await instantiateWasm<Exports>(GEMM_RELAXED_WASM);
     if (r.exports !== null) return wrap(r, 'relaxed-simd', null);
     why = r.error;
   }

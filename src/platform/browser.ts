@@ -119,6 +119,8 @@ export const platform: Platform = {
   workersUnavailable: unavailable,
   readAssetSync: () => null,
   sameBytes: sameWords,
+  // Browsers that have relaxed SIMD have it on; there is no switch.
+  allowRelaxedSimd: () => false,
   async readAsset(url) {
     if (typeof g.fetch !== 'function') throw new Error(`cannot fetch ${url.href}: no fetch here`);
     const r = await g.fetch(url.href);

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import type { HostWorker, Platform, WorkerPort } from './types.js';
 
@@ -18,6 +19,28 @@ function workersUnavailable(): string | null {
 
 const unavailable = workersUnavailable();
 
+const RELAXED_FLAG = 'experimental-wasm-relaxed-simd';
+let relaxedAllowed = false;
+
+/**
+ * Node 20's V8 (11.3) has relaxed SIMD complete but behind a flag (on by
+ * default from V8 11.4, Node 22). V8's flags are process-wide, so the pool's
+ * workers, which instantiate the module compiled here, see it too. Left off
+ * when the command line or NODE_OPTIONS says --no-experimental-wasm-relaxed-simd.
+ */
+function allowRelaxedSimd(): boolean {
+  if (relaxedAllowed) return false;
+  const args = [...process.execArgv, ...(process.env['NODE_OPTIONS'] ?? '').split(/\s+/)];
+  if (args.some((a) => a.replace(/_/g, '-') === `--no-${RELAXED_FLAG}`)) return false;
+  relaxedAllowed = true;
+  try {
+    setFlagsFromString(`--${RELAXED_FLAG}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const platform: Platform = {
   name: 'node',
   env: (name) => process.env[name],
@@ -25,6 +48,7 @@ export const platform: Platform = {
   canUseWorkers: unavailable === null,
   workersUnavailable: unavailable,
   readAssetSync: (url) => readFileSync(fileURLToPath(url)),
+  allowRelaxedSimd,
   sameBytes: (a, b) => a.byteLength === b.byteLength && Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength)),
   readAsset: async (url) => readFile(fileURLToPath(url)),
   startWorker(url, data, onFailure): HostWorker {

@@ -57,6 +57,14 @@ export interface Platform {
   writeFile(path: string, bytes: Uint8Array): void;
   /** Whether two arrays hold the same bytes (Node: memcmp; browsers: a loop over 32-bit words). */
   sameBytes(a: ArrayBufferView, b: ArrayBufferView): boolean;
+  /**
+   * Where the engine has relaxed SIMD behind a flag (Node 20: V8's
+   * --experimental-wasm-relaxed-simd), turns it on for this process, once;
+   * true when it did, so that compiling the relaxed build again may succeed.
+   * False where there is no such switch (browsers), when it is already on,
+   * or when the command line turned it off (--no-experimental-wasm-relaxed-simd).
+   */
+  allowRelaxedSimd(): boolean;
   /** Reports a normkit warning no listener took (Node: process.emitWarning; browsers: console.warn). */
   warn(message: string, code: string): void;
 }

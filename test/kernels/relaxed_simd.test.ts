@@ -2,12 +2,14 @@
  * The relaxed-SIMD gemm (gemm_relaxed.wasm: accumulations as fused
  * multiply-adds) where the engine validates it, SIMD128 (gemm.wasm) where it
  * does not. Node 20 validates relaxed SIMD only with
- * --experimental-wasm-relaxed-simd, so these run child processes with and
- * without that flag: which build loads and why, that the fused build is the
+ * --experimental-wasm-relaxed-simd, which normkit turns on itself
+ * (platform.allowRelaxedSimd) unless the command line turns it off; these run
+ * child processes with the flag, without it and with it turned off: which
+ * build loads and why, that the fused build is the
  * one computing (its bits differ from SIMD128's, within float32 rounding of a
  * float64 reference), and every recorded PyTorch case and the convolution
  * path tests (one and two threads: the pool's workers load the same build)
- * passing on it. Chromium runs it too (test/browser: web_app, threads).
+ * passing on SIMD128 too (the rest of the suite runs on the relaxed build). Chromium runs it too (test/browser: web_app, threads).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +17,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const FLAG = '--experimental-wasm-relaxed-simd';
+const NO_FLAG = '--no-experimental-wasm-relaxed-simd';
 const index = new URL('../../src/index.js', import.meta.url).href;
 const dist = (p: string): string => fileURLToPath(new URL(`../../${p}`, import.meta.url));
 
@@ -52,14 +55,19 @@ function convRun(flags: string[], env: Record<string, string> = {}): { info: { v
   return JSON.parse(p.stdout.trim().split('\n').pop()!);
 }
 
-test('the relaxed-SIMD build loads where the engine validates it, SIMD128 elsewhere or when NORMKIT_RELAXED_SIMD=0, each saying why', () => {
+test('the relaxed-SIMD build loads where the engine validates it or normkit can turn it on, SIMD128 elsewhere or when NORMKIT_RELAXED_SIMD=0, each saying why', () => {
   const fused = convRun([FLAG]);
   assert.equal(fused.info.variant, 'relaxed-simd');
   assert.equal(fused.info.relaxedError, null);
-  const plain = convRun([]);
+  // No flag: on Node 20 the platform turns V8's on; the same fused bits.
+  const byDefault = convRun([]);
+  assert.equal(byDefault.info.variant, 'relaxed-simd');
+  assert.equal(byDefault.hash, fused.hash);
+  // Turned off on the command line: left off, and the engine's refusal is the reason given.
+  const plain = convRun([NO_FLAG]);
   assert.equal(plain.info.variant, 'simd128');
   assert.match(plain.info.relaxedError!, /relaxed/i, 'the engine refused it');
-  const off = convRun([FLAG], { NORMKIT_RELAXED_SIMD: '0' });
+  const off = convRun([], { NORMKIT_RELAXED_SIMD: '0' });
   assert.equal(off.info.variant, 'simd128');
   assert.equal(off.info.relaxedError, 'disabled by NORMKIT_RELAXED_SIMD=0');
   assert.equal(off.hash, plain.hash, 'the same SIMD128 bits either way');
@@ -68,15 +76,16 @@ test('the relaxed-SIMD build loads where the engine validates it, SIMD128 elsewh
   for (const r of [fused, plain]) assert.ok(r.maxErr <= 2e-6 * Math.max(1, r.maxRef), `error ${r.maxErr} at scale ${r.maxRef}`);
 });
 
-test('every recorded PyTorch case passes on the relaxed-SIMD gemm', () => {
-  const p = node([FLAG, dist('src/oracle/main.js')]);
+// The rest of the suite runs on the relaxed build (Node 20 and 22 alike now), so these cover SIMD128.
+test('every recorded PyTorch case passes on the SIMD128 gemm (NORMKIT_RELAXED_SIMD=0)', () => {
+  const p = node([dist('src/oracle/main.js')], { NORMKIT_RELAXED_SIMD: '0' });
   assert.equal(p.status, 0, p.stdout + p.stderr);
   const m = /(\d+) passed, 0 failed, 0 skipped/.exec(p.stdout);
   assert.ok(m && Number(m[1]) > 100, p.stdout.slice(-400));
 });
 
-test('the convolution paths (forward, gradients, transposed, two threads bit for bit) pass on the relaxed-SIMD gemm', () => {
+test('the convolution paths (forward, gradients, transposed, two threads bit for bit) pass on the SIMD128 gemm (NORMKIT_RELAXED_SIMD=0)', () => {
   const files = ['layers/conv_paths.test.js', 'layers/conv_property.test.js', 'layers/gemm.test.js'].map((f) => dist(`test/${f}`));
-  const p = node([FLAG, '--test', '--test-reporter=dot', ...files]);
+  const p = node(['--test', '--test-reporter=dot', ...files], { NORMKIT_RELAXED_SIMD: '0' });
   assert.equal(p.status, 0, p.stdout.slice(-2000) + p.stderr.slice(-2000));
 });

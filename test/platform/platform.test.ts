@@ -98,11 +98,13 @@ test('the WebAssembly loader: sync and async give the same module; a missing fil
   assert.match(missing.error!, /ENOENT/);
   const noBase = instantiateWasmSync(() => new URL('./norm.wasm', undefined as unknown as string));
   assert.match(noBase.error!, /Invalid URL/);
-  // Node 20 without --experimental-wasm-relaxed-simd: the SIMD128 gemm (the relaxed build is tried first and refused).
-  assert.deepEqual(await initWasm(), { norm: 'wasm', gemm: 'wasm-simd', gemmVariant: 'simd128', normError: null, gemmError: null });
+  // Node 20 without --experimental-wasm-relaxed-simd: refused first, then the platform turns V8's flag on and the relaxed build loads.
+  assert.deepEqual(await initWasm(), { norm: 'wasm', gemm: 'wasm-simd', gemmVariant: 'relaxed-simd', normError: null, gemmError: null });
+  assert.equal(node.allowRelaxedSimd(), false, 'on already: nothing to do');
+  assert.equal(browser.allowRelaxedSimd(), false, 'browsers have no switch');
   // Kept for the workers, which instantiate them (structured-cloneable) rather than compile their own.
   const kept = compiledWasm();
-  assert.deepEqual(Object.keys(kept).sort(), ['gemm.wasm', 'norm.wasm']);
+  assert.deepEqual(Object.keys(kept).sort(), ['gemm_relaxed.wasm', 'norm.wasm']);
   const again = instantiateWasmModule<{ heapBase(): number }>(kept['norm.wasm']!);
   assert.equal(again.exports!.heapBase(), s.exports!.heapBase());
   assert.match(instantiateWasmModule({}).error!, /Argument 0 must be a WebAssembly.Module|WebAssembly\.Module/);
@@ -125,8 +127,8 @@ test('Node behaviour kept: NORMKIT_NO_WASM=1 and NORMKIT_GEMM=js pick the JavaSc
     assert.equal(r.status, 0, r.stderr);
     return JSON.parse(r.stdout);
   };
-  assert.deepEqual(run({ NORMKIT_NO_WASM: '1', NORMKIT_THREADS: '3' }), { backend: 'js', error: 'disabled by NORMKIT_NO_WASM=1', threads: 3, init: { norm: 'js', gemm: 'scalar', gemmVariant: 'simd128', normError: 'disabled by NORMKIT_NO_WASM=1', gemmError: null } });
-  assert.deepEqual(run({ NORMKIT_GEMM: 'js', NORMKIT_THREADS: '1' }), { backend: 'wasm', error: null, threads: 1, init: { norm: 'wasm', gemm: 'scalar', gemmVariant: 'simd128', normError: null, gemmError: null } });
+  assert.deepEqual(run({ NORMKIT_NO_WASM: '1', NORMKIT_THREADS: '3' }), { backend: 'js', error: 'disabled by NORMKIT_NO_WASM=1', threads: 3, init: { norm: 'js', gemm: 'scalar', gemmVariant: 'relaxed-simd', normError: 'disabled by NORMKIT_NO_WASM=1', gemmError: null } });
+  assert.deepEqual(run({ NORMKIT_GEMM: 'js', NORMKIT_THREADS: '1' }), { backend: 'wasm', error: null, threads: 1, init: { norm: 'wasm', gemm: 'scalar', gemmVariant: 'relaxed-simd', normError: null, gemmError: null } });
 });
 
 test('sameBytes (both hosts): bit for bit (-0 is not +0, a NaN equals its own bits), at any offsets and lengths', () => {
