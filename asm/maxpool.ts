@@ -34,15 +34,18 @@ export function maxPoolF(
         if (simd && ow === lo) {
           for (; ow + 4 <= hi; ow += 4) {
             let m = f32x4.splat(-Infinity);
+            let nan = i32x4.splat(0);
             for (let h = h0; h < h1; h += dh) {
               const row = xp + <usize>((h * W + ow * sw - pw) * 4);
               for (let j = 0; j < kw; j++) {
                 const s = row + <usize>(j * dw * 4);
                 const v = sw === 1 ? v128.load(s) : v128.shuffle<f32>(v128.load(s), v128.load(s, 16), 0, 2, 4, 6);
-                m = f32x4.max(m, v);
+                // pmax is one maxps (f32x4.max is several: NaN and -0 rules); it keeps the first of ties, as maxNaN does
+                m = f32x4.pmax(m, v);
+                nan = v128.or(nan, f32x4.ne(v, v));
               }
             }
-            v128.store(yr + <usize>(ow * 4), m);
+            v128.store(yr + <usize>(ow * 4), v128.bitselect(f32x4.splat(NaN), m, nan));
           }
           if (ow >= outW) break;
         }
