@@ -6,9 +6,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import { gemmInfo } from '../src/kernels/gemm.js';
 
-/** 128-bit SIMD without FMA: 2 f32x4 multiplies + 2 f32x4 adds per cycle. */
+/** 128-bit SIMD: 2 f32x4 multiplies + 2 f32x4 adds per cycle, or 2 f32x4 fused multiply-adds (relaxed SIMD). */
 export const SIMD128_PEAK_FLOPS_PER_CYCLE = 16;
+
+/** The peak in words, with the gemm build this run uses. */
+export function peakLabel(): string {
+  const v = gemmInfo().variant;
+  const how = v === 'relaxed-simd' ? 'relaxed SIMD: 2 f32x4 fused multiply-adds' : 'SIMD128: 2 f32x4 multiplies + 2 adds';
+  return `128-bit SIMD peak ${SIMD128_PEAK_FLOPS_PER_CYCLE} flops/cycle, ${how} per cycle`;
+}
 
 export function measuredMHz(): number {
   const chain = (n: number, a: number, b: number): number => {

@@ -12,7 +12,8 @@
  * threads (above 1: normkit is faster), and normkit's one-thread forward in
  * flops per cycle: the convolution's 2*MACs (Winograd's "effective" flops, so
  * above the peak it does fewer multiplies than that) per CPU cycle at the
- * measured clock, against 128-bit SIMD's peak without FMA (16). Every peer's
+ * measured clock, against 128-bit SIMD's peak (16: two multiplies and two
+ * adds, or two fused multiply-adds, per cycle). Every peer's
  * forward result is checked against normkit's (1e-4 of the output's scale)
  * before its time counts.
  */
@@ -30,7 +31,7 @@ import { manualSeed } from '../src/tensor/random.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import '../src/ops/methods.js';
 import { buildModel, ortRunner } from './onnx.js';
-import { SIMD128_PEAK_FLOPS_PER_CYCLE, loadAverage, measuredMHz } from './clock.js';
+import { loadAverage, measuredMHz, peakLabel } from './clock.js';
 import { maxRelError, median, time } from './timing.js';
 import { PYTHON, torchVersion } from './torch.js';
 
@@ -224,7 +225,7 @@ async function main(): Promise<number> {
     for (const r of rows) console.log(r.map((v, i) => v.padEnd(widths[i]!)).join('  '));
   };
   console.log(`${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores, Node ${process.version}, PyTorch ${torch ?? 'absent'}; load average ${loadAverage()}; measured clock ${clock.toFixed(0)} MHz`);
-  console.log(`Forward, median ms; (ratio) = peer / normkit at equal threads (above 1: normkit is faster); flops/cycle of normkit's 1-thread forward against the 128-bit SIMD peak without FMA (${SIMD128_PEAK_FLOPS_PER_CYCLE}):`);
+  console.log(`Forward, median ms; (ratio) = peer / normkit at equal threads (above 1: normkit is faster); flops/cycle of normkit's 1-thread forward against the ${peakLabel()}:`);
   print(table('fwd', ['normkit', 'onnxruntime', 'pytorch']));
   console.log('\nForward + backward (input, weight and bias gradients), median ms:');
   print(table('fwd+bwd', ['normkit', 'pytorch']));
