@@ -260,6 +260,66 @@ export function gemm(
   }
 }
 
+/** The four sums of s0..s3's lanes, as one vector [sum s0, sum s1, sum s2, sum s3]. */
+@inline function sum4(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
+  const r01 = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 4, 2, 6), v128.shuffle<f32>(s0, s1, 1, 5, 3, 7));
+  const r23 = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 4, 2, 6), v128.shuffle<f32>(s2, s3, 1, 5, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(r01, r23, 0, 1, 4, 5), v128.shuffle<f32>(r01, r23, 2, 3, 6, 7));
+}
+
+/**
+ * C[m][n] (+)= sum_k A[m][k] B[n][k] (A M x K, B N x K, both row-major; C
+ * rows ldc floats apart): a linear layer on a few rows (y = x W^T), where
+ * the gemm would pack W transposed for one or two columns of work. Four
+ * rows of B at a time against each row of A, the sums over k in four lanes
+ * then across them, the last K % 4 terms after. Memory-bound: W is read
+ * once, in order.
+ */
+export function gemvT(M: i32, N: i32, K: i32, a: usize, b: usize, c: usize, ldc: i32, accumulate: bool): void {
+  const K4 = K & ~3;
+  const rowB = <usize>(K * 4);
+  let n = 0;
+  for (; n + 4 <= N; n += 4) {
+    const b0 = b + <usize>n * rowB, b1 = b0 + rowB, b2 = b1 + rowB, b3 = b2 + rowB;
+    for (let m = 0; m < M; m++) {
+      const am = a + <usize>m * rowB;
+      let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+      for (let k = 0; k < K4; k += 4) {
+        const o = <usize>(k * 4);
+        const x = v128.load(am + o);
+        s0 = madd(x, v128.load(b0 + o), s0);
+        s1 = madd(x, v128.load(b1 + o), s1);
+        s2 = madd(x, v128.load(b2 + o), s2);
+        s3 = madd(x, v128.load(b3 + o), s3);
+      }
+      let r = sum4(s0, s1, s2, s3);
+      for (let k = K4; k < K; k++) {
+        const o = <usize>(k * 4);
+        const x = f32x4.splat(load<f32>(am + o));
+        let t = f32x4.splat(load<f32>(b0 + o));
+        t = f32x4.replace_lane(t, 1, load<f32>(b1 + o));
+        t = f32x4.replace_lane(t, 2, load<f32>(b2 + o));
+        t = f32x4.replace_lane(t, 3, load<f32>(b3 + o));
+        r = madd(x, t, r);
+      }
+      const cp = c + <usize>((m * ldc + n) * 4);
+      v128.store(cp, accumulate ? f32x4.add(v128.load(cp), r) : r);
+    }
+  }
+  for (; n < N; n++) {
+    const bn = b + <usize>n * rowB;
+    for (let m = 0; m < M; m++) {
+      const am = a + <usize>m * rowB;
+      let s = f32x4.splat(0);
+      for (let k = 0; k < K4; k += 4) s = madd(v128.load(am + <usize>(k * 4)), v128.load(bn + <usize>(k * 4)), s);
+      let r: f32 = (f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1)) + (f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
+      for (let k = K4; k < K; k++) r += load<f32>(am + <usize>(k * 4)) * load<f32>(bn + <usize>(k * 4));
+      const cp = c + <usize>((m * ldc + n) * 4);
+      store<f32>(cp, accumulate ? load<f32>(cp) + r : r);
+    }
+  }
+}
+
 /** out[plane p, :len] += bias[p % C] (and max(0, .) when relu) over `planes` planes `stride` floats apart. */
 export function biasAct(out: usize, bias: usize, planes: i32, C: i32, len: i32, stride: i32, relu: bool): void {
   const zero = f32x4.splat(0);

@@ -186,6 +186,9 @@ function copyRows(src: Float32Array, so: number, lds: number, dst: Float32Array,
   }
 }
 
+/** Rows of A up to which C = A B^T (B stored transposed: a linear layer's weights) runs as dot products (gemvT) instead of the gemm. */
+const GEMV_ROWS = 8;
+
 function gemmWasm(M: number, N: number, K: number, A: Float32Array, B: Float32Array, C: Float32Array, opts: GemmOptions): void {
   const w = wasmGemm!;
   const ao = opts.aOffset ?? 0;
@@ -212,7 +215,10 @@ function gemmWasm(M: number, N: number, K: number, A: Float32Array, B: Float32Ar
   copyRows(B, bo, ldb, F, b, bLen, bRows, bLen);
   if (opts.rowBias) fillRows(F, c, M, N, N, opts.rowBias);
   else if (opts.accumulate) copyRows(C, co, ldc, F, c, N, M, N);
-  w.gemm(M, N, K, a, aLen, transA, b, bLen, transB, c, N, opts.accumulate === true || opts.rowBias !== undefined);
+  const acc = opts.accumulate === true || opts.rowBias !== undefined;
+  // A linear layer on a few rows: the gemm would pack the stored-transposed B for a tile mostly empty.
+  if (!transA && transB && M <= GEMV_ROWS) w.gemvT(M, N, K, a, b, c, N, acc);
+  else w.gemm(M, N, K, a, aLen, transA, b, bLen, transB, c, N, acc);
   copyRows(F, c, N, C, co, ldc, M, N);
 }
 

@@ -44,6 +44,7 @@ interface Exports {
   memory: WasmMemory;
   scratch(): number;
   gemm(M: number, N: number, K: number, a: number, lda: number, tA: number, b: number, ldb: number, tB: number, c: number, ldc: number, acc: number): void;
+  gemvT(M: number, N: number, K: number, a: number, b: number, c: number, ldc: number, acc: number): void;
   biasAct(out: number, bias: number, planes: number, C: number, len: number, stride: number, relu: number): void;
   im2col(
     x: number, C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number,
@@ -176,6 +177,11 @@ export class WasmGemm {
   /** C (+)= op(A) op(B) on float offsets and float strides; M, N >= 1. */
   gemm(M: number, N: number, K: number, a: number, lda: number, tA: boolean, b: number, ldb: number, tB: boolean, c: number, ldc: number, acc: boolean): void {
     this.#ex.gemm(M, N, K, a * 4, lda, tA ? 1 : 0, b * 4, ldb, tB ? 1 : 0, c * 4, ldc, acc ? 1 : 0);
+  }
+
+  /** C (+)= A B^T for a few rows of A (M x K) and B stored N x K, contiguous (asm/gemm.ts gemvT; float offsets). */
+  gemvT(M: number, N: number, K: number, a: number, b: number, c: number, ldc: number, acc: boolean): void {
+    this.#ex.gemvT(M, N, K, a * 4, b * 4, c * 4, ldc, acc ? 1 : 0);
   }
 
   /** `planes` runs of `len` floats, `stride` apart, at `out`: += bias[p % C] (bias < 0: none), then max(0, .) when relu. */

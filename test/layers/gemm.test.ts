@@ -86,3 +86,33 @@ for (const [name, gemm] of kernels) {
     assertClose(C, want, 1e-4, 1e-5);
   });
 }
+
+test('a linear layer on up to 8 rows (A B^T: gemvT dot products) matches the triple loop on long rows, with bias, accumulation and a row stride', () => {
+  const g = new Generator(4);
+  for (const [M, N, K] of [[1, 1001, 1283], [2, 7, 1280], [5, 1000, 513], [8, 13, 31]] as const) {
+    const A = rand(M * K, g);
+    const B = rand(N * K, g);
+    const bias = rand(N, g);
+    const prod = naive(M, N, K, A, B, false, true, 0, 0);
+    const ldc = N + 3;
+    const C = rand(M * ldc, g);
+    const before = Float32Array.from(C);
+    gemm(M, N, K, A, B, C, { transB: true, rowBias: bias, ldc });
+    const acc = Float32Array.from(before);
+    gemm(M, N, K, A, B, acc, { transB: true, accumulate: true, ldc });
+    for (let i = 0; i < M; i++) {
+      for (let j = 0; j < ldc; j++) {
+        const at = i * ldc + j;
+        if (j >= N) {
+          assert.equal(C[at], before[at], 'the stride gap is untouched');
+          assert.equal(acc[at], before[at], 'the stride gap is untouched');
+          continue;
+        }
+        const p = prod[i * N + j]!;
+        const tol = 1e-5 * Math.sqrt(K) * (1 + Math.abs(p));
+        assert.ok(Math.abs(C[at]! - (p + bias[j]!)) <= tol, `${M}x${N}x${K} C[${i}][${j}]: ${C[at]} vs ${p + bias[j]!}`);
+        assert.ok(Math.abs(acc[at]! - (p + before[at]!)) <= tol, `${M}x${N}x${K} accumulated C[${i}][${j}]`);
+      }
+    }
+  }
+});
