@@ -547,3 +547,35 @@ test('a Winograd layer shared by output channels hands an image with a non-finit
     be.setNumThreads(1);
   }
 });
+
+test('convolution weights live in shared memory (the pool reads them in place, no staging copy per call): loading keeps them there, and a 2-thread forward of the module equals one thread bit for bit', async () => {
+  const be = await import('../../src/kernels/backend.js');
+  const { convThreadSpeeds, resetConvThreadSpeeds, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
+  const { nn } = await import('../../src/index.js');
+  manualSeed(31);
+  const conv = new nn.Conv2d(64, 48, 3, { padding: 1 });
+  const shared = (t: { data: Float32Array }): boolean => t.data.buffer instanceof SharedArrayBuffer;
+  assert.ok(shared(conv.weight), 'weight');
+  const other = new nn.Conv2d(64, 48, 3, { padding: 1 });
+  other.loadStateDict(conv.stateDict());
+  assert.ok(shared(other.weight), 'still shared after loadStateDict');
+  assert.ok(other.weight.data.every((v, i) => Object.is(v, conv.weight.data[i])), 'the values loaded');
+  for (const t of [new nn.ConvTranspose2d(8, 4, 3), new nn.Conv1d(3, 5, 2)]) assert.ok(shared(t.weight));
+  const x = randn([1, 64, 7, 7]);
+  try {
+    be.setNumThreads(1);
+    const ref = noGrad(() => conv.call(x)).data;
+    resetConvThreadSpeeds();
+    be.setNumThreads(2);
+    assert.ok(await be.warmNormThreads(), 'the worker pool starts');
+    setConvThreadMinFlops(0, false);
+    for (let call = 0; call < 3; call++) {
+      const got = noGrad(() => conv.call(x)).data;
+      assert.ok(got.every((v, i) => Object.is(v, ref[i])), `call ${call}`);
+    }
+    assert.ok(Object.entries(convThreadSpeeds()).some(([, v]) => v.threaded !== undefined), 'the pool ran it');
+  } finally {
+    setConvThreadMinFlops(4e7, true);
+    be.setNumThreads(1);
+  }
+});
