@@ -16,7 +16,7 @@ import { jsKernels } from './norm_js.js';
 import { NormPool } from './norm_pool.js';
 import { allocStorage, hasCachedStorage } from '../tensor/storage.js';
 import { loadWasmKernels, type WasmLoad } from './norm_wasm.js';
-import { ThreadChoice } from './thread_choice.js';
+import { ThreadChoice, type ThreadSpeed } from './thread_choice.js';
 
 export type NormBackendName = 'wasm' | 'js';
 
@@ -112,7 +112,7 @@ export function resetNormThreadSpeeds(): void {
 }
 
 /** The measured speeds (elements per ms) by `kernel sizeClass memory`, and whether the pool is preferred. */
-export function normThreadSpeeds(): Record<string, { single?: number; threaded?: number; pool: boolean }> {
+export function normThreadSpeeds(): Record<string, ThreadSpeed> {
   return choice.speeds();
 }
 

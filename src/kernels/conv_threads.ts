@@ -15,7 +15,7 @@
  * Small problems stay on one thread (posting and waking a worker and the
  * copies cost more than the second core saves); larger ones use the pool
  * while it measures faster than one thread for that kind, path and layer
- * (thread_choice.ts, past a warm-up call of each). Winograd's weights are
+ * (thread_choice.ts, past two warm-up calls of each). Winograd's weights are
  * transformed once (winograd_weights.ts) and shared with the workers.
  * Results are identical to one thread's: each output element is computed the
  * same way by whichever thread owns it.
@@ -27,8 +27,8 @@ import { splitApplies, splitDims, splitInput, splitWeights } from './winograd_sp
 import { transposedDirect, weightGradDirect } from './conv_direct.js';
 import { gemmBackend } from './gemm.js';
 import { winogradApplies, winogradPays, winogradWeightGrad } from './winograd.js';
-import { ThreadChoice } from './thread_choice.js';
-import { winogradWeights } from './winograd_weights.js';
+import { ThreadChoice, type ThreadSpeed } from './thread_choice.js';
+import { residentStamp, winogradWeights } from './winograd_weights.js';
 import { OWNER, SLOT, computePiece, now, runConvPiece, workPieces, type ConvTask, type ConvTaskKind } from './tasks.js';
 
 /**
@@ -58,7 +58,7 @@ export function resetConvThreadSpeeds(): void {
 }
 
 /** The measured speeds (flops per ms) by `kind:path:layer` (its sizes: dimsKey), and whether the pool is preferred. */
-export function convThreadSpeeds(): Record<string, { single?: number; threaded?: number; pool: boolean }> {
+export function convThreadSpeeds(): Record<string, ThreadSpeed> {
   return choice.speeds();
 }
 
@@ -202,13 +202,16 @@ function run(work: Work, alloc: (n: number, shared: boolean) => Float32Array): F
     w: shared(work.w, 'w'),
     b: work.b ? shared(work.b, 'b') : null,
     out,
-    u: work.u ? work.u() : null,
+    u: null,
+    uStamp: null,
     relu: work.relu,
     pieces: Int32Array.from(list.flat()),
     ctrl: new Int32Array(new SharedArrayBuffer((SLOT.flags + count) * 4)),
     claimed: new Float64Array(new SharedArrayBuffer(count * 8)),
     key: ++calls,
   };
+  t.u = work.u ? work.u() : null;
+  t.uStamp = t.u ? residentStamp(t.u) : null;
   if (!pool.broadcast('conv', t as unknown as Record<string, unknown>)) {
     work.single(out);
     return out;

@@ -87,8 +87,8 @@ interface Exports {
 
 const PAGE = 65536;
 
-/** Floats of resident arrays (see WasmGemm.resident) a module keeps at most: 64 MB. */
-let residentFloats = 1 << 24;
+/** Floats of resident arrays (see WasmGemm.resident) a module keeps at most: 128 MB. */
+let residentFloats = 1 << 25;
 
 /** Sets how many floats of resident arrays each module keeps (tests: a small budget drops them often). */
 export function setResidentBudget(floats: number): void {
@@ -103,7 +103,7 @@ export class WasmGemm {
   #top: number;
   #view: Float32Array;
   /** Resident arrays by id: offset, length and the version copied. */
-  readonly #resident = new Map<number, { at: number; floats: number; version: number }>();
+  readonly #resident = new Map<number | string, { at: number; floats: number; version: number }>();
 
   constructor(ex: Exports) {
     this.#ex = ex;
@@ -131,13 +131,17 @@ export class WasmGemm {
    * (a layer's transformed weights, used call after call), copied again only
    * when `version` changes: the caller names the array by `id` and bumps the
    * version whenever its values change. Only right after a reset (it moves
-   * where allocations start). Past 64 MB of resident arrays every one is
+   * where allocations start). Past 128 MB of resident arrays every one is
    * dropped and the memory reused, so a model's weights stay resident while
    * they fit.
    */
-  resident(id: number, version: number, src: Float32Array): number {
+  resident(id: number | string, version: number, src: Float32Array): number {
+    return this.residentWith(id, version, src.length, (at) => this.#view.set(src, at));
+  }
+
+  /** resident() for values `fill(at)` writes at `at` (`floats` of them) whenever `version` moves: a share of an array, say. */
+  residentWith(id: number | string, version: number, floats: number, fill: (at: number) => void): number {
     if (this.#top !== this.#floor) throw new Error('internal: WasmGemm.resident after an alloc');
-    const floats = src.length;
     let r = this.#resident.get(id);
     if (r === undefined || r.floats !== floats) {
       if (this.#floor - this.#base + floats > residentFloats) {
@@ -150,7 +154,7 @@ export class WasmGemm {
       this.#resident.set(id, r);
     }
     if (r.version !== version) {
-      this.#view.set(src, r.at);
+      fill(r.at);
       r.version = version;
     }
     return r.at;

@@ -26,7 +26,7 @@ import { LAYER_SLOT, layerPiece, workLayer, type LayerKind, type LayerTask } fro
 import { gatherPad, planePad } from './pad.js';
 import { reluForward } from './relu.js';
 import { tanhForward } from './tanh.js';
-import { ThreadChoice } from './thread_choice.js';
+import { ThreadChoice, type ThreadSpeed } from './thread_choice.js';
 
 /**
  * Output elements below which a call stays on one thread: 2^18 floats (1 MB)
@@ -49,7 +49,7 @@ export function resetLayerThreadSpeeds(): void {
 }
 
 /** The measured speeds (units per ms) by `kind sizeClass`, and whether the pool is preferred. */
-export function layerThreadSpeeds(): Record<string, { single?: number; threaded?: number; pool: boolean }> {
+export function layerThreadSpeeds(): Record<string, ThreadSpeed> {
   return choice.speeds();
 }
 

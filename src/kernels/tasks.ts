@@ -27,6 +27,7 @@ import { transposedDirect, weightGradDirect } from './conv_direct.js';
 import { convForwardChannels, convForwardImages, type ConvDims, type ConvPathName } from './conv_fwd.js';
 import { setGemmBackend, type GemmBackendName } from './gemm.js';
 import { winogradWeightGrad } from './winograd.js';
+import { adoptStamp } from './winograd_weights.js';
 import { runLayerTask, type LayerTask } from './layer_tasks.js';
 
 /**
@@ -51,6 +52,8 @@ export interface ConvTask {
   out: Float32Array;
   /** Winograd's transformed weights (`fwd` on the `winograd` path: winograd_weights.ts), which each thread copies instead of transforming `w`. */
   u: Float32Array | null;
+  /** `u`'s residentStamp on the sending thread: a worker keeps its share of it resident in wasm memory across calls. */
+  uStamp: { id: number; version: number } | null;
   /** ReLU applied to the output (a fused conv -> relu). */
   relu: boolean;
   /** Pieces as triples (see the kinds above). */
@@ -107,6 +110,7 @@ export function runTask(task: string, args: Record<string, unknown>): void {
   if (task === 'conv') {
     const t = args as unknown as ConvTask;
     setGemmBackend(t.gemm);
+    if (t.u && t.uStamp) adoptStamp(t.u, t.uStamp);
     workPieces(t, OWNER.worker);
     return;
   }

@@ -122,13 +122,14 @@ export function winogradForward(
   const framed = g.ph !== 0 || g.pw !== 0 || H < Hq || W < Wq;
   const keep = key !== null && w.owner === key;
   w.reset(key);
-  // a cached transform of every channel stays in this thread's wasm memory from call to call (copied when remade)
-  const stamp = ud && Cout === all ? residentStamp(ud) : null;
-  const resident = stamp ? w.resident(stamp.id, stamp.version, ud!) : -1;
+  // a cached transform of every channel, or this thread's share of it, stays in its wasm memory from call to call (copied when remade)
+  const stamp = ud ? residentStamp(ud) : null;
+  const uFloats = 36 * wg4Plane(Coutp * C);
+  const resident = stamp === null ? -1 : Cout === all ? w.resident(stamp.id, stamp.version, ud!) : w.residentWith(`${stamp.id}:${c0}:${c1}`, stamp.version, uFloats, (at) => copyUShare(w.f32(), at, ud!, all, C, c0, Coutp));
   // the weights' rows of channels [c0, c1); a flipped kernel's columns are those channels, so all of it
   const wIn = d.flipped ? wd : wd.subarray(c0 * C * 9, c1 * C * 9);
   const wOff = ud ? -1 : w.alloc(wIn.length);
-  const uOff = resident >= 0 ? resident : w.alloc(36 * wg4Plane(Coutp * C));
+  const uOff = resident >= 0 ? resident : w.alloc(uFloats);
   const tmp = w.alloc(160);
   const bOff = bd ? w.alloc(Cout) : -1;
   const xOff = w.alloc(C * HW);
@@ -140,13 +141,11 @@ export function winogradForward(
   let F = w.f32();
   if (!keep) {
     if (bd) F.set(bd.subarray(c0, c1), bOff);
-    if (ud && Cout === all) {
-      if (resident < 0) F.set(ud, uOff);
-    } else if (ud) {
-      // each entry's plane holds the blocks of four output channels in order: [c0, c1)'s are one run
-      const from = wg4Plane(Math.ceil(all / 4) * 4 * C);
-      const to = wg4Plane(Coutp * C);
-      for (let e = 0; e < 36; e++) F.set(ud.subarray(e * from + c0 * C, e * from + (c0 + Coutp) * C), uOff + e * to);
+    if (ud) {
+      if (resident < 0) {
+        if (Cout === all) F.set(ud, uOff);
+        else copyUShare(F, uOff, ud, all, C, c0, Coutp);
+      }
     } else {
       F.set(wIn, wOff);
       if (d.flipped) w.wg4Weight(wOff + c0 * 9, Cout, C, uOff, tmp, true, all);
@@ -184,6 +183,13 @@ export function winogradForward(
       }
     }
   }
+}
+
+/** Output channels [c0, c0 + Coutp) of a transform of `all` (each entry's plane holds the blocks of four in order: one run per entry) into F at `at`. */
+function copyUShare(F: Float32Array, at: number, ud: Float32Array, all: number, C: number, c0: number, Coutp: number): void {
+  const from = wg4Plane(Math.ceil(all / 4) * 4 * C);
+  const to = wg4Plane(Coutp * C);
+  for (let e = 0; e < 36; e++) F.set(ud.subarray(e * from + c0 * C, e * from + (c0 + Coutp) * C), at + e * to);
 }
 
 /**

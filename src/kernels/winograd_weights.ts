@@ -35,14 +35,24 @@ const byBuffer = new WeakMap<Float32Array, Entry>();
 let ids = 0;
 
 /**
- * The name and version of a transform this cache handed out (null for any
- * other array, e.g. a worker's view of it): this thread's wasm memory may
- * keep it resident (WasmGemm.resident) and copy it again only when the
- * version moves, i.e. when the weights changed and it was remade.
+ * The name and version of a transform this cache handed out, or of a pool
+ * worker's view of one (adoptStamp; null for any other array): this thread's
+ * wasm memory may keep it (or its share of channels) resident
+ * (WasmGemm.resident) and copy it again only when the version moves, i.e.
+ * when the weights changed and it was remade.
  */
 export function residentStamp(u: Float32Array): { id: number; version: number } | null {
   const e = byBuffer.get(u);
-  return e !== undefined && e.valid && e.u === u ? { id: e.id, version: e.version } : null;
+  if (e !== undefined) return e.valid && e.u === u ? { id: e.id, version: e.version } : null;
+  return adopted.get(u) ?? null;
+}
+
+/** Stamps of the views of transforms the pool's workers were sent (a message makes a new view of the same shared memory). */
+const adopted = new WeakMap<Float32Array, { id: number; version: number }>();
+
+/** A worker's view `u` of a transform the sending thread stamped `stamp` (its residentStamp when it sent the task). */
+export function adoptStamp(u: Float32Array, stamp: { id: number; version: number }): void {
+  adopted.set(u, stamp);
 }
 
 /** Floats of the transformed weights of Cout x C 3x3 kernels. */

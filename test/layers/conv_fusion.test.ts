@@ -194,15 +194,19 @@ test('the Winograd weight transform is made once per value of the weights and fo
   );
 });
 
-test('the thread choice skips each path\'s first (warm-up) call, then takes the pool only where it measured 10% faster', () => {
+test('the thread choice skips each path\'s first two (warm-up) calls, then takes the pool only where it measured 10% faster', () => {
   const c = new ThreadChoice();
   assert.equal(c.choose('k'), false, 'one thread first');
   c.observe('k', false, 1); // warm-up, not counted
   assert.equal(c.choose('k'), false);
+  c.observe('k', false, 2); // warm-up, not counted
+  assert.equal(c.choose('k'), false);
   c.observe('k', false, 100);
   assert.equal(c.choose('k'), true, 'then the pool');
-  c.observe('k', true, 1); // the pool's warm-up, not counted
+  c.observe('k', true, 1); // the pool's warm-ups (cold copies of what the workers keep), not counted
+  c.observe('k', true, 3);
   assert.equal(c.choose('k'), true);
+  assert.deepEqual(c.speeds()['k'], { single: 100, pool: false, singleRuns: 3, threadedRuns: 2 });
   c.observe('k', true, 105);
   assert.equal(c.choose('k'), false, 'not 10% faster');
   c.observe('k', true, 400);

@@ -369,7 +369,7 @@ test('the input gradient reads the kernel flipped inside the Winograd transform:
           if (nonFinite) assert.ok(got.some(Number.isNaN) && got.some(Number.isFinite));
         }
       }
-      if (threads === 2) assert.ok(Object.entries(convThreadSpeeds()).some(([k, v]) => k.startsWith('fwdc:winograd:') && v.threaded !== undefined), 'the channel split ran on the pool');
+      if (threads === 2) assert.ok(Object.entries(convThreadSpeeds()).some(([k, v]) => k.startsWith('fwdc:winograd:') && v.threadedRuns > 0), 'the channel split ran on the pool');
     }
   } finally {
     setConvThreadMinFlops(4e7, true);
@@ -396,14 +396,15 @@ test('a Winograd forward shared by output channels copies each thread\'s share o
     be.setNumThreads(2);
     assert.ok(await be.warmNormThreads(), 'the worker pool starts');
     setConvThreadMinFlops(0, false);
-    for (let call = 0; call < 5; call++) {
-      if (call === 3) w[17] = w[17]! + 1; // an optimizer step: the cached transform is stale
+    // the workers keep their share resident (winograd_weights.adoptStamp): a changed weight must reach them too
+    for (let call = 0; call < 12; call++) {
+      if (call === 3 || call === 7) w[17] = w[17]! + 1; // an optimizer step: the cached transform is stale
       be.setNumThreads(2);
       const got = convForwardAll(d, x, w, b, allocStorage, false, 'winograd');
       const ref = one();
       assert.ok(got.every((v, i) => Object.is(v, ref[i])), `call ${call}`);
     }
-    assert.ok(Object.entries(convThreadSpeeds()).some(([k, v]) => k.startsWith('fwdc:winograd:') && v.threaded !== undefined), 'the channel split ran on the pool');
+    assert.ok(Object.entries(convThreadSpeeds()).some(([k, v]) => k.startsWith('fwdc:winograd:') && v.threadedRuns > 0), 'the channel split ran on the pool');
   } finally {
     setConvThreadMinFlops(4e7, true);
     be.setNumThreads(1);
@@ -465,7 +466,7 @@ test('a small map on the wasm and direct paths is shared by output channels on t
         }
       }
     }
-    for (const path of ['wasm', 'direct']) assert.ok(Object.entries(convThreadSpeeds()).some(([k, v]) => k.startsWith(`fwdc:${path}:`) && v.threaded !== undefined), `${path} shared by channels on the pool`);
+    for (const path of ['wasm', 'direct']) assert.ok(Object.entries(convThreadSpeeds()).some(([k, v]) => k.startsWith(`fwdc:${path}:`) && v.threadedRuns > 0), `${path} shared by channels on the pool`);
   } finally {
     setConvThreadMinFlops(4e7, true);
     be.setNumThreads(1);
@@ -573,9 +574,45 @@ test('convolution weights live in shared memory (the pool reads them in place, n
       const got = noGrad(() => conv.call(x)).data;
       assert.ok(got.every((v, i) => Object.is(v, ref[i])), `call ${call}`);
     }
-    assert.ok(Object.entries(convThreadSpeeds()).some(([, v]) => v.threaded !== undefined), 'the pool ran it');
+    assert.ok(Object.entries(convThreadSpeeds()).some(([, v]) => v.threadedRuns > 0), 'the pool ran it');
   } finally {
     setConvThreadMinFlops(4e7, true);
     be.setNumThreads(1);
+  }
+});
+
+test('a pool worker\'s view of a cached Winograd transform (winograd_weights.adoptStamp) keeps its share resident, copied again when the weights change', async () => {
+  const { convForwardChannels } = await import('../../src/kernels/conv_fwd.js');
+  const { winogradWeights, adoptStamp, residentStamp } = await import('../../src/kernels/winograd_weights.js');
+  const d = { N: 1, C: 16, Cout: 24, G: 1, g: { H: 8, W: 8, kh: 3, kw: 3, sh: 1, sw: 1, ph: 1, pw: 1, dh: 1, dw: 1, outH: 8, outW: 8 } };
+  manualSeed(41);
+  const x = randn([16 * 64]).data;
+  const w = randn([24 * 16 * 9]).data;
+  // what a worker gets: a new view of the same shared memory per task, with the sender's stamp
+  const viewOf = (u: Float32Array): Float32Array => new Float32Array(u.buffer, u.byteOffset, u.length);
+  const share = (u: Float32Array): Float32Array => {
+    const out = new Float32Array(24 * 64);
+    convForwardChannels('winograd', d, x, w, null, out, 8, 24, null, false, u);
+    return out.subarray(8 * 64);
+  };
+  const reference = (): Float32Array => {
+    const out = new Float32Array(24 * 64);
+    convForwardChannels('winograd', d, x, w.slice(), null, out, 8, 24, null, false, null);
+    return out.subarray(8 * 64);
+  };
+  for (let step = 0; step < 3; step++) {
+    if (step > 0) w[9 * 16 * 9 + 5] = w[9 * 16 * 9 + 5]! + 0.5; // a weight of an output channel in the share
+    const u = winogradWeights(w, 24, 16)!;
+    const stamp = residentStamp(u)!;
+    assert.equal(stamp.version, step === 0 ? 1 : step + 1, 'remade once per change');
+    for (let call = 0; call < 2; call++) {
+      const v = viewOf(u);
+      assert.equal(residentStamp(v), null, 'an unknown view has no stamp');
+      adoptStamp(v, stamp);
+      assert.deepEqual(residentStamp(v), stamp);
+      const got = share(v);
+      const ref = reference();
+      assert.ok(got.every((g, i) => Object.is(g, ref[i])), `step ${step} call ${call}`);
+    }
   }
 });
