@@ -268,6 +268,42 @@ export function gemm(
 }
 
 /**
+ * y[co][r][s] = sum over q < nb of z[q Cout + co] at (r, s) + offs[q] floats
+ * (block q's plane and shift, relative to block 0's: a 6x6 or 9x9 layer's
+ * output from its 3x3 blocks' stacked outputs, kernels/winograd_split.ts),
+ * in block order, then + bias[co] (bias 0: none) and max(0, .) when relu.
+ * z's planes are Hz x Wz, y's outH x outW; offs holds nb int32 offsets.
+ */
+export function shiftSum(z: usize, Cout: i32, nb: i32, offs: usize, Hz: i32, Wz: i32, outH: i32, outW: i32, bias: usize, relu: bool, y: usize): void {
+  const zero = f32x4.splat(0);
+  for (let co = 0; co < Cout; co++) {
+    const bv: f32 = bias !== 0 ? load<f32>(bias + <usize>(co * 4)) : 0;
+    const bs = f32x4.splat(bv);
+    for (let r = 0; r < outH; r++) {
+      const src = z + <usize>(((co * Hz + r) * Wz) * 4);
+      const dst = y + <usize>(((co * outH + r) * outW) * 4);
+      let s = 0;
+      for (; s + 4 <= outW; s += 4) {
+        const at = <usize>(s * 4);
+        let v = v128.load(src + at);
+        for (let q = 1; q < nb; q++) v = f32x4.add(v, v128.load(src + <usize>(load<i32>(offs + <usize>(q * 4)) * 4) + at));
+        if (bias !== 0) v = f32x4.add(v, bs);
+        if (relu) v = f32x4.max(v, zero);
+        v128.store(dst + at, v);
+      }
+      for (; s < outW; s++) {
+        const at = <usize>(s * 4);
+        let v = load<f32>(src + at);
+        for (let q = 1; q < nb; q++) v += load<f32>(src + <usize>(load<i32>(offs + <usize>(q * 4)) * 4) + at);
+        if (bias !== 0) v += bv;
+        if (relu) v = max(v, <f32>0);
+        store<f32>(dst + at, v);
+      }
+    }
+  }
+}
+
+/**
  * C[m][n] (+)= sum_k A[m][k] B[n][k] (A M x K, B N x K, both row-major; C
  * rows ldc floats apart): a linear layer on a few rows (y = x W^T), where
  * the gemm would pack W transposed for one or two columns of work. Four

@@ -20,10 +20,10 @@
  * Results are identical to one thread's: each output element is computed the
  * same way by whichever thread owns it.
  */
-import { allocStorage, isShared } from '../tensor/storage.js';
+import { allocStorage, freeScratch, isShared } from '../tensor/storage.js';
 import { taskPool, threadCount } from './backend.js';
 import { convForwardImages, convPath, getConvPath, type ConvDims, type ConvPathName } from './conv_fwd.js';
-import { splitApplies, splitDims, splitInput, splitWeights } from './winograd_split.js';
+import { gatherSplitOutput, splitApplies, splitDims, splitInput, splitOutApplies, splitOutDims, splitOutWeights, splitWeights } from './winograd_split.js';
 import { transposedDirect, weightGradDirect } from './conv_direct.js';
 import { gemmBackend } from './gemm.js';
 import { winogradApplies, winogradPays, winogradWeightGrad } from './winograd.js';
@@ -253,6 +253,14 @@ export function convForwardAll(
 ): Float32Array {
   // 6x6 and 9x9 heads as a 3x3 Winograd layer of shifted channels (winograd_split.ts), where auto picks the implicit gemm
   if (path === 'direct' && getConvPath() === 'auto' && splitApplies(d)) return convForwardAll(splitDims(d), splitInput(d, xd), splitWeights(d, wd), bd, alloc, relu, 'winograd', true);
+  // and heads of few output channels as a 3x3 Winograd layer of m^2 Cout outputs, summed shifted
+  if (path === 'direct' && getConvPath() === 'auto' && splitOutApplies(d)) {
+    const z = convForwardAll(splitOutDims(d), xd, splitOutWeights(d, wd), null, allocStorage, false, 'winograd', true);
+    const y = alloc(d.N * d.Cout * d.g.outH * d.g.outW, false);
+    gatherSplitOutput(d, z, bd, relu, y);
+    freeScratch(z);
+    return y;
+  }
   const { N, C, Cout, g } = d;
   const wino = path === 'winograd';
   const channels = byChannels(d, path, threadCount());

@@ -46,6 +46,7 @@ interface Exports {
   gemm(M: number, N: number, K: number, a: number, lda: number, tA: number, b: number, ldb: number, tB: number, c: number, ldc: number, acc: number): void;
   gemvT(M: number, N: number, K: number, a: number, b: number, c: number, ldc: number, acc: number): void;
   biasAct(out: number, bias: number, planes: number, C: number, len: number, stride: number, relu: number): void;
+  shiftSum(z: number, Cout: number, nb: number, offs: number, Hz: number, Wz: number, outH: number, outW: number, bias: number, relu: number, y: number): void;
   im2col(
     x: number, C: number, H: number, W: number, kh: number, kw: number, sh: number, sw: number,
     ph: number, pw: number, dh: number, dw: number, outW: number, oh0: number, oh1: number, col: number,
@@ -231,6 +232,11 @@ export class WasmGemm {
   /** Whether the n floats at float offset p are all finite. */
   allFinite(p: number, n: number): boolean {
     return this.#ex.allFinite(p * 4, n) !== 0;
+  }
+
+  /** Sums of shifted planes (asm/gemm.ts shiftSum): float offsets, `offs` the float offset of nb int32 shifts; bias < 0: none. */
+  shiftSum(z: number, Cout: number, nb: number, offs: number, Hz: number, Wz: number, outH: number, outW: number, bias: number, relu: boolean, y: number): void {
+    this.#ex.shiftSum(z * 4, Cout, nb, offs * 4, Hz, Wz, outH, outW, bias < 0 ? 0 : bias * 4, relu ? 1 : 0, y * 4);
   }
 
   /** Rows of `planes` contiguous planes copied to a wider row and plane stride (asm/gemm.ts spreadRows; float offsets). */

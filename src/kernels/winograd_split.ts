@@ -14,8 +14,18 @@
  * from the zero- or reflection-padded input); the rest is the 3x3 layer's
  * forward (winograd.ts), threads included. Rounding is Winograd's: within the
  * oracle's tolerances, not the direct kernel's bits.
+ *
+ * A layer of few output channels (an RGB tail: fast-neural-style's 32 -> 3
+ * at 9x9) splits on its output side instead: a 3x3 layer of the same input to
+ * m^2 Cout channels, channel (i, j, co) kernel block (i, j) of co's, over
+ * outputs 3(m - 1) rows and columns larger (the same padding), then
+ * y[co][r][s] = sum over blocks of z[(i, j, co)][r + 3i][s + 3j], bias and a
+ * fused ReLU after (gatherSplitOutput): the same quarter of the multiplies,
+ * with m^2 Cout output planes to write and gather instead of m^2 C shifted
+ * copies of the input.
  */
-import type { ConvDims } from './conv_fwd.js';
+import { wasmConvEnabled, type ConvDims } from './conv_fwd.js';
+import { wasmGemm } from './gemm.js';
 
 /** Blocks of 3 per axis of a k-tap kernel. */
 const blocks = (k: number): number => Math.ceil(k / 3);
@@ -124,4 +134,103 @@ export function splitInput(d: ConvDims, xd: Float32Array): Float32Array {
     }
   }
   return out;
+}
+
+/**
+ * Whether a layer runs as a 3x3 Winograd layer of m^2 Cout outputs
+ * (splitOutDims): stride 1, no dilation, one group, a square kernel of 6 or
+ * 9 taps, too few output channels for the input-side split or Winograd
+ * (under 8) but m^2 Cout at least 8, at least 16 input channels (as
+ * winogradPays), and m^2 Cout at most twice C (the stacked outputs no larger
+ * than twice the input), 256 MB at most.
+ */
+export function splitOutApplies(d: ConvDims): boolean {
+  const g = d.g;
+  const k = g.kh;
+  if (d.G !== 1 || d.flipped || k !== g.kw || (k !== 6 && k !== 9) || g.sh !== 1 || g.sw !== 1 || g.dh !== 1 || g.dw !== 1) return false;
+  const m = blocks(k);
+  const Cz = m * m * d.Cout;
+  const tiles = d.N * Math.ceil(g.outH / 4) * Math.ceil(g.outW / 4);
+  const floats = d.N * Cz * (g.outH + 3 * (m - 1)) * (g.outW + 3 * (m - 1));
+  return d.Cout < 8 && Cz >= 8 && d.C >= 16 && Cz <= 2 * d.C && tiles >= 16 && floats <= 1 << 26;
+}
+
+/** The 3x3 layer of splitOutApplies: the same input and padding, m^2 Cout outputs 3(m - 1) rows and columns larger. */
+export function splitOutDims(d: ConvDims): ConvDims {
+  const g = d.g;
+  const grow = 3 * (blocks(g.kh) - 1);
+  const { flipped: _f, ...rest } = d;
+  return { ...rest, Cout: blocks(g.kh) ** 2 * d.Cout, g: { ...g, kh: 3, kw: 3, outH: g.outH + grow, outW: g.outW + grow } };
+}
+
+/** w[co][c][ki][kj] -> w3[(i m + j) Cout + co][c][a][b] = w[co][c][3i + a][3j + b]. */
+export function splitOutWeights(d: ConvDims, wd: Float32Array): Float32Array {
+  const { C, Cout, g } = d;
+  const k = g.kh;
+  const m = blocks(k);
+  const out = new Float32Array(m * m * Cout * C * 9);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < m; j++) {
+      for (let co = 0; co < Cout; co++) {
+        for (let c = 0; c < C; c++) {
+          const dst = (((i * m + j) * Cout + co) * C + c) * 9;
+          const src = (co * C + c) * k * k + 3 * i * k + 3 * j;
+          for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) out[dst + a * 3 + b] = wd[src + a * k + b]!;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * y (N x Cout x outH x outW) = the sum of z's blocks shifted by (3i, 3j), in
+ * block order, then bias and max(0, .) when `relu`: in WebAssembly SIMD
+ * (asm/gemm.ts shiftSum, an image at a time through its memory), else the
+ * same sums in JavaScript.
+ */
+export function gatherSplitOutput(d: ConvDims, z: Float32Array, bd: Float32Array | null, relu: boolean, y: Float32Array): void {
+  const { N, Cout, g } = d;
+  const m = blocks(g.kh);
+  const { outH, outW } = g;
+  const grow = 3 * (m - 1);
+  const Hz = outH + grow;
+  const Wz = outW + grow;
+  const nb = m * m;
+  const Cz = nb * Cout;
+  // each block's plane start, shifted by its (3i, 3j), relative to block (0, 0)'s
+  const offs = new Int32Array(nb);
+  for (let q = 0; q < nb; q++) offs[q] = (q * Cout * Hz + 3 * Math.floor(q / m)) * Wz + 3 * (q % m);
+  const w = wasmConvEnabled() ? wasmGemm : null;
+  const zImage = Cz * Hz * Wz;
+  const yImage = Cout * outH * outW;
+  for (let n = 0; n < N; n++) {
+    if (w !== null) {
+      w.reset();
+      const zo = w.alloc(zImage);
+      const oo = w.alloc(nb);
+      const bo = bd ? w.alloc(Cout) : -1;
+      const yo = w.alloc(yImage);
+      const F = w.f32();
+      F.set(z.subarray(n * zImage, (n + 1) * zImage), zo);
+      new Int32Array(F.buffer, oo * 4, nb).set(offs);
+      if (bd) F.set(bd, bo);
+      w.shiftSum(zo, Cout, nb, oo, Hz, Wz, outH, outW, bo, relu, yo);
+      y.set(w.f32().subarray(yo, yo + yImage), n * yImage);
+      continue;
+    }
+    for (let co = 0; co < Cout; co++) {
+      const o = n * yImage + co * outH * outW;
+      for (let r = 0; r < outH; r++) {
+        const yr = o + r * outW;
+        const src = n * zImage + (co * Hz + r) * Wz;
+        for (let s = 0; s < outW; s++) {
+          let v = z[src + s]!;
+          for (let q = 1; q < nb; q++) v = Math.fround(v + z[src + offs[q]! + s]!);
+          if (bd) v = Math.fround(v + bd[co]!);
+          y[yr + s] = relu ? Math.max(v, 0) : v; // Math.max keeps NaN and turns -0 into 0, as f32x4.max
+        }
+      }
+    }
+  }
 }

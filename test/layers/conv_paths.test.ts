@@ -616,3 +616,63 @@ test('a pool worker\'s view of a cached Winograd transform (winograd_weights.ado
     }
   }
 });
+
+test('9x9 and 6x6 stride-1 layers of few output channels run as a 3x3 Winograd layer of m^2 Cout outputs summed shifted under auto: the direct kernel\'s values within rounding, the JavaScript gather\'s bits (zero and reflection padding, bias, fused ReLU with a NaN, two images, two threads)', async () => {
+  const be = await import('../../src/kernels/backend.js');
+  const { convForwardAll, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
+  const { splitApplies, splitOutApplies, splitOutDims, splitOutWeights, gatherSplitOutput } = await import('../../src/kernels/winograd_split.js');
+  const { allocStorage } = await import('../../src/tensor/storage.js');
+  type Case = { N: number; C: number; Cout: number; H: number; W: number; k: number; pad: number; reflect: boolean };
+  const cases: Case[] = [
+    { N: 1, C: 32, Cout: 3, H: 37, W: 42, k: 9, pad: 0, reflect: true },
+    { N: 2, C: 16, Cout: 1, H: 20, W: 23, k: 9, pad: 4, reflect: false },
+    { N: 1, C: 16, Cout: 4, H: 22, W: 19, k: 6, pad: 2, reflect: false },
+  ];
+  try {
+    for (const threads of [1, 2]) {
+      be.setNumThreads(threads);
+      if (threads === 2) {
+        assert.ok(await be.warmNormThreads());
+        setConvThreadMinFlops(0, false);
+      }
+      for (const c of cases) {
+        manualSeed(c.H * 10 + c.k + 1);
+        const x = randn([c.N * c.C * c.H * c.W]).data;
+        const w = randn([c.Cout * c.C * c.k * c.k]).mul(0.1).data;
+        const b = randn([c.Cout]).data;
+        const p = c.reflect ? (c.k - 1) >> 1 : c.pad;
+        const Hp = c.H + 2 * p;
+        const Wp = c.W + 2 * p;
+        const g = c.reflect
+          ? { H: Hp, W: Wp, kh: c.k, kw: c.k, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, outH: Hp - c.k + 1, outW: Wp - c.k + 1 }
+          : { H: c.H, W: c.W, kh: c.k, kw: c.k, sh: 1, sw: 1, ph: p, pw: p, dh: 1, dw: 1, outH: Hp - c.k + 1, outW: Wp - c.k + 1 };
+        const d = { N: c.N, C: c.C, Cout: c.Cout, G: 1, g, ...(c.reflect ? { reflect: { H: c.H, W: c.W, top: p, left: p } } : {}) };
+        assert.ok(splitOutApplies(d) && !splitApplies(d), JSON.stringify(c));
+        for (const relu of [false, true]) {
+          const got = convForwardAll(d, x, w, b, allocStorage, relu);
+          setConvPath('direct');
+          const ref = convForwardAll(d, x, w, b, allocStorage, relu);
+          setConvPath('auto');
+          const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+          assertClose(got, ref, 2e-6 * scale, 1e-5, `${threads} thread(s), ${JSON.stringify(c)}, relu ${relu}`);
+          // the wasm gather against the JavaScript one (the gemm forced off for it): the same sums in the same order
+          const z = convForwardAll(splitOutDims(d), x, splitOutWeights(d, w), null, allocStorage, false, 'winograd', true);
+          z[5] = NaN;
+          z[7] = -0;
+          const viaWasm = new Float32Array(got.length);
+          gatherSplitOutput(d, z, b, relu, viaWasm);
+          const viaJs = new Float32Array(got.length);
+          setConvPath('js');
+          gatherSplitOutput(d, z, b, relu, viaJs);
+          setConvPath('auto');
+          assert.ok(viaWasm.every((v, i) => Object.is(v, viaJs[i]) || (Number.isNaN(v) && Number.isNaN(viaJs[i]!))), `the gathers agree: ${JSON.stringify(c)}`);
+          assert.ok(Number.isNaN(viaWasm[5]!), 'a NaN passes, ReLU or not');
+        }
+      }
+    }
+  } finally {
+    setConvThreadMinFlops(4e7, true);
+    setConvPath('auto');
+    be.setNumThreads(1);
+  }
+});
