@@ -252,7 +252,12 @@ export function convForwardAll(
   once = false,
 ): Float32Array {
   // 6x6 and 9x9 heads as a 3x3 Winograd layer of shifted channels (winograd_split.ts), where auto picks the implicit gemm
-  if (path === 'direct' && getConvPath() === 'auto' && splitApplies(d)) return convForwardAll(splitDims(d), splitInput(d, xd), splitWeights(d, wd), bd, alloc, relu, 'winograd', true);
+  if (path === 'direct' && getConvPath() === 'auto' && splitApplies(d)) {
+    const xs = splitInput(d, xd);
+    const y = convForwardAll(splitDims(d), xs, splitWeights(d, wd), bd, alloc, relu, 'winograd', true);
+    freeScratch(xs);
+    return y;
+  }
   // and heads of few output channels as a 3x3 Winograd layer of m^2 Cout outputs, summed shifted
   if (path === 'direct' && getConvPath() === 'auto' && splitOutApplies(d)) {
     const z = convForwardAll(splitOutDims(d), xd, splitOutWeights(d, wd), null, allocStorage, false, 'winograd', true);

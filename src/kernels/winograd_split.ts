@@ -26,6 +26,7 @@
  */
 import { wasmConvEnabled, type ConvDims } from './conv_fwd.js';
 import { wasmGemm } from './gemm.js';
+import { allocStorage } from '../tensor/storage.js';
 
 /** Blocks of 3 per axis of a k-tap kernel. */
 const blocks = (k: number): number => Math.ceil(k / 3);
@@ -87,7 +88,8 @@ function source(p: number, pad: number, n: number, reflect: boolean): number {
 
 /**
  * The shifted planes of every image: plane (i, j, c) row r, column s is the
- * padded input's [c][r + 3i][s + 3j] (inside it: r + 3i < outH + k - 1).
+ * padded input's [c][r + 3i][s + 3j] (inside it: r + 3i < outH + k - 1), in
+ * recycled storage (freeScratch it once used).
  */
 export function splitInput(d: ConvDims, xd: Float32Array): Float32Array {
   const { N, C, g } = d;
@@ -101,7 +103,8 @@ export function splitInput(d: ConvDims, xd: Float32Array): Float32Array {
   const Hs = g.outH + 2;
   const Ws = g.outW + 2;
   const Cs = m * m * C;
-  const out = new Float32Array(N * Cs * Hs * Ws);
+  // recycled storage (no page faults on a fresh array per call): every float is written below
+  const out = allocStorage(N * Cs * Hs * Ws);
   const cols = new Int32Array(Ws);
   for (let n = 0; n < N; n++) {
     for (let i = 0; i < m; i++) {
@@ -122,12 +125,15 @@ export function splitInput(d: ConvDims, xd: Float32Array): Float32Array {
           const img = (n * C + c) * H * W;
           for (let row = 0; row < Hs; row++) {
             const h = source(row + 3 * i, top, H, r !== undefined);
-            if (h < 0) continue; // zeros
             const o = plane + row * Ws;
+            if (h < 0) {
+              out.fill(0, o, o + Ws); // a row of zero padding
+              continue;
+            }
             const src = img + h * W;
             if (s1 > s0) out.set(xd.subarray(src + s0 + 3 * j - left, src + s1 + 3 * j - left), o + s0);
-            for (let s = 0; s < s0; s++) if (cols[s]! >= 0) out[o + s] = xd[src + cols[s]!]!;
-            for (let s = s1; s < Ws; s++) if (cols[s]! >= 0) out[o + s] = xd[src + cols[s]!]!;
+            for (let s = 0; s < s0; s++) out[o + s] = cols[s]! >= 0 ? xd[src + cols[s]!]! : 0;
+            for (let s = s1; s < Ws; s++) out[o + s] = cols[s]! >= 0 ? xd[src + cols[s]!]! : 0;
           }
         }
       }
