@@ -21,6 +21,18 @@
   return f32x4.splat(v);
 }
 
+/** e^r - 1 = r + r^2/2 + ... + r^7/5040 (|r| <= ln2 / 2), as r (1 + r (1/2 + ...)): no cancellation near 0. */
+@inline function taylorM1(r: v128): v128 {
+  let p = splat(1.0 / 5040);
+  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 720));
+  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 120));
+  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 24));
+  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 6));
+  p = f32x4.add(f32x4.mul(p, r), splat(0.5));
+  p = f32x4.add(f32x4.mul(p, r), splat(1));
+  return f32x4.mul(p, r);
+}
+
 @inline function expv(x0: v128): v128 {
   // pmax/pmin (one instruction each; x first, so a NaN passes through as with max/min)
   const x = f32x4.pmin(f32x4.pmax(x0, splat(-104)), splat(88.72));
@@ -44,6 +56,27 @@
   const s1 = i32x4.shl(i32x4.add(n1, bias), 23);
   const s2 = i32x4.shl(i32x4.add(n2, bias), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+/**
+ * e^x - 1 for x <= 0 (ELU's negative side), without the cancellation of
+ * expv(x) - 1 near 0: 2^n (e^r - 1) + (2^n - 1) with expv's reduction, which
+ * for |x| < ln2 / 2 (n = 0) is e^r - 1 itself, to float32 rounding relative
+ * to the result (expv(x) - 1 gave 0 below |x| ~ 3e-8, and 6e-4 relative error
+ * at 1e-4). x is clamped to [-104, 0] (e^-104 - 1 is -1 in float32), so
+ * 2^n >= 2^-151 is one factor built in the exponent bits (0 below 2^-126,
+ * where it no longer matters against -1) and 2^n - 1 is exact.
+ */
+@inline function expm1v(x0: v128): v128 {
+  const x = f32x4.pmin(f32x4.pmax(x0, splat(-104)), splat(0));
+  const shifted = f32x4.add(f32x4.mul(x, splat(1.44269504)), splat(12582912));
+  const n = f32x4.sub(shifted, splat(12582912));
+  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, splat(0.693359375))), f32x4.mul(n, splat(-2.12194440e-4)));
+  const ni = i32x4.sub(shifted, i32x4.splat(0x4b400000));
+  // 2^n for n >= -126 from its exponent bits, else 0 (a denormal 2^n times e^r - 1 < 1 is below -1's rounding)
+  const e = i32x4.add(ni, i32x4.splat(127));
+  const p2 = v128.and(i32x4.shl(e, 23), i32x4.gt_s(e, i32x4.splat(0)));
+  return f32x4.add(f32x4.mul(taylorM1(r), p2), f32x4.sub(p2, splat(1)));
 }
 
 /** 1 / (1 + e^-x), from e = e^-|x| on both sides (x >= 0: 1 / (1 + e); x < 0: e / (1 + e)): no overflow, tails exact in relative terms. */
@@ -81,18 +114,30 @@ const SIGMOID = 3;
 const SILU = 4;
 const HARDSWISH = 5;
 const GELU = 6;
+/** hardtanh's loops for bounds that allow pmin/pmax (actF picks them): lo exactly +0 (relu6), or neither bound zero nor NaN. */
+const HARDTANH_Z = 7;
+const HARDTANH_P = 8;
 
 @inline function actv(kind: i32, x: v128, a: f32, b: f32): v128 {
+  // pmax(x, a) = x < a ? a : x and pmin(., b) = b < . ? b : . are one instruction each and let a NaN x
+  // through; they differ from max/min only at signed zeros: with neither bound zero, never; with
+  // a = +0, -0 comes out -0 where max gives +0, so + 0 (exact otherwise) mends it
+  if (kind === HARDTANH_P) return f32x4.pmin(f32x4.pmax(x, splat(a)), splat(b));
+  if (kind === HARDTANH_Z) return f32x4.add(f32x4.pmin(f32x4.pmax(x, splat(0)), splat(b)), splat(0));
   if (kind === HARDTANH) return f32x4.min(f32x4.max(x, splat(a)), splat(b));
   if (kind === LEAKY) return v128.bitselect(x, f32x4.mul(x, splat(a)), f32x4.gt(x, splat(0)));
   if (kind === ELU) {
     // scale * (x > 0 ? x : alpha (e^x - 1))
-    const neg = f32x4.mul(splat(a), f32x4.sub(expv(f32x4.min(x, splat(0))), splat(1)));
+    const neg = f32x4.mul(splat(a), expm1v(f32x4.pmin(x, splat(0))));
     return f32x4.mul(splat(b), v128.bitselect(x, neg, f32x4.gt(x, splat(0))));
   }
   if (kind === SIGMOID) return sigmoidv(x);
   if (kind === SILU) return f32x4.mul(x, sigmoidv(x));
-  if (kind === HARDSWISH) return f32x4.div(f32x4.mul(x, f32x4.min(f32x4.max(f32x4.add(x, splat(3)), splat(0)), splat(6))), splat(6));
+  // x + 3 is never -0, so pmin/pmax give min/max's values; 0 at and below -3 (-inf too, where x * 0 is NaN), NaN kept
+  if (kind === HARDSWISH) {
+    const v = f32x4.div(f32x4.mul(x, f32x4.pmin(f32x4.pmax(f32x4.add(x, splat(3)), splat(0)), splat(6))), splat(6));
+    return v128.andnot(v, f32x4.le(x, splat(-3)));
+  }
   return geluv(x);
 }
 
@@ -107,7 +152,13 @@ const GELU = 6;
 export function actF(kind: i32, x: usize, out: usize, n: i32, a: f32, b: f32): void {
   const end = <usize>(n * 4);
   let i: usize = 0;
-  if (kind === HARDTANH) i = actLoop(HARDTANH, x, out, end, a, b);
+  if (kind === HARDTANH) {
+    if (reinterpret<i32>(a) === 0 && b > 0) kind = HARDTANH_Z;
+    else if (a !== 0 && b !== 0 && a == a && b == b) kind = HARDTANH_P;
+  }
+  if (kind === HARDTANH_Z) i = actLoop(HARDTANH_Z, x, out, end, a, b);
+  else if (kind === HARDTANH_P) i = actLoop(HARDTANH_P, x, out, end, a, b);
+  else if (kind === HARDTANH) i = actLoop(HARDTANH, x, out, end, a, b);
   else if (kind === LEAKY) i = actLoop(LEAKY, x, out, end, a, b);
   else if (kind === ELU) i = actLoop(ELU, x, out, end, a, b);
   else if (kind === SIGMOID) i = actLoop(SIGMOID, x, out, end, a, b);

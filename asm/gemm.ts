@@ -21,6 +21,16 @@
  * `scratch()` is the first byte the loader may use for operands.
  */
 
+/**
+ * max(v, 0) with f32x4.max's values (NaN kept, -0 -> +0) in two instructions
+ * instead of the several x64 needs for f32x4.max's NaN and zero rules:
+ * pmax(v, 0) (v < 0 ? 0 : v, a NaN v passes), then + 0, exact for every
+ * value but -0, which it turns into +0.
+ */
+@inline function relu4(v: v128): v128 {
+  return f32x4.add(f32x4.pmax(v, f32x4.splat(0)), f32x4.splat(0));
+}
+
 /** c + a * b: fused where relaxed SIMD is enabled at compile time. */
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
@@ -288,7 +298,7 @@ export function shiftSum(z: usize, Cout: i32, nb: i32, offs: usize, Hz: i32, Wz:
         let v = v128.load(src + at);
         for (let q = 1; q < nb; q++) v = f32x4.add(v, v128.load(src + <usize>(load<i32>(offs + <usize>(q * 4)) * 4) + at));
         if (bias !== 0) v = f32x4.add(v, bs);
-        if (relu) v = f32x4.max(v, zero);
+        if (relu) v = relu4(v);
         v128.store(dst + at, v);
       }
       for (; s < outW; s++) {
@@ -366,7 +376,7 @@ export function biasAct(out: usize, bias: usize, planes: i32, C: i32, len: i32, 
     const end = o + <usize>(len * 4);
     for (; o + 16 <= end; o += 16) {
       let v = f32x4.add(v128.load(o), bs);
-      if (relu) v = f32x4.max(v, zero);
+      if (relu) v = relu4(v);
       v128.store(o, v);
     }
     for (; o < end; o += 4) {
@@ -540,7 +550,7 @@ export function dpackW(w: usize, Cout: i32, K: i32, wp: usize): void {
 /** y (+ bias, max 0) for one row of a tile: `vecs` f32x4 at yb. */
 @inline function dput(yb: usize, v: v128, bias: usize, relu: bool): void {
   if (bias !== 0) v = f32x4.add(v, v128.load32_splat(bias));
-  if (relu) v = f32x4.max(v, f32x4.splat(0));
+  if (relu) v = relu4(v);
   v128.store(yb, v);
 }
 
@@ -927,7 +937,7 @@ export function wg4Gemm(U: usize, V: usize, M: usize, Coutp: i32, C: i32, strips
 /** + bias, max 0 when relu, on one vector. */
 @inline function biasRelu(v: v128, b: v128, relu: bool): v128 {
   v = f32x4.add(v, b);
-  return relu ? f32x4.max(v, f32x4.splat(0)) : v;
+  return relu ? relu4(v) : v;
 }
 
 /**
@@ -1415,7 +1425,8 @@ const TB2: f32 = 1.18534705686654e-04;
 const TB3: f32 = 1.19825839466702e-06;
 
 @inline function tanhv(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(-TANH_C)), f32x4.splat(TANH_C));
+  // pmin/pmax: one instruction each, x first so a NaN passes through, -0 kept (as min/max here)
+  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-TANH_C)), f32x4.splat(TANH_C));
   const x2 = f32x4.mul(xc, xc);
   let p = f32x4.splat(TA6);
   p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TA5));

@@ -1,7 +1,7 @@
 /**
  * Max pooling values (no argmax: the inference path) over `planes` H x W
  * planes, in float32 SIMD where a window row lies inside the image (four
- * outputs a step, stride 1 or 2; f32x4.max lets NaN win, as PyTorch's
+ * outputs a step, stride 1 or 2; pmax with a NaN mask lets NaN win, as PyTorch's
  * kernel), one output at a time at the borders (windows clipped to the image:
  * the padding never wins). Exported by gemm.ts; driven by src/kernels/pool.ts.
  */

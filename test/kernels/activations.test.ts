@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import * as act from '../../src/kernels/activations.js';
 import { erf } from '../../src/ops/activation.js';
 import { gemmBackend } from '../../src/kernels/gemm.js';
+import { reluForward } from '../../src/kernels/relu.js';
 
 /** erfc(z), z > 2, by the continued fraction erfc(z) = e^{-z^2}/sqrt(pi) / (z + (1/2)/(z + 1/(z + (3/2)/(z + ...)))), evaluated backwards. */
 function erfcContinuedFraction(z: number): number {
@@ -98,7 +99,10 @@ test('the SIMD kernels equal the TypeScript loops within float32 rounding (GELU 
   const cases: [string, act.Activation, number][] = [
     ['relu6', act.hardtanh(0, 6), 0],
     ['hardtanh', act.hardtanh(-1, 1), 0],
-    ['leaky', act.leakyRelu(0.2), 0],
+    // the bounds pick the loops (asm/activations.ts): a zero upper bound or a -0 lower one take min/max
+    ['hardtanh(-2, 0)', act.hardtanh(-2, 0), 0],
+    ['hardtanh(-0, 3)', act.hardtanh(-0, 3), 0],
+    ['leaky', act.leakyRelu(0.2), 1.2e-7], // the slope rounded to float32 in SIMD
     ['elu', act.elu(1.3), 4e-7],
     ['selu', act.elu(1.6732632423543772, 1.0507009873554805), 4e-7],
     ['sigmoid', act.sigmoid, 4e-7],
@@ -110,7 +114,13 @@ test('the SIMD kernels equal the TypeScript loops within float32 rounding (GELU 
     fc.property(
       fc.array(fc.oneof(fc.float({ min: -8, max: 8, noNaN: true }), fc.float({ min: -120, max: 120, noNaN: true }), fc.constantFrom(0, -0, NaN, Infinity, -Infinity, 1e-30, -1e-30)), { minLength: 1, maxLength: 70 }),
       (xs) => {
-        const x = Float32Array.from(xs);
+        // past 64 values the wasm kernels run (wasm_pointwise.ts): the array twice over, then a tail
+        const x = Float32Array.from([...xs, ...xs, ...xs.slice(0, 3)].concat(xs.length < 32 ? Array(64).fill(-0) : []));
+        const relu = reluForward(x);
+        for (let i = 0; i < x.length; i++) {
+          const v = x[i]!;
+          assert.ok(Object.is(relu[i], v <= 0 ? 0 : v) || (Number.isNaN(v) && Number.isNaN(relu[i]!)), `relu(${v}) = ${relu[i]}`);
+        }
         for (const [name, a, rtol] of cases) {
           const want = new Float32Array(x.length);
           a.forward(x, want);
@@ -118,6 +128,7 @@ test('the SIMD kernels equal the TypeScript loops within float32 rounding (GELU 
           for (let i = 0; i < x.length; i++) {
             const [g, w] = [got[i]!, want[i]!];
             if (Number.isNaN(w)) assert.ok(Number.isNaN(g), `${name}(${x[i]}) = ${g}, want NaN`);
+            else if (/^(relu6|hardtanh)/.test(name)) assert.ok(Object.is(g, w), `${name}(${x[i]}) = ${g}, want ${w} (signed zeros too)`);
             else assert.ok(g === w || Math.abs(g - w) <= rtol * Math.abs(w) + 1e-37, `${name}(${x[i]}) = ${g}, want ${w}`);
           }
         }
