@@ -41,14 +41,8 @@
   const shifted = f32x4.add(f32x4.mul(x, splat(1.44269504)), splat(12582912));
   const n = f32x4.sub(shifted, splat(12582912));
   const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, splat(0.693359375))), f32x4.mul(n, splat(-2.12194440e-4)));
-  let p = splat(1.0 / 5040);
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 720));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 120));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 24));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 6));
-  p = f32x4.add(f32x4.mul(p, r), splat(0.5));
-  p = f32x4.add(f32x4.mul(p, r), splat(1));
-  p = f32x4.add(f32x4.mul(p, r), splat(1));
+  // e^r = (e^r - 1) + 1: the same operations in the same order as the Horner form to its last term
+  const p = f32x4.add(taylorM1(r), splat(1));
   const ni = i32x4.sub(shifted, i32x4.splat(0x4b400000));
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);

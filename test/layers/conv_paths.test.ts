@@ -13,7 +13,7 @@ import { noGrad } from '../../src/tensor/grad_mode.js';
 import { conv2d } from '../../src/ops/conv.js';
 import { randn } from '../../src/tensor/creation.js';
 import { manualSeed } from '../../src/tensor/random.js';
-import { convPath, setConvPath, type ConvPathName } from '../../src/kernels/conv_fwd.js';
+import { convPath, setConvPath, type ConvDims, type ConvPathName } from '../../src/kernels/conv_fwd.js';
 import { setGemmBackend, wasmGemm, type GemmBackendName } from '../../src/kernels/gemm.js';
 import { defaultCasesDirs, loadCaseFiles, runCase } from '../../src/oracle/runner.js';
 
@@ -473,13 +473,27 @@ test('a small map on the wasm and direct paths is shared by output channels on t
   }
 });
 
+/** A stride-1 k x k layer for the winograd_split tests: seeded input, weights and bias, zero padding or a fused reflection pad. */
+type SplitCase = { N: number; C: number; Cout: number; H: number; W: number; k: number; pad: number; reflect: boolean };
+function splitCase(c: SplitCase): { x: Float32Array; w: Float32Array; b: Float32Array; d: ConvDims } {
+  const x = randn([c.N * c.C * c.H * c.W]).data;
+  const w = randn([c.Cout * c.C * c.k * c.k]).mul(0.1).data;
+  const b = randn([c.Cout]).data;
+  const p = c.reflect ? (c.k - 1) >> 1 : c.pad;
+  const Hp = c.H + 2 * p;
+  const Wp = c.W + 2 * p;
+  const g = c.reflect
+    ? { H: Hp, W: Wp, kh: c.k, kw: c.k, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, outH: Hp - c.k + 1, outW: Wp - c.k + 1 }
+    : { H: c.H, W: c.W, kh: c.k, kw: c.k, sh: 1, sw: 1, ph: p, pw: p, dh: 1, dw: 1, outH: Hp - c.k + 1, outW: Wp - c.k + 1 };
+  return { x, w, b, d: { N: c.N, C: c.C, Cout: c.Cout, G: 1, g, ...(c.reflect ? { reflect: { H: c.H, W: c.W, top: p, left: p } } : {}) } };
+}
+
 test('9x9 and 6x6 stride-1 layers of few input channels run as a 3x3 Winograd layer of shifted channels under auto: its bits, and the direct kernel\'s values within rounding (zero and reflection padding, bias, fused ReLU, two images, two threads)', async () => {
   const be = await import('../../src/kernels/backend.js');
   const { convForwardAll, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
   const { splitApplies, splitDims, splitInput, splitWeights } = await import('../../src/kernels/winograd_split.js');
   const { allocStorage } = await import('../../src/tensor/storage.js');
-  type Case = { N: number; C: number; Cout: number; H: number; W: number; k: number; pad: number; reflect: boolean };
-  const cases: Case[] = [
+  const cases: SplitCase[] = [
     { N: 1, C: 3, Cout: 32, H: 40, W: 44, k: 9, pad: 4, reflect: false },
     { N: 2, C: 3, Cout: 16, H: 21, W: 26, k: 9, pad: 0, reflect: true },
     { N: 1, C: 8, Cout: 16, H: 21, W: 19, k: 6, pad: 1, reflect: false },
@@ -493,16 +507,7 @@ test('9x9 and 6x6 stride-1 layers of few input channels run as a 3x3 Winograd la
       }
       for (const c of cases) {
         manualSeed(c.H * 10 + c.k);
-        const x = randn([c.N * c.C * c.H * c.W]).data;
-        const w = randn([c.Cout * c.C * c.k * c.k]).mul(0.1).data;
-        const b = randn([c.Cout]).data;
-        const p = c.reflect ? (c.k - 1) >> 1 : c.pad;
-        const Hp = c.H + 2 * p;
-        const Wp = c.W + 2 * p;
-        const g = c.reflect
-          ? { H: Hp, W: Wp, kh: c.k, kw: c.k, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, outH: Hp - c.k + 1, outW: Wp - c.k + 1 }
-          : { H: c.H, W: c.W, kh: c.k, kw: c.k, sh: 1, sw: 1, ph: p, pw: p, dh: 1, dw: 1, outH: Hp - c.k + 1, outW: Wp - c.k + 1 };
-        const d = { N: c.N, C: c.C, Cout: c.Cout, G: 1, g, ...(c.reflect ? { reflect: { H: c.H, W: c.W, top: p, left: p } } : {}) };
+        const { x, w, b, d } = splitCase(c);
         assert.ok(splitApplies(d), JSON.stringify(c));
         for (const relu of [false, true]) {
           const got = convForwardAll(d, x, w, b, allocStorage, relu);
@@ -622,8 +627,7 @@ test('9x9 and 6x6 stride-1 layers of few output channels run as a 3x3 Winograd l
   const { convForwardAll, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
   const { splitApplies, splitOutApplies, splitOutDims, splitOutWeights, gatherSplitOutput } = await import('../../src/kernels/winograd_split.js');
   const { allocStorage } = await import('../../src/tensor/storage.js');
-  type Case = { N: number; C: number; Cout: number; H: number; W: number; k: number; pad: number; reflect: boolean };
-  const cases: Case[] = [
+  const cases: SplitCase[] = [
     { N: 1, C: 32, Cout: 3, H: 37, W: 42, k: 9, pad: 0, reflect: true },
     { N: 2, C: 16, Cout: 1, H: 20, W: 23, k: 9, pad: 4, reflect: false },
     { N: 1, C: 16, Cout: 4, H: 22, W: 19, k: 6, pad: 2, reflect: false },
@@ -637,16 +641,7 @@ test('9x9 and 6x6 stride-1 layers of few output channels run as a 3x3 Winograd l
       }
       for (const c of cases) {
         manualSeed(c.H * 10 + c.k + 1);
-        const x = randn([c.N * c.C * c.H * c.W]).data;
-        const w = randn([c.Cout * c.C * c.k * c.k]).mul(0.1).data;
-        const b = randn([c.Cout]).data;
-        const p = c.reflect ? (c.k - 1) >> 1 : c.pad;
-        const Hp = c.H + 2 * p;
-        const Wp = c.W + 2 * p;
-        const g = c.reflect
-          ? { H: Hp, W: Wp, kh: c.k, kw: c.k, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, outH: Hp - c.k + 1, outW: Wp - c.k + 1 }
-          : { H: c.H, W: c.W, kh: c.k, kw: c.k, sh: 1, sw: 1, ph: p, pw: p, dh: 1, dw: 1, outH: Hp - c.k + 1, outW: Wp - c.k + 1 };
-        const d = { N: c.N, C: c.C, Cout: c.Cout, G: 1, g, ...(c.reflect ? { reflect: { H: c.H, W: c.W, top: p, left: p } } : {}) };
+        const { x, w, b, d } = splitCase(c);
         assert.ok(splitOutApplies(d) && !splitApplies(d), JSON.stringify(c));
         for (const relu of [false, true]) {
           const got = convForwardAll(d, x, w, b, allocStorage, relu);
