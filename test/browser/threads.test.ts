@@ -27,7 +27,6 @@ import { createServer, type Server } from 'node:http';
 import { extname, join } from 'node:path';
 import type { Browser, WebWorker } from 'puppeteer-core';
 import { startServer, type Serving } from '../../src/cli/serve.js';
-import { bitsHash, runThreadsJob } from '../../src/web/threads_job.js';
 import { CHROMIUM, launchArgs, missingBrowser, repoRoot } from './browser.js';
 
 const skip = missingBrowser();
@@ -76,18 +75,19 @@ async function run(browser: Browser, url: string): Promise<Run> {
 }
 
 /** The same files with none of normkit serve's headers (so not cross-origin isolated). */
-/** The job's output bits from Node with relaxed SIMD enabled (a child process), asserting it ran the relaxed build. */
-function relaxedNodeTruth(): { norm: string; conv: string } {
+/** The job's output bits from Node in a child process on the gemm build `variant` (NORMKIT_RELAXED_SIMD=0 for SIMD128), asserting it ran that build. */
+function nodeTruth(variant: 'relaxed-simd' | 'simd128'): { norm: string; conv: string } {
   const job = new URL('../../src/web/threads_job.js', import.meta.url).href;
   const index = new URL('../../src/index.js', import.meta.url).href;
   const script = `const { runThreadsJob, bitsHash } = await import(${JSON.stringify(job)});
 const { gemmInfo } = await import(${JSON.stringify(index)});
-const r = runThreadsJob(4);
+const r = runThreadsJob(6);
 console.log(JSON.stringify({ variant: gemmInfo().variant, norm: bitsHash(r.norm), conv: bitsHash(r.conv) }));`;
-  const p = spawnSync(process.execPath, ['--experimental-wasm-relaxed-simd', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  const env = { ...process.env, NORMKIT_RELAXED_SIMD: variant === 'simd128' ? '0' : '' };
+  const p = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env });
   assert.equal(p.status, 0, p.stderr);
   const r = JSON.parse(p.stdout.trim().split('\n').pop()!) as { variant: string; norm: string; conv: string };
-  assert.equal(r.variant, 'relaxed-simd');
+  assert.equal(r.variant, variant);
   return { norm: r.norm, conv: r.conv };
 }
 
@@ -106,13 +106,10 @@ describe('the kernels on two threads in a page', { skip: skip ?? false }, () => 
   let serving: Serving;
   let origin = '';
   const served: string[] = [];
-  // Node's run of the same job on the gemm build Chromium runs (relaxed SIMD): the bits every thread count and host must give.
-  const truth = relaxedNodeTruth();
-  // This process's (SIMD128 gemm): the convolution's bits differ (unfused products), the norm's do not.
-  const node = runThreadsJob(4);
-  const simd128 = { norm: bitsHash(node.norm), conv: bitsHash(node.conv) };
-  node.norm.dispose();
-  node.conv.dispose();
+  // Node's run of the same job on the gemm build Chromium runs (relaxed SIMD, Node's default too): the bits every thread count and host must give.
+  const truth = nodeTruth('relaxed-simd');
+  // On the SIMD128 build: the convolution's bits differ (unfused products), the norm's do not.
+  const simd128 = nodeTruth('simd128');
   test('Node with relaxed SIMD runs the fused gemm: the norm gives the same bits as SIMD128, the convolution other bits within float32 rounding', () => {
     assert.equal(truth.norm, simd128.norm);
     assert.notEqual(truth.conv, simd128.conv, 'the fused build is the one running');

@@ -24,7 +24,7 @@ async function main(): Promise<Record<string, unknown>> {
   const worker = await inWorker(new URLSearchParams(location.search).get('wasm') !== 'late');
   await initWasm();
   setNumThreads(2);
-  const r = runThreadsJob(4);
+  const r = runThreadsJob(6);
   const info = normBackendInfo();
   return {
     worker,

@@ -21,10 +21,10 @@ async function run(wasmFirst: boolean): Promise<Record<string, unknown>> {
   setNumThreads(2);
   const warmed = await warmNormThreads();
   const init = await initWasm();
-  const threaded = runThreadsJob(4);
+  const threaded = runThreadsJob(6);
   const info = normBackendInfo();
   setNumThreads(1);
-  const single = runThreadsJob(4);
+  const single = runThreadsJob(6);
   return {
     crossOriginIsolated: scope.crossOriginIsolated,
     threadsPossible: before.threadsPossible,
