@@ -1477,6 +1477,46 @@ export function addF(a: usize, b: usize, out: usize, n: i32): void {
   for (; i < end; i += 4) store<f32>(out + i, load<f32>(a + i) + load<f32>(b + i));
 }
 
+/** x op v, or v op x when `held first` (op: 0 add, 1 sub, 2 mul, 3 div), on one vector or value. */
+@inline function arith4(op: i32, x: v128, v: v128, vFirst: bool): v128 {
+  const l = vFirst ? v : x;
+  const r = vFirst ? x : v;
+  if (op === 0) return f32x4.add(l, r);
+  if (op === 1) return f32x4.sub(l, r);
+  if (op === 2) return f32x4.mul(l, r);
+  return f32x4.div(l, r);
+}
+
+@inline function arith1(op: i32, x: f32, v: f32, vFirst: bool): f32 {
+  const l = vFirst ? v : x;
+  const r = vFirst ? x : v;
+  if (op === 0) return l + r;
+  if (op === 1) return l - r;
+  if (op === 2) return l * r;
+  return l / r;
+}
+
+/**
+ * Runs of `len` floats of x, each with its own value vals[r] (a [N, C, 1, 1]
+ * scale over [N, C, H, W]): out = x op v, or v op x when vFirst (op: 0 add,
+ * 1 sub, 2 mul, 3 div). Float32 per operation, as the TypeScript loops'
+ * float64 results rounded once (innocuous double rounding for + - * /).
+ */
+export function heldRuns(op: i32, x: usize, runs: i32, len: i32, vals: usize, out: usize, vFirst: bool): void {
+  const bytes = <usize>(len * 4);
+  for (let r = 0; r < runs; r++) {
+    const vs: f32 = load<f32>(vals + <usize>(r * 4));
+    const v = f32x4.splat(vs);
+    const xr = x + <usize>r * bytes;
+    const or = out + <usize>r * bytes;
+    let i: usize = 0;
+    if (op === 2 && !vFirst) for (; i + 16 <= bytes; i += 16) v128.store(or + i, f32x4.mul(v128.load(xr + i), v));
+    else if (op === 0 && !vFirst) for (; i + 16 <= bytes; i += 16) v128.store(or + i, f32x4.add(v128.load(xr + i), v));
+    else for (; i + 16 <= bytes; i += 16) v128.store(or + i, arith4(op, v128.load(xr + i), v, vFirst));
+    for (; i < bytes; i += 4) store<f32>(or + i, arith1(op, load<f32>(xr + i), vs, vFirst));
+  }
+}
+
 /** out[i] = g[i] * (1 - y[i] * y[i]) in float32, PyTorch's tanh_backward (out may be g). */
 export function tanhGrad(y: usize, g: usize, out: usize, n: i32): void {
   const one = f32x4.splat(1);

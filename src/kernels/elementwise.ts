@@ -178,7 +178,44 @@ function arithBroadcast(op: Arith, a: Float32Array, aShape: Shape, b: Float32Arr
   const kb = kind(sb, d, 1);
   if (ka < 0 || kb < 0 || (ka === 0 && kb === 0)) return false;
   while (d >= 0 && kind(sa, d, ka === 1 ? len : 0) === ka && kind(sb, d, kb === 1 ? len : 0) === kb) len *= outShape[d--]!;
+  if (ka !== kb && heldRunsInWasm(op, ka === 1 ? a : b, ka === 1 ? b : a, ka === 1 ? sb : sa, outShape, d + 1, len, out, ka !== 1)) return true;
   forEachRun(outShape, sa, sb, d + 1, len, (offA, offB, o) => arithRun(op, a, offA, ka, b, offB, kb, out, o, len));
+  return true;
+}
+
+const ARITH_CODE: Record<Arith, number> = { add: 0, sub: 1, mul: 2, div: 3 };
+
+/** Floats of x per pass through wasm memory (whole runs; at least one). */
+const HELD_CHUNK = 1 << 18;
+
+/**
+ * arithBroadcast's runs where one operand (x) is the whole output's shape and
+ * the other (held, strides sh) gives one value per run of `len` (a
+ * [N, C, 1, 1] scale or shift over [N, C, H, W], an SE block's): in
+ * WebAssembly SIMD (asm/gemm.ts heldRuns), chunks of whole runs at a time.
+ * False (nothing done) without the module, for short runs or when x is
+ * itself broadcast. The same float32 values as arithRun.
+ */
+function heldRunsInWasm(op: Arith, x: Float32Array, held: Float32Array, sh: number[], outShape: Shape, outer: number, len: number, out: Float32Array, heldFirst: boolean): boolean {
+  const n = out.length;
+  const w = len >= 16 && x.length === n ? useWasmPointwise(n) : null;
+  if (w === null) return false;
+  const runs = n / len;
+  const vals = new Float32Array(runs);
+  let r = 0;
+  forEachRun(outShape, sh, sh, outer, len, (offH) => void (vals[r++] = held[offH]!));
+  const per = Math.max(1, Math.min(runs, Math.floor(HELD_CHUNK / len)));
+  w.reset();
+  const xo = w.alloc(per * len);
+  const vo = w.alloc(per);
+  for (let r0 = 0; r0 < runs; r0 += per) {
+    const k = Math.min(per, runs - r0);
+    const F = w.f32();
+    F.set(x.subarray(r0 * len, (r0 + k) * len), xo);
+    F.set(vals.subarray(r0, r0 + k), vo);
+    w.heldRuns(ARITH_CODE[op], xo, k, len, vo, xo, heldFirst);
+    out.set(w.f32().subarray(xo, xo + k * len), r0 * len);
+  }
   return true;
 }
 

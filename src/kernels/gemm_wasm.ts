@@ -58,6 +58,7 @@ interface Exports {
   reluGrad(y: number, g: number, out: number, n: number): void;
   tanhF(x: number, out: number, n: number): void;
   addF(a: number, b: number, out: number, n: number): void;
+  heldRuns(op: number, x: number, runs: number, len: number, vals: number, out: number, vFirst: number): void;
   tanhGrad(y: number, g: number, out: number, n: number): void;
   padGrad(
     g: number, gx: number, planes: number, OH: number, OW: number, inH: number, inW: number, rowSrc: number,
@@ -267,6 +268,11 @@ export class WasmGemm {
   /** out = tanh(x) in float32 over n floats (asm/gemm.ts: tanhF; float offsets). */
   tanh(x: number, out: number, n: number): void {
     this.#ex.tanhF(x * 4, out * 4, n);
+  }
+
+  /** Runs of len floats of x, run r with vals[r]: x op v (v op x when vFirst); op 0 add, 1 sub, 2 mul, 3 div (asm/gemm.ts heldRuns; float offsets). */
+  heldRuns(op: number, x: number, runs: number, len: number, vals: number, out: number, vFirst: boolean): void {
+    this.#ex.heldRuns(op, x * 4, runs, len, vals * 4, out * 4, vFirst ? 1 : 0);
   }
 
   /** out = a + b in float32 over n floats (float offsets). */

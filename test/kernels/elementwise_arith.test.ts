@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { mapBinary, mapUnary, unaryLoop, type Arith, type UnaryOp } from '../../src/kernels/elementwise.js';
 import { clamp } from '../../src/ops/elementwise.js';
+import { gemmBackend } from '../../src/kernels/gemm.js';
 import { tensor } from '../../src/tensor/creation.js';
 import { broadcastShapes, numel } from '../../src/tensor/shape.js';
 
@@ -40,6 +41,26 @@ test('the arithmetic runs equal the per-element walk on every broadcast', () => 
     }),
     { seed: 9, numRuns: 1500 },
   );
+});
+
+test('a per-channel value over whole planes (an SE block\'s scale: wasm heldRuns) equals the per-element walk bit for bit, both operand orders, every op, tails, NaN, infinities and signed zeros', () => {
+  assert.equal(gemmBackend, 'wasm-simd', 'the wasm kernels run (else this tests the TypeScript loops twice)');
+  const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -3.5];
+  for (const [N, C, H, W] of [[2, 3, 5, 10], [1, 5, 8, 8], [3, 2, 7, 9], [1, 40, 100, 100]] as const) {
+    const xShape = [N, C, H, W];
+    const n = N * C * H * W;
+    const x = Float32Array.from({ length: n }, (_, i) => (i % 13 === 0 ? specials[(i / 13) % specials.length]! : Math.sin(i) * 4));
+    for (const vShape of [[N, C, 1, 1], [1, C, 1, 1], [C, 1, 1]]) {
+      const v = Float32Array.from({ length: numel(vShape) }, (_, i) => (i % 4 === 1 ? specials[i % specials.length]! : Math.cos(i) * 2 + 0.5));
+      for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+        for (const [aS, a, bS, b] of [[xShape, x, vShape, v], [vShape, v, xShape, x]] as const) {
+          const want = mapBinary(a, aS, b, bS, xShape, F[op]);
+          const got = mapBinary(a, aS, b, bS, xShape, F[op], op);
+          for (let i = 0; i < n; i++) assert.ok(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])), `${op} [${aS}] [${bS}] at ${i}: ${got[i]} vs ${want[i]}`);
+        }
+      }
+    }
+  }
 });
 
 test('the unary loops equal mapUnary of the same function, bit for bit', () => {
