@@ -193,6 +193,7 @@ function run(work: Work, alloc: (n: number, shared: boolean) => Float32Array): F
   }
   const out = alloc(work.size, true);
   const count = list.length;
+  const u = work.u ? work.u() : null;
   const t: ConvTask = {
     kind: work.kind,
     path: work.path,
@@ -202,16 +203,14 @@ function run(work: Work, alloc: (n: number, shared: boolean) => Float32Array): F
     w: shared(work.w, 'w'),
     b: work.b ? shared(work.b, 'b') : null,
     out,
-    u: null,
-    uStamp: null,
+    u,
+    uStamp: u ? residentStamp(u) : null,
     relu: work.relu,
     pieces: Int32Array.from(list.flat()),
     ctrl: new Int32Array(new SharedArrayBuffer((SLOT.flags + count) * 4)),
     claimed: new Float64Array(new SharedArrayBuffer(count * 8)),
     key: ++calls,
   };
-  t.u = work.u ? work.u() : null;
-  t.uStamp = t.u ? residentStamp(t.u) : null;
   if (!pool.broadcast('conv', t as unknown as Record<string, unknown>)) {
     work.single(out);
     return out;

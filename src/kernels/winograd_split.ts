@@ -57,6 +57,11 @@ export function splitDims(d: ConvDims): ConvDims {
   return { N, C: m * m * C, Cout, G: 1, g: { H: g.outH + 2, W: g.outW + 2, kh: 3, kw: 3, sh: 1, sw: 1, ph: 0, pw: 0, dh: 1, dw: 1, outH: g.outH, outW: g.outW } };
 }
 
+/** The 3 x 3 block at `src` of a k x k kernel (rows k floats apart) into out[dst..dst + 9). */
+function copyBlock(wd: Float32Array, src: number, k: number, out: Float32Array, dst: number): void {
+  for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) out[dst + a * 3 + b] = wd[src + a * k + b]!;
+}
+
 /** w[co][c][ki][kj] -> w3[co][(i m + j) C + c][a][b] = w[co][c][3i + a][3j + b]. */
 export function splitWeights(d: ConvDims, wd: Float32Array): Float32Array {
   const { C, Cout, g } = d;
@@ -68,9 +73,7 @@ export function splitWeights(d: ConvDims, wd: Float32Array): Float32Array {
     for (let i = 0; i < m; i++) {
       for (let j = 0; j < m; j++) {
         for (let c = 0; c < C; c++) {
-          const dst = (co * Cs + (i * m + j) * C + c) * 9;
-          const src = (co * C + c) * k * k + 3 * i * k + 3 * j;
-          for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) out[dst + a * 3 + b] = wd[src + a * k + b]!;
+          copyBlock(wd, (co * C + c) * k * k + 3 * i * k + 3 * j, k, out, (co * Cs + (i * m + j) * C + c) * 9);
         }
       }
     }
@@ -179,9 +182,7 @@ export function splitOutWeights(d: ConvDims, wd: Float32Array): Float32Array {
     for (let j = 0; j < m; j++) {
       for (let co = 0; co < Cout; co++) {
         for (let c = 0; c < C; c++) {
-          const dst = (((i * m + j) * Cout + co) * C + c) * 9;
-          const src = (co * C + c) * k * k + 3 * i * k + 3 * j;
-          for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) out[dst + a * 3 + b] = wd[src + a * k + b]!;
+          copyBlock(wd, (co * C + c) * k * k + 3 * i * k + 3 * j, k, out, (((i * m + j) * Cout + co) * C + c) * 9);
         }
       }
     }
@@ -207,24 +208,26 @@ export function gatherSplitOutput(d: ConvDims, z: Float32Array, bd: Float32Array
   // each block's plane start, shifted by its (3i, 3j), relative to block (0, 0)'s
   const offs = new Int32Array(nb);
   for (let q = 0; q < nb; q++) offs[q] = (q * Cout * Hz + 3 * Math.floor(q / m)) * Wz + 3 * (q % m);
-  const w = wasmConvEnabled() ? wasmGemm : null;
   const zImage = Cz * Hz * Wz;
   const yImage = Cout * outH * outW;
-  for (let n = 0; n < N; n++) {
-    if (w !== null) {
-      w.reset();
-      const zo = w.alloc(zImage);
-      const oo = w.alloc(nb);
-      const bo = bd ? w.alloc(Cout) : -1;
-      const yo = w.alloc(yImage);
-      const F = w.f32();
+  const w = wasmConvEnabled() ? wasmGemm : null;
+  if (w !== null) {
+    w.reset();
+    const zo = w.alloc(zImage);
+    const oo = w.alloc(nb);
+    const bo = bd ? w.alloc(Cout) : -1;
+    const yo = w.alloc(yImage);
+    const F = w.f32();
+    new Int32Array(F.buffer, oo * 4, nb).set(offs);
+    if (bd) F.set(bd, bo);
+    for (let n = 0; n < N; n++) {
       F.set(z.subarray(n * zImage, (n + 1) * zImage), zo);
-      new Int32Array(F.buffer, oo * 4, nb).set(offs);
-      if (bd) F.set(bd, bo);
       w.shiftSum(zo, Cout, nb, oo, Hz, Wz, outH, outW, bo, relu, yo);
-      y.set(w.f32().subarray(yo, yo + yImage), n * yImage);
-      continue;
+      y.set(F.subarray(yo, yo + yImage), n * yImage);
     }
+    return;
+  }
+  for (let n = 0; n < N; n++) {
     for (let co = 0; co < Cout; co++) {
       const o = n * yImage + co * outH * outW;
       for (let r = 0; r < outH; r++) {

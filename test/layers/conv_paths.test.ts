@@ -473,6 +473,30 @@ test('a small map on the wasm and direct paths is shared by output channels on t
   }
 });
 
+/**
+ * body(threads, case) for every case on one thread, then on two (the pool
+ * started, every layer sent to it), then back to one thread, the automatic
+ * path and the pool's usual threshold, whatever happens.
+ */
+async function eachThreadCount<C>(cases: readonly C[], body: (threads: number, c: C) => Promise<void> | void): Promise<void> {
+  const be = await import('../../src/kernels/backend.js');
+  const { setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
+  try {
+    for (const threads of [1, 2]) {
+      be.setNumThreads(threads);
+      if (threads === 2) {
+        assert.ok(await be.warmNormThreads());
+        setConvThreadMinFlops(0, false);
+      }
+      for (const c of cases) await body(threads, c);
+    }
+  } finally {
+    setConvThreadMinFlops(4e7, true);
+    setConvPath('auto');
+    be.setNumThreads(1);
+  }
+}
+
 /** A stride-1 k x k layer for the winograd_split tests: seeded input, weights and bias, zero padding or a fused reflection pad. */
 type SplitCase = { N: number; C: number; Cout: number; H: number; W: number; k: number; pad: number; reflect: boolean };
 function splitCase(c: SplitCase): { x: Float32Array; w: Float32Array; b: Float32Array; d: ConvDims } {
@@ -489,8 +513,7 @@ function splitCase(c: SplitCase): { x: Float32Array; w: Float32Array; b: Float32
 }
 
 test('9x9 and 6x6 stride-1 layers of few input channels run as a 3x3 Winograd layer of shifted channels under auto: its bits, and the direct kernel\'s values within rounding (zero and reflection padding, bias, fused ReLU, two images, two threads)', async () => {
-  const be = await import('../../src/kernels/backend.js');
-  const { convForwardAll, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
+  const { convForwardAll } = await import('../../src/kernels/conv_threads.js');
   const { splitApplies, splitDims, splitInput, splitWeights } = await import('../../src/kernels/winograd_split.js');
   const { allocStorage } = await import('../../src/tensor/storage.js');
   const cases: SplitCase[] = [
@@ -498,34 +521,21 @@ test('9x9 and 6x6 stride-1 layers of few input channels run as a 3x3 Winograd la
     { N: 2, C: 3, Cout: 16, H: 21, W: 26, k: 9, pad: 0, reflect: true },
     { N: 1, C: 8, Cout: 16, H: 21, W: 19, k: 6, pad: 1, reflect: false },
   ];
-  try {
-    for (const threads of [1, 2]) {
-      be.setNumThreads(threads);
-      if (threads === 2) {
-        assert.ok(await be.warmNormThreads());
-        setConvThreadMinFlops(0, false);
-      }
-      for (const c of cases) {
-        manualSeed(c.H * 10 + c.k);
-        const { x, w, b, d } = splitCase(c);
-        assert.ok(splitApplies(d), JSON.stringify(c));
-        for (const relu of [false, true]) {
-          const got = convForwardAll(d, x, w, b, allocStorage, relu);
-          const split = convForwardAll(splitDims(d), splitInput(d, x), splitWeights(d, w), b, allocStorage, relu, 'winograd', true);
-          assert.ok(got.every((v, i) => Object.is(v, split[i])), `auto runs the split layer: ${JSON.stringify(c)}`);
-          setConvPath('direct');
-          const ref = convForwardAll(d, x, w, b, allocStorage, relu);
-          setConvPath('auto');
-          const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-          assertClose(got, ref, 2e-6 * scale, 1e-5, `${threads} thread(s), ${JSON.stringify(c)}, relu ${relu}`);
-        }
-      }
+  await eachThreadCount(cases, async (threads, c) => {
+    manualSeed(c.H * 10 + c.k);
+    const { x, w, b, d } = splitCase(c);
+    assert.ok(splitApplies(d), JSON.stringify(c));
+    for (const relu of [false, true]) {
+      const got = convForwardAll(d, x, w, b, allocStorage, relu);
+      const split = convForwardAll(splitDims(d), splitInput(d, x), splitWeights(d, w), b, allocStorage, relu, 'winograd', true);
+      assert.ok(got.every((v, i) => Object.is(v, split[i])), `auto runs the split layer: ${JSON.stringify(c)}`);
+      setConvPath('direct');
+      const ref = convForwardAll(d, x, w, b, allocStorage, relu);
+      setConvPath('auto');
+      const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      assertClose(got, ref, 2e-6 * scale, 1e-5, `${threads} thread(s), ${JSON.stringify(c)}, relu ${relu}`);
     }
-  } finally {
-    setConvThreadMinFlops(4e7, true);
-    setConvPath('auto');
-    be.setNumThreads(1);
-  }
+  });
 });
 
 test('a Winograd layer shared by output channels hands an image with a non-finite value to the direct kernel for its share only: the same values as one thread (fused reflection padding, two images)', async () => {
@@ -623,8 +633,7 @@ test('a pool worker\'s view of a cached Winograd transform (winograd_weights.ado
 });
 
 test('9x9 and 6x6 stride-1 layers of few output channels run as a 3x3 Winograd layer of m^2 Cout outputs summed shifted under auto: the direct kernel\'s values within rounding, the JavaScript gather\'s bits (zero and reflection padding, bias, fused ReLU with a NaN, two images, two threads)', async () => {
-  const be = await import('../../src/kernels/backend.js');
-  const { convForwardAll, setConvThreadMinFlops } = await import('../../src/kernels/conv_threads.js');
+  const { convForwardAll } = await import('../../src/kernels/conv_threads.js');
   const { splitApplies, splitOutApplies, splitOutDims, splitOutWeights, gatherSplitOutput } = await import('../../src/kernels/winograd_split.js');
   const { allocStorage } = await import('../../src/tensor/storage.js');
   const cases: SplitCase[] = [
@@ -632,42 +641,29 @@ test('9x9 and 6x6 stride-1 layers of few output channels run as a 3x3 Winograd l
     { N: 2, C: 16, Cout: 1, H: 20, W: 23, k: 9, pad: 4, reflect: false },
     { N: 1, C: 16, Cout: 4, H: 22, W: 19, k: 6, pad: 2, reflect: false },
   ];
-  try {
-    for (const threads of [1, 2]) {
-      be.setNumThreads(threads);
-      if (threads === 2) {
-        assert.ok(await be.warmNormThreads());
-        setConvThreadMinFlops(0, false);
-      }
-      for (const c of cases) {
-        manualSeed(c.H * 10 + c.k + 1);
-        const { x, w, b, d } = splitCase(c);
-        assert.ok(splitOutApplies(d) && !splitApplies(d), JSON.stringify(c));
-        for (const relu of [false, true]) {
-          const got = convForwardAll(d, x, w, b, allocStorage, relu);
-          setConvPath('direct');
-          const ref = convForwardAll(d, x, w, b, allocStorage, relu);
-          setConvPath('auto');
-          const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-          assertClose(got, ref, 2e-6 * scale, 1e-5, `${threads} thread(s), ${JSON.stringify(c)}, relu ${relu}`);
-          // the wasm gather against the JavaScript one (the gemm forced off for it): the same sums in the same order
-          const z = convForwardAll(splitOutDims(d), x, splitOutWeights(d, w), null, allocStorage, false, 'winograd', true);
-          z[5] = NaN;
-          z[7] = -0;
-          const viaWasm = new Float32Array(got.length);
-          gatherSplitOutput(d, z, b, relu, viaWasm);
-          const viaJs = new Float32Array(got.length);
-          setConvPath('js');
-          gatherSplitOutput(d, z, b, relu, viaJs);
-          setConvPath('auto');
-          assert.ok(viaWasm.every((v, i) => Object.is(v, viaJs[i]) || (Number.isNaN(v) && Number.isNaN(viaJs[i]!))), `the gathers agree: ${JSON.stringify(c)}`);
-          assert.ok(Number.isNaN(viaWasm[5]!), 'a NaN passes, ReLU or not');
-        }
-      }
+  await eachThreadCount(cases, async (threads, c) => {
+    manualSeed(c.H * 10 + c.k + 1);
+    const { x, w, b, d } = splitCase(c);
+    assert.ok(splitOutApplies(d) && !splitApplies(d), JSON.stringify(c));
+    for (const relu of [false, true]) {
+      const got = convForwardAll(d, x, w, b, allocStorage, relu);
+      setConvPath('direct');
+      const ref = convForwardAll(d, x, w, b, allocStorage, relu);
+      setConvPath('auto');
+      const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      assertClose(got, ref, 2e-6 * scale, 1e-5, `${threads} thread(s), ${JSON.stringify(c)}, relu ${relu}`);
+      // the wasm gather against the JavaScript one (the gemm forced off for it): the same sums in the same order
+      const z = convForwardAll(splitOutDims(d), x, splitOutWeights(d, w), null, allocStorage, false, 'winograd', true);
+      z[5] = NaN;
+      z[7] = -0;
+      const viaWasm = new Float32Array(got.length);
+      gatherSplitOutput(d, z, b, relu, viaWasm);
+      const viaJs = new Float32Array(got.length);
+      setConvPath('js');
+      gatherSplitOutput(d, z, b, relu, viaJs);
+      setConvPath('auto');
+      assert.ok(viaWasm.every((v, i) => Object.is(v, viaJs[i]) || (Number.isNaN(v) && Number.isNaN(viaJs[i]!))), `the gathers agree: ${JSON.stringify(c)}`);
+      assert.ok(Number.isNaN(viaWasm[5]!), 'a NaN passes, ReLU or not');
     }
-  } finally {
-    setConvThreadMinFlops(4e7, true);
-    setConvPath('auto');
-    be.setNumThreads(1);
-  }
+  });
 });
