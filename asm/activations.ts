@@ -17,36 +17,64 @@
  * kernels/activations.ts), and Phi(x) = 1 - erfc/2 for x >= 0.
  */
 
-@inline function splat(v: f32): v128 {
-  return f32x4.splat(v);
+import { lane4, madd } from './simd';
+
+/**
+ * The kernels' constants, loaded in the loops (lane4: a broadcast load each,
+ * where a splat of a constant costs V8 two shuffles).
+ */
+const K = memory.data<f32>([
+  // 0-5: exp's range: the clamp [-104, 88.72], log2 e, the rounding shift 1.5 * 2^23, -ln2 in two parts
+  -104, 88.72, 1.44269504, 12582912, -0.693359375, 2.12194440e-4,
+  // 6-12: e^r - 1's Taylor coefficients 1/7! .. 1/2, 1
+  1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1,
+  // 13-14: 1/sqrt 2, 2; 15-26: gelu's P(t) from t^11 down to t^0
+  0.70710678, 2,
+  -0.17875723540782928, 0.9913575649261475, -2.2051074504852295, 2.398733615875244,
+  -1.225425124168396, 0.33554020524024963, -0.23370788991451263, -0.07473419606685638,
+  0.0825924351811409, 0.37502020597457886, 0.9999999403953552, -1.2655121088027954,
+  // 27-29: hardswish's 3, 6, -3
+  3, 6, -3,
+]);
+const LO = 0, HI = 1, LOG2E = 2, SHIFT = 3, NLN2_HI = 4, NLN2_LO = 5, T7 = 6, HALF = 11, ONE = 12;
+const RSQRT2 = 13, TWO = 14, G11 = 15, THREE = 27, SIX = 28, NTHREE = 29;
+/** The exponent bias 127, as an integer in every lane. */
+const BIAS = memory.data<i32>([127]);
+
+@inline function k(i: i32): v128 {
+  return lane4(K, i);
+}
+
+/** Zero in every lane (a register xor, no load). */
+@inline function zero(): v128 {
+  return f32x4.splat(0);
 }
 
 /** e^r - 1 = r + r^2/2 + ... + r^7/5040 (|r| <= ln2 / 2), as r (1 + r (1/2 + ...)): no cancellation near 0. */
 @inline function taylorM1(r: v128): v128 {
-  let p = splat(1.0 / 5040);
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 720));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 120));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 24));
-  p = f32x4.add(f32x4.mul(p, r), splat(1.0 / 6));
-  p = f32x4.add(f32x4.mul(p, r), splat(0.5));
-  p = f32x4.add(f32x4.mul(p, r), splat(1));
+  let p = k(T7);
+  p = madd(p, r, k(T7 + 1));
+  p = madd(p, r, k(T7 + 2));
+  p = madd(p, r, k(T7 + 3));
+  p = madd(p, r, k(T7 + 4));
+  p = madd(p, r, k(HALF));
+  p = madd(p, r, k(ONE));
   return f32x4.mul(p, r);
 }
 
 @inline function expv(x0: v128): v128 {
   // pmax/pmin (one instruction each; x first, so a NaN passes through as with max/min)
-  const x = f32x4.pmin(f32x4.pmax(x0, splat(-104)), splat(88.72));
-  // n = nearest(x log2 e) by the 1.5 * 2^23 shift (exact and ties-to-even for |x log2 e| < 2^22),
-  // its integer in the low mantissa bits
-  const shifted = f32x4.add(f32x4.mul(x, splat(1.44269504)), splat(12582912));
-  const n = f32x4.sub(shifted, splat(12582912));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, splat(0.693359375))), f32x4.mul(n, splat(-2.12194440e-4)));
+  const x = f32x4.pmin(f32x4.pmax(x0, k(LO)), k(HI));
+  const shifted = madd(x, k(LOG2E), k(SHIFT));
+  const n = f32x4.sub(shifted, k(SHIFT));
+  const r = madd(n, k(NLN2_LO), madd(n, k(NLN2_HI), x));
   // e^r = (e^r - 1) + 1: the same operations in the same order as the Horner form to its last term
-  const p = f32x4.add(taylorM1(r), splat(1));
-  const ni = i32x4.sub(shifted, i32x4.splat(0x4b400000));
+  const p = f32x4.add(taylorM1(r), k(ONE));
+  // 2^n as two factors 2^(n >> 1) 2^(n - n >> 1), so that results down to the denormals come out
+  const ni = i32x4.sub(shifted, k(SHIFT));
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
-  const bias = i32x4.splat(127);
+  const bias = v128.load32_splat(BIAS);
   const s1 = i32x4.shl(i32x4.add(n1, bias), 23);
   const s2 = i32x4.shl(i32x4.add(n2, bias), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
@@ -62,41 +90,41 @@
  * where it no longer matters against -1) and 2^n - 1 is exact.
  */
 @inline function expm1v(x0: v128): v128 {
-  const x = f32x4.pmin(f32x4.pmax(x0, splat(-104)), splat(0));
-  const shifted = f32x4.add(f32x4.mul(x, splat(1.44269504)), splat(12582912));
-  const n = f32x4.sub(shifted, splat(12582912));
-  const r = f32x4.sub(f32x4.sub(x, f32x4.mul(n, splat(0.693359375))), f32x4.mul(n, splat(-2.12194440e-4)));
-  const ni = i32x4.sub(shifted, i32x4.splat(0x4b400000));
+  const x = f32x4.pmin(f32x4.pmax(x0, k(LO)), zero());
+  const shifted = madd(x, k(LOG2E), k(SHIFT));
+  const n = f32x4.sub(shifted, k(SHIFT));
+  const r = madd(n, k(NLN2_LO), madd(n, k(NLN2_HI), x));
+  const ni = i32x4.sub(shifted, k(SHIFT));
   // 2^n for n >= -126 from its exponent bits, else 0 (a denormal 2^n times e^r - 1 < 1 is below -1's rounding)
-  const e = i32x4.add(ni, i32x4.splat(127));
-  const p2 = v128.and(i32x4.shl(e, 23), i32x4.gt_s(e, i32x4.splat(0)));
-  return f32x4.add(f32x4.mul(taylorM1(r), p2), f32x4.sub(p2, splat(1)));
+  const e = i32x4.add(ni, v128.load32_splat(BIAS));
+  const p2 = v128.and(i32x4.shl(e, 23), i32x4.gt_s(e, zero()));
+  return madd(taylorM1(r), p2, f32x4.sub(p2, k(ONE)));
 }
 
 /** 1 / (1 + e^-x), from e = e^-|x| on both sides (x >= 0: 1 / (1 + e); x < 0: e / (1 + e)): no overflow, tails exact in relative terms. */
 @inline function sigmoidv(x: v128): v128 {
   const e = expv(f32x4.neg(f32x4.abs(x)));
-  const s = f32x4.div(splat(1), f32x4.add(splat(1), e));
-  return v128.bitselect(s, f32x4.mul(e, s), f32x4.ge(x, splat(0)));
+  const s = f32x4.div(k(ONE), f32x4.add(k(ONE), e));
+  return v128.bitselect(s, f32x4.mul(e, s), f32x4.ge(x, zero()));
 }
 
 @inline function geluv(x: v128): v128 {
-  const z = f32x4.mul(f32x4.abs(x), splat(0.70710678));
-  const t = f32x4.div(splat(2), f32x4.add(splat(2), z));
-  let p = splat(-0.17875723540782928);
-  p = f32x4.add(f32x4.mul(p, t), splat(0.9913575649261475));
-  p = f32x4.add(f32x4.mul(p, t), splat(-2.2051074504852295));
-  p = f32x4.add(f32x4.mul(p, t), splat(2.398733615875244));
-  p = f32x4.add(f32x4.mul(p, t), splat(-1.225425124168396));
-  p = f32x4.add(f32x4.mul(p, t), splat(0.33554020524024963));
-  p = f32x4.add(f32x4.mul(p, t), splat(-0.23370788991451263));
-  p = f32x4.add(f32x4.mul(p, t), splat(-0.07473419606685638));
-  p = f32x4.add(f32x4.mul(p, t), splat(0.0825924351811409));
-  p = f32x4.add(f32x4.mul(p, t), splat(0.37502020597457886));
-  p = f32x4.add(f32x4.mul(p, t), splat(0.9999999403953552));
-  p = f32x4.add(f32x4.mul(p, t), splat(-1.2655121088027954));
-  const half = f32x4.mul(splat(0.5), f32x4.mul(t, expv(f32x4.sub(p, f32x4.mul(z, z)))));
-  const cdf = v128.bitselect(f32x4.sub(splat(1), half), half, f32x4.ge(x, splat(0)));
+  const z = f32x4.mul(f32x4.abs(x), k(RSQRT2));
+  const t = f32x4.div(k(TWO), f32x4.add(k(TWO), z));
+  let p = k(G11);
+  p = madd(p, t, k(G11 + 1));
+  p = madd(p, t, k(G11 + 2));
+  p = madd(p, t, k(G11 + 3));
+  p = madd(p, t, k(G11 + 4));
+  p = madd(p, t, k(G11 + 5));
+  p = madd(p, t, k(G11 + 6));
+  p = madd(p, t, k(G11 + 7));
+  p = madd(p, t, k(G11 + 8));
+  p = madd(p, t, k(G11 + 9));
+  p = madd(p, t, k(G11 + 10));
+  p = madd(p, t, k(G11 + 11));
+  const half = f32x4.mul(k(HALF), f32x4.mul(t, expv(madd(f32x4.neg(z), z, p))));
+  const cdf = v128.bitselect(f32x4.sub(k(ONE), half), half, f32x4.ge(x, zero()));
   return f32x4.mul(x, cdf);
 }
 
@@ -112,32 +140,39 @@ const GELU = 6;
 const HARDTANH_Z = 7;
 const HARDTANH_P = 8;
 
-@inline function actv(kind: i32, x: v128, a: f32, b: f32): v128 {
+/** Activation `kind` of x; a and b are its parameters in every lane (splatted once per call, out of the loops). */
+@inline function actv(kind: i32, x: v128, a: v128, b: v128): v128 {
   // pmax(x, a) = x < a ? a : x and pmin(., b) = b < . ? b : . are one instruction each and let a NaN x
   // through; they differ from max/min only at signed zeros: with neither bound zero, never; with
   // a = +0, -0 comes out -0 where max gives +0, so + 0 (exact otherwise) mends it
-  if (kind === HARDTANH_P) return f32x4.pmin(f32x4.pmax(x, splat(a)), splat(b));
-  if (kind === HARDTANH_Z) return f32x4.add(f32x4.pmin(f32x4.pmax(x, splat(0)), splat(b)), splat(0));
-  if (kind === HARDTANH) return f32x4.min(f32x4.max(x, splat(a)), splat(b));
-  if (kind === LEAKY) return v128.bitselect(x, f32x4.mul(x, splat(a)), f32x4.gt(x, splat(0)));
+  if (kind === HARDTANH_P) return f32x4.pmin(f32x4.pmax(x, a), b);
+  if (kind === HARDTANH_Z) return f32x4.add(f32x4.pmin(f32x4.pmax(x, zero()), b), zero());
+  if (kind === HARDTANH) return f32x4.min(f32x4.max(x, a), b);
+  if (kind === LEAKY) return v128.bitselect(x, f32x4.mul(x, a), f32x4.gt(x, zero()));
   if (kind === ELU) {
     // scale * (x > 0 ? x : alpha (e^x - 1))
-    const neg = f32x4.mul(splat(a), expm1v(f32x4.pmin(x, splat(0))));
-    return f32x4.mul(splat(b), v128.bitselect(x, neg, f32x4.gt(x, splat(0))));
+    const neg = f32x4.mul(a, expm1v(f32x4.pmin(x, zero())));
+    return f32x4.mul(b, v128.bitselect(x, neg, f32x4.gt(x, zero())));
   }
   if (kind === SIGMOID) return sigmoidv(x);
   if (kind === SILU) return f32x4.mul(x, sigmoidv(x));
   // x + 3 is never -0, so pmin/pmax give min/max's values; 0 at and below -3 (-inf too, where x * 0 is NaN), NaN kept
   if (kind === HARDSWISH) {
-    const v = f32x4.div(f32x4.mul(x, f32x4.pmin(f32x4.pmax(f32x4.add(x, splat(3)), splat(0)), splat(6))), splat(6));
-    return v128.andnot(v, f32x4.le(x, splat(-3)));
+    const v = f32x4.div(f32x4.mul(x, f32x4.pmin(f32x4.pmax(f32x4.add(x, k(THREE)), zero()), k(SIX))), k(SIX));
+    return v128.andnot(v, f32x4.le(x, k(NTHREE)));
   }
   return geluv(x);
 }
 
 /** actv over whole vectors [0, end) bytes, one loop per kind (actv inlined with `kind` constant: no test per vector). */
-@inline function actLoop(kind: i32, x: usize, out: usize, end: usize, a: f32, b: f32): usize {
+@inline function actLoop(kind: i32, x: usize, out: usize, end: usize, a: v128, b: v128): usize {
   let i: usize = 0;
+  for (; i + 32 <= end; i += 32) {
+    const u = actv(kind, v128.load(x + i), a, b);
+    const w = actv(kind, v128.load(x + i, 16), a, b);
+    v128.store(out + i, u);
+    v128.store(out + i, w, 16);
+  }
   for (; i + 16 <= end; i += 16) v128.store(out + i, actv(kind, v128.load(x + i), a, b));
   return i;
 }
@@ -150,21 +185,23 @@ export function actF(kind: i32, x: usize, out: usize, n: i32, a: f32, b: f32): v
     if (reinterpret<i32>(a) === 0 && b > 0) kind = HARDTANH_Z;
     else if (a !== 0 && b !== 0 && a == a && b == b) kind = HARDTANH_P;
   }
-  if (kind === HARDTANH_Z) i = actLoop(HARDTANH_Z, x, out, end, a, b);
-  else if (kind === HARDTANH_P) i = actLoop(HARDTANH_P, x, out, end, a, b);
-  else if (kind === HARDTANH) i = actLoop(HARDTANH, x, out, end, a, b);
-  else if (kind === LEAKY) i = actLoop(LEAKY, x, out, end, a, b);
-  else if (kind === ELU) i = actLoop(ELU, x, out, end, a, b);
-  else if (kind === SIGMOID) i = actLoop(SIGMOID, x, out, end, a, b);
-  else if (kind === SILU) i = actLoop(SILU, x, out, end, a, b);
-  else if (kind === HARDSWISH) i = actLoop(HARDSWISH, x, out, end, a, b);
-  else i = actLoop(GELU, x, out, end, a, b);
+  const va = f32x4.splat(a);
+  const vb = f32x4.splat(b);
+  if (kind === HARDTANH_Z) i = actLoop(HARDTANH_Z, x, out, end, va, vb);
+  else if (kind === HARDTANH_P) i = actLoop(HARDTANH_P, x, out, end, va, vb);
+  else if (kind === HARDTANH) i = actLoop(HARDTANH, x, out, end, va, vb);
+  else if (kind === LEAKY) i = actLoop(LEAKY, x, out, end, va, vb);
+  else if (kind === ELU) i = actLoop(ELU, x, out, end, va, vb);
+  else if (kind === SIGMOID) i = actLoop(SIGMOID, x, out, end, va, vb);
+  else if (kind === SILU) i = actLoop(SILU, x, out, end, va, vb);
+  else if (kind === HARDSWISH) i = actLoop(HARDSWISH, x, out, end, va, vb);
+  else i = actLoop(GELU, x, out, end, va, vb);
   if (i < end) {
     // the tail through one vector (zeros beyond n are computed and dropped)
     const t = memory.data(16, 16);
-    v128.store(t, f32x4.splat(0));
+    v128.store(t, zero());
     memory.copy(t, x + i, end - i);
-    v128.store(t, actv(kind, v128.load(t), a, b));
+    v128.store(t, actv(kind, v128.load(t), va, vb));
     memory.copy(out + i, t, end - i);
   }
 }

@@ -21,6 +21,8 @@
  * `scratch()` is the first byte the loader may use for operands.
  */
 
+import { lane4, madd } from './simd';
+
 /**
  * max(v, 0) with f32x4.max's values (NaN kept, -0 -> +0) in two instructions
  * instead of the several x64 needs for f32x4.max's NaN and zero rules:
@@ -31,11 +33,6 @@
   return f32x4.add(f32x4.pmax(v, f32x4.splat(0)), f32x4.splat(0));
 }
 
-/** c + a * b: fused where relaxed SIMD is enabled at compile time. */
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(c, f32x4.mul(a, b));
-}
 
 const MR: i32 = 4;
 const NR: i32 = 8;
@@ -1411,36 +1408,31 @@ export function wg4GradFinish(Acc: usize, Cout: i32, C: i32, Cp: i32, Coutp: i32
 // value (src/kernels/tanh.ts). Every step is one float32 operation (no fused multiply-add),
 // so src/kernels/tanh.ts's TypeScript twin gives the same bits.
 const TANH_C: f32 = 7.90531110763549805;
-const TANH_SMALL: f32 = 0.0004;
-const TA0: f32 = 4.89352455891786e-03;
-const TA1: f32 = 6.37261928875436e-04;
-const TA2: f32 = 1.48572235717979e-05;
-const TA3: f32 = 5.12229709037114e-08;
-const TA4: f32 = -8.60467152213735e-11;
-const TA5: f32 = 2.00018790482477e-13;
-const TA6: f32 = -2.76076847742355e-16;
-const TB0: f32 = 4.89352518554385e-03;
-const TB1: f32 = 2.26843463243900e-03;
-const TB2: f32 = 1.18534705686654e-04;
-const TB3: f32 = 1.19825839466702e-06;
+/** tanh's constants, loaded in the loop (lane4): -c, c, the small-|x| cut, p's A6..A0, q's B3..B0. */
+const TK = memory.data<f32>([
+  -TANH_C, TANH_C, 0.0004,
+  -2.76076847742355e-16, 2.00018790482477e-13, -8.60467152213735e-11, 5.12229709037114e-08,
+  1.48572235717979e-05, 6.37261928875436e-04, 4.89352455891786e-03,
+  1.19825839466702e-06, 1.18534705686654e-04, 2.26843463243900e-03, 4.89352518554385e-03,
+]);
 
 @inline function tanhv(x: v128): v128 {
   // pmin/pmax: one instruction each, x first so a NaN passes through, -0 kept (as min/max here)
-  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(-TANH_C)), f32x4.splat(TANH_C));
+  const xc = f32x4.pmin(f32x4.pmax(x, lane4(TK, 0)), lane4(TK, 1));
   const x2 = f32x4.mul(xc, xc);
-  let p = f32x4.splat(TA6);
-  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TA5));
-  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TA4));
-  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TA3));
-  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TA2));
-  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TA1));
-  p = f32x4.add(f32x4.mul(x2, p), f32x4.splat(TA0));
+  let p = lane4(TK, 3);
+  p = f32x4.add(f32x4.mul(x2, p), lane4(TK, 4));
+  p = f32x4.add(f32x4.mul(x2, p), lane4(TK, 5));
+  p = f32x4.add(f32x4.mul(x2, p), lane4(TK, 6));
+  p = f32x4.add(f32x4.mul(x2, p), lane4(TK, 7));
+  p = f32x4.add(f32x4.mul(x2, p), lane4(TK, 8));
+  p = f32x4.add(f32x4.mul(x2, p), lane4(TK, 9));
   p = f32x4.mul(xc, p);
-  let q = f32x4.splat(TB3);
-  q = f32x4.add(f32x4.mul(x2, q), f32x4.splat(TB2));
-  q = f32x4.add(f32x4.mul(x2, q), f32x4.splat(TB1));
-  q = f32x4.add(f32x4.mul(x2, q), f32x4.splat(TB0));
-  return v128.bitselect(x, f32x4.div(p, q), f32x4.lt(f32x4.abs(x), f32x4.splat(TANH_SMALL)));
+  let q = lane4(TK, 10);
+  q = f32x4.add(f32x4.mul(x2, q), lane4(TK, 11));
+  q = f32x4.add(f32x4.mul(x2, q), lane4(TK, 12));
+  q = f32x4.add(f32x4.mul(x2, q), lane4(TK, 13));
+  return v128.bitselect(x, f32x4.div(p, q), f32x4.lt(f32x4.abs(x), lane4(TK, 2)));
 }
 
 /** out[i] = tanh(x[i]) for n floats (out may be x). */
