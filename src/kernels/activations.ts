@@ -17,11 +17,46 @@ export interface Activation {
   forward(x: Float32Array, y: Float32Array): void;
   backward(x: Float32Array, y: Float32Array, g: Float32Array, gx: Float32Array): void;
   /** asm/activations.ts's code and parameters, where the SIMD kernel computes it. */
-  simd?: { kind: number; a: number; b: number };
+  simd?: ActCode;
 }
 
 /** asm/activations.ts's activation codes. */
 const SIMD = { hardtanh: 0, leaky: 1, elu: 2, sigmoid: 3, silu: 4, hardswish: 5, gelu: 6 } as const;
+
+/** asm/activations.ts's code of an activation and its two parameters (Activation.simd). */
+export interface ActCode {
+  kind: number;
+  a: number;
+  b: number;
+}
+
+/** The activation whose SIMD code is `c` (its TypeScript loops, for paths outside wasm). */
+export function activationOfCode(c: ActCode): Activation {
+  switch (c.kind) {
+    case SIMD.hardtanh: return hardtanh(c.a, c.b);
+    case SIMD.leaky: return leakyRelu(c.a);
+    case SIMD.elu: return elu(c.a, c.b);
+    case SIMD.sigmoid: return sigmoid;
+    case SIMD.silu: return silu;
+    case SIMD.hardswish: return hardswish;
+    case SIMD.gelu: return gelu;
+  }
+  throw new RangeError(`internal: no activation has SIMD code ${c.kind}`);
+}
+
+/**
+ * a = k(a) in place, as activationForward computes it (SIMD where it can,
+ * else the TypeScript loop: the same bits as the unfused op on each path).
+ */
+export function activateInPlace(k: Activation, a: Float32Array): void {
+  const w = k.simd ? useWasmPointwise(a.length) : null;
+  if (w === null || k.simd === undefined) {
+    k.forward(a, a);
+    return;
+  }
+  const { kind, a: p, b } = k.simd;
+  pointwiseInWasm(w, [a], a, ([buf], len) => w.act(kind, buf!, buf!, len, p, b));
+}
 
 /** y = k(x) in fresh (recyclable) storage: SIMD where it can, else the TypeScript loop. */
 export function activationForward(k: Activation, x: Float32Array): Float32Array {
@@ -66,6 +101,10 @@ export function leakyRelu(slope: number): Activation {
     },
   };
 }
+
+/** SELU's fixed alpha and scale (PyTorch's). */
+export const SELU_ALPHA = 1.6732632423543772848170429916717;
+export const SELU_SCALE = 1.0507009873554804934193349852946;
 
 /** scale * (x > 0 ? x : alpha * (exp(x) - 1)): elu (scale 1) and selu. */
 export function elu(alpha: number, scale = 1): Activation {

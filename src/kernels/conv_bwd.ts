@@ -91,7 +91,7 @@ function inputGrad(d: ConvDims, wd: Float32Array, gd: Float32Array, forceWinogra
   const { N, C, Cout, G, g } = d;
   if (winogradApplies(d)) {
     const dT = inputGradAsConv(d);
-    if (forceWinograd || winogradPays(dT)) return convForwardAll({ ...dT, flipped: true }, gd, wd, null, allocStorage, false, 'winograd', true);
+    if (forceWinograd || winogradPays(dT)) return convForwardAll({ ...dT, flipped: true }, gd, wd, null, allocStorage, null, 'winograd', true);
   }
   return convTransposeAll({ N, C: Cout, Cout: C, G, g }, gd, wd, null);
 }

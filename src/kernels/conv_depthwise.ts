@@ -9,6 +9,11 @@
 import { fitsI32 } from './conv.js';
 import type { ConvDims } from './conv_fwd.js';
 import { gemmBackend, wasmGemm } from './gemm.js';
+import { hardtanh } from './activations.js';
+import { activateRuns, type OutputAct } from './output_act.js';
+
+/** ReLU as the SIMD hardtanh(0, inf) (pmax + 0: ReLU's values, NaN kept, -0 -> +0), for a kernel without a ReLU flag. */
+const RELU = hardtanh(0, Infinity).simd!;
 
 /** Whether `d` is a depthwise convolution this kernel takes (the wasm module loaded). */
 export function depthwiseApplies(d: ConvDims): boolean {
@@ -16,8 +21,8 @@ export function depthwiseApplies(d: ConvDims): boolean {
   return wasmGemm !== null && gemmBackend === 'wasm-simd' && d.G === d.C && d.G > 1 && d.Cout % d.C === 0 && fitsI32(d.g);
 }
 
-/** out (N x Cout x outH x outW) = the depthwise convolution of x; out is written whole. */
-export function depthwiseForward(d: ConvDims, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array): Float32Array {
+/** out (N x Cout x outH x outW) = the depthwise convolution of x, then `act` (in wasm memory); out is written whole. */
+export function depthwiseForward(d: ConvDims, x: Float32Array, w: Float32Array, bias: Float32Array | null, out: Float32Array, act: OutputAct = null): Float32Array {
   const m = wasmGemm!;
   const { N, C, Cout, g } = d;
   // the padded plane holds every tap of every output; stride 2 reads up to 16 floats past a row's last output
@@ -37,6 +42,7 @@ export function depthwiseForward(d: ConvDims, x: Float32Array, w: Float32Array, 
   for (let n = 0; n < N; n++) {
     F.set(x.subarray(n * inLen, (n + 1) * inLen), xp);
     m.dwConv(xp, C, Cout / C, wp, bp, g, Hp, Wp, yp, pad);
+    activateRuns(m, act === 'relu' ? RELU : act, yp, 1, outLen, outLen);
     out.set(F.subarray(yp, yp + outLen), n * outLen);
   }
   return out;

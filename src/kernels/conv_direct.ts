@@ -19,6 +19,7 @@ import type { ConvGeom2d } from './conv.js';
 import type { Commit, ConvDims } from './conv_fwd.js';
 import { copyImageRows } from './conv_fwd.js';
 import { wasmGemm } from './gemm.js';
+import { activateRuns, reluOf, type OutputAct } from './output_act.js';
 
 /** The padded, phase-split layout of one image, and the tap table, for a geometry. */
 export interface DirectLayout {
@@ -82,7 +83,7 @@ export function forwardDirect(
   r1: number,
   key: number | null,
   commit: Commit,
-  relu = false,
+  act: OutputAct = null,
 ): void {
   const w = wasmGemm!;
   const { C, Cout, G, g } = d;
@@ -127,8 +128,9 @@ export function forwardDirect(
       w.polyPad(xOff, C, H, W, g.ph, g.pw, s, Hp, Wq, lay.plane, hp0, hp1, xqOff);
     }
     for (let grp = 0; grp < G; grp++) {
-      w.dconv(xqOff + grp * groupIn, offOff, K, wpOff + grp * wBlock, Cog, bd ? bOff + grp * Cog : -1, relu, lay.rowStep, r0, r1, outWp, yOff + grp * Cog * plane, plane);
+      w.dconv(xqOff + grp * groupIn, offOff, K, wpOff + grp * wBlock, Cog, bd ? bOff + grp * Cog : -1, reluOf(act), lay.rowStep, r0, r1, outWp, yOff + grp * Cog * plane, plane);
     }
+    activateRuns(w, act, yOff + r0 * outWp, Cout, (r1 - r0) * outWp, plane);
     if (commit && !commit(n)) continue;
     F = w.f32();
     if (whole) out.set(F.subarray(yOff, yOff + Cout * L), n * Cout * L);
@@ -210,7 +212,7 @@ export function transposedDirect(
   r1 = d.g.H,
   key: number | null = null,
   commit: Commit = null,
-  relu = false,
+  act: OutputAct = null,
 ): void {
   const w = wasmGemm!;
   const { C: Cin, Cout, G, g } = d;
@@ -305,7 +307,7 @@ export function transposedDirect(
   const run = (q: Phase, pi: number, u0: number, u1: number, t: number): void => {
     const K = Ks[pi]!;
     for (let grp = 0; grp < G; grp++) {
-      w.dconv(xqOff + grp * Cig * plane, phOff[pi]!, K, phW[pi]! + grp * blocks * 4 * K, Cog, bd ? bOff + grp * Cog : -1, relu, Wx * 4, u0, u1, q.Vp, t + grp * Cog * yPlane, yPlane);
+      w.dconv(xqOff + grp * Cig * plane, phOff[pi]!, K, phW[pi]! + grp * blocks * 4 * K, Cog, bd ? bOff + grp * Cog : -1, reluOf(act), Wx * 4, u0, u1, q.Vp, t + grp * Cog * yPlane, yPlane);
     }
   };
   for (let n = n0; n < n1; n++) {
@@ -333,6 +335,7 @@ export function transposedDirect(
       run(q, pi, u0, u1, tOff);
       w.unphase(tOff, Cout, yPlane, q.Vp, u0, u1, q.V, yOff, H, W, q.a, q.b, g.sh, g.sw);
     }
+    activateRuns(w, act, yOff + r0 * W, Cout, (r1 - r0) * W, HW);
     if (commit && !commit(n)) continue;
     F = w.f32();
     if (whole) out.set(F.subarray(yOff, yOff + Cout * HW), n * Cout * HW);

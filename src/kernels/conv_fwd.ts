@@ -27,6 +27,7 @@ import { chunkRows, fitsI32, im2col, type ConvGeom2d } from './conv.js';
 import { gemm, gemmBackend, wasmGemm } from './gemm.js';
 import { forwardDirect } from './conv_direct.js';
 import { flipKernel, winogradApplies, winogradForward, winogradPays } from './winograd.js';
+import { activateRuns, type OutputAct } from './output_act.js';
 
 export type ConvPathName = 'auto' | 'js' | 'wasm' | 'winograd' | 'direct';
 
@@ -156,7 +157,7 @@ export function convForwardImages(
   r1 = d.g.outH,
   key: number | null = null,
   commit: Commit = null,
-  relu = false,
+  act: OutputAct = null,
   ud: Float32Array | null = null,
 ): void {
   if (n1 <= n0 || r1 <= r0) return;
@@ -164,10 +165,10 @@ export function convForwardImages(
     wd = flipKernel(wd, d.C, d.Cout);
     d = { ...d, flipped: false };
   }
-  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu, ud);
-  else if (path === 'direct') forwardDirect(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu);
-  else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, relu);
-  else forwardJs(d, xd, wd, bd, out, n0, n1, r0, r1, relu);
+  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, act, ud);
+  else if (path === 'direct') forwardDirect(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, act);
+  else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, act);
+  else forwardJs(d, xd, wd, bd, out, n0, n1, r0, r1, act);
 }
 
 /**
@@ -188,11 +189,11 @@ export function convForwardChannels(
   c0: number,
   c1: number,
   commit: Commit,
-  relu: boolean,
+  act: OutputAct,
   ud: Float32Array | null,
 ): void {
-  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, 0, d.N, 0, d.g.outH, null, commit, relu, ud, c0, c1);
-  else channelShare(path, d, xd, wd, bd, out, 0, d.N, c0, c1, commit, relu);
+  if (path === 'winograd') winogradForward(d, xd, wd, bd, out, 0, d.N, 0, d.g.outH, null, commit, act, ud, c0, c1);
+  else channelShare(path, d, xd, wd, bd, out, 0, d.N, c0, c1, commit, act);
 }
 
 /**
@@ -214,7 +215,7 @@ export function channelShare(
   c0: number,
   c1: number,
   commit: Commit,
-  relu: boolean,
+  act: OutputAct,
 ): void {
   const { C, Cout, G, g } = d;
   if (G !== 1 || d.flipped || (path !== 'wasm' && path !== 'direct')) throw new RuntimeError(`internal: no channel share of a ${path} convolution with ${G} groups`);
@@ -227,7 +228,7 @@ export function channelShare(
   const b = bd && bd.subarray(c0, c1);
   for (let n = n0; n < n1; n++) {
     const o = out.subarray((n * Cout + c0) * L, (n * Cout + c1) * L);
-    convForwardImages(path, one, xd.subarray(n * C * HW, (n + 1) * C * HW), w, b, o, 0, 1, 0, g.outH, null, commit && (() => commit(n)), relu);
+    convForwardImages(path, one, xd.subarray(n * C * HW, (n + 1) * C * HW), w, b, o, 0, 1, 0, g.outH, null, commit && (() => commit(n)), act);
   }
 }
 
@@ -274,7 +275,7 @@ function copyReflectedRows(F: Float32Array, xOff: number, xd: Float32Array, n: n
   }
 }
 
-function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, r0: number, r1: number, relu: boolean): void {
+function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n0: number, n1: number, r0: number, r1: number, act: OutputAct): void {
   // im2col reads the image in place: a fused reflection padding needs the wasm paths (ops/conv_fused.ts checks).
   if (d.reflect) throw new RuntimeError('internal: the js convolution path cannot read a reflection-padded image in place');
   const { C, Cout, G, g } = d;
@@ -305,7 +306,8 @@ function forwardJs(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32A
         for (let i = o + r0 * g.outW; i < o + r1 * g.outW; i++) out[i] = out[i]! + b;
       }
     }
-    if (relu) {
+    if (act !== null && act !== 'relu') throw new RuntimeError('internal: the js convolution path fuses only ReLU (ops/conv_compute.ts runs other activations after it)');
+    if (act === 'relu') {
       // max(v, 0) with NaN kept and -0 -> 0, as the ReLU op.
       for (let c = 0; c < Cout; c++) {
         const o = (n * Cout + c) * L;
@@ -330,7 +332,7 @@ function forwardWasm(
   r1: number,
   key: number | null,
   commit: Commit,
-  relu: boolean,
+  act: OutputAct,
 ): void {
   const w = wasmGemm!;
   const { C, Cout, G, g } = d;
@@ -364,7 +366,8 @@ function forwardWasm(
       }
     }
     const len = (r1 - r0) * g.outW;
-    if (bd || relu) w.biasAct(yOff + r0 * g.outW, bd ? bOff : -1, Cout, Cout, len, L, relu);
+    if (bd || act === 'relu') w.biasAct(yOff + r0 * g.outW, bd ? bOff : -1, Cout, Cout, len, L, act === 'relu');
+    activateRuns(w, act, yOff + r0 * g.outW, Cout, len, L);
     F = w.f32();
     if (commit && !commit(n)) continue;
     if (whole) out.set(F.subarray(yOff, yOff + Cout * L), n * Cout * L);

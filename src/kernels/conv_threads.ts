@@ -30,6 +30,7 @@ import { winogradApplies, winogradPays, winogradWeightGrad } from './winograd.js
 import { ThreadChoice, type ThreadSpeed } from './thread_choice.js';
 import { residentStamp, winogradWeights } from './winograd_weights.js';
 import { OWNER, SLOT, computePiece, now, runConvPiece, workPieces, type ConvTask, type ConvTaskKind } from './tasks.js';
+import type { OutputAct } from './output_act.js';
 
 /**
  * Multiply-adds x 2 (of the direct convolution) below which a call stays on
@@ -164,7 +165,7 @@ interface Work {
   x: Float32Array;
   w: Float32Array;
   b: Float32Array | null;
-  relu: boolean;
+  act: OutputAct;
   /** Winograd's transformed weights for the workers (the `fwd` of the `winograd` path), made when the pool runs; null: each transforms its own (fwdc). */
   u?: () => Float32Array | null;
   flops: number;
@@ -205,7 +206,7 @@ function run(work: Work, alloc: (n: number, shared: boolean) => Float32Array): F
     out,
     u,
     uStamp: u ? residentStamp(u) : null,
-    relu: work.relu,
+    act: work.act,
     pieces: Int32Array.from(list.flat()),
     ctrl: new Int32Array(new SharedArrayBuffer((SLOT.flags + count) * 4)),
     claimed: new Float64Array(new SharedArrayBuffer(count * 8)),
@@ -236,7 +237,7 @@ const convFlops = (d: ConvDims): number => 2 * d.N * d.Cout * d.g.outH * d.g.out
 /**
  * The forward of all images into a new output, on as many threads as pay;
  * `alloc(n, shared)` makes the output (shared memory when threads write it).
- * `relu` applies max(0, .) to the result (a fused conv -> relu). On the
+ * `act` is the activation applied in the output pass (a fused conv -> activation). On the
  * Winograd path the weights' transform is cached for `wd` (a layer's
  * weights: winograd_weights.ts) unless `once` (an array made for this call).
  */
@@ -246,22 +247,22 @@ export function convForwardAll(
   wd: Float32Array,
   bd: Float32Array | null,
   alloc: (n: number, shared: boolean) => Float32Array,
-  relu = false,
+  act: OutputAct = null,
   path: Exclude<ConvPathName, 'auto'> = convPath(d),
   once = false,
 ): Float32Array {
   // 6x6 and 9x9 heads as a 3x3 Winograd layer of shifted channels (winograd_split.ts), where auto picks the implicit gemm
   if (path === 'direct' && getConvPath() === 'auto' && splitApplies(d)) {
     const xs = splitInput(d, xd);
-    const y = convForwardAll(splitDims(d), xs, splitWeights(d, wd), bd, alloc, relu, 'winograd', true);
+    const y = convForwardAll(splitDims(d), xs, splitWeights(d, wd), bd, alloc, act, 'winograd', true);
     freeScratch(xs);
     return y;
   }
   // and heads of few output channels as a 3x3 Winograd layer of m^2 Cout outputs, summed shifted
   if (path === 'direct' && getConvPath() === 'auto' && splitOutApplies(d)) {
-    const z = convForwardAll(splitOutDims(d), xd, splitOutWeights(d, wd), null, allocStorage, false, 'winograd', true);
+    const z = convForwardAll(splitOutDims(d), xd, splitOutWeights(d, wd), null, allocStorage, null, 'winograd', true);
     const y = alloc(d.N * d.Cout * d.g.outH * d.g.outW, false);
-    gatherSplitOutput(d, z, bd, relu, y);
+    gatherSplitOutput(d, z, bd, act, y);
     freeScratch(z);
     return y;
   }
@@ -276,14 +277,14 @@ export function convForwardAll(
       x: xd,
       w: wd,
       b: bd,
-      relu,
+      act,
       // by channels, each thread copies its share of a cached transform, or transforms its share
       ...(wino && !channels ? { u: () => winogradWeights(wd, Cout, C, true, !once, d.flipped === true)! } : {}),
       ...(wino && channels && !once && !d.flipped ? { u: () => winogradWeights(wd, Cout, C, false) } : {}),
       flops: convFlops(d),
       size: N * Cout * g.outH * g.outW,
       pieces: (t) => (channels ? channelShares(Cout, t) : rowPieces(N, g.outH, g.outW, t)),
-      single: (out) => convForwardImages(path, d, xd, wd, bd, out, 0, N, 0, g.outH, null, null, relu, wino && !once && !d.flipped ? winogradWeights(wd, Cout, C, false) : null),
+      single: (out) => convForwardImages(path, d, xd, wd, bd, out, 0, N, 0, g.outH, null, null, act, wino && !once && !d.flipped ? winogradWeights(wd, Cout, C, false) : null),
     },
     alloc,
   );
@@ -303,7 +304,7 @@ export function convTransposeAll(d: ConvDims, xd: Float32Array, wd: Float32Array
       x: xd,
       w: wd,
       b: bd,
-      relu: false,
+      act: null,
       flops: convFlops(d),
       size: N * Cout * g.H * g.W,
       pieces: (t) => rowPieces(N, g.H, g.W, t),
@@ -335,7 +336,7 @@ export function convWeightGradAll(
       x: xd,
       w: gd,
       b: null,
-      relu: false,
+      act: null,
       flops: convFlops(d),
       size: Cout * (C / G) * g.kh * g.kw,
       pieces: (t) => channelPieces(Cout / G, t),

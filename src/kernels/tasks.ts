@@ -29,6 +29,7 @@ import { setGemmBackend, type GemmBackendName } from './gemm.js';
 import { winogradWeightGrad } from './winograd.js';
 import { adoptStamp } from './winograd_weights.js';
 import { runLayerTask, type LayerTask } from './layer_tasks.js';
+import type { OutputAct } from './output_act.js';
 
 /**
  * Int32 slots of a task's control array: next piece to claim, pieces written;
@@ -54,8 +55,8 @@ export interface ConvTask {
   u: Float32Array | null;
   /** `u`'s residentStamp on the sending thread: a worker keeps its share of it resident in wasm memory across calls. */
   uStamp: { id: number; version: number } | null;
-  /** ReLU applied to the output (a fused conv -> relu). */
-  relu: boolean;
+  /** The activation applied in the output pass (a fused conv -> activation). */
+  act: OutputAct;
   /** Pieces as triples (see the kinds above). */
   pieces: Int32Array;
   ctrl: Int32Array;
@@ -71,9 +72,9 @@ export const now = (): number => performance.timeOrigin + performance.now();
 export function computePiece(t: ConvTask, i: number, commit: ((n: number) => boolean) | null): void {
   const p = t.pieces;
   const [a, b, c] = [p[3 * i]!, p[3 * i + 1]!, p[3 * i + 2]!];
-  if (t.kind === 'fwd') convForwardImages(t.path, t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu, t.u);
-  else if (t.kind === 'fwdc') convForwardChannels(t.path, t.d, t.x, t.w, t.b, t.out, b, c, commit, t.relu, t.u);
-  else if (t.kind === 'tfwd') transposedDirect(t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.relu);
+  if (t.kind === 'fwd') convForwardImages(t.path, t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.act, t.u);
+  else if (t.kind === 'fwdc') convForwardChannels(t.path, t.d, t.x, t.w, t.b, t.out, b, c, commit, t.act, t.u);
+  else if (t.kind === 'tfwd') transposedDirect(t.d, t.x, t.w, t.b, t.out, a, a + 1, b, c, t.key, commit, t.act);
   else if (t.path !== 'winograd' || !winogradWeightGrad(t.d, t.x, t.w, t.out, b, c, t.key, commit)) weightGradDirect(t.d, t.x, t.w, t.out, b, c, t.key, commit);
 }
 

@@ -20,6 +20,7 @@ import { wasmGemm } from './gemm.js';
 import { RuntimeError } from '../errors.js';
 import { residentStamp } from './winograd_weights.js';
 import { wg4Plane } from './winograd_plane.js';
+import { activateRuns, reluOf, type OutputAct } from './output_act.js';
 
 /** 3x3 kernel, stride 1, dilation 1, one group. */
 export function winogradApplies(d: ConvDims): boolean {
@@ -89,7 +90,7 @@ export function winogradForward(
   r1: number,
   key: number | null,
   commit: Commit,
-  relu = false,
+  act: OutputAct = null,
   ud: Float32Array | null = null,
   c0 = 0,
   c1 = d.Cout,
@@ -159,9 +160,9 @@ export function winogradForward(
     copyImageRows(F, xOff, xd, n, C, g, ih0, ih1, d.reflect);
     // The transforms spread a non-finite input over its whole 4x4 tile (as NaN): such images take the direct path.
     if (!rowsFinite(w, xOff, C, HW, W, ih0, ih1)) {
-      directFallback(d, xd, wd, bd, out, n, r0, r1, commit, relu, c0, c1);
+      directFallback(d, xd, wd, bd, out, n, r0, r1, commit, act, c0, c1);
       w.reset(null);
-      return winogradForward(d, xd, wd, bd, out, n + 1, n1, r0, r1, null, commit, relu, ud, c0, c1);
+      return winogradForward(d, xd, wd, bd, out, n + 1, n1, r0, r1, null, commit, act, ud, c0, c1);
     }
     if (framed) w.polyPad(xOff, C, H, W, g.ph, g.pw, 1, Hq, Wq, Hq * Wq, 4 * t0, Math.min(Hq, 4 * t1 + 2), fOff);
     for (let tr0 = t0; tr0 < t1; tr0 += rows) {
@@ -170,8 +171,9 @@ export function winogradForward(
       if (framed) w.wg4Input(fOff, C, Hq, Wq, 0, 0, tilesW, tr0, tr1, vOff, tmp);
       else w.wg4Input(xOff, C, H, W, g.ph, g.pw, tilesW, tr0, tr1, vOff, tmp);
       w.wg4Gemm(uOff, vOff, mOff, Coutp, C, strips);
-      w.wg4Output(mOff, Cout, Coutp, strips * 8, tilesW, tr0, tr1, yOff, outH, outW, bOff, relu, tmp);
+      w.wg4Output(mOff, Cout, Coutp, strips * 8, tilesW, tr0, tr1, yOff, outH, outW, bOff, reluOf(act), tmp);
     }
+    activateRuns(w, act, yOff + r0 * outW, Cout, len, L);
     if (commit && !commit(n)) continue;
     F = w.f32();
     const o = (n * all + c0) * L;
@@ -198,11 +200,11 @@ function copyUShare(F: Float32Array, at: number, ud: Float32Array, all: number, 
  * flipped kernel (d.flipped) flipped for it, a share of the channels
  * (pieces of whole rows) as the direct path's channel share.
  */
-function directFallback(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n: number, r0: number, r1: number, commit: Commit, relu: boolean, c0: number, c1: number): void {
+function directFallback(d: ConvDims, xd: Float32Array, wd: Float32Array, bd: Float32Array | null, out: Float32Array, n: number, r0: number, r1: number, commit: Commit, act: OutputAct, c0: number, c1: number): void {
   const k = d.flipped ? flipKernel(wd, d.C, d.Cout) : wd;
   const plain: ConvDims = { ...d, flipped: false };
-  if (c0 === 0 && c1 === d.Cout) forwardDirect(plain, xd, k, bd, out, n, n + 1, r0, r1, null, commit, relu);
-  else if (r0 === 0 && r1 === d.g.outH) channelShare('direct', plain, xd, k, bd, out, n, n + 1, c0, c1, commit, relu);
+  if (c0 === 0 && c1 === d.Cout) forwardDirect(plain, xd, k, bd, out, n, n + 1, r0, r1, null, commit, act);
+  else if (r0 === 0 && r1 === d.g.outH) channelShare('direct', plain, xd, k, bd, out, n, n + 1, c0, c1, commit, act);
   else throw new RuntimeError(`internal: a share of channels [${c0}, ${c1}) over rows [${r0}, ${r1}) of ${d.g.outH}`);
 }
 

@@ -27,6 +27,7 @@
 import { wasmConvEnabled, type ConvDims } from './conv_fwd.js';
 import { wasmGemm } from './gemm.js';
 import { allocStorage } from '../tensor/storage.js';
+import { activateArray, activateRuns, reluOf, type OutputAct } from './output_act.js';
 
 /** Blocks of 3 per axis of a k-tap kernel. */
 const blocks = (k: number): number => Math.ceil(k / 3);
@@ -192,11 +193,12 @@ export function splitOutWeights(d: ConvDims, wd: Float32Array): Float32Array {
 
 /**
  * y (N x Cout x outH x outW) = the sum of z's blocks shifted by (3i, 3j), in
- * block order, then bias and max(0, .) when `relu`: in WebAssembly SIMD
+ * block order, then bias and the output activation `act`: in WebAssembly SIMD
  * (asm/gemm.ts shiftSum, an image at a time through its memory), else the
  * same sums in JavaScript.
  */
-export function gatherSplitOutput(d: ConvDims, z: Float32Array, bd: Float32Array | null, relu: boolean, y: Float32Array): void {
+export function gatherSplitOutput(d: ConvDims, z: Float32Array, bd: Float32Array | null, act: OutputAct, y: Float32Array): void {
+  const relu = reluOf(act);
   const { N, Cout, g } = d;
   const m = blocks(g.kh);
   const { outH, outW } = g;
@@ -223,6 +225,7 @@ export function gatherSplitOutput(d: ConvDims, z: Float32Array, bd: Float32Array
     for (let n = 0; n < N; n++) {
       F.set(z.subarray(n * zImage, (n + 1) * zImage), zo);
       w.shiftSum(zo, Cout, nb, oo, Hz, Wz, outH, outW, bo, relu, yo);
+      activateRuns(w, act, yo, 1, yImage, yImage);
       y.set(F.subarray(yo, yo + yImage), n * yImage);
     }
     return;
@@ -242,4 +245,5 @@ export function gatherSplitOutput(d: ConvDims, z: Float32Array, bd: Float32Array
       }
     }
   }
+  activateArray(act, y);
 }

@@ -11,7 +11,7 @@
 import { ValueError, fmtValue } from '../errors.js';
 import { conv1d, conv2d, convTranspose1d, convTranspose2d, type ConvPadding, type ConvTransposeOptions } from '../ops/conv.js';
 import { conv3d, convTranspose3d } from '../ops/conv3d.js';
-import { conv2dFused } from '../ops/conv_fused.js';
+import { conv2dFused, type FusedAct } from '../ops/conv_fused.js';
 import { isGradEnabled } from '../tensor/grad_mode.js';
 import { checkArgument, checkOptions, type OptionSpec } from '../options.js';
 import { pad, type PadMode } from '../ops/pad.js';
@@ -210,7 +210,7 @@ export class Conv2d extends ConvForward {
 
   /** Under noGrad, padding_mode='reflect' pads as the kernels copy the image (fusedForward) instead of making the padded tensor. */
   forward(x: Tensor): Tensor {
-    if (this.paddingMode === 'reflect' && !isGradEnabled()) return this.fusedForward(x, null, false);
+    if (this.paddingMode === 'reflect' && !isGradEnabled()) return this.fusedForward(x, null, null);
     return super.forward(x);
   }
 
@@ -221,15 +221,15 @@ export class Conv2d extends ConvForward {
   /**
    * The forward with `reflect` (F.pad order: left, right, top, bottom) a
    * ReflectionPad2d before it (on a layer without padding of its own), and
-   * with a ReLU after it when `relu`; padding_mode='reflect' fuses its own
+   * with the activation `act` after it; padding_mode='reflect' fuses its own
    * padding. Inference only (nn/fusion.ts decides): same values as the
    * modules one after the other, without the intermediates.
    */
-  fusedForward(x: Tensor, reflect: readonly number[] | null, relu: boolean): Tensor {
+  fusedForward(x: Tensor, reflect: readonly number[] | null, act: FusedAct | null): Tensor {
     const o = { stride: this.stride, dilation: this.dilation, groups: this.groups };
-    if (this.paddingMode === 'reflect') return conv2dFused(x, this.weight, this.bias, o, this.explicitPadding(), relu);
-    if (this.paddingMode !== 'zeros') return conv2dFused(pad(x, this.explicitPadding(), this.paddingMode as PadMode), this.weight, this.bias, o, null, relu);
-    return conv2dFused(x, this.weight, this.bias, { ...o, padding: this.padding }, reflect, relu);
+    if (this.paddingMode === 'reflect') return conv2dFused(x, this.weight, this.bias, o, this.explicitPadding(), act);
+    if (this.paddingMode !== 'zeros') return conv2dFused(pad(x, this.explicitPadding(), this.paddingMode as PadMode), this.weight, this.bias, o, null, act);
+    return conv2dFused(x, this.weight, this.bias, { ...o, padding: this.padding }, reflect, act);
   }
 }
 

@@ -7,20 +7,25 @@
  *   copied it zero-padded (ops/conv_fused.ts); Conv2d with
  *   padding_mode='reflect' does the same with its own padding under noGrad
  *   (nn/conv.ts);
- * - Conv2d -> ReLU (after either of the above too): ReLU in the
- *   convolution's output pass;
+ * - Conv2d -> an activation (after either of the above too): ReLU in the
+ *   convolution kernels' loops; ReLU6, LeakyReLU, ELU, SELU, Sigmoid, SiLU,
+ *   Hardswish and exact GELU by their SIMD kernel over each output still in
+ *   the kernels' memory (kernels/output_act.ts), in place of a pass with
+ *   copies in and out (MobileNet's ReLU6, EfficientNet's SiLU);
  * - InstanceNorm / BatchNorm -> ReLU: ReLU in the norm's kernel call, on each
  *   plane while it is in cache (asm/norm.ts).
  * A run is fused only while the forward is planned (tensor/plan.ts: noGrad,
  * planner on) and each of its modules is exactly a trusted normkit class
  * without hooks (a hook or a custom forward must see each module's input and
- * output). The caller (Sequential) fuses only layers whose intermediates
+ * output). The caller (Sequential, the graph interpreter) fuses only layers whose intermediates
  * nothing else reads: inside a Sequential each feeds only the next layer.
  */
 import { isGradEnabled } from '../tensor/grad_mode.js';
 import { isTrustedModule, planning } from '../tensor/plan.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { ReLU } from './activation.js';
+import { ELU, GELU, Hardswish, LeakyReLU, ReLU, ReLU6, SELU, Sigmoid, SiLU } from './activation.js';
+import * as kernels from '../kernels/activations.js';
+import type { FusedAct } from '../ops/conv_fused.js';
 import { BatchNorm1d, BatchNorm2d, BatchNorm3d } from './batchnorm.js';
 import { Conv2d } from './conv.js';
 import { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d } from './instancenorm.js';
@@ -32,10 +37,10 @@ export interface FusedRun {
   count: number;
   forward(x: Tensor): Tensor;
   /**
-   * Whether the layers have no side effects (padding, convolution, ReLU): on
-   * an error the caller may run them one by one to raise it from the right
-   * module. A norm's run (running statistics, batch counts) is not rerun;
-   * its errors are the norm's (ReLU raises none).
+   * Whether the layers have no side effects (padding, convolution, an
+   * activation): on an error the caller may run them one by one to raise it
+   * from the right module. A norm's run (running statistics, batch counts)
+   * is not rerun; its errors are the norm's (ReLU raises none).
    */
   pure: boolean;
 }
@@ -48,6 +53,30 @@ const NORMS: readonly unknown[] = [InstanceNorm1d, InstanceNorm2d, InstanceNorm3
 const isNorm = (m: Module | undefined): m is InstanceNorm2d | BatchNorm2d => m !== undefined && NORMS.includes(m.constructor);
 
 const noPadding = (c: Conv2d): boolean => c.paddingMode === 'zeros' && (c.padding === 'valid' || (Array.isArray(c.padding) && c.padding.every((p) => p === 0)));
+
+/** The SIMD code of an activation module of exactly one of these classes (their ops run that kernel), else null. */
+function actCode(m: Module): kernels.ActCode | null {
+  const c = m.constructor;
+  const k =
+    c === ReLU6 ? kernels.hardtanh(0, 6)
+    : c === LeakyReLU ? kernels.leakyRelu((m as LeakyReLU).negativeSlope)
+    : c === ELU ? kernels.elu((m as ELU).alpha)
+    : c === SELU ? kernels.elu(kernels.SELU_ALPHA, kernels.SELU_SCALE)
+    : c === Sigmoid ? kernels.sigmoid
+    : c === SiLU ? kernels.silu
+    : c === Hardswish ? kernels.hardswish
+    : c === GELU && (m as GELU).approximate === 'none' ? kernels.gelu
+    : null;
+  return k?.simd ?? null;
+}
+
+/** The activation a convolution can apply in its output pass for module m (plain, one of the fused classes), or null. */
+export function fusedActOf(m: Module | undefined): FusedAct | null {
+  if (m === undefined || !plain(m)) return null;
+  if (m instanceof ReLU && m.constructor === ReLU) return { code: 'relu', op: (y) => m.forward(y) };
+  const code = actCode(m);
+  return code === null ? null : { code, op: (y) => m.forward(y) };
+}
 
 /** The fused run starting at layers[i], or null (nothing to fuse there, or fusion off). */
 export function fusedRun(layers: readonly Module[], i: number): FusedRun | null {
@@ -64,13 +93,14 @@ export function fusedRun(layers: readonly Module[], i: number): FusedRun | null 
     }
   }
   const conv = layers[at];
-  const act = layers[at + 1];
-  const relu = act instanceof ReLU && plain(act);
+  const next = layers[at + 1];
   if (reflect === null && isNorm(conv) && plain(conv)) {
+    const relu = next instanceof ReLU && plain(next);
     return relu ? { count: 2, forward: (x) => conv.fusedForward(x, true), pure: false } : null;
   }
   if (!(conv instanceof Conv2d) || conv.constructor !== Conv2d || !plain(conv)) return null;
-  const count = at - i + 1 + (relu ? 1 : 0);
+  const act = fusedActOf(next);
+  const count = at - i + 1 + (act ? 1 : 0);
   if (count < 2) return null;
-  return { count, forward: (x) => conv.fusedForward(x, reflect, relu), pure: true };
+  return { count, forward: (x) => conv.fusedForward(x, reflect, act), pure: true };
 }

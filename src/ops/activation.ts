@@ -115,9 +115,7 @@ export function relu6(x: Tensor): Tensor {
   return pointwise('relu6', x, act.hardtanh(0, 6));
 }
 
-const SELU_ALPHA = 1.6732632423543772848170429916717;
-const SELU_SCALE = 1.0507009873554804934193349852946;
-const SELU = act.elu(SELU_ALPHA, SELU_SCALE);
+const SELU = act.elu(act.SELU_ALPHA, act.SELU_SCALE);
 
 /** scale * (x for x > 0, else alpha * (exp(x) - 1)) with PyTorch's fixed alpha and scale. */
 export function selu(x: Tensor): Tensor {

@@ -16,6 +16,8 @@ import { allocStorage } from '../tensor/storage.js';
 import { Tensor } from '../tensor/tensor.js';
 import { batchify, type ConvParams } from './conv_shape.js';
 import { pad } from './pad.js';
+import { activateArray, type OutputAct } from '../kernels/output_act.js';
+import { useWasmPointwise } from '../kernels/wasm_pointwise.js';
 
 /** Lifts 1-D parameters to the height-1 2-D geometry the kernels run. */
 function geom2d(nd: number, p: ConvParams, kernel: Shape, image: Shape, positions: Shape): ConvGeom2d {
@@ -40,7 +42,9 @@ function geom2d(nd: number, p: ConvParams, kernel: Shape, image: Shape, position
  * `fused` (inference only: ops/conv_fused.ts): `reflect`, x (4-D) is the
  * image before a reflection padding to `padded` (H, W) with `top` rows and
  * `left` columns before it, which the kernels apply as they copy the image
- * (the wasm paths only); `relu`, max(0, .) applied to the result.
+ * (the wasm paths only); `act`, the activation applied to the result: in
+ * the kernels' output pass where its op would run the same SIMD kernel (a
+ * wasm path, at least 64 values), else after them as the op runs it.
  */
 export function convForward(
   x: Tensor,
@@ -49,7 +53,7 @@ export function convForward(
   p: ConvParams,
   nd: number,
   outShape: number[],
-  fused: { reflect?: { padded: number[]; top: number; left: number }; relu?: boolean } = {},
+  fused: { reflect?: { padded: number[]; top: number; left: number }; act?: OutputAct } = {},
 ): Tensor {
   const xb = batchify(x.shape, nd, '');
   const ob = x.ndim === nd + 2 ? outShape : [1, ...outShape];
@@ -63,7 +67,7 @@ export function convForward(
   if (r && convPath(dims) === 'js') {
     const [H, W] = [xb[2]!, xb[3]!];
     const padded = pad(x, [r.left, r.padded[1]! - W - r.left, r.top, r.padded[0]! - H - r.top], 'reflect');
-    return convForward(padded, weight, bias, p, nd, outShape, fused.relu ? { relu: true } : {});
+    return convForward(padded, weight, bias, p, nd, outShape, fused.act ? { act: fused.act } : {});
   }
   // A pointwise convolution reads the image itself as its column matrix; other column matrices come in cache-sized chunks of output rows.
   const { Cog, Kg, L, HW, direct, rows } = gemmSizes(dims);
@@ -77,11 +81,14 @@ export function convForward(
     }
   };
   checkNumel(N * Cout * L, outShape);
-  // depthwise layers (MobileNet, EfficientNet, ConvNeXt) by their own kernel unless a path is forced or a padding or ReLU is fused in
+  const act = fused.act ?? null;
+  const inPass = act === null || act === 'relu' || (convPath(dims) !== 'js' && useWasmPointwise(N * Cout * L) !== null);
+  // depthwise layers (MobileNet, EfficientNet, ConvNeXt) by their own kernel unless a path is forced or a padding is fused in
   const out =
-    getConvPath() === 'auto' && r === undefined && fused.relu !== true && depthwiseApplies(dims)
-      ? depthwiseForward(dims, xd, wd, bias ? bias.data : null, allocStorage(N * Cout * L))
-      : convForwardAll(dims, xd, wd, bias ? bias.data : null, allocStorage, fused.relu ?? false);
+    getConvPath() === 'auto' && r === undefined && depthwiseApplies(dims)
+      ? depthwiseForward(dims, xd, wd, bias ? bias.data : null, allocStorage(N * Cout * L), inPass ? act : null)
+      : convForwardAll(dims, xd, wd, bias ? bias.data : null, allocStorage, inPass ? act : null);
+  if (!inPass) activateArray(act, out);
   const result = new Tensor(out, outShape);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(result, inputs, 'conv', (gOut) => {

@@ -3,9 +3,11 @@
  * `x` reflection-padded by `reflect` (F.pad order: left, right, top,
  * bottom), without the padded tensor (the wasm kernels copy the image into
  * their memory reflection-padded, where they copied it zero-padded), and
- * with ReLU applied in the kernels' output pass when `relu`. Same values as
- * pad -> conv2d -> relu, bit for bit: the kernels see the same padded image
- * and round the same sums. Where the fusion does not apply (the js
+ * with an activation `act` applied in the kernels' output pass (ReLU in
+ * their loops, another with a SIMD kernel over each output still in wasm
+ * memory: kernels/output_act.ts). Same values as pad -> conv2d -> the
+ * activation, bit for bit: the kernels see the same padded image, round the
+ * same sums, and run the activation's own SIMD kernel. Where the fusion does not apply (the js
  * convolution path, a 3-D input, padding the reflection cannot take, a meta
  * tensor, gradients recorded), it runs those ops one after the other.
  */
@@ -16,23 +18,29 @@ import { conv2d, conv2dOutputShape } from './conv.js';
 import { convForward } from './conv_compute.js';
 import { resolveConv, type ConvOptions } from './conv_shape.js';
 import { pad } from './pad.js';
-import { relu as reluOp } from './activation.js';
+import type { OutputAct } from '../kernels/output_act.js';
 
-/** conv2d(reflect ? pad(x, reflect, 'reflect') : x, weight, bias, opts), then relu when `relu`. */
-export function conv2dFused(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions, reflect: readonly number[] | null, relu: boolean): Tensor {
+/** The activation of a fused run: its code for the kernels, and its op (run after the convolution where the fusion does not apply). */
+export interface FusedAct {
+  code: OutputAct;
+  op(y: Tensor): Tensor;
+}
+
+/** conv2d(reflect ? pad(x, reflect, 'reflect') : x, weight, bias, opts), then `act` (if any). */
+export function conv2dFused(x: Tensor, weight: Tensor, bias: Tensor | null, opts: ConvOptions, reflect: readonly number[] | null, act: FusedAct | null): Tensor {
   // The fused kernels record no backward of their own: with gradients on, the ops one by one.
   const recording = isGradEnabled() && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad === true);
   const fits = !recording && (reflect === null || (x.ndim === 4 && reflect.length === 4 && zeroPadding(opts.padding) && reflectFits(x.shape, reflect)));
   if (!fits || x.isMeta || weight.isMeta || bias?.isMeta || (reflect !== null && !wasmConvEnabled())) {
     const y = conv2d(reflect ? pad(x, [...reflect], 'reflect') : x, weight, bias, opts);
-    return relu ? reluOp(y) : y;
+    return act ? act.op(y) : y;
   }
   const o = opts;
-  if (reflect === null) return convForward(x, weight, bias, resolveConv(weight.shape, o, 2), 2, conv2dOutputShape(x.shape, weight.shape, o, bias?.shape), { relu });
+  if (reflect === null) return convForward(x, weight, bias, resolveConv(weight.shape, o, 2), 2, conv2dOutputShape(x.shape, weight.shape, o, bias?.shape), act ? { act: act.code } : {});
   const [l, r, t, b] = reflect as [number, number, number, number];
   const padded = [x.shape[0]!, x.shape[1]!, x.shape[2]! + t + b, x.shape[3]! + l + r];
   const o0 = { ...o, padding: 0 };
-  return convForward(x, weight, bias, resolveConv(weight.shape, o0, 2), 2, conv2dOutputShape(padded, weight.shape, o0, bias?.shape), { reflect: { padded: padded.slice(2), top: t, left: l }, relu });
+  return convForward(x, weight, bias, resolveConv(weight.shape, o0, 2), 2, conv2dOutputShape(padded, weight.shape, o0, bias?.shape), { reflect: { padded: padded.slice(2), top: t, left: l }, ...(act ? { act: act.code } : {}) });
 }
 
 /** No zero padding: 0, 'valid' or all zeros. */

@@ -1,9 +1,11 @@
 /**
  * Inference fusion (nn/fusion.ts, ops/conv_fused.ts) and Winograd's shared
  * weight transform (kernels/winograd_weights.ts): a reflection padding
- * applied by the convolution kernels as they copy the image, and a ReLU in
- * their output pass, must give pad -> conv -> relu's values bit for bit on
- * every forward path, on one and two threads; Sequential fuses only under
+ * applied by the convolution kernels as they copy the image, and an
+ * activation in their output pass (ReLU in their loops, the others by their
+ * SIMD kernel in the kernels' memory), must give pad -> conv -> the
+ * activation's values bit for bit on every forward path, on one and two
+ * threads; Sequential fuses only under
  * noGrad and only modules without hooks of exactly normkit's classes; the
  * cached weight transform follows in-place changes of the weights.
  */
@@ -12,7 +14,8 @@ import assert from 'node:assert/strict';
 import '../../src/ops/methods.js';
 import { nn, noGrad, randn, manualSeed, Tensor } from '../../src/index.js';
 import { conv2d } from '../../src/ops/conv.js';
-import { conv2dFused } from '../../src/ops/conv_fused.js';
+import { conv2dFused, type FusedAct } from '../../src/ops/conv_fused.js';
+import { fusedActOf } from '../../src/nn/fusion.js';
 import { pad } from '../../src/ops/pad.js';
 import { relu } from '../../src/ops/activation.js';
 import { setConvPath, type ConvPathName } from '../../src/kernels/conv_fwd.js';
@@ -44,10 +47,29 @@ const LAYERS: { x: number[]; cout: number; k: number; reflect: number[]; opts: {
   { x: [1, 6, 9, 9], cout: 5, k: 3, reflect: [2, 2, 2, 2], opts: { dilation: 2 } },
 ];
 
-function unfused(x: Tensor, w: Tensor, b: Tensor, l: (typeof LAYERS)[number], act: boolean): Float32Array {
+function unfused(x: Tensor, w: Tensor, b: Tensor, l: (typeof LAYERS)[number], act: FusedAct | null): Float32Array {
   const y = conv2d(pad(x, l.reflect, 'reflect'), w, b, l.opts);
-  return (act ? relu(y) : y).data;
+  return (act ? act.op(y) : y).data;
 }
+
+/** Every activation module the convolution fuses (nn/fusion.ts), by name. */
+const ACTS: [string, nn.Module][] = [
+  ['relu', new nn.ReLU()],
+  ['relu6', new nn.ReLU6()],
+  ['leaky', new nn.LeakyReLU(0.1)],
+  ['elu', new nn.ELU(0.5)],
+  ['selu', new nn.SELU()],
+  ['sigmoid', new nn.Sigmoid()],
+  ['silu', new nn.SiLU()],
+  ['hardswish', new nn.Hardswish()],
+  ['gelu', new nn.GELU()],
+];
+const actOf = (m: nn.Module): FusedAct => {
+  const a = fusedActOf(m);
+  assert.ok(a, `${m.constructor.name} fuses`);
+  return a;
+};
+const RELU = actOf(new nn.ReLU());
 
 test('a reflection padding fused into the convolution (and a fused ReLU) equals pad -> conv2d -> relu bit for bit on every path', () => {
   for (const l of LAYERS) {
@@ -56,11 +78,12 @@ test('a reflection padding fused into the convolution (and a fused ReLU) equals 
     const w = randn([l.cout, l.x[1]! / (l.opts.groups ?? 1), l.k, l.k]).mul(0.2);
     const b = randn([l.cout]);
     for (const p of PATHS) {
-      for (const act of [false, true]) {
+      for (const [name, m] of [['none', null] as const, ...ACTS]) {
+        const act = m && actOf(m);
         withPath(p, () =>
           noGrad(() => {
             const want = unfused(x, w, b, l, act);
-            assert.deepEqual(conv2dFused(x, w, b, l.opts, l.reflect, act).data, want, `${p} relu=${act} ${JSON.stringify(l)}`);
+            assert.deepEqual(conv2dFused(x, w, b, l.opts, l.reflect, act).data, want, `${p} ${name} ${JSON.stringify(l)}`);
           }),
         );
       }
@@ -79,13 +102,15 @@ test('the fused convolution on two threads (rows split between the workers) equa
       const w = randn([l.cout, l.x[1]!, l.k, l.k]).mul(0.2);
       const b = randn([l.cout]);
       for (const p of ['winograd', 'direct', 'wasm'] as const) {
-        withPath(p, () => {
-          const two = noGrad(() => conv2dFused(x, w, b, l.opts, l.reflect, true)).data;
-          setNumThreads(1);
-          const one = noGrad(() => unfused(x, w, b, l, true));
-          setNumThreads(2);
-          assert.deepEqual(two, one, `${p} ${JSON.stringify(l)}`);
-        });
+        for (const act of [RELU, actOf(new nn.SiLU())]) {
+          withPath(p, () => {
+            const two = noGrad(() => conv2dFused(x, w, b, l.opts, l.reflect, act)).data;
+            setNumThreads(1);
+            const one = noGrad(() => unfused(x, w, b, l, act));
+            setNumThreads(2);
+            assert.deepEqual(two, one, `${p} ${act.code === 'relu' ? 'relu' : 'silu'} ${JSON.stringify(l)}`);
+          });
+        }
       }
     }
   } finally {
@@ -98,10 +123,10 @@ test('fusion falls back to the separate ops where it cannot apply (padding as la
   manualSeed(23);
   const x = randn([1, 4, 3, 3]);
   const w = randn([4, 4, 3, 3]);
-  assert.throws(() => noGrad(() => conv2dFused(x, w, null, {}, [3, 3, 3, 3], false)), /Padding size should be less than|pad/i);
+  assert.throws(() => noGrad(() => conv2dFused(x, w, null, {}, [3, 3, 3, 3], null)), /Padding size should be less than|pad/i);
   // A 3-D input (no batch) runs unfused, with the same values.
   const x3 = randn([4, 6, 6]);
-  assert.deepEqual(noGrad(() => conv2dFused(x3, w, null, {}, [1, 1, 1, 1], true)).data, noGrad(() => relu(conv2d(pad(x3, [1, 1, 1, 1], 'reflect'), w, null))).data);
+  assert.deepEqual(noGrad(() => conv2dFused(x3, w, null, {}, [1, 1, 1, 1], RELU)).data, noGrad(() => relu(conv2d(pad(x3, [1, 1, 1, 1], 'reflect'), w, null))).data);
 });
 
 function block(): nn.Sequential {
@@ -115,18 +140,22 @@ function counted(m: nn.Module, x: Tensor): { y: Float32Array; made: number } {
   return { y: Float32Array.from(y.data), made: tensorCount() - c0 };
 }
 
+/** counted() planned (fusing) and with the planner off (each module alone). */
+function fusedAndPlain(m: nn.Module, x: Tensor): { fused: { y: Float32Array; made: number }; plain: { y: Float32Array; made: number } } {
+  const fused = counted(m, x);
+  setMemoryPlanning(false);
+  try {
+    return { fused, plain: counted(m, x) };
+  } finally {
+    setMemoryPlanning(true);
+  }
+}
+
 test('Sequential fuses ReflectionPad2d -> Conv2d -> ReLU and InstanceNorm2d -> ReLU under noGrad: same values, fewer tensors', () => {
   manualSeed(24);
   const m = block();
   const x = randn([1, 16, 16, 16]);
-  const fused = counted(m, x);
-  setMemoryPlanning(false);
-  let plain: { y: Float32Array; made: number };
-  try {
-    plain = counted(m, x);
-  } finally {
-    setMemoryPlanning(true);
-  }
+  const { fused, plain } = fusedAndPlain(m, x);
   assert.deepEqual(fused.y, plain.y);
   // Unfused: 7 outputs; fused: pad+conv+relu, pad+conv, norm+relu.
   assert.equal(plain.made, 7);
@@ -134,6 +163,23 @@ test('Sequential fuses ReflectionPad2d -> Conv2d -> ReLU and InstanceNorm2d -> R
   // With gradients on, the modules run one by one (same values).
   const graded = m.call(x);
   assert.deepEqual(graded.data, fused.y);
+});
+
+test('Sequential fuses a convolution with each activation (MobileNet and EfficientNet blocks: 1x1, depthwise, a 3x3 stem, an output under 64 values): same values, fewer tensors', () => {
+  manualSeed(31);
+  for (const [name, act] of ACTS) {
+    for (const [shape, layers] of [
+      [[2, 8, 11, 9], () => [new nn.Conv2d(8, 24, 1), act, new nn.Conv2d(24, 24, 3, { padding: 1, groups: 24 }), act, new nn.Conv2d(24, 8, 1)]],
+      [[1, 3, 20, 20], () => [new nn.Conv2d(3, 16, 3, { stride: 2, padding: 1 }), act, new nn.Conv2d(16, 16, 3, { stride: 2, padding: 1, groups: 16 }), act]],
+      [[1, 4, 3, 3], () => [new nn.Conv2d(4, 2, 3, { padding: 1 }), act]],
+    ] as const) {
+      const m = new nn.Sequential(...layers());
+      const x = randn([...shape]);
+      const { fused, plain } = fusedAndPlain(m, x);
+      assert.deepEqual(fused.y, plain.y, `${name} ${JSON.stringify(shape)}`);
+      assert.equal(fused.made, plain.made - Math.floor(m.length / 2), `${name}: each activation runs in its convolution`);
+    }
+  }
 });
 
 test('fusion never skips a module with hooks or of a class normkit does not know', () => {
@@ -279,7 +325,7 @@ test('a fused forward called with gradients on records the ops one by one (same 
   const grads = (fused: boolean): Float32Array[] => {
     const xs = x.clone().requiresGrad_();
     for (const p of [...conv.parameters(), ...norm.parameters()]) p.grad = null;
-    const y = fused ? norm.fusedForward(conv.fusedForward(xs, [1, 1, 1, 1], true), true) : relu(norm.call(relu(conv.call(pad(xs, [1, 1, 1, 1], 'reflect')))));
+    const y = fused ? norm.fusedForward(conv.fusedForward(xs, [1, 1, 1, 1], RELU), true) : relu(norm.call(relu(conv.call(pad(xs, [1, 1, 1, 1], 'reflect')))));
     y.backward(y.detach().mul(0).add(1));
     return [y.data, xs.grad!.data, conv.weight.grad!.data, norm.getParameter('weight')!.grad!.data].map((a) => Float32Array.from(a));
   };

@@ -114,7 +114,7 @@ test('the fused ReLU of every forward path equals relu(conv) bit for bit', async
         const p = l.opts.padding ?? 0;
         const dl = l.opts.dilation ?? 1;
         const g = { H, W, kh: l.k, kw: l.k, sh: st, sw: st, ph: p, pw: p, dh: dl, dw: dl, outH, outW };
-        const fused = convForwardAll({ N, C, Cout, G: l.opts.groups ?? 1, g }, x.data, w.data, b.data, (n) => new Float32Array(n), true);
+        const fused = convForwardAll({ N, C, Cout, G: l.opts.groups ?? 1, g }, x.data, w.data, b.data, (n) => new Float32Array(n), 'relu');
         assert.deepEqual(fused, y.data.map((v) => (v <= 0 ? 0 : v)), `${s.name} ${JSON.stringify(l)}`);
       });
     }
@@ -362,7 +362,7 @@ test('the input gradient reads the kernel flipped inside the Winograd transform:
           if (nonFinite) gy[7] = Number.NaN;
           const d = { N, C, Cout, G: 1, g: { H, W: H, kh: 3, kw: 3, sh: 1, sw: 1, ph, pw: ph, dh: 1, dw: 1, outH, outW: outH } };
           const got = convBackwardDirect(d, new Float32Array(0), w, gy, true, false, true).gx!;
-          const ref = convForwardAll(inputGradAsConv(d), gy, flipKernel(w, Cout, C), null, allocStorage, false, 'winograd', true);
+          const ref = convForwardAll(inputGradAsConv(d), gy, flipKernel(w, Cout, C), null, allocStorage, null, 'winograd', true);
           assert.equal(got.length, ref.length);
           const same = got.every((v, i) => Object.is(v, ref[i]));
           assert.ok(same, `${threads} thread(s), ${JSON.stringify([N, C, Cout, H, ph])}${nonFinite ? ' with a NaN' : ''}`);
@@ -389,7 +389,7 @@ test('a Winograd forward shared by output channels copies each thread\'s share o
   const b = randn([38]).data;
   const one = () => {
     be.setNumThreads(1);
-    return convForwardAll(d, x, w.slice(), b, allocStorage, false, 'winograd');
+    return convForwardAll(d, x, w.slice(), b, allocStorage, null, 'winograd');
   };
   try {
     resetConvThreadSpeeds();
@@ -400,7 +400,7 @@ test('a Winograd forward shared by output channels copies each thread\'s share o
     for (let call = 0; call < 12; call++) {
       if (call === 3 || call === 7) w[17] = w[17]! + 1; // an optimizer step: the cached transform is stale
       be.setNumThreads(2);
-      const got = convForwardAll(d, x, w, b, allocStorage, false, 'winograd');
+      const got = convForwardAll(d, x, w, b, allocStorage, null, 'winograd');
       const ref = one();
       assert.ok(got.every((v, i) => Object.is(v, ref[i])), `call ${call}`);
     }
@@ -427,8 +427,8 @@ test('Winograd\'s cached weight transforms stay resident in wasm memory: the sam
       for (let call = 0; call < 12; call++) {
         const w = layers[call % 3]!;
         if (call === 7) w[5] = w[5]! * -2; // an in-place change: the transform is remade, the resident copy refreshed
-        const got = convForwardAll(d, x, w, bias, allocStorage, false, 'winograd');
-        const ref = convForwardAll(d, x, w.slice(), bias, allocStorage, false, 'winograd'); // first sight: made for the call
+        const got = convForwardAll(d, x, w, bias, allocStorage, null, 'winograd');
+        const ref = convForwardAll(d, x, w.slice(), bias, allocStorage, null, 'winograd'); // first sight: made for the call
         assert.ok(got.every((v, i) => Object.is(v, ref[i])), `budget ${budget}, call ${call}`);
       }
     }
@@ -456,11 +456,11 @@ test('a small map on the wasm and direct paths is shared by output channels on t
       for (const path of ['wasm', 'direct'] as const) {
         for (const relu of [false, true]) {
           be.setNumThreads(1);
-          const ref = convForwardAll(d, x, w, b, allocStorage, relu, path);
+          const ref = convForwardAll(d, x, w, b, allocStorage, relu ? 'relu' : null, path);
           be.setNumThreads(2);
           assert.ok(await be.warmNormThreads(), 'the worker pool starts');
           setConvThreadMinFlops(0, false);
-          const got = convForwardAll(d, x, w, b, allocStorage, relu, path);
+          const got = convForwardAll(d, x, w, b, allocStorage, relu ? 'relu' : null, path);
           setConvThreadMinFlops(4e7, true);
           assert.ok(got.every((v, i) => Object.is(v, ref[i])), `${path}, ${N} image(s), relu ${relu}, reflect ${reflect}`);
         }
@@ -526,11 +526,11 @@ test('9x9 and 6x6 stride-1 layers of few input channels run as a 3x3 Winograd la
     const { x, w, b, d } = splitCase(c);
     assert.ok(splitApplies(d), JSON.stringify(c));
     for (const relu of [false, true]) {
-      const got = convForwardAll(d, x, w, b, allocStorage, relu);
-      const split = convForwardAll(splitDims(d), splitInput(d, x), splitWeights(d, w), b, allocStorage, relu, 'winograd', true);
+      const got = convForwardAll(d, x, w, b, allocStorage, relu ? 'relu' : null);
+      const split = convForwardAll(splitDims(d), splitInput(d, x), splitWeights(d, w), b, allocStorage, relu ? 'relu' : null, 'winograd', true);
       assert.ok(got.every((v, i) => Object.is(v, split[i])), `auto runs the split layer: ${JSON.stringify(c)}`);
       setConvPath('direct');
-      const ref = convForwardAll(d, x, w, b, allocStorage, relu);
+      const ref = convForwardAll(d, x, w, b, allocStorage, relu ? 'relu' : null);
       setConvPath('auto');
       const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       assertClose(got, ref, 2e-6 * scale, 1e-5, `${threads} thread(s), ${JSON.stringify(c)}, relu ${relu}`);
@@ -551,11 +551,11 @@ test('a Winograd layer shared by output channels hands an image with a non-finit
   const b = randn([40]).data;
   try {
     be.setNumThreads(1);
-    const ref = convForwardAll(d, x, w, b, allocStorage, false, 'winograd');
+    const ref = convForwardAll(d, x, w, b, allocStorage, null, 'winograd');
     be.setNumThreads(2);
     assert.ok(await be.warmNormThreads(), 'the worker pool starts');
     setConvThreadMinFlops(0, false);
-    const got = convForwardAll(d, x, w, b, allocStorage, false, 'winograd');
+    const got = convForwardAll(d, x, w, b, allocStorage, null, 'winograd');
     assert.ok(ref.some(Number.isNaN) && ref.some(Number.isFinite));
     assert.ok(got.every((v, i) => Object.is(v, ref[i])), 'two threads by channels equal one thread');
   } finally {
@@ -607,12 +607,12 @@ test('a pool worker\'s view of a cached Winograd transform (winograd_weights.ado
   const viewOf = (u: Float32Array): Float32Array => new Float32Array(u.buffer, u.byteOffset, u.length);
   const share = (u: Float32Array): Float32Array => {
     const out = new Float32Array(24 * 64);
-    convForwardChannels('winograd', d, x, w, null, out, 8, 24, null, false, u);
+    convForwardChannels('winograd', d, x, w, null, out, 8, 24, null, null, u);
     return out.subarray(8 * 64);
   };
   const reference = (): Float32Array => {
     const out = new Float32Array(24 * 64);
-    convForwardChannels('winograd', d, x, w.slice(), null, out, 8, 24, null, false, null);
+    convForwardChannels('winograd', d, x, w.slice(), null, out, 8, 24, null, null, null);
     return out.subarray(8 * 64);
   };
   for (let step = 0; step < 3; step++) {
@@ -646,21 +646,21 @@ test('9x9 and 6x6 stride-1 layers of few output channels run as a 3x3 Winograd l
     const { x, w, b, d } = splitCase(c);
     assert.ok(splitOutApplies(d) && !splitApplies(d), JSON.stringify(c));
     for (const relu of [false, true]) {
-      const got = convForwardAll(d, x, w, b, allocStorage, relu);
+      const got = convForwardAll(d, x, w, b, allocStorage, relu ? 'relu' : null);
       setConvPath('direct');
-      const ref = convForwardAll(d, x, w, b, allocStorage, relu);
+      const ref = convForwardAll(d, x, w, b, allocStorage, relu ? 'relu' : null);
       setConvPath('auto');
       const scale = ref.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
       assertClose(got, ref, 2e-6 * scale, 1e-5, `${threads} thread(s), ${JSON.stringify(c)}, relu ${relu}`);
       // the wasm gather against the JavaScript one (the gemm forced off for it): the same sums in the same order
-      const z = convForwardAll(splitOutDims(d), x, splitOutWeights(d, w), null, allocStorage, false, 'winograd', true);
+      const z = convForwardAll(splitOutDims(d), x, splitOutWeights(d, w), null, allocStorage, null, 'winograd', true);
       z[5] = NaN;
       z[7] = -0;
       const viaWasm = new Float32Array(got.length);
-      gatherSplitOutput(d, z, b, relu, viaWasm);
+      gatherSplitOutput(d, z, b, relu ? 'relu' : null, viaWasm);
       const viaJs = new Float32Array(got.length);
       setConvPath('js');
-      gatherSplitOutput(d, z, b, relu, viaJs);
+      gatherSplitOutput(d, z, b, relu ? 'relu' : null, viaJs);
       setConvPath('auto');
       assert.ok(viaWasm.every((v, i) => Object.is(v, viaJs[i]) || (Number.isNaN(v) && Number.isNaN(viaJs[i]!))), `the gathers agree: ${JSON.stringify(c)}`);
       assert.ok(Number.isNaN(viaWasm[5]!), 'a NaN passes, ReLU or not');
