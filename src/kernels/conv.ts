@@ -7,6 +7,7 @@
  * the window hangs over the (zero) padding. A convolution is then one gemm.
  */
 import { gemmBackend, wasmGemm } from './gemm.js';
+import { rowSumsF64 } from './reduce.js';
 
 export interface ConvGeom2d {
   /** Image height/width (the padded region is implicit). */
@@ -130,36 +131,10 @@ export function addBias(out: Float32Array, bias: Float32Array, N: number, C: num
   }
 }
 
-/** Floats per pass of the WebAssembly bias gradient (in cache, few calls). */
-const SUM_CHUNK = 1 << 18;
-
-/** gb[c] = sum over n and positions of g[n, c, :] (each plane summed in float64: in four lanes in WebAssembly, else in order). */
+/** gb[c] = sum over n and positions of g[n, c, :] (each plane summed in float64: reduce.ts rowSumsF64). */
 export function biasGrad(g: Float32Array, N: number, C: number, len: number): Float32Array {
-  const w = wasmGemm;
-  if (w !== null && gemmBackend === 'wasm-simd' && len >= 64) {
-    const acc = new Float64Array(C);
-    const per = Math.max(1, Math.floor(SUM_CHUNK / len));
-    w.reset();
-    const xOff = w.alloc(Math.min(N * C, per) * len);
-    const sOff = w.alloc(2 * Math.min(N * C, per));
-    const F = w.f32();
-    const S = new Float64Array(F.buffer, sOff * 4, Math.min(N * C, per));
-    for (let p0 = 0; p0 < N * C; p0 += per) {
-      const p1 = Math.min(N * C, p0 + per);
-      F.set(g.subarray(p0 * len, p1 * len), xOff);
-      w.planeSums(xOff, p1 - p0, len, sOff);
-      for (let p = p0; p < p1; p++) acc[p % C] = acc[p % C]! + S[p - p0]!;
-    }
-    return Float32Array.from(acc);
-  }
+  const sums = rowSumsF64(g, N * C, len);
   const acc = new Float64Array(C);
-  let o = 0;
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      let s = 0;
-      for (let i = 0; i < len; i++, o++) s += g[o]!;
-      acc[c] = acc[c]! + s;
-    }
-  }
+  for (let p = 0; p < N * C; p++) acc[p % C] = acc[p % C]! + sums[p]!;
   return Float32Array.from(acc);
 }

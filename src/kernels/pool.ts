@@ -2,6 +2,7 @@
 import { allocStorage } from '../tensor/storage.js';
 import { fitsI32 } from './conv.js';
 import { gemmBackend, wasmGemm } from './gemm.js';
+import { rowSumsF64 } from './reduce.js';
 
 export interface PoolGeom2d {
   H: number;
@@ -162,6 +163,13 @@ export function adaptiveBounds(i: number, inSize: number, outSize: number): [num
 }
 
 export function adaptiveAvgPool2d(x: Float32Array, planes: number, H: number, W: number, outH: number, outW: number): Float32Array {
+  // global pooling (SE blocks, classifier heads): each plane's float64 sum, in SIMD for large planes
+  if (outH === 1 && outW === 1) {
+    const sums = rowSumsF64(x, planes, H * W);
+    const mean = new Float32Array(planes);
+    for (let p = 0; p < planes; p++) mean[p] = sums[p]! / (H * W);
+    return mean;
+  }
   const out = new Float32Array(planes * outH * outW);
   let o = 0;
   for (let pl = 0; pl < planes; pl++) {
