@@ -1527,7 +1527,7 @@ export function tanhGrad(y: usize, g: usize, out: usize, n: i32): void {
 // float32 SIMD activations (asm/activations.ts)
 export { actF } from './activations';
 export { maxPoolF } from './maxpool';
-export { dwConv } from './depthwise';
+export { dwConv, dwScratch } from './depthwise';
 
 // The gradient of padding (asm/pad_grad.ts)
 export { padGrad } from './pad_grad';

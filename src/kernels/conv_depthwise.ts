@@ -35,7 +35,7 @@ export function depthwiseForward(d: ConvDims, x: Float32Array, w: Float32Array, 
   const bp = bias ? m.alloc(Cout) : -1;
   const xp = m.alloc(inLen);
   const yp = m.alloc(outLen);
-  const pad = m.alloc(Hp * Wp + 16);
+  const pad = m.alloc(m.dwScratch(Hp, Wp));
   const F = m.f32();
   F.set(w, wp);
   if (bias) F.set(bias, bp);

@@ -66,6 +66,7 @@ interface Exports {
   ): void;
   actF(kind: number, x: number, out: number, n: number, a: number, b: number): void;
   dwConv(x: number, C: number, H: number, W: number, mult: number, w: number, bias: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, Hp: number, Wp: number, outH: number, outW: number, y: number, pad: number): void;
+  dwScratch(Hp: number, Wp: number): number;
   maxPoolF(x: number, planes: number, H: number, W: number, outH: number, outW: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, y: number): void;
   polyPad(x: number, C: number, H: number, W: number, ph: number, pw: number, s: number, Hp: number, Wq: number, plane: number, hp0: number, hp1: number, out: number): void;
   dpackW(w: number, Cout: number, K: number, wp: number): void;
@@ -291,6 +292,11 @@ export class WasmGemm {
   }
 
   /** Depthwise convolution of one image (C planes at x; mult outputs each) into y, through the padded scratch plane `pad` (asm/depthwise.ts; float offsets, bias < 0: none). */
+  /** Floats of dwConv's scratch for a padded plane of Hp x Wp (asm/depthwise.ts). */
+  dwScratch(Hp: number, Wp: number): number {
+    return this.#ex.dwScratch(Hp, Wp);
+  }
+
   dwConv(x: number, C: number, mult: number, w: number, bias: number, g: import('./conv.js').ConvGeom2d, Hp: number, Wp: number, y: number, pad: number): void {
     this.#ex.dwConv(x * 4, C, g.H, g.W, mult, w * 4, bias < 0 ? 0 : bias * 4, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, Hp, Wp, g.outH, g.outW, y * 4, pad * 4);
   }
