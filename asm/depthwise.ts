@@ -24,7 +24,7 @@ import { madd } from './simd';
 export function dwConv(
   x: usize, C: i32, H: i32, W: i32, mult: i32, w: usize, bias: usize,
   kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
-  Hp: i32, Wp: i32, outH: i32, outW: i32, y: usize, pad: usize,
+  Hp: i32, Wp: i32, outH: i32, outW: i32, y: usize, pad: usize, clear: bool,
 ): void {
   const L = outH * outW;
   const K = kh * kw;
@@ -34,8 +34,8 @@ export function dwConv(
   const We = (Wp + 1) >> 1;
   const ev = pad + <usize>((Hp * Wp + 16) * 4);
   const od = ev + <usize>((Hp * We + 16) * 4);
-  // the scratch plane's padding stays zero: only the interior is rewritten per plane
-  memory.fill(pad, 0, <usize>((Hp * Wp + 16) * 4));
+  // the scratch plane's padding stays zero: only the interior is rewritten per plane (and by later calls on the same scratch: clear false)
+  if (clear) memory.fill(pad, 0, <usize>((Hp * Wp + 16) * 4));
   for (let c = 0; c < C; c++) {
     const src = x + <usize>(c * H * W * 4);
     for (let r = 0; r < H; r++) memory.copy(pad + <usize>(((r + ph) * Wp + pw) * 4), src + <usize>(r * W * 4), <usize>(W * 4));

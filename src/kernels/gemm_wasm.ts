@@ -65,7 +65,7 @@ interface Exports {
     a: number, b: number, dst0: number, lw: number, ls: number, nl: number, rw: number, rs: number, nr: number,
   ): void;
   actF(kind: number, x: number, out: number, n: number, a: number, b: number): void;
-  dwConv(x: number, C: number, H: number, W: number, mult: number, w: number, bias: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, Hp: number, Wp: number, outH: number, outW: number, y: number, pad: number): void;
+  dwConv(x: number, C: number, H: number, W: number, mult: number, w: number, bias: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, Hp: number, Wp: number, outH: number, outW: number, y: number, pad: number, clear: number): void;
   dwScratch(Hp: number, Wp: number): number;
   maxPoolF(x: number, planes: number, H: number, W: number, outH: number, outW: number, kh: number, kw: number, sh: number, sw: number, ph: number, pw: number, dh: number, dw: number, y: number): void;
   polyPad(x: number, C: number, H: number, W: number, ph: number, pw: number, s: number, Hp: number, Wq: number, plane: number, hp0: number, hp1: number, out: number): void;
@@ -297,8 +297,9 @@ export class WasmGemm {
     return this.#ex.dwScratch(Hp, Wp);
   }
 
-  dwConv(x: number, C: number, mult: number, w: number, bias: number, g: import('./conv.js').ConvGeom2d, Hp: number, Wp: number, y: number, pad: number): void {
-    this.#ex.dwConv(x * 4, C, g.H, g.W, mult, w * 4, bias < 0 ? 0 : bias * 4, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, Hp, Wp, g.outH, g.outW, y * 4, pad * 4);
+  /** `clear`: zero the scratch's padding first (false: a call after one on the same scratch and geometry left it zero). */
+  dwConv(x: number, C: number, mult: number, w: number, bias: number, g: import('./conv.js').ConvGeom2d, Hp: number, Wp: number, y: number, pad: number, clear: boolean): void {
+    this.#ex.dwConv(x * 4, C, g.H, g.W, mult, w * 4, bias < 0 ? 0 : bias * 4, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, Hp, Wp, g.outH, g.outW, y * 4, pad * 4, clear ? 1 : 0);
   }
 
   /** The gradient of padding over `planes` planes (asm/pad_grad.ts; float offsets for g and gx, int offsets for the maps). */
