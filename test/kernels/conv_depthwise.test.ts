@@ -76,3 +76,22 @@ test('a depthwise layer trains: its forward through the kernel, the gradients as
     setConvPath('auto');
   }
 });
+
+test('large planes go through the kernel a few channels at a time (several calls on one scratch): the same values', () => {
+  // 150 x 150 planes: one 256 KB staging holds one plane, so each image takes one call per channel
+  manualSeed(9);
+  for (const [k, s, p] of [[3, 2, 1], [5, 1, 2], [3, 1, 0], [4, 3, 1]] as const) {
+    const x = randn([2, 3, 150, 150]);
+    const w = randn([6, 1, k, k]);
+    const b = randn([6]);
+    const opts = { stride: s, padding: p, groups: 3 };
+    const got = noGrad(() => conv2d(x, w, b, opts)).data;
+    setConvPath('js');
+    try {
+      const want = noGrad(() => conv2d(x, w, b, opts)).data;
+      assert.ok(worst(got, want) <= 1e-5, `k${k} s${s} p${p}: ${worst(got, want)}`);
+    } finally {
+      setConvPath('auto');
+    }
+  }
+});
