@@ -14,6 +14,7 @@
 import { platform } from '#platform';
 import { RuntimeError } from '../errors.js';
 import { loadWasmGemm, type WasmGemm, type WasmGemmLoad, type WasmGemmVariant } from './gemm_wasm.js';
+import type { ActCode } from './activations.js';
 
 const KC = 256;
 const MC = 64;
@@ -26,6 +27,12 @@ export interface GemmOptions {
   accumulate?: boolean;
   /** C = rowBias + op(A) op(B): the N values added to every row, as the sums' starting value (a linear layer's bias; not with `accumulate`). */
   rowBias?: Float32Array;
+  /**
+   * An activation by its SIMD code, applied to C in wasm memory before it is
+   * copied out (a fused linear -> activation: ops/linear.ts passes it only
+   * where the op would run that kernel). Not with `accumulate`.
+   */
+  act?: ActCode;
   aOffset?: number;
   bOffset?: number;
   cOffset?: number;
@@ -166,6 +173,7 @@ export function gemm(
   C: Float32Array,
   opts: GemmOptions = {},
 ): void {
+  if (opts.act && (gemmBackend === 'scalar' || K === 0 || opts.accumulate)) throw new RuntimeError('internal: a fused activation needs the wasm gemm, K >= 1 and no accumulation');
   if (gemmBackend === 'scalar') gemmScalar(M, N, K, A, B, C, opts);
   else gemmWasm(M, N, K, A, B, C, opts);
 }
@@ -219,6 +227,7 @@ function gemmWasm(M: number, N: number, K: number, A: Float32Array, B: Float32Ar
   // A linear layer on a few rows: the gemm would pack the stored-transposed B for a tile mostly empty.
   if (!transA && transB && M <= GEMV_ROWS) w.gemvT(M, N, K, a, b, c, N, acc);
   else w.gemm(M, N, K, a, aLen, transA, b, bLen, transB, c, N, acc);
+  if (opts.act) w.act(opts.act.kind, c, c, M * N, opts.act.a, opts.act.b);
   copyRows(F, c, N, C, co, ldc, M, N);
 }
 

@@ -6,11 +6,14 @@
  * is copied out: the same bits as the activation op after the convolution
  * (asm actF is elementwise), without its copies in and out of wasm memory.
  */
-import { activateInPlace, activationOfCode, type ActCode } from './activations.js';
+import { activateInPlace, activationOfCode, hardtanh, type ActCode } from './activations.js';
 import type { WasmGemm } from './gemm_wasm.js';
 
 /** Nothing, ReLU, or an activation by its SIMD code. Plain data: it travels to workers in tasks. */
 export type OutputAct = null | 'relu' | ActCode;
+
+/** ReLU as the SIMD hardtanh(0, inf) (pmax + 0: the relu op's values, NaN kept, -0 -> +0), for kernels without a ReLU flag. */
+export const RELU_CODE: ActCode = hardtanh(0, Infinity).simd!;
 
 /** Whether the kernels' own ReLU flag applies. */
 export const reluOf = (act: OutputAct): boolean => act === 'relu';

@@ -12,6 +12,9 @@
  *   Hardswish and exact GELU by their SIMD kernel over each output still in
  *   the kernels' memory (kernels/output_act.ts), in place of a pass with
  *   copies in and out (MobileNet's ReLU6, EfficientNet's SiLU);
+ * - Linear -> any of those activations: its SIMD kernel over the output in
+ *   the gemm's memory (ops/linear.ts linearFused: a transformer's or
+ *   ConvNeXt's Linear -> GELU);
  * - InstanceNorm / BatchNorm -> ReLU: ReLU in the norm's kernel call, on each
  *   plane while it is in cache (asm/norm.ts).
  * A run is fused only while the forward is planned (tensor/plan.ts: noGrad,
@@ -28,6 +31,7 @@ import * as kernels from '../kernels/activations.js';
 import type { FusedAct } from '../ops/conv_fused.js';
 import { BatchNorm1d, BatchNorm2d, BatchNorm3d } from './batchnorm.js';
 import { Conv2d } from './conv.js';
+import { Linear } from './linear.js';
 import { InstanceNorm1d, InstanceNorm2d, InstanceNorm3d } from './instancenorm.js';
 import type { Module } from './module.js';
 import { ReflectionPad2d } from './padding.js';
@@ -92,15 +96,18 @@ export function fusedRun(layers: readonly Module[], i: number): FusedRun | null 
       at++;
     }
   }
-  const conv = layers[at];
+  const layer = layers[at];
   const next = layers[at + 1];
-  if (reflect === null && isNorm(conv) && plain(conv)) {
+  if (reflect === null && isNorm(layer) && plain(layer)) {
     const relu = next instanceof ReLU && plain(next);
-    return relu ? { count: 2, forward: (x) => conv.fusedForward(x, true), pure: false } : null;
+    return relu ? { count: 2, forward: (x) => layer.fusedForward(x, true), pure: false } : null;
   }
-  if (!(conv instanceof Conv2d) || conv.constructor !== Conv2d || !plain(conv)) return null;
   const act = fusedActOf(next);
+  if (reflect === null && layer instanceof Linear && layer.constructor === Linear && plain(layer)) {
+    return act ? { count: 2, forward: (x) => layer.fusedForward(x, act), pure: true } : null;
+  }
+  if (!(layer instanceof Conv2d) || layer.constructor !== Conv2d || !plain(layer)) return null;
   const count = at - i + 1 + (act ? 1 : 0);
   if (count < 2) return null;
-  return { count, forward: (x) => conv.fusedForward(x, reflect, act), pure: true };
+  return { count, forward: (x) => layer.fusedForward(x, reflect, act), pure: true };
 }

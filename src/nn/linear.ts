@@ -2,7 +2,8 @@
  * `Linear(inFeatures, outFeatures)`: y = x W^T + b over the last dim of
  * [*, in_features]; weight [out, in] and bias initialized as PyTorch does.
  */
-import { linear } from '../ops/linear.js';
+import { linear, linearFused } from '../ops/linear.js';
+import type { FusedAct } from '../ops/conv_fused.js';
 import { checkArgument, checkOptions } from '../options.js';
 import { zeros } from '../tensor/creation.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -39,6 +40,11 @@ export class Linear extends Module {
 
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
+  }
+
+  /** The forward with the activation `act` after it, its kernel on the output in the gemm's memory (inference: nn/fusion.ts decides). */
+  fusedForward(x: Tensor, act: FusedAct): Tensor {
+    return linearFused(x, this.weight, this.bias, act);
   }
 
   extraRepr(): string {

@@ -9,6 +9,11 @@ import { broadcastShapes, sameShape, type Shape } from '../tensor/shape.js';
 import { allocStorage } from '../tensor/storage.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { add } from './elementwise.js';
+import type { ActCode } from '../kernels/activations.js';
+import { RELU_CODE } from '../kernels/output_act.js';
+import { useWasmPointwise } from '../kernels/wasm_pointwise.js';
+import { isGradEnabled } from '../tensor/grad_mode.js';
+import type { FusedAct } from './conv_fused.js';
 
 /** Output shape of `linear`: input [*, in], weight [out, in], bias broadcastable to [*, out]. */
 export function linearOutputShape(input: Shape, weight: Shape, biasShape?: Shape): number[] {
@@ -33,12 +38,13 @@ function columnSums(g: Float32Array, rows: number, cols: number): Float32Array {
 }
 
 /** x @ weight^T (+ a [out_features] bias, fused). */
-function linearCore(x: Tensor, weight: Tensor, bias: Tensor | null, outShape: number[]): Tensor {
+function linearCore(x: Tensor, weight: Tensor, bias: Tensor | null, outShape: number[], act: ActCode | null = null): Tensor {
   const [outF, inF] = [weight.shape[0]!, weight.shape[1]!];
   const rows = outF === 0 ? 0 : outShape.reduce((a, b) => a * b, 1) / outF;
   // Recyclable storage (tensor/storage.ts), written whole; the bias is the sums' starting value (PyTorch's addmm adds it too).
   const out = allocStorage(rows * outF);
-  gemm(rows, outF, inF, x.data, weight.data, out, bias ? { transB: true, rowBias: bias.data } : { transB: true });
+  const opts = { transB: true, ...(bias ? { rowBias: bias.data } : {}), ...(act ? { act } : {}) };
+  gemm(rows, outF, inF, x.data, weight.data, out, opts);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record(new Tensor(out, outShape), inputs, 'linear', (g) => {
     const gd = g.data;
@@ -71,4 +77,24 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const plainBias = bias !== null && bias.ndim === 1 && bias.shape[0] === weight.shape[0];
   const y = linearCore(x, weight, plainBias ? bias : null, outShape);
   return bias && !plainBias ? add(y, bias) : y;
+}
+
+/**
+ * linear(x, weight, bias) then the activation `act`, for inference
+ * (nn/fusion.ts): the activation's SIMD kernel runs over the output while it
+ * is still in the gemm's memory, where the op after the linear layer would
+ * run that kernel (the wasm gemm, at least 64 values, gradients off, the
+ * usual bias); elsewhere the ops one after the other. Same values either way.
+ */
+export function linearFused(x: Tensor, weight: Tensor, bias: Tensor | null, act: FusedAct): Tensor {
+  assertTensor(x, 'input');
+  assertTensor(weight, 'weight');
+  const outShape = linearOutputShape(x.shape, weight.shape, bias?.shape);
+  const n = outShape.reduce((a, b) => a * b, 1);
+  const code = act.code === 'relu' ? RELU_CODE : act.code;
+  const recording = isGradEnabled() && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad === true);
+  const plainBias = bias === null || (bias.ndim === 1 && bias.shape[0] === weight.shape[0]);
+  const meta = x.isMeta || weight.isMeta || bias?.isMeta === true;
+  if (code === null || recording || !plainBias || meta || weight.shape[1] === 0 || useWasmPointwise(n) === null) return act.op(linear(x, weight, bias));
+  return linearCore(x, weight, bias, outShape, code);
 }

@@ -182,6 +182,27 @@ test('Sequential fuses a convolution with each activation (MobileNet and Efficie
   }
 });
 
+test('Sequential fuses Linear with each activation (ConvNeXt\'s and transformers\' MLPs; no bias; an output under 64 values): same values, fewer tensors', () => {
+  manualSeed(32);
+  for (const [name, act] of ACTS) {
+    for (const [shape, layers] of [
+      [[1, 7, 9, 32], () => [new nn.Linear(32, 96), act, new nn.Linear(96, 32)]],
+      [[5, 24], () => [new nn.Linear(24, 40, { bias: false }), act]],
+      [[2, 3], () => [new nn.Linear(3, 4), act]],
+    ] as const) {
+      const m = new nn.Sequential(...layers());
+      const x = randn([...shape]);
+      const { fused, plain } = fusedAndPlain(m, x);
+      assert.deepEqual(fused.y, plain.y, `${name} ${JSON.stringify(shape)}`);
+      // under 64 values the activation op would run its TypeScript loop: so does the fused run, after the layer
+      const small = shape[0] === 2;
+      assert.equal(fused.made, plain.made - (small ? 0 : 1), `${name}: the activation runs in the linear layer`);
+      // with gradients on, the modules one by one: the same values
+      assert.deepEqual(Float32Array.from(m.call(x).data), fused.y);
+    }
+  }
+});
+
 test('fusion never skips a module with hooks or of a class normkit does not know', () => {
   manualSeed(25);
   const x = randn([1, 16, 16, 16]);
