@@ -1528,6 +1528,7 @@ export function tanhGrad(y: usize, g: usize, out: usize, n: i32): void {
 export { actF } from './activations';
 export { maxPoolF } from './maxpool';
 export { dwConv, dwScratch } from './depthwise';
+export { transposeF } from './transpose';
 
 // The gradient of padding (asm/pad_grad.ts)
 export { padGrad } from './pad_grad';

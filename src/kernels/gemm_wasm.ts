@@ -76,6 +76,7 @@ interface Exports {
   unphase2(Y0: number, Y1: number, C: number, yPlane: number, Vp: number, u0: number, u1: number, out: number, H: number, W: number, a: number, sh: number): void;
   allFinite(p: number, n: number): number;
   spreadRows(src: number, planes: number, rows: number, cols: number, dstRow: number, dstPlane: number, dst: number): void;
+  transposeF(x: number, out: number, rows: number, cols: number): void;
   planeSums(x: number, planes: number, len: number, out: number): void;
   adamF(p: number, g: number, m: number, v: number, vmax: number, n: number, shrink: number, l2: number, maximize: number, b1: number, c1: number, b2: number, c2: number, negStep: number, bc2: number, eps: number): void;
   wg4GyT(gy: number, Cout: number, Coutp: number, outH: number, outW: number, tilesW: number, tr0: number, tr1: number, Ug: number, tmp: number, Tp: number, tBase: number): void;
@@ -239,6 +240,11 @@ export class WasmGemm {
   /** Sums of shifted planes (asm/gemm.ts shiftSum): float offsets, `offs` the float offset of nb int32 shifts; bias < 0: none. */
   shiftSum(z: number, Cout: number, nb: number, offs: number, Hz: number, Wz: number, outH: number, outW: number, bias: number, relu: boolean, y: number): void {
     this.#ex.shiftSum(z * 4, Cout, nb, offs * 4, Hz, Wz, outH, outW, bias < 0 ? 0 : bias * 4, relu ? 1 : 0, y * 4);
+  }
+
+  /** out (cols x rows) = the transpose of the rows x cols matrix at x (asm/transpose.ts; float offsets, not overlapping). */
+  transpose(x: number, out: number, rows: number, cols: number): void {
+    this.#ex.transposeF(x * 4, out * 4, rows, cols);
   }
 
   /** Rows of `planes` contiguous planes copied to a wider row and plane stride (asm/gemm.ts spreadRows; float offsets). */

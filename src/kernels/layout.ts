@@ -1,6 +1,7 @@
 /** Data movement on contiguous storage: permute, slice, concatenate. */
 import { numel, stridesOf, type Shape } from '../tensor/shape.js';
 import { allocStorage } from '../tensor/storage.js';
+import { gemmBackend, wasmGemm } from './gemm.js';
 
 /**
  * Copies `x` of `shape` into the layout of its permutation by `perm`, into
@@ -40,10 +41,28 @@ function mergeDims(shape: Shape, perm: readonly number[]): [number[], number[]] 
   return [dims, p];
 }
 
-/** out[b][j][i] = x[b][i][j] for `batch` matrices of rows x cols, by 32x32 tiles. */
+/** Matrices from this size on are transposed in wasm SIMD (below, the copies in and out cost more than they save). */
+const WASM_MIN = 1024;
+/** And up to this size (each goes through wasm memory whole, with its transpose beside it). */
+const WASM_MAX = 1 << 22;
+
+/** out[b][j][i] = x[b][i][j] for `batch` matrices of rows x cols: in wasm SIMD (asm/transpose.ts) where it pays, else by 32x32 tiles. */
 function transposeBlocks(x: Float32Array, out: Float32Array, batch: number, rows: number, cols: number): void {
   const T = 32;
   const plane = rows * cols;
+  const w = wasmGemm !== null && gemmBackend === 'wasm-simd' && plane >= WASM_MIN && plane <= WASM_MAX ? wasmGemm : null;
+  if (w !== null) {
+    w.reset();
+    const xi = w.alloc(plane);
+    const xo = w.alloc(plane);
+    const F = w.f32();
+    for (let b = 0; b < batch; b++) {
+      F.set(x.subarray(b * plane, (b + 1) * plane), xi);
+      w.transpose(xi, xo, rows, cols);
+      out.set(F.subarray(xo, xo + plane), b * plane);
+    }
+    return;
+  }
   for (let b = 0; b < batch; b++) {
     const o = b * plane;
     for (let i0 = 0; i0 < rows; i0 += T) {
