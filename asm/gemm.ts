@@ -1509,6 +1509,24 @@ export function heldRuns(op: i32, x: usize, runs: i32, len: i32, vals: usize, ou
   }
 }
 
+/**
+ * Runs of len floats of x, each with the same len values y: x op y (y op x
+ * when yFirst), element by element (a [C] scale or shift over [..., C]:
+ * ConvNeXt's layer scale); op as heldRuns.
+ */
+export function cycRuns(op: i32, x: usize, runs: i32, len: i32, y: usize, out: usize, yFirst: bool): void {
+  const bytes = <usize>(len * 4);
+  for (let r = 0; r < runs; r++) {
+    const xr = x + <usize>r * bytes;
+    const or = out + <usize>r * bytes;
+    let i: usize = 0;
+    if (op === 2 && !yFirst) for (; i + 16 <= bytes; i += 16) v128.store(or + i, f32x4.mul(v128.load(xr + i), v128.load(y + i)));
+    else if (op === 0 && !yFirst) for (; i + 16 <= bytes; i += 16) v128.store(or + i, f32x4.add(v128.load(xr + i), v128.load(y + i)));
+    else for (; i + 16 <= bytes; i += 16) v128.store(or + i, arith4(op, v128.load(xr + i), v128.load(y + i), yFirst));
+    for (; i < bytes; i += 4) store<f32>(or + i, arith1(op, load<f32>(xr + i), load<f32>(y + i), yFirst));
+  }
+}
+
 /** out[i] = g[i] * (1 - y[i] * y[i]) in float32, PyTorch's tanh_backward (out may be g). */
 export function tanhGrad(y: usize, g: usize, out: usize, n: i32): void {
   const one = f32x4.splat(1);

@@ -179,6 +179,7 @@ function arithBroadcast(op: Arith, a: Float32Array, aShape: Shape, b: Float32Arr
   if (ka < 0 || kb < 0 || (ka === 0 && kb === 0)) return false;
   while (d >= 0 && kind(sa, d, ka === 1 ? len : 0) === ka && kind(sb, d, kb === 1 ? len : 0) === kb) len *= outShape[d--]!;
   if (ka !== kb && heldRunsInWasm(op, ka === 1 ? a : b, ka === 1 ? b : a, ka === 1 ? sb : sa, outShape, d + 1, len, out, ka !== 1)) return true;
+  if (ka === 1 && kb === 1 && cyclicRunsInWasm(op, a, b, len, out)) return true;
   forEachRun(outShape, sa, sb, d + 1, len, (offA, offB, o) => arithRun(op, a, offA, ka, b, offB, kb, out, o, len));
   return true;
 }
@@ -187,6 +188,36 @@ const ARITH_CODE: Record<Arith, number> = { add: 0, sub: 1, mul: 2, div: 3 };
 
 /** Floats of x per pass through wasm memory (whole runs; at least one). */
 const HELD_CHUNK = 1 << 18;
+
+/**
+ * arithBroadcast's runs where both operands run along the innermost `len`
+ * values and one of them (y) is that single run, repeated over the whole
+ * output ([C] over [..., C], a layer scale or a bias): in WebAssembly SIMD
+ * (asm/gemm.ts cycRuns), chunks of whole runs at a time. False (nothing
+ * done) without the module, for short runs, or when neither operand is
+ * the whole output and the other one run. The same float32 values as arithRun.
+ */
+function cyclicRunsInWasm(op: Arith, a: Float32Array, b: Float32Array, len: number, out: Float32Array): boolean {
+  const n = out.length;
+  const yFirst = a.length === len && b.length === n;
+  if (!yFirst && !(b.length === len && a.length === n)) return false;
+  const w = len >= 16 && n > len ? useWasmPointwise(n) : null;
+  if (w === null) return false;
+  const [x, y] = yFirst ? [b, a] : [a, b];
+  const runs = n / len;
+  const per = Math.max(1, Math.min(runs, Math.floor(HELD_CHUNK / len)));
+  w.reset();
+  const xo = w.alloc(per * len);
+  const yo = w.alloc(len);
+  w.f32().set(y, yo);
+  for (let r0 = 0; r0 < runs; r0 += per) {
+    const k = Math.min(per, runs - r0);
+    w.f32().set(x.subarray(r0 * len, (r0 + k) * len), xo);
+    w.cycRuns(ARITH_CODE[op], xo, k, len, yo, xo, yFirst);
+    out.set(w.f32().subarray(xo, xo + k * len), r0 * len);
+  }
+  return true;
+}
 
 /**
  * arithBroadcast's runs where one operand (x) is the whole output's shape and

@@ -59,6 +59,7 @@ interface Exports {
   tanhF(x: number, out: number, n: number): void;
   addF(a: number, b: number, out: number, n: number): void;
   heldRuns(op: number, x: number, runs: number, len: number, vals: number, out: number, vFirst: number): void;
+  cycRuns(op: number, x: number, runs: number, len: number, y: number, out: number, yFirst: number): void;
   tanhGrad(y: number, g: number, out: number, n: number): void;
   padGrad(
     g: number, gx: number, planes: number, OH: number, OW: number, inH: number, inW: number, rowSrc: number,
@@ -275,6 +276,11 @@ export class WasmGemm {
   /** out = tanh(x) in float32 over n floats (asm/gemm.ts: tanhF; float offsets). */
   tanh(x: number, out: number, n: number): void {
     this.#ex.tanhF(x * 4, out * 4, n);
+  }
+
+  /** Runs of len floats of x, each with the len floats at y: x op y (y op x when yFirst); ops as heldRuns (asm/gemm.ts cycRuns; float offsets). */
+  cycRuns(op: number, x: number, runs: number, len: number, y: number, out: number, yFirst: boolean): void {
+    this.#ex.cycRuns(op, x * 4, runs, len, y * 4, out * 4, yFirst ? 1 : 0);
   }
 
   /** Runs of len floats of x, run r with vals[r]: x op v (v op x when vFirst); op 0 add, 1 sub, 2 mul, 3 div (asm/gemm.ts heldRuns; float offsets). */

@@ -63,6 +63,26 @@ test('a per-channel value over whole planes (an SE block\'s scale: wasm heldRuns
   }
 });
 
+test('a [C] vector over [..., C] (ConvNeXt\'s layer scale: wasm cycRuns) equals the per-element walk bit for bit, both operand orders, every op, tails, NaN, infinities and signed zeros', () => {
+  assert.equal(gemmBackend, 'wasm-simd', 'the wasm kernels run (else this tests the TypeScript loops twice)');
+  const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -3.5];
+  for (const xShape of [[2, 5, 17], [1, 7, 9, 32], [3, 16], [1, 300, 1000]]) {
+    const C = xShape[xShape.length - 1]!;
+    const n = numel(xShape);
+    const x = Float32Array.from({ length: n }, (_, i) => (i % 13 === 0 ? specials[(i / 13) % specials.length]! : Math.sin(i) * 4));
+    for (const vShape of [[C], [1, C], xShape.map((d, i) => (i === xShape.length - 1 ? d : 1))]) {
+      const v = Float32Array.from({ length: C }, (_, i) => (i % 4 === 1 ? specials[i % specials.length]! : Math.cos(i) * 2 + 0.5));
+      for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+        for (const [aS, a, bS, b] of [[xShape, x, vShape, v], [vShape, v, xShape, x]] as const) {
+          const want = mapBinary(a, aS, b, bS, xShape, F[op]);
+          const got = mapBinary(a, aS, b, bS, xShape, F[op], op);
+          for (let i = 0; i < n; i++) assert.ok(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])), `${op} [${aS}] [${bS}] at ${i}: ${got[i]} vs ${want[i]}`);
+        }
+      }
+    }
+  }
+});
+
 test('the unary loops equal mapUnary of the same function, bit for bit', () => {
   const F: Record<UnaryOp, (v: number) => number> = { neg: (v) => -v, exp: Math.exp, log: Math.log, sqrt: Math.sqrt, rsqrt: (v) => 1 / Math.sqrt(v), abs: Math.abs, reciprocal: (v) => 1 / v };
   fc.assert(
