@@ -129,10 +129,35 @@ function splitColumns(p: usize, Hp: i32, Wp: i32, We: i32, ev: usize, od: usize)
   return f32x4.add(a, bv);
 }
 
+/** Sixteen outputs of a 5x5 kernel's row (four sums, each tap's weight loaded once for the four), plus the bias, stored at y. */
+@inline function wide5(s2: bool, e: usize, o: usize, rowB: usize, w: usize, bv: v128, y: usize): void {
+  let a0 = f32x4.splat(0);
+  let a1 = a0, a2 = a0, a3 = a0;
+  for (let ki = 0; ki < 5; ki++) {
+    const er = e + <usize>ki * rowB;
+    const orr = o + <usize>ki * rowB;
+    const wr = w + <usize>(ki * 20);
+    for (let kj = 0; kj < 5; kj++) {
+      const wv = v128.load32_splat(wr + <usize>(kj * 4));
+      // stride 1: tap kj at 4 kj bytes; stride 2: the even columns for even kj, the odd ones for odd kj, at 4 (kj / 2)
+      const t = s2 ? ((kj & 1) !== 0 ? orr : er) + <usize>((kj >> 1) * 4) : er + <usize>(kj * 4);
+      a0 = madd(wv, v128.load(t), a0);
+      a1 = madd(wv, v128.load(t, 16), a1);
+      a2 = madd(wv, v128.load(t, 32), a2);
+      a3 = madd(wv, v128.load(t, 48), a3);
+    }
+  }
+  v128.store(y, f32x4.add(a0, bv));
+  v128.store(y, f32x4.add(a1, bv), 16);
+  v128.store(y, f32x4.add(a2, bv), 32);
+  v128.store(y, f32x4.add(a3, bv), 48);
+}
+
 /**
  * One output plane of a k x k kernel (3 or 5) at stride 1 (x: the padded
  * plane, rows rowB bytes apart) or 2 (s2; x, xo: its even and odd columns):
- * eight outputs of a row a step (two independent sums), then four, then the
+ * (5x5: sixteen outputs a step with four sums first) eight outputs of a row
+ * a step (two independent sums), then four, then the
  * last one to three as one vector with its extra lanes dropped (they read at
  * most 4 + k floats past the row: the next row, or the scratch's slack).
  */
@@ -148,6 +173,8 @@ function splitColumns(p: usize, Hp: i32, Wp: i32, We: i32, ev: usize, od: usize)
     const o = xo + <usize>(s2 ? 2 * oh : oh) * rowB;
     const yr = y + <usize>(oh * outW * 4);
     let ow = 0;
+    // a 5x5 kernel's 25 taps are too long a chain for two sums: sixteen outputs a step, four sums interleaved tap by tap
+    if (k === 5) for (; ow + 16 <= outW; ow += 16) wide5(s2, e + <usize>(ow * 4), o + <usize>(ow * 4), rowB, w, bv, yr + <usize>(ow * 4));
     for (; ow + 8 <= outW; ow += 8) {
       const at = <usize>(ow * 4);
       const a = kVec(k, s2, e + at, o + at, rowB, w, w0, w1, w2, w3, w4, w5, w6, w7, w8, bv);
