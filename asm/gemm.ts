@@ -1547,6 +1547,7 @@ export { actF } from './activations';
 export { maxPoolF } from './maxpool';
 export { dwConv, dwScratch } from './depthwise';
 export { transposeF } from './transpose';
+export { padPlanesF } from './pad_planes';
 
 // The gradient of padding (asm/pad_grad.ts)
 export { padGrad } from './pad_grad';

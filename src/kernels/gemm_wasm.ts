@@ -78,6 +78,7 @@ interface Exports {
   allFinite(p: number, n: number): number;
   spreadRows(src: number, planes: number, rows: number, cols: number, dstRow: number, dstPlane: number, dst: number): void;
   transposeF(x: number, out: number, rows: number, cols: number): void;
+  padPlanesF(x: number, planes: number, has: number, inH: number, inW: number, mh: number, mw: number, H: number, W: number, left: number, fill: number, out: number): void;
   planeSums(x: number, planes: number, len: number, out: number): void;
   adamF(p: number, g: number, m: number, v: number, vmax: number, n: number, shrink: number, l2: number, maximize: number, b1: number, c1: number, b2: number, c2: number, negStep: number, bc2: number, eps: number): void;
   wg4GyT(gy: number, Cout: number, Coutp: number, outH: number, outW: number, tilesW: number, tr0: number, tr1: number, Ug: number, tmp: number, Tp: number, tBase: number): void;
@@ -241,6 +242,11 @@ export class WasmGemm {
   /** Sums of shifted planes (asm/gemm.ts shiftSum): float offsets, `offs` the float offset of nb int32 shifts; bias < 0: none. */
   shiftSum(z: number, Cout: number, nb: number, offs: number, Hz: number, Wz: number, outH: number, outW: number, bias: number, relu: boolean, y: number): void {
     this.#ex.shiftSum(z * 4, Cout, nb, offs * 4, Hz, Wz, outH, outW, bias < 0 ? 0 : bias * 4, relu ? 1 : 0, y * 4);
+  }
+
+  /** Padded planes (asm/pad_planes.ts; float offsets, `has` a byte offset; mh, mw int32 maps). */
+  padPlanes(x: number, planes: number, has: number, inH: number, inW: number, mh: number, mw: number, H: number, W: number, left: number, fill: number, out: number): void {
+    this.#ex.padPlanesF(x * 4, planes, has, inH, inW, mh * 4, mw * 4, H, W, left, fill, out * 4);
   }
 
   /** out (cols x rows) = the transpose of the rows x cols matrix at x (asm/transpose.ts; float offsets, not overlapping). */

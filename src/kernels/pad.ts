@@ -8,6 +8,8 @@ import { numel, stridesOf, type Shape } from '../tensor/shape.js';
 import { allocStorage } from '../tensor/storage.js';
 import { padGradWasm } from './pad_grad_wasm.js';
 import { useWasmPointwise } from './wasm_pointwise.js';
+import { gemmBackend, wasmGemm } from './gemm.js';
+import type { WasmGemm } from './gemm_wasm.js';
 
 /** Input offset of each outer index (every dim but the last two; -1 where a padded outer dim reads the fill), in output order. */
 function outerOffsets(inShape: Shape, maps: readonly Int32Array[], outShape: Shape): Int32Array {
@@ -118,8 +120,18 @@ export function planePad(inShape: Shape, maps: readonly Int32Array[], outShape: 
   return { bases: outerOffsets(inShape, maps, outShape), inH, inW, mh, mw, H: outShape[rank - 2]!, W: outShape[rank - 1]!, top, left, fill };
 }
 
-/** Output planes [p0, p1) of `plan` into `out` (layer_threads.ts splits a call by planes). */
+/** Output floats per pass of the WebAssembly plane padding (whole planes; at least one). */
+const PAD_CHUNK = 1 << 16;
+
+/**
+ * Output planes [p0, p1) of `plan` into `out` (layer_threads.ts splits a
+ * call by planes): in WebAssembly (asm/pad_planes.ts, chunks of whole
+ * planes through its memory: a plane of rows of 32 costs one call instead
+ * of a few per row) when the module loaded, else in TypeScript.
+ */
 export function padPlanes(out: Float32Array, x: Float32Array, plan: PlanePad, p0: number, p1: number): Float32Array {
+  const w = wasmGemm !== null && gemmBackend === 'wasm-simd' && p1 > p0 ? wasmGemm : null;
+  if (w !== null) return padPlanesWasm(w, out, x, plan, p0, p1);
   const { bases, inH, inW, mh, mw, H, W, top, left, fill } = plan;
   const plane = H * W;
   const inPlane = inH * inW;
@@ -145,6 +157,45 @@ export function padPlanes(out: Float32Array, x: Float32Array, plan: PlanePad, p0
       if (mh[h]! < 0) out.fill(fill, o, o + W);
       else out.copyWithin(o, ob + (top + mh[h]!) * W, ob + (top + mh[h]! + 1) * W);
     }
+  }
+  return out;
+}
+
+function padPlanesWasm(w: WasmGemm, out: Float32Array, x: Float32Array, plan: PlanePad, p0: number, p1: number): Float32Array {
+  // every output row from its input row (mh), the interior rows and the border ones alike
+  const { bases, inH, inW, mh, mw, H, W, left, fill } = plan;
+  const plane = H * W;
+  const inPlane = inH * inW;
+  const per = Math.max(1, Math.min(p1 - p0, Math.floor(PAD_CHUNK / plane)));
+  w.reset();
+  const xo = w.alloc(per * inPlane);
+  const yo = w.alloc(per * plane);
+  const mho = w.alloc(H);
+  const mwo = w.alloc(W);
+  const haso = w.alloc(Math.ceil(per / 4));
+  const I = w.i32();
+  I.set(mh, mho);
+  I.set(mw, mwo);
+  for (let c0 = p0; c0 < p1; c0 += per) {
+    const c1 = Math.min(p1, c0 + per);
+    const F = w.f32();
+    const has = new Uint8Array(F.buffer, haso * 4, c1 - c0);
+    for (let p = c0; p < c1; ) {
+      const base = bases[p]!;
+      if (base < 0) {
+        has[p - c0] = 0;
+        p++;
+        continue;
+      }
+      // a run of input planes that follow each other in x: one copy
+      let q = p + 1;
+      while (q < c1 && bases[q] === base + (q - p) * inPlane) q++;
+      F.set(x.subarray(base, base + (q - p) * inPlane), xo + (p - c0) * inPlane);
+      has.fill(1, p - c0, q - c0);
+      p = q;
+    }
+    w.padPlanes(xo, c1 - c0, haso * 4, inH, inW, mho, mwo, H, W, left, fill, yo);
+    out.set(w.f32().subarray(yo, yo + (c1 - c0) * plane), c0 * plane);
   }
   return out;
 }

@@ -92,3 +92,22 @@ test('gatherPad of padded (not cropped) images, the plane-by-plane path, equals 
     assert.deepEqual(gatherPad(x, shape, maps, outShape, -7), want, `${shape} ${mode}, again`);
   }
 });
+
+test('gatherPad of many planes (several passes of the WebAssembly plane padding, fill planes between) equals its definition', () => {
+  const shape = [3, 40, 30, 30];
+  const x = Float32Array.from({ length: 3 * 40 * 30 * 30 }, (_, i) => Math.sin(i) * 3);
+  for (const mode of ['reflect', 'replicate', 'constant'] as const) {
+    const map = (size: number, before: number, after: number) =>
+      Int32Array.from({ length: size + before + after }, (_, i) => {
+        const v = i - before;
+        if (v >= 0 && v < size) return v;
+        if (mode === 'constant') return -1;
+        if (mode === 'replicate') return v < 0 ? 0 : size - 1;
+        return v < 0 ? -v : 2 * (size - 1) - v;
+      });
+    // the channel dim padded too (constant: whole fill planes among the copied ones)
+    const maps = [map(3, 0, 0), mode === 'constant' ? map(40, 2, 1) : map(40, 0, 0), map(30, 2, 3), map(30, 3, 2)];
+    const outShape = maps.map((m) => m.length);
+    assert.deepEqual(gatherPad(x, shape, maps, outShape, -7), naive(x, shape, maps, outShape, -7), mode);
+  }
+});
