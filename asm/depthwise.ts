@@ -6,7 +6,9 @@
  *
  * 3x3 and 5x5 kernels at stride 1 or 2 without dilation (MobileNet's,
  * EfficientNet's) take unrolled loops: eight then four outputs of a row a
- * step, each tap one broadcast load of its weight and one load of four
+ * step (5x5: sixteen first, four sums interleaved tap by tap; a 3x3
+ * kernel's weights in registers), each tap one broadcast load of its
+ * weight (3x3: none) and one load of four
  * inputs (stride 2 reads them from the padded plane split once into its even
  * and odd columns, so that no tap needs a shuffle), the last one to three
  * outputs of a row as one vector with its extra lanes dropped. Other
