@@ -102,10 +102,6 @@ export function leakyRelu(slope: number): Activation {
   };
 }
 
-/** SELU's fixed alpha and scale (PyTorch's). */
-export const SELU_ALPHA = 1.6732632423543772848170429916717;
-export const SELU_SCALE = 1.0507009873554804934193349852946;
-
 /** scale * (x > 0 ? x : alpha * (exp(x) - 1)): elu (scale 1) and selu. */
 export function elu(alpha: number, scale = 1): Activation {
   return {

@@ -9,7 +9,7 @@
 import { fitsI32 } from './conv.js';
 import type { ConvDims } from './conv_fwd.js';
 import { gemmBackend, wasmGemm } from './gemm.js';
-import { activateRuns, RELU_CODE, type OutputAct } from './output_act.js';
+import { activateRuns, simdCodeOf, type OutputAct } from './output_act.js';
 
 /** Floats of input staged per kernel call (256 KB: in the core's cache next to the padded plane). */
 const STAGE_FLOATS = 1 << 16;
@@ -50,7 +50,7 @@ export function depthwiseForward(d: ConvDims, x: Float32Array, w: Float32Array, 
       F.set(x.subarray(n * inLen + c0 * HW, n * inLen + c1 * HW), xp);
       m.dwConv(xp, c1 - c0, mult, wp + c0 * mult * K, bias ? bp + c0 * mult : -1, g, Hp, Wp, yp + c0 * mult * L, pad, n === 0 && c0 === 0);
     }
-    activateRuns(m, act === 'relu' ? RELU_CODE : act, yp, 1, outLen, outLen);
+    activateRuns(m, simdCodeOf(act), yp, 1, outLen, outLen);
     out.set(F.subarray(yp, yp + outLen), n * outLen);
   }
   return out;

@@ -1,7 +1,7 @@
 /** Data movement on contiguous storage: permute, slice, concatenate. */
 import { numel, stridesOf, type Shape } from '../tensor/shape.js';
 import { allocStorage } from '../tensor/storage.js';
-import { gemmBackend, wasmGemm } from './gemm.js';
+import { useWasmPointwise } from './wasm_pointwise.js';
 
 /**
  * Copies `x` of `shape` into the layout of its permutation by `perm`, into
@@ -50,7 +50,7 @@ const WASM_MAX = 1 << 22;
 function transposeBlocks(x: Float32Array, out: Float32Array, batch: number, rows: number, cols: number): void {
   const T = 32;
   const plane = rows * cols;
-  const w = wasmGemm !== null && gemmBackend === 'wasm-simd' && plane >= WASM_MIN && plane <= WASM_MAX ? wasmGemm : null;
+  const w = plane >= WASM_MIN && plane <= WASM_MAX ? useWasmPointwise(plane) : null;
   if (w !== null) {
     w.reset();
     const xi = w.alloc(plane);

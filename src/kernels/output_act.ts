@@ -13,7 +13,10 @@ import type { WasmGemm } from './gemm_wasm.js';
 export type OutputAct = null | 'relu' | ActCode;
 
 /** ReLU as the SIMD hardtanh(0, inf) (pmax + 0: the relu op's values, NaN kept, -0 -> +0), for kernels without a ReLU flag. */
-export const RELU_CODE: ActCode = hardtanh(0, Infinity).simd!;
+const RELU_CODE: ActCode = hardtanh(0, Infinity).simd!;
+
+/** The activation as a SIMD code (ReLU as RELU_CODE), for kernels without a ReLU flag; null for none. */
+export const simdCodeOf = (act: OutputAct): ActCode | null => (act === 'relu' ? RELU_CODE : act);
 
 /** Whether the kernels' own ReLU flag applies. */
 export const reluOf = (act: OutputAct): boolean => act === 'relu';

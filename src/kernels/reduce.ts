@@ -1,5 +1,5 @@
 /** Row reductions over contiguous storage viewed as [rows, len]. Accumulates in float64. */
-import { gemmBackend, wasmGemm } from './gemm.js';
+import { useWasmPointwise } from './wasm_pointwise.js';
 
 /** Floats per pass of the WebAssembly row sums (in cache, few calls). */
 const SUM_CHUNK = 1 << 18;
@@ -13,8 +13,8 @@ const SUM_CHUNK = 1 << 18;
  */
 export function rowSumsF64(x: Float32Array, rows: number, len: number): Float64Array {
   const out = new Float64Array(rows);
-  const w = wasmGemm;
-  if (w !== null && gemmBackend === 'wasm-simd' && len >= 64) {
+  const w = useWasmPointwise(len);
+  if (w !== null) {
     const per = Math.max(1, Math.floor(SUM_CHUNK / len));
     w.reset();
     const xOff = w.alloc(Math.min(rows, per) * len);

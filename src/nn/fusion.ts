@@ -29,6 +29,7 @@ import type { Tensor } from '../tensor/tensor.js';
 import { ELU, GELU, Hardswish, LeakyReLU, ReLU, ReLU6, SELU, Sigmoid, SiLU } from './activation.js';
 import * as kernels from '../kernels/activations.js';
 import type { FusedAct } from '../ops/conv_fused.js';
+import { RELU6_KERNEL, SELU_KERNEL } from '../ops/activation.js';
 import { BatchNorm1d, BatchNorm2d, BatchNorm3d } from './batchnorm.js';
 import { Conv2d } from './conv.js';
 import { Linear } from './linear.js';
@@ -62,10 +63,10 @@ const noPadding = (c: Conv2d): boolean => c.paddingMode === 'zeros' && (c.paddin
 function actCode(m: Module): kernels.ActCode | null {
   const c = m.constructor;
   const k =
-    c === ReLU6 ? kernels.hardtanh(0, 6)
+    c === ReLU6 ? RELU6_KERNEL
     : c === LeakyReLU ? kernels.leakyRelu((m as LeakyReLU).negativeSlope)
     : c === ELU ? kernels.elu((m as ELU).alpha)
-    : c === SELU ? kernels.elu(kernels.SELU_ALPHA, kernels.SELU_SCALE)
+    : c === SELU ? SELU_KERNEL
     : c === Sigmoid ? kernels.sigmoid
     : c === SiLU ? kernels.silu
     : c === Hardswish ? kernels.hardswish

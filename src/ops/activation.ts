@@ -112,14 +112,18 @@ export function elu(x: Tensor, alpha: number | { alpha?: number; inplace?: boole
 
 /** min(max(x, 0), 6) (PyTorch's hardtanh(x, 0, 6)); the gradient is 0 at and beyond both ends. */
 export function relu6(x: Tensor): Tensor {
-  return pointwise('relu6', x, act.hardtanh(0, 6));
+  return pointwise('relu6', x, RELU6_KERNEL);
 }
 
-const SELU = act.elu(act.SELU_ALPHA, act.SELU_SCALE);
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+/** The kernels of relu6 and selu (nn/fusion.ts fuses the same ones into a convolution). */
+export const RELU6_KERNEL = act.hardtanh(0, 6);
+export const SELU_KERNEL = act.elu(SELU_ALPHA, SELU_SCALE);
 
 /** scale * (x for x > 0, else alpha * (exp(x) - 1)) with PyTorch's fixed alpha and scale. */
 export function selu(x: Tensor): Tensor {
-  return pointwise('selu', x, SELU);
+  return pointwise('selu', x, SELU_KERNEL);
 }
 
 /** x * sigmoid(x) (a.k.a. swish). */

@@ -10,7 +10,7 @@ import { allocStorage } from '../tensor/storage.js';
 import { Tensor, assertTensor } from '../tensor/tensor.js';
 import { add } from './elementwise.js';
 import type { ActCode } from '../kernels/activations.js';
-import { RELU_CODE } from '../kernels/output_act.js';
+import { simdCodeOf } from '../kernels/output_act.js';
 import { useWasmPointwise } from '../kernels/wasm_pointwise.js';
 import { isGradEnabled } from '../tensor/grad_mode.js';
 import type { FusedAct } from './conv_fused.js';
@@ -66,6 +66,9 @@ function linearCore(x: Tensor, weight: Tensor, bias: Tensor | null, outShape: nu
   });
 }
 
+/** The usual [out_features] bias, which the gemm adds as its sums' starting value. */
+const isRowBias = (bias: Tensor, weight: Tensor): boolean => bias.ndim === 1 && bias.shape[0] === weight.shape[0];
+
 /** PyTorch's `F.linear`: input [*, in_features], weight [out_features, in_features], optional bias. */
 export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): Tensor {
   assertTensor(x, 'input');
@@ -74,7 +77,7 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null): T
   const outShape = linearOutputShape(x.shape, weight.shape, bias?.shape);
   if (x.isMeta || weight.isMeta || bias?.isMeta) return Tensor.meta(outShape);
   // The usual [out_features] bias is fused; any other broadcastable bias goes through `add`.
-  const plainBias = bias !== null && bias.ndim === 1 && bias.shape[0] === weight.shape[0];
+  const plainBias = bias !== null && isRowBias(bias, weight);
   const y = linearCore(x, weight, plainBias ? bias : null, outShape);
   return bias && !plainBias ? add(y, bias) : y;
 }
@@ -91,9 +94,9 @@ export function linearFused(x: Tensor, weight: Tensor, bias: Tensor | null, act:
   assertTensor(weight, 'weight');
   const outShape = linearOutputShape(x.shape, weight.shape, bias?.shape);
   const n = outShape.reduce((a, b) => a * b, 1);
-  const code = act.code === 'relu' ? RELU_CODE : act.code;
+  const code = simdCodeOf(act.code);
   const recording = isGradEnabled() && (x.requiresGrad || weight.requiresGrad || bias?.requiresGrad === true);
-  const plainBias = bias === null || (bias.ndim === 1 && bias.shape[0] === weight.shape[0]);
+  const plainBias = bias === null || isRowBias(bias, weight);
   const meta = x.isMeta || weight.isMeta || bias?.isMeta === true;
   if (code === null || recording || !plainBias || meta || weight.shape[1] === 0 || useWasmPointwise(n) === null) return act.op(linear(x, weight, bias));
   return linearCore(x, weight, bias, outShape, code);

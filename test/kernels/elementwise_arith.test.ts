@@ -43,43 +43,38 @@ test('the arithmetic runs equal the per-element walk on every broadcast', () => 
   );
 });
 
+const SPECIALS = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -3.5];
+
+/** x (of xShape) op v and v op x for a v of vShape (specials among its values), every op, against the per-element walk bit for bit. */
+function bothOrdersEveryOp(xShape: number[], x: Float32Array, vShape: number[]): void {
+  const n = x.length;
+  const v = Float32Array.from({ length: numel(vShape) }, (_, i) => (i % 4 === 1 ? SPECIALS[i % SPECIALS.length]! : Math.cos(i) * 2 + 0.5));
+  for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+    for (const [aS, a, bS, b] of [[xShape, x, vShape, v], [vShape, v, xShape, x]] as const) {
+      const want = mapBinary(a, aS, b, bS, xShape, F[op]);
+      const got = mapBinary(a, aS, b, bS, xShape, F[op], op);
+      for (let i = 0; i < n; i++) assert.ok(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])), `${op} [${aS}] [${bS}] at ${i}: ${got[i]} vs ${want[i]}`);
+    }
+  }
+}
+
 test('a per-channel value over whole planes (an SE block\'s scale: wasm heldRuns) equals the per-element walk bit for bit, both operand orders, every op, tails, NaN, infinities and signed zeros', () => {
   assert.equal(gemmBackend, 'wasm-simd', 'the wasm kernels run (else this tests the TypeScript loops twice)');
-  const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -3.5];
   for (const [N, C, H, W] of [[2, 3, 5, 10], [1, 5, 8, 8], [3, 2, 7, 9], [1, 40, 100, 100]] as const) {
     const xShape = [N, C, H, W];
     const n = N * C * H * W;
-    const x = Float32Array.from({ length: n }, (_, i) => (i % 13 === 0 ? specials[(i / 13) % specials.length]! : Math.sin(i) * 4));
-    for (const vShape of [[N, C, 1, 1], [1, C, 1, 1], [C, 1, 1]]) {
-      const v = Float32Array.from({ length: numel(vShape) }, (_, i) => (i % 4 === 1 ? specials[i % specials.length]! : Math.cos(i) * 2 + 0.5));
-      for (const op of ['add', 'sub', 'mul', 'div'] as const) {
-        for (const [aS, a, bS, b] of [[xShape, x, vShape, v], [vShape, v, xShape, x]] as const) {
-          const want = mapBinary(a, aS, b, bS, xShape, F[op]);
-          const got = mapBinary(a, aS, b, bS, xShape, F[op], op);
-          for (let i = 0; i < n; i++) assert.ok(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])), `${op} [${aS}] [${bS}] at ${i}: ${got[i]} vs ${want[i]}`);
-        }
-      }
-    }
+    const x = Float32Array.from({ length: n }, (_, i) => (i % 13 === 0 ? SPECIALS[(i / 13) % SPECIALS.length]! : Math.sin(i) * 4));
+    for (const vShape of [[N, C, 1, 1], [1, C, 1, 1], [C, 1, 1]]) bothOrdersEveryOp(xShape, x, vShape);
   }
 });
 
 test('a [C] vector over [..., C] (ConvNeXt\'s layer scale: wasm cycRuns) equals the per-element walk bit for bit, both operand orders, every op, tails, NaN, infinities and signed zeros', () => {
   assert.equal(gemmBackend, 'wasm-simd', 'the wasm kernels run (else this tests the TypeScript loops twice)');
-  const specials = [NaN, Infinity, -Infinity, 0, -0, 1e-40, -3.5];
   for (const xShape of [[2, 5, 17], [1, 7, 9, 32], [3, 16], [1, 300, 1000]]) {
     const C = xShape[xShape.length - 1]!;
     const n = numel(xShape);
-    const x = Float32Array.from({ length: n }, (_, i) => (i % 13 === 0 ? specials[(i / 13) % specials.length]! : Math.sin(i) * 4));
-    for (const vShape of [[C], [1, C], xShape.map((d, i) => (i === xShape.length - 1 ? d : 1))]) {
-      const v = Float32Array.from({ length: C }, (_, i) => (i % 4 === 1 ? specials[i % specials.length]! : Math.cos(i) * 2 + 0.5));
-      for (const op of ['add', 'sub', 'mul', 'div'] as const) {
-        for (const [aS, a, bS, b] of [[xShape, x, vShape, v], [vShape, v, xShape, x]] as const) {
-          const want = mapBinary(a, aS, b, bS, xShape, F[op]);
-          const got = mapBinary(a, aS, b, bS, xShape, F[op], op);
-          for (let i = 0; i < n; i++) assert.ok(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])), `${op} [${aS}] [${bS}] at ${i}: ${got[i]} vs ${want[i]}`);
-        }
-      }
-    }
+    const x = Float32Array.from({ length: n }, (_, i) => (i % 13 === 0 ? SPECIALS[(i / 13) % SPECIALS.length]! : Math.sin(i) * 4));
+    for (const vShape of [[C], [1, C], xShape.map((d, i) => (i === xShape.length - 1 ? d : 1))]) bothOrdersEveryOp(xShape, x, vShape);
   }
 });
 

@@ -65,15 +65,17 @@ test('gatherPad and scatterPadGrad equal their definitions (reflect, replicate, 
   );
 });
 
+/** The index map of one axis of `size` padded by `before` and `after` in `mode` (-1: the fill). */
+const mapOf = (size: number, before: number, after: number, mode: string) =>
+  Int32Array.from({ length: size + before + after }, (_, i) => {
+    const v = i - before;
+    if (v >= 0 && v < size) return v;
+    if (mode === 'constant') return -1;
+    if (mode === 'replicate') return v < 0 ? 0 : size - 1;
+    return v < 0 ? -v : 2 * (size - 1) - v;
+  });
+
 test('gatherPad of padded (not cropped) images, the plane-by-plane path, equals its definition: reflect, replicate, constant, uneven pads, padded outer dims, outputs large enough to come uninitialized', () => {
-  const mapOf = (size: number, before: number, after: number, mode: string) =>
-    Int32Array.from({ length: size + before + after }, (_, i) => {
-      const v = i - before;
-      if (v >= 0 && v < size) return v;
-      if (mode === 'constant') return -1;
-      if (mode === 'replicate') return v < 0 ? 0 : size - 1;
-      return v < 0 ? -v : 2 * (size - 1) - v;
-    });
   const cases: [number[], [number, number][], string][] = [
     [[2, 3, 17, 16], [[0, 0], [0, 0], [1, 1], [1, 1]], 'reflect'],
     [[1, 2, 20, 33], [[0, 0], [0, 0], [4, 4], [4, 4]], 'reflect'],
@@ -97,14 +99,7 @@ test('gatherPad of many planes (several passes of the WebAssembly plane padding,
   const shape = [3, 40, 30, 30];
   const x = Float32Array.from({ length: 3 * 40 * 30 * 30 }, (_, i) => Math.sin(i) * 3);
   for (const mode of ['reflect', 'replicate', 'constant'] as const) {
-    const map = (size: number, before: number, after: number) =>
-      Int32Array.from({ length: size + before + after }, (_, i) => {
-        const v = i - before;
-        if (v >= 0 && v < size) return v;
-        if (mode === 'constant') return -1;
-        if (mode === 'replicate') return v < 0 ? 0 : size - 1;
-        return v < 0 ? -v : 2 * (size - 1) - v;
-      });
+    const map = (size: number, before: number, after: number) => mapOf(size, before, after, mode);
     // the channel dim padded too (constant: whole fill planes among the copied ones)
     const maps = [map(3, 0, 0), mode === 'constant' ? map(40, 2, 1) : map(40, 0, 0), map(30, 2, 3), map(30, 3, 2)];
     const outShape = maps.map((m) => m.length);
