@@ -25,9 +25,12 @@ import { compiledWasm, type WasmModule } from './wasm_load.js';
  * Int32 indices of a worker's control buffer, and the Float64 slot for its time.
  * `staged` (main to worker) and `finished` (worker to main) count units of the
  * current job; the worker bumps `signal` after every change it makes, and the
- * main thread waits on that one word, so no wake-up can be missed.
+ * main thread waits on that one word, so no wake-up can be missed. The main
+ * thread bumps `bell` after every message it posts: a worker that takes its
+ * messages synchronously (WorkerPort.receive) waits on that word instead of
+ * its event loop.
  */
-export const CTRL = { ready: 0, done: 1, status: 2, staged: 3, finished: 4, signal: 5, timeByteOffset: 24, bytes: 32 } as const;
+export const CTRL = { ready: 0, done: 1, status: 2, staged: 3, finished: 4, signal: 5, timeByteOffset: 24, bell: 8, bytes: 40 } as const;
 
 export interface JobMessage {
   id: number;
@@ -103,7 +106,7 @@ class PoolWorker {
     const id = ++this.#id;
     Atomics.store(this.ctrl, CTRL.staged, staged);
     Atomics.store(this.ctrl, CTRL.finished, 0);
-    this.worker.postMessage({ ...m, id });
+    this.send({ ...m, id });
     return id;
   }
 
@@ -111,8 +114,15 @@ class PoolWorker {
     const id = ++this.#id;
     Atomics.store(this.ctrl, CTRL.staged, 0);
     Atomics.store(this.ctrl, CTRL.finished, 0);
-    this.worker.postMessage({ id, task, args } satisfies TaskMessage);
+    this.send({ id, task, args } satisfies TaskMessage);
     return id;
+  }
+
+  /** Posts a message and rings the bell a worker waiting on shared memory wakes to. */
+  send(m: JobMessage | TaskMessage | WasmMessage): void {
+    this.worker.postMessage(m);
+    Atomics.add(this.ctrl, CTRL.bell, 1);
+    Atomics.notify(this.ctrl, CTRL.bell);
   }
 
   publishStaged(units: number): void {
@@ -179,7 +189,7 @@ export class NormPool {
   shareWasm(): void {
     if (this.#dead) return;
     const m: WasmMessage = { wasm: compiledWasm() };
-    for (const w of this.#workers) if (!w.failed) w.worker.postMessage(m);
+    for (const w of this.#workers) if (!w.failed) w.send(m);
   }
 
   /** Resolves when the workers are ready (true) or the pool has failed (false). */

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { isMainThread, parentPort, receiveMessageOnPort, Worker, workerData } from 'node:worker_threads';
 import type { HostWorker, Platform, WorkerPort } from './types.js';
 
 export type { HostWorker, Platform, WorkerPort } from './types.js';
@@ -70,7 +70,11 @@ export const platform: Platform = {
     const port = parentPort;
     if (port === null) throw new Error('workerPort: this is not a worker thread');
     // A MessagePort queues messages until its first listener.
-    return { data: workerData, onMessage: (handler) => void port.on('message', handler) };
+    return {
+      data: workerData,
+      onMessage: (handler) => void port.on('message', handler),
+      receive: () => receiveMessageOnPort(port)?.message,
+    };
   },
   readFile: (path) => readFileSync(path),
   writeFile: (path, bytes) => writeFileSync(path, bytes),

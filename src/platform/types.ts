@@ -20,6 +20,13 @@ export interface WorkerPort {
   readonly data: unknown;
   /** Receives the messages posted to this worker after its data, in order (none are lost before this is called). */
   onMessage(handler: (message: unknown) => void): void;
+  /**
+   * Takes the next message waiting for this worker, synchronously (undefined
+   * when none is), where the host can (Node: receiveMessageOnPort). A worker
+   * with it can wait for work on shared memory (Atomics.wait), which wakes
+   * far sooner than its event loop; it then never calls onMessage.
+   */
+  receive?(): unknown;
 }
 
 export interface Platform {

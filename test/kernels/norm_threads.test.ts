@@ -119,6 +119,27 @@ test('a pool that is shut down computes everything on the calling thread', async
   assertSame(after.s2, ref.s2, 'squares after shutdown');
 });
 
+test('a worker waiting on its bell takes every call at once (Node: it reads its messages synchronously)', async () => {
+  const pool = new NormPool(1);
+  assert.ok(await pool.whenReady(), 'worker did not start');
+  const S = 50;
+  const x = data(4 * S, 10);
+  const args = () => ({ x, S, planes: 4, shift: new Float64Array(4), s1: new Float64Array(4), s2: new Float64Array(4), mx: new Float64Array(4) });
+  const ref = args();
+  jsKernels.planeSums(ref);
+  // A worker that missed its bell would sleep out its one-second wait on each call (the main thread waits for its share).
+  const t0 = performance.now();
+  for (let i = 0; i < 25; i++) {
+    const viaPool = args();
+    pool.run('planeSums', viaPool, jsKernels, 'js', 1e9);
+    assertSame(viaPool.s1, ref.s1, `pooled sums, call ${i}`);
+  }
+  const ms = performance.now() - t0;
+  assert.equal(pool.runs, 25, 'the calls did not all go through the worker');
+  assert.ok(ms < 5000, `25 pooled calls took ${ms.toFixed(0)} ms: the worker is not woken by its bell`);
+  pool.shutdown();
+});
+
 test('a process using the threads exits on its own (workers are unref\'d)', () => {
   const backend = fileURLToPath(new URL('../../src/kernels/backend.js', import.meta.url));
   const script = `
