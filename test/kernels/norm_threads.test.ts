@@ -100,14 +100,20 @@ test('threads: every driver gives the one-thread result, bit for bit', async () 
   be.setNormThreads(1, { minElements: 1 << 23, sharedOutputBytes: 32 << 20 });
 });
 
-test('a pool that is shut down computes everything on the calling thread', async () => {
+/** A started one-worker pool, and a small planeSums call: fresh arguments for it, and its one-thread result. */
+async function planeSumsCase(seed: number) {
   const pool = new NormPool(1);
   assert.ok(await pool.whenReady(), 'worker did not start');
   const S = 50;
-  const x = data(4 * S, 9);
+  const x = data(4 * S, seed);
   const args = () => ({ x, S, planes: 4, shift: new Float64Array(4), s1: new Float64Array(4), s2: new Float64Array(4), mx: new Float64Array(4) });
   const ref = args();
   jsKernels.planeSums(ref);
+  return { pool, args, ref };
+}
+
+test('a pool that is shut down computes everything on the calling thread', async () => {
+  const { pool, args, ref } = await planeSumsCase(9);
   const viaPool = args();
   pool.run('planeSums', viaPool, jsKernels, 'js', 1e9);
   assertSame(viaPool.s1, ref.s1, 'pooled sums');
@@ -120,13 +126,7 @@ test('a pool that is shut down computes everything on the calling thread', async
 });
 
 test('a worker waiting on its bell takes every call at once (Node: it reads its messages synchronously)', async () => {
-  const pool = new NormPool(1);
-  assert.ok(await pool.whenReady(), 'worker did not start');
-  const S = 50;
-  const x = data(4 * S, 10);
-  const args = () => ({ x, S, planes: 4, shift: new Float64Array(4), s1: new Float64Array(4), s2: new Float64Array(4), mx: new Float64Array(4) });
-  const ref = args();
-  jsKernels.planeSums(ref);
+  const { pool, args, ref } = await planeSumsCase(10);
   // A worker that missed its bell would sleep out its one-second wait on each call (the main thread waits for its share).
   const t0 = performance.now();
   for (let i = 0; i < 25; i++) {
