@@ -8,7 +8,6 @@ import { numel, stridesOf, type Shape } from '../tensor/shape.js';
 import { allocStorage } from '../tensor/storage.js';
 import { padGradWasm } from './pad_grad_wasm.js';
 import { useWasmPointwise } from './wasm_pointwise.js';
-import { gemmBackend, wasmGemm } from './gemm.js';
 import type { WasmGemm } from './gemm_wasm.js';
 
 /** Input offset of each outer index (every dim but the last two; -1 where a padded outer dim reads the fill), in output order. */
@@ -130,7 +129,7 @@ const PAD_CHUNK = 1 << 16;
  * of a few per row) when the module loaded, else in TypeScript.
  */
 export function padPlanes(out: Float32Array, x: Float32Array, plan: PlanePad, p0: number, p1: number): Float32Array {
-  const w = wasmGemm !== null && gemmBackend === 'wasm-simd' && p1 > p0 ? wasmGemm : null;
+  const w = useWasmPointwise((p1 - p0) * plan.H * plan.W);
   if (w !== null) return padPlanesWasm(w, out, x, plan, p0, p1);
   const { bases, inH, inW, mh, mw, H, W, top, left, fill } = plan;
   const plane = H * W;
