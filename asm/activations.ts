@@ -4,8 +4,10 @@
  * hardtanh (relu6), leaky_relu, elu/selu, sigmoid, silu, hardswish, gelu.
  *
  * exp: x = n ln2 + r (n = nearest(x log2 e), ln2 split in a high part exact in
- * float32 and a low part), e^r by its Taylor polynomial to degree 7 (|r| <=
- * ln2 / 2: truncation 5e-9, below float32's rounding), times 2^n built in the
+ * float32 and a low part), e^r = 1 + r + r^2 q(r) with q of degree 4 fitted on
+ * |r| <= ln2 / 2 (3.8e-9 relative, below float32's rounding; one multiply-add
+ * fewer than the degree-7 Taylor polynomial, whose truncation is 5e-9 there;
+ * ELU's e^x - 1 keeps that one, which has no cancellation near 0), times 2^n built in the
  * exponent bits as two factors 2^(n>>1) 2^(n - n>>1), so that results down to
  * float32's denormals come out (x is clamped to [-104, 88.72], where exp
  * underflows to 0 and stays below FLT_MAX). NaN stays NaN.
@@ -35,11 +37,13 @@ const K = memory.data<f32>([
   0.0825924351811409, 0.37502020597457886, 0.9999999403953552, -1.2655121088027954,
   // 27-29: hardswish's 3, 6, -3
   3, 6, -3,
+  // 30-34: exp's e^r = 1 + r + r^2 (c2 + c3 r + ... + c6 r^4), c6 .. c2 fitted on |r| <= ln2 / 2 (3.8e-9 relative)
+  0.0013751407386735082, 0.008368915878236294, 0.04166953265666962, 0.166665181517601, 0.49999988079071045,
 ]);
 const LO = 0, HI = 1, LOG2E = 2, SHIFT = 3, NLN2_HI = 4, NLN2_LO = 5, T7 = 6, HALF = 11, ONE = 12;
-const RSQRT2 = 13, TWO = 14, G11 = 15, THREE = 27, SIX = 28, NTHREE = 29;
-/** The exponent bias 127, as an integer in every lane. */
-const BIAS = memory.data<i32>([127]);
+const RSQRT2 = 13, TWO = 14, G11 = 15, THREE = 27, SIX = 28, NTHREE = 29, E6 = 30;
+/** The exponent bias 127, and float32's sign bit, as integers in every lane. */
+const BIAS = memory.data<i32>([127, 0x80000000]);
 
 @inline function k(i: i32): v128 {
   return lane4(K, i);
@@ -62,14 +66,24 @@ const BIAS = memory.data<i32>([127]);
   return f32x4.mul(p, r);
 }
 
-@inline function expv(x0: v128): v128 {
+/** (e^r - 1) / r on |r| <= ln2 / 2, by the fitted degree-5 polynomial 1 + r (c2 + ... + c6 r^4): e^r = 1 + r * this. */
+@inline function expM1OverR(r: v128): v128 {
+  let p = k(E6);
+  p = madd(p, r, k(E6 + 1));
+  p = madd(p, r, k(E6 + 2));
+  p = madd(p, r, k(E6 + 3));
+  p = madd(p, r, k(E6 + 4));
+  return madd(p, r, k(ONE));
+}
+
+/** e^x0; with `nonPositive` (x0 <= 0 or NaN, as e^-|x|) the upper clamp is left out. */
+@inline function expv(x0: v128, nonPositive: bool = false): v128 {
   // pmax/pmin (one instruction each; x first, so a NaN passes through as with max/min)
-  const x = f32x4.pmin(f32x4.pmax(x0, k(LO)), k(HI));
+  const x = nonPositive ? f32x4.pmax(x0, k(LO)) : f32x4.pmin(f32x4.pmax(x0, k(LO)), k(HI));
   const shifted = madd(x, k(LOG2E), k(SHIFT));
   const n = f32x4.sub(shifted, k(SHIFT));
   const r = madd(n, k(NLN2_LO), madd(n, k(NLN2_HI), x));
-  // e^r = (e^r - 1) + 1: the same operations in the same order as the Horner form to its last term
-  const p = f32x4.add(taylorM1(r), k(ONE));
+  const p = madd(expM1OverR(r), r, k(ONE));
   // 2^n as two factors 2^(n >> 1) 2^(n - n >> 1), so that results down to the denormals come out
   const ni = i32x4.sub(shifted, k(SHIFT));
   const n1 = i32x4.shr_s(ni, 1);
@@ -101,11 +115,20 @@ const BIAS = memory.data<i32>([127]);
   return madd(taylorM1(r), p2, f32x4.sub(p2, k(ONE)));
 }
 
-/** 1 / (1 + e^-x), from e = e^-|x| on both sides (x >= 0: 1 / (1 + e); x < 0: e / (1 + e)): no overflow, tails exact in relative terms. */
+/**
+ * 1 / (1 + e^-x), from e = e^-|x| on both sides (x >= 0: 1 / (1 + e); x < 0: e / (1 + e)): no overflow, tails exact in relative terms.
+ * -|x| sets the sign bit (one or), and the sign bit picks the side (-0 gives e / (1 + e) = 1/2, as the other side would; a NaN stays NaN on either).
+ */
 @inline function sigmoidv(x: v128): v128 {
-  const e = expv(f32x4.neg(f32x4.abs(x)));
+  const e = expv(v128.or(x, v128.load32_splat(BIAS, 4)), true);
   const s = f32x4.div(k(ONE), f32x4.add(k(ONE), e));
-  return v128.bitselect(s, f32x4.mul(e, s), f32x4.ge(x, zero()));
+  return select(f32x4.mul(e, s), s, i32x4.shr_s(x, 31));
+}
+
+/** m ? a : b per lane, for a mask m of all-ones or all-zeros lanes: one blend where relaxed SIMD is on. */
+@inline function select(a: v128, b: v128, m: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i32x4.relaxed_laneselect(a, b, m);
+  return v128.bitselect(a, b, m);
 }
 
 @inline function geluv(x: v128): v128 {
@@ -124,7 +147,8 @@ const BIAS = memory.data<i32>([127]);
   p = madd(p, t, k(G11 + 10));
   p = madd(p, t, k(G11 + 11));
   const half = f32x4.mul(k(HALF), f32x4.mul(t, expv(madd(f32x4.neg(z), z, p))));
-  const cdf = v128.bitselect(f32x4.sub(k(ONE), half), half, f32x4.ge(x, zero()));
+  // x's sign bit picks the side (-0 takes half = 1/2, as 1 - half would)
+  const cdf = select(half, f32x4.sub(k(ONE), half), i32x4.shr_s(x, 31));
   return f32x4.mul(x, cdf);
 }
 
