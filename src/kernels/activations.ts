@@ -4,8 +4,9 @@
  * module loaded, else one plain TypeScript loop each, computed in float64 from
  * the float32 inputs and rounded once (a loop calling a different closure per
  * activation ran 5-10x slower than these). The two paths agree within the
- * SIMD exp's and erfc's float32 error (1e-6 relative; 7e-6 on GELU's far
- * negative tail), far inside the oracle's rtol of 1e-4. Backward passes run
+ * SIMD exp's and erfc's float32 error (1e-6 relative; up to 7e-6 on GELU's
+ * negative tail down to x = -11, 1.5e-5 near -12.7 where GELU is below
+ * 1e-34), far inside the oracle's rtol of 1e-4. Backward passes run
  * the TypeScript loops (from the input x, the output y and the gradient g).
  *
  * relu and tanh have kernels of their own (kernels/relu.ts, tanh.ts).
