@@ -160,72 +160,77 @@ const SIGMOID = 3;
 const SILU = 4;
 const HARDSWISH = 5;
 const GELU = 6;
-/** hardtanh's loops for bounds that allow pmin/pmax (actF picks them): lo exactly +0 (relu6), or neither bound zero nor NaN. */
-const HARDTANH_Z = 7;
-const HARDTANH_P = 8;
 
-/** Activation `kind` of x; a and b are its parameters in every lane (splatted once per call, out of the loops). */
-@inline function actv(kind: i32, x: v128, a: v128, b: v128): v128 {
-  // pmax(x, a) = x < a ? a : x and pmin(., b) = b < . ? b : . are one instruction each and let a NaN x
-  // through; they differ from max/min only at signed zeros: with neither bound zero, never; with
-  // a = +0, -0 comes out -0 where max gives +0, so + 0 (exact otherwise) mends it
-  if (kind === HARDTANH_P) return f32x4.pmin(f32x4.pmax(x, a), b);
-  if (kind === HARDTANH_Z) return f32x4.add(f32x4.pmin(f32x4.pmax(x, zero()), b), zero());
-  if (kind === HARDTANH) return f32x4.min(f32x4.max(x, a), b);
-  if (kind === LEAKY) return v128.bitselect(x, f32x4.mul(x, a), f32x4.gt(x, zero()));
-  if (kind === ELU) {
-    // scale * (x > 0 ? x : alpha (e^x - 1))
+/*
+ * One type per activation, whose f is the activation of a vector (a and b its
+ * parameters in every lane). Never instantiated: as a type argument it picks
+ * each loop's code at compile time. (A loop inlined from a function taking the
+ * kind as an argument is not enough: Binaryen folded such loops, identical but
+ * for a constant, into one that tested the kind for every vector and computed
+ * the activations listed before it, on the way, as branch values.)
+ */
+
+// pmax(x, a) = x < a ? a : x and pmin(., b) = b < . ? b : . are one instruction each and let a NaN x
+// through; they differ from max/min only at signed zeros: with neither bound zero, never; with
+// a = +0, -0 comes out -0 where max gives +0, so + 0 (exact otherwise) mends it
+/** hardtanh with neither bound zero nor NaN. */
+@unmanaged class HardtanhP { @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.pmin(f32x4.pmax(x, a), b); } }
+/** hardtanh with lo exactly +0 and hi > 0 (relu6). */
+@unmanaged class HardtanhZ { @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.add(f32x4.pmin(f32x4.pmax(x, zero()), b), zero()); } }
+/** hardtanh with any bounds (min/max: signed zeros and NaN bounds as PyTorch's clamp). */
+@unmanaged class Hardtanh { @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.min(f32x4.max(x, a), b); } }
+@unmanaged class Leaky { @inline f(x: v128, a: v128, b: v128): v128 { return v128.bitselect(x, f32x4.mul(x, a), f32x4.gt(x, zero())); } }
+/** scale * (x > 0 ? x : alpha (e^x - 1)), alpha = a, scale = b (ELU, SELU). */
+@unmanaged class Elu {
+  @inline f(x: v128, a: v128, b: v128): v128 {
     const neg = f32x4.mul(a, expm1v(f32x4.pmin(x, zero())));
     return f32x4.mul(b, v128.bitselect(x, neg, f32x4.gt(x, zero())));
   }
-  if (kind === SIGMOID) return sigmoidv(x);
-  if (kind === SILU) return f32x4.mul(x, sigmoidv(x));
-  // x + 3 is never -0, so pmin/pmax give min/max's values; 0 at and below -3 (-inf too, where x * 0 is NaN), NaN kept
-  if (kind === HARDSWISH) {
+}
+@unmanaged class Sigmoid { @inline f(x: v128, a: v128, b: v128): v128 { return sigmoidv(x); } }
+@unmanaged class Silu { @inline f(x: v128, a: v128, b: v128): v128 { return f32x4.mul(x, sigmoidv(x)); } }
+/** x relu6(x + 3) / 6; x + 3 is never -0, so pmin/pmax give min/max's values; 0 at and below -3 (-inf too, where x * 0 is NaN), NaN kept. */
+@unmanaged class Hardswish {
+  @inline f(x: v128, a: v128, b: v128): v128 {
     const v = f32x4.div(f32x4.mul(x, f32x4.pmin(f32x4.pmax(f32x4.add(x, k(THREE)), zero()), k(SIX))), k(SIX));
     return v128.andnot(v, f32x4.le(x, k(NTHREE)));
   }
-  return geluv(x);
 }
+@unmanaged class Gelu { @inline f(x: v128, a: v128, b: v128): v128 { return geluv(x); } }
 
-/** actv over whole vectors [0, end) bytes, one loop per kind (actv inlined with `kind` constant: no test per vector). */
-@inline function actLoop(kind: i32, x: usize, out: usize, end: usize, a: v128, b: v128): usize {
+/** T's activation over whole vectors [0, end) bytes, then the tail through one vector (zeros beyond it computed and dropped). */
+@inline function actRun<T>(x: usize, out: usize, end: usize, a: v128, b: v128): void {
+  const t = changetype<T>(0);
   let i: usize = 0;
   for (; i + 32 <= end; i += 32) {
-    const u = actv(kind, v128.load(x + i), a, b);
-    const w = actv(kind, v128.load(x + i, 16), a, b);
+    const u = t.f(v128.load(x + i), a, b);
+    const w = t.f(v128.load(x + i, 16), a, b);
     v128.store(out + i, u);
     v128.store(out + i, w, 16);
   }
-  for (; i + 16 <= end; i += 16) v128.store(out + i, actv(kind, v128.load(x + i), a, b));
-  return i;
+  for (; i + 16 <= end; i += 16) v128.store(out + i, t.f(v128.load(x + i), a, b));
+  if (i < end) {
+    const s = memory.data(16, 16);
+    v128.store(s, zero());
+    memory.copy(s, x + i, end - i);
+    v128.store(s, t.f(v128.load(s), a, b));
+    memory.copy(out + i, s, end - i);
+  }
 }
 
 /** out[i] = activation `kind` (parameters a, b) of x[i] for n floats (out may be x). */
 export function actF(kind: i32, x: usize, out: usize, n: i32, a: f32, b: f32): void {
   const end = <usize>(n * 4);
-  let i: usize = 0;
-  if (kind === HARDTANH) {
-    if (reinterpret<i32>(a) === 0 && b > 0) kind = HARDTANH_Z;
-    else if (a !== 0 && b !== 0 && a == a && b == b) kind = HARDTANH_P;
-  }
   const va = f32x4.splat(a);
   const vb = f32x4.splat(b);
-  if (kind === HARDTANH_Z) i = actLoop(HARDTANH_Z, x, out, end, va, vb);
-  else if (kind === HARDTANH_P) i = actLoop(HARDTANH_P, x, out, end, va, vb);
-  else if (kind === HARDTANH) i = actLoop(HARDTANH, x, out, end, va, vb);
-  else if (kind === LEAKY) i = actLoop(LEAKY, x, out, end, va, vb);
-  else if (kind === ELU) i = actLoop(ELU, x, out, end, va, vb);
-  else if (kind === SIGMOID) i = actLoop(SIGMOID, x, out, end, va, vb);
-  else if (kind === SILU) i = actLoop(SILU, x, out, end, va, vb);
-  else if (kind === HARDSWISH) i = actLoop(HARDSWISH, x, out, end, va, vb);
-  else i = actLoop(GELU, x, out, end, va, vb);
-  if (i < end) {
-    // the tail through one vector (zeros beyond n are computed and dropped)
-    const t = memory.data(16, 16);
-    v128.store(t, zero());
-    memory.copy(t, x + i, end - i);
-    v128.store(t, actv(kind, v128.load(t), va, vb));
-    memory.copy(out + i, t, end - i);
-  }
+  if (kind === HARDTANH) {
+    if (reinterpret<i32>(a) === 0 && b > 0) actRun<HardtanhZ>(x, out, end, va, vb);
+    else if (a !== 0 && b !== 0 && a == a && b == b) actRun<HardtanhP>(x, out, end, va, vb);
+    else actRun<Hardtanh>(x, out, end, va, vb);
+  } else if (kind === LEAKY) actRun<Leaky>(x, out, end, va, vb);
+  else if (kind === ELU) actRun<Elu>(x, out, end, va, vb);
+  else if (kind === SIGMOID) actRun<Sigmoid>(x, out, end, va, vb);
+  else if (kind === SILU) actRun<Silu>(x, out, end, va, vb);
+  else if (kind === HARDSWISH) actRun<Hardswish>(x, out, end, va, vb);
+  else actRun<Gelu>(x, out, end, va, vb);
 }
