@@ -59,9 +59,9 @@ export function scratch(): usize {
   return free;
 }
 
-/** Packs op(A)[i0:i0+mc, p0:p0+kc] as strips of MR rows: Ap[strip*kc*MR + p*MR + i], zero rows past mc. */
-function packAPanel(a: usize, lda: i32, transA: bool, i0: i32, mc: i32, p0: i32, kc: i32): void {
-  let dst = packA;
+/** Packs op(A)[i0:i0+mc, p0:p0+kc] at `to` (the packA buffer by default) as strips of MR rows: Ap[strip*kc*MR + p*MR + i], zero rows past mc. */
+function packAPanel(a: usize, lda: i32, transA: bool, i0: i32, mc: i32, p0: i32, kc: i32, to: usize = 0): void {
+  let dst = to !== 0 ? to : packA;
   for (let r = 0; r < mc; r += MR) {
     const rows = min(MR, mc - r);
     if (transA) {
@@ -240,8 +240,48 @@ export function gemm(
   b: usize, ldb: i32, transB: bool,
   c: usize, ldc: i32, accumulate: bool,
 ): void {
+  gemmBlocks(M, N, K, a, lda, transA, b, ldb, transB, c, ldc, accumulate, 0);
+}
+
+/**
+ * gemm with A already packed by packAll at ap (a layer's weights kept
+ * packed in memory across calls: no packing, and no copy of A, per call).
+ */
+export function gemmPacked(M: i32, N: i32, K: i32, ap: usize, b: usize, ldb: i32, transB: bool, c: usize, ldc: i32, accumulate: bool): void {
+  gemmBlocks(M, N, K, 0, 0, false, b, ldb, transB, c, ldc, accumulate, ap);
+}
+
+/**
+ * op(A) (M x K) packed whole at ap, as gemm packs it block by block: for
+ * each KC-deep slice from p0, the strips of MR rows (kc x MR each) of all M
+ * rows, zero rows past M; the slice at p0 starts at p0 * roundup(M, MR)
+ * floats, its block of rows from i0 (a multiple of MC) i0 * kc floats in.
+ * packAllFloats(M, K) floats in all.
+ */
+export function packAll(a: usize, lda: i32, transA: bool, M: i32, K: i32, ap: usize): void {
+  layout();
+  const Mp = packAllFloats(M, 1);
+  for (let p0 = 0; p0 < K; p0 += KC) {
+    const kc = min(KC, K - p0);
+    for (let i0 = 0; i0 < M; i0 += MC) packAPanel(a, lda, transA, i0, min(MC, M - i0), p0, kc, ap + <usize>((p0 * Mp + i0 * kc) * 4));
+  }
+}
+
+/** Floats of packAll's layout of an M x K matrix. */
+export function packAllFloats(M: i32, K: i32): i32 {
+  return ((M + MR - 1) / MR) * MR * K;
+}
+
+/** gemm's blocks; A packed per block into packA, or (ap not 0) read from packAll's layout at ap. */
+@inline function gemmBlocks(
+  M: i32, N: i32, K: i32,
+  a: usize, lda: i32, transA: bool,
+  b: usize, ldb: i32, transB: bool,
+  c: usize, ldc: i32, accumulate: bool, ap: usize,
+): void {
   layout();
   const ldcB = <usize>(ldc * 4);
+  const Mp = packAllFloats(M, 1);
   for (let j0 = 0; j0 < N; j0 += NC) {
     const nc = min(NC, N - j0);
     for (let p0 = 0; p0 < K; p0 += KC) {
@@ -250,14 +290,16 @@ export function gemm(
       packBPanel(b, ldb, transB, j0, nc, p0, kc);
       for (let i0 = 0; i0 < M; i0 += MC) {
         const mc = min(MC, M - i0);
-        packAPanel(a, lda, transA, i0, mc, p0, kc);
+        let panel = packA;
+        if (ap !== 0) panel = ap + <usize>((p0 * Mp + i0 * kc) * 4);
+        else packAPanel(a, lda, transA, i0, mc, p0, kc);
         for (let s = 0; s < nc; s += NR) {
           const nr = min(NR, nc - s);
           const bs = packB + <usize>((s / NR) * kc * NR * 4);
           let crow = c + <usize>(i0) * ldcB + <usize>((j0 + s) * 4);
           for (let r = 0; r < mc; r += MR, crow += <usize>MR * ldcB) {
             const mr = min(MR, mc - r);
-            const as = packA + <usize>((r / MR) * kc * MR * 4);
+            const as = panel + <usize>((r / MR) * kc * MR * 4);
             if (mr === MR && nr === NR) fullTile(kc, as, bs, crow, ldcB, first);
             else edgeTile(kc, as, bs, crow, ldcB, first, mr, nr);
           }

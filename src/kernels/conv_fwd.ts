@@ -21,6 +21,7 @@
  * gemm is off (NORMKIT_NO_WASM=1, NORMKIT_GEMM=js). A forced path that does
  * not apply runs wasm.
  */
+import { packedWeights } from './gemm_weights.js';
 import { platform } from '#platform';
 import { RuntimeError } from '../errors.js';
 import { chunkRows, fitsI32, im2col, type ConvGeom2d } from './conv.js';
@@ -143,6 +144,8 @@ function directPays(d: ConvDims): boolean {
  * transformed, see winograd_weights.ts). The wasm paths compute each image in
  * their own memory and ask `commit` before writing it to `out` (false: drop
  * it, another thread wrote it); the js path writes `out` as it goes.
+ * `packed` (a whole layer on one thread): the wasm path keeps `wd` packed
+ * in this thread's memory across calls (gemm_weights.ts).
  */
 export function convForwardImages(
   path: Exclude<ConvPathName, 'auto'>,
@@ -159,15 +162,17 @@ export function convForwardImages(
   commit: Commit = null,
   act: OutputAct = null,
   ud: Float32Array | null = null,
+  packed = false,
 ): void {
   if (n1 <= n0 || r1 <= r0) return;
   if (d.flipped && path !== 'winograd') {
     wd = flipKernel(wd, d.C, d.Cout);
     d = { ...d, flipped: false };
+    packed = false;
   }
   if (path === 'winograd') winogradForward(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, act, ud);
   else if (path === 'direct') forwardDirect(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, act);
-  else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, act);
+  else if (path === 'wasm') forwardWasm(d, xd, wd, bd, out, n0, n1, r0, r1, key, commit, act, packed);
   else forwardJs(d, xd, wd, bd, out, n0, n1, r0, r1, act);
 }
 
@@ -333,6 +338,7 @@ function forwardWasm(
   key: number | null,
   commit: Commit,
   act: OutputAct,
+  packed: boolean,
 ): void {
   const w = wasmGemm!;
   const { C, Cout, G, g } = d;
@@ -340,13 +346,16 @@ function forwardWasm(
   const [ih0, ih1] = inputRows(g, r0, r1);
   const keep = key !== null && w.owner === key;
   w.reset(key);
-  const wOff = w.alloc(wd.length);
+  // the weights packed once per value (resident), or copied in and packed by every gemm
+  const pOff = packed ? packedWeights(w, wd, G, Cog, Kg) : -1;
+  const per = packed ? w.packedFloats(Cog, Kg) : 0;
+  const wOff = packed ? -1 : w.alloc(wd.length);
   const bOff = bd ? w.alloc(Cout) : -1;
   const xOff = w.alloc(C * HW);
   const yOff = w.alloc(Cout * L);
   let F = w.f32();
   if (!keep) {
-    F.set(wd, wOff);
+    if (!packed) F.set(wd, wOff);
     if (bd) F.set(bd, bOff);
   }
   // Sized for the whole image, so that every piece of a call allocates alike.
@@ -362,7 +371,9 @@ function forwardWasm(
       const b0 = direct ? colOff + oh0 * g.outW : colOff;
       const ldb = direct ? HW : Lc;
       for (let grp = 0; grp < G; grp++) {
-        w.gemm(Cog, Lc, Kg, wOff + grp * Cog * Kg, Kg, false, b0 + grp * Kg * ldb, ldb, false, yOff + grp * Cog * L + oh0 * g.outW, L, false);
+        const y = yOff + grp * Cog * L + oh0 * g.outW;
+        if (packed) w.gemmPacked(Cog, Lc, Kg, pOff + grp * per, b0 + grp * Kg * ldb, ldb, false, y, L, false);
+        else w.gemm(Cog, Lc, Kg, wOff + grp * Cog * Kg, Kg, false, b0 + grp * Kg * ldb, ldb, false, y, L, false);
       }
     }
     const len = (r1 - r0) * g.outW;

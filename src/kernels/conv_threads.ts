@@ -235,11 +235,20 @@ function dimsKey(d: ConvDims): string {
 const convFlops = (d: ConvDims): number => 2 * d.N * d.Cout * d.g.outH * d.g.outW * (d.C / d.G) * d.g.kh * d.g.kw;
 
 /**
+ * Weights of at least this many floats (1 MB, past a core's L2 here) stay
+ * packed in wasm memory on the wasm path (gemm_weights.ts): ResNet-18's
+ * 512-channel 7x7 layers 0.86-0.90x their time; smaller ones, copied from
+ * cache, measured the same either way.
+ */
+const PACK_FLOATS = 1 << 18;
+
+/**
  * The forward of all images into a new output, on as many threads as pay;
  * `alloc(n, shared)` makes the output (shared memory when threads write it).
  * `act` is the activation applied in the output pass (a fused conv -> activation). On the
  * Winograd path the weights' transform is cached for `wd` (a layer's
- * weights: winograd_weights.ts) unless `once` (an array made for this call).
+ * weights: winograd_weights.ts), on the wasm path, on one thread, their
+ * packing (gemm_weights.ts), unless `once` (an array made for this call).
  */
 export function convForwardAll(
   d: ConvDims,
@@ -284,7 +293,7 @@ export function convForwardAll(
       flops: convFlops(d),
       size: N * Cout * g.outH * g.outW,
       pieces: (t) => (channels ? channelShares(Cout, t) : rowPieces(N, g.outH, g.outW, t)),
-      single: (out) => convForwardImages(path, d, xd, wd, bd, out, 0, N, 0, g.outH, null, null, act, wino && !once && !d.flipped ? winogradWeights(wd, Cout, C, false) : null),
+      single: (out) => convForwardImages(path, d, xd, wd, bd, out, 0, N, 0, g.outH, null, null, act, wino && !once && !d.flipped ? winogradWeights(wd, Cout, C, false) : null, !once && wd.length >= PACK_FLOATS),
     },
     alloc,
   );

@@ -45,6 +45,9 @@ interface Exports {
   scratch(): number;
   gemm(M: number, N: number, K: number, a: number, lda: number, tA: number, b: number, ldb: number, tB: number, c: number, ldc: number, acc: number): void;
   gemvT(M: number, N: number, K: number, a: number, b: number, c: number, ldc: number, acc: number): void;
+  gemmPacked(M: number, N: number, K: number, ap: number, b: number, ldb: number, tB: number, c: number, ldc: number, acc: number): void;
+  packAll(a: number, lda: number, tA: number, M: number, K: number, ap: number): void;
+  packAllFloats(M: number, K: number): number;
   biasAct(out: number, bias: number, planes: number, C: number, len: number, stride: number, relu: number): void;
   shiftSum(z: number, Cout: number, nb: number, offs: number, Hz: number, Wz: number, outH: number, outW: number, bias: number, relu: number, y: number): void;
   im2col(
@@ -145,7 +148,7 @@ export class WasmGemm {
     return this.residentWith(id, version, src.length, (at) => this.#view.set(src, at));
   }
 
-  /** resident() for values `fill(at)` writes at `at` (`floats` of them) whenever `version` moves: a share of an array, say. */
+  /** resident() for values `fill(at)` writes at `at` (`floats` of them) whenever `version` moves: a share of an array, say (fill may alloc temporaries, freed when it returns). */
   residentWith(id: number | string, version: number, floats: number, fill: (at: number) => void): number {
     if (this.#top !== this.#floor) throw new Error('internal: WasmGemm.resident after an alloc');
     let r = this.#resident.get(id);
@@ -161,6 +164,8 @@ export class WasmGemm {
     }
     if (r.version !== version) {
       fill(r.at);
+      // what fill allocated (staging) is freed
+      this.#top = this.#floor;
       r.version = version;
     }
     return r.at;
@@ -187,6 +192,21 @@ export class WasmGemm {
   /** C (+)= op(A) op(B) on float offsets and float strides; M, N >= 1. */
   gemm(M: number, N: number, K: number, a: number, lda: number, tA: boolean, b: number, ldb: number, tB: boolean, c: number, ldc: number, acc: boolean): void {
     this.#ex.gemm(M, N, K, a * 4, lda, tA ? 1 : 0, b * 4, ldb, tB ? 1 : 0, c * 4, ldc, acc ? 1 : 0);
+  }
+
+  /** gemm with A (M x K) packed by packAll at float offset ap. */
+  gemmPacked(M: number, N: number, K: number, ap: number, b: number, ldb: number, tB: boolean, c: number, ldc: number, acc: boolean): void {
+    this.#ex.gemmPacked(M, N, K, ap * 4, b * 4, ldb, tB ? 1 : 0, c * 4, ldc, acc ? 1 : 0);
+  }
+
+  /** op(A) (M x K at float offset a, stride lda) packed whole at ap, the layout gemmPacked reads (packedFloats(M, K) floats). */
+  packAll(a: number, lda: number, tA: boolean, M: number, K: number, ap: number): void {
+    this.#ex.packAll(a * 4, lda, tA ? 1 : 0, M, K, ap * 4);
+  }
+
+  /** Floats of packAll's layout of an M x K matrix. */
+  packedFloats(M: number, K: number): number {
+    return this.#ex.packAllFloats(M, K);
   }
 
   /** C (+)= A B^T for a few rows of A (M x K) and B stored N x K, contiguous (asm/gemm.ts gemvT; float offsets). */
