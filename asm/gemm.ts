@@ -1511,23 +1511,41 @@ export function addF(a: usize, b: usize, out: usize, n: i32): void {
   for (; i < end; i += 4) store<f32>(out + i, load<f32>(a + i) + load<f32>(b + i));
 }
 
-/** x op v, or v op x when `held first` (op: 0 add, 1 sub, 2 mul, 3 div), on one vector or value. */
-@inline function arith4(op: i32, x: v128, v: v128, vFirst: bool): v128 {
-  const l = vFirst ? v : x;
-  const r = vFirst ? x : v;
-  if (op === 0) return f32x4.add(l, r);
-  if (op === 1) return f32x4.sub(l, r);
-  if (op === 2) return f32x4.mul(l, r);
-  return f32x4.div(l, r);
+/*
+ * The four operations as types (as asm/activations.ts): each loop's code is
+ * picked at compile time. Through a function taking the op as an argument,
+ * Binaryen folded the loops into one that tested the op for every vector and
+ * computed the operations before it (a division too) on the way.
+ */
+@unmanaged class OpAdd { @inline v(l: v128, r: v128): v128 { return f32x4.add(l, r); } @inline s(l: f32, r: f32): f32 { return l + r; } }
+@unmanaged class OpSub { @inline v(l: v128, r: v128): v128 { return f32x4.sub(l, r); } @inline s(l: f32, r: f32): f32 { return l - r; } }
+@unmanaged class OpMul { @inline v(l: v128, r: v128): v128 { return f32x4.mul(l, r); } @inline s(l: f32, r: f32): f32 { return l * r; } }
+@unmanaged class OpDiv { @inline v(l: v128, r: v128): v128 { return f32x4.div(l, r); } @inline s(l: f32, r: f32): f32 { return l / r; } }
+
+/** One run of `bytes` at xr into or: x op v (v op x when vFirst), v held (vs in every lane). */
+@inline function heldRun<T>(xr: usize, or: usize, bytes: usize, v: v128, vs: f32, vFirst: bool): void {
+  const t = changetype<T>(0);
+  let i: usize = 0;
+  if (vFirst) {
+    for (; i + 16 <= bytes; i += 16) v128.store(or + i, t.v(v, v128.load(xr + i)));
+    for (; i < bytes; i += 4) store<f32>(or + i, t.s(vs, load<f32>(xr + i)));
+  } else {
+    for (; i + 16 <= bytes; i += 16) v128.store(or + i, t.v(v128.load(xr + i), v));
+    for (; i < bytes; i += 4) store<f32>(or + i, t.s(load<f32>(xr + i), vs));
+  }
 }
 
-@inline function arith1(op: i32, x: f32, v: f32, vFirst: bool): f32 {
-  const l = vFirst ? v : x;
-  const r = vFirst ? x : v;
-  if (op === 0) return l + r;
-  if (op === 1) return l - r;
-  if (op === 2) return l * r;
-  return l / r;
+/** One run of `bytes` at xr into or: x op y element by element (y op x when yFirst). */
+@inline function cycRun<T>(xr: usize, or: usize, bytes: usize, y: usize, yFirst: bool): void {
+  const t = changetype<T>(0);
+  let i: usize = 0;
+  if (yFirst) {
+    for (; i + 16 <= bytes; i += 16) v128.store(or + i, t.v(v128.load(y + i), v128.load(xr + i)));
+    for (; i < bytes; i += 4) store<f32>(or + i, t.s(load<f32>(y + i), load<f32>(xr + i)));
+  } else {
+    for (; i + 16 <= bytes; i += 16) v128.store(or + i, t.v(v128.load(xr + i), v128.load(y + i)));
+    for (; i < bytes; i += 4) store<f32>(or + i, t.s(load<f32>(xr + i), load<f32>(y + i)));
+  }
 }
 
 /**
@@ -1543,11 +1561,10 @@ export function heldRuns(op: i32, x: usize, runs: i32, len: i32, vals: usize, ou
     const v = f32x4.splat(vs);
     const xr = x + <usize>r * bytes;
     const or = out + <usize>r * bytes;
-    let i: usize = 0;
-    if (op === 2 && !vFirst) for (; i + 16 <= bytes; i += 16) v128.store(or + i, f32x4.mul(v128.load(xr + i), v));
-    else if (op === 0 && !vFirst) for (; i + 16 <= bytes; i += 16) v128.store(or + i, f32x4.add(v128.load(xr + i), v));
-    else for (; i + 16 <= bytes; i += 16) v128.store(or + i, arith4(op, v128.load(xr + i), v, vFirst));
-    for (; i < bytes; i += 4) store<f32>(or + i, arith1(op, load<f32>(xr + i), vs, vFirst));
+    if (op === 0) heldRun<OpAdd>(xr, or, bytes, v, vs, vFirst);
+    else if (op === 1) heldRun<OpSub>(xr, or, bytes, v, vs, vFirst);
+    else if (op === 2) heldRun<OpMul>(xr, or, bytes, v, vs, vFirst);
+    else heldRun<OpDiv>(xr, or, bytes, v, vs, vFirst);
   }
 }
 
@@ -1561,11 +1578,10 @@ export function cycRuns(op: i32, x: usize, runs: i32, len: i32, y: usize, out: u
   for (let r = 0; r < runs; r++) {
     const xr = x + <usize>r * bytes;
     const or = out + <usize>r * bytes;
-    let i: usize = 0;
-    if (op === 2 && !yFirst) for (; i + 16 <= bytes; i += 16) v128.store(or + i, f32x4.mul(v128.load(xr + i), v128.load(y + i)));
-    else if (op === 0 && !yFirst) for (; i + 16 <= bytes; i += 16) v128.store(or + i, f32x4.add(v128.load(xr + i), v128.load(y + i)));
-    else for (; i + 16 <= bytes; i += 16) v128.store(or + i, arith4(op, v128.load(xr + i), v128.load(y + i), yFirst));
-    for (; i < bytes; i += 4) store<f32>(or + i, arith1(op, load<f32>(xr + i), load<f32>(y + i), yFirst));
+    if (op === 0) cycRun<OpAdd>(xr, or, bytes, y, yFirst);
+    else if (op === 1) cycRun<OpSub>(xr, or, bytes, y, yFirst);
+    else if (op === 2) cycRun<OpMul>(xr, or, bytes, y, yFirst);
+    else cycRun<OpDiv>(xr, or, bytes, y, yFirst);
   }
 }
 
