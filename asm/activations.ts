@@ -234,3 +234,44 @@ export function actF(kind: i32, x: usize, out: usize, n: i32, a: f32, b: f32): v
   else if (kind === HARDSWISH) actRun<Hardswish>(x, out, end, va, vb);
   else actRun<Gelu>(x, out, end, va, vb);
 }
+
+/** T's activation of (x + bias) over `bytes` at p, in place (the tail through one vector, as actRun). */
+@inline function biasRun<T>(p: usize, bytes: usize, bias: v128, a: v128, b: v128): void {
+  const t = changetype<T>(0);
+  let i: usize = 0;
+  for (; i + 16 <= bytes; i += 16) v128.store(p + i, t.f(f32x4.add(v128.load(p + i), bias), a, b));
+  if (i < bytes) {
+    const s = memory.data(16, 16);
+    v128.store(s, zero());
+    memory.copy(s, p + i, bytes - i);
+    v128.store(s, t.f(f32x4.add(v128.load(s), bias), a, b));
+    memory.copy(p + i, s, bytes - i);
+  }
+}
+
+@inline function biasPlanes<T>(out: usize, bias: usize, planes: i32, C: i32, len: i32, stride: i32, a: v128, b: v128): void {
+  for (let p = 0; p < planes; p++) {
+    const bs = v128.load32_splat(bias + <usize>((p % C) * 4));
+    biasRun<T>(out + <usize>p * <usize>(stride * 4), <usize>(len * 4), bs, a, b);
+  }
+}
+
+/**
+ * `planes` runs of `len` floats, `stride` apart, at out: x + bias[p % C],
+ * then activation `kind` (actF's codes and parameters), in one pass: the
+ * bits of gemm.ts biasAct then actF.
+ */
+export function biasActF(out: usize, bias: usize, planes: i32, C: i32, len: i32, stride: i32, kind: i32, a: f32, b: f32): void {
+  const va = f32x4.splat(a);
+  const vb = f32x4.splat(b);
+  if (kind === HARDTANH) {
+    if (reinterpret<i32>(a) === 0 && b > 0) biasPlanes<HardtanhZ>(out, bias, planes, C, len, stride, va, vb);
+    else if (a !== 0 && b !== 0 && a == a && b == b) biasPlanes<HardtanhP>(out, bias, planes, C, len, stride, va, vb);
+    else biasPlanes<Hardtanh>(out, bias, planes, C, len, stride, va, vb);
+  } else if (kind === LEAKY) biasPlanes<Leaky>(out, bias, planes, C, len, stride, va, vb);
+  else if (kind === ELU) biasPlanes<Elu>(out, bias, planes, C, len, stride, va, vb);
+  else if (kind === SIGMOID) biasPlanes<Sigmoid>(out, bias, planes, C, len, stride, va, vb);
+  else if (kind === SILU) biasPlanes<Silu>(out, bias, planes, C, len, stride, va, vb);
+  else if (kind === HARDSWISH) biasPlanes<Hardswish>(out, bias, planes, C, len, stride, va, vb);
+  else biasPlanes<Gelu>(out, bias, planes, C, len, stride, va, vb);
+}

@@ -1601,7 +1601,7 @@ export function tanhGrad(y: usize, g: usize, out: usize, n: i32): void {
 }
 
 // float32 SIMD activations (asm/activations.ts)
-export { actF } from './activations';
+export { actF, biasActF } from './activations';
 export { maxPoolF } from './maxpool';
 export { dwConv, dwScratch } from './depthwise';
 export { transposeF } from './transpose';

@@ -377,8 +377,12 @@ function forwardWasm(
       }
     }
     const len = (r1 - r0) * g.outW;
-    if (bd || act === 'relu') w.biasAct(yOff + r0 * g.outW, bd ? bOff : -1, Cout, Cout, len, L, act === 'relu');
-    activateRuns(w, act, yOff + r0 * g.outW, Cout, len, L);
+    // the bias and an activation in one pass (ReLU in biasAct's own loop)
+    if (bd && act !== null && act !== 'relu') w.biasActF(yOff + r0 * g.outW, bOff, Cout, Cout, len, L, act.kind, act.a, act.b);
+    else {
+      if (bd || act === 'relu') w.biasAct(yOff + r0 * g.outW, bd ? bOff : -1, Cout, Cout, len, L, act === 'relu');
+      activateRuns(w, act, yOff + r0 * g.outW, Cout, len, L);
+    }
     F = w.f32();
     if (commit && !commit(n)) continue;
     if (whole) out.set(F.subarray(yOff, yOff + Cout * L), n * Cout * L);

@@ -46,6 +46,7 @@ interface Exports {
   gemm(M: number, N: number, K: number, a: number, lda: number, tA: number, b: number, ldb: number, tB: number, c: number, ldc: number, acc: number): void;
   gemvT(M: number, N: number, K: number, a: number, b: number, c: number, ldc: number, acc: number): void;
   gemmPacked(M: number, N: number, K: number, ap: number, b: number, ldb: number, tB: number, c: number, ldc: number, acc: number): void;
+  biasActF(out: number, bias: number, planes: number, C: number, len: number, stride: number, kind: number, a: number, b: number): void;
   packAll(a: number, lda: number, tA: number, M: number, K: number, ap: number): void;
   packAllFloats(M: number, K: number): number;
   biasAct(out: number, bias: number, planes: number, C: number, len: number, stride: number, relu: number): void;
@@ -346,6 +347,11 @@ export class WasmGemm {
     a: number, b: number, dst0: number, lw: number, ls: number, nl: number, rw: number, rs: number, nr: number,
   ): void {
     this.#ex.padGrad(g * 4, gx * 4, planes, OH, OW, inH, inW, rowSrc * 4, a, b, dst0, lw * 4, ls * 4, nl, rw * 4, rs * 4, nr);
+  }
+
+  /** biasAct's runs + bias[p % C], then activation `kind` (act's codes), in one pass (float offsets; bias >= 0). */
+  biasActF(out: number, bias: number, planes: number, C: number, len: number, stride: number, kind: number, a: number, b: number): void {
+    this.#ex.biasActF(out * 4, bias * 4, planes, C, len, stride, kind, a, b);
   }
 
   /** out = activation `kind` (asm/activations.ts's codes; parameters a, b) of x over n floats (float offsets). */
