@@ -15,7 +15,8 @@
  * fused multiply-add where the CPU has one; built without (gemm.wasm, for
  * engines that do not validate relaxed SIMD, e.g. Node 20 without a flag) a
  * multiply rounded before its add. Accumulation in float32, as PyTorch's CPU
- * gemm.
+ * gemm. gemmPacked reads A packed whole beforehand (packAll: a layer's
+ * weights kept packed across calls, src/kernels/gemm_weights.ts).
  *
  * Memory: [heapBase: packed A (MC*KC) | packed B (KC*(NC+8)) | edge tile | free];
  * `scratch()` is the first byte the loader may use for operands.

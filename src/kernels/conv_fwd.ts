@@ -21,7 +21,6 @@
  * gemm is off (NORMKIT_NO_WASM=1, NORMKIT_GEMM=js). A forced path that does
  * not apply runs wasm.
  */
-import { packedWeights } from './gemm_weights.js';
 import { platform } from '#platform';
 import { RuntimeError } from '../errors.js';
 import { chunkRows, fitsI32, im2col, type ConvGeom2d } from './conv.js';
@@ -29,6 +28,7 @@ import { gemm, gemmBackend, wasmGemm } from './gemm.js';
 import { forwardDirect } from './conv_direct.js';
 import { flipKernel, winogradApplies, winogradForward, winogradPays } from './winograd.js';
 import { activateRuns, type OutputAct } from './output_act.js';
+import { packedWeights } from './gemm_weights.js';
 
 export type ConvPathName = 'auto' | 'js' | 'wasm' | 'winograd' | 'direct';
 
