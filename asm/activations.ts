@@ -198,62 +198,59 @@ const GELU = 6;
 }
 @unmanaged class Gelu { @inline f(x: v128, a: v128, b: v128): v128 { return geluv(x); } }
 
-/** T's activation over whole vectors [0, end) bytes, then the tail through one vector (zeros beyond it computed and dropped). */
-@inline function actRun<T>(x: usize, out: usize, end: usize, a: v128, b: v128): void {
+/** Whether the runs add a bias before the activation (a type argument, as the activations are). */
+@unmanaged class NoBias { @inline add(v: v128, bias: v128): v128 { return v; } }
+@unmanaged class AddBias { @inline add(v: v128, bias: v128): v128 { return f32x4.add(v, bias); } }
+
+/** T's activation of (x + bias, B saying whether) over `bytes` from x into out, then the tail through one vector (zeros beyond it computed and dropped). */
+@inline function actRun<T, B>(x: usize, out: usize, bytes: usize, bias: v128, a: v128, b: v128): void {
   const t = changetype<T>(0);
+  const u = changetype<B>(0);
   let i: usize = 0;
-  for (; i + 32 <= end; i += 32) {
-    const u = t.f(v128.load(x + i), a, b);
-    const w = t.f(v128.load(x + i, 16), a, b);
-    v128.store(out + i, u);
+  for (; i + 32 <= bytes; i += 32) {
+    const v = t.f(u.add(v128.load(x + i), bias), a, b);
+    const w = t.f(u.add(v128.load(x + i, 16), bias), a, b);
+    v128.store(out + i, v);
     v128.store(out + i, w, 16);
   }
-  for (; i + 16 <= end; i += 16) v128.store(out + i, t.f(v128.load(x + i), a, b));
-  if (i < end) {
+  for (; i + 16 <= bytes; i += 16) v128.store(out + i, t.f(u.add(v128.load(x + i), bias), a, b));
+  if (i < bytes) {
     const s = memory.data(16, 16);
     v128.store(s, zero());
-    memory.copy(s, x + i, end - i);
-    v128.store(s, t.f(v128.load(s), a, b));
-    memory.copy(out + i, s, end - i);
+    memory.copy(s, x + i, bytes - i);
+    v128.store(s, t.f(u.add(v128.load(s), bias), a, b));
+    memory.copy(out + i, s, bytes - i);
   }
+}
+
+/** actRun over `planes` runs of `len` floats, `stride` apart (B = AddBias: plus bias[p % C]). */
+@inline function actPlanes<T, B>(x: usize, out: usize, bias: usize, planes: i32, C: i32, len: i32, stride: i32, a: v128, b: v128): void {
+  for (let p = 0; p < planes; p++) {
+    const bs = bias !== 0 ? v128.load32_splat(bias + <usize>((p % C) * 4)) : zero();
+    const at = <usize>p * <usize>(stride * 4);
+    actRun<T, B>(x + at, out + at, <usize>(len * 4), bs, a, b);
+  }
+}
+
+/** The activation of `kind` (parameters a, b) picked once per call: actPlanes with its type. */
+@inline function byKind<B>(kind: i32, x: usize, out: usize, bias: usize, planes: i32, C: i32, len: i32, stride: i32, a: f32, b: f32): void {
+  const va = f32x4.splat(a);
+  const vb = f32x4.splat(b);
+  if (kind === HARDTANH) {
+    if (reinterpret<i32>(a) === 0 && b > 0) actPlanes<HardtanhZ, B>(x, out, bias, planes, C, len, stride, va, vb);
+    else if (a !== 0 && b !== 0 && a == a && b == b) actPlanes<HardtanhP, B>(x, out, bias, planes, C, len, stride, va, vb);
+    else actPlanes<Hardtanh, B>(x, out, bias, planes, C, len, stride, va, vb);
+  } else if (kind === LEAKY) actPlanes<Leaky, B>(x, out, bias, planes, C, len, stride, va, vb);
+  else if (kind === ELU) actPlanes<Elu, B>(x, out, bias, planes, C, len, stride, va, vb);
+  else if (kind === SIGMOID) actPlanes<Sigmoid, B>(x, out, bias, planes, C, len, stride, va, vb);
+  else if (kind === SILU) actPlanes<Silu, B>(x, out, bias, planes, C, len, stride, va, vb);
+  else if (kind === HARDSWISH) actPlanes<Hardswish, B>(x, out, bias, planes, C, len, stride, va, vb);
+  else actPlanes<Gelu, B>(x, out, bias, planes, C, len, stride, va, vb);
 }
 
 /** out[i] = activation `kind` (parameters a, b) of x[i] for n floats (out may be x). */
 export function actF(kind: i32, x: usize, out: usize, n: i32, a: f32, b: f32): void {
-  const end = <usize>(n * 4);
-  const va = f32x4.splat(a);
-  const vb = f32x4.splat(b);
-  if (kind === HARDTANH) {
-    if (reinterpret<i32>(a) === 0 && b > 0) actRun<HardtanhZ>(x, out, end, va, vb);
-    else if (a !== 0 && b !== 0 && a == a && b == b) actRun<HardtanhP>(x, out, end, va, vb);
-    else actRun<Hardtanh>(x, out, end, va, vb);
-  } else if (kind === LEAKY) actRun<Leaky>(x, out, end, va, vb);
-  else if (kind === ELU) actRun<Elu>(x, out, end, va, vb);
-  else if (kind === SIGMOID) actRun<Sigmoid>(x, out, end, va, vb);
-  else if (kind === SILU) actRun<Silu>(x, out, end, va, vb);
-  else if (kind === HARDSWISH) actRun<Hardswish>(x, out, end, va, vb);
-  else actRun<Gelu>(x, out, end, va, vb);
-}
-
-/** T's activation of (x + bias) over `bytes` at p, in place (the tail through one vector, as actRun). */
-@inline function biasRun<T>(p: usize, bytes: usize, bias: v128, a: v128, b: v128): void {
-  const t = changetype<T>(0);
-  let i: usize = 0;
-  for (; i + 16 <= bytes; i += 16) v128.store(p + i, t.f(f32x4.add(v128.load(p + i), bias), a, b));
-  if (i < bytes) {
-    const s = memory.data(16, 16);
-    v128.store(s, zero());
-    memory.copy(s, p + i, bytes - i);
-    v128.store(s, t.f(f32x4.add(v128.load(s), bias), a, b));
-    memory.copy(p + i, s, bytes - i);
-  }
-}
-
-@inline function biasPlanes<T>(out: usize, bias: usize, planes: i32, C: i32, len: i32, stride: i32, a: v128, b: v128): void {
-  for (let p = 0; p < planes; p++) {
-    const bs = v128.load32_splat(bias + <usize>((p % C) * 4));
-    biasRun<T>(out + <usize>p * <usize>(stride * 4), <usize>(len * 4), bs, a, b);
-  }
+  byKind<NoBias>(kind, x, out, 0, 1, 1, n, n, a, b);
 }
 
 /**
@@ -262,16 +259,5 @@ export function actF(kind: i32, x: usize, out: usize, n: i32, a: f32, b: f32): v
  * bits of gemm.ts biasAct then actF.
  */
 export function biasActF(out: usize, bias: usize, planes: i32, C: i32, len: i32, stride: i32, kind: i32, a: f32, b: f32): void {
-  const va = f32x4.splat(a);
-  const vb = f32x4.splat(b);
-  if (kind === HARDTANH) {
-    if (reinterpret<i32>(a) === 0 && b > 0) biasPlanes<HardtanhZ>(out, bias, planes, C, len, stride, va, vb);
-    else if (a !== 0 && b !== 0 && a == a && b == b) biasPlanes<HardtanhP>(out, bias, planes, C, len, stride, va, vb);
-    else biasPlanes<Hardtanh>(out, bias, planes, C, len, stride, va, vb);
-  } else if (kind === LEAKY) biasPlanes<Leaky>(out, bias, planes, C, len, stride, va, vb);
-  else if (kind === ELU) biasPlanes<Elu>(out, bias, planes, C, len, stride, va, vb);
-  else if (kind === SIGMOID) biasPlanes<Sigmoid>(out, bias, planes, C, len, stride, va, vb);
-  else if (kind === SILU) biasPlanes<Silu>(out, bias, planes, C, len, stride, va, vb);
-  else if (kind === HARDSWISH) biasPlanes<Hardswish>(out, bias, planes, C, len, stride, va, vb);
-  else biasPlanes<Gelu>(out, bias, planes, C, len, stride, va, vb);
+  byKind<AddBias>(kind, out, out, bias, planes, C, len, stride, a, b);
 }
